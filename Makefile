@@ -1,0 +1,84 @@
+# embolo — build, run and test. `make run` and `make test` install missing Debian packages first.
+
+CC ?= cc
+BUILD ?= build
+OPT ?= -O2 -g
+SANITIZE ?=
+WARNINGS := -std=c11 -Wall -Wextra -Wpedantic -Werror
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Istages -Ipipeline
+CFLAGS += $(WARNINGS) $(OPT) $(SANITIZE)
+LDFLAGS += $(SANITIZE)
+LIBS := -lcsv -linih -lgsl -lgslcblas -lm
+TEST_LIBS := -lcmocka
+
+# Debian 12 packages: to build and run, and to test.
+RUN_PACKAGES := gcc make libc6-dev libgsl-dev libcsv-dev libinih-dev libxlsxwriter-dev libhpdf-dev \
+                fonts-dejavu-core
+TEST_PACKAGES := libcmocka-dev clang libclang-rt-14-dev valgrind python3
+
+LIB_SOURCES := $(sort $(wildcard stages/*/*.c) $(filter-out pipeline/main.c,$(wildcard pipeline/*.c)))
+LIB_OBJECTS := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o)
+TEST_SOURCES := $(sort $(wildcard tests/test_*.c))
+TEST_BINARIES := $(TEST_SOURCES:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all run test check-tests asan valgrind deps test-deps clean
+
+all: $(BUILD)/embolo
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libembolo.a: $(LIB_OBJECTS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/embolo: $(BUILD)/obj/pipeline/main.o $(BUILD)/libembolo.a
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/libembolo.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $< $(BUILD)/libembolo.a $(LDFLAGS) $(TEST_LIBS) $(LIBS) -o $@
+
+deps:
+	@missing=$$(for p in $(RUN_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y $$missing; \
+	fi
+
+test-deps: deps
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y $$missing; \
+	fi
+
+run: deps
+	$(MAKE) $(BUILD)/embolo
+	$(BUILD)/embolo run
+
+# Runs every cmocka test binary; the end-to-end ones find the program through EMBOLO_BIN.
+check-tests: $(BUILD)/embolo $(TEST_BINARIES)
+	@failed=0; for t in $(TEST_BINARIES); do \
+	  echo "== $$t"; EMBOLO_BIN=$(BUILD)/embolo $(TEST_RUNNER) $$t || failed=1; \
+	done; \
+	if [ $$failed = 0 ]; then echo "all test programs passed"; else echo "some test programs FAILED"; exit 1; fi
+
+test: test-deps
+	$(MAKE) check-tests
+
+asan: test-deps
+	$(MAKE) BUILD=build/asan CC=clang OPT="-O1 -g -fno-omit-frame-pointer" \
+	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" check-tests
+
+valgrind: test-deps
+	$(MAKE) BUILD=build/valgrind OPT="-O1 -g" \
+	  TEST_RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes" check-tests
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJECTS:.o=.d) $(BUILD)/obj/pipeline/main.d
