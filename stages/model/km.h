@@ -1,9 +1,10 @@
 /* Kaplan-Meier estimator (R survfit, conf.type "log"), internal to the model stage.
  *
  * Input arrays are sorted by time ascending (ties in any order); status is 1 for an event and
- * 0 for censored; weight may be NULL (all weights 1). With weights, the variance is R's robust
- * infinitesimal-jackknife one (each row its own cluster), as survfit uses for non-integer weights;
- * without weights it is Greenwood's. */
+ * 0 for censored; weight may be NULL (all weights 1), else finite and >= 0. When some weight is not
+ * a whole number the variance is R's robust infinitesimal-jackknife one (each row its own cluster),
+ * as survfit uses for non-integer weights; otherwise (no weights, or whole-number weights, as in R)
+ * it is Greenwood's on the weighted counts. n = 0 gives an empty curve (n_times = 0). */
 #ifndef EMBOLO_KM_H
 #define EMBOLO_KM_H
 
@@ -26,7 +27,8 @@ typedef struct km_curve {
     size_t events;       /* unweighted number of events */
 } km_curve;
 
-/* Fits a curve; *out is NULL on failure. */
+/* Fits a curve; *out is NULL on failure (EMBOLO_ERROR_INVALID_ARGUMENT for unsorted times, a
+ * status other than 0/1, a negative or non-finite weight or time; EMBOLO_ERROR_NOMEM). */
 embolo_error km_fit(const double *time, const int *status, const double *weight, size_t n,
                     km_curve **out);
 
