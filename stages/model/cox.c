@@ -1,0 +1,856 @@
+/* Cox proportional hazards model as R's coxph computes it (survival's coxph.fit / coxfit6): Newton-
+ * Raphson from beta = 0 with step-halving, Efron or Breslow ties, covariates centred and scaled
+ * while fitting, an LDL' Cholesky with R's tolerance that drops singular columns, and the robust
+ * sandwich variance and robust score test from the weighted score residuals, which come from
+ * running sums of the hazard increments in O(n p) rather than R's loop over each risk set. */
+#include "model/cox.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Without convergence R calls a coefficient possibly infinite when a linear predictor passes it. */
+#define COX_LP_LIMIT 500.0
+
+typedef struct cox_work {
+    size_t n;
+    size_t p;
+    const double *time;
+    const int *status;
+    const double *weight; /* NULL: all 1 */
+    cox_ties ties;
+    double *x;       /* [n*p] centred and scaled copy of the design */
+    double *risk;    /* [n] exp(linear predictor) for the residual walks */
+    double *mean;    /* [p] subtracted from each column */
+    double *scale;   /* [p] each centred column is multiplied by it */
+    double *beta;    /* [p] current estimate (scaled units) */
+    double *next;    /* [p] trial estimate */
+    double *u;       /* [p] score */
+    double *a;       /* [p] risk-weighted sum of x over the risk set */
+    double *a2;      /* [p] the same over the deaths of one time */
+    double *hm;      /* [p] a tie group's sum of hazard increment times mean */
+    double *g2;      /* [p] the same as the deaths of the group see it (Efron) */
+    double *mbar;    /* [p] the deaths' average mean (Efron) */
+    double *g_total; /* [p] hm summed over all groups */
+    double *g_after; /* [p] hm summed over later groups */
+    double *vec;     /* [p] scratch */
+    double *res;     /* [p] one row's weighted score residual */
+    double *usum;    /* [p] sum of the weighted score residuals */
+    double *dropped; /* [p] 1 for a column the final factorization found singular */
+    double *imat;    /* [p*p] information */
+    double *fac;     /* [p*p] its LDL' factor */
+    double *c;       /* [p*p] risk-weighted sum of x x' over the risk set */
+    double *c2;      /* [p*p] the same over the deaths of one time */
+    double *inv;     /* [p*p] inverse information (scaled units) */
+    double *mat;     /* [p*p] scratch */
+    double *mat2;    /* [p*p] scratch */
+} cox_work;
+
+/* One group of rows lo..hi-1 sharing a time, with its hazard increments. */
+typedef struct tie_group {
+    size_t lo;
+    size_t hi;
+    size_t deaths;
+    double h;  /* sum of the hazard increments of the group */
+    double h2; /* sum of the increments as the deaths of the group see them */
+} tie_group;
+
+cox_options cox_options_default(void)
+{
+    cox_options options = {COX_TIES_EFRON, 0, 20, 1e-9, 0.0};
+    options.toler_chol = pow(DBL_EPSILON, 0.75);
+    return options;
+}
+
+static double cox_weight(const cox_work *w, size_t i)
+{
+    return w->weight != NULL ? w->weight[i] : 1.0;
+}
+
+static double *doubles_alloc(size_t count)
+{
+    return calloc(count > 0 ? count : 1, sizeof(double));
+}
+
+static embolo_error cox_input_check(const double *time, const int *status, const double *weight,
+                                    const double *x, size_t n, size_t p)
+{
+    embolo_error err = EMBOLO_OK;
+    if (time == NULL || status == NULL || (x == NULL && p > 0)) {
+        err = EMBOLO_ERROR_INVALID_ARGUMENT;
+        goto cleanup;
+    }
+    if (n == 0) {
+        err = EMBOLO_ERROR_DATA;
+        goto cleanup;
+    }
+    if (p > 0 && (n > SIZE_MAX / sizeof(double) / p || p > SIZE_MAX / sizeof(double) / p)) {
+        err = EMBOLO_ERROR_TOO_LARGE;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n && err == EMBOLO_OK; i++) {
+        if (!isfinite(time[i]) || (i > 0 && time[i] < time[i - 1]))
+            err = EMBOLO_ERROR_INVALID_ARGUMENT;
+        else if (status[i] != 0 && status[i] != 1)
+            err = EMBOLO_ERROR_INVALID_ARGUMENT;
+        else if (weight != NULL && !(isfinite(weight[i]) && weight[i] > 0.0))
+            err = EMBOLO_ERROR_INVALID_ARGUMENT;
+        for (size_t j = 0; j < p && err == EMBOLO_OK; j++) {
+            if (!isfinite(x[i * p + j]))
+                err = EMBOLO_ERROR_INVALID_ARGUMENT;
+        }
+    }
+
+cleanup:
+    return err;
+}
+
+static void cox_work_free(cox_work *w)
+{
+    free(w->x);
+    free(w->risk);
+    free(w->mean);
+    free(w->imat);
+    free(w->fac);
+    free(w->c);
+    free(w->c2);
+    free(w->inv);
+    free(w->mat);
+    free(w->mat2);
+}
+
+/* The p-vectors share one block, carved up here (mean owns it). */
+static embolo_error cox_work_alloc(cox_work *w)
+{
+    embolo_error err = EMBOLO_OK;
+    size_t n = w->n, p = w->p;
+    double **vectors[] = {&w->scale, &w->beta, &w->next, &w->u, &w->a, &w->a2, &w->hm, &w->g2,
+                          &w->mbar, &w->g_total, &w->g_after, &w->vec, &w->res, &w->usum,
+                          &w->dropped};
+    size_t n_vectors = sizeof vectors / sizeof vectors[0];
+    w->x = doubles_alloc(n * p);
+    w->risk = doubles_alloc(n);
+    w->mean = doubles_alloc((n_vectors + 1) * p);
+    w->imat = doubles_alloc(p * p);
+    w->fac = doubles_alloc(p * p);
+    w->c = doubles_alloc(p * p);
+    w->c2 = doubles_alloc(p * p);
+    w->inv = doubles_alloc(p * p);
+    w->mat = doubles_alloc(p * p);
+    w->mat2 = doubles_alloc(p * p);
+    if (w->x == NULL || w->risk == NULL || w->mean == NULL || w->imat == NULL || w->fac == NULL
+        || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL) {
+        err = EMBOLO_ERROR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t k = 0; k < n_vectors; k++)
+        *vectors[k] = w->mean + (k + 1) * p;
+
+cleanup:
+    return err;
+}
+
+static int column_is_constant(const double *x, size_t n, size_t p, size_t j)
+{
+    int constant = 1;
+    for (size_t i = 1; i < n && constant; i++)
+        constant = x[i * p + j] == x[j];
+    return constant;
+}
+
+static int column_is_unit(const double *x, size_t n, size_t p, size_t j)
+{
+    int unit = 1;
+    for (size_t i = 0; i < n && unit; i++) {
+        double v = x[i * p + j];
+        unit = v == 0.0 || v == 1.0 || v == -1.0;
+    }
+    return unit;
+}
+
+/* R's coxfit6: subtract the weighted mean, scale by the inverse weighted mean absolute deviation;
+ * columns within {-1, 0, 1} are left alone (coxph's nocenter). A constant column becomes exactly 0
+ * so that its information is exactly 0 and it is dropped as singular. */
+static void design_standardize(cox_work *w, const double *x)
+{
+    size_t n = w->n, p = w->p;
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++)
+        total += cox_weight(w, i);
+    for (size_t j = 0; j < p; j++) {
+        int constant = column_is_constant(x, n, p, j);
+        double mean = 0.0, spread = 0.0, scale = 1.0;
+        if (constant) {
+            mean = x[j];
+        } else if (!column_is_unit(x, n, p, j)) {
+            for (size_t i = 0; i < n; i++)
+                mean += cox_weight(w, i) * x[i * p + j];
+            mean /= total;
+            for (size_t i = 0; i < n; i++)
+                spread += cox_weight(w, i) * fabs(x[i * p + j] - mean);
+            scale = spread > 0.0 ? total / spread : 1.0;
+        }
+        w->mean[j] = mean;
+        w->scale[j] = scale;
+        for (size_t i = 0; i < n; i++)
+            w->x[i * p + j] = constant ? 0.0 : (x[i * p + j] - mean) * scale;
+    }
+}
+
+static size_t group_start(const double *time, size_t hi)
+{
+    size_t lo = hi - 1;
+    while (lo > 0 && time[lo - 1] == time[hi - 1])
+        lo--;
+    return lo;
+}
+
+static void sums_clear(double *v, size_t count)
+{
+    memset(v, 0, count * sizeof *v);
+}
+
+/* Adds r x and r x x' (lower triangle) of one row. */
+static void row_add(double *a, double *c, const double *xr, double r, size_t p)
+{
+    for (size_t i = 0; i < p; i++) {
+        double rx = r * xr[i];
+        a[i] += rx;
+        for (size_t j = 0; j <= i; j++)
+            c[i * p + j] += rx * xr[j];
+    }
+}
+
+/* Adds one share of the deaths' terms to the risk set and the contribution of that share (weight
+ * wt) to the information. */
+static void information_add(cox_work *w, double share, double denom, double wt)
+{
+    size_t p = w->p;
+    for (size_t i = 0; i < p; i++) {
+        w->a[i] += w->a2[i] * share;
+        double mean = w->a[i] / denom;
+        w->u[i] -= wt * mean;
+        for (size_t j = 0; j <= i; j++) {
+            w->c[i * p + j] += w->c2[i * p + j] * share;
+            w->imat[i * p + j] += wt * (w->c[i * p + j] - mean * w->a[j]) / denom;
+        }
+    }
+}
+
+static void matrix_mirror(double *m, size_t p)
+{
+    for (size_t i = 0; i < p; i++) {
+        for (size_t j = 0; j < i; j++)
+            m[j * p + i] = m[i * p + j];
+    }
+}
+
+/* Log partial likelihood at beta (scaled units); leaves the score in u and the information in imat.
+ * Walks the tie groups from the last time backwards as coxfit6 does. */
+static double loglik_eval(cox_work *w, const double *beta)
+{
+    size_t n = w->n, p = w->p;
+    double loglik = 0.0, denom = 0.0;
+    sums_clear(w->u, p);
+    sums_clear(w->a, p);
+    sums_clear(w->imat, p * p);
+    sums_clear(w->c, p * p);
+    for (size_t hi = n, lo; hi > 0; hi = lo) {
+        lo = group_start(w->time, hi);
+        size_t deaths = 0;
+        double dead_weight = 0.0, dead_risk = 0.0;
+        sums_clear(w->a2, p);
+        sums_clear(w->c2, p * p);
+        for (size_t k = lo; k < hi; k++) {
+            const double *xr = w->x + k * p;
+            double z = 0.0, wk = cox_weight(w, k);
+            for (size_t j = 0; j < p; j++)
+                z += beta[j] * xr[j];
+            double r = exp(z) * wk;
+            if (w->status[k]) {
+                deaths++;
+                dead_weight += wk;
+                dead_risk += r;
+                loglik += wk * z;
+                for (size_t j = 0; j < p; j++)
+                    w->u[j] += wk * xr[j];
+                row_add(w->a2, w->c2, xr, r, p);
+            } else {
+                denom += r;
+                row_add(w->a, w->c, xr, r, p);
+            }
+        }
+        if (deaths == 0)
+            continue;
+        if (w->ties == COX_TIES_BRESLOW || deaths == 1) {
+            denom += dead_risk;
+            loglik -= dead_weight * log(denom);
+            information_add(w, 1.0, denom, dead_weight);
+        } else {
+            double share = 1.0 / (double)deaths, wt = dead_weight / (double)deaths;
+            for (size_t k = 0; k < deaths; k++) {
+                denom += dead_risk * share;
+                loglik -= wt * log(denom);
+                information_add(w, share, denom, wt);
+            }
+        }
+    }
+    matrix_mirror(w->imat, p);
+    return loglik;
+}
+
+/* LDL' factor of the symmetric m into f (L below the diagonal, D on it), as R's cholesky2: a pivot
+ * below toler times the largest diagonal (or not finite) marks its column singular, with D = 0 and
+ * its column of L cleared so that it takes no part in solves. Returns the rank. */
+static size_t chol_factor(const double *m, double *f, size_t p, double toler)
+{
+    size_t rank = 0;
+    double largest = 0.0;
+    memcpy(f, m, p * p * sizeof *f);
+    for (size_t i = 0; i < p; i++) {
+        if (f[i * p + i] > largest)
+            largest = f[i * p + i];
+    }
+    double limit = largest * toler;
+    for (size_t i = 0; i < p; i++) {
+        double pivot = f[i * p + i];
+        if (!(largest > 0.0) || !isfinite(pivot) || pivot < limit) {
+            for (size_t j = i; j < p; j++)
+                f[j * p + i] = 0.0;
+            continue;
+        }
+        rank++;
+        for (size_t j = i + 1; j < p; j++) {
+            double t = f[j * p + i] / pivot;
+            f[j * p + i] = t;
+            f[j * p + j] -= t * t * pivot;
+            for (size_t k = j + 1; k < p; k++)
+                f[k * p + j] -= t * f[k * p + i];
+        }
+    }
+    return rank;
+}
+
+/* Solves L D L' y = b in place, 0 for the singular columns (a generalised inverse). */
+static void chol_solve(const double *f, size_t p, double *y)
+{
+    for (size_t i = 0; i < p; i++) {
+        for (size_t j = 0; j < i; j++)
+            y[i] -= f[i * p + j] * y[j];
+    }
+    for (size_t i = p; i-- > 0;) {
+        if (f[i * p + i] == 0.0) {
+            y[i] = 0.0;
+            continue;
+        }
+        y[i] /= f[i * p + i];
+        for (size_t j = i + 1; j < p; j++)
+            y[i] -= f[j * p + i] * y[j];
+    }
+}
+
+/* The (generalised) inverse from the factor: zero rows and columns for singular columns. */
+static void chol_invert(const double *f, size_t p, double *inv, double *col)
+{
+    for (size_t j = 0; j < p; j++) {
+        sums_clear(col, p);
+        col[j] = 1.0;
+        chol_solve(f, p, col);
+        for (size_t i = 0; i < p; i++)
+            inv[i * p + j] = col[i];
+    }
+    for (size_t i = 0; i < p; i++) {
+        for (size_t j = 0; j < i; j++) {
+            double mid = 0.5 * (inv[i * p + j] + inv[j * p + i]);
+            inv[i * p + j] = mid;
+            inv[j * p + i] = mid;
+        }
+    }
+}
+
+/* b' V^- b with R's coxph.wtest: Cholesky with tolerance, singular columns left out. f and y are
+ * p*p and p scratch. */
+static double quadratic_form(const double *v, const double *b, size_t p, double toler, double *f,
+                             double *y, size_t *rank)
+{
+    double sum = 0.0;
+    size_t r = chol_factor(v, f, p, toler);
+    memcpy(y, b, p * sizeof *y);
+    chol_solve(f, p, y);
+    for (size_t i = 0; i < p; i++)
+        sum += b[i] * y[i];
+    if (rank != NULL)
+        *rank = r;
+    return sum;
+}
+
+static int converged(double best, double loglik, double eps)
+{
+    return best == loglik || fabs(1.0 - best / loglik) <= eps;
+}
+
+static int fit_is_finite(const cox_work *w, double loglik)
+{
+    int finite = isfinite(loglik);
+    for (size_t i = 0; i < w->p && finite; i++) {
+        finite = isfinite(w->u[i]);
+        for (size_t j = 0; j < w->p && finite; j++)
+            finite = isfinite(w->imat[i * w->p + j]);
+    }
+    return finite;
+}
+
+/* Newton-Raphson with step-halving (coxfit6). Starts from beta = 0, where it records loglik_null
+ * and the score test; leaves the estimate in beta, the information's factor in fac and its inverse
+ * in inv. */
+static void newton_run(cox_work *w, const cox_options *o, cox_result *r)
+{
+    size_t p = w->p;
+    double best, loglik;
+    int halving = 0, done = 0;
+    sums_clear(w->beta, p);
+    best = loglik_eval(w, w->beta);
+    r->loglik_null = best;
+    chol_factor(w->imat, w->fac, p, o->toler_chol);
+    memcpy(w->vec, w->u, p * sizeof *w->vec);
+    chol_solve(w->fac, p, w->vec);
+    r->score_chisq = 0.0;
+    for (size_t i = 0; i < p; i++) {
+        r->score_chisq += w->u[i] * w->vec[i];
+        w->next[i] = w->beta[i] + w->vec[i];
+    }
+    loglik = best;
+    done = o->max_iter <= 0;
+    for (int iter = 1; iter <= o->max_iter && !done; iter++) {
+        r->iterations = iter;
+        loglik = loglik_eval(w, w->next);
+        chol_factor(w->imat, w->fac, p, o->toler_chol);
+        int finite = fit_is_finite(w, loglik);
+        if (finite && converged(best, loglik, o->eps)) {
+            memcpy(w->beta, w->next, p * sizeof *w->beta);
+            done = 1;
+        } else if (!finite || loglik < best) {
+            halving++;
+            for (size_t i = 0; i < p; i++)
+                w->next[i] = (w->next[i] + halving * w->beta[i]) / (halving + 1.0);
+        } else {
+            halving = 0;
+            best = loglik;
+            memcpy(w->vec, w->u, p * sizeof *w->vec);
+            chol_solve(w->fac, p, w->vec);
+            for (size_t i = 0; i < p; i++) {
+                w->beta[i] = w->next[i];
+                w->next[i] += w->vec[i];
+            }
+        }
+    }
+    if (!done) {
+        r->warnings |= COX_WARN_NOT_CONVERGED;
+        loglik = loglik_eval(w, w->beta);
+        chol_factor(w->imat, w->fac, p, o->toler_chol);
+    }
+    r->loglik = loglik;
+    chol_invert(w->fac, p, w->inv, w->vec);
+}
+
+/* Adds the rows of one tie group to the running risk-set sums (denom, a) and computes the group's
+ * hazard increments: h and hm over the risk set, h2, g2 and mbar as its own deaths see them. */
+static void group_hazard(cox_work *w, tie_group *g, double *denom)
+{
+    size_t p = w->p;
+    double dead_weight = 0.0, dead_risk = 0.0;
+    g->deaths = 0;
+    sums_clear(w->a2, p);
+    for (size_t k = g->lo; k < g->hi; k++) {
+        const double *xr = w->x + k * p;
+        double r = w->risk[k] * cox_weight(w, k);
+        *denom += r;
+        for (size_t j = 0; j < p; j++)
+            w->a[j] += r * xr[j];
+        if (w->status[k]) {
+            g->deaths++;
+            dead_weight += cox_weight(w, k);
+            dead_risk += r;
+            for (size_t j = 0; j < p; j++)
+                w->a2[j] += r * xr[j];
+        }
+    }
+    g->h = 0.0;
+    g->h2 = 0.0;
+    sums_clear(w->hm, p);
+    sums_clear(w->g2, p);
+    sums_clear(w->mbar, p);
+    if (g->deaths == 0)
+        return;
+    size_t terms = w->ties == COX_TIES_BRESLOW ? 1 : g->deaths;
+    double d = (double)terms;
+    for (size_t k = 0; k < terms; k++) {
+        double down = (double)k / d;
+        double part = *denom - down * dead_risk;
+        double hk = dead_weight / d / part;
+        g->h += hk;
+        g->h2 += hk * (1.0 - down);
+        for (size_t j = 0; j < p; j++) {
+            double mean = (w->a[j] - down * w->a2[j]) / part;
+            w->hm[j] += hk * mean;
+            w->g2[j] += hk * (1.0 - down) * mean;
+            w->mbar[j] += mean / d;
+        }
+    }
+}
+
+/* Weighted score residual of row k in res, given the hazard sums over the times up to and
+ * including its own (h_upto, g_upto over the risk set). */
+static void row_residual(cox_work *w, const tie_group *g, size_t k, double h_upto,
+                         const double *g_upto)
+{
+    size_t p = w->p;
+    const double *xr = w->x + k * p;
+    double r = w->risk[k], wk = cox_weight(w, k);
+    if (w->status[k]) {
+        double h = h_upto - g->h + g->h2;
+        for (size_t j = 0; j < p; j++) {
+            double gj = g_upto[j] - w->hm[j] + w->g2[j];
+            w->res[j] = wk * (xr[j] - w->mbar[j] - r * (xr[j] * h - gj));
+        }
+    } else {
+        for (size_t j = 0; j < p; j++)
+            w->res[j] = -wk * r * (xr[j] * h_upto - g_upto[j]);
+    }
+}
+
+static void crossprod_add(double *cross, const double *v, size_t p)
+{
+    for (size_t i = 0; i < p; i++) {
+        for (size_t j = 0; j <= i; j++)
+            cross[i * p + j] += v[i] * v[j];
+    }
+}
+
+/* Sum and cross-product of the weighted score residuals (R's residuals(type = "score", weighted =
+ * TRUE)) at the risk scores in w->risk, scaled units. A first walk sums the hazard increments over
+ * all times; a second walk has those up to each row's time as the total minus the later ones. */
+static void score_crossprod(cox_work *w, double *sum, double *cross)
+{
+    size_t n = w->n, p = w->p;
+    tie_group g;
+    double denom = 0.0, h_total = 0.0, h_after = 0.0;
+    sums_clear(w->a, p);
+    sums_clear(w->g_total, p);
+    for (size_t hi = n; hi > 0; hi = g.lo) {
+        g.hi = hi;
+        g.lo = group_start(w->time, hi);
+        group_hazard(w, &g, &denom);
+        h_total += g.h;
+        for (size_t j = 0; j < p; j++)
+            w->g_total[j] += w->hm[j];
+    }
+    denom = 0.0;
+    sums_clear(w->a, p);
+    sums_clear(w->g_after, p);
+    sums_clear(sum, p);
+    sums_clear(cross, p * p);
+    for (size_t hi = n; hi > 0; hi = g.lo) {
+        g.hi = hi;
+        g.lo = group_start(w->time, hi);
+        group_hazard(w, &g, &denom);
+        for (size_t j = 0; j < p; j++)
+            w->vec[j] = w->g_total[j] - w->g_after[j];
+        for (size_t k = g.lo; k < g.hi; k++) {
+            row_residual(w, &g, k, h_total - h_after, w->vec);
+            for (size_t j = 0; j < p; j++)
+                sum[j] += w->res[j];
+            crossprod_add(cross, w->res, p);
+        }
+        h_after += g.h;
+        for (size_t j = 0; j < p; j++)
+            w->g_after[j] += w->hm[j];
+    }
+    matrix_mirror(cross, p);
+}
+
+/* From scaled to original units: a score-like vector divides by the scale, a matrix of score
+ * cross-products by both scales, a variance-like matrix multiplies. */
+static void unscale_matrix(double *m, const double *scale, size_t p, int variance)
+{
+    for (size_t i = 0; i < p; i++) {
+        for (size_t j = 0; j < p; j++)
+            m[i * p + j] *= variance ? scale[i] * scale[j] : 1.0 / (scale[i] * scale[j]);
+    }
+}
+
+/* out = v b v for symmetric p x p matrices; tmp is scratch. */
+static void sandwich(const double *v, const double *b, double *out, double *tmp, size_t p)
+{
+    for (size_t i = 0; i < p; i++) {
+        for (size_t j = 0; j < p; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < p; k++)
+                s += b[i * p + k] * v[k * p + j];
+            tmp[i * p + j] = s;
+        }
+    }
+    for (size_t i = 0; i < p; i++) {
+        for (size_t j = 0; j < p; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < p; k++)
+                s += v[i * p + k] * tmp[k * p + j];
+            out[i * p + j] = s;
+        }
+    }
+}
+
+/* Risk scores exp(x beta); beta NULL for beta = 0. */
+static void risk_update(cox_work *w, const double *beta)
+{
+    size_t p = w->p;
+    for (size_t k = 0; k < w->n; k++) {
+        double z = 0.0;
+        for (size_t j = 0; j < p && beta != NULL; j++)
+            z += beta[j] * w->x[k * p + j];
+        w->risk[k] = exp(z);
+    }
+}
+
+/* Robust sandwich V B V with B the cross-product of the weighted score residuals at the estimate
+ * (crossprod of the dfbeta residuals), and the robust score test at beta = 0. */
+static void robust_compute(cox_work *w, const cox_options *o, cox_result *r)
+{
+    size_t p = w->p;
+    risk_update(w, w->beta);
+    score_crossprod(w, w->usum, w->mat);
+    unscale_matrix(w->mat, w->scale, p, 0);
+    sandwich(r->var, w->mat, r->robust_var, w->mat2, p);
+    risk_update(w, NULL);
+    score_crossprod(w, w->usum, w->mat);
+    unscale_matrix(w->mat, w->scale, p, 0);
+    for (size_t j = 0; j < p; j++)
+        w->u[j] = w->usum[j] / w->scale[j];
+    r->robust_score_chisq = quadratic_form(w->mat, w->u, p, o->toler_chol, w->fac, w->vec, NULL);
+}
+
+static double lp_largest(const cox_work *w)
+{
+    double largest = 0.0;
+    for (size_t k = 0; k < w->n; k++) {
+        double z = 0.0;
+        for (size_t j = 0; j < w->p; j++)
+            z += w->beta[j] * w->x[k * w->p + j];
+        largest = z > largest ? z : largest;
+    }
+    return largest;
+}
+
+/* A Newton step relative to its coefficient; infinite for a step off 0 or a non-finite one. */
+static double step_ratio(double step, double coef)
+{
+    double ratio = INFINITY;
+    if (isfinite(step) && coef != 0.0)
+        ratio = step / fabs(coef);
+    else if (isfinite(step) && step == 0.0)
+        ratio = 0.0;
+    return ratio;
+}
+
+/* R's check: the next Newton step u' V of a coefficient is still large against the coefficient
+ * ("Loglik converged before variable ...; coefficient may be infinite"), or not finite. R applies
+ * it after convergence only; here also without convergence, where the loglik can creep towards its
+ * supremum too slowly for the relative rule, and there R's own sign, a linear predictor beyond
+ * 500, flags the coefficient with the largest relative step. Reports the largest relative step. */
+static void monotone_check(cox_work *w, const cox_options *o, cox_result *r)
+{
+    size_t p = w->p;
+    double toler_inf = sqrt(o->eps), best = -1.0, largest = -1.0;
+    int flagged = -1, moving = -1;
+    for (size_t i = 0; i < p; i++) {
+        double step = 0.0;
+        if (w->dropped[i] != 0.0)
+            continue;
+        for (size_t j = 0; j < p; j++)
+            step += w->u[j] / w->scale[j] * r->var[j * p + i];
+        step = fabs(step);
+        double ratio = step_ratio(step, r->coef[i]);
+        int bad = !isfinite(step) || (step > o->eps && step > toler_inf * fabs(r->coef[i]));
+        if (bad && ratio > best) {
+            best = ratio;
+            flagged = (int)i;
+        }
+        if (!(ratio <= largest)) {
+            largest = ratio;
+            moving = (int)i;
+        }
+    }
+    if (flagged < 0 && (r->warnings & COX_WARN_NOT_CONVERGED) && lp_largest(w) > COX_LP_LIMIT)
+        flagged = moving;
+    if (flagged >= 0) {
+        r->warnings |= COX_WARN_MONOTONE;
+        r->infinite_coef = flagged;
+    }
+}
+
+/* Estimates and model variance in original units; singular columns get coefficient 0. */
+static void estimates_store(cox_work *w, cox_result *r)
+{
+    size_t p = w->p;
+    for (size_t i = 0; i < p; i++) {
+        w->dropped[i] = w->fac[i * p + i] == 0.0;
+        r->coef[i] = w->dropped[i] != 0.0 ? 0.0 : w->beta[i] * w->scale[i];
+        if (w->dropped[i] != 0.0 && r->singular_coef < 0) {
+            r->singular_coef = (int)i;
+            r->warnings |= COX_WARN_SINGULAR;
+        }
+    }
+    memcpy(r->var, w->inv, p * p * sizeof *r->var);
+    unscale_matrix(r->var, w->scale, p, 1);
+}
+
+/* Wald test over the non-singular coefficients (R drops the NA ones). */
+static double wald_compute(cox_work *w, const cox_options *o, const cox_result *r)
+{
+    size_t p = w->p, m = 0;
+    const double *v = r->robust_var != NULL ? r->robust_var : r->var;
+    for (size_t i = 0; i < p; i++) {
+        if (w->dropped[i] != 0.0)
+            continue;
+        size_t mj = 0;
+        for (size_t j = 0; j < p; j++) {
+            if (w->dropped[j] == 0.0)
+                w->mat[m * p + mj++] = v[i * p + j];
+        }
+        w->a[m++] = r->coef[i];
+    }
+    for (size_t i = 0; i < m; i++) {
+        for (size_t j = 0; j < m; j++)
+            w->mat2[i * m + j] = w->mat[i * p + j];
+    }
+    return quadratic_form(w->mat2, w->a, m, o->toler_chol, w->c, w->vec, NULL);
+}
+
+/* Marks the rows and columns of singular coefficients NAN in a variance matrix. */
+static void singular_mark(const cox_work *w, double *v)
+{
+    size_t p = w->p;
+    for (size_t i = 0; v != NULL && i < p; i++) {
+        if (w->dropped[i] == 0.0)
+            continue;
+        for (size_t j = 0; j < p; j++) {
+            v[i * p + j] = NAN;
+            v[j * p + i] = NAN;
+        }
+    }
+}
+
+static cox_result *cox_result_alloc(size_t n, size_t p, int robust)
+{
+    cox_result *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        goto cleanup;
+    r->n = n;
+    r->p = p;
+    r->coef = doubles_alloc(p);
+    r->var = doubles_alloc(p * p);
+    r->robust_var = robust ? doubles_alloc(p * p) : NULL;
+    r->robust_score_chisq = NAN;
+    r->infinite_coef = -1;
+    r->singular_coef = -1;
+    if (r->coef == NULL || r->var == NULL || (robust && r->robust_var == NULL)) {
+        cox_result_free(r);
+        r = NULL;
+    }
+
+cleanup:
+    return r;
+}
+
+embolo_error cox_fit(const double *time, const int *status, const double *weight, const double *x,
+                     size_t n, size_t p, const cox_options *options, cox_result **out)
+{
+    embolo_error err = EMBOLO_OK;
+    cox_work w = {0};
+    cox_result *r = NULL;
+    cox_options o = options != NULL ? *options : cox_options_default();
+    if (out == NULL) {
+        err = EMBOLO_ERROR_INVALID_ARGUMENT;
+        goto cleanup;
+    }
+    *out = NULL;
+    err = cox_input_check(time, status, weight, x, n, p);
+    if (err != EMBOLO_OK)
+        goto cleanup;
+    w.n = n;
+    w.p = p;
+    w.time = time;
+    w.status = status;
+    w.weight = weight;
+    w.ties = o.ties;
+    err = cox_work_alloc(&w);
+    if (err != EMBOLO_OK)
+        goto cleanup;
+    r = cox_result_alloc(n, p, o.robust);
+    if (r == NULL) {
+        err = EMBOLO_ERROR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++)
+        r->events += status[i] != 0;
+    design_standardize(&w, x);
+    newton_run(&w, &o, r);
+    estimates_store(&w, r);
+    if (o.max_iter > 1)
+        monotone_check(&w, &o, r);
+    if (o.robust)
+        robust_compute(&w, &o, r);
+    r->wald_chisq = wald_compute(&w, &o, r);
+    singular_mark(&w, r->var);
+    singular_mark(&w, r->robust_var);
+    *out = r;
+    r = NULL;
+
+cleanup:
+    cox_result_free(r);
+    cox_work_free(&w);
+    return err;
+}
+
+void cox_result_free(cox_result *result)
+{
+    if (result == NULL)
+        return;
+    free(result->coef);
+    free(result->var);
+    free(result->robust_var);
+    free(result);
+}
+
+double cox_wald_block(const cox_result *fit, size_t first, size_t count)
+{
+    double chisq = NAN;
+    double *v = NULL, *f = NULL, *b = NULL, *y = NULL;
+    size_t rank = 0;
+    if (fit == NULL || count == 0 || first > fit->p || count > fit->p - first)
+        goto cleanup;
+    const double *var = fit->robust_var != NULL ? fit->robust_var : fit->var;
+    v = doubles_alloc(count * count);
+    f = doubles_alloc(count * count);
+    b = doubles_alloc(count);
+    y = doubles_alloc(count);
+    if (v == NULL || f == NULL || b == NULL || y == NULL)
+        goto cleanup;
+    for (size_t i = 0; i < count; i++) {
+        b[i] = fit->coef[first + i];
+        for (size_t j = 0; j < count; j++)
+            v[i * count + j] = var[(first + i) * fit->p + first + j];
+    }
+    chisq = quadratic_form(v, b, count, cox_options_default().toler_chol, f, y, &rank);
+    if (rank < count || !isfinite(chisq))
+        chisq = NAN;
+
+cleanup:
+    free(v);
+    free(f);
+    free(b);
+    free(y);
+    return chisq;
+}
