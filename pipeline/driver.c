@@ -1,0 +1,211 @@
+#include "driver.h"
+
+#include <gsl/gsl_errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "clean/clean.h"
+#include "common/dataset.h"
+#include "common/results.h"
+#include "common/sha256.h"
+#include "common/study.h"
+#include "ingest/ingest.h"
+#include "model/model.h"
+#include "render/render.h"
+#include "weight/weight.h"
+
+#define DRIVER_MAX_STAGES 8
+
+/* Everything one run owns; freed in one place. */
+typedef struct run_context {
+    const driver_options *options;
+    study *study;
+    clean_columns *columns;
+    ingest_table *table;
+    dataset *data;
+    exclusion_log *log;
+    results *results;
+    char input_sha256[65];
+    char study_sha256[65];
+    char template_sha256[65];
+    render_stage_time stages[DRIVER_MAX_STAGES];
+    size_t n_stages;
+    struct timespec stage_start;
+} run_context;
+
+static void stage_begin(run_context *ctx)
+{
+    clock_gettime(CLOCK_MONOTONIC, &ctx->stage_start);
+}
+
+static void stage_end(run_context *ctx, const char *name, size_t rows)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double ms = (double)(now.tv_sec - ctx->stage_start.tv_sec) * 1e3 +
+                (double)(now.tv_nsec - ctx->stage_start.tv_nsec) / 1e6;
+    if (ctx->n_stages < DRIVER_MAX_STAGES) {
+        ctx->stages[ctx->n_stages].name = name;
+        ctx->stages[ctx->n_stages].ms = ms;
+        ctx->n_stages++;
+    }
+    if (!ctx->options->quiet)
+        fprintf(stderr, "embolo: %-7s %10zu rows %10.1f ms\n", name, rows, ms);
+}
+
+static embolo_error hash_inputs(run_context *ctx, char *message, size_t message_size)
+{
+    const driver_options *o = ctx->options;
+    if (!sha256_file_hex(o->input_path, ctx->input_sha256)) {
+        snprintf(message, message_size, "%s: cannot read the input file", o->input_path);
+        return EMBOLO_ERROR_FILE_NOT_FOUND;
+    }
+    if (!sha256_file_hex(o->study_path, ctx->study_sha256)) {
+        snprintf(message, message_size, "%s: cannot read the study file", o->study_path);
+        return EMBOLO_ERROR_FILE_NOT_FOUND;
+    }
+    if (o->template_path && !sha256_file_hex(o->template_path, ctx->template_sha256)) {
+        snprintf(message, message_size, "%s: cannot read the template", o->template_path);
+        return EMBOLO_ERROR_FILE_NOT_FOUND;
+    }
+    return EMBOLO_OK;
+}
+
+static embolo_error run_ingest(run_context *ctx, char *message, size_t message_size)
+{
+    embolo_error err;
+    stage_begin(ctx);
+    err = clean_columns_new(ctx->study, &ctx->columns);
+    if (err != EMBOLO_OK)
+        return err;
+    err = ingest_read(ctx->options->input_path, ctx->columns->names, ctx->columns->n, &ctx->table, message,
+                      message_size);
+    if (err != EMBOLO_OK)
+        return err;
+    stage_end(ctx, "ingest", ingest_record_count(ctx->table));
+    return EMBOLO_OK;
+}
+
+static embolo_error run_clean(run_context *ctx, char *message, size_t message_size)
+{
+    clean_options options = {.has_as_of = ctx->options->has_as_of, .as_of = ctx->options->as_of};
+    embolo_error err;
+    stage_begin(ctx);
+    err = clean_run(ctx->study, ctx->columns, ctx->table, &options, &ctx->data, &ctx->log, message, message_size);
+    if (err != EMBOLO_OK)
+        return err;
+    if (options.has_as_of || ctx->study->has_as_of)
+        for (size_t e = 0; e < ctx->study->n_endpoints; e++)
+            if (ctx->study->endpoints[e].form == ENDPOINT_TIME_STATUS &&
+                results_warn(ctx->results, "the as-of date is ignored for the time/status endpoint %s",
+                             ctx->study->endpoints[e].name) != EMBOLO_OK)
+                return EMBOLO_ERROR_NOMEM;
+    stage_end(ctx, "clean", ctx->data->n);
+    return EMBOLO_OK;
+}
+
+static embolo_error run_render(run_context *ctx, char *message, size_t message_size)
+{
+    const driver_options *o = ctx->options;
+    embolo_error err;
+    size_t n_unused = ingest_unused_column_count(ctx->table);
+    const char *unused[256];
+    if (n_unused > 256)
+        n_unused = 256;
+    for (size_t i = 0; i < n_unused; i++)
+        unused[i] = ingest_unused_column(ctx->table, i);
+    render_input input = {
+        .version = EMBOLO_VERSION,
+        .study = ctx->study,
+        .data = ctx->data,
+        .log = ctx->log,
+        .results = o->command == DRIVER_RUN && ctx->data->n > 0 ? ctx->results : NULL,
+        .input_path = o->input_path,
+        .input_sha256 = ctx->input_sha256,
+        .study_sha256 = ctx->study_sha256,
+        .template_path = o->template_path,
+        .template_sha256 = ctx->template_sha256,
+        .has_as_of = o->has_as_of || ctx->study->has_as_of,
+        .as_of = o->has_as_of ? o->as_of : ctx->study->as_of,
+        .unused_columns = unused,
+        .n_unused_columns = n_unused,
+        .stages = ctx->stages,
+        .n_stages = ctx->n_stages,
+    };
+    stage_begin(ctx);
+    err = render_run(&input, o->out_dir, message, message_size);
+    if (err == EMBOLO_OK)
+        stage_end(ctx, "render", ctx->data->n);
+    return err;
+}
+
+static void print_warnings(const run_context *ctx)
+{
+    if (ctx->options->quiet)
+        return;
+    for (size_t i = 0; i < ctx->results->n_warnings; i++)
+        fprintf(stderr, "embolo: warning: %s\n", ctx->results->warnings[i]);
+}
+
+static embolo_error run_stages(run_context *ctx, char *message, size_t message_size)
+{
+    const driver_options *o = ctx->options;
+    embolo_error err = study_read(o->study_path, &ctx->study, message, message_size);
+    if (err == EMBOLO_OK)
+        err = hash_inputs(ctx, message, message_size);
+    if (err == EMBOLO_OK)
+        err = render_prepare(o->out_dir, message, message_size);
+    if (err == EMBOLO_OK)
+        err = run_ingest(ctx, message, message_size);
+    if (err == EMBOLO_OK)
+        err = run_clean(ctx, message, message_size);
+    if (err != EMBOLO_OK)
+        return err;
+    if (ctx->data->n == 0) {
+        err = run_render(ctx, message, message_size);
+        if (err == EMBOLO_OK) {
+            snprintf(message, message_size, "%s: no analysable row (see %s/exclusions.csv)", o->input_path,
+                     o->out_dir);
+            err = EMBOLO_ERROR_DATA;
+        }
+        return err;
+    }
+    if (o->command == DRIVER_RUN) {
+        stage_begin(ctx);
+        err = weight_run(ctx->study, ctx->data, ctx->results, message, message_size);
+        if (err != EMBOLO_OK)
+            return err;
+        stage_end(ctx, "weight", ctx->data->n);
+        stage_begin(ctx);
+        err = model_run(ctx->study, ctx->data, ctx->results, message, message_size);
+        if (err != EMBOLO_OK)
+            return err;
+        stage_end(ctx, "model", ctx->data->n);
+    }
+    print_warnings(ctx);
+    return run_render(ctx, message, message_size);
+}
+
+embolo_error driver_run(const driver_options *options, char *message, size_t message_size)
+{
+    run_context ctx = {.options = options};
+    embolo_error err;
+    gsl_set_error_handler_off();
+    message[0] = '\0';
+    ctx.results = results_new();
+    if (!ctx.results) {
+        snprintf(message, message_size, "out of memory");
+        return EMBOLO_ERROR_NOMEM;
+    }
+    err = run_stages(&ctx, message, message_size);
+    if (err != EMBOLO_OK && !message[0])
+        snprintf(message, message_size, "%s", embolo_error_message(err));
+    results_free(ctx.results);
+    dataset_free(ctx.data);
+    exclusion_log_free(ctx.log);
+    ingest_table_free(ctx.table);
+    clean_columns_free(ctx.columns);
+    study_free(ctx.study);
+    return err;
+}

@@ -1,0 +1,94 @@
+/* embolo's command line (outputs.md): run, check, --help, --version. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/text.h"
+#include "driver.h"
+
+#define DEFAULT_STUDY "inputs/net_sample_155.study.ini"
+#define DEFAULT_INPUT "inputs/net_sample_155.csv"
+#define DEFAULT_OUT "outputs"
+
+static const char usage_text[] =
+    "usage: embolo run [--study FILE] [--input CSV] [--template FILE] [--out DIR] [--as-of YYYY-MM-DD] [--quiet]\n"
+    "       embolo check [--study FILE] [--input CSV] [--out DIR] [--quiet]\n"
+    "       embolo --help | --version\n"
+    "\n"
+    "run    ingest, clean, weight, model and write the outputs to --out\n"
+    "check  ingest and clean only: exclusions.csv, patients.csv and manifest.json\n"
+    "Defaults: --study " DEFAULT_STUDY " --input " DEFAULT_INPUT " --out " DEFAULT_OUT "\n"
+    "Exit codes: 0 ok, 64 usage, 65 bad data or study file, 66 file not found, 73 output not writable,\n"
+    "70 internal error.\n";
+
+/* Parses the options after the command; returns 0 and prints one line on a usage error. */
+static int parse_options(int argc, char **argv, driver_options *o)
+{
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i];
+        const char **target = NULL;
+        if (strcmp(arg, "--quiet") == 0) {
+            o->quiet = 1;
+            continue;
+        }
+        if (strcmp(arg, "--study") == 0)
+            target = &o->study_path;
+        else if (strcmp(arg, "--input") == 0)
+            target = &o->input_path;
+        else if (strcmp(arg, "--out") == 0)
+            target = &o->out_dir;
+        else if (strcmp(arg, "--template") == 0 && o->command == DRIVER_RUN)
+            target = &o->template_path;
+        else if (strcmp(arg, "--as-of") == 0 && o->command == DRIVER_RUN) {
+            if (i + 1 >= argc || !text_parse_date(argv[i + 1], strlen(argv[i + 1]), DATE_FORMAT_ISO, &o->as_of)) {
+                fprintf(stderr, "embolo: --as-of needs a date YYYY-MM-DD\n");
+                return 0;
+            }
+            o->has_as_of = 1;
+            i++;
+            continue;
+        } else {
+            fprintf(stderr, "embolo: unknown option '%s' (see embolo --help)\n", arg);
+            return 0;
+        }
+        if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+            fprintf(stderr, "embolo: %s needs a value\n", arg);
+            return 0;
+        }
+        *target = argv[++i];
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    driver_options options = {.study_path = DEFAULT_STUDY, .input_path = DEFAULT_INPUT, .out_dir = DEFAULT_OUT};
+    char message[2048];
+    if (argc < 2) {
+        fputs(usage_text, stderr);
+        return 64;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("embolo %s\n", EMBOLO_VERSION);
+        return 0;
+    }
+    if (strcmp(argv[1], "run") == 0)
+        options.command = DRIVER_RUN;
+    else if (strcmp(argv[1], "check") == 0)
+        options.command = DRIVER_CHECK;
+    else {
+        fprintf(stderr, "embolo: unknown command '%s' (see embolo --help)\n", argv[1]);
+        return 64;
+    }
+    if (!parse_options(argc, argv, &options))
+        return 64;
+    embolo_error err = driver_run(&options, message, sizeof message);
+    if (err != EMBOLO_OK) {
+        fprintf(stderr, "embolo: %s\n", message);
+        return embolo_error_exit_code(err);
+    }
+    return 0;
+}

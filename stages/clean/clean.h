@@ -1,0 +1,36 @@
+/* Cleaning stage: types, synonyms, validation, endpoint times from dates, the exclusion log
+ * (study-file.md, "Cleaning verdicts"). Every record is analysed or listed as excluded. */
+#ifndef EMBOLO_CLEAN_H
+#define EMBOLO_CLEAN_H
+
+#include <stddef.h>
+#include "common/dataset.h"
+#include "common/error.h"
+#include "common/study.h"
+#include "ingest/ingest.h"
+
+/* The CSV columns a study needs, in the order ingest is asked for them. */
+typedef struct clean_columns {
+    const char **names;
+    size_t n;
+} clean_columns;
+
+embolo_error clean_columns_new(const study *s, clean_columns **out);
+void clean_columns_free(clean_columns *columns);
+
+typedef struct clean_options {
+    int has_as_of;   /* overrides the study's as_of */
+    long as_of;      /* day number */
+} clean_options;
+
+/* Cleans every record of table (read with the names of columns). On success *data holds the rows
+ * not excluded at row scope and *log one line per exclusion or invalid value; the stage checks that
+ * rows read = analysed + excluded. Warnings (as-of on time/status endpoints) go to warnings. */
+embolo_error clean_run(const study *s, const clean_columns *columns, const ingest_table *table,
+                       const clean_options *options, dataset **data, exclusion_log **log,
+                       char *message, size_t message_size);
+
+/* The plain-words message of a cleaning code, NULL for an unknown code. */
+const char *clean_code_message(const char *code);
+
+#endif

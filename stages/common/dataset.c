@@ -1,0 +1,119 @@
+#include "dataset.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+exclusion_log *exclusion_log_new(void)
+{
+    return calloc(1, sizeof(exclusion_log));
+}
+
+void exclusion_log_free(exclusion_log *log)
+{
+    if (!log)
+        return;
+    for (size_t i = 0; i < log->n; i++) {
+        free(log->items[i].id);
+        free(log->items[i].scope);
+        free(log->items[i].column);
+        free(log->items[i].value);
+        free(log->items[i].message);
+    }
+    free(log->items);
+    free(log);
+}
+
+static char *copy_bytes(const char *s, size_t length)
+{
+    char *copy = malloc(length + 1);
+    if (copy) {
+        memcpy(copy, s, length);
+        copy[length] = '\0';
+    }
+    return copy;
+}
+
+embolo_error exclusion_log_add(exclusion_log *log, size_t row, const char *id, const char *scope,
+                               const char *code, const char *column, const char *value, size_t value_length,
+                               const char *message)
+{
+    if (log->n == log->capacity) {
+        size_t capacity = log->capacity ? log->capacity * 2 : 64;
+        exclusion *grown = realloc(log->items, capacity * sizeof *grown);
+        if (!grown)
+            return EMBOLO_ERROR_NOMEM;
+        log->items = grown;
+        log->capacity = capacity;
+    }
+    exclusion *e = &log->items[log->n];
+    e->row = row;
+    e->code = code;
+    e->id = copy_bytes(id, strlen(id));
+    e->scope = copy_bytes(scope, strlen(scope));
+    e->column = copy_bytes(column ? column : "", column ? strlen(column) : 0);
+    e->value = copy_bytes(value ? value : "", value ? value_length : 0);
+    e->message = copy_bytes(message, strlen(message));
+    log->n++;
+    if (!e->id || !e->scope || !e->column || !e->value || !e->message)
+        return EMBOLO_ERROR_NOMEM;
+    return EMBOLO_OK;
+}
+
+embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
+{
+    dataset *d = calloc(1, sizeof *d);
+    size_t cap = capacity ? capacity : 1;
+    *out = NULL;
+    if (!d)
+        return EMBOLO_ERROR_NOMEM;
+    d->study = s;
+    d->record = calloc(cap, sizeof *d->record);
+    d->id = calloc(cap, sizeof *d->id);
+    d->time = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->time);
+    d->event = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->event);
+    d->value = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->value);
+    d->missing = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->missing);
+    if (!d->record || !d->id || !d->time || !d->event || !d->value || !d->missing)
+        goto fail;
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        d->time[e] = malloc(cap * sizeof **d->time);
+        d->event[e] = malloc(cap * sizeof **d->event);
+        if (!d->time[e] || !d->event[e])
+            goto fail;
+    }
+    for (size_t v = 0; v < s->n_variables; v++)
+        if (!(d->value[v] = malloc(cap * sizeof **d->value)))
+            goto fail;
+    *out = d;
+    return EMBOLO_OK;
+fail:
+    dataset_free(d);
+    return EMBOLO_ERROR_NOMEM;
+}
+
+void dataset_free(dataset *d)
+{
+    if (!d)
+        return;
+    const study *s = d->study;
+    if (d->id)
+        for (size_t i = 0; i < d->n; i++)
+            free(d->id[i]);
+    free(d->id);
+    free(d->record);
+    for (size_t e = 0; d->time && e < s->n_endpoints; e++)
+        free(d->time[e]);
+    for (size_t e = 0; d->event && e < s->n_endpoints; e++)
+        free(d->event[e]);
+    for (size_t v = 0; d->value && v < s->n_variables; v++)
+        free(d->value[v]);
+    free(d->time);
+    free(d->event);
+    free(d->value);
+    free(d->missing);
+    free(d->ps);
+    free(d->weight);
+    free(d->weight_stabilized);
+    free(d);
+}

@@ -1,0 +1,90 @@
+#include "results.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+results *results_new(void)
+{
+    return calloc(1, sizeof(results));
+}
+
+static void row_free(result_row *row)
+{
+    free(row->section);
+    free(row->endpoint);
+    free(row->model);
+    free(row->variable);
+    free(row->level);
+    free(row->stat);
+}
+
+void results_free(results *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->n; i++)
+        row_free(&r->rows[i]);
+    free(r->rows);
+    for (size_t i = 0; i < r->n_warnings; i++)
+        free(r->warnings[i]);
+    free(r->warnings);
+    free(r);
+}
+
+static char *copy_or_empty(const char *s)
+{
+    const char *source = s ? s : "";
+    size_t length = strlen(source);
+    char *copy = malloc(length + 1);
+    if (copy)
+        memcpy(copy, source, length + 1);
+    return copy;
+}
+
+embolo_error results_add(results *r, const char *section, const char *endpoint, const char *model,
+                         const char *variable, const char *level, const char *stat, double value)
+{
+    if (r->n == r->capacity) {
+        size_t capacity = r->capacity ? r->capacity * 2 : 256;
+        result_row *grown = realloc(r->rows, capacity * sizeof *grown);
+        if (!grown)
+            return EMBOLO_ERROR_NOMEM;
+        r->rows = grown;
+        r->capacity = capacity;
+    }
+    result_row *row = &r->rows[r->n];
+    row->section = copy_or_empty(section);
+    row->endpoint = copy_or_empty(endpoint);
+    row->model = copy_or_empty(model);
+    row->variable = copy_or_empty(variable);
+    row->level = copy_or_empty(level);
+    row->stat = copy_or_empty(stat);
+    row->value = value;
+    r->n++;
+    if (!row->section || !row->endpoint || !row->model || !row->variable || !row->level || !row->stat)
+        return EMBOLO_ERROR_NOMEM;
+    return EMBOLO_OK;
+}
+
+embolo_error results_warn(results *r, const char *format, ...)
+{
+    char text[1024];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(text, sizeof text, format, args);
+    va_end(args);
+    if (r->n_warnings == r->warnings_capacity) {
+        size_t capacity = r->warnings_capacity ? r->warnings_capacity * 2 : 16;
+        char **grown = realloc(r->warnings, capacity * sizeof *grown);
+        if (!grown)
+            return EMBOLO_ERROR_NOMEM;
+        r->warnings = grown;
+        r->warnings_capacity = capacity;
+    }
+    if (!(r->warnings[r->n_warnings] = copy_or_empty(text)))
+        return EMBOLO_ERROR_NOMEM;
+    r->n_warnings++;
+    return EMBOLO_OK;
+}

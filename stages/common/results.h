@@ -1,0 +1,29 @@
+/* The table of estimates behind results.csv (results-csv.md): one row per estimate. */
+#ifndef EMBOLO_RESULTS_H
+#define EMBOLO_RESULTS_H
+
+#include <stddef.h>
+#include "error.h"
+
+typedef struct result_row {
+    char *section, *endpoint, *model, *variable, *level, *stat;
+    double value;    /* NAN prints as NA */
+} result_row;
+
+typedef struct results {
+    result_row *rows;
+    size_t n, capacity;
+    char **warnings;  /* run warnings, in order */
+    size_t n_warnings, warnings_capacity;
+} results;
+
+results *results_new(void);
+void results_free(results *r);
+
+embolo_error results_add(results *r, const char *section, const char *endpoint, const char *model,
+                         const char *variable, const char *level, const char *stat, double value);
+
+/* Adds a warning (printf-style). */
+embolo_error results_warn(results *r, const char *format, ...);
+
+#endif

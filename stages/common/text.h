@@ -1,0 +1,33 @@
+/* Text, number and date parsing shared by the stages. Values are byte strings with a length: they
+ * may hold NUL bytes or invalid UTF-8, which make them invalid, never crash anything. */
+#ifndef EMBOLO_TEXT_H
+#define EMBOLO_TEXT_H
+
+#include <stddef.h>
+
+/* Writes into out (capacity out_size, NUL-terminated) the value trimmed, with inner runs of white
+ * space folded to one space and ASCII letters lower-cased. Returns 0 if the value holds a NUL byte or
+ * invalid UTF-8 or does not fit, else 1. */
+int text_normalize(const char *value, size_t length, char *out, size_t out_size);
+
+/* Case-insensitive equality of two normalized strings. */
+int text_equal_folded(const char *a, const char *b);
+
+/* Parses a decimal number ("60", "-0.5", "1e3", " 62 "); rejects nan, inf, hexadecimal, "6,2",
+ * overflow and trailing garbage. Returns 1 on success. */
+int text_parse_number(const char *value, size_t length, double *out);
+
+typedef enum date_format { DATE_FORMAT_ISO, DATE_FORMAT_MDY, DATE_FORMAT_DMY } date_format;
+
+/* Parses a calendar date: ISO YYYY-MM-DD always, and M/D/YYYY or D/M/YYYY for MDY / DMY; years
+ * 0001 to 9999. On success stores the day number (days since 1970-01-01) and returns 1; returns 0
+ * for a date that does not exist (2010-02-30, month 13, 0000-00-00) or does not parse. */
+int text_parse_date(const char *value, size_t length, date_format format, long *day_number);
+
+/* Formats a day number as YYYY-MM-DD into out (at least 11 bytes). */
+void text_format_date(long day_number, char out[11]);
+
+/* Day number of a valid civil date. */
+long text_days_from_civil(int year, int month, int day);
+
+#endif

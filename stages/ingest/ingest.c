@@ -1,0 +1,402 @@
+#include "ingest.h"
+
+#include <csv.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/text.h"
+
+/* Bounds on input-sized allocations: beyond them the input is refused, not read. */
+#define INGEST_MAX_COLUMNS 10000u
+#define INGEST_MAX_FIELD (16u * 1024u * 1024u)
+#define INGEST_MAX_RECORDS 50000000u
+#define INGEST_MAX_TEXT ((size_t)4 * 1024 * 1024 * 1024)
+#define INGEST_CHUNK 65536
+
+struct ingest_table {
+    size_t n_wanted;
+    size_t n_records;
+    size_t record_capacity;
+    size_t *offsets;          /* [n_records * n_wanted] into text */
+    uint32_t *lengths;        /* [n_records * n_wanted] */
+    unsigned char *malformed; /* [n_records] */
+    char *text;
+    size_t text_used, text_capacity;
+    char **header;
+    size_t n_header;
+    long *column_of_header;   /* header index -> wanted index, -1 if unused */
+    char **unused;
+    size_t n_unused;
+};
+
+/* libcsv callback state. */
+typedef struct ingest_reader {
+    ingest_table *table;
+    const char *path;
+    const char *const *wanted;
+    int in_header;
+    size_t field_index;
+    embolo_error error;
+    char *message;
+    size_t message_size;
+} ingest_reader;
+
+static void reader_fail(ingest_reader *reader, embolo_error err, const char *format, const char *detail,
+                        size_t number)
+{
+    if (reader->error != EMBOLO_OK)
+        return;
+    reader->error = err;
+    if (reader->message_size) {
+        char reason[512];
+        snprintf(reason, sizeof reason, format, detail, number);
+        snprintf(reader->message, reader->message_size, "%s: %s", reader->path, reason);
+    }
+}
+
+static int header_add(ingest_reader *reader, const char *field, size_t length)
+{
+    ingest_table *t = reader->table;
+    if (t->n_header >= INGEST_MAX_COLUMNS) {
+        reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "the header has more than %s%zu columns", "",
+                    (size_t)INGEST_MAX_COLUMNS);
+        return 0;
+    }
+    if (t->n_header % 64 == 0) {
+        char **grown = realloc(t->header, (t->n_header + 64) * sizeof *grown);
+        if (!grown) {
+            reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory%s%zu", "", 0);
+            return 0;
+        }
+        t->header = grown;
+    }
+    char *name = malloc(length + 1);
+    if (!name) {
+        reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory%s%zu", "", 0);
+        return 0;
+    }
+    if (!text_normalize(field, length, name, length + 1))
+        name[0] = '\0';
+    t->header[t->n_header++] = name;
+    return 1;
+}
+
+static int records_grow(ingest_reader *reader)
+{
+    ingest_table *t = reader->table;
+    size_t capacity = t->record_capacity ? t->record_capacity * 2 : 1024;
+    if (t->n_records >= INGEST_MAX_RECORDS) {
+        reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "more than %s%zu records", "", (size_t)INGEST_MAX_RECORDS);
+        return 0;
+    }
+    size_t cells = capacity * (t->n_wanted ? t->n_wanted : 1);
+    size_t *offsets = realloc(t->offsets, cells * sizeof *offsets);
+    if (offsets)
+        t->offsets = offsets;
+    uint32_t *lengths = realloc(t->lengths, cells * sizeof *lengths);
+    if (lengths)
+        t->lengths = lengths;
+    unsigned char *malformed = realloc(t->malformed, capacity);
+    if (malformed)
+        t->malformed = malformed;
+    if (!offsets || !lengths || !malformed) {
+        reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory%s%zu", "", 0);
+        return 0;
+    }
+    t->record_capacity = capacity;
+    return 1;
+}
+
+/* Starts a record: every wanted cell empty until its field arrives. */
+static int record_begin(ingest_reader *reader)
+{
+    ingest_table *t = reader->table;
+    if (t->n_records == t->record_capacity && !records_grow(reader))
+        return 0;
+    for (size_t c = 0; c < t->n_wanted; c++) {
+        t->offsets[t->n_records * t->n_wanted + c] = 0;
+        t->lengths[t->n_records * t->n_wanted + c] = 0;
+    }
+    t->malformed[t->n_records] = 0;
+    return 1;
+}
+
+static int text_append(ingest_reader *reader, const char *field, size_t length, size_t *offset)
+{
+    ingest_table *t = reader->table;
+    if (t->text_used + length + 1 > t->text_capacity) {
+        size_t capacity = t->text_capacity ? t->text_capacity : 65536;
+        while (capacity < t->text_used + length + 1)
+            capacity *= 2;
+        char *grown = capacity > INGEST_MAX_TEXT ? NULL : realloc(t->text, capacity);
+        if (!grown) {
+            reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory reading the data%s%zu", "", 0);
+            return 0;
+        }
+        t->text = grown;
+        t->text_capacity = capacity;
+    }
+    memcpy(t->text + t->text_used, field, length);
+    t->text[t->text_used + length] = '\0';
+    *offset = t->text_used;
+    t->text_used += length + 1;
+    return 1;
+}
+
+static void on_field(void *field, size_t length, void *data)
+{
+    ingest_reader *reader = data;
+    ingest_table *t = reader->table;
+    if (reader->error != EMBOLO_OK)
+        return;
+    if (length > INGEST_MAX_FIELD) {
+        reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "a field of record %s%zu is larger than 16 MiB", "",
+                    t->n_records + (reader->in_header ? 0 : 1));
+        return;
+    }
+    if (reader->in_header) {
+        header_add(reader, field ? field : "", length);
+        reader->field_index++;
+        return;
+    }
+    if (reader->field_index == 0 && !record_begin(reader))
+        return;
+    if (reader->field_index < t->n_header && t->column_of_header[reader->field_index] >= 0) {
+        size_t cell = t->n_records * t->n_wanted + (size_t)t->column_of_header[reader->field_index];
+        size_t offset;
+        if (!text_append(reader, field ? field : "", length, &offset))
+            return;
+        t->offsets[cell] = offset;
+        t->lengths[cell] = (uint32_t)length;
+    }
+    reader->field_index++;
+}
+
+static embolo_error header_resolve(ingest_reader *reader)
+{
+    ingest_table *t = reader->table;
+    t->column_of_header = malloc((t->n_header ? t->n_header : 1) * sizeof *t->column_of_header);
+    t->unused = calloc(t->n_header ? t->n_header : 1, sizeof *t->unused);
+    if (!t->column_of_header || !t->unused)
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t h = 0; h < t->n_header; h++)
+        t->column_of_header[h] = -1;
+    for (size_t w = 0; w < t->n_wanted; w++) {
+        char name[1024];
+        long found = -1;
+        if (!text_normalize(reader->wanted[w], strlen(reader->wanted[w]), name, sizeof name))
+            name[0] = '\0';
+        for (size_t h = 0; h < t->n_header && found < 0; h++)
+            if (strcmp(t->header[h], name) == 0)
+                found = (long)h;
+        if (found < 0) {
+            reader_fail(reader, EMBOLO_ERROR_DATA, "the header lacks the column '%s' that the study file needs%.0zu",
+                        reader->wanted[w], 0);
+            return reader->error;
+        }
+        if (t->column_of_header[found] < 0)
+            t->column_of_header[found] = (long)w;
+    }
+    for (size_t h = 0; h < t->n_header; h++)
+        if (t->column_of_header[h] < 0)
+            t->unused[t->n_unused++] = t->header[h];
+    return EMBOLO_OK;
+}
+
+static void on_record(int terminator, void *data)
+{
+    ingest_reader *reader = data;
+    ingest_table *t = reader->table;
+    (void)terminator;
+    if (reader->error != EMBOLO_OK)
+        return;
+    if (reader->in_header) {
+        reader->in_header = 0;
+        reader->field_index = 0;
+        embolo_error err = header_resolve(reader);
+        if (err != EMBOLO_OK && reader->error == EMBOLO_OK)
+            reader_fail(reader, err, "out of memory%s%zu", "", 0);
+        return;
+    }
+    if (reader->field_index == 0 && !record_begin(reader))
+        return;
+    t->malformed[t->n_records] = reader->field_index != t->n_header;
+    t->n_records++;
+    reader->field_index = 0;
+}
+
+static embolo_error reader_finish(ingest_reader *reader, struct csv_parser *parser)
+{
+    size_t records_before = reader->table->n_records;
+    if (csv_fini(parser, on_field, on_record, reader) != 0 && reader->error == EMBOLO_OK)
+        reader_fail(reader, EMBOLO_ERROR_DATA, "cannot finish parsing the CSV%s%zu", "", 0);
+    if (reader->error != EMBOLO_OK)
+        return reader->error;
+    if (reader->in_header) {
+        reader_fail(reader, EMBOLO_ERROR_DATA, "the file is empty: no header%s%zu", "", 0);
+        return reader->error;
+    }
+    (void)records_before;
+    return EMBOLO_OK;
+}
+
+/* A quote still open at the end of the file makes the last record malformed. */
+static void mark_open_quote(ingest_reader *reader, const char *data, size_t length)
+{
+    int open = 0, at_field_start = 1;
+    for (size_t i = 0; i < length; i++) {
+        char c = data[i];
+        if (open) {
+            if (c == '"') {
+                if (i + 1 < length && data[i + 1] == '"')
+                    i++;
+                else
+                    open = 0;
+            }
+            continue;
+        }
+        if (c == '"' && at_field_start)
+            open = 1;
+        at_field_start = c == ',' || c == '\n' || c == '\r';
+    }
+    if (open && reader->table->n_records > 0)
+        reader->table->malformed[reader->table->n_records - 1] = 1;
+}
+
+static embolo_error table_new(size_t n_wanted, ingest_table **out)
+{
+    *out = calloc(1, sizeof **out);
+    if (!*out)
+        return EMBOLO_ERROR_NOMEM;
+    (*out)->n_wanted = n_wanted;
+    return EMBOLO_OK;
+}
+
+embolo_error ingest_parse(const char *data, size_t length, const char *path, const char *const *wanted,
+                          size_t n_wanted, ingest_table **out, char *message, size_t message_size)
+{
+    struct csv_parser parser;
+    ingest_reader reader = {.path = path, .wanted = wanted, .in_header = 1, .message = message,
+                            .message_size = message_size};
+    embolo_error err;
+    int parser_ready = 0;
+    *out = NULL;
+    if (message_size)
+        message[0] = '\0';
+    err = table_new(n_wanted, &reader.table);
+    if (err != EMBOLO_OK)
+        goto cleanup;
+    if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
+        err = EMBOLO_ERROR_NOMEM;
+        goto cleanup;
+    }
+    parser_ready = 1;
+    if (length >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        data += 3;
+        length -= 3;
+    }
+    if (csv_parse(&parser, data, length, on_field, on_record, &reader) != length && reader.error == EMBOLO_OK)
+        reader_fail(&reader, EMBOLO_ERROR_DATA, "cannot parse the CSV: %s%.0zu", csv_strerror(csv_error(&parser)), 0);
+    if (reader.error == EMBOLO_OK)
+        reader_finish(&reader, &parser);
+    err = reader.error;
+    if (err != EMBOLO_OK)
+        goto cleanup;
+    mark_open_quote(&reader, data, length);
+    *out = reader.table;
+    reader.table = NULL;
+cleanup:
+    if (parser_ready)
+        csv_free(&parser);
+    ingest_table_free(reader.table);
+    if (err == EMBOLO_ERROR_NOMEM && message_size && !message[0])
+        snprintf(message, message_size, "%s: out of memory", path);
+    return err;
+}
+
+embolo_error ingest_read(const char *path, const char *const *wanted, size_t n_wanted, ingest_table **out,
+                         char *message, size_t message_size)
+{
+    embolo_error err = EMBOLO_OK;
+    char *data = NULL;
+    size_t length = 0, capacity = 0;
+    FILE *file = fopen(path, "rb");
+    *out = NULL;
+    if (!file) {
+        snprintf(message, message_size, "%s: cannot open the input file", path);
+        return EMBOLO_ERROR_FILE_NOT_FOUND;
+    }
+    for (;;) {
+        if (capacity - length < INGEST_CHUNK) {
+            capacity = capacity ? capacity * 2 : 4 * INGEST_CHUNK;
+            char *grown = capacity > INGEST_MAX_TEXT ? NULL : realloc(data, capacity);
+            if (!grown) {
+                snprintf(message, message_size, "%s: the input file is too large to read", path);
+                err = EMBOLO_ERROR_TOO_LARGE;
+                goto cleanup;
+            }
+            data = grown;
+        }
+        size_t got = fread(data + length, 1, capacity - length, file);
+        length += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(file)) {
+        snprintf(message, message_size, "%s: cannot read the input file", path);
+        err = EMBOLO_ERROR_FILE_NOT_FOUND;
+        goto cleanup;
+    }
+    err = ingest_parse(data ? data : "", length, path, wanted, n_wanted, out, message, message_size);
+cleanup:
+    free(data);
+    fclose(file);
+    return err;
+}
+
+void ingest_table_free(ingest_table *table)
+{
+    if (!table)
+        return;
+    for (size_t h = 0; h < table->n_header; h++)
+        free(table->header[h]);
+    free(table->header);
+    free(table->column_of_header);
+    free(table->unused);
+    free(table->offsets);
+    free(table->lengths);
+    free(table->malformed);
+    free(table->text);
+    free(table);
+}
+
+size_t ingest_record_count(const ingest_table *table)
+{
+    return table->n_records;
+}
+
+int ingest_record_malformed(const ingest_table *table, size_t record)
+{
+    return table->malformed[record];
+}
+
+const char *ingest_value(const ingest_table *table, size_t record, size_t column, size_t *length)
+{
+    size_t cell = record * table->n_wanted + column;
+    *length = table->lengths[cell];
+    if (table->lengths[cell] == 0)
+        return "";
+    return table->text + table->offsets[cell];
+}
+
+size_t ingest_unused_column_count(const ingest_table *table)
+{
+    return table->n_unused;
+}
+
+const char *ingest_unused_column(const ingest_table *table, size_t index)
+{
+    return table->unused[index];
+}

@@ -1,0 +1,37 @@
+/* Ingest stage: reads the patient CSV (RFC 4180, BOM, CRLF, quoted fields over several lines) with
+ * libcsv and keeps the columns the study needs. Records are numbered from 1 after the header. */
+#ifndef EMBOLO_INGEST_H
+#define EMBOLO_INGEST_H
+
+#include <stddef.h>
+#include "common/error.h"
+
+typedef struct ingest_table ingest_table;
+
+/* Reads a CSV file and keeps the columns named in wanted (matched to the header trimmed and
+ * case-insensitively). A wanted column missing from the header is an error naming it. On failure
+ * *out is NULL and message says which file, record or column is at fault. */
+embolo_error ingest_read(const char *path, const char *const *wanted, size_t n_wanted,
+                         ingest_table **out, char *message, size_t message_size);
+
+/* The same from memory; path is used in messages only. */
+embolo_error ingest_parse(const char *data, size_t length, const char *path,
+                          const char *const *wanted, size_t n_wanted, ingest_table **out,
+                          char *message, size_t message_size);
+
+void ingest_table_free(ingest_table *table);
+
+size_t ingest_record_count(const ingest_table *table);
+
+/* 1 if the record's field count differs from the header's (E_MALFORMED_ROW). */
+int ingest_record_malformed(const ingest_table *table, size_t record);
+
+/* Value of wanted column `column` in record `record` (0-based); fields a short record lacks are
+ * empty. The bytes may hold NULs; *length is their count. */
+const char *ingest_value(const ingest_table *table, size_t record, size_t column, size_t *length);
+
+/* Header columns the study does not use, in header order (for the report). */
+size_t ingest_unused_column_count(const ingest_table *table);
+const char *ingest_unused_column(const ingest_table *table, size_t index);
+
+#endif

@@ -1,0 +1,166 @@
+#include "design.h"
+
+#include <gsl/gsl_sort.h>
+#include <math.h>
+#include <stdlib.h>
+
+embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out)
+{
+    embolo_error err = EMBOLO_ERROR_NOMEM;
+    endpoint_rows *r = calloc(1, sizeof *r);
+    size_t cap = data->n ? data->n : 1, n = 0;
+    double *all_times = malloc(cap * sizeof *all_times);
+    size_t *candidates = malloc(cap * sizeof *candidates);
+    size_t *order = malloc(cap * sizeof *order);
+    *out = NULL;
+    if (!r || !all_times || !candidates || !order)
+        goto cleanup;
+    for (size_t i = 0; i < data->n; i++) {
+        if (data->event[endpoint][i] < 0)
+            continue;
+        candidates[n] = i;
+        all_times[n] = data->time[endpoint][i];
+        n++;
+    }
+    r->row = malloc((n ? n : 1) * sizeof *r->row);
+    r->time = malloc((n ? n : 1) * sizeof *r->time);
+    r->status = malloc((n ? n : 1) * sizeof *r->status);
+    if (!r->row || !r->time || !r->status)
+        goto cleanup;
+    /* One sort per endpoint; every estimator takes its rows in this order. */
+    gsl_sort_index(order, all_times, 1, n);
+    for (size_t k = 0; k < n; k++) {
+        size_t i = candidates[order[k]];
+        r->row[k] = i;
+        r->time[k] = data->time[endpoint][i];
+        r->status[k] = data->event[endpoint][i];
+    }
+    r->n = n;
+    *out = r;
+    r = NULL;
+    err = EMBOLO_OK;
+cleanup:
+    endpoint_rows_free(r);
+    free(all_times);
+    free(candidates);
+    free(order);
+    return err;
+}
+
+void endpoint_rows_free(endpoint_rows *rows)
+{
+    if (!rows)
+        return;
+    free(rows->row);
+    free(rows->time);
+    free(rows->status);
+    free(rows);
+}
+
+static int row_complete(const dataset *data, size_t row, const size_t *variables, size_t n_variables, int weighted)
+{
+    if (weighted && (!data->weight || isnan(data->weight[row])))
+        return 0;
+    for (size_t v = 0; v < n_variables; v++)
+        if (isnan(data->value[variables[v]][row]))
+            return 0;
+    return 1;
+}
+
+/* Chooses the columns: numeric variables one each, factors one per present non-reference level
+ * (the declared reference, or the first present level when the reference has no row). */
+static embolo_error design_choose_columns(design *d, const dataset *data, const size_t *variables,
+                                          size_t n_variables)
+{
+    const study *s = data->study;
+    size_t capacity = 0;
+    for (size_t v = 0; v < n_variables; v++)
+        capacity += study_variable_is_factor(&s->variables[variables[v]]) ? s->variables[variables[v]].n_levels : 1;
+    d->columns = malloc((capacity ? capacity : 1) * sizeof *d->columns);
+    if (!d->columns)
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t v = 0; v < n_variables; v++) {
+        const study_variable *var = &s->variables[variables[v]];
+        if (!study_variable_is_factor(var)) {
+            d->columns[d->p++] = (design_column){variables[v], -1, v};
+            continue;
+        }
+        size_t *counts = calloc(var->n_levels, sizeof *counts);
+        if (!counts)
+            return EMBOLO_ERROR_NOMEM;
+        for (size_t i = 0; i < d->n; i++)
+            counts[(size_t)data->value[variables[v]][d->row[i]]]++;
+        size_t reference = var->reference;
+        if (counts[reference] == 0)
+            for (size_t l = var->n_levels; l-- > 0;)
+                if (counts[l] > 0)
+                    reference = l;
+        for (size_t l = 0; l < var->n_levels; l++)
+            if (l != reference && counts[l] > 0)
+                d->columns[d->p++] = (design_column){variables[v], (int)l, v};
+        free(counts);
+    }
+    d->n_terms = n_variables;
+    return EMBOLO_OK;
+}
+
+embolo_error design_new(const dataset *data, const endpoint_rows *rows, const size_t *variables,
+                        size_t n_variables, int weighted, design **out)
+{
+    embolo_error err = EMBOLO_ERROR_NOMEM;
+    design *d = calloc(1, sizeof *d);
+    size_t cap = rows->n ? rows->n : 1;
+    *out = NULL;
+    if (!d)
+        return err;
+    d->time = malloc(cap * sizeof *d->time);
+    d->status = malloc(cap * sizeof *d->status);
+    d->row = malloc(cap * sizeof *d->row);
+    d->weight = weighted ? malloc(cap * sizeof *d->weight) : NULL;
+    if (!d->time || !d->status || !d->row || (weighted && !d->weight))
+        goto cleanup;
+    for (size_t k = 0; k < rows->n; k++) {
+        size_t i = rows->row[k];
+        if (!row_complete(data, i, variables, n_variables, weighted))
+            continue;
+        d->time[d->n] = rows->time[k];
+        d->status[d->n] = rows->status[k];
+        d->row[d->n] = i;
+        if (weighted)
+            d->weight[d->n] = data->weight[i];
+        d->events += rows->status[k] == 1;
+        d->n++;
+    }
+    d->dropped = rows->n - d->n;
+    err = design_choose_columns(d, data, variables, n_variables);
+    if (err != EMBOLO_OK)
+        goto cleanup;
+    err = EMBOLO_ERROR_NOMEM;
+    d->x = malloc((d->n ? d->n : 1) * (d->p ? d->p : 1) * sizeof *d->x);
+    if (!d->x)
+        goto cleanup;
+    for (size_t i = 0; i < d->n; i++)
+        for (size_t j = 0; j < d->p; j++) {
+            double value = data->value[d->columns[j].variable][d->row[i]];
+            d->x[i * d->p + j] = d->columns[j].level < 0 ? value : (double)(value == d->columns[j].level);
+        }
+    *out = d;
+    d = NULL;
+    err = EMBOLO_OK;
+cleanup:
+    design_free(d);
+    return err;
+}
+
+void design_free(design *d)
+{
+    if (!d)
+        return;
+    free(d->time);
+    free(d->status);
+    free(d->weight);
+    free(d->x);
+    free(d->row);
+    free(d->columns);
+    free(d);
+}

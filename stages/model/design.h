@@ -1,0 +1,50 @@
+/* Model rows and design matrices, internal to the model stage: the rows of one endpoint sorted by
+ * time once, subsets of them (complete cases, rows with a weight) that keep that order, and the
+ * treatment-contrast columns of a list of variables. */
+#ifndef EMBOLO_DESIGN_H
+#define EMBOLO_DESIGN_H
+
+#include <stddef.h>
+#include "common/dataset.h"
+#include "common/error.h"
+#include "common/study.h"
+
+/* Rows of one endpoint in time order. */
+typedef struct endpoint_rows {
+    size_t n;
+    size_t *row;     /* dataset row of each */
+    double *time;
+    int *status;
+} endpoint_rows;
+
+embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out);
+void endpoint_rows_free(endpoint_rows *rows);
+
+/* One coefficient column of a design. */
+typedef struct design_column {
+    size_t variable;    /* study variable index */
+    int level;          /* level index of a factor's contrast, -1 for a numeric variable */
+    size_t term;        /* index of the variable within the design's variable list */
+} design_column;
+
+/* A subset of endpoint rows with the columns of some variables (complete cases). */
+typedef struct design {
+    size_t n, p;
+    double *time;
+    int *status;
+    double *weight;     /* NULL when unweighted */
+    double *x;          /* n x p row-major */
+    size_t *row;        /* dataset row of each */
+    design_column *columns;
+    size_t n_terms;
+    size_t events;
+    size_t dropped;     /* endpoint rows left out as incomplete */
+} design;
+
+/* Builds the design of variables[0..n_variables) over rows; with weighted, only rows with a weight
+ * are kept and their weights attached. A factor level with no row in the subset gets no column. */
+embolo_error design_new(const dataset *data, const endpoint_rows *rows, const size_t *variables,
+                        size_t n_variables, int weighted, design **out);
+void design_free(design *d);
+
+#endif

@@ -1,0 +1,411 @@
+#include "model.h"
+
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "concordance.h"
+#include "cox.h"
+#include "design.h"
+#include "km.h"
+#include "logrank.h"
+#include "zph.h"
+
+/* qnorm(0.975) */
+#define Z_975 1.959963984540054
+#define MIN_EVENTS_PER_VARIABLE 10.0
+
+typedef struct model_context {
+    const study *s;
+    const dataset *data;
+    results *out;
+    const study_endpoint *endpoint;
+    size_t endpoint_index;
+    endpoint_rows *rows;
+} model_context;
+
+static embolo_error add(model_context *ctx, const char *section, const char *model, const char *variable,
+                        const char *level, const char *stat, double value)
+{
+    return results_add(ctx->out, section, ctx->endpoint->name, model, variable, level, stat, value);
+}
+
+/* ---- Kaplan-Meier ---- */
+
+static embolo_error report_km(model_context *ctx, const char *model, const char *variable, const char *level,
+                              const km_curve *curve)
+{
+    embolo_error err;
+    double median, lower, upper;
+    km_median(curve, &median, &lower, &upper);
+    err = add(ctx, "km", model, variable, level, "n", (double)curve->n);
+    if (err == EMBOLO_OK)
+        err = add(ctx, "km", model, variable, level, "events", (double)curve->events);
+    if (err == EMBOLO_OK)
+        err = add(ctx, "km", model, variable, level, "median", median);
+    if (err == EMBOLO_OK)
+        err = add(ctx, "km", model, variable, level, "median_lower", lower);
+    if (err == EMBOLO_OK)
+        err = add(ctx, "km", model, variable, level, "median_upper", upper);
+    for (size_t l = 0; l < ctx->s->n_landmarks && err == EMBOLO_OK; l++) {
+        char stat[3][96];
+        double surv, surv_lower, surv_upper;
+        km_surv_at(curve, ctx->s->landmarks[l], &surv, &surv_lower, &surv_upper);
+        snprintf(stat[0], sizeof stat[0], "surv@%s", ctx->s->landmark_texts[l]);
+        snprintf(stat[1], sizeof stat[1], "surv_lower@%s", ctx->s->landmark_texts[l]);
+        snprintf(stat[2], sizeof stat[2], "surv_upper@%s", ctx->s->landmark_texts[l]);
+        err = add(ctx, "km", model, variable, level, stat[0], surv);
+        if (err == EMBOLO_OK)
+            err = add(ctx, "km", model, variable, level, stat[1], surv_lower);
+        if (err == EMBOLO_OK)
+            err = add(ctx, "km", model, variable, level, stat[2], surv_upper);
+    }
+    return err;
+}
+
+static embolo_error fit_and_report_km(model_context *ctx, const char *model, const char *variable, const char *level,
+                                      const double *time, const int *status, const double *weight, size_t n)
+{
+    km_curve *curve = NULL;
+    embolo_error err = km_fit(time, status, weight, n, &curve);
+    if (err == EMBOLO_OK)
+        err = report_km(ctx, model, variable, level, curve);
+    km_curve_free(curve);
+    return err;
+}
+
+/* Median follow-up by the reverse Kaplan-Meier: censoring is the event. */
+static embolo_error report_followup(model_context *ctx)
+{
+    endpoint_rows *r = ctx->rows;
+    embolo_error err = EMBOLO_ERROR_NOMEM;
+    km_curve *curve = NULL;
+    double median, lower, upper;
+    int *flipped = malloc((r->n ? r->n : 1) * sizeof *flipped);
+    if (!flipped)
+        return err;
+    for (size_t i = 0; i < r->n; i++)
+        flipped[i] = 1 - r->status[i];
+    err = km_fit(r->time, flipped, NULL, r->n, &curve);
+    if (err == EMBOLO_OK) {
+        km_median(curve, &median, &lower, &upper);
+        err = add(ctx, "followup", "reverse_km", "all", "", "median", median);
+        if (err == EMBOLO_OK)
+            err = add(ctx, "followup", "reverse_km", "all", "", "median_lower", lower);
+        if (err == EMBOLO_OK)
+            err = add(ctx, "followup", "reverse_km", "all", "", "median_upper", upper);
+    }
+    km_curve_free(curve);
+    free(flipped);
+    return err;
+}
+
+/* KM per level of a factor and the log-rank test across them, over the design's rows. */
+static embolo_error report_subgroup(model_context *ctx, size_t variable, int weighted)
+{
+    const study_variable *var = &ctx->s->variables[variable];
+    const char *model = weighted ? "weighted" : "unweighted";
+    design *d = NULL;
+    embolo_error err = design_new(ctx->data, ctx->rows, &variable, 1, weighted, &d);
+    int *group = NULL;
+    double *time = NULL, *weight = NULL;
+    int *status = NULL;
+    if (err != EMBOLO_OK)
+        return err;
+    err = EMBOLO_ERROR_NOMEM;
+    size_t cap = d->n ? d->n : 1;
+    group = malloc(cap * sizeof *group);
+    time = malloc(cap * sizeof *time);
+    status = malloc(cap * sizeof *status);
+    weight = malloc(cap * sizeof *weight);
+    if (!group || !time || !status || !weight)
+        goto cleanup;
+    err = EMBOLO_OK;
+    for (size_t i = 0; i < d->n; i++)
+        group[i] = (int)ctx->data->value[variable][d->row[i]];
+    for (size_t l = 0; l < var->n_levels && err == EMBOLO_OK; l++) {
+        size_t m = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            if (group[i] != (int)l)
+                continue;
+            time[m] = d->time[i];
+            status[m] = d->status[i];
+            weight[m] = weighted ? d->weight[i] : 1.0;
+            m++;
+        }
+        if (m > 0)
+            err = fit_and_report_km(ctx, model, var->name, var->levels[l], time, status, weighted ? weight : NULL, m);
+    }
+    if (err == EMBOLO_OK && !weighted) {
+        logrank_result test;
+        err = logrank_test(d->time, d->status, group, d->n, (int)var->n_levels, &test);
+        if (err == EMBOLO_OK)
+            err = add(ctx, "logrank", "", var->name, "", "chisq", test.chisq);
+        if (err == EMBOLO_OK)
+            err = add(ctx, "logrank", "", var->name, "", "df", test.df);
+        if (err == EMBOLO_OK)
+            err = add(ctx, "logrank", "", var->name, "", "p", test.p);
+    }
+cleanup:
+    free(group);
+    free(time);
+    free(status);
+    free(weight);
+    design_free(d);
+    return err;
+}
+
+/* ---- Cox ---- */
+
+static double chisq_p(double chisq, double df)
+{
+    if (isnan(chisq) || df <= 0)
+        return NAN;
+    return gsl_cdf_chisq_Q(chisq, df);
+}
+
+static const char *column_level(const model_context *ctx, const design_column *c)
+{
+    return c->level < 0 ? "" : ctx->s->variables[c->variable].levels[c->level];
+}
+
+static embolo_error report_coefficient(model_context *ctx, const char *model, const design *d,
+                                       const cox_result *fit, size_t j)
+{
+    const design_column *c = &d->columns[j];
+    const char *name = ctx->s->variables[c->variable].name, *level = column_level(ctx, c);
+    int singular = !isfinite(fit->var[j * fit->p + j]) || (int)j == fit->singular_coef;
+    double naive_se = singular ? NAN : sqrt(fit->var[j * fit->p + j]);
+    double se = fit->robust_var ? (singular ? NAN : sqrt(fit->robust_var[j * fit->p + j])) : naive_se;
+    double coef = singular ? NAN : fit->coef[j];
+    double z = coef / se;
+    const char *stats[] = {"coef", "se", "naive_se", "hr", "hr_lower", "hr_upper", "z", "p"};
+    double values[] = {coef, se, naive_se, exp(coef), exp(coef - Z_975 * se), exp(coef + Z_975 * se), z,
+                       2.0 * gsl_cdf_ugaussian_P(-fabs(z))};
+    embolo_error err = EMBOLO_OK;
+    for (size_t k = 0; k < sizeof stats / sizeof stats[0] && err == EMBOLO_OK; k++) {
+        if (k == 2 && !fit->robust_var)
+            continue;
+        err = add(ctx, "cox", model, name, level, stats[k], values[k]);
+    }
+    return err;
+}
+
+static size_t estimable_count(const cox_result *fit)
+{
+    size_t count = 0;
+    for (size_t j = 0; j < fit->p; j++)
+        count += isfinite(fit->var[j * fit->p + j]) && (int)j != fit->singular_coef;
+    return count;
+}
+
+static embolo_error report_model_stats(model_context *ctx, const char *model, const design *d, const cox_result *fit)
+{
+    embolo_error err = add(ctx, "cox", model, "", "", "n", (double)d->n);
+    double df = (double)estimable_count(fit);
+    if (err == EMBOLO_OK)
+        err = add(ctx, "cox", model, "", "", "events", (double)d->events);
+    if (err == EMBOLO_OK)
+        err = add(ctx, "cox", model, "", "", "loglik_null", fit->loglik_null);
+    if (err == EMBOLO_OK)
+        err = add(ctx, "cox", model, "", "", "loglik", fit->loglik);
+    if (fit->robust_var) {
+        if (err == EMBOLO_OK)
+            err = add(ctx, "cox", model, "", "", "robust_score_chisq", fit->robust_score_chisq);
+        if (err == EMBOLO_OK)
+            err = add(ctx, "cox", model, "", "", "wald_chisq", fit->wald_chisq);
+        return err;
+    }
+    double lr = 2.0 * (fit->loglik - fit->loglik_null), concordance = NAN, concordance_se = NAN;
+    double *lp = malloc((d->n ? d->n : 1) * sizeof *lp);
+    if (!lp)
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t i = 0; i < d->n; i++) {
+        double sum = 0;
+        for (size_t j = 0; j < d->p; j++)
+            if (isfinite(fit->coef[j]) && (int)j != fit->singular_coef)
+                sum += fit->coef[j] * d->x[i * d->p + j];
+        lp[i] = sum;
+    }
+    if (err == EMBOLO_OK && d->n > 0)
+        err = concordance_compute(d->time, d->status, NULL, lp, d->n, &concordance, &concordance_se);
+    free(lp);
+    const char *stats[] = {"lr_chisq", "lr_df", "lr_p", "score_chisq", "concordance", "concordance_se", "wald_chisq"};
+    double values[] = {lr, df, chisq_p(lr, df), fit->score_chisq, concordance, concordance_se, fit->wald_chisq};
+    for (size_t k = 0; k < sizeof stats / sizeof stats[0] && err == EMBOLO_OK; k++)
+        err = add(ctx, "cox", model, "", "", stats[k], values[k]);
+    return err;
+}
+
+/* Joint Wald tests of factors with more than one coefficient. */
+static embolo_error report_factor_tests(model_context *ctx, const char *model, const design *d, const cox_result *fit)
+{
+    embolo_error err = EMBOLO_OK;
+    for (size_t first = 0; first < d->p && err == EMBOLO_OK;) {
+        size_t count = 1;
+        while (first + count < d->p && d->columns[first + count].term == d->columns[first].term)
+            count++;
+        if (count > 1 && d->columns[first].level >= 0) {
+            const char *name = ctx->s->variables[d->columns[first].variable].name;
+            double chisq = cox_wald_block(fit, first, count);
+            err = add(ctx, "cox", model, name, "", "wald_global_chisq", chisq);
+            if (err == EMBOLO_OK)
+                err = add(ctx, "cox", model, name, "", "wald_global_df", (double)count);
+            if (err == EMBOLO_OK)
+                err = add(ctx, "cox", model, name, "", "wald_global_p", chisq_p(chisq, (double)count));
+        }
+        first += count;
+    }
+    return err;
+}
+
+static embolo_error warn_about_fit(model_context *ctx, const char *model, const design *d, const cox_result *fit)
+{
+    embolo_error err = EMBOLO_OK;
+    const char *endpoint = ctx->endpoint->name;
+    if (fit->warnings & COX_WARN_MONOTONE && fit->infinite_coef >= 0) {
+        const design_column *c = &d->columns[fit->infinite_coef];
+        err = results_warn(ctx->out, "%s %s: the coefficient of %s%s%s may be infinite (monotone likelihood)",
+                           endpoint, model, ctx->s->variables[c->variable].name, c->level >= 0 ? " " : "",
+                           column_level(ctx, c));
+    }
+    if (err == EMBOLO_OK && fit->warnings & COX_WARN_SINGULAR && fit->singular_coef >= 0) {
+        const design_column *c = &d->columns[fit->singular_coef];
+        err = results_warn(ctx->out, "%s %s: %s%s%s is collinear with other covariates (singular information); "
+                           "its coefficient is not estimated", endpoint, model, ctx->s->variables[c->variable].name,
+                           c->level >= 0 ? " " : "", column_level(ctx, c));
+    }
+    if (err == EMBOLO_OK && fit->warnings & COX_WARN_NOT_CONVERGED)
+        err = results_warn(ctx->out, "%s %s: the Cox model did not converge in %d iterations", endpoint, model,
+                           fit->iterations);
+    if (err == EMBOLO_OK && d->p > 1 && (double)d->events / (double)d->p < MIN_EVENTS_PER_VARIABLE)
+        err = results_warn(ctx->out, "%s %s: %.1f events per coefficient (below %g)", endpoint, model,
+                           (double)d->events / (double)d->p, MIN_EVENTS_PER_VARIABLE);
+    if (err == EMBOLO_OK && d->dropped > 0 && !d->weight)
+        err = results_warn(ctx->out, "%s %s: %zu rows left out for missing covariates", endpoint, model, d->dropped);
+    return err;
+}
+
+static embolo_error report_zph(model_context *ctx, const design *d, const cox_result *fit, cox_ties ties)
+{
+    embolo_error err = EMBOLO_ERROR_NOMEM;
+    zph_result *zph = NULL;
+    size_t *term_of_coef = malloc((d->p ? d->p : 1) * sizeof *term_of_coef);
+    if (!term_of_coef)
+        return err;
+    for (size_t j = 0; j < d->p; j++)
+        term_of_coef[j] = d->columns[j].term;
+    err = zph_test(d->time, d->status, NULL, d->x, d->n, d->p, fit, ties, term_of_coef, d->n_terms, &zph);
+    free(term_of_coef);
+    if (err == EMBOLO_ERROR_DATA)
+        return results_warn(ctx->out, "%s multivariable: no proportional-hazards test (no events or coefficients)",
+                            ctx->endpoint->name);
+    for (size_t t = 0; t <= d->n_terms && err == EMBOLO_OK; t++) {
+        const char *name = "GLOBAL";
+        if (t < d->n_terms) {
+            size_t j = 0;
+            while (j < d->p && d->columns[j].term != t)
+                j++;
+            if (j == d->p)
+                continue;
+            name = ctx->s->variables[d->columns[j].variable].name;
+        }
+        err = add(ctx, "zph", "multivariable", name, "", "chisq", zph->chisq[t]);
+        if (err == EMBOLO_OK)
+            err = add(ctx, "zph", "multivariable", name, "", "df", zph->df[t]);
+        if (err == EMBOLO_OK)
+            err = add(ctx, "zph", "multivariable", name, "", "p", zph->p[t]);
+    }
+    zph_result_free(zph);
+    return err;
+}
+
+static embolo_error run_cox(model_context *ctx, const char *model, const size_t *variables, size_t n_variables,
+                            int weighted, cox_ties ties, int with_zph)
+{
+    design *d = NULL;
+    cox_result *fit = NULL;
+    cox_options options = cox_options_default();
+    embolo_error err = design_new(ctx->data, ctx->rows, variables, n_variables, weighted, &d);
+    if (err != EMBOLO_OK)
+        return err;
+    if (d->n == 0 || d->p == 0) {
+        err = results_warn(ctx->out, "%s %s: no Cox model (%s)", ctx->endpoint->name, model,
+                           d->n == 0 ? "no complete row" : "no covariate with two or more values");
+        goto cleanup;
+    }
+    options.ties = ties;
+    options.robust = weighted;
+    err = cox_fit(d->time, d->status, d->weight, d->x, d->n, d->p, &options, &fit);
+    if (err != EMBOLO_OK)
+        goto cleanup;
+    for (size_t j = 0; j < d->p && err == EMBOLO_OK; j++)
+        err = report_coefficient(ctx, model, d, fit, j);
+    if (err == EMBOLO_OK)
+        err = report_model_stats(ctx, model, d, fit);
+    if (err == EMBOLO_OK)
+        err = report_factor_tests(ctx, model, d, fit);
+    if (err == EMBOLO_OK)
+        err = warn_about_fit(ctx, model, d, fit);
+    if (err == EMBOLO_OK && with_zph && d->events > 0)
+        err = report_zph(ctx, d, fit, ties);
+cleanup:
+    cox_result_free(fit);
+    design_free(d);
+    return err;
+}
+
+/* ---- one endpoint ---- */
+
+static embolo_error model_endpoint(model_context *ctx)
+{
+    const study *s = ctx->s;
+    embolo_error err = report_followup(ctx);
+    if (err == EMBOLO_OK)
+        err = fit_and_report_km(ctx, "unweighted", "all", "", ctx->rows->time, ctx->rows->status, NULL, ctx->rows->n);
+    for (size_t g = 0; g < s->n_subgroups && err == EMBOLO_OK; g++)
+        err = report_subgroup(ctx, s->subgroups[g], 0);
+    for (size_t u = 0; u < s->n_univariate && err == EMBOLO_OK; u++) {
+        char model[256];
+        snprintf(model, sizeof model, "univariate:%s", s->variables[s->univariate[u]].name);
+        err = run_cox(ctx, model, &s->univariate[u], 1, 0, COX_TIES_EFRON, 0);
+    }
+    if (s->n_multivariable > 0 && err == EMBOLO_OK)
+        err = run_cox(ctx, "multivariable", s->multivariable, s->n_multivariable, 0, COX_TIES_EFRON, 1);
+    if (s->n_multivariable > 0 && err == EMBOLO_OK)
+        err = run_cox(ctx, "multivariable_breslow", s->multivariable, s->n_multivariable, 0, COX_TIES_BRESLOW, 0);
+    if (ctx->data->weight && s->treatment >= 0 && err == EMBOLO_OK) {
+        size_t treatment = (size_t)s->treatment;
+        err = report_subgroup(ctx, treatment, 1);
+        if (err == EMBOLO_OK)
+            err = run_cox(ctx, "weighted_univariate", &treatment, 1, 1, COX_TIES_EFRON, 0);
+        if (s->n_multivariable > 0 && err == EMBOLO_OK)
+            err = run_cox(ctx, "weighted_multivariable", s->multivariable, s->n_multivariable, 1, COX_TIES_EFRON, 0);
+    }
+    return err;
+}
+
+embolo_error model_run(const study *s, const dataset *data, results *out, char *message, size_t message_size)
+{
+    embolo_error err = EMBOLO_OK;
+    model_context ctx = {.s = s, .data = data, .out = out};
+    for (size_t e = 0; e < s->n_endpoints && err == EMBOLO_OK; e++) {
+        ctx.endpoint = &s->endpoints[e];
+        ctx.endpoint_index = e;
+        err = endpoint_rows_new(data, e, &ctx.rows);
+        if (err != EMBOLO_OK)
+            break;
+        if (ctx.rows->n == 0)
+            err = results_warn(out, "%s: no analysable row", ctx.endpoint->name);
+        else
+            err = model_endpoint(&ctx);
+        endpoint_rows_free(ctx.rows);
+        ctx.rows = NULL;
+    }
+    if (err != EMBOLO_OK)
+        snprintf(message, message_size, "modelling %s failed: %s", ctx.endpoint ? ctx.endpoint->name : "",
+                 embolo_error_message(err));
+    return err;
+}
