@@ -1,6 +1,7 @@
 #include "ingest.h"
 
 #include <csv.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,38 +44,39 @@ typedef struct ingest_reader {
     size_t message_size;
 } ingest_reader;
 
-static void reader_fail(ingest_reader *reader, embolo_error err, const char *format, const char *detail,
-                        size_t number)
+static void reader_fail(ingest_reader *reader, embolo_error err, const char *format, ...)
 {
+    va_list args;
+    char reason[512];
     if (reader->error != EMBOLO_OK)
         return;
     reader->error = err;
-    if (reader->message_size) {
-        char reason[512];
-        snprintf(reason, sizeof reason, format, detail, number);
-        snprintf(reader->message, reader->message_size, "%s: %s", reader->path, reason);
-    }
+    if (reader->message_size == 0)
+        return;
+    va_start(args, format);
+    vsnprintf(reason, sizeof reason, format, args);
+    va_end(args);
+    snprintf(reader->message, reader->message_size, "%s: %s", reader->path, reason);
 }
 
 static int header_add(ingest_reader *reader, const char *field, size_t length)
 {
     ingest_table *t = reader->table;
     if (t->n_header >= INGEST_MAX_COLUMNS) {
-        reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "the header has more than %s%zu columns", "",
-                    (size_t)INGEST_MAX_COLUMNS);
+        reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "the header has more than %u columns", INGEST_MAX_COLUMNS);
         return 0;
     }
     if (t->n_header % 64 == 0) {
         char **grown = realloc(t->header, (t->n_header + 64) * sizeof *grown);
         if (!grown) {
-            reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory%s%zu", "", 0);
+            reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory");
             return 0;
         }
         t->header = grown;
     }
     char *name = malloc(length + 1);
     if (!name) {
-        reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory%s%zu", "", 0);
+        reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory");
         return 0;
     }
     if (!text_normalize(field, length, name, length + 1))
@@ -88,7 +90,7 @@ static int records_grow(ingest_reader *reader)
     ingest_table *t = reader->table;
     size_t capacity = t->record_capacity ? t->record_capacity * 2 : 1024;
     if (t->n_records >= INGEST_MAX_RECORDS) {
-        reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "more than %s%zu records", "", (size_t)INGEST_MAX_RECORDS);
+        reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "more than %u records", INGEST_MAX_RECORDS);
         return 0;
     }
     size_t cells = capacity * (t->n_wanted ? t->n_wanted : 1);
@@ -102,7 +104,7 @@ static int records_grow(ingest_reader *reader)
     if (malformed)
         t->malformed = malformed;
     if (!offsets || !lengths || !malformed) {
-        reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory%s%zu", "", 0);
+        reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory");
         return 0;
     }
     t->record_capacity = capacity;
@@ -132,7 +134,7 @@ static int text_append(ingest_reader *reader, const char *field, size_t length, 
             capacity *= 2;
         char *grown = capacity > INGEST_MAX_TEXT ? NULL : realloc(t->text, capacity);
         if (!grown) {
-            reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory reading the data%s%zu", "", 0);
+            reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory reading the data");
             return 0;
         }
         t->text = grown;
@@ -152,7 +154,7 @@ static void on_field(void *field, size_t length, void *data)
     if (reader->error != EMBOLO_OK)
         return;
     if (length > INGEST_MAX_FIELD) {
-        reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "a field of record %s%zu is larger than 16 MiB", "",
+        reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "a field of record %zu is larger than 16 MiB",
                     t->n_records + (reader->in_header ? 0 : 1));
         return;
     }
@@ -192,8 +194,8 @@ static embolo_error header_resolve(ingest_reader *reader)
             if (strcmp(t->header[h], name) == 0)
                 found = (long)h;
         if (found < 0) {
-            reader_fail(reader, EMBOLO_ERROR_DATA, "the header lacks the column '%s' that the study file needs%.0zu",
-                        reader->wanted[w], 0);
+            reader_fail(reader, EMBOLO_ERROR_DATA, "the header lacks the column '%s' that the study file needs",
+                        reader->wanted[w]);
             return reader->error;
         }
         if (t->column_of_header[found] < 0)
@@ -217,7 +219,7 @@ static void on_record(int terminator, void *data)
         reader->field_index = 0;
         embolo_error err = header_resolve(reader);
         if (err != EMBOLO_OK && reader->error == EMBOLO_OK)
-            reader_fail(reader, err, "out of memory%s%zu", "", 0);
+            reader_fail(reader, err, "out of memory");
         return;
     }
     if (reader->field_index == 0 && !record_begin(reader))
@@ -229,16 +231,14 @@ static void on_record(int terminator, void *data)
 
 static embolo_error reader_finish(ingest_reader *reader, struct csv_parser *parser)
 {
-    size_t records_before = reader->table->n_records;
     if (csv_fini(parser, on_field, on_record, reader) != 0 && reader->error == EMBOLO_OK)
-        reader_fail(reader, EMBOLO_ERROR_DATA, "cannot finish parsing the CSV%s%zu", "", 0);
+        reader_fail(reader, EMBOLO_ERROR_DATA, "cannot finish parsing the CSV");
     if (reader->error != EMBOLO_OK)
         return reader->error;
     if (reader->in_header) {
-        reader_fail(reader, EMBOLO_ERROR_DATA, "the file is empty: no header%s%zu", "", 0);
+        reader_fail(reader, EMBOLO_ERROR_DATA, "the file is empty: no header");
         return reader->error;
     }
-    (void)records_before;
     return EMBOLO_OK;
 }
 
@@ -298,7 +298,7 @@ embolo_error ingest_parse(const char *data, size_t length, const char *path, con
         length -= 3;
     }
     if (csv_parse(&parser, data, length, on_field, on_record, &reader) != length && reader.error == EMBOLO_OK)
-        reader_fail(&reader, EMBOLO_ERROR_DATA, "cannot parse the CSV: %s%.0zu", csv_strerror(csv_error(&parser)), 0);
+        reader_fail(&reader, EMBOLO_ERROR_DATA, "cannot parse the CSV: %s", csv_strerror(csv_error(&parser)));
     if (reader.error == EMBOLO_OK)
         reader_finish(&reader, &parser);
     err = reader.error;
