@@ -9,6 +9,8 @@
 #include "balance.h"
 #include "mlogit.h"
 
+#define EXTREME_SCORE 0.01
+
 /* The complete-case rows of the propensity model and its design (intercept + contrasts). */
 typedef struct ps_design {
     size_t n, p, k;
@@ -281,6 +283,21 @@ static embolo_error report_balance(const study *s, const dataset *data, const ps
     return err;
 }
 
+/* Fitted probabilities of the received treatment near 0 mean poor overlap: weights blow up. */
+static embolo_error warn_extreme_scores(const ps_design *d, const mlogit_result *fit, results *out)
+{
+    size_t extreme = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        double received = fit->fitted[i * d->k + (size_t)d->group[i]];
+        extreme += received < EXTREME_SCORE || received > 1.0 - EXTREME_SCORE;
+    }
+    if (extreme == 0)
+        return EMBOLO_OK;
+    return results_warn(out, "limited overlap: %zu patients have a fitted probability of their own treatment "
+                             "below %g or above %g (near-separated propensity model)",
+                        extreme, EXTREME_SCORE, 1.0 - EXTREME_SCORE);
+}
+
 static embolo_error apply_fit(const study *s, dataset *data, const ps_design *d, const mlogit_result *fit,
                               results *out)
 {
@@ -305,6 +322,8 @@ static embolo_error apply_fit(const study *s, dataset *data, const ps_design *d,
         data->weight[row] = w[i];
         data->weight_stabilized[row] = w[i] * (double)group_n[d->group[i]] / (double)d->n;
     }
+    if (err == EMBOLO_OK)
+        err = warn_extreme_scores(d, fit, out);
     if (err == EMBOLO_OK)
         err = report_groups(s, d, w, fit, out);
     if (err == EMBOLO_OK)
