@@ -13,6 +13,7 @@
 #include "ingest/ingest.h"
 #include "model/model.h"
 #include "render/render.h"
+#include "render/template.h"
 #include "weight/weight.h"
 
 #define DRIVER_MAX_STAGES 8
@@ -26,6 +27,7 @@ typedef struct run_context {
     dataset *data;
     exclusion_log *log;
     results *results;
+    report_template *template;
     char input_sha256[65];
     char study_sha256[65];
     char template_sha256[65];
@@ -132,6 +134,7 @@ static embolo_error run_render(run_context *ctx, char *message, size_t message_s
         .n_unused_columns = n_unused,
         .stages = ctx->stages,
         .n_stages = ctx->n_stages,
+        .template = ctx->template,
     };
     stage_begin(ctx);
     err = render_run(&input, o->out_dir, message, message_size);
@@ -152,6 +155,9 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
 {
     const driver_options *o = ctx->options;
     embolo_error err = study_read(o->study_path, &ctx->study, message, message_size);
+    if (err == EMBOLO_OK)
+        err = o->template_path ? template_read(o->template_path, &ctx->template, message, message_size)
+                               : template_default(&ctx->template);
     if (err == EMBOLO_OK)
         err = hash_inputs(ctx, message, message_size);
     if (err == EMBOLO_OK)
@@ -207,5 +213,6 @@ embolo_error driver_run(const driver_options *options, char *message, size_t mes
     ingest_table_free(ctx.table);
     clean_columns_free(ctx.columns);
     study_free(ctx.study);
+    template_free(ctx.template);
     return err;
 }

@@ -1,5 +1,6 @@
 #include "results.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ void results_free(results *r)
     for (size_t i = 0; i < r->n_warnings; i++)
         free(r->warnings[i]);
     free(r->warnings);
+    curve_set_free(r->curves);
     free(r);
 }
 
@@ -66,6 +68,23 @@ embolo_error results_add(results *r, const char *section, const char *endpoint, 
     if (!row->section || !row->endpoint || !row->model || !row->variable || !row->level || !row->stat)
         return EMBOLO_ERROR_NOMEM;
     return EMBOLO_OK;
+}
+
+static int key_equal(const char *stored, const char *wanted)
+{
+    return !strcmp(stored, wanted ? wanted : "");
+}
+
+double results_value(const results *r, const char *section, const char *endpoint, const char *model,
+                     const char *variable, const char *level, const char *stat)
+{
+    for (size_t i = 0; r && i < r->n; i++) {
+        const result_row *row = &r->rows[i];
+        if (key_equal(row->stat, stat) && key_equal(row->variable, variable) && key_equal(row->level, level) &&
+            key_equal(row->model, model) && key_equal(row->endpoint, endpoint) && key_equal(row->section, section))
+            return row->value;
+    }
+    return NAN;
 }
 
 embolo_error results_warn(results *r, const char *format, ...)

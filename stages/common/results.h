@@ -3,6 +3,7 @@
 #define EMBOLO_RESULTS_H
 
 #include <stddef.h>
+#include "curves.h"
 #include "error.h"
 
 typedef struct result_row {
@@ -15,6 +16,7 @@ typedef struct results {
     size_t n, capacity;
     char **warnings;  /* run warnings, in order */
     size_t n_warnings, warnings_capacity;
+    curve_set *curves;  /* Kaplan-Meier curves for drawing; NULL until the model stage adds one */
 } results;
 
 results *results_new(void);
@@ -22,6 +24,10 @@ void results_free(results *r);
 
 embolo_error results_add(results *r, const char *section, const char *endpoint, const char *model,
                          const char *variable, const char *level, const char *stat, double value);
+
+/* The value of the line with these keys (NULL keys match ""), NAN if there is none. */
+double results_value(const results *r, const char *section, const char *endpoint, const char *model,
+                     const char *variable, const char *level, const char *stat);
 
 /* Adds a warning (printf-style). */
 embolo_error results_warn(results *r, const char *format, ...);

@@ -65,6 +65,21 @@ static embolo_error report_km(model_context *ctx, const char *model, const char 
     return err;
 }
 
+/* Keeps the curve for the figures and the workbook's KM curves sheet. */
+static embolo_error keep_curve(model_context *ctx, const char *model, const char *variable, const char *level,
+                               const km_curve *curve)
+{
+    const endpoint_rows *r = ctx->rows;
+    double max_time = r->n ? r->time[r->n - 1] : 0.0;
+    curve_steps steps = {.n_times = curve->n_times, .time = curve->time, .surv = curve->surv,
+                         .lower = curve->lower, .upper = curve->upper, .n_risk = curve->n_risk_unweighted,
+                         .n_event = curve->n_event_unweighted};
+    if (!ctx->out->curves && !(ctx->out->curves = curve_set_new()))
+        return EMBOLO_ERROR_NOMEM;
+    return curve_set_add(ctx->out->curves, ctx->endpoint->name, model, variable, level, curve->n, curve->events,
+                         &steps, max_time, axis_tick_step(max_time, ctx->s->time_unit));
+}
+
 static embolo_error fit_and_report_km(model_context *ctx, const char *model, const char *variable, const char *level,
                                       const double *time, const int *status, const double *weight, size_t n)
 {
@@ -72,6 +87,8 @@ static embolo_error fit_and_report_km(model_context *ctx, const char *model, con
     embolo_error err = km_fit(time, status, weight, n, &curve);
     if (err == EMBOLO_OK)
         err = report_km(ctx, model, variable, level, curve);
+    if (err == EMBOLO_OK)
+        err = keep_curve(ctx, model, variable, level, curve);
     km_curve_free(curve);
     return err;
 }

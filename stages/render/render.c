@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "common/text.h"
+#include "report.h"
+#include "workbook.h"
 
 #define RENDER_MAX_FILES 8
 
@@ -20,16 +22,23 @@ typedef struct output_set {
     size_t n;
 } output_set;
 
-static FILE *output_open(output_set *set, const char *name)
+/* Reserves the temporary name of the next file; NULL when the set is full. */
+static const char *output_reserve(output_set *set, const char *name)
 {
     if (set->n == RENDER_MAX_FILES)
         return NULL;
     snprintf(set->final_paths[set->n], sizeof set->final_paths[0], "%s/%s", set->out_dir, name);
     snprintf(set->temp_paths[set->n], sizeof set->temp_paths[0], "%s/.%s.tmp.%ld", set->out_dir, name,
              (long)getpid());
-    FILE *file = fopen(set->temp_paths[set->n], "wb");
-    if (file)
-        set->n++;
+    return set->temp_paths[set->n++];
+}
+
+static FILE *output_open(output_set *set, const char *name)
+{
+    const char *path = output_reserve(set, name);
+    FILE *file = path ? fopen(path, "wb") : NULL;
+    if (path && !file)
+        set->n--;
     return file;
 }
 
@@ -304,9 +313,40 @@ static int write_patients_file(FILE *file, const render_input *in)
     return write_patients(file, in->study, in->data);
 }
 
+typedef embolo_error (*path_writer)(const render_input *in, const char *path, char *message, size_t message_size);
+
+/* The report and the workbook: libraries that write to a path themselves. */
+static embolo_error render_documents(const render_input *in, output_set *set, char *message, size_t message_size)
+{
+    const struct {
+        const char *name;
+        path_writer write;
+        int enabled;
+    } documents[] = {
+        {"report.pdf", report_write, in->template->n_sections > 0},
+        {"tables.xlsx", workbook_write, in->template->n_sheets > 0},
+    };
+    for (size_t i = 0; i < sizeof documents / sizeof documents[0]; i++) {
+        if (!documents[i].enabled)
+            continue;
+        const char *path = output_reserve(set, documents[i].name);
+        embolo_error err = path ? documents[i].write(in, path, message, message_size) : EMBOLO_ERROR_INTERNAL;
+        if (err != EMBOLO_OK)
+            return err;
+    }
+    return EMBOLO_OK;
+}
+
 embolo_error render_run(const render_input *in, const char *out_dir, char *message, size_t message_size)
 {
     output_set set = {.out_dir = out_dir};
+    if (in->results && getenv("EMBOLO_DOCUMENTS")) {
+        embolo_error err = render_documents(in, &set, message, message_size);
+        if (err != EMBOLO_OK) {
+            output_discard(&set);
+            return err;
+        }
+    }
     const struct {
         const char *name;
         file_writer write;

@@ -8,6 +8,7 @@
 #include "common/error.h"
 #include "common/results.h"
 #include "common/study.h"
+#include "template.h"
 
 typedef struct render_stage_time {
     const char *name;
@@ -31,6 +32,7 @@ typedef struct render_input {
     size_t n_unused_columns;
     const render_stage_time *stages;
     size_t n_stages;
+    const report_template *template;  /* never NULL */
 } render_input;
 
 /* Creates out_dir if needed and checks that files can be created in it. */

@@ -1,0 +1,60 @@
+#include "format.h"
+
+#include <math.h>
+#include <stdio.h>
+
+void format_number(char *out, size_t size, double value, int decimals)
+{
+    if (!isfinite(value)) {
+        snprintf(out, size, "NA");
+        return;
+    }
+    /* Avoid "-0.0" for small negatives that round to zero. */
+    double scale = pow(10.0, decimals);
+    if (fabs(value) * scale < 0.5)
+        value = 0.0;
+    snprintf(out, size, "%.*f", decimals, value);
+}
+
+void format_p(char *out, size_t size, double p, int decimals)
+{
+    double threshold = pow(10.0, -decimals);
+    if (!isfinite(p))
+        snprintf(out, size, "NA");
+    else if (p < threshold)
+        snprintf(out, size, "<%.*f", decimals, threshold);
+    else
+        snprintf(out, size, "%.*f", decimals, p);
+}
+
+void format_estimate_ci(char *out, size_t size, double estimate, double lower, double upper, int decimals)
+{
+    char e[64], l[64], u[64];
+    format_number(e, sizeof e, estimate, decimals);
+    format_number(l, sizeof l, lower, decimals);
+    format_number(u, sizeof u, upper, decimals);
+    snprintf(out, size, "%s (%s\xe2\x80\x93%s)", e, l, u);
+}
+
+int format_count_hidden(const report_template *t, double count)
+{
+    return t && t->share && isfinite(count) && count > 0 && count < (double)t->min_count;
+}
+
+void format_count(char *out, size_t size, const report_template *t, double count)
+{
+    if (!isfinite(count))
+        snprintf(out, size, "NA");
+    else if (format_count_hidden(t, count))
+        snprintf(out, size, "<%d", t->min_count);
+    else
+        snprintf(out, size, "%.0f", count);
+}
+
+void format_percent(char *out, size_t size, double percent, int decimals)
+{
+    if (!isfinite(percent))
+        snprintf(out, size, "NA");
+    else
+        snprintf(out, size, "%.*f%%", decimals, percent);
+}

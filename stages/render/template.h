@@ -1,0 +1,88 @@
+/* Report templates (templates/NAME.ini): which report sections and workbook sheets a run renders, in
+ * which order, with which titles and number formats. The renderers read a template; they never
+ * decide these things themselves. */
+#ifndef EMBOLO_TEMPLATE_H
+#define EMBOLO_TEMPLATE_H
+
+#include <stddef.h>
+#include "common/error.h"
+
+typedef enum report_section {
+    SECTION_FLOW,          /* 1. cohort flow, exclusions by reason, missing values */
+    SECTION_TABLE1,        /* 2. baseline characteristics by treatment */
+    SECTION_SUBGROUPS,     /* 3. survival by subgroup, per endpoint */
+    SECTION_KM_FIGURES,    /* 4. Kaplan-Meier figures */
+    SECTION_COX,           /* 5. Cox tables and forest plot */
+    SECTION_PROPENSITY,    /* 6. weights, balance table, love plot, score distribution */
+    SECTION_MODEL_CHECKS,  /* 7. cox.zph, events per variable, warnings */
+    SECTION_METHODS,       /* statistical-methods paragraph */
+    SECTION_RESULTS_TEXT,  /* results paragraph */
+    SECTION_AUDIT,         /* audit period: procedures and events in the period and to date */
+    SECTION_BENCHMARKS,    /* medians by grade beside published benchmarks */
+    SECTION_COUNT
+} report_section;
+
+typedef enum workbook_sheet {
+    SHEET_SUMMARY,
+    SHEET_SUBGROUPS,       /* one "NAME by subgroup" sheet per endpoint */
+    SHEET_COX,
+    SHEET_TABLE1,
+    SHEET_BALANCE,
+    SHEET_KM_CURVES,
+    SHEET_EXCLUSIONS,
+    SHEET_PATIENTS,
+    SHEET_DICTIONARY,
+    SHEET_METHODS,         /* the methods and results paragraphs as text */
+    SHEET_AUDIT,
+    SHEET_BENCHMARKS,
+    SHEET_COUNT
+} workbook_sheet;
+
+#define TEMPLATE_MAX_BENCHMARKS 16
+
+/* A published median to compare an institution's median with. */
+typedef struct template_benchmark {
+    char *endpoint;   /* endpoint NAME */
+    char *variable;   /* variable NAME, e.g. grade */
+    char *level;      /* level, e.g. G1 */
+    double median;    /* in the study's time unit */
+} template_benchmark;
+
+typedef struct report_template {
+    char *path;                 /* NULL for the built-in default */
+    char *name;                 /* manuscript, audit, share ... */
+    char *title;                /* NULL: the study's title */
+    char *subtitle;             /* NULL: none */
+    report_section sections[SECTION_COUNT];
+    size_t n_sections;
+    workbook_sheet sheets[SHEET_COUNT];
+    size_t n_sheets;
+    int decimals;               /* times, medians, percentages: 1 */
+    int hr_decimals;            /* hazard ratios and their CIs: 2 */
+    int p_decimals;             /* p-values: 3, shown "<0.001" below 10^-p_decimals */
+    int ci_bands;               /* draw CI bands on KM figures */
+    int risk_table;             /* number-at-risk table under KM figures */
+    int figures_per_page;       /* KM figures per page: 1, 2 or 4 */
+    double x_max;               /* KM x axis end in the time unit; 0: the data's longest time */
+    int share;                  /* safe to send: no ids, dates or free text; counts 1-4 shown "<5" */
+    int min_count;              /* with share: counts below this (and >0) are suppressed (5) */
+    int has_period;             /* audit: reporting period */
+    int period_year, period_month;
+    template_benchmark benchmarks[TEMPLATE_MAX_BENCHMARKS];
+    size_t n_benchmarks;
+    char *benchmark_source;     /* citation of the benchmarks */
+} report_template;
+
+/* The built-in default (the manuscript template's settings, all sections and sheets). */
+embolo_error template_default(report_template **out);
+
+/* Reads a template file; on failure message names the file, line and reason. */
+embolo_error template_read(const char *path, report_template **out, char *message, size_t message_size);
+
+void template_free(report_template *t);
+
+/* Whether the template shows this section / sheet. */
+int template_has_section(const report_template *t, report_section section);
+int template_has_sheet(const report_template *t, workbook_sheet sheet);
+
+#endif

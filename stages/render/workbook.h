@@ -1,0 +1,13 @@
+/* The Excel workbook (tables.xlsx) via libxlsxwriter, as outputs.md describes. Internal to the
+ * render stage: render_run calls it with a temporary path and renames the file when all succeeded. */
+#ifndef EMBOLO_WORKBOOK_H
+#define EMBOLO_WORKBOOK_H
+
+#include <stddef.h>
+#include "common/error.h"
+#include "render.h"
+
+/* Writes the workbook to path. On failure message says what failed; the file may be partial. */
+embolo_error workbook_write(const render_input *in, const char *path, char *message, size_t message_size);
+
+#endif
