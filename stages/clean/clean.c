@@ -277,6 +277,7 @@ typedef struct endpoint_outcome {
     cell bad;                /* the value at fault */
     double time;
     int event;
+    long start_day, end_day;  /* DATASET_NO_DAY for time/status */
 } endpoint_outcome;
 
 static void note_date(clean_context *ctx, long day)
@@ -337,12 +338,15 @@ static int endpoint_from_dates(clean_context *ctx, size_t record, const study_en
             event_day = day;
         has_event = 1;
     }
+    o->start_day = start;
     if (has_event) {
+        o->end_day = event_day;
         o->time = (double)(event_day - start) / ctx->s->days_per_unit;
         o->event = 1;
         return 1;
     }
     if (has_later_event) {
+        o->end_day = ctx->as_of;
         o->time = (double)(ctx->as_of - start) / ctx->s->days_per_unit;
         o->event = 0;
         return 1;
@@ -356,6 +360,7 @@ static int endpoint_from_dates(clean_context *ctx, size_t record, const study_en
         return outcome_fail(o, "E_CENSOR_BEFORE_START", ep->censor_date, &c);
     if (ctx->has_as_of && censor > ctx->as_of)
         censor = ctx->as_of;
+    o->end_day = censor;
     o->time = (double)(censor - start) / ctx->s->days_per_unit;
     o->event = 0;
     return 1;
@@ -497,6 +502,9 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
         endpoint_outcome *o = &outcomes[e];
         ctx->data->time[e][row] = o->code ? NAN : o->time;
         ctx->data->event[e][row] = o->code ? -1 : o->event;
+        int dated = !o->code && s->endpoints[e].form == ENDPOINT_DATES;
+        ctx->data->start_day[e][row] = dated ? o->start_day : DATASET_NO_DAY;
+        ctx->data->end_day[e][row] = dated ? o->end_day : DATASET_NO_DAY;
         if (o->code)
             err = log_line(ctx, record, id, s->endpoints[e].name, o->code, o->column, &o->bad);
     }

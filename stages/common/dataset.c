@@ -72,14 +72,18 @@ embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
     d->id = calloc(cap, sizeof *d->id);
     d->time = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->time);
     d->event = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->event);
+    d->start_day = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->start_day);
+    d->end_day = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->end_day);
     d->value = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->value);
     d->missing = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->missing);
-    if (!d->record || !d->id || !d->time || !d->event || !d->value || !d->missing)
+    if (!d->record || !d->id || !d->time || !d->event || !d->start_day || !d->end_day || !d->value || !d->missing)
         goto fail;
     for (size_t e = 0; e < s->n_endpoints; e++) {
         d->time[e] = malloc(cap * sizeof **d->time);
         d->event[e] = malloc(cap * sizeof **d->event);
-        if (!d->time[e] || !d->event[e])
+        d->start_day[e] = malloc(cap * sizeof **d->start_day);
+        d->end_day[e] = malloc(cap * sizeof **d->end_day);
+        if (!d->time[e] || !d->event[e] || !d->start_day[e] || !d->end_day[e])
             goto fail;
     }
     for (size_t v = 0; v < s->n_variables; v++)
@@ -106,6 +110,12 @@ void dataset_free(dataset *d)
         free(d->time[e]);
     for (size_t e = 0; d->event && e < s->n_endpoints; e++)
         free(d->event[e]);
+    for (size_t e = 0; d->start_day && e < s->n_endpoints; e++)
+        free(d->start_day[e]);
+    for (size_t e = 0; d->end_day && e < s->n_endpoints; e++)
+        free(d->end_day[e]);
+    free(d->start_day);
+    free(d->end_day);
     for (size_t v = 0; d->value && v < s->n_variables; v++)
         free(d->value[v]);
     free(d->time);

@@ -2,6 +2,7 @@
 #ifndef EMBOLO_DATASET_H
 #define EMBOLO_DATASET_H
 
+#include <limits.h>
 #include <stddef.h>
 #include "error.h"
 #include "study.h"
@@ -28,6 +29,8 @@ embolo_error exclusion_log_add(exclusion_log *log, size_t row, const char *id, c
                                const char *code, const char *column, const char *value, size_t value_length,
                                const char *message);
 
+#define DATASET_NO_DAY LONG_MIN
+
 typedef struct dataset {
     const study *study;
     size_t rows_read;
@@ -36,6 +39,8 @@ typedef struct dataset {
     char **id;             /* [n] */
     double **time;         /* [n_endpoints][n] in the study's time unit; NAN if the endpoint excluded it */
     int **event;           /* [n_endpoints][n] 1 event, 0 censored, -1 excluded */
+    long **start_day;      /* [n_endpoints][n] day number of the start date; DATASET_NO_DAY for a */
+    long **end_day;        /* time/status endpoint or an excluded row; end = event or censoring day */
     double **value;        /* [n_variables][n] number, or level index of a factor; NAN if missing */
     size_t *missing;       /* [n_variables] missing or invalid values among the n rows */
     /* Propensity weighting, filled by the weight stage: NULL without it. */
