@@ -1,142 +1,19 @@
 #include "study.h"
 
-#include <ini.h>
-#include <stdarg.h>
+#include "inifile.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* libinih as Debian builds it cuts lines at 199 characters. */
-#define STUDY_MAX_LINE 199
-#define STUDY_MAX_FILE (16u * 1024u * 1024u)
-#define STUDY_MAX_ITEMS 4096
 
 static const char *const default_na_values[] = {"", "na", "n/a", ".", "-", "unknown", "missing"};
 
-typedef struct study_entry {
-    char *section;
-    char *key;
-    char *value;
-    int line;
-    int used;
-} study_entry;
 
-/* The parse context: the raw entries libinih hands over, and the first error. */
-typedef struct study_parser {
-    const char *path;
-    const char *text;
-    size_t length;
-    size_t offset;
-    int line;
-    int line_indented;
-    study_entry *entries;
-    size_t n_entries, capacity;
-    embolo_error error;
-    char *message;
-    size_t message_size;
-} study_parser;
 
-static void parser_fail(study_parser *parser, embolo_error err, int line, const char *format, ...)
-{
-    va_list args;
-    int used;
-    if (parser->error != EMBOLO_OK)
-        return;
-    parser->error = err;
-    if (parser->message_size == 0)
-        return;
-    used = line > 0 ? snprintf(parser->message, parser->message_size, "%s:%d: ", parser->path, line)
-                    : snprintf(parser->message, parser->message_size, "%s: ", parser->path);
-    if (used < 0 || (size_t)used >= parser->message_size)
-        return;
-    va_start(args, format);
-    vsnprintf(parser->message + used, parser->message_size - (size_t)used, format, args);
-    va_end(args);
-}
 
-static char *string_copy(const char *s)
-{
-    size_t length = strlen(s);
-    char *copy = malloc(length + 1);
-    if (copy)
-        memcpy(copy, s, length + 1);
-    return copy;
-}
 
-/* The libinih reader: hands out one line at a time and counts lines for messages. */
-static char *parser_read_line(char *str, int num, void *stream)
-{
-    study_parser *parser = stream;
-    size_t copied = 0;
-    if (parser->offset >= parser->length || num <= 1)
-        return NULL;
-    parser->line++;
-    parser->line_indented = parser->text[parser->offset] == ' ' || parser->text[parser->offset] == '\t';
-    while (parser->offset < parser->length && copied + 1 < (size_t)num) {
-        char c = parser->text[parser->offset++];
-        str[copied++] = c;
-        if (c == '\n')
-            break;
-    }
-    str[copied] = '\0';
-    return str;
-}
 
-static int parser_append_continuation(study_parser *parser, const char *value)
-{
-    study_entry *last = &parser->entries[parser->n_entries - 1];
-    size_t old_length = strlen(last->value), add = strlen(value);
-    char *joined = realloc(last->value, old_length + add + 2);
-    if (!joined) {
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, parser->line, "out of memory");
-        return 0;
-    }
-    joined[old_length] = ',';
-    memcpy(joined + old_length + 1, value, add + 1);
-    last->value = joined;
-    return 1;
-}
-
-static int parser_handle(void *user, const char *section, const char *key, const char *value)
-{
-    study_parser *parser = user;
-    if (parser->n_entries > 0 && parser->line_indented) {
-        study_entry *last = &parser->entries[parser->n_entries - 1];
-        if (strcmp(last->section, section) == 0 && strcmp(last->key, key) == 0)
-            return parser_append_continuation(parser, value);
-    }
-    for (size_t i = 0; i < parser->n_entries; i++) {
-        if (strcmp(parser->entries[i].section, section) == 0 && strcmp(parser->entries[i].key, key) == 0) {
-            parser_fail(parser, EMBOLO_ERROR_STUDY, parser->line,
-                        "key '%s' in [%s] given twice (first on line %d)", key, section,
-                        parser->entries[i].line);
-            return 0;
-        }
-    }
-    if (parser->n_entries == parser->capacity) {
-        size_t capacity = parser->capacity ? parser->capacity * 2 : 64;
-        study_entry *grown = capacity > STUDY_MAX_ITEMS ? NULL
-                                                        : realloc(parser->entries, capacity * sizeof *grown);
-        if (!grown) {
-            parser_fail(parser, EMBOLO_ERROR_STUDY, parser->line, "too many keys");
-            return 0;
-        }
-        parser->entries = grown;
-        parser->capacity = capacity;
-    }
-    study_entry *entry = &parser->entries[parser->n_entries];
-    entry->section = string_copy(section);
-    entry->key = string_copy(key);
-    entry->value = string_copy(value);
-    entry->line = parser->line;
-    entry->used = 0;
-    parser->n_entries++;
-    if (!entry->section || !entry->key || !entry->value) {
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, parser->line, "out of memory");
-        return 0;
-    }
-    return 1;
-}
 
 static int is_known_section(const char *name)
 {
@@ -145,140 +22,13 @@ static int is_known_section(const char *name)
            (strncmp(name, "variable.", 9) == 0 && name[9]);
 }
 
-/* Rejects long lines (libinih would misread them) and unknown or empty section names. */
-static void parser_prescan(study_parser *parser)
-{
-    size_t start = 0;
-    int line = 0;
-    while (start < parser->length && parser->error == EMBOLO_OK) {
-        size_t end = start;
-        while (end < parser->length && parser->text[end] != '\n')
-            end++;
-        line++;
-        size_t length = end - start;
-        if (length > 0 && parser->text[end - 1] == '\r')
-            length--;
-        if (memchr(parser->text + start, '\0', end - start))
-            parser_fail(parser, EMBOLO_ERROR_STUDY, line, "NUL byte in the study file");
-        else if (length > STUDY_MAX_LINE)
-            parser_fail(parser, EMBOLO_ERROR_STUDY, line,
-                        "line longer than %d characters; continue a list on indented lines",
-                        STUDY_MAX_LINE);
-        else {
-            size_t i = start;
-            while (i < start + length && (parser->text[i] == ' ' || parser->text[i] == '\t'))
-                i++;
-            if (i < start + length && parser->text[i] == '[') {
-                const char *close = memchr(parser->text + i, ']', start + length - i);
-                char name[STUDY_MAX_LINE + 1];
-                size_t name_length = close ? (size_t)(close - (parser->text + i + 1)) : 0;
-                if (close) {
-                    memcpy(name, parser->text + i + 1, name_length);
-                    name[name_length] = '\0';
-                }
-                if (!close)
-                    parser_fail(parser, EMBOLO_ERROR_STUDY, line, "section header without ']'");
-                else if (!is_known_section(name))
-                    parser_fail(parser, EMBOLO_ERROR_STUDY, line,
-                                "unknown section [%s] (known: study, endpoint.NAME, variable.NAME, treatment, analysis)",
-                                name);
-            }
-        }
-        start = end + 1;
-    }
-}
 
 /* ---- building the study from the entries ---- */
 
-static study_entry *parser_find(study_parser *parser, const char *section, const char *key)
-{
-    for (size_t i = 0; i < parser->n_entries; i++) {
-        study_entry *e = &parser->entries[i];
-        if (strcmp(e->section, section) == 0 && strcmp(e->key, key) == 0) {
-            e->used = 1;
-            return e;
-        }
-    }
-    return NULL;
-}
 
-static int parser_line_of_section(const study_parser *parser, const char *section)
-{
-    for (size_t i = 0; i < parser->n_entries; i++)
-        if (strcmp(parser->entries[i].section, section) == 0)
-            return parser->entries[i].line;
-    return 0;
-}
 
-static char *trimmed_copy(const char *s)
-{
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t length = strlen(s);
-    while (length > 0 && (s[length - 1] == ' ' || s[length - 1] == '\t' || s[length - 1] == '\r'))
-        length--;
-    char *copy = malloc(length + 1);
-    if (copy) {
-        memcpy(copy, s, length);
-        copy[length] = '\0';
-    }
-    return copy;
-}
 
-static void strings_free(char **items, size_t count)
-{
-    if (!items)
-        return;
-    for (size_t i = 0; i < count; i++)
-        free(items[i]);
-    free(items);
-}
 
-/* Splits a value at `separator` into trimmed, non-empty items. */
-static embolo_error split_list(const char *value, char separator, char ***out, size_t *count)
-{
-    embolo_error err = EMBOLO_OK;
-    size_t capacity = 1, n = 0;
-    char **items = NULL;
-    for (const char *c = value; *c; c++)
-        capacity += *c == separator;
-    if (capacity > STUDY_MAX_ITEMS)
-        return EMBOLO_ERROR_STUDY;
-    items = calloc(capacity, sizeof *items);
-    if (!items)
-        return EMBOLO_ERROR_NOMEM;
-    const char *start = value;
-    for (;;) {
-        const char *end = strchr(start, separator);
-        size_t length = end ? (size_t)(end - start) : strlen(start);
-        char *raw = malloc(length + 1);
-        if (!raw) {
-            err = EMBOLO_ERROR_NOMEM;
-            goto cleanup;
-        }
-        memcpy(raw, start, length);
-        raw[length] = '\0';
-        char *item = trimmed_copy(raw);
-        free(raw);
-        if (!item) {
-            err = EMBOLO_ERROR_NOMEM;
-            goto cleanup;
-        }
-        if (item[0])
-            items[n++] = item;
-        else
-            free(item);
-        if (!end)
-            break;
-        start = end + 1;
-    }
-    *out = items;
-    *count = n;
-    items = NULL;
-cleanup:
-    strings_free(items, n);
-    return err;
-}
 
 static int parse_study_number(const char *value, double *out)
 {
@@ -315,24 +65,24 @@ static double days_per_unit(const char *unit)
     return 0.0;
 }
 
-static void build_study_section(study_parser *parser, study *s)
+static void build_study_section(ini_doc *parser, study *s)
 {
-    study_entry *e;
-    if ((e = parser_find(parser, "study", "title")) && !(s->title = trimmed_copy(e->value)))
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
-    if ((e = parser_find(parser, "study", "id")) && !(s->id_column = trimmed_copy(e->value)))
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
-    e = parser_find(parser, "study", "time_unit");
-    s->time_unit = trimmed_copy(e ? e->value : "days");
+    ini_entry *e;
+    if ((e = ini_doc_find(parser, "study", "title")) && !(s->title = ini_trimmed_copy(e->value)))
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    if ((e = ini_doc_find(parser, "study", "id")) && !(s->id_column = ini_trimmed_copy(e->value)))
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    e = ini_doc_find(parser, "study", "time_unit");
+    s->time_unit = ini_trimmed_copy(e ? e->value : "days");
     if (!s->time_unit)
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
     else if ((s->days_per_unit = days_per_unit(s->time_unit)) == 0.0)
-        parser_fail(parser, EMBOLO_ERROR_STUDY, e ? e->line : 0,
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e ? e->line : 0,
                     "time_unit '%s' is not one of days, weeks, months, years", s->time_unit);
-    if ((e = parser_find(parser, "study", "date_format"))) {
-        char *format = trimmed_copy(e->value);
+    if ((e = ini_doc_find(parser, "study", "date_format"))) {
+        char *format = ini_trimmed_copy(e->value);
         if (!format)
-            parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+            ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
         else if (text_equal_folded(format, "ISO"))
             s->date_format = DATE_FORMAT_ISO;
         else if (text_equal_folded(format, "MDY"))
@@ -340,111 +90,111 @@ static void build_study_section(study_parser *parser, study *s)
         else if (text_equal_folded(format, "DMY"))
             s->date_format = DATE_FORMAT_DMY;
         else
-            parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "date_format '%s' is not ISO, MDY or DMY", format);
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "date_format '%s' is not ISO, MDY or DMY", format);
         free(format);
     }
-    if ((e = parser_find(parser, "study", "as_of"))) {
+    if ((e = ini_doc_find(parser, "study", "as_of"))) {
         if (!text_parse_date(e->value, strlen(e->value), DATE_FORMAT_ISO, &s->as_of))
-            parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "as_of '%s' is not a date YYYY-MM-DD", e->value);
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "as_of '%s' is not a date YYYY-MM-DD", e->value);
         else
             s->has_as_of = 1;
     }
-    if ((e = parser_find(parser, "study", "landmarks"))) {
+    if ((e = ini_doc_find(parser, "study", "landmarks"))) {
         char **items = NULL;
         size_t count = 0;
-        embolo_error err = split_list(e->value, ',', &items, &count);
+        embolo_error err = ini_split_list(e->value, ',', &items, &count);
         if (err != EMBOLO_OK) {
-            parser_fail(parser, err, e->line, "cannot read landmarks");
+            ini_doc_fail(parser, err, e->line, "cannot read landmarks");
             return;
         }
         s->landmarks = calloc(count ? count : 1, sizeof *s->landmarks);
         s->landmark_texts = calloc(count ? count : 1, sizeof *s->landmark_texts);
         if (!s->landmarks || !s->landmark_texts) {
-            strings_free(items, count);
-            parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+            ini_strings_free(items, count);
+            ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
             return;
         }
         for (size_t i = 0; i < count && parser->error == EMBOLO_OK; i++) {
             char text[64];
             if (!parse_study_number(items[i], &s->landmarks[i]) || s->landmarks[i] < 0) {
-                parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "landmark '%s' is not a number >= 0", items[i]);
+                ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "landmark '%s' is not a number >= 0", items[i]);
                 break;
             }
             snprintf(text, sizeof text, "%g", s->landmarks[i]);
-            if (!(s->landmark_texts[i] = string_copy(text)))
-                parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+            if (!(s->landmark_texts[i] = ini_string_copy(text)))
+                ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
             s->n_landmarks = i + 1;
         }
-        strings_free(items, count);
+        ini_strings_free(items, count);
     }
-    if ((e = parser_find(parser, "study", "na_values"))) {
-        embolo_error err = split_list(e->value, ',', &s->na_values, &s->n_na_values);
+    if ((e = ini_doc_find(parser, "study", "na_values"))) {
+        embolo_error err = ini_split_list(e->value, ',', &s->na_values, &s->n_na_values);
         if (err == EMBOLO_OK)
             err = normalize_list(s->na_values, s->n_na_values);
         if (err != EMBOLO_OK)
-            parser_fail(parser, err, e->line, "cannot read na_values");
+            ini_doc_fail(parser, err, e->line, "cannot read na_values");
     } else {
         size_t count = sizeof default_na_values / sizeof default_na_values[0];
         s->na_values = calloc(count, sizeof *s->na_values);
         if (!s->na_values) {
-            parser_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+            ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
             return;
         }
         for (size_t i = 0; i < count; i++)
-            if ((s->na_values[s->n_na_values++] = string_copy(default_na_values[i])) == NULL)
-                parser_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+            if ((s->na_values[s->n_na_values++] = ini_string_copy(default_na_values[i])) == NULL)
+                ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
     }
 }
 
 /* Copies the value of section.key (trimmed) into *out; a required key that is absent is an error. */
-static void take_string(study_parser *parser, const char *section, const char *key, int required,
+static void take_string(ini_doc *parser, const char *section, const char *key, int required,
                         int section_line, char **out)
 {
-    study_entry *e = parser_find(parser, section, key);
+    ini_entry *e = ini_doc_find(parser, section, key);
     if (!e) {
         if (required)
-            parser_fail(parser, EMBOLO_ERROR_STUDY, section_line, "[%s] needs the key '%s'", section, key);
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, section_line, "[%s] needs the key '%s'", section, key);
         return;
     }
-    if (!(*out = trimmed_copy(e->value)))
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    if (!(*out = ini_trimmed_copy(e->value)))
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
     else if (!(*out)[0])
-        parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' in [%s] is empty", key, section);
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' in [%s] is empty", key, section);
 }
 
-static void take_list(study_parser *parser, const char *section, const char *key, int required,
+static void take_list(ini_doc *parser, const char *section, const char *key, int required,
                       int section_line, int normalize, char ***out, size_t *count)
 {
-    study_entry *e = parser_find(parser, section, key);
+    ini_entry *e = ini_doc_find(parser, section, key);
     embolo_error err;
     if (!e) {
         if (required)
-            parser_fail(parser, EMBOLO_ERROR_STUDY, section_line, "[%s] needs the key '%s'", section, key);
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, section_line, "[%s] needs the key '%s'", section, key);
         return;
     }
-    err = split_list(e->value, ',', out, count);
+    err = ini_split_list(e->value, ',', out, count);
     if (err == EMBOLO_OK && normalize)
         err = normalize_list(*out, *count);
     if (err != EMBOLO_OK)
-        parser_fail(parser, err, e->line, "cannot read the list '%s'", key);
+        ini_doc_fail(parser, err, e->line, "cannot read the list '%s'", key);
     else if (*count == 0)
-        parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' in [%s] is empty", key, section);
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' in [%s] is empty", key, section);
 }
 
-static void build_endpoint(study_parser *parser, const char *section, study_endpoint *ep)
+static void build_endpoint(ini_doc *parser, const char *section, study_endpoint *ep)
 {
-    int line = parser_line_of_section(parser, section);
-    study_entry *e;
+    int line = ini_doc_section_line(parser, section);
+    ini_entry *e;
     ep->line = line;
     ep->time_scale = 0.0;
     take_string(parser, section, "label", 0, line, &ep->label);
-    int has_time = parser_find(parser, section, "time") != NULL ||
-                   parser_find(parser, section, "status") != NULL;
-    int has_dates = parser_find(parser, section, "start") != NULL ||
-                    parser_find(parser, section, "event_dates") != NULL ||
-                    parser_find(parser, section, "censor_date") != NULL;
+    int has_time = ini_doc_find(parser, section, "time") != NULL ||
+                   ini_doc_find(parser, section, "status") != NULL;
+    int has_dates = ini_doc_find(parser, section, "start") != NULL ||
+                    ini_doc_find(parser, section, "event_dates") != NULL ||
+                    ini_doc_find(parser, section, "censor_date") != NULL;
     if (has_time && has_dates) {
-        parser_fail(parser, EMBOLO_ERROR_STUDY, line,
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, line,
                     "[%s] mixes the date form (start, event_dates, censor_date) and the time/status form", section);
         return;
     }
@@ -454,13 +204,13 @@ static void build_endpoint(study_parser *parser, const char *section, study_endp
         take_string(parser, section, "status", 1, line, &ep->status);
         take_list(parser, section, "event_values", 1, line, 1, &ep->event_values, &ep->n_event_values);
         take_list(parser, section, "censor_values", 1, line, 1, &ep->censor_values, &ep->n_censor_values);
-        if ((e = parser_find(parser, section, "time_unit"))) {
-            char *unit = trimmed_copy(e->value);
+        if ((e = ini_doc_find(parser, section, "time_unit"))) {
+            char *unit = ini_trimmed_copy(e->value);
             double days = unit ? days_per_unit(unit) : 0.0;
             if (!unit)
-                parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+                ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
             else if (days == 0.0)
-                parser_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
                             "time_unit '%s' is not one of days, weeks, months, years", unit);
             else
                 ep->time_scale = days;
@@ -477,7 +227,7 @@ static void build_endpoint(study_parser *parser, const char *section, study_endp
 static int find_level(const study_variable *v, const char *normalized)
 {
     for (size_t i = 0; i < v->n_levels; i++) {
-        char buffer[STUDY_MAX_LINE + 1];
+        char buffer[INI_MAX_LINE + 1];
         if (text_normalize(v->levels[i], strlen(v->levels[i]), buffer, sizeof buffer) &&
             strcmp(buffer, normalized) == 0)
             return (int)i;
@@ -486,13 +236,13 @@ static int find_level(const study_variable *v, const char *normalized)
 }
 
 /* aliases = LEVEL: alias | alias, LEVEL: alias */
-static void build_aliases(study_parser *parser, study_entry *e, study_variable *v)
+static void build_aliases(ini_doc *parser, ini_entry *e, study_variable *v)
 {
     char **groups = NULL;
     size_t n_groups = 0, total = 0;
-    embolo_error err = split_list(e->value, ',', &groups, &n_groups);
+    embolo_error err = ini_split_list(e->value, ',', &groups, &n_groups);
     if (err != EMBOLO_OK) {
-        parser_fail(parser, err, e->line, "cannot read aliases");
+        ini_doc_fail(parser, err, e->line, "cannot read aliases");
         return;
     }
     for (size_t g = 0; g < n_groups; g++)
@@ -501,30 +251,30 @@ static void build_aliases(study_parser *parser, study_entry *e, study_variable *
     total += n_groups;
     v->aliases = calloc(total ? total : 1, sizeof *v->aliases);
     if (!v->aliases)
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
     for (size_t g = 0; g < n_groups && parser->error == EMBOLO_OK; g++) {
         char *colon = strchr(groups[g], ':');
-        char level_name[STUDY_MAX_LINE + 1];
+        char level_name[INI_MAX_LINE + 1];
         char **spellings = NULL;
         size_t n_spellings = 0;
         if (!colon) {
-            parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias group '%s' lacks 'LEVEL:'", groups[g]);
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias group '%s' lacks 'LEVEL:'", groups[g]);
             break;
         }
         *colon = '\0';
         int level = text_normalize(groups[g], strlen(groups[g]), level_name, sizeof level_name)
                         ? find_level(v, level_name) : -1;
         if (level < 0) {
-            parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias names '%s', which is not a level of %s",
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias names '%s', which is not a level of %s",
                         groups[g], v->name);
             break;
         }
-        err = split_list(colon + 1, '|', &spellings, &n_spellings);
+        err = ini_split_list(colon + 1, '|', &spellings, &n_spellings);
         if (err == EMBOLO_OK)
             err = normalize_list(spellings, n_spellings);
         if (err != EMBOLO_OK) {
-            strings_free(spellings, n_spellings);
-            parser_fail(parser, err, e->line, "cannot read aliases");
+            ini_strings_free(spellings, n_spellings);
+            ini_doc_fail(parser, err, e->line, "cannot read aliases");
             break;
         }
         for (size_t k = 0; k < n_spellings; k++) {
@@ -534,24 +284,24 @@ static void build_aliases(study_parser *parser, study_entry *e, study_variable *
         }
         free(spellings);
     }
-    strings_free(groups, n_groups);
+    ini_strings_free(groups, n_groups);
 }
 
-static void build_cut_levels(study_parser *parser, study_entry *e, study_variable *v)
+static void build_cut_levels(ini_doc *parser, ini_entry *e, study_variable *v)
 {
-    char *text = trimmed_copy(e->value);
+    char *text = ini_trimmed_copy(e->value);
     size_t length = text ? strlen(text) : 0;
     v->levels = calloc(2, sizeof *v->levels);
     if (!text || !v->levels) {
         free(text);
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
         return;
     }
     v->levels[0] = malloc(length + 3);
     v->levels[1] = malloc(length + 2);
     if (!v->levels[0] || !v->levels[1]) {
         free(text);
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
         return;
     }
     v->n_levels = 2;
@@ -561,15 +311,15 @@ static void build_cut_levels(study_parser *parser, study_entry *e, study_variabl
     free(text);
 }
 
-static void build_variable(study_parser *parser, const char *section, study_variable *v)
+static void build_variable(ini_doc *parser, const char *section, study_variable *v)
 {
-    int line = parser_line_of_section(parser, section);
-    study_entry *e;
+    int line = ini_doc_section_line(parser, section);
+    ini_entry *e;
     char *type = NULL;
     v->line = line;
     take_string(parser, section, "column", 0, line, &v->column);
-    if (!v->column && !(v->column = string_copy(v->name)))
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, line, "out of memory");
+    if (!v->column && !(v->column = ini_string_copy(v->name)))
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, line, "out of memory");
     take_string(parser, section, "label", 0, line, &v->label);
     take_string(parser, section, "type", 1, line, &type);
     if (!type)
@@ -579,7 +329,7 @@ static void build_variable(study_parser *parser, const char *section, study_vari
     else if (text_equal_folded(type, "categorical"))
         v->type = VARIABLE_CATEGORICAL;
     else
-        parser_fail(parser, EMBOLO_ERROR_STUDY, parser_find(parser, section, "type")->line,
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, ini_doc_find(parser, section, "type")->line,
                     "type '%s' of %s is not numeric or categorical", type, v->name);
     free(type);
     if (parser->error != EMBOLO_OK)
@@ -588,55 +338,55 @@ static void build_variable(study_parser *parser, const char *section, study_vari
     const char *factor_keys[] = {"levels", "reference", "aliases"};
     for (size_t i = 0; i < 3; i++) {
         const char *wrong = v->type == VARIABLE_NUMERIC ? factor_keys[i] : numeric_keys[i];
-        if ((e = parser_find(parser, section, wrong)))
-            parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' does not apply to the %s variable %s",
+        if ((e = ini_doc_find(parser, section, wrong)))
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' does not apply to the %s variable %s",
                         wrong, v->type == VARIABLE_NUMERIC ? "numeric" : "categorical", v->name);
     }
     if (v->type == VARIABLE_NUMERIC) {
         double *targets[] = {&v->min, &v->max, &v->cut};
         int *flags[] = {&v->has_min, &v->has_max, &v->has_cut};
         for (size_t i = 0; i < 3 && parser->error == EMBOLO_OK; i++) {
-            if (!(e = parser_find(parser, section, numeric_keys[i])))
+            if (!(e = ini_doc_find(parser, section, numeric_keys[i])))
                 continue;
             if (!parse_study_number(e->value, targets[i]))
-                parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "%s '%s' of %s is not a number",
+                ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "%s '%s' of %s is not a number",
                             numeric_keys[i], e->value, v->name);
             *flags[i] = 1;
             if (i == 2 && parser->error == EMBOLO_OK)
                 build_cut_levels(parser, e, v);
         }
         if (v->has_min && v->has_max && v->min > v->max)
-            parser_fail(parser, EMBOLO_ERROR_STUDY, line, "min of %s is above its max", v->name);
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, line, "min of %s is above its max", v->name);
         return;
     }
     take_list(parser, section, "levels", 1, line, 0, &v->levels, &v->n_levels);
     if (parser->error != EMBOLO_OK)
         return;
     for (size_t i = 0; i < v->n_levels; i++) {
-        char normalized[STUDY_MAX_LINE + 1];
+        char normalized[INI_MAX_LINE + 1];
         if (!text_normalize(v->levels[i], strlen(v->levels[i]), normalized, sizeof normalized) ||
             find_level(v, normalized) != (int)i) {
-            parser_fail(parser, EMBOLO_ERROR_STUDY, parser_find(parser, section, "levels")->line,
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, ini_doc_find(parser, section, "levels")->line,
                         "level '%s' of %s is given twice", v->levels[i], v->name);
             return;
         }
     }
-    if ((e = parser_find(parser, section, "reference"))) {
-        char normalized[STUDY_MAX_LINE + 1];
+    if ((e = ini_doc_find(parser, section, "reference"))) {
+        char normalized[INI_MAX_LINE + 1];
         int level = text_normalize(e->value, strlen(e->value), normalized, sizeof normalized)
                         ? find_level(v, normalized) : -1;
         if (level < 0)
-            parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "reference '%s' is not a level of %s", e->value,
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "reference '%s' is not a level of %s", e->value,
                         v->name);
         else
             v->reference = (size_t)level;
     }
-    if ((e = parser_find(parser, section, "aliases")))
+    if ((e = ini_doc_find(parser, section, "aliases")))
         build_aliases(parser, e, v);
 }
 
 /* Collects the distinct sections with a prefix, in order of first appearance. */
-static embolo_error collect_sections(study_parser *parser, const char *prefix, char ***out, size_t *count)
+static embolo_error collect_sections(ini_doc *parser, const char *prefix, char ***out, size_t *count)
 {
     size_t n = 0, prefix_length = strlen(prefix);
     char **names = calloc(parser->n_entries ? parser->n_entries : 1, sizeof *names);
@@ -657,23 +407,23 @@ static embolo_error collect_sections(study_parser *parser, const char *prefix, c
     return EMBOLO_OK;
 }
 
-static void build_endpoints_and_variables(study_parser *parser, study *s)
+static void build_endpoints_and_variables(ini_doc *parser, study *s)
 {
     char **sections = NULL;
     size_t count = 0;
     if (collect_sections(parser, "endpoint.", &sections, &count) != EMBOLO_OK) {
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
         return;
     }
     if (count == 0)
-        parser_fail(parser, EMBOLO_ERROR_STUDY, 0, "no [endpoint.NAME] section");
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, 0, "no [endpoint.NAME] section");
     s->endpoints = calloc(count ? count : 1, sizeof *s->endpoints);
     if (!s->endpoints)
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
     for (size_t i = 0; i < count && parser->error == EMBOLO_OK; i++) {
         s->n_endpoints = i + 1;
-        if (!(s->endpoints[i].name = string_copy(sections[i] + 9)))
-            parser_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+        if (!(s->endpoints[i].name = ini_string_copy(sections[i] + 9)))
+            ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
         else
             build_endpoint(parser, sections[i], &s->endpoints[i]);
     }
@@ -681,16 +431,16 @@ static void build_endpoints_and_variables(study_parser *parser, study *s)
     if (parser->error != EMBOLO_OK)
         return;
     if (collect_sections(parser, "variable.", &sections, &count) != EMBOLO_OK) {
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
         return;
     }
     s->variables = calloc(count ? count : 1, sizeof *s->variables);
     if (!s->variables)
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
     for (size_t i = 0; i < count && parser->error == EMBOLO_OK; i++) {
         s->n_variables = i + 1;
-        if (!(s->variables[i].name = string_copy(sections[i] + 9)))
-            parser_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+        if (!(s->variables[i].name = ini_string_copy(sections[i] + 9)))
+            ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
         else
             build_variable(parser, sections[i], &s->variables[i]);
     }
@@ -698,122 +448,101 @@ static void build_endpoints_and_variables(study_parser *parser, study *s)
 }
 
 /* Resolves a list of variable names into indices. */
-static void take_variable_list(study_parser *parser, study *s, const char *section, const char *key,
+static void take_variable_list(ini_doc *parser, study *s, const char *section, const char *key,
                                int required, size_t **out, size_t *count)
 {
     char **names = NULL;
     size_t n = 0;
-    study_entry *e = parser_find(parser, section, key);
+    ini_entry *e = ini_doc_find(parser, section, key);
     if (!e) {
         if (required)
-            parser_fail(parser, EMBOLO_ERROR_STUDY, parser_line_of_section(parser, section),
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, ini_doc_section_line(parser, section),
                         "[%s] needs the key '%s'", section, key);
         return;
     }
-    embolo_error err = split_list(e->value, ',', &names, &n);
+    embolo_error err = ini_split_list(e->value, ',', &names, &n);
     if (err != EMBOLO_OK) {
-        parser_fail(parser, err, e->line, "cannot read '%s'", key);
+        ini_doc_fail(parser, err, e->line, "cannot read '%s'", key);
         return;
     }
     *out = calloc(n ? n : 1, sizeof **out);
     if (!*out)
-        parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
     for (size_t i = 0; i < n && parser->error == EMBOLO_OK; i++) {
         int index = study_find_variable(s, names[i]);
         if (index < 0)
-            parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' names '%s', which no [variable.%s] defines",
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' names '%s', which no [variable.%s] defines",
                         key, names[i], names[i]);
         for (size_t k = 0; k < i && parser->error == EMBOLO_OK; k++)
             if ((*out)[k] == (size_t)index)
-                parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' names '%s' twice", key, names[i]);
+                ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' names '%s' twice", key, names[i]);
         (*out)[i] = (size_t)index;
         *count = i + 1;
     }
-    strings_free(names, n);
+    ini_strings_free(names, n);
 }
 
-static void build_treatment_and_analysis(study_parser *parser, study *s)
+static void build_treatment_and_analysis(ini_doc *parser, study *s)
 {
-    study_entry *e;
+    ini_entry *e;
     s->treatment = -1;
-    if ((e = parser_find(parser, "treatment", "variable"))) {
-        char *name = trimmed_copy(e->value);
+    if ((e = ini_doc_find(parser, "treatment", "variable"))) {
+        char *name = ini_trimmed_copy(e->value);
         s->treatment = name ? study_find_variable(s, name) : -1;
         if (!name)
-            parser_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+            ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
         else if (s->treatment < 0)
-            parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "treatment variable '%s' is not defined", name);
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "treatment variable '%s' is not defined", name);
         else if (s->variables[s->treatment].type != VARIABLE_CATEGORICAL)
-            parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "treatment variable '%s' is not categorical", name);
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "treatment variable '%s' is not categorical", name);
         free(name);
         take_variable_list(parser, s, "treatment", "ps_covariates", 1, &s->ps_covariates, &s->n_ps_covariates);
         for (size_t i = 0; i < s->n_ps_covariates && parser->error == EMBOLO_OK; i++)
             if ((int)s->ps_covariates[i] == s->treatment)
-                parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "the treatment is among its own ps_covariates");
-    } else if (parser_line_of_section(parser, "treatment")) {
-        parser_fail(parser, EMBOLO_ERROR_STUDY, parser_line_of_section(parser, "treatment"),
+                ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "the treatment is among its own ps_covariates");
+    } else if (ini_doc_section_line(parser, "treatment")) {
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, ini_doc_section_line(parser, "treatment"),
                     "[treatment] needs the key 'variable'");
     }
-    if ((e = parser_find(parser, "treatment", "trim"))) {
+    if ((e = ini_doc_find(parser, "treatment", "trim"))) {
         char **items = NULL;
         size_t n = 0;
-        if (split_list(e->value, ',', &items, &n) != EMBOLO_OK || n != 2 ||
+        if (ini_split_list(e->value, ',', &items, &n) != EMBOLO_OK || n != 2 ||
             !parse_study_number(items[0], &s->trim_low) || !parse_study_number(items[1], &s->trim_high) ||
             !(s->trim_low >= 0 && s->trim_low < s->trim_high && s->trim_high <= 1))
-            parser_fail(parser, EMBOLO_ERROR_STUDY, e->line, "trim must be LO, HI with 0 <= LO < HI <= 1");
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "trim must be LO, HI with 0 <= LO < HI <= 1");
         else
             s->has_trim = 1;
-        strings_free(items, n);
+        ini_strings_free(items, n);
     }
     take_variable_list(parser, s, "analysis", "subgroups", 0, &s->subgroups, &s->n_subgroups);
     take_variable_list(parser, s, "analysis", "univariate", 0, &s->univariate, &s->n_univariate);
     take_variable_list(parser, s, "analysis", "multivariable", 0, &s->multivariable, &s->n_multivariable);
     for (size_t i = 0; i < s->n_subgroups && parser->error == EMBOLO_OK; i++)
         if (!study_variable_is_factor(&s->variables[s->subgroups[i]]))
-            parser_fail(parser, EMBOLO_ERROR_STUDY, parser_find(parser, "analysis", "subgroups")->line,
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, ini_doc_find(parser, "analysis", "subgroups")->line,
                         "subgroup variable '%s' is numeric without a cut", s->variables[s->subgroups[i]].name);
 }
 
-static void parser_check_unused(study_parser *parser)
-{
-    for (size_t i = 0; i < parser->n_entries && parser->error == EMBOLO_OK; i++)
-        if (!parser->entries[i].used)
-            parser_fail(parser, EMBOLO_ERROR_STUDY, parser->entries[i].line, "unknown key '%s' in [%s]",
-                        parser->entries[i].key, parser->entries[i].section);
-}
 
-static void parser_free_entries(study_parser *parser)
-{
-    for (size_t i = 0; i < parser->n_entries; i++) {
-        free(parser->entries[i].section);
-        free(parser->entries[i].key);
-        free(parser->entries[i].value);
-    }
-    free(parser->entries);
-}
 
 embolo_error study_parse(const char *text, size_t length, const char *path, study **out, char *message,
                          size_t message_size)
 {
-    study_parser parser = {.path = path, .text = text, .length = length, .message = message,
-                           .message_size = message_size};
+    ini_doc parser = {.path = path, .text = text, .length = length, .kind = EMBOLO_ERROR_STUDY,
+                      .known_section = is_known_section,
+                      .known_sections = "study, endpoint.NAME, variable.NAME, treatment, analysis",
+                      .message = message, .message_size = message_size};
     study *s = NULL;
     *out = NULL;
     if (message_size)
         message[0] = '\0';
-    parser_prescan(&parser);
-    if (parser.error == EMBOLO_OK) {
-        int line = ini_parse_stream(parser_read_line, &parser, parser_handle, &parser);
-        if (line > 0)
-            parser_fail(&parser, EMBOLO_ERROR_STUDY, line, "not a 'key = value' line or [section]");
-        else if (line < 0)
-            parser_fail(&parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
-    }
+    ini_doc_parse(&parser);
     if (parser.error != EMBOLO_OK)
         goto cleanup;
     s = calloc(1, sizeof *s);
-    if (!s || !(s->path = string_copy(path))) {
-        parser_fail(&parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+    if (!s || !(s->path = ini_string_copy(path))) {
+        ini_doc_fail(&parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
         goto cleanup;
     }
     s->treatment = -1;
@@ -823,53 +552,28 @@ embolo_error study_parse(const char *text, size_t length, const char *path, stud
     if (parser.error == EMBOLO_OK)
         build_treatment_and_analysis(&parser, s);
     if (parser.error == EMBOLO_OK)
-        parser_check_unused(&parser);
+        ini_doc_check_unused(&parser);
     if (parser.error == EMBOLO_OK) {
         *out = s;
         s = NULL;
     }
 cleanup:
     study_free(s);
-    parser_free_entries(&parser);
+    ini_doc_free_entries(&parser);
     return parser.error;
 }
 
 embolo_error study_read(const char *path, study **out, char *message, size_t message_size)
 {
-    embolo_error err = EMBOLO_OK;
     char *text = NULL;
-    size_t length = 0, capacity = 0;
-    FILE *file = fopen(path, "rb");
+    size_t length = 0;
+    embolo_error err = ini_read_file(path, "study file", &text, &length, message, message_size);
     *out = NULL;
-    if (!file) {
-        snprintf(message, message_size, "%s: cannot open the study file", path);
-        return EMBOLO_ERROR_FILE_NOT_FOUND;
-    }
-    for (;;) {
-        if (length == capacity) {
-            capacity = capacity ? capacity * 2 : 8192;
-            char *grown = capacity > STUDY_MAX_FILE ? NULL : realloc(text, capacity);
-            if (!grown) {
-                snprintf(message, message_size, "%s: study file too large", path);
-                err = EMBOLO_ERROR_STUDY;
-                goto cleanup;
-            }
-            text = grown;
-        }
-        size_t got = fread(text + length, 1, capacity - length, file);
-        length += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(file)) {
-        snprintf(message, message_size, "%s: cannot read the study file", path);
-        err = EMBOLO_ERROR_FILE_NOT_FOUND;
-        goto cleanup;
-    }
-    err = study_parse(text, length, path, out, message, message_size);
-cleanup:
+    if (err == EMBOLO_ERROR_TOO_LARGE)
+        err = EMBOLO_ERROR_STUDY;
+    if (err == EMBOLO_OK)
+        err = study_parse(text, length, path, out, message, message_size);
     free(text);
-    fclose(file);
     return err;
 }
 
@@ -878,7 +582,7 @@ static void variable_free(study_variable *v)
     free(v->name);
     free(v->column);
     free(v->label);
-    strings_free(v->levels, v->n_levels);
+    ini_strings_free(v->levels, v->n_levels);
     for (size_t i = 0; i < v->n_aliases; i++)
         free(v->aliases[i].text);
     free(v->aliases);
@@ -889,12 +593,12 @@ static void endpoint_free(study_endpoint *ep)
     free(ep->name);
     free(ep->label);
     free(ep->start);
-    strings_free(ep->event_dates, ep->n_event_dates);
+    ini_strings_free(ep->event_dates, ep->n_event_dates);
     free(ep->censor_date);
     free(ep->time);
     free(ep->status);
-    strings_free(ep->event_values, ep->n_event_values);
-    strings_free(ep->censor_values, ep->n_censor_values);
+    ini_strings_free(ep->event_values, ep->n_event_values);
+    ini_strings_free(ep->censor_values, ep->n_censor_values);
 }
 
 void study_free(study *s)
@@ -906,8 +610,8 @@ void study_free(study *s)
     free(s->id_column);
     free(s->time_unit);
     free(s->landmarks);
-    strings_free(s->landmark_texts, s->n_landmarks);
-    strings_free(s->na_values, s->n_na_values);
+    ini_strings_free(s->landmark_texts, s->n_landmarks);
+    ini_strings_free(s->na_values, s->n_na_values);
     for (size_t i = 0; i < s->n_endpoints; i++)
         endpoint_free(&s->endpoints[i]);
     free(s->endpoints);
