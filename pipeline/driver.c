@@ -2,6 +2,7 @@
 
 #include <gsl/gsl_errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,7 +11,9 @@
 #include "common/results.h"
 #include "common/sha256.h"
 #include "common/study.h"
+#include "common/text.h"
 #include "ingest/ingest.h"
+#include "model/audit.h"
 #include "model/model.h"
 #include "render/render.h"
 #include "render/template.h"
@@ -28,6 +31,8 @@ typedef struct run_context {
     exclusion_log *log;
     results *results;
     report_template *template;
+    int has_as_of;              /* the data cut-off: --as-of, else the template's period, else the study's */
+    long as_of;
     char input_sha256[65];
     char study_sha256[65];
     char template_sha256[65];
@@ -91,13 +96,13 @@ static embolo_error run_ingest(run_context *ctx, char *message, size_t message_s
 
 static embolo_error run_clean(run_context *ctx, char *message, size_t message_size)
 {
-    clean_options options = {.has_as_of = ctx->options->has_as_of, .as_of = ctx->options->as_of};
+    clean_options options = {.has_as_of = ctx->has_as_of, .as_of = ctx->as_of};
     embolo_error err;
     stage_begin(ctx);
     err = clean_run(ctx->study, ctx->columns, ctx->table, &options, &ctx->data, &ctx->log, message, message_size);
     if (err != EMBOLO_OK)
         return err;
-    if (options.has_as_of || ctx->study->has_as_of)
+    if (ctx->has_as_of)
         for (size_t e = 0; e < ctx->study->n_endpoints; e++)
             if (ctx->study->endpoints[e].form == ENDPOINT_TIME_STATUS &&
                 results_warn(ctx->results, "the as-of date is ignored for the time/status endpoint %s",
@@ -105,6 +110,65 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
                 return EMBOLO_ERROR_NOMEM;
     stage_end(ctx, "clean", ctx->data->n);
     return EMBOLO_OK;
+}
+
+/* The cut-off by precedence, and the template's benchmarks checked against the study. */
+static embolo_error settle_template(run_context *ctx, char *message, size_t message_size)
+{
+    report_template *t = ctx->template;
+    ctx->has_as_of = 1;
+    if (ctx->options->has_as_of)
+        ctx->as_of = ctx->options->as_of;
+    else if (t->has_period)
+        ctx->as_of = template_period_end(t);
+    else if (ctx->study->has_as_of)
+        ctx->as_of = ctx->study->as_of;
+    else
+        ctx->has_as_of = 0;
+    for (size_t i = 0; i < t->n_benchmarks; i++) {
+        template_benchmark *b = &t->benchmarks[i];
+        int e = -1, v = study_find_variable(ctx->study, b->variable), level = -1;
+        for (size_t k = 0; k < ctx->study->n_endpoints; k++)
+            if (!strcmp(ctx->study->endpoints[k].name, b->endpoint))
+                e = (int)k;
+        for (size_t k = 0; v >= 0 && k < ctx->study->variables[v].n_levels; k++)
+            if (text_equal_folded(ctx->study->variables[v].levels[k], b->level))
+                level = (int)k;
+        if (e < 0 || v < 0 || level < 0) {
+            snprintf(message, message_size, "%s:%d: benchmark %s.%s.%s: the study has no %s %s", t->path, b->line,
+                     b->endpoint, b->variable, b->level, e < 0 ? "endpoint" : v < 0 ? "variable" : "level",
+                     e < 0 ? b->endpoint : v < 0 ? b->variable : b->level);
+            return EMBOLO_ERROR_TEMPLATE;
+        }
+        char *spelling = strdup(ctx->study->variables[v].levels[level]);
+        if (!spelling)
+            return EMBOLO_ERROR_NOMEM;
+        free(b->level);
+        b->level = spelling;
+    }
+    return EMBOLO_OK;
+}
+
+/* The audit period's counts and the benchmark comparison, when the template shows them. */
+static embolo_error run_audit(run_context *ctx)
+{
+    const report_template *t = ctx->template;
+    embolo_error err = EMBOLO_OK;
+    int wants_audit = template_has_section(t, SECTION_AUDIT) || template_has_sheet(t, SHEET_AUDIT);
+    int wants_benchmarks = template_has_section(t, SECTION_BENCHMARKS) || template_has_sheet(t, SHEET_BENCHMARKS);
+    if (wants_audit && ctx->has_as_of) {
+        char date[11];
+        int year, month;
+        text_format_date(ctx->as_of, date);
+        sscanf(date, "%4d-%2d", &year, &month);
+        long start = t->has_period && !ctx->options->has_as_of ? template_period_start(t)
+                                                               : text_days_from_civil(year, month, 1);
+        err = audit_run(ctx->study, ctx->data, start, ctx->as_of, ctx->results);
+    }
+    for (size_t i = 0; wants_benchmarks && i < t->n_benchmarks && err == EMBOLO_OK; i++)
+        err = audit_compare_benchmark(ctx->results, t->benchmarks[i].endpoint, t->benchmarks[i].variable,
+                                      t->benchmarks[i].level, t->benchmarks[i].median);
+    return err;
 }
 
 static embolo_error run_render(run_context *ctx, char *message, size_t message_size)
@@ -128,8 +192,8 @@ static embolo_error run_render(run_context *ctx, char *message, size_t message_s
         .study_sha256 = ctx->study_sha256,
         .template_path = o->template_path,
         .template_sha256 = ctx->template_sha256,
-        .has_as_of = o->has_as_of || ctx->study->has_as_of,
-        .as_of = o->has_as_of ? o->as_of : ctx->study->as_of,
+        .has_as_of = ctx->has_as_of,
+        .as_of = ctx->as_of,
         .unused_columns = unused,
         .n_unused_columns = n_unused,
         .stages = ctx->stages,
@@ -159,6 +223,8 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         err = o->template_path ? template_read(o->template_path, &ctx->template, message, message_size)
                                : template_default(&ctx->template);
     if (err == EMBOLO_OK)
+        err = settle_template(ctx, message, message_size);
+    if (err == EMBOLO_OK)
         err = hash_inputs(ctx, message, message_size);
     if (err == EMBOLO_OK)
         err = render_prepare(o->out_dir, message, message_size);
@@ -185,6 +251,9 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         stage_end(ctx, "weight", ctx->data->n);
         stage_begin(ctx);
         err = model_run(ctx->study, ctx->data, ctx->results, message, message_size);
+        if (err != EMBOLO_OK)
+            return err;
+        err = run_audit(ctx);
         if (err != EMBOLO_OK)
             return err;
         stage_end(ctx, "model", ctx->data->n);

@@ -4,6 +4,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/inifile.h"
+#include "common/text.h"
+
+static const char *const section_names[SECTION_COUNT] = {
+    [SECTION_FLOW] = "flow",
+    [SECTION_TABLE1] = "table1",
+    [SECTION_SUBGROUPS] = "subgroups",
+    [SECTION_KM_FIGURES] = "km_figures",
+    [SECTION_COX] = "cox",
+    [SECTION_PROPENSITY] = "propensity",
+    [SECTION_MODEL_CHECKS] = "model_checks",
+    [SECTION_METHODS] = "methods",
+    [SECTION_RESULTS_TEXT] = "results_text",
+    [SECTION_AUDIT] = "audit",
+    [SECTION_BENCHMARKS] = "benchmarks",
+};
+
+static const char *const sheet_names[SHEET_COUNT] = {
+    [SHEET_SUMMARY] = "summary",
+    [SHEET_SUBGROUPS] = "subgroups",
+    [SHEET_COX] = "cox",
+    [SHEET_TABLE1] = "table1",
+    [SHEET_BALANCE] = "balance",
+    [SHEET_KM_CURVES] = "km_curves",
+    [SHEET_EXCLUSIONS] = "exclusions",
+    [SHEET_PATIENTS] = "patients",
+    [SHEET_DICTIONARY] = "dictionary",
+    [SHEET_METHODS] = "methods",
+    [SHEET_AUDIT] = "audit",
+    [SHEET_BENCHMARKS] = "benchmarks",
+};
+
 static void template_set_defaults(report_template *t)
 {
     static const report_section sections[] = {SECTION_FLOW, SECTION_TABLE1, SECTION_SUBGROUPS,
@@ -29,18 +61,269 @@ embolo_error template_default(report_template **out)
 {
     report_template *t = calloc(1, sizeof *t);
     *out = NULL;
-    if (!t)
+    if (!t || !(t->name = ini_string_copy("manuscript"))) {
+        free(t);
         return EMBOLO_ERROR_NOMEM;
+    }
     template_set_defaults(t);
     *out = t;
     return EMBOLO_OK;
 }
 
+/* ---- reading a template file ---- */
+
+static int is_template_section(const char *name)
+{
+    return !strcmp(name, "template") || !strcmp(name, "format") || !strcmp(name, "figures") ||
+           !strcmp(name, "benchmarks");
+}
+
+static int name_index(const char *const *names, size_t count, const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (names[i] && text_equal_folded(names[i], name))
+            return (int)i;
+    return -1;
+}
+
+static void list_names(const char *const *names, size_t count, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < count && used < size; i++) {
+        int n = snprintf(out + used, size - used, "%s%s", i ? ", " : "", names[i]);
+        if (n < 0)
+            return;
+        used += (size_t)n;
+    }
+}
+
+/* Reads a list of names into indices; returns the count (0 on error, recorded in doc). */
+static size_t take_names(ini_doc *doc, const char *key, const char *const *names, size_t n_names, int *out)
+{
+    ini_entry *e = ini_doc_find(doc, "template", key);
+    char **items = NULL;
+    size_t count = 0, taken = 0;
+    char known[512];
+    if (!e)
+        return 0;
+    if (ini_split_list(e->value, ',', &items, &count) != EMBOLO_OK) {
+        ini_doc_fail(doc, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+        return 0;
+    }
+    list_names(names, n_names, known, sizeof known);
+    for (size_t i = 0; i < count && doc->error == EMBOLO_OK; i++) {
+        int index = name_index(names, n_names, items[i]);
+        if (index < 0)
+            ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "unknown %s '%s' (known: %s)",
+                         strcmp(key, "sheets") ? "section" : "sheet", items[i], known);
+        else if (taken >= n_names)
+            ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "too many %s", key);
+        else {
+            for (size_t k = 0; k < taken; k++)
+                if (out[k] == index)
+                    ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "'%s' is listed twice", items[i]);
+            out[taken++] = index;
+        }
+    }
+    ini_strings_free(items, count);
+    return doc->error == EMBOLO_OK ? taken : 0;
+}
+
+static void take_text(ini_doc *doc, const char *section, const char *key, char **out)
+{
+    ini_entry *e = ini_doc_find(doc, section, key);
+    if (e && !(*out = ini_trimmed_copy(e->value)))
+        ini_doc_fail(doc, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+}
+
+static void take_flag(ini_doc *doc, const char *section, const char *key, int *out)
+{
+    ini_entry *e = ini_doc_find(doc, section, key);
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    if (value && (text_equal_folded(value, "yes") || text_equal_folded(value, "true") || !strcmp(value, "1")))
+        *out = 1;
+    else if (value && (text_equal_folded(value, "no") || text_equal_folded(value, "false") || !strcmp(value, "0")))
+        *out = 0;
+    else
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "%s must be yes or no", key);
+    free(value);
+}
+
+static void take_integer(ini_doc *doc, const char *section, const char *key, int low, int high, int *out)
+{
+    ini_entry *e = ini_doc_find(doc, section, key);
+    double value;
+    if (!e)
+        return;
+    if (!text_parse_number(e->value, strlen(e->value), &value) || value != (double)(int)value || value < low ||
+        value > high)
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "%s must be a whole number from %d to %d", key, low,
+                     high);
+    else
+        *out = (int)value;
+}
+
+/* period = YYYY-MM: the reporting month of an audit. */
+static void take_period(ini_doc *doc, report_template *t)
+{
+    ini_entry *e = ini_doc_find(doc, "template", "period");
+    int year, month, consumed = 0;
+    if (!e)
+        return;
+    if (sscanf(e->value, " %4d-%2d %n", &year, &month, &consumed) != 2 || e->value[consumed] != '\0' ||
+        year < 1 || month < 1 || month > 12)
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "period must be YYYY-MM, e.g. 2012-12");
+    else {
+        t->has_period = 1;
+        t->period_year = year;
+        t->period_month = month;
+    }
+}
+
+/* [benchmarks]: source = citation; ENDPOINT.VARIABLE.LEVEL = published median. */
+static void take_benchmarks(ini_doc *doc, report_template *t)
+{
+    take_text(doc, "benchmarks", "source", &t->benchmark_source);
+    for (size_t i = 0; i < doc->n_entries && doc->error == EMBOLO_OK; i++) {
+        ini_entry *e = &doc->entries[i];
+        if (strcmp(e->section, "benchmarks") || !strcmp(e->key, "source"))
+            continue;
+        e->used = 1;
+        const char *dot1 = strchr(e->key, '.'), *dot2 = dot1 ? strchr(dot1 + 1, '.') : NULL;
+        double median;
+        if (!dot1 || !dot2 || dot1 == e->key || dot2 == dot1 + 1 || !dot2[1]) {
+            ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "benchmark key '%s' must be ENDPOINT.VARIABLE.LEVEL",
+                         e->key);
+            break;
+        }
+        if (!text_parse_number(e->value, strlen(e->value), &median) || !(median > 0)) {
+            ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "benchmark '%s' must be a positive median", e->key);
+            break;
+        }
+        if (t->n_benchmarks == TEMPLATE_MAX_BENCHMARKS) {
+            ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "more than %d benchmarks", TEMPLATE_MAX_BENCHMARKS);
+            break;
+        }
+        template_benchmark *b = &t->benchmarks[t->n_benchmarks++];
+        b->endpoint = strndup(e->key, (size_t)(dot1 - e->key));
+        b->variable = strndup(dot1 + 1, (size_t)(dot2 - dot1 - 1));
+        b->level = strdup(dot2 + 1);
+        b->median = median;
+        b->line = e->line;
+        if (!b->endpoint || !b->variable || !b->level)
+            ini_doc_fail(doc, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    }
+}
+
+static void template_build(ini_doc *doc, report_template *t)
+{
+    int indices[(int)SHEET_COUNT + (int)SECTION_COUNT];
+    size_t n;
+    take_text(doc, "template", "name", &t->name);
+    take_text(doc, "template", "title", &t->title);
+    take_text(doc, "template", "subtitle", &t->subtitle);
+    if (ini_doc_find(doc, "template", "sections")) {
+        n = take_names(doc, "sections", section_names, SECTION_COUNT, indices);
+        t->n_sections = n;
+        for (size_t i = 0; i < n; i++)
+            t->sections[i] = (report_section)indices[i];
+    }
+    if (ini_doc_find(doc, "template", "sheets")) {
+        n = take_names(doc, "sheets", sheet_names, SHEET_COUNT, indices);
+        t->n_sheets = n;
+        for (size_t i = 0; i < n; i++)
+            t->sheets[i] = (workbook_sheet)indices[i];
+    }
+    take_flag(doc, "template", "share", &t->share);
+    take_integer(doc, "template", "min_count", 1, 100, &t->min_count);
+    take_period(doc, t);
+    take_integer(doc, "format", "decimals", 0, 6, &t->decimals);
+    take_integer(doc, "format", "hr_decimals", 0, 6, &t->hr_decimals);
+    take_integer(doc, "format", "p_decimals", 1, 6, &t->p_decimals);
+    take_flag(doc, "figures", "ci_bands", &t->ci_bands);
+    take_flag(doc, "figures", "risk_table", &t->risk_table);
+    take_integer(doc, "figures", "per_page", 1, 4, &t->figures_per_page);
+    ini_entry *e = ini_doc_find(doc, "figures", "x_max");
+    if (e && (!text_parse_number(e->value, strlen(e->value), &t->x_max) || t->x_max < 0))
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "x_max must be a number >= 0 (0: the data's longest time)");
+    take_benchmarks(doc, t);
+    if (doc->error == EMBOLO_OK && t->share)
+        t->n_sheets = template_without_sheet(t->sheets, t->n_sheets, SHEET_PATIENTS);
+}
+
+embolo_error template_parse(const char *text, size_t length, const char *path, report_template **out,
+                            char *message, size_t message_size)
+{
+    ini_doc doc = {.path = path, .text = text, .length = length, .kind = EMBOLO_ERROR_TEMPLATE,
+                   .known_section = is_template_section, .known_sections = "template, format, figures, benchmarks",
+                   .message = message, .message_size = message_size};
+    report_template *t = NULL;
+    *out = NULL;
+    if (message_size)
+        message[0] = '\0';
+    ini_doc_parse(&doc);
+    if (doc.error == EMBOLO_OK && template_default(&t) != EMBOLO_OK)
+        ini_doc_fail(&doc, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+    if (doc.error == EMBOLO_OK) {
+        free(t->name);
+        t->name = NULL;
+        if (!(t->path = ini_string_copy(path)))
+            ini_doc_fail(&doc, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+    }
+    if (doc.error == EMBOLO_OK)
+        template_build(&doc, t);
+    if (doc.error == EMBOLO_OK)
+        ini_doc_check_unused(&doc);
+    if (doc.error == EMBOLO_OK && !t->name && !(t->name = ini_string_copy("custom")))
+        ini_doc_fail(&doc, EMBOLO_ERROR_NOMEM, 0, "out of memory");
+    if (doc.error == EMBOLO_OK) {
+        *out = t;
+        t = NULL;
+    }
+    template_free(t);
+    ini_doc_free_entries(&doc);
+    return doc.error;
+}
+
 embolo_error template_read(const char *path, report_template **out, char *message, size_t message_size)
 {
+    char *text = NULL;
+    size_t length = 0;
+    embolo_error err = ini_read_file(path, "template", &text, &length, message, message_size);
     *out = NULL;
-    snprintf(message, message_size, "%s: templates are not supported yet", path);
-    return EMBOLO_ERROR_DATA;
+    if (err == EMBOLO_ERROR_TOO_LARGE)
+        err = EMBOLO_ERROR_TEMPLATE;
+    if (err == EMBOLO_OK)
+        err = template_parse(text, length, path, out, message, message_size);
+    free(text);
+    return err;
+}
+
+size_t template_without_sheet(workbook_sheet *sheets, size_t n, workbook_sheet sheet)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (sheets[i] != sheet)
+            sheets[kept++] = sheets[i];
+    return kept;
+}
+
+long template_period_end(const report_template *t)
+{
+    int year = t->period_year, month = t->period_month + 1;
+    if (month == 13) {
+        month = 1;
+        year++;
+    }
+    return text_days_from_civil(year, month, 1) - 1;
+}
+
+long template_period_start(const report_template *t)
+{
+    return text_days_from_civil(t->period_year, t->period_month, 1);
 }
 
 void template_free(report_template *t)
@@ -74,4 +357,9 @@ int template_has_sheet(const report_template *t, workbook_sheet sheet)
         if (t->sheets[i] == sheet)
             return 1;
     return 0;
+}
+
+const char *template_section_name(report_section section)
+{
+    return section < SECTION_COUNT ? section_names[section] : "";
 }

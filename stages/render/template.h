@@ -46,6 +46,7 @@ typedef struct template_benchmark {
     char *variable;   /* variable NAME, e.g. grade */
     char *level;      /* level, e.g. G1 */
     double median;    /* in the study's time unit */
+    int line;         /* in the template file */
 } template_benchmark;
 
 typedef struct report_template {
@@ -79,7 +80,21 @@ embolo_error template_default(report_template **out);
 /* Reads a template file; on failure message names the file, line and reason. */
 embolo_error template_read(const char *path, report_template **out, char *message, size_t message_size);
 
+/* The same from memory (path is used in messages only). */
+embolo_error template_parse(const char *text, size_t length, const char *path, report_template **out,
+                            char *message, size_t message_size);
+
 void template_free(report_template *t);
+
+/* Removes a sheet from a list; returns the new count. */
+size_t template_without_sheet(workbook_sheet *sheets, size_t n, workbook_sheet sheet);
+
+/* First and last day (day numbers) of the template's reporting period (has_period). */
+long template_period_start(const report_template *t);
+long template_period_end(const report_template *t);
+
+/* The name of a section as templates write it ("km_figures"). */
+const char *template_section_name(report_section section);
 
 /* Whether the template shows this section / sheet. */
 int template_has_section(const report_template *t, report_section section);

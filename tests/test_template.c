@@ -1,0 +1,159 @@
+/* Report templates: parsing, defaults, rejections with file and line, and the shipped templates. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "common/text.h"
+#include "render/template.h"
+
+static report_template *parse_ok(const char *text)
+{
+    report_template *t = NULL;
+    char message[512];
+    embolo_error err = template_parse(text, strlen(text), "t.ini", &t, message, sizeof message);
+    if (err != EMBOLO_OK)
+        print_error("unexpected failure: %s\n", message);
+    assert_int_equal(err, EMBOLO_OK);
+    assert_non_null(t);
+    return t;
+}
+
+static void expect_rejected(const char *text, const char *fragment)
+{
+    report_template *t = NULL;
+    char message[512];
+    embolo_error err = template_parse(text, strlen(text), "t.ini", &t, message, sizeof message);
+    assert_int_equal(err, EMBOLO_ERROR_TEMPLATE);
+    assert_null(t);
+    if (!strstr(message, fragment))
+        print_error("message '%s' lacks '%s'\n", message, fragment);
+    assert_non_null(strstr(message, fragment));
+}
+
+static void test_default_has_every_document_part(void **state)
+{
+    (void)state;
+    report_template *t = NULL;
+    assert_int_equal(template_default(&t), EMBOLO_OK);
+    assert_string_equal(t->name, "manuscript");
+    assert_true(template_has_section(t, SECTION_KM_FIGURES));
+    assert_true(template_has_sheet(t, SHEET_PATIENTS));
+    assert_false(template_has_section(t, SECTION_AUDIT));
+    assert_int_equal(t->p_decimals, 3);
+    assert_false(t->share);
+    template_free(t);
+}
+
+static void test_sections_and_sheets_keep_their_order(void **state)
+{
+    (void)state;
+    report_template *t = parse_ok("[template]\nname = x\nsections = cox, flow,\n  km_figures\n"
+                                  "sheets = Cox, summary\n[format]\np_decimals = 4\n[figures]\nci_bands = yes\n");
+    assert_string_equal(t->name, "x");
+    assert_int_equal(t->n_sections, 3);
+    assert_int_equal(t->sections[0], SECTION_COX);
+    assert_int_equal(t->sections[1], SECTION_FLOW);
+    assert_int_equal(t->sections[2], SECTION_KM_FIGURES);
+    assert_int_equal(t->n_sheets, 2);
+    assert_int_equal(t->sheets[0], SHEET_COX);
+    assert_int_equal(t->p_decimals, 4);
+    assert_true(t->ci_bands);
+    template_free(t);
+}
+
+static void test_share_drops_the_patients_sheet(void **state)
+{
+    (void)state;
+    report_template *t = parse_ok("[template]\nshare = yes\nsheets = summary, patients, cox\n");
+    assert_true(t->share);
+    assert_int_equal(t->min_count, 5);
+    assert_false(template_has_sheet(t, SHEET_PATIENTS));
+    assert_int_equal(t->n_sheets, 2);
+    template_free(t);
+}
+
+static void test_period_gives_the_month_end(void **state)
+{
+    (void)state;
+    report_template *t = parse_ok("[template]\nperiod = 2012-02\n");
+    assert_true(t->has_period);
+    assert_int_equal(template_period_start(t), text_days_from_civil(2012, 2, 1));
+    assert_int_equal(template_period_end(t), text_days_from_civil(2012, 2, 29));
+    template_free(t);
+    t = parse_ok("[template]\nperiod = 2012-12\n");
+    assert_int_equal(template_period_end(t), text_days_from_civil(2012, 12, 31));
+    template_free(t);
+}
+
+static void test_benchmarks_are_read(void **state)
+{
+    (void)state;
+    report_template *t = parse_ok("[benchmarks]\nsource = Chen 2017\nhpfs.grade.G1 = 18.5\nos.grade.G3 = 9.3\n");
+    assert_int_equal(t->n_benchmarks, 2);
+    assert_string_equal(t->benchmarks[0].endpoint, "hpfs");
+    assert_string_equal(t->benchmarks[0].variable, "grade");
+    assert_string_equal(t->benchmarks[0].level, "G1");
+    assert_true(t->benchmarks[1].median == 9.3);
+    assert_int_equal(t->benchmarks[1].line, 4);
+    assert_string_equal(t->benchmark_source, "Chen 2017");
+    template_free(t);
+}
+
+static void test_rule_breaches_name_the_line(void **state)
+{
+    (void)state;
+    expect_rejected("[template]\nname = x\n[pages]\n", "t.ini:3: unknown section [pages]");
+    expect_rejected("[template]\nsections = flow, appendix\n", "t.ini:2: unknown section 'appendix'");
+    expect_rejected("[template]\nsheets = summary, charts\n", "t.ini:2: unknown sheet 'charts'");
+    expect_rejected("[template]\ncolour = red\n", "t.ini:2: unknown key 'colour'");
+    expect_rejected("[template]\nperiod = 2012-13\n", "t.ini:2: period must be YYYY-MM");
+    expect_rejected("[format]\np_decimals = 0\n", "t.ini:2: p_decimals must be");
+    expect_rejected("[figures]\nci_bands = maybe\n", "t.ini:2: ci_bands must be yes or no");
+    expect_rejected("[benchmarks]\nhpfs.G1 = 18.5\n", "t.ini:2: benchmark key");
+    expect_rejected("[benchmarks]\nhpfs.grade.G1 = soon\n", "t.ini:2: benchmark 'hpfs.grade.G1'");
+    expect_rejected("[template]\nsections = flow, flow\n", "listed twice");
+}
+
+static void test_shipped_templates_parse(void **state)
+{
+    (void)state;
+    const char *paths[] = {"templates/manuscript.ini", "templates/audit.ini", "templates/share.ini"};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        report_template *t = NULL;
+        char message[512];
+        embolo_error err = template_read(paths[i], &t, message, sizeof message);
+        if (err != EMBOLO_OK)
+            print_error("%s\n", message);
+        assert_int_equal(err, EMBOLO_OK);
+        assert_true(t->n_sections > 0);
+        template_free(t);
+    }
+}
+
+static void test_missing_template_file(void **state)
+{
+    (void)state;
+    report_template *t = NULL;
+    char message[512];
+    assert_int_equal(template_read("templates/none.ini", &t, message, sizeof message), EMBOLO_ERROR_FILE_NOT_FOUND);
+    assert_non_null(strstr(message, "templates/none.ini"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_default_has_every_document_part),
+        cmocka_unit_test(test_sections_and_sheets_keep_their_order),
+        cmocka_unit_test(test_share_drops_the_patients_sheet),
+        cmocka_unit_test(test_period_gives_the_month_end),
+        cmocka_unit_test(test_benchmarks_are_read),
+        cmocka_unit_test(test_rule_breaches_name_the_line),
+        cmocka_unit_test(test_shipped_templates_parse),
+        cmocka_unit_test(test_missing_template_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
