@@ -8,7 +8,7 @@ WARNINGS := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Istages -Ipipeline
 CFLAGS += $(WARNINGS) $(OPT) $(SANITIZE)
 LDFLAGS += $(SANITIZE)
-LIBS := -lxlsxwriter -lhpdf -lcsv -linih -lgsl -lgslcblas -lm
+LIBS := -lxlsxwriter -lhpdf -lcsv -linih -lgsl -lgslcblas -lm -pthread
 TEST_LIBS := -lcmocka
 
 # Debian 12 packages: to build and run, and to test.

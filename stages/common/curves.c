@@ -143,6 +143,24 @@ embolo_error curve_set_add(curve_set *set, const char *endpoint, const char *mod
     return EMBOLO_OK;
 }
 
+embolo_error curve_set_append(curve_set *dst, curve_set *src)
+{
+    if (dst->n + src->n > dst->capacity) {
+        size_t capacity = dst->capacity ? dst->capacity : 32;
+        while (capacity < dst->n + src->n)
+            capacity *= 2;
+        plot_curve *grown = realloc(dst->items, capacity * sizeof *grown);
+        if (!grown)
+            return EMBOLO_ERROR_NOMEM;
+        dst->items = grown;
+        dst->capacity = capacity;
+    }
+    memcpy(dst->items + dst->n, src->items, src->n * sizeof *src->items);
+    dst->n += src->n;
+    src->n = 0;
+    return EMBOLO_OK;
+}
+
 const plot_curve *curve_set_find(const curve_set *set, const char *endpoint, const char *model,
                                  const char *variable, const char *level)
 {

@@ -46,6 +46,9 @@ embolo_error curve_set_add(curve_set *set, const char *endpoint, const char *mod
                            const char *level, size_t n, size_t events, const curve_steps *steps,
                            double max_time, double tick_step);
 
+/* Moves every curve of src to the end of dst (src is left empty). */
+embolo_error curve_set_append(curve_set *dst, curve_set *src);
+
 /* The curve with these keys, NULL if none. */
 const plot_curve *curve_set_find(const curve_set *set, const char *endpoint, const char *model,
                                  const char *variable, const char *level);

@@ -70,6 +70,44 @@ embolo_error results_add(results *r, const char *section, const char *endpoint, 
     return EMBOLO_OK;
 }
 
+static embolo_error reserve(void **items, size_t *capacity, size_t needed, size_t item_size)
+{
+    if (needed <= *capacity)
+        return EMBOLO_OK;
+    size_t grown_capacity = *capacity ? *capacity : 16;
+    while (grown_capacity < needed)
+        grown_capacity *= 2;
+    void *grown = realloc(*items, grown_capacity * item_size);
+    if (!grown)
+        return EMBOLO_ERROR_NOMEM;
+    *items = grown;
+    *capacity = grown_capacity;
+    return EMBOLO_OK;
+}
+
+embolo_error results_append(results *dst, results *src)
+{
+    void *rows = dst->rows, *warnings = dst->warnings;
+    embolo_error err = reserve(&rows, &dst->capacity, dst->n + src->n, sizeof *dst->rows);
+    dst->rows = rows;
+    if (err == EMBOLO_OK)
+        err = reserve(&warnings, &dst->warnings_capacity, dst->n_warnings + src->n_warnings, sizeof *dst->warnings);
+    dst->warnings = warnings;
+    if (err == EMBOLO_OK && src->curves && !dst->curves && !(dst->curves = curve_set_new()))
+        err = EMBOLO_ERROR_NOMEM;
+    if (err == EMBOLO_OK && src->curves)
+        err = curve_set_append(dst->curves, src->curves);
+    if (err != EMBOLO_OK)
+        return err;
+    memcpy(dst->rows + dst->n, src->rows, src->n * sizeof *src->rows);
+    dst->n += src->n;
+    src->n = 0;
+    memcpy(dst->warnings + dst->n_warnings, src->warnings, src->n_warnings * sizeof *src->warnings);
+    dst->n_warnings += src->n_warnings;
+    src->n_warnings = 0;
+    return EMBOLO_OK;
+}
+
 static int key_equal(const char *stored, const char *wanted)
 {
     return !strcmp(stored, wanted ? wanted : "");

@@ -25,6 +25,9 @@ void results_free(results *r);
 embolo_error results_add(results *r, const char *section, const char *endpoint, const char *model,
                          const char *variable, const char *level, const char *stat, double value);
 
+/* Moves every line, warning and curve of src to the end of dst (src is left empty). */
+embolo_error results_append(results *dst, results *src);
+
 /* The value of the line with these keys (NULL keys match ""), NAN if there is none. */
 double results_value(const results *r, const char *section, const char *endpoint, const char *model,
                      const char *variable, const char *level, const char *stat);

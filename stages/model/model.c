@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include <gsl/gsl_cdf.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 /* qnorm(0.975) */
 #define Z_975 1.959963984540054
 #define MIN_EVENTS_PER_VARIABLE 10.0
+/* Endpoints modelled at once: the machines this runs on have two cores. */
+#define MODEL_THREADS 2
 
 typedef struct model_context {
     const study *s;
@@ -404,25 +407,70 @@ static embolo_error model_endpoint(model_context *ctx)
     return err;
 }
 
+/* Models one endpoint into its own results. */
+static embolo_error model_one_endpoint(const study *s, const dataset *data, size_t e, results *out)
+{
+    model_context ctx = {.s = s, .data = data, .out = out, .endpoint = &s->endpoints[e], .endpoint_index = e};
+    embolo_error err = endpoint_rows_new(data, e, &ctx.rows);
+    if (err != EMBOLO_OK)
+        return err;
+    if (ctx.rows->n == 0)
+        err = results_warn(out, "%s: no analysable row", ctx.endpoint->name);
+    else
+        err = model_endpoint(&ctx);
+    endpoint_rows_free(ctx.rows);
+    return err;
+}
+
+typedef struct endpoint_job {
+    const study *s;
+    const dataset *data;
+    size_t endpoint;
+    results *out;
+    embolo_error err;
+} endpoint_job;
+
+static void *endpoint_job_run(void *arg)
+{
+    endpoint_job *job = arg;
+    job->err = model_one_endpoint(job->s, job->data, job->endpoint, job->out);
+    return NULL;
+}
+
+/* Runs the endpoints MODEL_THREADS at a time, each into its own results, and appends them in endpoint
+ * order: the output is the same as a sequential run's. */
 embolo_error model_run(const study *s, const dataset *data, results *out, char *message, size_t message_size)
 {
     embolo_error err = EMBOLO_OK;
-    model_context ctx = {.s = s, .data = data, .out = out};
-    for (size_t e = 0; e < s->n_endpoints && err == EMBOLO_OK; e++) {
-        ctx.endpoint = &s->endpoints[e];
-        ctx.endpoint_index = e;
-        err = endpoint_rows_new(data, e, &ctx.rows);
-        if (err != EMBOLO_OK)
-            break;
-        if (ctx.rows->n == 0)
-            err = results_warn(out, "%s: no analysable row", ctx.endpoint->name);
-        else
-            err = model_endpoint(&ctx);
-        endpoint_rows_free(ctx.rows);
-        ctx.rows = NULL;
+    endpoint_job jobs[MODEL_THREADS];
+    size_t failed = 0;
+    for (size_t first = 0; first < s->n_endpoints && err == EMBOLO_OK; first += MODEL_THREADS) {
+        size_t count = s->n_endpoints - first < MODEL_THREADS ? s->n_endpoints - first : MODEL_THREADS;
+        pthread_t threads[MODEL_THREADS];
+        int started[MODEL_THREADS] = {0};
+        for (size_t k = 0; k < count; k++) {
+            jobs[k] = (endpoint_job){.s = s, .data = data, .endpoint = first + k, .out = results_new()};
+            jobs[k].err = jobs[k].out ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
+            /* The last job of a batch runs on this thread; a thread that cannot start runs here too. */
+            if (jobs[k].err == EMBOLO_OK && k + 1 < count)
+                started[k] = pthread_create(&threads[k], NULL, endpoint_job_run, &jobs[k]) == 0;
+            if (jobs[k].err == EMBOLO_OK && !started[k])
+                endpoint_job_run(&jobs[k]);
+        }
+        for (size_t k = 0; k < count; k++) {
+            if (started[k])
+                pthread_join(threads[k], NULL);
+            if (err == EMBOLO_OK && jobs[k].err != EMBOLO_OK) {
+                err = jobs[k].err;
+                failed = first + k;
+            }
+            if (err == EMBOLO_OK)
+                err = results_append(out, jobs[k].out);
+            results_free(jobs[k].out);
+        }
     }
     if (err != EMBOLO_OK)
-        snprintf(message, message_size, "modelling %s failed: %s", ctx.endpoint ? ctx.endpoint->name : "",
+        snprintf(message, message_size, "modelling %s failed: %s", s->endpoints[failed].name,
                  embolo_error_message(err));
     return err;
 }
