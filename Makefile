@@ -60,10 +60,16 @@ run: deps
 	$(MAKE) $(BUILD)/embolo
 	$(BUILD)/embolo run
 
+# Preloaded by test_faults to make output writes and renames fail (never sanitized: it is preloaded).
+$(BUILD)/tests/fault_inject.so: tests/fault_inject.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -Wall -Wextra -Werror -O1 -shared -fPIC $< -o $@ -ldl
+
 # Runs every cmocka test binary; the end-to-end ones find the program through EMBOLO_BIN.
-check-tests: $(BUILD)/embolo $(TEST_BINARIES)
+check-tests: $(BUILD)/embolo $(TEST_BINARIES) $(BUILD)/tests/fault_inject.so
 	@failed=0; for t in $(TEST_BINARIES); do \
-	  echo "== $$t"; EMBOLO_BIN=$(BUILD)/embolo $(TEST_RUNNER) $$t || failed=1; \
+	  echo "== $$t"; EMBOLO_BIN=$(BUILD)/embolo EMBOLO_FAULT_LIB=$(BUILD)/tests/fault_inject.so \
+	  $(TEST_RUNNER) $$t || failed=1; \
 	done; \
 	if [ $$failed = 0 ]; then echo "all test programs passed"; else echo "some test programs FAILED"; exit 1; fi
 

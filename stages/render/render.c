@@ -19,6 +19,7 @@ typedef struct output_set {
     const char *out_dir;
     char temp_paths[RENDER_MAX_FILES][4096];
     char final_paths[RENDER_MAX_FILES][4096];
+    char backup_paths[RENDER_MAX_FILES][4096];
     size_t n;
 } output_set;
 
@@ -29,6 +30,8 @@ static const char *output_reserve(output_set *set, const char *name)
         return NULL;
     snprintf(set->final_paths[set->n], sizeof set->final_paths[0], "%s/%s", set->out_dir, name);
     snprintf(set->temp_paths[set->n], sizeof set->temp_paths[0], "%s/.%s.tmp.%ld", set->out_dir, name,
+             (long)getpid());
+    snprintf(set->backup_paths[set->n], sizeof set->backup_paths[0], "%s/.%s.bak.%ld", set->out_dir, name,
              (long)getpid());
     return set->temp_paths[set->n++];
 }
@@ -56,20 +59,42 @@ static void output_discard(output_set *set)
     set->n = 0;
 }
 
-static int output_commit(output_set *set, char *message, size_t message_size)
+/* Keeps a hard link to each file about to be replaced, so that a failed rename can put it back. */
+static void output_keep_backups(output_set *set, int *has_backup)
 {
     for (size_t i = 0; i < set->n; i++) {
-        if (rename(set->temp_paths[i], set->final_paths[i]) != 0) {
-            snprintf(message, message_size, "%s: cannot rename into place: %s", set->final_paths[i],
-                     strerror(errno));
-            for (size_t k = i; k < set->n; k++)
-                unlink(set->temp_paths[k]);
-            set->n = 0;
-            return 0;
-        }
+        unlink(set->backup_paths[i]);
+        has_backup[i] = link(set->final_paths[i], set->backup_paths[i]) == 0;
     }
+}
+
+/* Renames every temporary file into place. When one rename fails, the files already renamed are
+ * restored from their backups (or removed when they did not exist before): --out is as it was. */
+static int output_commit(output_set *set, char *message, size_t message_size)
+{
+    int has_backup[RENDER_MAX_FILES];
+    size_t renamed = 0;
+    output_keep_backups(set, has_backup);
+    while (renamed < set->n && rename(set->temp_paths[renamed], set->final_paths[renamed]) == 0)
+        renamed++;
+    int ok = renamed == set->n;
+    if (!ok) {
+        snprintf(message, message_size, "%s: cannot rename into place: %s", set->final_paths[renamed],
+                 strerror(errno));
+        for (size_t k = 0; k < renamed; k++) {
+            if (has_backup[k])
+                rename(set->backup_paths[k], set->final_paths[k]);
+            else
+                unlink(set->final_paths[k]);
+        }
+        for (size_t k = renamed; k < set->n; k++)
+            unlink(set->temp_paths[k]);
+    }
+    for (size_t k = 0; k < set->n; k++)
+        if (has_backup[k])
+            unlink(set->backup_paths[k]);
     set->n = 0;
-    return 1;
+    return ok;
 }
 
 embolo_error render_prepare(const char *out_dir, char *message, size_t message_size)
