@@ -128,10 +128,14 @@ static void csv_text(FILE *file, const char *text, int from_input)
     if (from_input && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
                        text[0] == '\t' || text[0] == '\r'))
         fputc('\'', file);
-    for (const char *c = text; *c; c++) {
-        if (*c == '"')
-            fputc('"', file);
-        fputc(*c, file);
+    /* Runs without a quote in one write; each quote doubled. */
+    for (const char *c = text;;) {
+        size_t run = strcspn(c, "\"");
+        fwrite(c, 1, run, file);
+        if (!c[run])
+            break;
+        fputs("\"\"", file);
+        c += run + 1;
     }
     fputc('"', file);
 }
