@@ -1,0 +1,662 @@
+/* The workbook (tables.xlsx): runs the pipeline on the reference cohorts, opens the workbook with a
+ * real spreadsheet program (gnumeric's ssconvert, one CSV per sheet) and compares the subgroup, Cox
+ * and summary numbers with results.csv at full precision and as displayed; checks the file's
+ * structure (tests/fixtures/workbook/check_xlsx.py: well-formed parts, no formula, numbers in the
+ * numeric columns, charts), the share template's suppression, hostile input text, byte-identical
+ * reruns, the creation date, a write failure and Excel's row limit. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/dataset.h"
+#include "common/results.h"
+#include "common/study.h"
+#include "driver.h"
+#include "render/format.h"
+#include "render/render.h"
+#include "render/template.h"
+#include "render/workbook.h"
+#include "testutil.h"
+
+#define DATA "tests/fixtures/data/"
+#define CHECK_XLSX "python3 tests/fixtures/workbook/check_xlsx.py"
+#define ALL_SHEETS "summary, methods, table1, subgroups, cox, km_curves, balance, exclusions, patients, dictionary"
+
+/* ---- files and CSV ---- */
+
+static char *slurp(const char *path)
+{
+    FILE *file = fopen(path, "rb");
+    char *text = NULL;
+    long size;
+    if (!file)
+        return NULL;
+    if (fseek(file, 0, SEEK_END) == 0 && (size = ftell(file)) >= 0 && fseek(file, 0, SEEK_SET) == 0 &&
+        (text = malloc((size_t)size + 1)) != NULL) {
+        size_t got = fread(text, 1, (size_t)size, file);
+        text[got] = '\0';
+    }
+    fclose(file);
+    return text;
+}
+
+static char *command_output(const char *command)
+{
+    FILE *pipe = popen(command, "r");
+    size_t size = 0, capacity = 1 << 16;
+    char *text = malloc(capacity);
+    assert_non_null(pipe);
+    assert_non_null(text);
+    for (size_t got; (got = fread(text + size, 1, capacity - size - 1, pipe)) > 0;) {
+        size += got;
+        if (capacity - size < 2) {
+            text = realloc(text, capacity *= 2);
+            assert_non_null(text);
+        }
+    }
+    text[size] = '\0';
+    pclose(pipe);
+    return text;
+}
+
+typedef struct csv_table {
+    char ***cells;     /* [n_rows][n_fields[row]] */
+    size_t *n_fields;
+    size_t n_rows;
+} csv_table;
+
+/* Appends a field; a row is started when row_open is 0. */
+static void csv_add(csv_table *t, int *row_open, const char *field, size_t length)
+{
+    if (!*row_open) {
+        t->cells = realloc(t->cells, (t->n_rows + 1) * sizeof *t->cells);
+        t->n_fields = realloc(t->n_fields, (t->n_rows + 1) * sizeof *t->n_fields);
+        assert_true(t->cells && t->n_fields);
+        t->cells[t->n_rows] = NULL;
+        t->n_fields[t->n_rows++] = 0;
+        *row_open = 1;
+    }
+    size_t r = t->n_rows - 1, n = t->n_fields[r];
+    t->cells[r] = realloc(t->cells[r], (n + 1) * sizeof **t->cells);
+    assert_non_null(t->cells[r]);
+    t->cells[r][n] = strndup(field, length);
+    assert_non_null(t->cells[r][n]);
+    t->n_fields[r]++;
+}
+
+/* RFC 4180 CSV; NULL when the file does not exist. */
+static csv_table *csv_read(const char *path)
+{
+    char *text = slurp(path), *field;
+    csv_table *t;
+    int row_open = 0;
+    if (!text)
+        return NULL;
+    t = calloc(1, sizeof *t);
+    field = malloc(strlen(text) + 1);
+    assert_true(t && field);
+    for (const char *c = text; *c;) {
+        size_t length = 0;
+        if (*c == '"') {
+            for (c++; *c && !(c[0] == '"' && c[1] != '"'); c++)
+                field[length++] = *c == '"' ? *++c : *c;
+            c += *c == '"';
+        } else {
+            while (*c && *c != ',' && *c != '\n' && *c != '\r')
+                field[length++] = *c++;
+        }
+        csv_add(t, &row_open, field, length);
+        if (*c == ',')
+            c++;
+        else {
+            c += *c == '\r';
+            c += *c == '\n';
+            row_open = 0;
+        }
+    }
+    free(field);
+    free(text);
+    return t;
+}
+
+static void csv_free(csv_table *t)
+{
+    for (size_t r = 0; t && r < t->n_rows; r++) {
+        for (size_t f = 0; f < t->n_fields[r]; f++)
+            free(t->cells[r][f]);
+        free(t->cells[r]);
+    }
+    if (t) {
+        free(t->cells);
+        free(t->n_fields);
+    }
+    free(t);
+}
+
+static const char *csv_cell(const csv_table *t, size_t row, size_t col)
+{
+    return row < t->n_rows && col < t->n_fields[row] ? t->cells[row][col] : "";
+}
+
+/* ---- a run ---- */
+
+typedef struct run {
+    char dir[64];        /* temporary directory */
+    char out[96];        /* --out */
+    char xlsx[128];
+    study *study;
+    csv_table *results;  /* results.csv */
+} run;
+
+/* Runs the pipeline on tests/fixtures/data/NAME.* with a template that selects only sheets (no
+ * report), written to the run's directory or, when same_template is given, that run's template;
+ * converts every sheet to CSV with ssconvert and reads results.csv. */
+static run *run_pipeline_with(const char *name, const char *template_extra, const char *as_of, const run *same_template)
+{
+    run *r = calloc(1, sizeof *r);
+    char study_path[256], input_path[256], template_path[128], message[1024], command[1024];
+    assert_non_null(r);
+    snprintf(r->dir, sizeof r->dir, "/tmp/embolo-workbook-XXXXXX");
+    assert_non_null(mkdtemp(r->dir));
+    snprintf(r->out, sizeof r->out, "%s/out", r->dir);
+    snprintf(r->xlsx, sizeof r->xlsx, "%s/tables.xlsx", r->out);
+    snprintf(template_path, sizeof template_path, "%s/test.ini", same_template ? same_template->dir : r->dir);
+    snprintf(study_path, sizeof study_path, DATA "%s.study.ini", name);
+    snprintf(input_path, sizeof input_path, DATA "%s.csv", name);
+    FILE *file = fopen(template_path, "w");
+    assert_non_null(file);
+    fprintf(file, "[template]\nname = test\nsections =\n%s\n", template_extra);
+    fclose(file);
+    driver_options options = {.command = DRIVER_RUN, .study_path = study_path, .input_path = input_path,
+                              .template_path = template_path, .out_dir = r->out, .quiet = 1};
+    if (as_of) {
+        options.has_as_of = 1;
+        assert_true(text_parse_date(as_of, strlen(as_of), DATE_FORMAT_ISO, &options.as_of));
+    }
+    embolo_error err = driver_run(&options, message, sizeof message);
+    if (err != EMBOLO_OK)
+        print_error("%s\n", message);
+    assert_int_equal(err, EMBOLO_OK);
+    assert_int_equal(study_read(study_path, &r->study, message, sizeof message), EMBOLO_OK);
+    snprintf(command, sizeof command,
+             "ssconvert -S --export-type=Gnumeric_stf:stf_csv '%s' '%s/sheet_%%s.csv' >/dev/null 2>&1", r->xlsx, r->dir);
+    assert_int_equal(system(command), 0);
+    snprintf(command, sizeof command, "%s/results.csv", r->out);
+    assert_non_null(r->results = csv_read(command));
+    return r;
+}
+
+static run *run_pipeline(const char *name, const char *template_extra, const char *as_of)
+{
+    return run_pipeline_with(name, template_extra, as_of, NULL);
+}
+
+static void run_free(run *r)
+{
+    char command[256];
+    snprintf(command, sizeof command, "rm -rf '%s'", r->dir);
+    assert_int_equal(system(command), 0);
+    csv_free(r->results);
+    study_free(r->study);
+    free(r);
+}
+
+static csv_table *run_sheet(const run *r, const char *sheet)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/sheet_%s.csv", r->dir, sheet);
+    return csv_read(path);
+}
+
+static void run_check_structure(const run *r, const char *arguments)
+{
+    char command[1024];
+    snprintf(command, sizeof command, CHECK_XLSX " '%s' %s", r->xlsx, arguments);
+    assert_int_equal(system(command), 0);
+}
+
+/* The value of a results.csv line, NAN for NA; fails when there is no such line. */
+static double result(const run *r, const char *section, const char *endpoint, const char *model,
+                     const char *variable, const char *level, const char *stat)
+{
+    const char *keys[] = {section, endpoint, model, variable, level, stat};
+    for (size_t row = 1; row < r->results->n_rows; row++) {
+        size_t k = 0;
+        while (k < 6 && !strcmp(csv_cell(r->results, row, k), keys[k]))
+            k++;
+        if (k == 6)
+            return strcmp(csv_cell(r->results, row, 6), "NA") ? strtod(csv_cell(r->results, row, 6), NULL) : NAN;
+    }
+    print_error("no results line %s,%s,%s,%s,%s,%s\n", section, endpoint, model, variable, level, stat);
+    fail();
+    return NAN;
+}
+
+static size_t result_count(const run *r, const char *section, const char *endpoint, const char *model_prefix,
+                           const char *stat)
+{
+    size_t n = 0;
+    for (size_t row = 1; row < r->results->n_rows; row++)
+        n += !strcmp(csv_cell(r->results, row, 0), section) && !strcmp(csv_cell(r->results, row, 1), endpoint) &&
+             !strncmp(csv_cell(r->results, row, 2), model_prefix, strlen(model_prefix)) &&
+             !strcmp(csv_cell(r->results, row, 5), stat);
+    return n;
+}
+
+/* ---- comparing cells with results ---- */
+
+enum { SHOWN_NUMBER, SHOWN_P };
+
+/* A cell equals the estimate at full precision and as shown (decimals); NA prints "NA". */
+static void assert_cell(const char *cell, double want, int shown, int decimals)
+{
+    char got_text[64], want_text[64];
+    if (isnan(want)) {
+        assert_string_equal(cell, "NA");
+        return;
+    }
+    char *end;
+    double got = strtod(cell, &end);
+    if (!cell[0] || *end)
+        print_error("cell '%s' is not a number (want %.12g)\n", cell, want);
+    assert_true(cell[0] && !*end);
+    assert_close(got, want, 1e-9);
+    (shown == SHOWN_P ? format_p : format_number)(got_text, sizeof got_text, got, decimals);
+    (shown == SHOWN_P ? format_p : format_number)(want_text, sizeof want_text, want, decimals);
+    assert_string_equal(got_text, want_text);
+}
+
+static const study_variable *variable_by_label(const study *s, const char *label)
+{
+    for (size_t v = 0; v < s->n_variables; v++) {
+        const study_variable *var = &s->variables[v];
+        if (!strcmp(var->label ? var->label : var->name, label))
+            return var;
+    }
+    print_error("no variable labelled '%s'\n", label);
+    fail();
+    return NULL;
+}
+
+static void sheet_name_of(const char *endpoint, char *out, size_t size)
+{
+    size_t n = 0;
+    for (; endpoint[n] && n + 1 < size; n++)
+        out[n] = (char)toupper((unsigned char)endpoint[n]);
+    snprintf(out + n, size - n, " by subgroup");
+}
+
+/* One line of a subgroup sheet against the km and logrank lines. */
+static void check_subgroup_line(const run *r, const csv_table *t, size_t row, const char *endpoint)
+{
+    const char *label = csv_cell(t, row, 0), *level = csv_cell(t, row, 1);
+    const char *model = "unweighted", *variable = "all";
+    char name[256];
+    snprintf(name, sizeof name, "%s", label);
+    char *weighted = strstr(name, " (propensity-weighted)");
+    if (weighted) {
+        *weighted = '\0';
+        model = "weighted";
+    }
+    if (strcmp(label, "All patients"))
+        variable = variable_by_label(r->study, name)->name;
+    assert_cell(csv_cell(t, row, 2), result(r, "km", endpoint, model, variable, level, "n"), SHOWN_NUMBER, 0);
+    assert_cell(csv_cell(t, row, 3), result(r, "km", endpoint, model, variable, level, "events"), SHOWN_NUMBER, 0);
+    static const char *const medians[] = {"median", "median_lower", "median_upper"};
+    for (size_t k = 0; k < 3; k++)
+        assert_cell(csv_cell(t, row, 4 + k), result(r, "km", endpoint, model, variable, level, medians[k]),
+                    SHOWN_NUMBER, 1);
+    for (size_t l = 0; l < r->study->n_landmarks; l++) {
+        static const char *const stats[] = {"surv@%s", "surv_lower@%s", "surv_upper@%s"};
+        for (size_t k = 0; k < 3; k++) {
+            char stat[64];
+            snprintf(stat, sizeof stat, stats[k], r->study->landmark_texts[l]);
+            assert_cell(csv_cell(t, row, 7 + 3 * l + k), result(r, "km", endpoint, model, variable, level, stat),
+                        SHOWN_NUMBER, 3);
+        }
+    }
+    const char *p = csv_cell(t, row, 7 + 3 * r->study->n_landmarks);
+    if (p[0])
+        assert_cell(p, result(r, "logrank", endpoint, "", variable, "", "p"), SHOWN_P, 3);
+}
+
+/* Every km line of the endpoint is on its sheet, equal to results.csv. */
+static void check_subgroups(const run *r, const char *endpoint)
+{
+    char sheet[64];
+    sheet_name_of(endpoint, sheet, sizeof sheet);
+    csv_table *t = run_sheet(r, sheet);
+    assert_non_null(t);
+    assert_string_equal(csv_cell(t, 0, 2), "n");
+    for (size_t row = 1; row < t->n_rows; row++)
+        check_subgroup_line(r, t, row, endpoint);
+    assert_int_equal(t->n_rows - 1, result_count(r, "km", endpoint, "", "n"));
+    csv_free(t);
+}
+
+static const char *cox_model(const char *title, const char *variable, char *out, size_t size)
+{
+    if (!strcmp(title, "Univariate"))
+        snprintf(out, size, "univariate:%s", variable);
+    else
+        snprintf(out, size, "%s", !strcmp(title, "Multivariable")                ? "multivariable"
+                                  : !strcmp(title, "Propensity-weighted univariate") ? "weighted_univariate"
+                                                                                     : "weighted_multivariable");
+    return out;
+}
+
+/* One block of a Cox line; returns 1 when it held a hazard ratio. */
+static size_t check_cox_block(const run *r, const csv_table *t, size_t row, size_t col)
+{
+    static const char *const stats[] = {"hr", "hr_lower", "hr_upper", "p"};
+    const char *endpoint = csv_cell(t, row, 0), *level = csv_cell(t, row, 2);
+    const char *variable = variable_by_label(r->study, csv_cell(t, row, 1))->name;
+    char model[256];
+    cox_model(csv_cell(t, 0, col), variable, model, sizeof model);
+    if (!csv_cell(t, row, col)[0])
+        return 0;
+    for (size_t k = 0; k < 4; k++)
+        assert_cell(csv_cell(t, row, col + k), result(r, "cox", endpoint, model, variable, level, stats[k]),
+                    k == 3 ? SHOWN_P : SHOWN_NUMBER, k == 3 ? 3 : 2);
+    assert_cell(csv_cell(t, row, col + 4), result(r, "cox", endpoint, model, "", "", "n"), SHOWN_NUMBER, 0);
+    assert_cell(csv_cell(t, row, col + 5), result(r, "cox", endpoint, model, "", "", "events"), SHOWN_NUMBER, 0);
+    return 1;
+}
+
+/* Every hazard ratio of the univariate, multivariable and weighted models is on the sheet. */
+static void check_cox(const run *r, size_t blocks)
+{
+    csv_table *t = run_sheet(r, "Cox models");
+    size_t hrs = 0, want = 0;
+    assert_non_null(t);
+    assert_int_equal(t->n_fields[1], 4 + 6 * blocks);
+    for (size_t row = 2; row < t->n_rows; row++)
+        for (size_t k = 0; k < blocks; k++)
+            hrs += check_cox_block(r, t, row, 4 + 6 * k);
+    for (size_t e = 0; e < r->study->n_endpoints; e++) {
+        const char *name = r->study->endpoints[e].name;
+        want += result_count(r, "cox", name, "univariate:", "hr") + result_count(r, "cox", name, "multivariable", "hr") -
+                result_count(r, "cox", name, "multivariable_breslow", "hr") + result_count(r, "cox", name, "weighted_", "hr");
+    }
+    assert_int_equal(hrs, want);
+    csv_free(t);
+}
+
+/* The Summary's median of each endpoint. */
+static void check_summary(const run *r)
+{
+    csv_table *t = run_sheet(r, "Summary");
+    size_t found = 0;
+    assert_non_null(t);
+    for (size_t row = 1; row < t->n_rows; row++) {
+        if (strncmp(csv_cell(t, row, 1), "Median, ", 8))
+            continue;
+        for (size_t e = 0; e < r->study->n_endpoints; e++) {
+            const study_endpoint *ep = &r->study->endpoints[e];
+            if (strcmp(csv_cell(t, row, 0), ep->label ? ep->label : ep->name))
+                continue;
+            assert_cell(csv_cell(t, row, 2), result(r, "km", ep->name, "unweighted", "all", "", "median"), SHOWN_NUMBER, 1);
+            found++;
+        }
+    }
+    assert_int_equal(found, r->study->n_endpoints);
+    csv_free(t);
+}
+
+/* ---- tests ---- */
+
+static void test_sample_matches_results(void **state)
+{
+    (void)state;
+    run *r = run_pipeline("net_sample_155", "sheets = " ALL_SHEETS, NULL);
+    run_check_structure(r, "--charts 12 --numeric 'HPFS by subgroup:1:2' --numeric 'OS by subgroup:1:2' "
+                           "--numeric 'Cox models:2:4'");
+    check_subgroups(r, "hpfs");
+    check_subgroups(r, "os");
+    check_cox(r, 4);
+    check_summary(r);
+    run_free(r);
+}
+
+/* No [treatment]: two Cox blocks, a note instead of the balance table; levels named 0-3 stay text. */
+static void test_lung_without_treatment(void **state)
+{
+    (void)state;
+    run *r = run_pipeline("lung", "sheets = " ALL_SHEETS, NULL);
+    run_check_structure(r, "--charts 3 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'");
+    check_subgroups(r, "os");
+    check_cox(r, 2);
+    csv_table *balance = run_sheet(r, "Balance");
+    assert_non_null(balance);
+    assert_non_null(strstr(csv_cell(balance, 1, 0), "no [treatment]"));
+    csv_free(balance);
+    run_free(r);
+}
+
+/* Four treatment levels: weighted blocks and one weight line per level. */
+static void test_veteran_four_levels(void **state)
+{
+    (void)state;
+    run *r = run_pipeline("veteran", "sheets = " ALL_SHEETS, NULL);
+    run_check_structure(r, "--charts 4 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'");
+    check_subgroups(r, "os");
+    check_cox(r, 4);
+    csv_table *balance = run_sheet(r, "Balance");
+    size_t weights = 0;
+    assert_non_null(balance);
+    for (size_t row = 0; row < balance->n_rows; row++)
+        weights += !strcmp(csv_cell(balance, row, 0), "squamous") || !strcmp(csv_cell(balance, row, 0), "large");
+    assert_int_equal(weights, 2);
+    csv_free(balance);
+    run_free(r);
+}
+
+static int sheet_holds(const run *r, const char *sheet, const char *text)
+{
+    csv_table *t = run_sheet(r, sheet);
+    int found = 0;
+    for (size_t row = 0; t && row < t->n_rows; row++)
+        for (size_t f = 0; f < t->n_fields[row]; f++)
+            found |= strstr(t->cells[row][f], text) != NULL;
+    csv_free(t);
+    return found;
+}
+
+/* Share: counts below min_count shown "<10" with their estimates empty; no Patients sheet, no ids. */
+static void test_share_suppresses(void **state)
+{
+    (void)state;
+    run *r = run_pipeline("net_messy_155", "share = yes\nmin_count = 10\nsheets = summary, subgroups, cox, exclusions, "
+                                           "patients, km_curves",
+                          NULL);
+    run_check_structure(r, "--numeric 'HPFS by subgroup:1:2'");
+    csv_table *t = run_sheet(r, "HPFS by subgroup");
+    size_t hidden = 0;
+    assert_non_null(t);
+    for (size_t row = 1; row < t->n_rows; row++) {
+        if (strcmp(csv_cell(t, row, 2), "<10"))
+            continue;
+        hidden++;
+        for (size_t col = 4; col < 7 + 3 * r->study->n_landmarks; col++)
+            assert_string_equal(csv_cell(t, row, col), "");
+    }
+    assert_true(hidden > 0);
+    csv_free(t);
+    assert_null(run_sheet(r, "Patients"));
+    t = run_sheet(r, "Exclusions");
+    assert_non_null(t);
+    assert_string_equal(csv_cell(t, 0, 0), "Scope");
+    csv_free(t);
+    assert_false(sheet_holds(r, "Exclusions", "NET-"));
+    assert_false(sheet_holds(r, "KM curves", "NET-"));
+    run_free(r);
+}
+
+/* Input text that looks like a formula or is not UTF-8 is written as text, and the file stays valid. */
+static void test_hostile_text(void **state)
+{
+    (void)state;
+    char *csv = slurp(DATA "lung.csv");
+    char path[] = "/tmp/embolo-hostile-XXXXXX", file_path[128], command[512];
+    assert_non_null(csv);
+    assert_non_null(mkdtemp(path));
+    snprintf(file_path, sizeof file_path, "%s/hostile.csv", path);
+    FILE *file = fopen(file_path, "wb");
+    assert_non_null(file);
+    char *second = strchr(csv, '\n') + 1, *third = strchr(second, '\n') + 1, *fourth = strchr(third, '\n') + 1;
+    fwrite(csv, 1, (size_t)(second - csv), file);
+    fputs("306,1,\"male\",\"1\",\"=HYPERLINK(\"\"http://x\"\")\",90,\n", file);
+    fputs("455,1,\"male\",\"0\",\"\xff\xfe<&>\",90,15\n", file);
+    fputs(fourth, file);
+    fclose(file);
+    snprintf(command, sizeof command, "cp " DATA "lung.study.ini %s/hostile.study.ini", path);
+    assert_int_equal(system(command), 0);
+    char study_path[160], template_path[160], message[1024], out[160];
+    snprintf(study_path, sizeof study_path, "%s/hostile.study.ini", path);
+    snprintf(template_path, sizeof template_path, "%s/hostile.ini", path);
+    snprintf(out, sizeof out, "%s/out", path);
+    assert_non_null(file = fopen(template_path, "w"));
+    fputs("[template]\nname = test\nsections =\nsheets = " ALL_SHEETS "\n", file);
+    fclose(file);
+    driver_options options = {.command = DRIVER_RUN, .study_path = study_path, .input_path = file_path,
+                              .template_path = template_path, .out_dir = out, .quiet = 1};
+    assert_int_equal(driver_run(&options, message, sizeof message), EMBOLO_OK);
+    snprintf(command, sizeof command, CHECK_XLSX " %s/tables.xlsx", out);
+    assert_int_equal(system(command), 0);
+    snprintf(command, sizeof command, "unzip -p %s/tables.xlsx xl/worksheets/sheet*.xml | grep -c 'HYPERLINK'", out);
+    char *count = command_output(command);
+    assert_int_equal(atoi(count), 1);
+    free(count);
+    snprintf(command, sizeof command, "rm -rf %s", path);
+    assert_int_equal(system(command), 0);
+    free(csv);
+}
+
+static char *core_properties(const run *r)
+{
+    char command[256];
+    snprintf(command, sizeof command, "unzip -p '%s' docProps/core.xml", r->xlsx);
+    return command_output(command);
+}
+
+/* The same inputs give the same bytes; the creation date is the as-of date, else the newest date. */
+static void test_deterministic_dates(void **state)
+{
+    (void)state;
+    run *a = run_pipeline("net_sample_155", "sheets = " ALL_SHEETS, NULL);
+    run *b = run_pipeline_with("net_sample_155", "sheets = " ALL_SHEETS, NULL, a);
+    run *c = run_pipeline("net_sample_155", "sheets = summary", "2012-12-31");
+    char command[512], *core;
+    snprintf(command, sizeof command, "cmp -s '%s' '%s'", a->xlsx, b->xlsx);
+    assert_int_equal(system(command), 0);
+    core = core_properties(a);
+    assert_non_null(strstr(core, "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2016-06-30T00:00:00Z"));
+    free(core);
+    core = core_properties(c);
+    assert_non_null(strstr(core, "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2012-12-31T00:00:00Z"));
+    free(core);
+    run_free(a);
+    run_free(b);
+    run_free(c);
+}
+
+/* ---- workbook_write without the pipeline ---- */
+
+static const char tiny_study[] = "[study]\ntitle = Tiny\ntime_unit = months\n\n[endpoint.os]\ntime = t\nstatus = s\n"
+                                 "event_values = 1\ncensor_values = 0\n\n[variable.age]\ntype = numeric\n";
+
+typedef struct tiny {
+    study *study;
+    dataset *data;
+    exclusion_log *log;
+    results *results;
+    report_template *template;
+    render_input in;
+} tiny;
+
+static tiny *tiny_new(size_t n)
+{
+    tiny *t = calloc(1, sizeof *t);
+    char message[512];
+    assert_non_null(t);
+    assert_int_equal(study_parse(tiny_study, strlen(tiny_study), "tiny.ini", &t->study, message, sizeof message),
+                     EMBOLO_OK);
+    assert_int_equal(dataset_new(t->study, n, &t->data), EMBOLO_OK);
+    for (size_t i = 0; i < n; i++) {
+        t->data->record[i] = i + 1;
+        t->data->time[0][i] = 1.0;
+        t->data->event[0][i] = 1;
+        t->data->value[0][i] = 60.0;
+    }
+    t->data->n = t->data->rows_read = n;
+    assert_non_null(t->log = exclusion_log_new());
+    assert_non_null(t->results = results_new());
+    assert_int_equal(template_default(&t->template), EMBOLO_OK);
+    t->in = (render_input){.version = "test", .study = t->study, .data = t->data, .log = t->log,
+                           .results = t->results, .input_path = "tiny.csv", .input_sha256 = "0",
+                           .study_sha256 = "0", .template = t->template};
+    return t;
+}
+
+static void tiny_free(tiny *t)
+{
+    dataset_free(t->data);
+    study_free(t->study);
+    exclusion_log_free(t->log);
+    results_free(t->results);
+    template_free(t->template);
+    free(t);
+}
+
+/* A file that cannot be created: EMBOLO_ERROR_OUTPUT with a message naming it. */
+static void test_write_failure(void **state)
+{
+    (void)state;
+    tiny *t = tiny_new(3);
+    char message[1024] = "";
+    const char *path = "/nonexistent-embolo-dir/tables.xlsx";
+    assert_int_equal(workbook_write(&t->in, path, message, sizeof message), EMBOLO_ERROR_OUTPUT);
+    assert_non_null(strstr(message, path));
+    tiny_free(t);
+}
+
+/* More analysed rows than an Excel sheet holds: the Patients sheet says so instead of failing. */
+static void test_patients_row_limit(void **state)
+{
+    (void)state;
+    tiny *t = tiny_new(1048576);
+    char message[1024] = "", dir[] = "/tmp/embolo-rows-XXXXXX", path[128], command[256];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/tables.xlsx", dir);
+    t->template->n_sheets = 1;
+    t->template->sheets[0] = SHEET_PATIENTS;
+    assert_int_equal(workbook_write(&t->in, path, message, sizeof message), EMBOLO_OK);
+    snprintf(command, sizeof command, "unzip -p %s xl/worksheets/sheet1.xml", path);
+    char *xml = command_output(command);
+    assert_non_null(strstr(xml, "1048576 analysed rows: more than an Excel sheet holds"));
+    free(xml);
+    snprintf(command, sizeof command, "rm -rf %s", dir);
+    assert_int_equal(system(command), 0);
+    tiny_free(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sample_matches_results), cmocka_unit_test(test_lung_without_treatment),
+        cmocka_unit_test(test_veteran_four_levels),    cmocka_unit_test(test_share_suppresses),
+        cmocka_unit_test(test_hostile_text),           cmocka_unit_test(test_deterministic_dates),
+        cmocka_unit_test(test_write_failure),          cmocka_unit_test(test_patients_row_limit),
+    };
+    setenv("EMBOLO_DOCUMENTS", "1", 1);
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
