@@ -352,7 +352,8 @@ static embolo_error render_documents(const render_input *in, output_set *set, ch
         path_writer write;
         int enabled;
     } documents[] = {
-        {"report.pdf", report_write, in->template->n_sections > 0},
+        /* The report is not finished yet: written only when EMBOLO_DOCUMENTS is set. */
+        {"report.pdf", report_write, in->template->n_sections > 0 && getenv("EMBOLO_DOCUMENTS")},
         {"tables.xlsx", workbook_write, in->template->n_sheets > 0},
     };
     for (size_t i = 0; i < sizeof documents / sizeof documents[0]; i++) {
@@ -369,7 +370,7 @@ static embolo_error render_documents(const render_input *in, output_set *set, ch
 embolo_error render_run(const render_input *in, const char *out_dir, char *message, size_t message_size)
 {
     output_set set = {.out_dir = out_dir};
-    if (in->results && getenv("EMBOLO_DOCUMENTS")) {
+    if (in->results) {
         embolo_error err = render_documents(in, &set, message, message_size);
         if (err != EMBOLO_OK) {
             output_discard(&set);
