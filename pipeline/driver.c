@@ -15,6 +15,7 @@
 #include "ingest/ingest.h"
 #include "model/audit.h"
 #include "model/model.h"
+#include "model/table1.h"
 #include "render/render.h"
 #include "render/template.h"
 #include "weight/weight.h"
@@ -254,12 +255,22 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         if (err != EMBOLO_OK)
             return err;
         err = run_audit(ctx);
+        if (err == EMBOLO_OK)
+            err = table1_run(ctx->study, ctx->data, ctx->results, message, message_size);
         if (err != EMBOLO_OK)
             return err;
         stage_end(ctx, "model", ctx->data->n);
     }
     print_warnings(ctx);
     return run_render(ctx, message, message_size);
+}
+
+/* The failure message is one printable line, whatever bytes of a file or path it quotes. */
+static void message_to_one_line(char *message)
+{
+    for (unsigned char *c = (unsigned char *)message; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            *c = '?';
 }
 
 embolo_error driver_run(const driver_options *options, char *message, size_t message_size)
@@ -276,6 +287,7 @@ embolo_error driver_run(const driver_options *options, char *message, size_t mes
     err = run_stages(&ctx, message, message_size);
     if (err != EMBOLO_OK && !message[0])
         snprintf(message, message_size, "%s", embolo_error_message(err));
+    message_to_one_line(message);
     results_free(ctx.results);
     dataset_free(ctx.data);
     exclusion_log_free(ctx.log);
