@@ -19,4 +19,97 @@ static inline void assert_close_at(double got, double want, double rtol, const c
     }
 }
 
+/* ---- Helpers for the tests of the study file, ingest and cleaning: each is defined only when the
+ * test includes the module's header before this one. ---- */
+
+#include <string.h>
+
+#ifdef EMBOLO_STUDY_H
+/* Parses a study file held in memory as "test.ini"; fails the test (printing the message) unless it
+ * parses. */
+static inline study *test_study_parse(const char *text)
+{
+    study *s = NULL;
+    char message[512];
+    embolo_error err = study_parse(text, strlen(text), "test.ini", &s, message, sizeof message);
+    if (err != EMBOLO_OK)
+        print_error("study_parse: %s\n", message);
+    assert_int_equal(err, EMBOLO_OK);
+    assert_non_null(s);
+    return s;
+}
+#endif
+
+#ifdef EMBOLO_INGEST_H
+/* Reads a CSV held in memory (length bytes: it may hold NULs) as "test.csv"; fails the test unless
+ * it reads. */
+static inline ingest_table *test_ingest_parse(const char *csv, size_t length, const char *const *wanted,
+                                              size_t n_wanted)
+{
+    ingest_table *table = NULL;
+    char message[512];
+    embolo_error err = ingest_parse(csv, length, "test.csv", wanted, n_wanted, &table, message, sizeof message);
+    if (err != EMBOLO_OK)
+        print_error("ingest_parse: %s\n", message);
+    assert_int_equal(err, EMBOLO_OK);
+    assert_non_null(table);
+    return table;
+}
+
+/* Fails unless the value of (record, column) of table holds exactly want_length bytes, those of want. */
+#define assert_ingest_value(table, record, column, want, want_length)                                    \
+    assert_ingest_value_at((table), (record), (column), (want), (want_length), __FILE__, __LINE__)
+
+static inline void assert_ingest_value_at(const ingest_table *table, size_t record, size_t column,
+                                          const char *want, size_t want_length, const char *file, int line)
+{
+    size_t length = 0;
+    const char *got = ingest_value(table, record, column, &length);
+    if (!got || length != want_length || memcmp(got, want, want_length) != 0) {
+        print_error("record %zu column %zu: got %zu bytes '%.*s', want %zu bytes '%.*s'\n", record, column,
+                    length, got ? (int)length : 0, got ? got : "", want_length, (int)want_length, want);
+        _fail(file, line);
+    }
+}
+#endif
+
+
+/* ---- Running a program (the end-to-end tests) ---- */
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Opens path for writing (truncated), or /dev/null when path is NULL; -1 on failure. */
+static inline int test_open_output(const char *path)
+{
+    return path ? open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644) : open("/dev/null", O_WRONLY);
+}
+
+/* Runs bin with argv (argv[0] first, NULL last), its stdout and stderr going to the files named (NULL:
+ * discarded). Returns the exit status; fails the test if the program was killed or could not run. */
+static inline int test_run_program(const char *bin, char *const argv[], const char *stdout_path,
+                                   const char *stderr_path)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int out = test_open_output(stdout_path), err = test_open_output(stderr_path);
+        if (out < 0 || err < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(126);
+        execv(bin, argv);
+        _exit(127);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (!WIFEXITED(status))
+        print_error("%s was killed by signal %d\n", bin, WIFSIGNALED(status) ? WTERMSIG(status) : -1);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == 127)
+        print_error("%s could not be run\n", bin);
+    assert_int_not_equal(WEXITSTATUS(status), 127);
+    return WEXITSTATUS(status);
+}
+
 #endif

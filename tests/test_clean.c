@@ -1,0 +1,669 @@
+/* Cleaning (stages/clean/clean.h) on small cohorts held in memory: each verdict code of study-file.md,
+ * which code wins, synonyms and case, dates to times in months, the as-of date, duplicate ids, and
+ * rows read = rows analysed + rows excluded. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clean/clean.h"
+#include "common/study.h"
+#include "ingest/ingest.h"
+#include "testutil.h"
+
+#define MONTH 30.4375
+
+/* Two date endpoints as in the NET study, a treatment, variables of each kind. */
+static const char net_study[] =
+    "[study]\n"
+    "id = pid\n"
+    "time_unit = months\n"
+    "[endpoint.hpfs]\n"
+    "start = start\n"
+    "event_dates = prog, death\n"
+    "censor_date = last\n"
+    "[endpoint.os]\n"
+    "start = start\n"
+    "event_dates = death\n"
+    "censor_date = last\n"
+    "[variable.age]\n"
+    "type = numeric\n"
+    "min = 18\n"
+    "max = 100\n"
+    "[variable.burden]\n"
+    "type = numeric\n"
+    "cut = 50\n"
+    "[variable.grade]\n"
+    "type = categorical\n"
+    "levels = G1, G2, G3\n"
+    "aliases = G1: 1 | grade 1, G2: 2, G3: 3\n"
+    "[variable.status]\n"
+    "type = categorical\n"
+    "levels = yes, no, unknown\n"
+    "[variable.modality]\n"
+    "type = categorical\n"
+    "levels = TACE, TARE, TAE\n"
+    "aliases = TARE: y90 | y-90, TAE: bland embolization\n"
+    "[treatment]\n"
+    "variable = modality\n"
+    "ps_covariates = age\n";
+
+static const char net_header[] = "pid,start,prog,death,last,age,burden,grade,status,modality,notes\n";
+
+/* One time/status endpoint whose times are in days, reported in months; no id column. */
+static const char time_study[] =
+    "[study]\n"
+    "time_unit = months\n"
+    "[endpoint.os]\n"
+    "time = t\n"
+    "status = s\n"
+    "event_values = dead, 1\n"
+    "censor_values = alive, 0\n"
+    "time_unit = days\n"
+    "[variable.x]\n"
+    "type = numeric\n";
+
+/* Everything one cleaning run owns. */
+typedef struct cleaned {
+    study *study;
+    clean_columns *columns;
+    ingest_table *table;
+    dataset *data;
+    exclusion_log *log;
+} cleaned;
+
+static void cleaned_free(cleaned *c)
+{
+    dataset_free(c->data);
+    exclusion_log_free(c->log);
+    ingest_table_free(c->table);
+    clean_columns_free(c->columns);
+    study_free(c->study);
+    memset(c, 0, sizeof *c);
+}
+
+/* Cleans csv (length bytes) under study_text; as_of = NULL: none beyond the study's. Checks the
+ * invariants every run must keep. */
+static void clean_bytes(cleaned *c, const char *study_text, const char *csv, size_t length, const char *as_of)
+{
+    clean_options options = {0};
+    char message[512];
+    memset(c, 0, sizeof *c);
+    c->study = test_study_parse(study_text);
+    assert_int_equal(clean_columns_new(c->study, &c->columns), EMBOLO_OK);
+    c->table = test_ingest_parse(csv, length, c->columns->names, c->columns->n);
+    if (as_of) {
+        options.has_as_of = 1;
+        assert_true(text_parse_date(as_of, strlen(as_of), DATE_FORMAT_ISO, &options.as_of));
+    }
+    embolo_error err = clean_run(c->study, c->columns, c->table, &options, &c->data, &c->log, message, sizeof message);
+    if (err != EMBOLO_OK)
+        print_error("clean_run: %s\n", message);
+    assert_int_equal(err, EMBOLO_OK);
+    /* rows read = rows analysed + rows excluded (one row-scope line per excluded record). */
+    size_t row_lines = 0;
+    for (size_t i = 0; i < c->log->n; i++)
+        row_lines += strcmp(c->log->items[i].scope, "row") == 0;
+    assert_int_equal(c->data->rows_read, ingest_record_count(c->table));
+    assert_int_equal(c->data->rows_read, c->data->n + row_lines);
+    /* At most one line per record and scope (one per invalid value: per column in scope "value"); a
+     * record excluded at row scope has no other line. */
+    for (size_t i = 0; i < c->log->n; i++) {
+        const exclusion *a = &c->log->items[i];
+        assert_non_null(clean_code_message(a->code));
+        assert_string_equal(a->message, clean_code_message(a->code));
+        assert_true((strcmp(a->scope, "value") == 0) == (strcmp(a->code, "W_INVALID_VALUE") == 0));
+        for (size_t k = i + 1; k < c->log->n; k++) {
+            const exclusion *b = &c->log->items[k];
+            if (a->row != b->row)
+                continue;
+            if (strcmp(a->scope, "value") == 0 && strcmp(b->scope, "value") == 0)
+                assert_string_not_equal(a->column, b->column);
+            else
+                assert_string_not_equal(a->scope, b->scope);
+            assert_string_not_equal(a->scope, "row");
+            assert_string_not_equal(b->scope, "row");
+        }
+    }
+}
+
+static void clean_text(cleaned *c, const char *study_text, const char *csv, const char *as_of)
+{
+    clean_bytes(c, study_text, csv, strlen(csv), as_of);
+}
+
+/* Cleans the rows (without header) of a cohort in the columns of net_header under net_study. */
+static void clean_net(cleaned *c, const char *rows, const char *as_of)
+{
+    char csv[4096];
+    int n = snprintf(csv, sizeof csv, "%s%s", net_header, rows);
+    assert_true(n > 0 && (size_t)n < sizeof csv);
+    clean_text(c, net_study, csv, as_of);
+}
+
+/* The log line of a record (from 1) and scope, NULL if none. */
+static const exclusion *line_for(const cleaned *c, size_t row, const char *scope)
+{
+    for (size_t i = 0; i < c->log->n; i++)
+        if (c->log->items[i].row == row && strcmp(c->log->items[i].scope, scope) == 0)
+            return &c->log->items[i];
+    return NULL;
+}
+
+/* The W_INVALID_VALUE line of a record (from 1) and column, NULL if none. */
+static const exclusion *value_line(const cleaned *c, size_t row, const char *column)
+{
+    for (size_t i = 0; i < c->log->n; i++) {
+        const exclusion *e = &c->log->items[i];
+        if (e->row == row && strcmp(e->scope, "value") == 0 && strcmp(e->column, column) == 0) {
+            assert_string_equal(e->code, "W_INVALID_VALUE");
+            return e;
+        }
+    }
+    return NULL;
+}
+
+static size_t lines_of_row(const cleaned *c, size_t row)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->log->n; i++)
+        n += c->log->items[i].row == row;
+    return n;
+}
+
+/* Fails unless record row has a line of scope with code (and, when column is given, that column). */
+#define assert_verdict(c, row, scope, code, column) assert_verdict_at((c), (row), (scope), (code), (column), __LINE__)
+
+static void assert_verdict_at(const cleaned *c, size_t row, const char *scope, const char *code, const char *column,
+                              int line)
+{
+    const exclusion *e = line_for(c, row, scope);
+    if (!e || strcmp(e->code, code) != 0 || (column && strcmp(e->column, column) != 0)) {
+        print_error("row %zu scope %s: got %s (column %s), want %s (column %s)\n", row, scope,
+                    e ? e->code : "no line", e ? e->column : "-", code, column ? column : "any");
+        for (size_t i = 0; i < c->log->n; i++)
+            if (c->log->items[i].row == row)
+                print_error("  line: %s %s %s '%s'\n", c->log->items[i].scope, c->log->items[i].code,
+                            c->log->items[i].column, c->log->items[i].value);
+        _fail(__FILE__, line);
+    }
+}
+
+/* Index in data of record row, -1 if it was excluded at row scope. */
+static int analysed_index(const cleaned *c, size_t row)
+{
+    for (size_t i = 0; i < c->data->n; i++)
+        if (c->data->record[i] == row)
+            return (int)i;
+    return -1;
+}
+
+static int variable_index(const cleaned *c, const char *name)
+{
+    int v = study_find_variable(c->study, name);
+    assert_true(v >= 0);
+    return v;
+}
+
+/* ---- the verdict codes ---- */
+
+static void test_row_scope_codes(void **state)
+{
+    (void)state;
+    cleaned c;
+    static const char csv_rows[] =
+        "P1,2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\n"            /* 1 included */
+        "P2,2010-01-01,,,2011-01-01,60\n"                            /* 2 E_MALFORMED_ROW */
+        ",2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\n"              /* 3 E_MISSING_ID */
+        "NA,2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\n"            /* 4 E_MISSING_ID (token) */
+        " p1 ,2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\n"          /* 5 E_DUPLICATE_ID (case, space) */
+        "P6,2010-01-01,,,2011-01-01,60,30,G1,yes,,\n"                /* 6 E_MISSING_TREATMENT */
+        "P7,2010-01-01,,,2011-01-01,60,30,G1,yes,unknown,\n"         /* 7 E_MISSING_TREATMENT (token) */
+        "P8,2010-01-01,,,2011-01-01,60,30,G1,yes,surgery,\n"         /* 8 E_UNKNOWN_TREATMENT */
+        "P9,,,,2011-01-01,60,30,G1,yes,TACE,\n"                      /* 9 E_MISSING_START */
+        "P10,2010-02-30,,,2011-01-01,60,30,G1,yes,TACE,\n"           /* 10 E_BAD_DATE (start) */
+        "P11,2010-01-01,,0000-00-00,2011-01-01,60,30,G1,yes,TACE,\n" /* 11 E_BAD_DATE (death: both) */
+        "P12,2010-01-01,,,2009-12-31,60,30,G1,yes,TACE,\n"           /* 12 E_CENSOR_BEFORE_START */
+        "P13,2010-01-01,,,,60,30,G1,yes,TACE,\n"                     /* 13 E_NO_FOLLOWUP */
+        "P14,2010-01-01,,2009-06-01,2011-01-01,60,30,G1,yes,TACE,\n" /* 14 E_EVENT_BEFORE_START (both) */
+        "P15,2010-01-01,,,2011-01-01,60,30,G1,yes,TACE\n";           /* 15 E_MALFORMED_ROW (one short) */
+    clean_net(&c, csv_rows, NULL);
+    assert_int_equal(c.data->rows_read, 15);
+    assert_int_equal(c.data->n, 1);
+    assert_int_equal(analysed_index(&c, 1), 0);
+    assert_int_equal(lines_of_row(&c, 1), 0);
+    assert_verdict(&c, 2, "row", "E_MALFORMED_ROW", NULL);
+    assert_verdict(&c, 3, "row", "E_MISSING_ID", "pid");
+    assert_verdict(&c, 4, "row", "E_MISSING_ID", "pid");
+    assert_verdict(&c, 5, "row", "E_DUPLICATE_ID", "pid");
+    assert_verdict(&c, 6, "row", "E_MISSING_TREATMENT", "modality");
+    assert_verdict(&c, 7, "row", "E_MISSING_TREATMENT", "modality");
+    assert_verdict(&c, 8, "row", "E_UNKNOWN_TREATMENT", "modality");
+    assert_string_equal(line_for(&c, 8, "row")->value, "surgery");
+    assert_verdict(&c, 9, "row", "E_MISSING_START", "start");
+    assert_verdict(&c, 10, "row", "E_BAD_DATE", "start");
+    assert_string_equal(line_for(&c, 10, "row")->value, "2010-02-30");
+    assert_verdict(&c, 11, "row", "E_BAD_DATE", "death");
+    assert_verdict(&c, 12, "row", "E_CENSOR_BEFORE_START", "last");
+    assert_verdict(&c, 13, "row", "E_NO_FOLLOWUP", NULL);
+    assert_verdict(&c, 14, "row", "E_EVENT_BEFORE_START", "death");
+    assert_verdict(&c, 15, "row", "E_MALFORMED_ROW", NULL);
+    /* The ids as written (trimmed). */
+    assert_string_equal(line_for(&c, 5, "row")->id, "p1");
+    assert_string_equal(line_for(&c, 8, "row")->id, "P8");
+    for (size_t row = 2; row <= 15; row++)
+        assert_int_equal(lines_of_row(&c, row), 1);
+    cleaned_free(&c);
+}
+
+static void test_endpoint_scope_codes(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_net(&c,
+              "P1,2010-01-01,2009-12-01,,2011-01-01,60,30,G1,yes,TACE,\n"   /* hpfs: progression before start */
+              "P2,2010-01-01,2010-13-01,,2011-01-01,60,30,G1,yes,TACE,\n"   /* hpfs: bad progression date */
+              "P3,2010-01-01,2010-06-01,,2011-01-01,60,30,G1,yes,TACE,\n"   /* included, hpfs event */
+              "P4,2010-01-01,,2010-03-01,2010-02-01,60,30,G1,yes,TACE,\n"   /* included: censor date unused */
+              "P5,2010-01-01,,,2010-02-31,60,30,G1,yes,TACE,\n"             /* bad censor date: both */
+              "P6,2010-01-01,,2010-01-01,2010-01-01,60,30,G1,yes,TACE,\n", /* event at time 0 */
+              NULL);
+    assert_int_equal(c.data->rows_read, 6);
+    assert_int_equal(c.data->n, 5);
+    assert_verdict(&c, 1, "hpfs", "E_EVENT_BEFORE_START", "prog");
+    assert_null(line_for(&c, 1, "os"));
+    assert_null(line_for(&c, 1, "row"));
+    assert_verdict(&c, 2, "hpfs", "E_BAD_DATE", "prog");
+    assert_string_equal(line_for(&c, 2, "hpfs")->value, "2010-13-01");
+    assert_null(line_for(&c, 2, "os"));
+    assert_int_equal(lines_of_row(&c, 3), 0);
+    assert_int_equal(lines_of_row(&c, 4), 0);
+    assert_verdict(&c, 5, "row", "E_BAD_DATE", "last");
+    assert_int_equal(lines_of_row(&c, 6), 0);
+
+    int hpfs = 0, os = 1;
+    int r1 = analysed_index(&c, 1), r3 = analysed_index(&c, 3), r4 = analysed_index(&c, 4), r6 = analysed_index(&c, 6);
+    assert_true(r1 >= 0 && r3 >= 0 && r4 >= 0 && r6 >= 0);
+    /* An excluded endpoint: no time, event -1, no days. */
+    assert_true(isnan(c.data->time[hpfs][r1]));
+    assert_int_equal(c.data->event[hpfs][r1], -1);
+    assert_true(c.data->start_day[hpfs][r1] == DATASET_NO_DAY);
+    assert_int_equal(c.data->event[os][r1], 0);
+    assert_close(c.data->time[os][r1], 365 / MONTH, 1e-12);
+    /* Progression 2010-06-01: 151 days. */
+    assert_int_equal(c.data->event[hpfs][r3], 1);
+    assert_close(c.data->time[hpfs][r3], 151 / MONTH, 1e-12);
+    assert_int_equal(c.data->end_day[hpfs][r3], text_days_from_civil(2010, 6, 1));
+    assert_int_equal(c.data->start_day[hpfs][r3], text_days_from_civil(2010, 1, 1));
+    assert_int_equal(c.data->event[os][r3], 0);
+    /* Death 2010-03-01 (59 days) is the event of both endpoints, whatever the censor date says. */
+    assert_int_equal(c.data->event[hpfs][r4], 1);
+    assert_int_equal(c.data->event[os][r4], 1);
+    assert_close(c.data->time[os][r4], 59 / MONTH, 1e-12);
+    assert_close(c.data->time[os][r6], 0.0, 0);
+    assert_int_equal(c.data->event[os][r6], 1);
+    cleaned_free(&c);
+}
+
+/* Where several codes apply the first of the table wins. */
+static void test_first_code_wins(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_net(&c,
+              "P1,2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\n"
+              ",2010-01-01,,,2011-01-01,60,30,G1,yes\n"                      /* malformed before missing id */
+              "P3,,,,2011-01-01,60,30,G1,yes,,\n"                            /* treatment before start */
+              "P1,2010-01-01,,,2011-01-01,60,30,G1,yes,surgery,\n"           /* duplicate before treatment */
+              "P5,2010-01-01,2009-01-01,2010-02-30,2011-01-01,60,30,G1,yes,TACE,\n" /* bad date before event<start */
+              "P6,2010-01-01,,,,60,30,G1,yes,TACE,\n",
+              NULL);
+    assert_verdict(&c, 2, "row", "E_MALFORMED_ROW", NULL);
+    assert_verdict(&c, 3, "row", "E_MISSING_TREATMENT", "modality");
+    assert_verdict(&c, 4, "row", "E_DUPLICATE_ID", "pid");
+    assert_verdict(&c, 5, "row", "E_BAD_DATE", NULL);
+    assert_verdict(&c, 6, "row", "E_NO_FOLLOWUP", NULL);
+    assert_int_equal(c.data->n, 1);
+    cleaned_free(&c);
+}
+
+static void test_duplicate_ids(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_net(&c,
+              "A,2010-01-01,,,2011-01-01,60,30,G1,yes,,\n"           /* 1 excluded (missing treatment): A kept */
+              "A,2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\n"       /* 2 duplicate of 1 */
+              "B,2010-01-01,,,2011-01-01,60\n"                       /* 3 malformed: B not seen */
+              "B,2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\n"       /* 4 included */
+              "\"b\",2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\n"   /* 5 duplicate of 4 */
+              "C,2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\n",      /* 6 included */
+              NULL);
+    assert_verdict(&c, 1, "row", "E_MISSING_TREATMENT", NULL);
+    assert_verdict(&c, 2, "row", "E_DUPLICATE_ID", "pid");
+    assert_verdict(&c, 3, "row", "E_MALFORMED_ROW", NULL);
+    assert_int_equal(lines_of_row(&c, 4), 0);
+    assert_verdict(&c, 5, "row", "E_DUPLICATE_ID", "pid");
+    assert_int_equal(c.data->n, 2);
+    assert_string_equal(c.data->id[0], "B");
+    assert_int_equal(c.data->record[0], 4);
+    assert_string_equal(c.data->id[1], "C");
+    assert_int_equal(c.data->record[1], 6);
+    cleaned_free(&c);
+}
+
+/* ---- values ---- */
+
+static void test_invalid_and_missing_values(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_net(&c,
+              "P1,2010-01-01,,,2011-01-01,250,30,G4,maybe,TACE,\n"   /* age above max, unknown level x2 */
+              "P2,2010-01-01,,,2011-01-01,NA,,missing,,TACE,\n"     /* missing, not invalid */
+              "P3,2010-01-01,,,2011-01-01,6\xFF,abc,G1,yes,TACE,\n" /* invalid UTF-8, not a number */
+              "P4,2010-01-01,,,2011-01-01,nan,inf,G1,yes,TACE,\n"
+              "P5,2010-01-01,,,2011-01-01,\"6,2\",0x10,G1,yes,TACE,\n"
+              "P6,2010-01-01,,,2011-01-01,17.9,-5,G1,yes,TACE,\n", /* below min; no bound on burden */
+              NULL);
+    /* Invalid values never exclude the row. */
+    assert_int_equal(c.data->n, 6);
+    int age = variable_index(&c, "age"), burden = variable_index(&c, "burden"), grade = variable_index(&c, "grade");
+    int status = variable_index(&c, "status");
+    assert_string_equal(value_line(&c, 1, "age")->value, "250");
+    assert_string_equal(value_line(&c, 1, "grade")->value, "G4");
+    assert_string_equal(value_line(&c, 1, "status")->value, "maybe");
+    assert_null(value_line(&c, 1, "burden"));
+    assert_int_equal(lines_of_row(&c, 1), 3);
+    assert_true(isnan(c.data->value[age][0]));
+    assert_true(isnan(c.data->value[grade][0]));
+    assert_true(isnan(c.data->value[status][0]));
+    assert_close(c.data->value[burden][0], 0, 0);
+    /* Missing values are counted but not logged. */
+    assert_int_equal(lines_of_row(&c, 2), 0);
+    assert_true(isnan(c.data->value[age][1]) && isnan(c.data->value[burden][1]));
+    assert_true(isnan(c.data->value[grade][1]) && isnan(c.data->value[status][1]));
+    for (size_t row = 3; row <= 5; row++) {
+        assert_non_null(value_line(&c, row, "age"));
+        assert_non_null(value_line(&c, row, "burden"));
+        assert_int_equal(lines_of_row(&c, row), 2);
+        assert_true(isnan(c.data->value[age][row - 1]));
+        assert_true(isnan(c.data->value[burden][row - 1]));
+    }
+    assert_string_equal(value_line(&c, 3, "age")->value, "6\xFF");
+    assert_string_equal(value_line(&c, 5, "age")->value, "6,2");
+    assert_string_equal(value_line(&c, 6, "age")->value, "17.9");
+    assert_int_equal(lines_of_row(&c, 6), 1);
+    assert_int_equal(c.data->missing[age], 6);
+    assert_int_equal(c.data->missing[burden], 4);
+    assert_int_equal(c.data->missing[grade], 2);
+    cleaned_free(&c);
+}
+
+static void test_synonyms_case_and_cut(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_net(&c,
+              "P1,2010-01-01,,,2011-01-01, 62 ,50,grade 1,YES,Y-90,\n"
+              "P2,2010-01-01,,,2011-01-01,1e1,50.5,g2,No,  tare ,\n"
+              "P3,2010-01-01,,,2011-01-01,18,-1e3,  GRADE   1 ,Unknown,Bland   Embolization,\n"
+              "P4,2010-01-01,,,2011-01-01,100,51,3,unknown,tace,\n",
+              NULL);
+    assert_int_equal(c.data->n, 4);
+    int age = variable_index(&c, "age"), burden = variable_index(&c, "burden"), grade = variable_index(&c, "grade");
+    int status = variable_index(&c, "status"), modality = variable_index(&c, "modality");
+    static const double ages[] = {62, NAN, 18, 100}; /* 1e1 = 10 is below the minimum */
+    static const double burdens[] = {0, 1, 0, 1};     /* cut 50: <=50 is level 0 */
+    static const double grades[] = {0, 1, 0, 2};
+    static const double statuses[] = {0, 1, 2, 2};    /* the level "unknown" wins over the token */
+    static const double modalities[] = {1, 1, 2, 0};
+    for (size_t i = 0; i < 4; i++) {
+        assert_close(c.data->value[age][i], ages[i], 0);
+        assert_close(c.data->value[burden][i], burdens[i], 0);
+        assert_close(c.data->value[grade][i], grades[i], 0);
+        assert_close(c.data->value[status][i], statuses[i], 0);
+        assert_close(c.data->value[modality][i], modalities[i], 0);
+    }
+    assert_non_null(value_line(&c, 2, "age"));
+    assert_int_equal(c.log->n, 1);
+    cleaned_free(&c);
+}
+
+static void test_na_values_replace_the_tokens(void **state)
+{
+    (void)state;
+    cleaned c;
+    static const char study_text[] = "[study]\nna_values = ?, not done\n"
+                                     "[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 0\n"
+                                     "[variable.x]\ntype = numeric\n[variable.g]\ntype = categorical\nlevels = a, b\n";
+    clean_text(&c, study_text, "t,s,x,g\n1,1,?,NOT  DONE\n2,0,NA,-\n3,1,,a\n", NULL);
+    assert_int_equal(c.data->n, 3);
+    /* "?" and "not done" are missing; NA, "-" and empty are no longer tokens: invalid. */
+    assert_int_equal(lines_of_row(&c, 1), 0);
+    assert_non_null(value_line(&c, 2, "x"));
+    assert_non_null(value_line(&c, 2, "g"));
+    assert_non_null(value_line(&c, 3, "x"));
+    assert_int_equal(lines_of_row(&c, 3), 1);
+    assert_int_equal(c.data->missing[0], 3);
+    assert_int_equal(c.data->missing[1], 2);
+    cleaned_free(&c);
+}
+
+/* ---- times ---- */
+
+static void test_time_status_endpoint(void **state)
+{
+    (void)state;
+    cleaned c;
+    static const char csv[] = "t,s,x\n"
+                              "304.375,dead,1\n" /* 1: 10 months, event */
+                              "0,ALIVE,2\n"      /* 2: time 0 allowed */
+                              "-1,1,3\n"         /* 3: E_BAD_TIME negative */
+                              "abc,1,4\n"        /* 4: E_BAD_TIME */
+                              ",0,5\n"           /* 5: E_BAD_TIME missing */
+                              "nan,1,6\n"        /* 6: E_BAD_TIME */
+                              "inf,0,7\n"        /* 7: E_BAD_TIME */
+                              "5,maybe,8\n"      /* 8: E_BAD_STATUS */
+                              "5,,9\n"           /* 9: E_BAD_STATUS missing */
+                              " 60.875 , 0 ,10\n" /* 10: 2 months, censored */
+                              "1e2,1,11\n";      /* 11: 100 days */
+    clean_text(&c, time_study, csv, NULL);
+    assert_int_equal(c.data->rows_read, 11);
+    assert_int_equal(c.data->n, 4);
+    for (size_t row = 3; row <= 7; row++)
+        assert_verdict(&c, row, "row", "E_BAD_TIME", "t");
+    assert_verdict(&c, 8, "row", "E_BAD_STATUS", "s");
+    assert_verdict(&c, 9, "row", "E_BAD_STATUS", "s");
+    /* Without an id column the id is the record number. */
+    assert_string_equal(line_for(&c, 8, "row")->id, "8");
+    static const size_t rows[] = {1, 2, 10, 11};
+    static const double times[] = {10.0, 0.0, 2.0, 100 / MONTH};
+    static const int events[] = {1, 0, 0, 1};
+    for (size_t i = 0; i < 4; i++) {
+        int r = analysed_index(&c, rows[i]);
+        assert_int_equal(r, (int)i);
+        assert_close(c.data->time[0][r], times[i], 1e-12);
+        assert_int_equal(c.data->event[0][r], events[i]);
+        assert_true(c.data->start_day[0][r] == DATASET_NO_DAY);
+        char id[16];
+        snprintf(id, sizeof id, "%zu", rows[i]);
+        assert_string_equal(c.data->id[r], id);
+    }
+    cleaned_free(&c);
+
+    /* An as-of date does not change time/status endpoints. */
+    clean_text(&c, time_study, "t,s,x\n304.375,dead,1\n", "1970-01-02");
+    assert_int_equal(c.data->n, 1);
+    assert_close(c.data->time[0][0], 10.0, 1e-12);
+    assert_int_equal(c.data->event[0][0], 1);
+    cleaned_free(&c);
+}
+
+static void test_dates_in_months_and_formats(void **state)
+{
+    (void)state;
+    cleaned c;
+    static const char mdy_study[] = "[study]\ntime_unit = months\ndate_format = MDY\n"
+                                    "[endpoint.os]\nstart = s\nevent_dates = d\ncensor_date = l\n";
+    clean_text(&c, mdy_study, "s,d,l\n1/31/2010,,7/31/2010\n2010-01-01,3/4/2010,\n31/1/2010,,7/31/2010\n", NULL);
+    assert_int_equal(c.data->n, 2);
+    assert_close(c.data->time[0][0], 181 / MONTH, 1e-12);
+    assert_int_equal(c.data->event[0][0], 0);
+    assert_close(c.data->time[0][1], 62 / MONTH, 1e-12); /* 2010-01-01 to 2010-03-04 */
+    assert_int_equal(c.data->event[0][1], 1);
+    assert_verdict(&c, 3, "row", "E_BAD_DATE", "s");
+    assert_true(c.data->has_newest_date);
+    assert_int_equal(c.data->newest_date, text_days_from_civil(2010, 7, 31));
+    cleaned_free(&c);
+
+    static const char dmy_study[] = "[study]\ntime_unit = years\ndate_format = DMY\n"
+                                    "[endpoint.os]\nstart = s\nevent_dates = d\ncensor_date = l\n";
+    clean_text(&c, dmy_study, "s,d,l\n1/2/2010,1/2/2011,\n0001-01-01,,9999-12-31\n", NULL);
+    assert_int_equal(c.data->n, 2);
+    assert_close(c.data->time[0][0], 365 / 365.25, 1e-12);
+    assert_close(c.data->time[0][1], (2932896.0 + 719162.0) / 365.25, 1e-12);
+    cleaned_free(&c);
+}
+
+/* The earliest event date is the event; an empty one is skipped. */
+static void test_earliest_event_date(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_net(&c,
+              "P1,2010-01-01,2010-05-01,2010-03-01,2011-01-01,60,30,G1,yes,TACE,\n"
+              "P2,2010-01-01,,2010-03-01,2011-01-01,60,30,G1,yes,TACE,\n",
+              NULL);
+    assert_int_equal(c.data->n, 2);
+    assert_close(c.data->time[0][0], 59 / MONTH, 1e-12);
+    assert_close(c.data->time[0][1], 59 / MONTH, 1e-12);
+    assert_int_equal(c.data->event[0][0], 1);
+    cleaned_free(&c);
+}
+
+/* ---- the as-of date ---- */
+
+static const char as_of_rows[] =
+    "P1,2010-01-01,,2010-09-01,2010-09-01,60,30,G1,yes,TACE,\n" /* 1: death after as-of: censored at it */
+    "P2,2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\n"           /* 2: follow-up beyond: censored at as-of */
+    "P3,2010-07-01,,,2011-01-01,60,30,G1,yes,TACE,\n"           /* 3: start after: E_START_AFTER_AS_OF */
+    "P4,2010-01-01,2010-03-01,2010-08-01,2010-08-01,60,30,G1,yes,TACE,\n" /* 4: hpfs event kept; os censored */
+    "P5,2010-01-01,,,2010-03-01,60,30,G1,yes,TACE,\n"           /* 5: follow-up before: unchanged */
+    "P3,2010-07-01,,,,60,30,G1,yes,,\n"                         /* 6: start after as-of wins */
+    "P7,2010-06-30,,,2010-06-30,60,30,G1,yes,TACE,\n";          /* 7: starts on the as-of date */
+
+static void check_as_of_verdicts(const cleaned *c)
+{
+    long as_of = text_days_from_civil(2010, 6, 30), start = text_days_from_civil(2010, 1, 1);
+    assert_int_equal(c->data->rows_read, 7);
+    assert_int_equal(c->data->n, 5);
+    assert_verdict(c, 3, "row", "E_START_AFTER_AS_OF", "start");
+    assert_verdict(c, 6, "row", "E_START_AFTER_AS_OF", "start");
+    for (size_t e = 0; e < 2; e++) {
+        assert_int_equal(c->data->event[e][0], 0);
+        assert_close(c->data->time[e][0], (double)(as_of - start) / MONTH, 1e-12);
+        assert_int_equal(c->data->end_day[e][0], as_of);
+        assert_int_equal(c->data->event[e][1], 0);
+        assert_close(c->data->time[e][1], (double)(as_of - start) / MONTH, 1e-12);
+        assert_int_equal(c->data->event[e][3], 0);
+        assert_close(c->data->time[e][3], 59 / MONTH, 1e-12);
+        assert_close(c->data->time[e][4], 0.0, 0);
+    }
+    assert_int_equal(c->data->event[0][2], 1);
+    assert_close(c->data->time[0][2], 59 / MONTH, 1e-12);
+    assert_int_equal(c->data->event[1][2], 0);
+    assert_close(c->data->time[1][2], (double)(as_of - start) / MONTH, 1e-12);
+}
+
+static void test_as_of_option(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_net(&c, as_of_rows, "2010-06-30");
+    check_as_of_verdicts(&c);
+    cleaned_free(&c);
+}
+
+static void test_as_of_from_study_and_override(void **state)
+{
+    (void)state;
+    cleaned c;
+    char csv[2048], study_text[2048];
+    snprintf(csv, sizeof csv, "%s%s", net_header, as_of_rows);
+    snprintf(study_text, sizeof study_text, "[study]\nas_of = 2010-06-30\n%s", net_study + strlen("[study]\n"));
+    clean_text(&c, study_text, csv, NULL);
+    check_as_of_verdicts(&c);
+    cleaned_free(&c);
+    /* The option overrides the study's date (2000-01-01 would leave every record out). */
+    snprintf(study_text, sizeof study_text, "[study]\nas_of = 2000-01-01\n%s", net_study + strlen("[study]\n"));
+    clean_text(&c, study_text, csv, "2010-06-30");
+    check_as_of_verdicts(&c);
+    cleaned_free(&c);
+    /* A late cut-off leaves every record in but the duplicate. */
+    clean_net(&c, as_of_rows, "2030-01-01");
+    assert_int_equal(c.data->n, 6);
+    assert_verdict(&c, 6, "row", "E_DUPLICATE_ID", "pid");
+    cleaned_free(&c);
+}
+
+/* ---- columns ---- */
+
+static void test_columns_of_a_study(void **state)
+{
+    (void)state;
+    study *s = test_study_parse(net_study);
+    clean_columns *columns = NULL;
+    assert_int_equal(clean_columns_new(s, &columns), EMBOLO_OK);
+    /* id, the endpoints' date columns once each, then the variables' columns. */
+    static const char *const want[] = {"pid", "start", "prog", "death", "last", "age", "burden", "grade",
+                                       "status", "modality"};
+    assert_int_equal(columns->n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < columns->n; i++)
+        assert_string_equal(columns->names[i], want[i]);
+    clean_columns_free(columns);
+    study_free(s);
+}
+
+static void test_code_messages(void **state)
+{
+    (void)state;
+    static const char *const codes[] = {
+        "E_MALFORMED_ROW", "E_START_AFTER_AS_OF", "E_MISSING_ID", "E_DUPLICATE_ID", "E_MISSING_TREATMENT",
+        "E_UNKNOWN_TREATMENT", "E_MISSING_START", "E_BAD_DATE", "E_EVENT_BEFORE_START", "E_CENSOR_BEFORE_START",
+        "E_NO_FOLLOWUP", "E_BAD_TIME", "E_BAD_STATUS", "W_INVALID_VALUE",
+    };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *message = clean_code_message(codes[i]);
+        assert_non_null(message);
+        assert_true(strlen(message) > 10);
+    }
+    assert_null(clean_code_message("E_NONSENSE"));
+    assert_null(clean_code_message(""));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_row_scope_codes),
+        cmocka_unit_test(test_endpoint_scope_codes),
+        cmocka_unit_test(test_first_code_wins),
+        cmocka_unit_test(test_duplicate_ids),
+        cmocka_unit_test(test_invalid_and_missing_values),
+        cmocka_unit_test(test_synonyms_case_and_cut),
+        cmocka_unit_test(test_na_values_replace_the_tokens),
+        cmocka_unit_test(test_time_status_endpoint),
+        cmocka_unit_test(test_dates_in_months_and_formats),
+        cmocka_unit_test(test_earliest_event_date),
+        cmocka_unit_test(test_as_of_option),
+        cmocka_unit_test(test_as_of_from_study_and_override),
+        cmocka_unit_test(test_columns_of_a_study),
+        cmocka_unit_test(test_code_messages),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,301 @@
+/* Ingest (stages/ingest/ingest.h): RFC 4180 CSV from memory and from a file — BOM, CRLF, quoting,
+ * record numbering, malformed records, and the fatal errors (empty file, missing column). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ingest/ingest.h"
+#include "testutil.h"
+
+#define LEN(literal) (sizeof(literal) - 1)
+
+static const char *const id_x[] = {"id", "x"};
+
+/* Reads a literal CSV asking for the columns id and x. */
+static ingest_table *read_id_x(const char *csv, size_t length)
+{
+    return test_ingest_parse(csv, length, id_x, 2);
+}
+
+#define assert_text_value(table, record, column, want) \
+    assert_ingest_value((table), (record), (column), (want), strlen(want))
+
+/* Fails unless parsing is refused with err and a message naming test.csv and holding fragment. */
+static void assert_refused(const char *csv, size_t length, const char *const *wanted, size_t n_wanted,
+                           embolo_error err, const char *fragment)
+{
+    ingest_table *table = (ingest_table *)&table;
+    char message[512];
+    embolo_error got = ingest_parse(csv, length, "test.csv", wanted, n_wanted, &table, message, sizeof message);
+    if (got != err || !strstr(message, fragment))
+        print_error("error %d '%s', want %d and '%s'\n", got, message, err, fragment);
+    assert_int_equal(got, err);
+    assert_null(table);
+    assert_true(strncmp(message, "test.csv: ", 10) == 0);
+    assert_non_null(strstr(message, fragment));
+}
+
+static void test_wanted_columns_in_asked_order(void **state)
+{
+    (void)state;
+    static const char csv[] = "x,notes,ID,other\n1,n1,a,o1\n2,n2,b,o2\n";
+    ingest_table *table = read_id_x(csv, LEN(csv));
+    assert_int_equal(ingest_record_count(table), 2);
+    assert_text_value(table, 0, 0, "a");
+    assert_text_value(table, 0, 1, "1");
+    assert_text_value(table, 1, 0, "b");
+    assert_text_value(table, 1, 1, "2");
+    assert_false(ingest_record_malformed(table, 0));
+    assert_false(ingest_record_malformed(table, 1));
+    /* Unused columns, in header order (normalized). */
+    assert_int_equal(ingest_unused_column_count(table), 2);
+    assert_string_equal(ingest_unused_column(table, 0), "notes");
+    assert_string_equal(ingest_unused_column(table, 1), "other");
+    ingest_table_free(table);
+}
+
+static void test_header_matched_trimmed_and_case_insensitively(void **state)
+{
+    (void)state;
+    static const char csv[] = " Id ,\"  X\"\nA,B\n";
+    ingest_table *table = read_id_x(csv, LEN(csv));
+    assert_int_equal(ingest_unused_column_count(table), 0);
+    assert_text_value(table, 0, 0, "A");
+    assert_text_value(table, 0, 1, "B");
+    ingest_table_free(table);
+}
+
+static void test_values_kept_as_bytes(void **state)
+{
+    (void)state;
+    /* Quoted white space is kept (cleaning trims); empty fields are empty; NUL bytes are kept. */
+    static const char csv[] = "id,x\n\"  a \",\n,\"\"\nn\0ul,\xFF\n";
+    ingest_table *table = read_id_x(csv, LEN(csv));
+    assert_int_equal(ingest_record_count(table), 3);
+    assert_text_value(table, 0, 0, "  a ");
+    assert_text_value(table, 0, 1, "");
+    assert_text_value(table, 1, 0, "");
+    assert_text_value(table, 1, 1, "");
+    assert_ingest_value(table, 2, 0, "n\0ul", 4);
+    assert_text_value(table, 2, 1, "\xFF");
+    ingest_table_free(table);
+}
+
+static void test_bom_is_skipped(void **state)
+{
+    (void)state;
+    static const char csv[] = "\xEF\xBB\xBFid,x\n1,2\n";
+    ingest_table *table = read_id_x(csv, LEN(csv));
+    assert_int_equal(ingest_record_count(table), 1);
+    assert_int_equal(ingest_unused_column_count(table), 0);
+    assert_text_value(table, 0, 0, "1");
+    ingest_table_free(table);
+    /* Only a leading BOM is skipped: a half one leaves a header without the column. */
+    static const char half[] = "\xEF\xBBid,x\n1,2\n";
+    assert_refused(half, LEN(half), id_x, 2, EMBOLO_ERROR_DATA, "'id'");
+}
+
+static void test_crlf_line_ends(void **state)
+{
+    (void)state;
+    static const char csv[] = "id,x\r\n1,2\r\n3,4\r\n5,6";
+    ingest_table *table = read_id_x(csv, LEN(csv));
+    assert_int_equal(ingest_record_count(table), 3);
+    assert_text_value(table, 0, 1, "2");
+    assert_text_value(table, 1, 0, "3");
+    assert_text_value(table, 1, 1, "4");
+    assert_text_value(table, 2, 1, "6");
+    for (size_t r = 0; r < 3; r++)
+        assert_false(ingest_record_malformed(table, r));
+    ingest_table_free(table);
+}
+
+static void test_quoted_commas_quotes_and_newlines(void **state)
+{
+    (void)state;
+    static const char csv[] = "id,x,notes\n"
+                              "1,\"a, b \"\"q\"\"\",plain\n"
+                              "2,\"first line\nsecond line, with comma\",\"x\r\ny\"\n"
+                              "3,\"\"\"\",\n";
+    ingest_table *table = read_id_x(csv, LEN(csv));
+    /* A quoted field over two lines does not start a record: record 3 is the id 3. */
+    assert_int_equal(ingest_record_count(table), 3);
+    assert_text_value(table, 0, 1, "a, b \"q\"");
+    assert_text_value(table, 1, 0, "2");
+    assert_text_value(table, 1, 1, "first line\nsecond line, with comma");
+    assert_text_value(table, 2, 0, "3");
+    assert_text_value(table, 2, 1, "\"");
+    for (size_t r = 0; r < 3; r++)
+        assert_false(ingest_record_malformed(table, r));
+    ingest_table_free(table);
+}
+
+static void test_field_count_mismatch_is_malformed(void **state)
+{
+    (void)state;
+    static const char csv[] = "id,x,notes\n"
+                              "1,a,n\n"
+                              "2,b\n"       /* short */
+                              "3,c,n,extra\n" /* long */
+                              "4,\"d,e\",n\n"
+                              "5\n";
+    ingest_table *table = read_id_x(csv, LEN(csv));
+    assert_int_equal(ingest_record_count(table), 5);
+    static const int malformed[] = {0, 1, 1, 0, 1};
+    for (size_t r = 0; r < 5; r++) {
+        if (ingest_record_malformed(table, r) != malformed[r])
+            print_error("record %zu: malformed %d\n", r + 1, ingest_record_malformed(table, r));
+        assert_int_equal(!!ingest_record_malformed(table, r), malformed[r]);
+    }
+    /* What a short record lacks is empty; a long one still numbers the records that follow. */
+    assert_text_value(table, 1, 1, "b");
+    assert_text_value(table, 2, 1, "c");
+    assert_text_value(table, 3, 0, "4");
+    assert_text_value(table, 3, 1, "d,e");
+    assert_text_value(table, 4, 0, "5");
+    assert_text_value(table, 4, 1, "");
+    ingest_table_free(table);
+}
+
+static void test_unterminated_quote_at_end(void **state)
+{
+    (void)state;
+    static const char csv[] = "id,x\n1,ok\n2,\"open\nand never closed\n";
+    ingest_table *table = read_id_x(csv, LEN(csv));
+    assert_int_equal(ingest_record_count(table), 2);
+    assert_false(ingest_record_malformed(table, 0));
+    assert_true(ingest_record_malformed(table, 1));
+    assert_text_value(table, 1, 0, "2");
+    ingest_table_free(table);
+    /* An escaped quote at the end is not an open one. */
+    static const char closed[] = "id,x\n1,\"a\"\"\"\n";
+    table = read_id_x(closed, LEN(closed));
+    assert_int_equal(ingest_record_count(table), 1);
+    assert_false(ingest_record_malformed(table, 0));
+    assert_text_value(table, 0, 1, "a\"");
+    ingest_table_free(table);
+}
+
+/* KNOWN BUG (reported; fails until stages/ingest/ingest.c is fixed): libcsv, not strict, keeps a
+ * quoted field open when text follows its closing quote ("a"b) and when white space comes before the
+ * opening quote ( "open); mark_open_quote() does not see either, so the records that follow vanish
+ * into one field and no record is flagged: "nothing is dropped silently" and "a quote left open at
+ * the end of the file makes the last record E_MALFORMED_ROW" (study-file.md) both break. Either
+ * reading is accepted here: every line a record, or the last record malformed. */
+static void test_text_after_closing_quote_drops_no_record(void **state)
+{
+    (void)state;
+    static const char csv[] = "id,x\n1,\"a\"b\n2,c\n3,d\n";
+    ingest_table *table = read_id_x(csv, LEN(csv));
+    size_t n = ingest_record_count(table);
+    int flagged = n > 0 && ingest_record_malformed(table, n - 1);
+    if (n != 3 && !flagged)
+        print_error("KNOWN BUG: %zu record(s) read from 3 lines and none flagged malformed\n", n);
+    ingest_table_free(table);
+    assert_true(n == 3 || flagged);
+}
+
+static void test_open_quote_after_space_is_malformed(void **state)
+{
+    (void)state;
+    static const char csv[] = "id,x\n1,ok\n2, \"open\nand never closed\n";
+    ingest_table *table = read_id_x(csv, LEN(csv));
+    size_t n = ingest_record_count(table);
+    int flagged = n > 0 && ingest_record_malformed(table, n - 1);
+    if (!flagged)
+        print_error("KNOWN BUG: the quote left open after a space does not make the last record malformed\n");
+    ingest_table_free(table);
+    assert_true(n >= 2);
+    assert_true(flagged);
+}
+
+static void test_header_only_and_empty(void **state)
+{
+    (void)state;
+    ingest_table *table = read_id_x("id,x\n", 5);
+    assert_int_equal(ingest_record_count(table), 0);
+    ingest_table_free(table);
+    table = read_id_x("id,x", 4);
+    assert_int_equal(ingest_record_count(table), 0);
+    ingest_table_free(table);
+    table = read_id_x("\xEF\xBB\xBFid,x\r\n", 9);
+    assert_int_equal(ingest_record_count(table), 0);
+    ingest_table_free(table);
+    assert_refused("", 0, id_x, 2, EMBOLO_ERROR_DATA, "empty");
+    assert_refused("\xEF\xBB\xBF", 3, id_x, 2, EMBOLO_ERROR_DATA, "empty");
+}
+
+static void test_missing_column_is_named(void **state)
+{
+    (void)state;
+    static const char csv[] = "id,grade\n1,G1\n";
+    static const char *const wanted[] = {"id", "grade", "death_date"};
+    assert_refused(csv, LEN(csv), wanted, 3, EMBOLO_ERROR_DATA, "'death_date'");
+    assert_refused(csv, LEN(csv), id_x, 2, EMBOLO_ERROR_DATA, "the header lacks the column 'x'");
+}
+
+static void test_no_wanted_columns(void **state)
+{
+    (void)state;
+    static const char csv[] = "a,b\n1,2\n3\n";
+    ingest_table *table = test_ingest_parse(csv, LEN(csv), NULL, 0);
+    assert_int_equal(ingest_record_count(table), 2);
+    assert_false(ingest_record_malformed(table, 0));
+    assert_true(ingest_record_malformed(table, 1));
+    assert_int_equal(ingest_unused_column_count(table), 2);
+    ingest_table_free(table);
+}
+
+/* ingest_read: the same through a file, and a missing file. */
+static void test_read_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/embolo-test-ingest-XXXXXX";
+    static const char csv[] = "\xEF\xBB\xBFid,x\r\n\"1\",\"multi\r\nline\"\r\n2,3\r\n";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, csv, LEN(csv)), (ssize_t)LEN(csv));
+    assert_int_equal(close(fd), 0);
+    ingest_table *table = NULL;
+    char message[512];
+    embolo_error err = ingest_read(path, id_x, 2, &table, message, sizeof message);
+    unlink(path);
+    assert_int_equal(err, EMBOLO_OK);
+    assert_int_equal(ingest_record_count(table), 2);
+    assert_text_value(table, 0, 1, "multi\r\nline");
+    assert_text_value(table, 1, 1, "3");
+    ingest_table_free(table);
+
+    table = (ingest_table *)&table;
+    assert_int_equal(ingest_read(path, id_x, 2, &table, message, sizeof message), EMBOLO_ERROR_FILE_NOT_FOUND);
+    assert_null(table);
+    assert_non_null(strstr(message, path));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wanted_columns_in_asked_order),
+        cmocka_unit_test(test_header_matched_trimmed_and_case_insensitively),
+        cmocka_unit_test(test_values_kept_as_bytes),
+        cmocka_unit_test(test_bom_is_skipped),
+        cmocka_unit_test(test_crlf_line_ends),
+        cmocka_unit_test(test_quoted_commas_quotes_and_newlines),
+        cmocka_unit_test(test_field_count_mismatch_is_malformed),
+        cmocka_unit_test(test_unterminated_quote_at_end),
+        cmocka_unit_test(test_text_after_closing_quote_drops_no_record),
+        cmocka_unit_test(test_open_quote_after_space_is_malformed),
+        cmocka_unit_test(test_header_only_and_empty),
+        cmocka_unit_test(test_missing_column_is_named),
+        cmocka_unit_test(test_no_wanted_columns),
+        cmocka_unit_test(test_read_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
