@@ -216,6 +216,34 @@ static void print_warnings(const run_context *ctx)
         fprintf(stderr, "embolo: warning: %s\n", ctx->results->warnings[i]);
 }
 
+/* "no analysable row: 2 rows read, all excluded, most often E_MISSING_START (1 rows)". */
+static void describe_no_analysable_row(const run_context *ctx, char *message, size_t message_size)
+{
+    enum { MAX_CODES = 64 };
+    const char *codes[MAX_CODES];
+    size_t counts[MAX_CODES], n_codes = 0, top = 0;
+    for (size_t i = 0; i < ctx->log->n; i++) {
+        const exclusion *e = &ctx->log->items[i];
+        size_t k = 0;
+        if (strcmp(e->scope, "row"))
+            continue;
+        while (k < n_codes && strcmp(codes[k], e->code))
+            k++;
+        if (k == n_codes && n_codes < MAX_CODES) {
+            codes[n_codes] = e->code;
+            counts[n_codes++] = 0;
+        }
+        if (k < n_codes && ++counts[k] > counts[top])
+            top = k;
+    }
+    int written = snprintf(message, message_size, "%s: no analysable row: %zu rows read, all excluded",
+                           ctx->options->input_path, ctx->data->rows_read);
+    if (n_codes > 0 && written > 0 && (size_t)written < message_size)
+        snprintf(message + written, message_size - (size_t)written, ", most often %s (%zu rows)%s", codes[top],
+                 counts[top],
+                 ctx->options->command == DRIVER_CHECK ? "; see exclusions.csv" : "; `embolo check` lists them");
+}
+
 static embolo_error run_stages(run_context *ctx, char *message, size_t message_size)
 {
     const driver_options *o = ctx->options;
@@ -236,13 +264,11 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
     if (err != EMBOLO_OK)
         return err;
     if (ctx->data->n == 0) {
-        err = run_render(ctx, message, message_size);
-        if (err == EMBOLO_OK) {
-            snprintf(message, message_size, "%s: no analysable row (see %s/exclusions.csv)", o->input_path,
-                     o->out_dir);
-            err = EMBOLO_ERROR_DATA;
-        }
-        return err;
+        /* A failed run leaves --out alone; `check` exists to list the exclusions, so it writes them. */
+        err = o->command == DRIVER_CHECK ? run_render(ctx, message, message_size) : EMBOLO_OK;
+        if (err == EMBOLO_OK)
+            describe_no_analysable_row(ctx, message, message_size);
+        return err == EMBOLO_OK ? EMBOLO_ERROR_DATA : err;
     }
     if (o->command == DRIVER_RUN) {
         stage_begin(ctx);

@@ -155,7 +155,8 @@ embolo_error curve_set_append(curve_set *dst, curve_set *src)
         dst->items = grown;
         dst->capacity = capacity;
     }
-    memcpy(dst->items + dst->n, src->items, src->n * sizeof *src->items);
+    if (src->n > 0)
+        memcpy(dst->items + dst->n, src->items, src->n * sizeof *src->items);
     dst->n += src->n;
     src->n = 0;
     return EMBOLO_OK;

@@ -99,10 +99,12 @@ embolo_error results_append(results *dst, results *src)
         err = curve_set_append(dst->curves, src->curves);
     if (err != EMBOLO_OK)
         return err;
-    memcpy(dst->rows + dst->n, src->rows, src->n * sizeof *src->rows);
+    if (src->n > 0)
+        memcpy(dst->rows + dst->n, src->rows, src->n * sizeof *src->rows);
     dst->n += src->n;
     src->n = 0;
-    memcpy(dst->warnings + dst->n_warnings, src->warnings, src->n_warnings * sizeof *src->warnings);
+    if (src->n_warnings > 0)
+        memcpy(dst->warnings + dst->n_warnings, src->warnings, src->n_warnings * sizeof *src->warnings);
     dst->n_warnings += src->n_warnings;
     src->n_warnings = 0;
     return EMBOLO_OK;

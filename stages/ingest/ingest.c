@@ -242,26 +242,34 @@ static embolo_error reader_finish(ingest_reader *reader, struct csv_parser *pars
     return EMBOLO_OK;
 }
 
-/* A quote still open at the end of the file makes the last record malformed. */
+/* A quote still open at the end of the file makes the last record malformed. The scan follows
+ * libcsv's lenient rules: white space may precede an opening quote, and a closing quote followed by
+ * anything but a delimiter, a line end or white space is taken literally and the field stays quoted
+ * (so `"a"b` swallows the following lines). */
+typedef enum quote_state { FIELD_START, UNQUOTED, QUOTED, QUOTE_SEEN } quote_state;
+
+static quote_state quote_step(quote_state state, char c)
+{
+    int ends_field = c == ',' || c == '\n' || c == '\r', space = c == ' ' || c == '\t';
+    switch (state) {
+    case FIELD_START:
+        return c == '"' ? QUOTED : ends_field || space ? FIELD_START : UNQUOTED;
+    case UNQUOTED:
+        return ends_field ? FIELD_START : UNQUOTED;
+    case QUOTED:
+        return c == '"' ? QUOTE_SEEN : QUOTED;
+    case QUOTE_SEEN:
+        return ends_field ? FIELD_START : space ? QUOTE_SEEN : QUOTED;
+    }
+    return state;
+}
+
 static void mark_open_quote(ingest_reader *reader, const char *data, size_t length)
 {
-    int open = 0, at_field_start = 1;
-    for (size_t i = 0; i < length; i++) {
-        char c = data[i];
-        if (open) {
-            if (c == '"') {
-                if (i + 1 < length && data[i + 1] == '"')
-                    i++;
-                else
-                    open = 0;
-            }
-            continue;
-        }
-        if (c == '"' && at_field_start)
-            open = 1;
-        at_field_start = c == ',' || c == '\n' || c == '\r';
-    }
-    if (open && reader->table->n_records > 0)
+    quote_state state = FIELD_START;
+    for (size_t i = 0; i < length; i++)
+        state = quote_step(state, data[i]);
+    if (state == QUOTED && reader->table->n_records > 0)
         reader->table->malformed[reader->table->n_records - 1] = 1;
 }
 
