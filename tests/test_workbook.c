@@ -412,6 +412,93 @@ static void check_summary(const run *r)
     csv_free(t);
 }
 
+/* ---- Table 1 ---- */
+
+typedef struct table1_line {
+    const run *r;
+    const csv_table *t;
+    size_t row, n_groups, test_col;
+    const char *variable, *level;
+} table1_line;
+
+static const char *table1_group(const table1_line *l, size_t g, char *out, size_t size)
+{
+    const char *name = csv_cell(l->t, 0, 3 + 3 * g);
+    snprintf(out, size, "%s", strcmp(name, "Overall") ? name : "overall");
+    return out;
+}
+
+/* The cells of each group against stats (NULL: an empty cell); pct lines are percentages. */
+static void check_table1_groups(const table1_line *l, const char *const stats[3])
+{
+    for (size_t g = 0; g < l->n_groups; g++) {
+        char group[64];
+        table1_group(l, g, group, sizeof group);
+        for (size_t k = 0; k < 3; k++) {
+            const char *cell = csv_cell(l->t, l->row, 3 + 3 * g + k);
+            if (!stats[k]) {
+                assert_string_equal(cell, "");
+                continue;
+            }
+            double want = result(l->r, "table1", "", group, l->variable, l->level, stats[k]);
+            int pct = !strcmp(stats[k], "pct");
+            assert_cell(cell, pct ? want / 100.0 : want, SHOWN_NUMBER, pct ? 3 : 1);
+        }
+    }
+}
+
+/* The p-value (p_stat NULL: none) and max |SMD| columns. */
+static void check_table1_tests(const table1_line *l, const char *p_stat)
+{
+    const char *p = csv_cell(l->t, l->row, l->test_col);
+    if (!l->n_groups || !csv_cell(l->t, 0, l->test_col)[0])
+        return;
+    if (p[0] || p_stat)
+        assert_cell(p, result(l->r, "table1", "", "", l->variable, "", p_stat), SHOWN_P, 3);
+    for (size_t k = 0; k < 2; k++) {
+        const char *cell = csv_cell(l->t, l->row, l->test_col + 1 + k);
+        if (cell[0])
+            assert_cell(cell, result(l->r, "balance", "", k ? "weighted" : "unweighted", l->variable, l->level,
+                                     "max_abs_smd"),
+                        SHOWN_NUMBER, 3);
+    }
+}
+
+static void check_table1_line(table1_line *l)
+{
+    static const char *const n[] = {"n", NULL, NULL}, *const mean[] = {"mean", "sd", NULL},
+                             *const median[] = {"median", "q1", "q3"}, *const pct[] = {"n", "pct", NULL};
+    const char *label = csv_cell(l->t, l->row, 0), *statistic = csv_cell(l->t, l->row, 2);
+    l->level = csv_cell(l->t, l->row, 1);
+    l->variable = strcmp(label, "Patients") ? variable_by_label(l->r->study, label)->name : "all";
+    if (!strcmp(statistic, "n"))
+        check_table1_groups(l, n);
+    else if (!strcmp(statistic, "mean \xc2\xb1 SD")) {
+        check_table1_groups(l, mean);
+        check_table1_tests(l, "p_anova");
+    } else if (!strcmp(statistic, "median [IQR]")) {
+        check_table1_groups(l, median);
+        check_table1_tests(l, "p_kruskal");
+    } else if (!strcmp(statistic, "n (%)")) {
+        check_table1_groups(l, pct);
+        check_table1_tests(l, csv_cell(l->t, l->row, l->test_col)[0] ? "p_chisq" : NULL);
+    } else {
+        assert_string_equal(statistic, "missing, n");
+    }
+}
+
+/* Every line of Table 1 equals the table1 and balance lines of results.csv. */
+static void check_table1(const run *r, size_t n_groups)
+{
+    table1_line l = {.r = r, .t = run_sheet(r, "Table 1"), .n_groups = n_groups, .test_col = 3 + 3 * n_groups};
+    assert_non_null(l.t);
+    assert_true(l.t->n_rows > 2);
+    assert_string_equal(csv_cell(l.t, 0, 3), "Overall");
+    for (l.row = 1; l.row < l.t->n_rows; l.row++)
+        check_table1_line(&l);
+    csv_free((csv_table *)l.t);
+}
+
 /* ---- tests ---- */
 
 static void test_sample_matches_results(void **state)
@@ -419,11 +506,12 @@ static void test_sample_matches_results(void **state)
     (void)state;
     run *r = run_pipeline("net_sample_155", "sheets = " ALL_SHEETS, NULL);
     run_check_structure(r, "--charts 12 --numeric 'HPFS by subgroup:1:2' --numeric 'OS by subgroup:1:2' "
-                           "--numeric 'Cox models:2:4'");
+                           "--numeric 'Cox models:2:4' --numeric 'Table 1:1:3:17' --numeric 'KM curves:1:4'");
     check_subgroups(r, "hpfs");
     check_subgroups(r, "os");
     check_cox(r, 4);
     check_summary(r);
+    check_table1(r, 4);
     run_free(r);
 }
 
@@ -435,6 +523,7 @@ static void test_lung_without_treatment(void **state)
     run_check_structure(r, "--charts 3 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'");
     check_subgroups(r, "os");
     check_cox(r, 2);
+    check_table1(r, 1);
     csv_table *balance = run_sheet(r, "Balance");
     assert_non_null(balance);
     assert_non_null(strstr(csv_cell(balance, 1, 0), "no [treatment]"));
@@ -450,6 +539,7 @@ static void test_veteran_four_levels(void **state)
     run_check_structure(r, "--charts 4 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'");
     check_subgroups(r, "os");
     check_cox(r, 4);
+    check_table1(r, 5);
     csv_table *balance = run_sheet(r, "Balance");
     size_t weights = 0;
     assert_non_null(balance);

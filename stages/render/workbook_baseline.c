@@ -21,7 +21,7 @@ typedef struct table1 {
     wb_sheet s;
     const study_variable *treatment;  /* NULL without [treatment] */
     size_t n_groups;                  /* overall + the treatment's levels */
-    lxw_col_t test_col;               /* p, test, max |SMD| unweighted, weighted */
+    lxw_col_t test_col;               /* p, max |SMD| unweighted, weighted, test */
 } table1;
 
 static const char *t1_group(const table1 *t, size_t g)
@@ -41,7 +41,7 @@ static double t1_value(const table1 *t, size_t g, const char *variable, const ch
 
 static void t1_header(table1 *t)
 {
-    static const char *const tests[] = {"p", "Test", "Max |SMD| unweighted", "Max |SMD| weighted"};
+    static const char *const tests[] = {"p", "Max |SMD| unweighted", "Max |SMD| weighted", "Test"};
     wb_header(&t->s, T1_VARIABLE, "Variable");
     wb_header(&t->s, T1_LEVEL, "Level");
     wb_header(&t->s, T1_STATISTIC, "Statistic");
@@ -60,29 +60,36 @@ static void t1_labels(table1 *t, const study_variable *v, const char *level, con
     wb_text(&t->s, T1_STATISTIC, statistic);
 }
 
-/* The test p-value and the balance before and after weighting, when there is a treatment. */
-static void t1_tests(table1 *t, const study_variable *v, const char *level, const char *p_stat, const char *test)
+/* The test p-value (p_stat NULL: none) and, when with_smd, the balance before and after weighting. */
+static void t1_tests(table1 *t, const study_variable *v, const char *level, const char *p_stat, const char *test,
+                     int with_smd)
 {
     double smd[2] = {wb_value(t->s.book, "balance", "", "unweighted", v->name, level, "max_abs_smd"),
                      wb_value(t->s.book, "balance", "", "weighted", v->name, level, "max_abs_smd")};
-    double p = p_stat ? wb_value(t->s.book, "table1", "", "", v->name, "", p_stat) : NAN;
     if (!t->treatment)
         return;
     if (p_stat) {
-        wb_number(&t->s, t->test_col, p, WB_P);
-        wb_text(&t->s, t->test_col + 1, test);
+        wb_number(&t->s, t->test_col, wb_value(t->s.book, "table1", "", "", v->name, "", p_stat), WB_P);
+        wb_text(&t->s, t->test_col + 3, test);
     }
-    for (lxw_col_t k = 0; k < 2; k++)
+    for (lxw_col_t k = 0; with_smd && k < 2; k++)
         if (!isnan(smd[k]))
-            wb_number(&t->s, t->test_col + 2 + k, smd[k], WB_SMD);
+            wb_number(&t->s, t->test_col + 1 + k, smd[k], WB_SMD);
 }
 
+/* Patients per column, and those without a treatment (in the overall column only). */
 static void t1_patients(table1 *t)
 {
+    double untreated = t1_value(t, 0, "all", "", "missing_treatment");
     wb_text(&t->s, T1_VARIABLE, "Patients");
     wb_text(&t->s, T1_STATISTIC, "n");
     for (size_t g = 0; g < t->n_groups; g++)
         wb_count(&t->s, t1_col(g), t1_value(t, g, "all", "", "n"));
+    wb_next_row(&t->s);
+    if (!(untreated > 0))
+        return;
+    t1_labels(t, t->treatment, "", "missing, n");
+    wb_count(&t->s, t1_col(0), untreated);
     wb_next_row(&t->s);
 }
 
@@ -114,10 +121,10 @@ static void t1_numeric(table1 *t, const study_variable *v)
     static const char *const mean[] = {"mean", "sd", NULL}, *const median[] = {"median", "q1", "q3"};
     static const wb_kind mean_kinds[] = {WB_TIME, WB_SD, WB_TIME}, median_kinds[] = {WB_TIME, WB_Q1, WB_Q3};
     t1_numeric_line(t, v, "mean \xc2\xb1 SD", mean, mean_kinds);
-    t1_tests(t, v, "", "p_anova", "ANOVA");
+    t1_tests(t, v, "", "p_anova", "ANOVA", 1);
     wb_next_row(&t->s);
     t1_numeric_line(t, v, "median [IQR]", median, median_kinds);
-    t1_tests(t, v, "", "p_kruskal", "Kruskal-Wallis");
+    t1_tests(t, v, "", "p_kruskal", "Kruskal-Wallis", 0);
     wb_next_row(&t->s);
     t1_missing(t, v);
 }
@@ -132,7 +139,7 @@ static void t1_factor(table1 *t, const study_variable *v)
             wb_estimate(&t->s, t1_col(g) + 1, t1_value(t, g, v->name, level, "pct") / TABLE1_PCT_SCALE, WB_PCT,
                         hidden);
         }
-        t1_tests(t, v, level, l == 0 ? "p_chisq" : NULL, "Chi-square");
+        t1_tests(t, v, level, l == 0 ? "p_chisq" : NULL, "Chi-square", 1);
         wb_next_row(&t->s);
     }
     t1_missing(t, v);
