@@ -501,17 +501,27 @@ static void check_table1(const run *r, size_t n_groups)
 
 /* ---- tests ---- */
 
+/* A run with every sheet, checked against its results.csv: the file's structure (check_xlsx.py
+ * arguments), each endpoint's subgroup sheet, the Cox models and Table 1. */
+static run *run_checked(const char *name, const char *structure, size_t cox_blocks, size_t table1_groups)
+{
+    run *r = run_pipeline(name, "sheets = " ALL_SHEETS, NULL);
+    run_check_structure(r, structure);
+    for (size_t e = 0; e < r->study->n_endpoints; e++)
+        check_subgroups(r, r->study->endpoints[e].name);
+    check_cox(r, cox_blocks);
+    check_table1(r, table1_groups);
+    return r;
+}
+
 static void test_sample_matches_results(void **state)
 {
     (void)state;
-    run *r = run_pipeline("net_sample_155", "sheets = " ALL_SHEETS, NULL);
-    run_check_structure(r, "--charts 12 --numeric 'HPFS by subgroup:1:2' --numeric 'OS by subgroup:1:2' "
-                           "--numeric 'Cox models:2:4' --numeric 'Table 1:1:3:17' --numeric 'KM curves:1:4'");
-    check_subgroups(r, "hpfs");
-    check_subgroups(r, "os");
-    check_cox(r, 4);
+    run *r = run_checked("net_sample_155",
+                         "--charts 12 --numeric 'HPFS by subgroup:1:2' --numeric 'OS by subgroup:1:2' "
+                         "--numeric 'Cox models:2:4' --numeric 'Table 1:1:3:17' --numeric 'KM curves:1:4'",
+                         4, 4);
     check_summary(r);
-    check_table1(r, 4);
     run_free(r);
 }
 
@@ -519,11 +529,7 @@ static void test_sample_matches_results(void **state)
 static void test_lung_without_treatment(void **state)
 {
     (void)state;
-    run *r = run_pipeline("lung", "sheets = " ALL_SHEETS, NULL);
-    run_check_structure(r, "--charts 3 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'");
-    check_subgroups(r, "os");
-    check_cox(r, 2);
-    check_table1(r, 1);
+    run *r = run_checked("lung", "--charts 3 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'", 2, 1);
     csv_table *balance = run_sheet(r, "Balance");
     assert_non_null(balance);
     assert_non_null(strstr(csv_cell(balance, 1, 0), "no [treatment]"));
@@ -531,15 +537,11 @@ static void test_lung_without_treatment(void **state)
     run_free(r);
 }
 
-/* Four treatment levels: weighted blocks and one weight line per level. */
+/* Four treatment levels: weighted blocks, five Table 1 columns and one weight line per level. */
 static void test_veteran_four_levels(void **state)
 {
     (void)state;
-    run *r = run_pipeline("veteran", "sheets = " ALL_SHEETS, NULL);
-    run_check_structure(r, "--charts 4 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'");
-    check_subgroups(r, "os");
-    check_cox(r, 4);
-    check_table1(r, 5);
+    run *r = run_checked("veteran", "--charts 4 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'", 4, 5);
     csv_table *balance = run_sheet(r, "Balance");
     size_t weights = 0;
     assert_non_null(balance);

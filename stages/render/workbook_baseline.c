@@ -185,9 +185,7 @@ static void balance_header(wb_sheet *s)
 {
     static const char *const names[] = {"Covariate", "Level", "Max |SMD| unweighted", "Max |SMD| weighted",
                                         "Balanced after weighting (max |SMD| <= 0.1)"};
-    for (lxw_col_t c = 0; c < BAL_COLS; c++)
-        wb_header(s, c, names[c]);
-    wb_next_row(s);
+    wb_header_row(s, names, BAL_COLS);
 }
 
 static void balance_row(wb_sheet *s, const study_variable *v, const char *level)
@@ -224,9 +222,7 @@ static void balance_weights(wb_sheet *s)
     static const char *const stats[] = {"sum_w", "ess", "max_w"};
     const study_variable *t = &s->book->in->study->variables[s->book->in->study->treatment];
     wb_next_row(s);
-    for (lxw_col_t c = 0; c < 5; c++)
-        wb_header(s, c, names[c]);
-    wb_next_row(s);
+    wb_header_row(s, names, 5);
     for (size_t l = 0; l < t->n_levels && wb_ok(s->book); l++) {
         wb_text(s, 0, t->levels[l]);
         int hidden = wb_count(s, 1, wb_value(s->book, "ps", "", "", t->name, t->levels[l], "n"));

@@ -223,6 +223,13 @@ void wb_header(wb_sheet *s, lxw_col_t col, const char *text)
     cell_measure(s, col, header_width(text));
 }
 
+void wb_header_row(wb_sheet *s, const char *const *names, lxw_col_t n)
+{
+    for (lxw_col_t c = 0; c < n; c++)
+        wb_header(s, c, names[c]);
+    wb_next_row(s);
+}
+
 void wb_header_across(wb_sheet *s, lxw_col_t col, lxw_col_t n, const char *text)
 {
     if (!wb_ok(s->book))

@@ -14,9 +14,7 @@ enum { EXC_ROW, EXC_ID, EXC_SCOPE, EXC_CODE, EXC_COLUMN, EXC_VALUE, EXC_MESSAGE,
 static void exclusions_list(wb_sheet *s, const exclusion_log *log)
 {
     static const char *const names[EXC_COLS] = {"Row", "ID", "Scope", "Code", "Column", "Value", "Message"};
-    for (lxw_col_t c = 0; c < EXC_COLS; c++)
-        wb_header(s, c, names[c]);
-    wb_next_row(s);
+    wb_header_row(s, names, EXC_COLS);
     for (size_t i = 0; i < log->n && wb_ok(s->book) && s->row < LXW_ROW_MAX; i++) {
         const exclusion *e = &log->items[i];
         wb_number(s, EXC_ROW, (double)e->row, WB_COUNT);
@@ -43,9 +41,7 @@ static int exclusion_seen(const exclusion_log *log, size_t i)
 static void exclusions_counts(wb_sheet *s, const exclusion_log *log)
 {
     static const char *const names[] = {"Scope", "Code", "n"};
-    for (lxw_col_t c = 0; c < 3; c++)
-        wb_header(s, c, names[c]);
-    wb_next_row(s);
+    wb_header_row(s, names, 3);
     for (size_t i = 0; i < log->n && wb_ok(s->book); i++) {
         size_t n = 0;
         if (exclusion_seen(log, i))
@@ -187,9 +183,7 @@ static void dictionary_header(wb_sheet *s)
     static const char *const names[DICT_COLS] = {"Name", "CSV column", "Label", "Type", "Levels", "Reference level",
                                                  "Minimum allowed", "Maximum allowed", "Missing or invalid",
                                                  "Role"};
-    for (lxw_col_t c = 0; c < DICT_COLS; c++)
-        wb_header(s, c, names[c]);
-    wb_next_row(s);
+    wb_header_row(s, names, DICT_COLS);
 }
 
 /* "treatment, propensity covariate, subgroup, univariate, multivariable" as far as they apply. */

@@ -89,6 +89,9 @@ void wb_text(wb_sheet *s, lxw_col_t col, const char *text);
 void wb_text_format(wb_sheet *s, lxw_col_t col, const char *text, lxw_format *format);
 void wb_header(wb_sheet *s, lxw_col_t col, const char *text);
 
+/* A row of n headers. */
+void wb_header_row(wb_sheet *s, const char *const *names, lxw_col_t n);
+
 /* A header centred across n cells (no merge). */
 void wb_header_across(wb_sheet *s, lxw_col_t col, lxw_col_t n, const char *text);
 

@@ -13,9 +13,7 @@ enum { SUMMARY_SECTION, SUMMARY_ITEM, SUMMARY_VALUE, SUMMARY_LOWER, SUMMARY_UPPE
 static void summary_header(wb_sheet *s)
 {
     static const char *const names[SUMMARY_COLS] = {"Section", "Item", "Value", "Lower 95% CI", "Upper 95% CI", "p"};
-    for (lxw_col_t c = 0; c < SUMMARY_COLS; c++)
-        wb_header(s, c, names[c]);
-    wb_next_row(s);
+    wb_header_row(s, names, SUMMARY_COLS);
 }
 
 /* Starts a row: its section and item. */
@@ -258,9 +256,7 @@ void wb_write_audit(wb_book *b)
     wb_sheet s;
     if (!wb_sheet_begin(b, &s, "Audit", AUDIT_COLS))
         return;
-    for (lxw_col_t c = 0; c < AUDIT_COLS; c++)
-        wb_header(&s, c, names[c]);
-    wb_next_row(&s);
+    wb_header_row(&s, names, AUDIT_COLS);
     for (size_t e = 0; e < st->n_endpoints && wb_ok(b); e++) {
         if (isnan(wb_value(b, "audit", st->endpoints[e].name, "", "all", "", stats[1])))
             continue;
@@ -303,9 +299,7 @@ void wb_write_benchmarks(wb_book *b)
     wb_sheet s;
     if (!wb_sheet_begin(b, &s, "Benchmarks", BENCH_COLS))
         return;
-    for (lxw_col_t c = 0; c < BENCH_COLS; c++)
-        wb_header(&s, c, names[c]);
-    wb_next_row(&s);
+    wb_header_row(&s, names, BENCH_COLS);
     for (size_t i = 0; i < b->t->n_benchmarks && wb_ok(b); i++)
         benchmark_row(&s, &b->t->benchmarks[i]);
     if (s.row == 1)
