@@ -1,0 +1,194 @@
+/* A small drawing layer over libharu for the report: A4 pages with page numbers, UTF-8 text in
+ * embedded DejaVu fonts, tables that break across pages with repeated headers, figure slots, and
+ * plots (axes, step curves, CI bands, marks, markers, legends) in data coordinates.
+ *
+ * Errors: every libharu failure goes to a handler that records the first one in the document; an
+ * allocation failure of the caller is recorded with draw_fail. Drawing after a failure does nothing
+ * harmful, and draw_save reports the failure (EMBOLO_ERROR_OUTPUT or NOMEM, naming the file). The
+ * output is deterministic: no /ID, the creation date is the one given, streams are compressed. */
+#ifndef EMBOLO_DRAW_H
+#define EMBOLO_DRAW_H
+
+#include <stddef.h>
+#include "common/error.h"
+
+typedef struct draw_doc draw_doc;
+typedef struct draw_table draw_table;
+
+typedef enum draw_font { DRAW_REGULAR, DRAW_BOLD, DRAW_FONT_COUNT } draw_font;
+typedef enum draw_align { DRAW_LEFT, DRAW_CENTER, DRAW_RIGHT } draw_align;
+
+/* A rectangle in page coordinates (points; y grows upwards, y is the bottom edge). */
+typedef struct draw_box {
+    double x, y, w, h;
+} draw_box;
+
+typedef struct draw_info {
+    const char *title;     /* document info and page footers (UTF-8) */
+    const char *creator;   /* document info: "embolo 0.1.0" */
+    const char *footer;    /* left part of every page footer; NULL: none */
+    long day;              /* creation date, a day number (days since 1970-01-01) */
+    const char *font_dir;  /* NULL: the fonts-dejavu-core directory */
+} draw_info;
+
+/* ---- document ---- */
+
+embolo_error draw_open(const draw_info *info, draw_doc **out);
+void draw_free(draw_doc *d);
+
+/* Adds the page footers ("Page i of N") and writes the file. On failure message names the file. */
+embolo_error draw_save(draw_doc *d, const char *path, char *message, size_t message_size);
+
+/* Records a failure of the caller (the first failure wins); later drawing does nothing. */
+void draw_fail(draw_doc *d, embolo_error err);
+int draw_failed(const draw_doc *d);
+size_t draw_page_count(const draw_doc *d);
+
+/* ---- pages and the flow of blocks ---- */
+
+/* Starts a page (portrait A4, or landscape); the cursor is at the top of its frame. */
+void draw_new_page(draw_doc *d, int landscape);
+/* The text frame of the current page (inside the margins). */
+draw_box draw_frame(const draw_doc *d);
+/* The width of the text frame of a portrait or landscape page. */
+double draw_frame_width(int landscape);
+/* Goes back to an earlier page (index from 0) with the cursor at y (the title page's contents). */
+void draw_return_to_page(draw_doc *d, size_t index, double cursor);
+/* The cursor: y of the top of the next block. */
+double draw_cursor(const draw_doc *d);
+/* Space left between the cursor and the bottom of the frame. */
+double draw_room(const draw_doc *d);
+/* Takes a block of the frame's width below the cursor, starting a page (same orientation) when it
+ * does not fit. */
+draw_box draw_block(draw_doc *d, double height);
+void draw_gap(draw_doc *d, double height);
+/* The next of per_page figure slots (1, 2 or 4 per page: full page, halves, quarters) below the
+ * cursor; a new page when the page's slots are used up. */
+draw_box draw_slot(draw_doc *d, size_t per_page);
+
+/* ---- text ---- */
+
+/* Section title (starts a bookmark) and subtitle, in the flow. */
+void draw_heading(draw_doc *d, const char *text);
+void draw_subheading(draw_doc *d, const char *text);
+/* A paragraph wrapped to the frame's width (indent: left indent in points), in the flow. */
+void draw_paragraph(draw_doc *d, const char *text, draw_font font, double size, double indent);
+/* One line of text at a point: x is the left, centre or right of the text as align says. */
+void draw_text(draw_doc *d, double x, double y, const char *text, draw_font font, double size, draw_align align);
+/* The same, turned 90 degrees anticlockwise and centred on (x, y) (vertical axis titles). */
+void draw_text_up(draw_doc *d, double x, double y, const char *text, draw_font font, double size);
+double draw_text_width(draw_doc *d, const char *text, draw_font font, double size);
+/* Lines of text wrapped to width: writes up to max_lines line starts and lengths, returns the count. */
+size_t draw_wrap(draw_doc *d, const char *text, draw_font font, double size, double width, const char **starts,
+                 size_t *lengths, size_t max_lines);
+
+/* ---- tables ---- */
+
+typedef enum draw_row_style {
+    DRAW_ROW_PLAIN,
+    DRAW_ROW_GROUP,     /* bold first cell, kept with the row below it */
+    DRAW_ROW_INDENTED,  /* first cell indented: a level under its group row */
+    DRAW_ROW_TOTAL      /* a rule above, bold */
+} draw_row_style;
+
+typedef struct draw_column {
+    const char *header;  /* '\n' breaks it into lines */
+    draw_align align;
+} draw_column;
+
+/* A table is filled row by row and then drawn: the columns take their natural widths (the font
+ * shrinks when the table is wider than the frame), and a page break repeats the caption and header. */
+draw_table *draw_table_new(const draw_column *columns, size_t n_columns, double font_size);
+void draw_table_free(draw_table *t);
+/* Copies a row of n_columns cells (NULL cells print empty). */
+embolo_error draw_table_add(draw_table *t, const char *const *cells, draw_row_style style);
+size_t draw_table_rows(const draw_table *t);
+/* The table's natural width at its font size. */
+double draw_table_width(draw_doc *d, const draw_table *t);
+void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption);
+
+/* ---- plots ---- */
+
+typedef struct draw_pen {
+    double r, g, b;
+    double width;
+    int dash;    /* DRAW_DASH_* */
+} draw_pen;
+
+enum { DRAW_DASH_SOLID, DRAW_DASH_LONG, DRAW_DASH_DOT, DRAW_DASH_DOTDASH, DRAW_DASH_SHORT, DRAW_DASH_COUNT };
+
+#define DRAW_SERIES_COUNT 7
+
+/* The pen of the i-th series: an Okabe-Ito colour and a dash pattern, both different for the first
+ * five series, so curves differ without colour too. */
+draw_pen draw_series_pen(size_t series, double width);
+draw_pen draw_grey_pen(double grey, double width, int dash);
+
+typedef struct draw_axis {
+    double min, max;
+    const double *ticks;   /* tick positions; NULL: min, min + step, ... up to max */
+    size_t n_ticks;
+    double step;
+    int log;               /* logarithmic scale (min > 0) */
+    int decimals;          /* tick labels; -1: shortest (%g) */
+    int percent;           /* tick labels as percentages of 1 */
+    const char *title;
+} draw_axis;
+
+typedef struct draw_plot {
+    draw_box area;         /* the data area, axes on its left and bottom edges */
+    draw_axis x, y;
+    double font_size;
+} draw_plot;
+
+double draw_plot_x(const draw_plot *p, double x);
+double draw_plot_y(const draw_plot *p, double y);
+/* The ticks of an axis (explicit, or from step): writes up to max and returns the count. */
+size_t draw_axis_ticks(const draw_axis *axis, double *ticks, size_t max);
+
+/* Axes on the left and bottom of the area, with ticks, tick labels and titles. */
+void draw_axes(draw_doc *d, const draw_plot *p);
+/* A vertical axis without a bottom axis (forest and love plots: labels of rows on the left). */
+void draw_x_axis(draw_doc *d, const draw_plot *p);
+
+/* Clips drawing to the plot's area until draw_unclip. */
+void draw_clip(draw_doc *d, const draw_plot *p);
+void draw_unclip(draw_doc *d);
+
+/* A right-continuous step curve through (x[k], y[k]), continued flat to x_end; points closer than
+ * a fraction of a point on the page are merged, so the path has at most a few points per point of
+ * width. Non-finite y ends the curve. */
+void draw_steps(draw_doc *d, const draw_plot *p, const double *x, const double *y, size_t n, double x_end,
+                draw_pen pen);
+/* The band between two step curves, filled with the pen's colour at alpha; runs where a limit is
+ * not finite are left open. */
+void draw_step_band(draw_doc *d, const draw_plot *p, const double *x, const double *lower, const double *upper,
+                    size_t n, double x_end, draw_pen pen, double alpha);
+/* Short vertical ticks at (x[k], y[k]) where count[k] > 0 (censor marks), at most one per point of
+ * page width. */
+void draw_marks(draw_doc *d, const draw_plot *p, const double *x, const double *y, const size_t *count, size_t n,
+                double height, draw_pen pen);
+/* A straight line in data coordinates. */
+void draw_line(draw_doc *d, const draw_plot *p, double x0, double y0, double x1, double y1, draw_pen pen);
+/* An open polyline in data coordinates. */
+void draw_polyline(draw_doc *d, const draw_plot *p, const double *x, const double *y, size_t n, draw_pen pen);
+
+typedef enum draw_shape { DRAW_SQUARE, DRAW_CIRCLE, DRAW_CIRCLE_OPEN, DRAW_DIAMOND } draw_shape;
+/* A marker of this size (points) at a point of the page. */
+void draw_marker(draw_doc *d, double x, double y, draw_shape shape, double size, draw_pen pen);
+
+/* ---- page-coordinate shapes ---- */
+
+void draw_segment(draw_doc *d, double x0, double y0, double x1, double y1, draw_pen pen);
+void draw_arrow(draw_doc *d, double x0, double y0, double x1, double y1, draw_pen pen);
+/* A rectangle: stroked with pen, filled with fill_grey (1 white; negative: not filled). */
+void draw_rect(draw_doc *d, draw_box box, draw_pen pen, double fill_grey);
+/* A short line sample of a pen (legends and risk tables) from (x, y) to (x + w, y). */
+void draw_swatch(draw_doc *d, double x, double y, double w, draw_pen pen);
+
+/* A legend flowing left to right in width, wrapping to new lines; returns its height. With
+ * measure_only nothing is drawn. */
+double draw_legend(draw_doc *d, double x, double top, double width, const char *const *labels, const draw_pen *pens,
+                   size_t n, double size, int measure_only);
+
+#endif
