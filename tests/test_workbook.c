@@ -3,7 +3,10 @@
  * and summary numbers with results.csv at full precision and as displayed; checks the file's
  * structure (tests/fixtures/workbook/check_xlsx.py: well-formed parts, no formula, numbers in the
  * numeric columns, charts), the share template's suppression, hostile input text, byte-identical
- * reruns, the creation date, a write failure and Excel's row limit. */
+ * reruns, the creation date, a write failure and Excel's row limit. Under valgrind (make valgrind
+ * traces child processes, and ssconvert, python3 and unzip are not leak-free) the workbooks are
+ * still written, so their memory is checked, but the checks that need those programs are skipped. */
+#define _XOPEN_SOURCE 700  /* nftw */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -14,6 +17,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <ftw.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -32,6 +36,34 @@
 #define ALL_SHEETS "summary, methods, table1, subgroups, cox, km_curves, balance, exclusions, patients, dictionary"
 
 /* ---- files and CSV ---- */
+
+/* Whether this process runs under valgrind (its preload library is in the environment). */
+static int under_valgrind(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return preload && strstr(preload, "valgrind") != NULL;
+}
+
+static int remove_entry(const char *path, const struct stat *info, int flag, struct FTW *ftw)
+{
+    (void)info;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void remove_tree(const char *dir)
+{
+    assert_int_equal(nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS), 0);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "wb");
+    assert_non_null(file);
+    fputs(text, file);
+    assert_int_equal(fclose(file), 0);
+}
 
 static char *slurp(const char *path)
 {
@@ -155,6 +187,7 @@ typedef struct run {
     char xlsx[128];
     study *study;
     csv_table *results;  /* results.csv */
+    int checkable;       /* the sheets were converted (not under valgrind) */
 } run;
 
 /* Runs the pipeline on tests/fixtures/data/NAME.* with a template that selects only sheets (no
@@ -172,10 +205,9 @@ static run *run_pipeline_with(const char *name, const char *template_extra, cons
     snprintf(template_path, sizeof template_path, "%s/test.ini", same_template ? same_template->dir : r->dir);
     snprintf(study_path, sizeof study_path, DATA "%s.study.ini", name);
     snprintf(input_path, sizeof input_path, DATA "%s.csv", name);
-    FILE *file = fopen(template_path, "w");
-    assert_non_null(file);
-    fprintf(file, "[template]\nname = test\nsections =\n%s\n", template_extra);
-    fclose(file);
+    char template_text[1024];
+    snprintf(template_text, sizeof template_text, "[template]\nname = test\nsections =\n%s\n", template_extra);
+    write_text(template_path, template_text);
     driver_options options = {.command = DRIVER_RUN, .study_path = study_path, .input_path = input_path,
                               .template_path = template_path, .out_dir = r->out, .quiet = 1};
     if (as_of) {
@@ -187,11 +219,14 @@ static run *run_pipeline_with(const char *name, const char *template_extra, cons
         print_error("%s\n", message);
     assert_int_equal(err, EMBOLO_OK);
     assert_int_equal(study_read(study_path, &r->study, message, sizeof message), EMBOLO_OK);
-    snprintf(command, sizeof command,
-             "ssconvert -S --export-type=Gnumeric_stf:stf_csv '%s' '%s/sheet_%%s.csv' >/dev/null 2>&1", r->xlsx, r->dir);
-    assert_int_equal(system(command), 0);
     snprintf(command, sizeof command, "%s/results.csv", r->out);
     assert_non_null(r->results = csv_read(command));
+    if ((r->checkable = !under_valgrind())) {
+        snprintf(command, sizeof command,
+                 "ssconvert -S --export-type=Gnumeric_stf:stf_csv '%s' '%s/sheet_%%s.csv' >/dev/null 2>&1", r->xlsx,
+                 r->dir);
+        assert_int_equal(system(command), 0);
+    }
     return r;
 }
 
@@ -202,9 +237,7 @@ static run *run_pipeline(const char *name, const char *template_extra, const cha
 
 static void run_free(run *r)
 {
-    char command[256];
-    snprintf(command, sizeof command, "rm -rf '%s'", r->dir);
-    assert_int_equal(system(command), 0);
+    remove_tree(r->dir);
     csv_free(r->results);
     study_free(r->study);
     free(r);
@@ -506,6 +539,8 @@ static void check_table1(const run *r, size_t n_groups)
 static run *run_checked(const char *name, const char *structure, size_t cox_blocks, size_t table1_groups)
 {
     run *r = run_pipeline(name, "sheets = " ALL_SHEETS, NULL);
+    if (!r->checkable)
+        return r;
     run_check_structure(r, structure);
     for (size_t e = 0; e < r->study->n_endpoints; e++)
         check_subgroups(r, r->study->endpoints[e].name);
@@ -521,7 +556,8 @@ static void test_sample_matches_results(void **state)
                          "--charts 12 --numeric 'HPFS by subgroup:1:2' --numeric 'OS by subgroup:1:2' "
                          "--numeric 'Cox models:2:4' --numeric 'Table 1:1:3:17' --numeric 'KM curves:1:4'",
                          4, 4);
-    check_summary(r);
+    if (r->checkable)
+        check_summary(r);
     run_free(r);
 }
 
@@ -531,6 +567,10 @@ static void test_lung_without_treatment(void **state)
     (void)state;
     run *r = run_checked("lung", "--charts 3 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'", 2, 1);
     csv_table *balance = run_sheet(r, "Balance");
+    if (!r->checkable) {
+        run_free(r);
+        return;
+    }
     assert_non_null(balance);
     assert_non_null(strstr(csv_cell(balance, 1, 0), "no [treatment]"));
     csv_free(balance);
@@ -544,6 +584,10 @@ static void test_veteran_four_levels(void **state)
     run *r = run_checked("veteran", "--charts 4 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'", 4, 5);
     csv_table *balance = run_sheet(r, "Balance");
     size_t weights = 0;
+    if (!r->checkable) {
+        run_free(r);
+        return;
+    }
     assert_non_null(balance);
     for (size_t row = 0; row < balance->n_rows; row++)
         weights += !strcmp(csv_cell(balance, row, 0), "squamous") || !strcmp(csv_cell(balance, row, 0), "large");
@@ -570,6 +614,10 @@ static void test_share_suppresses(void **state)
     run *r = run_pipeline("net_messy_155", "share = yes\nmin_count = 10\nsheets = summary, subgroups, cox, exclusions, "
                                            "patients, km_curves",
                           NULL);
+    if (!r->checkable) {
+        run_free(r);
+        return;
+    }
     run_check_structure(r, "--numeric 'HPFS by subgroup:1:2'");
     csv_table *t = run_sheet(r, "HPFS by subgroup");
     size_t hidden = 0;
@@ -597,40 +645,55 @@ static void test_share_suppresses(void **state)
 static void test_hostile_text(void **state)
 {
     (void)state;
-    char *csv = slurp(DATA "lung.csv");
-    char path[] = "/tmp/embolo-hostile-XXXXXX", file_path[128], command[512];
-    assert_non_null(csv);
-    assert_non_null(mkdtemp(path));
-    snprintf(file_path, sizeof file_path, "%s/hostile.csv", path);
-    FILE *file = fopen(file_path, "wb");
+    char *csv = slurp(DATA "lung.csv"), *study_text = slurp(DATA "lung.study.ini");
+    char dir[] = "/tmp/embolo-hostile-XXXXXX", input[128], study_path[128], template_path[128], out[128];
+    char message[1024], command[512];
+    assert_true(csv && study_text);
+    assert_non_null(mkdtemp(dir));
+    snprintf(input, sizeof input, "%s/hostile.csv", dir);
+    snprintf(study_path, sizeof study_path, "%s/hostile.study.ini", dir);
+    snprintf(template_path, sizeof template_path, "%s/hostile.ini", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    char *second = strchr(csv, '\n') + 1, *fourth = strchr(strchr(second, '\n') + 1, '\n') + 1;
+    FILE *file = fopen(input, "wb");
     assert_non_null(file);
-    char *second = strchr(csv, '\n') + 1, *third = strchr(second, '\n') + 1, *fourth = strchr(third, '\n') + 1;
     fwrite(csv, 1, (size_t)(second - csv), file);
     fputs("306,1,\"male\",\"1\",\"=HYPERLINK(\"\"http://x\"\")\",90,\n", file);
     fputs("455,1,\"male\",\"0\",\"\xff\xfe<&>\",90,15\n", file);
     fputs(fourth, file);
-    fclose(file);
-    snprintf(command, sizeof command, "cp " DATA "lung.study.ini %s/hostile.study.ini", path);
-    assert_int_equal(system(command), 0);
-    char study_path[160], template_path[160], message[1024], out[160];
-    snprintf(study_path, sizeof study_path, "%s/hostile.study.ini", path);
-    snprintf(template_path, sizeof template_path, "%s/hostile.ini", path);
-    snprintf(out, sizeof out, "%s/out", path);
-    assert_non_null(file = fopen(template_path, "w"));
-    fputs("[template]\nname = test\nsections =\nsheets = " ALL_SHEETS "\n", file);
-    fclose(file);
-    driver_options options = {.command = DRIVER_RUN, .study_path = study_path, .input_path = file_path,
+    assert_int_equal(fclose(file), 0);
+    write_text(study_path, study_text);
+    write_text(template_path, "[template]\nname = test\nsections =\nsheets = " ALL_SHEETS "\n");
+    driver_options options = {.command = DRIVER_RUN, .study_path = study_path, .input_path = input,
                               .template_path = template_path, .out_dir = out, .quiet = 1};
     assert_int_equal(driver_run(&options, message, sizeof message), EMBOLO_OK);
-    snprintf(command, sizeof command, CHECK_XLSX " %s/tables.xlsx", out);
-    assert_int_equal(system(command), 0);
-    snprintf(command, sizeof command, "unzip -p %s/tables.xlsx xl/worksheets/sheet*.xml | grep -c 'HYPERLINK'", out);
-    char *count = command_output(command);
-    assert_int_equal(atoi(count), 1);
-    free(count);
-    snprintf(command, sizeof command, "rm -rf %s", path);
-    assert_int_equal(system(command), 0);
+    if (!under_valgrind()) {
+        snprintf(command, sizeof command, CHECK_XLSX " %s/tables.xlsx", out);
+        assert_int_equal(system(command), 0);
+        snprintf(command, sizeof command, "unzip -p %s/tables.xlsx xl/worksheets/sheet*.xml | grep -c 'HYPERLINK'", out);
+        char *count = command_output(command);
+        assert_int_equal(atoi(count), 1);
+        free(count);
+    }
+    remove_tree(dir);
+    free(study_text);
     free(csv);
+}
+
+/* Whether two files hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb, ca = 0;
+    while (same && ca != EOF) {
+        ca = getc(fa);
+        same = ca == getc(fb);
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
 }
 
 static char *core_properties(const run *r)
@@ -647,9 +710,14 @@ static void test_deterministic_dates(void **state)
     run *a = run_pipeline("net_sample_155", "sheets = " ALL_SHEETS, NULL);
     run *b = run_pipeline_with("net_sample_155", "sheets = " ALL_SHEETS, NULL, a);
     run *c = run_pipeline("net_sample_155", "sheets = summary", "2012-12-31");
-    char command[512], *core;
-    snprintf(command, sizeof command, "cmp -s '%s' '%s'", a->xlsx, b->xlsx);
-    assert_int_equal(system(command), 0);
+    char *core;
+    assert_true(same_bytes(a->xlsx, b->xlsx));
+    if (!a->checkable) {
+        run_free(a);
+        run_free(b);
+        run_free(c);
+        return;
+    }
     core = core_properties(a);
     assert_non_null(strstr(core, "<dcterms:created xsi:type=\"dcterms:W3CDTF\">2016-06-30T00:00:00Z"));
     free(core);
@@ -732,12 +800,13 @@ static void test_patients_row_limit(void **state)
     t->template->n_sheets = 1;
     t->template->sheets[0] = SHEET_PATIENTS;
     assert_int_equal(workbook_write(&t->in, path, message, sizeof message), EMBOLO_OK);
-    snprintf(command, sizeof command, "unzip -p %s xl/worksheets/sheet1.xml", path);
-    char *xml = command_output(command);
-    assert_non_null(strstr(xml, "1048576 analysed rows: more than an Excel sheet holds"));
-    free(xml);
-    snprintf(command, sizeof command, "rm -rf %s", dir);
-    assert_int_equal(system(command), 0);
+    if (!under_valgrind()) {
+        snprintf(command, sizeof command, "unzip -p %s xl/worksheets/sheet1.xml", path);
+        char *xml = command_output(command);
+        assert_non_null(strstr(xml, "1048576 analysed rows: more than an Excel sheet holds"));
+        free(xml);
+    }
+    remove_tree(dir);
     tiny_free(t);
 }
 
