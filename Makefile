@@ -22,6 +22,7 @@ TEST_SOURCES := $(sort $(wildcard tests/test_*.c))
 TEST_BINARIES := $(TEST_SOURCES:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run test check-tests asan valgrind deps test-deps clean
+.PHONY: fuzz fuzz-short
 
 all: $(BUILD)/embolo
 
@@ -83,6 +84,14 @@ asan: test-deps
 valgrind: test-deps
 	$(MAKE) BUILD=build/valgrind OPT="-O1 -g" \
 	  TEST_RUNNER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --trace-children=yes" check-tests
+
+# libFuzzer harnesses (fuzz/): FUZZ_SECONDS per harness; fails on any crash, leak or sanitizer report.
+FUZZ_SECONDS ?= 60
+fuzz: test-deps
+	FUZZ_LIBS="$(LIBS)" fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-short: test-deps
+	FUZZ_LIBS="$(LIBS)" fuzz/run.sh 10
 
 clean:
 	rm -rf build
