@@ -25,6 +25,7 @@
 struct draw_doc {
     HPDF_Doc pdf;
     HPDF_Font fonts[DRAW_FONT_COUNT];
+    unsigned short *advance[DRAW_FONT_COUNT];  /* [65536] width + 1 of each character; 0: not known yet */
     HPDF_ExtGState alpha_states[ALPHA_STATES];
     double alpha_values[ALPHA_STATES];
     HPDF_Page page;
@@ -130,13 +131,33 @@ static const char *text_clean(char *out, const char *text, size_t length)
     return out;
 }
 
+/* The advance width (1/1000 em) of the character of n bytes at s: libharu's per character, cached,
+ * because libharu finds each glyph by a linear search of the font's character map. */
+static unsigned advance_of(draw_doc *d, draw_font font, const unsigned char *s, size_t n)
+{
+    unsigned code = n == 1 ? s[0] : n == 2 ? ((s[0] & 0x1Fu) << 6) | (s[1] & 0x3Fu)
+                                           : ((s[0] & 0x0Fu) << 12) | ((s[1] & 0x3Fu) << 6) | (s[2] & 0x3Fu);
+    unsigned short *cache = d->advance[font];
+    if (cache[code] == 0) {
+        HPDF_TextWidth w = HPDF_Font_TextWidth(d->fonts[font], s, (HPDF_UINT)n);
+        cache[code] = (unsigned short)(w.width < 65534 ? w.width + 1 : 65535);
+    }
+    return cache[code] - 1u;
+}
+
 static double width_of(draw_doc *d, const char *text, size_t length, draw_font font, double size)
 {
     if (d->failure != EMBOLO_OK || !d->fonts[font])
         return 0.0;
-    const char *clean = text_clean(d->measure, text, length);
-    HPDF_TextWidth w = HPDF_Font_TextWidth(d->fonts[font], (const HPDF_BYTE *)clean, (HPDF_UINT)strlen(clean));
-    return w.width * size / 1000.0;
+    const unsigned char *clean = (const unsigned char *)text_clean(d->measure, text, length);
+    double total = 0.0;
+    for (size_t i = 0; clean[i];) {
+        size_t n = utf8_valid_length(clean + i, 3);
+        n = n ? n : 1;
+        total += advance_of(d, font, clean + i, n);
+        i += n;
+    }
+    return total * size / 1000.0;
 }
 
 double draw_text_width(draw_doc *d, const char *text, draw_font font, double size)
@@ -156,6 +177,8 @@ static void draw_load_font(draw_doc *d, draw_font font, const char *dir, const c
         d->fonts[font] = HPDF_GetFont(d->pdf, name, "UTF-8");
     if (!d->fonts[font])
         draw_fail(d, EMBOLO_ERROR_OUTPUT);
+    else if (!(d->advance[font] = calloc(65536, sizeof *d->advance[font])))
+        draw_fail(d, EMBOLO_ERROR_NOMEM);
 }
 
 /* Document information as ASCII (libharu writes it in PDFDocEncoding). */
@@ -215,6 +238,8 @@ void draw_free(draw_doc *d)
     if (!d)
         return;
     HPDF_Free(d->pdf);
+    for (size_t f = 0; f < DRAW_FONT_COUNT; f++)
+        free(d->advance[f]);
     free(d->pages);
     free(d->footer);
     free(d);
@@ -612,7 +637,7 @@ void draw_marker(draw_doc *d, double x, double y, draw_shape shape, double size,
 }
 
 double draw_legend(draw_doc *d, double x, double top, double width, const char *const *labels, const draw_pen *pens,
-                   size_t n, double size, int measure_only)
+                   const draw_shape *shapes, size_t n, double size, int measure_only)
 {
     double line_height = size * 1.6, swatch = 2.4 * size, at = 0.0, lines = n ? 1.0 : 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -626,6 +651,8 @@ double draw_legend(draw_doc *d, double x, double top, double width, const char *
             draw_pen pen = pens[i];
             pen.width = pen.width > 1.6 ? 1.6 : pen.width;
             draw_swatch(d, x + at, y + 0.35 * size, swatch, pen);
+            if (shapes)
+                draw_marker(d, x + at + swatch / 2, y + 0.35 * size, shapes[i], 0.7 * size, pen);
             draw_text(d, x + at + swatch + 0.4 * size, y, labels[i], DRAW_REGULAR, size, DRAW_LEFT);
         }
         at += item + 1.4 * size;
@@ -874,7 +901,10 @@ void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption)
         draw_new_page(d, 0);
     table_fit(d, t, &layout, draw_frame(d).w);
     double first = (caption ? 2.0 * layout.size : 0.0) + layout.header_height + 2.0 * layout.row_height;
-    if (draw_room(d) < first)
+    double whole = first + (double)t->n_rows * layout.row_height;
+    /* A table that would break but fits a page of its own starts one, unless most of this page is free. */
+    int fits_a_page = whole < draw_frame(d).h && draw_room(d) < 0.6 * draw_frame(d).h;
+    if (draw_room(d) < first || (draw_room(d) < whole && fits_a_page))
         draw_new_page(d, d->landscape);
     table_header(d, t, &layout, caption, 0);
     for (size_t r = 0; r < t->n_rows && d->failure == EMBOLO_OK; r++) {

@@ -186,9 +186,10 @@ void draw_rect(draw_doc *d, draw_box box, draw_pen pen, double fill_grey);
 /* A short line sample of a pen (legends and risk tables) from (x, y) to (x + w, y). */
 void draw_swatch(draw_doc *d, double x, double y, double w, draw_pen pen);
 
-/* A legend flowing left to right in width, wrapping to new lines; returns its height. With
- * measure_only nothing is drawn. */
+/* A legend flowing left to right in width, wrapping to new lines; returns its height. Each item is a
+ * line sample of its pen, with a marker of shapes[i] on it unless shapes is NULL. With measure_only
+ * nothing is drawn. */
 double draw_legend(draw_doc *d, double x, double top, double width, const char *const *labels, const draw_pen *pens,
-                   size_t n, double size, int measure_only);
+                   const draw_shape *shapes, size_t n, double size, int measure_only);
 
 #endif

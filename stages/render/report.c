@@ -103,7 +103,7 @@ static void title_provenance(report_context *ctx)
              in->template_path ? " (" : " (built in)", in->template_path ? in->template_path : "",
              in->template_path ? ")" : "");
     title_line(ctx, "Template", text);
-    if (in->template_sha256)
+    if (in->template_sha256 && in->template_sha256[0])
         title_line(ctx, "Template SHA-256", in->template_sha256);
     title_counts(ctx);
     title_line(ctx, "Time unit", in->study->time_unit ? in->study->time_unit : "");

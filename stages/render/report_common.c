@@ -204,21 +204,30 @@ void report_number(const report_context *ctx, char *out, size_t size, double val
     format_number(out, size, value, ctx->t->decimals);
 }
 
+/* As format_estimate_ci, but plain "NA" when the estimate and both limits are missing. */
+static void estimate_ci(char *out, size_t size, double value, double lower, double upper, int decimals)
+{
+    if (!isfinite(value) && !isfinite(lower) && !isfinite(upper))
+        format_number(out, size, value, decimals);
+    else
+        format_estimate_ci(out, size, value, lower, upper, decimals);
+}
+
 void report_hr_ci(const report_context *ctx, char *out, size_t size, double hr, double lower, double upper)
 {
-    format_estimate_ci(out, size, hr, lower, upper, ctx->t->hr_decimals);
+    estimate_ci(out, size, hr, lower, upper, ctx->t->hr_decimals);
 }
 
 void report_estimate_ci(const report_context *ctx, char *out, size_t size, double value, double lower,
                         double upper)
 {
-    format_estimate_ci(out, size, value, lower, upper, ctx->t->decimals);
+    estimate_ci(out, size, value, lower, upper, ctx->t->decimals);
 }
 
 void report_percent_ci(const report_context *ctx, char *out, size_t size, double value, double lower,
                        double upper)
 {
-    format_estimate_ci(out, size, 100.0 * value, 100.0 * lower, 100.0 * upper, ctx->t->decimals);
+    estimate_ci(out, size, 100.0 * value, 100.0 * lower, 100.0 * upper, ctx->t->decimals);
 }
 
 /* ---- counts from the data and results ---- */

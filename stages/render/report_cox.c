@@ -387,7 +387,10 @@ static void forest_draw(report_context *ctx, const study_endpoint *ep, forest *f
     p->x = (draw_axis){.min = f->lo, .max = f->hi, .ticks = ticks, .n_ticks = 13, .log = 1, .decimals = -1,
                        .title = hr_title};
     p->y = (draw_axis){.min = 0.0, .max = (double)f->n};
-    draw_legend(ctx->doc, p->area.x, box.y + box.h - 14.0, p->area.w, labels, pens, f->n_series, FOREST_FONT, 0);
+    const draw_shape shapes[2] = {DRAW_SQUARE, DRAW_DIAMOND};
+    pens[1].dash = DRAW_DASH_SOLID;
+    draw_legend(ctx->doc, p->area.x, box.y + box.h - 14.0, p->area.w, labels, pens, shapes, f->n_series, FOREST_FONT,
+                0);
     draw_line(ctx->doc, p, 1.0, 0.0, 1.0, (double)f->n, draw_grey_pen(0.5, 0.6, DRAW_DASH_SHORT));
     for (size_t r = 0; r < f->n; r++)
         forest_row_draw(ctx, ep->name, f, &g, r);

@@ -71,9 +71,11 @@ static void km_add_curve(const report_context *ctx, km_figure *f, const char *le
 
 static void km_title(report_context *ctx, km_figure *f)
 {
-    char what[200] = "";
-    if (f->var)
-        snprintf(what, sizeof what, " by %.150s", report_variable_label(f->var));
+    char what[200] = "", label[160];
+    if (f->var) {
+        report_lower_first(label, sizeof label, report_variable_label(f->var));
+        snprintf(what, sizeof what, " by %.150s", label);
+    }
     else
         report_copy(what, sizeof what, ", all patients");
     snprintf(f->title, sizeof f->title, "Figure %zu. %.150s%s%s", ++ctx->figure_number, report_endpoint_label(f->ep),
@@ -118,12 +120,16 @@ static double km_x_max(const report_context *ctx, const km_figure *f)
 static double km_left_margin(report_context *ctx, const km_figure *f, const km_layout *l, draw_box slot)
 {
     double axis = 8.0 + draw_text_width(ctx->doc, "0.0", DRAW_REGULAR, l->size) + 1.4 * l->size;
-    double labels = 0.0;
+    double labels = 0.0, first_count = 0.0;
     for (size_t k = 0; ctx->t->risk_table && k < f->n; k++) {
+        char count[32];
         double w = draw_text_width(ctx->doc, f->names[k], DRAW_REGULAR, l->size);
         labels = w > labels ? w : labels;
+        report_count(ctx, count, sizeof count, f->curves[k]->n_ticks ? (double)f->curves[k]->at_risk[0] : 0.0);
+        w = draw_text_width(ctx->doc, count, DRAW_REGULAR, l->size);
+        first_count = w > first_count ? w : first_count;
     }
-    labels += labels > 0 ? 22.0 : 0.0;
+    labels += labels > 0 ? 24.0 + first_count / 2 : 0.0;
     double margin = axis > labels ? axis : labels;
     return margin < 0.35 * slot.w ? margin : 0.35 * slot.w;
 }
@@ -138,7 +144,7 @@ static void km_layout_make(report_context *ctx, const km_figure *f, draw_box slo
     const char *labels[KM_MAX_CURVES];
     for (size_t k = 0; k < f->n; k++)
         labels[k] = f->labels[k];
-    l->legend_h = draw_legend(ctx->doc, 0, 0, plot_w, labels, f->pens, f->n, l->size, 1) + 4.0;
+    l->legend_h = draw_legend(ctx->doc, 0, 0, plot_w, labels, f->pens, NULL, f->n, l->size, 1) + 4.0;
     l->risk_h = ctx->t->risk_table ? (double)(f->n + 1) * 1.5 * l->size + 8.0 : 0.0;
     l->axis_h = 2.2 * l->size + 12.0;
     draw_plot *p = &l->plot;
@@ -317,7 +323,7 @@ static void km_draw(report_context *ctx, const km_figure *f, draw_box slot)
     const char *labels[KM_MAX_CURVES];
     for (size_t k = 0; k < f->n; k++)
         labels[k] = f->labels[k];
-    draw_legend(ctx->doc, l.plot.area.x, slot.y + slot.h - l.title_h, l.plot.area.w, labels, f->pens, f->n, l.size, 0);
+    draw_legend(ctx->doc, l.plot.area.x, slot.y + slot.h - l.title_h, l.plot.area.w, labels, f->pens, NULL, f->n, l.size, 0);
     km_draw_curves(ctx, f, &l);
     char y_title[200];
     snprintf(y_title, sizeof y_title, "%.190s", report_endpoint_label(f->ep));

@@ -152,7 +152,9 @@ static void love_plot(report_context *ctx, const ps_item *items, size_t n)
     p.x = (draw_axis){.min = 0.0, .max = ceil(largest * 10.0 - 1e-9) / 10.0, .step = 0.1, .decimals = 1,
                       .title = "Largest absolute standardized mean difference over pairs of groups"};
     p.y = (draw_axis){.min = 0.0, .max = (double)n};
-    draw_legend(ctx->doc, p.area.x, box.y + box.h - 15.0, p.area.w, labels, pens, 2, LOVE_FONT, 0);
+    const draw_shape shapes[2] = {DRAW_CIRCLE_OPEN, DRAW_CIRCLE};
+    pens[0].dash = DRAW_DASH_SOLID;
+    draw_legend(ctx->doc, p.area.x, box.y + box.h - 15.0, p.area.w, labels, pens, shapes, 2, LOVE_FONT, 0);
     draw_line(ctx->doc, &p, 0.1, 0.0, 0.1, (double)n, draw_grey_pen(0.5, 0.6, DRAW_DASH_SHORT));
     for (size_t k = 0; k < n; k++)
         love_row(ctx, &p, &items[k], draw_plot_y(&p, (double)(n - k) - 0.5), box.x);
@@ -226,7 +228,7 @@ static void ps_distributions(report_context *ctx, const study_variable *t)
     draw_box head = draw_block(ctx->doc, 34.0 + PS_PANEL_HEIGHT);
     draw_text(ctx->doc, head.x, head.y + head.h - 10.0, "Propensity score distributions by treatment received",
               DRAW_BOLD, 9.0, DRAW_LEFT);
-    draw_legend(ctx->doc, head.x, head.y + head.h - 15.0, head.w, labels, pens, groups, 7.5, 0);
+    draw_legend(ctx->doc, head.x, head.y + head.h - 15.0, head.w, labels, pens, NULL, groups, 7.5, 0);
     double w = (head.w - 14.0) / 2.0;
     draw_box row = {head.x, head.y, head.w, PS_PANEL_HEIGHT};
     for (size_t level = 0; level < groups; level++) {
