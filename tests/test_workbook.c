@@ -607,6 +607,13 @@ static int sheet_holds(const run *r, const char *sheet, const char *text)
     return found;
 }
 
+static char *core_properties(const run *r)
+{
+    char command[256];
+    snprintf(command, sizeof command, "unzip -p '%s' docProps/core.xml", r->xlsx);
+    return command_output(command);
+}
+
 /* Share: counts below min_count shown "<10" with their estimates empty; no Patients sheet, no ids. */
 static void test_share_suppresses(void **state)
 {
@@ -638,6 +645,10 @@ static void test_share_suppresses(void **state)
     csv_free(t);
     assert_false(sheet_holds(r, "Exclusions", "NET-"));
     assert_false(sheet_holds(r, "KM curves", "NET-"));
+    assert_false(sheet_holds(r, "Summary", "Newest date"));
+    char *core = core_properties(r);  /* no patient date: no as-of date, so 1970-01-01 */
+    assert_non_null(strstr(core, "<dcterms:created xsi:type=\"dcterms:W3CDTF\">1970-01-01T00:00:01Z"));
+    free(core);
     run_free(r);
 }
 
@@ -696,12 +707,6 @@ static int same_bytes(const char *a, const char *b)
     return same;
 }
 
-static char *core_properties(const run *r)
-{
-    char command[256];
-    snprintf(command, sizeof command, "unzip -p '%s' docProps/core.xml", r->xlsx);
-    return command_output(command);
-}
 
 /* The same inputs give the same bytes; the creation date is the as-of date, else the newest date. */
 static void test_deterministic_dates(void **state)

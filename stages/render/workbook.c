@@ -88,11 +88,13 @@ static void book_add_styles(wb_book *b)
     format_set_align(b->wrap, LXW_ALIGN_VERTICAL_TOP);
 }
 
-/* The creation date: the as-of date, else the newest date in the data, else 1970-01-01 (never the
- * clock). libxlsxwriter takes 0 for "now", so 1970-01-01 is written as its first second. */
+/* The creation date: the as-of date, else the newest date in the data (not under the share template:
+ * a patient's date), else 1970-01-01; never the clock. libxlsxwriter takes 0 for "now", so 1970-01-01
+ * is written as its first second. */
 static time_t book_created(const render_input *in)
 {
-    long day = in->has_as_of ? in->as_of : in->data->has_newest_date ? in->data->newest_date : 0;
+    int newest = in->data->has_newest_date && !in->template->share;
+    long day = in->has_as_of ? in->as_of : newest ? in->data->newest_date : 0;
     time_t created = (time_t)day * 86400;
     return created ? created : 1;
 }

@@ -74,7 +74,7 @@ void wb_write_exclusions(wb_book *b)
 
 static int patients_weighted(const render_input *in)
 {
-    return in->data->weight && in->study->treatment >= 0;
+    return in->data->weight && in->data->ps && in->study->treatment >= 0;
 }
 
 static lxw_col_t patients_cols(const render_input *in)

@@ -25,14 +25,14 @@ static void summary_row(wb_sheet *s, const char *section, const char *item)
 
 static void summary_text(wb_sheet *s, const char *item, const char *value)
 {
-    summary_row(s, "Run", item);
+    summary_row(s, "Provenance", item);
     wb_text(s, SUMMARY_VALUE, value);
     wb_next_row(s);
 }
 
 static void summary_count(wb_sheet *s, const char *item, double count)
 {
-    summary_row(s, "Run", item);
+    summary_row(s, "Provenance", item);
     wb_count(s, SUMMARY_VALUE, count);
     wb_next_row(s);
 }
@@ -45,14 +45,20 @@ static size_t rows_excluded(const exclusion_log *log)
     return n;
 }
 
-static void summary_as_of(wb_sheet *s)
+/* The as-of date, and the newest date in the data (a patient's date: not under the share template). */
+static void summary_dates(wb_sheet *s)
 {
     const render_input *in = s->book->in;
-    summary_row(s, "Run", "As-of date");
+    summary_row(s, "Provenance", "As-of date");
     if (in->has_as_of)
         wb_number(s, SUMMARY_VALUE, (double)in->as_of, WB_DATE);
     else
         wb_text(s, SUMMARY_VALUE, "none");
+    wb_next_row(s);
+    if (!in->data->has_newest_date || s->book->t->share)
+        return;
+    summary_row(s, "Provenance", "Newest date in the data");
+    wb_number(s, SUMMARY_VALUE, (double)in->data->newest_date, WB_DATE);
     wb_next_row(s);
 }
 
@@ -69,7 +75,7 @@ static void summary_provenance(wb_sheet *s)
     summary_text(s, "Template", in->template_path ? in->template_path : "built-in default");
     if (in->template_path)
         summary_text(s, "Template SHA-256", in->template_sha256);
-    summary_as_of(s);
+    summary_dates(s);
     summary_text(s, "Time unit", in->study->time_unit);
     summary_count(s, "Rows read", (double)in->data->rows_read);
     summary_count(s, "Rows analysed", (double)in->data->n);
