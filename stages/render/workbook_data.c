@@ -15,7 +15,7 @@ static void exclusions_list(wb_sheet *s, const exclusion_log *log)
 {
     static const char *const names[EXC_COLS] = {"Row", "ID", "Scope", "Code", "Column", "Value", "Message"};
     wb_header_row(s, names, EXC_COLS);
-    for (size_t i = 0; i < log->n && wb_ok(s->book) && s->row < LXW_ROW_MAX; i++) {
+    for (size_t i = 0; i < log->n && wb_ok(s->book); i++) {
         const exclusion *e = &log->items[i];
         wb_number(s, EXC_ROW, (double)e->row, WB_COUNT);
         wb_text(s, EXC_ID, e->id);
@@ -28,31 +28,65 @@ static void exclusions_list(wb_sheet *s, const exclusion_log *log)
     }
 }
 
-/* Whether an earlier line of the log has this line's scope and code. */
-static int exclusion_seen(const exclusion_log *log, size_t i)
+typedef struct exclusion_count {
+    const char *scope, *code;
+    size_t n;
+} exclusion_count;
+
+/* The number of lines per scope and code, in order of first appearance; NULL when out of memory. */
+static exclusion_count *exclusions_tally(const exclusion_log *log, size_t *n_counts)
 {
-    for (size_t k = 0; k < i; k++)
-        if (!strcmp(log->items[k].scope, log->items[i].scope) && !strcmp(log->items[k].code, log->items[i].code))
-            return 1;
-    return 0;
+    exclusion_count *counts = NULL;
+    size_t capacity = 0;
+    *n_counts = 0;
+    for (size_t i = 0; i < log->n; i++) {
+        const exclusion *e = &log->items[i];
+        size_t k = 0;
+        while (k < *n_counts && (strcmp(counts[k].scope, e->scope) || strcmp(counts[k].code, e->code)))
+            k++;
+        if (k == capacity) {
+            exclusion_count *grown = realloc(counts, (capacity = capacity ? 2 * capacity : 16) * sizeof *grown);
+            if (!grown) {
+                free(counts);
+                return NULL;
+            }
+            counts = grown;
+        }
+        if (k == *n_counts)
+            counts[(*n_counts)++] = (exclusion_count){.scope = e->scope, .code = e->code};
+        counts[k].n++;
+    }
+    return counts ? counts : calloc(1, sizeof *counts);
 }
 
 /* Share template: no ids, values or messages, only the number of lines per scope and code. */
 static void exclusions_counts(wb_sheet *s, const exclusion_log *log)
 {
     static const char *const names[] = {"Scope", "Code", "n"};
+    size_t n_counts;
+    exclusion_count *counts = exclusions_tally(log, &n_counts);
+    if (!counts) {
+        wb_fail(s->book, EMBOLO_ERROR_NOMEM, "the Exclusions sheet");
+        return;
+    }
     wb_header_row(s, names, 3);
-    for (size_t i = 0; i < log->n && wb_ok(s->book); i++) {
-        size_t n = 0;
-        if (exclusion_seen(log, i))
-            continue;
-        for (size_t k = i; k < log->n; k++)
-            n += !strcmp(log->items[k].scope, log->items[i].scope) && !strcmp(log->items[k].code, log->items[i].code);
-        wb_text(s, 0, log->items[i].scope);
-        wb_text(s, 1, log->items[i].code);
-        wb_count(s, 2, (double)n);
+    for (size_t k = 0; k < n_counts && wb_ok(s->book); k++) {
+        wb_text(s, 0, counts[k].scope);
+        wb_text(s, 1, counts[k].code);
+        wb_count(s, 2, (double)counts[k].n);
         wb_next_row(s);
     }
+    free(counts);
+}
+
+/* Instead of a table longer than a sheet: a note (and the sheet is ended). */
+static void wb_sheet_note_too_long(wb_sheet *s, size_t n, const char *what, const char *csv)
+{
+    char note[256];
+    snprintf(note, sizeof note, "%zu %s: more than an Excel sheet holds (%d rows with the header); see %s.", n, what,
+             LXW_ROW_MAX, csv);
+    wb_note(s, note);
+    wb_sheet_end(s, 0, 0, 0);
 }
 
 void wb_write_exclusions(wb_book *b)
@@ -61,6 +95,10 @@ void wb_write_exclusions(wb_book *b)
     wb_sheet s;
     if (!wb_sheet_begin(b, &s, "Exclusions", cols))
         return;
+    if (!b->t->share && b->in->log->n > LXW_ROW_MAX - 1) {
+        wb_sheet_note_too_long(&s, b->in->log->n, "exclusion lines", "exclusions.csv");
+        return;
+    }
     if (b->t->share)
         exclusions_counts(&s, b->in->log);
     else
@@ -156,15 +194,11 @@ static void patients_row(wb_sheet *s, size_t i)
 void wb_write_patients(wb_book *b)
 {
     const dataset *d = b->in->data;
-    char note[256];
     wb_sheet s;
     if (!wb_sheet_begin(b, &s, "Patients", patients_cols(b->in)))
         return;
     if (d->n > LXW_ROW_MAX - 1) {
-        snprintf(note, sizeof note, "%zu analysed rows: more than an Excel sheet holds (%d rows with the header); "
-                 "see patients.csv.", d->n, LXW_ROW_MAX);
-        wb_note(&s, note);
-        wb_sheet_end(&s, 0, 0, 0);
+        wb_sheet_note_too_long(&s, d->n, "analysed rows", "patients.csv");
         return;
     }
     patients_header(&s);
