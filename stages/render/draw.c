@@ -667,10 +667,13 @@ struct draw_table {
     char *headers[TABLE_MAX_COLUMNS];
     size_t n_columns;
     double size;
+    double wrap[TABLE_MAX_COLUMNS];  /* widest line of a wrapped column at size; 0: not wrapped */
     char **cells;             /* [n_rows * n_columns] */
     draw_row_style *styles;
     size_t n_rows, capacity;
 };
+
+#define CELL_MAX_LINES 6
 
 typedef struct table_layout {
     double size, pad, row_height, header_height, indent;
@@ -751,6 +754,12 @@ size_t draw_table_rows(const draw_table *t)
     return t->n_rows;
 }
 
+void draw_table_wrap(draw_table *t, size_t column, double width)
+{
+    if (column < t->n_columns)
+        t->wrap[column] = width;
+}
+
 static int row_is_bold(draw_row_style style)
 {
     return style == DRAW_ROW_GROUP || style == DRAW_ROW_TOTAL;
@@ -793,7 +802,8 @@ static double table_measure(draw_doc *d, const draw_table *t, table_layout *layo
             w += c == 0 && style == DRAW_ROW_INDENTED ? layout->indent : 0.0;
             widest = w > widest ? w : widest;
         }
-        layout->widths[c] = widest + 2 * layout->pad;
+        double wrap = t->wrap[c] * size / t->size;
+        layout->widths[c] = (wrap > 0 && widest > wrap ? wrap : widest) + 2 * layout->pad;
         total += layout->widths[c];
     }
     layout->header_height = (double)layout->header_lines * 1.25 * size + 0.5 * size;
@@ -874,21 +884,57 @@ static void table_header(draw_doc *d, const draw_table *t, const table_layout *l
     table_rule(d, box.x, width, box.y, 0.5);
 }
 
+static draw_font cell_font(draw_row_style style, size_t column)
+{
+    return column == 0 && row_is_bold(style) ? DRAW_BOLD : DRAW_REGULAR;
+}
+
+/* The lines of a cell: wrapped in a wrapping column, else the whole text. */
+static size_t cell_lines(draw_doc *d, const draw_table *t, const table_layout *layout, size_t r, size_t c,
+                         const char **starts, size_t *lengths)
+{
+    const char *cell = t->cells[r * t->n_columns + c];
+    draw_row_style style = t->styles[r];
+    double width = layout->widths[c] - 2 * layout->pad - (c == 0 && style == DRAW_ROW_INDENTED ? layout->indent : 0);
+    if (t->wrap[c] > 0 && cell[0]) {
+        size_t n = draw_wrap(d, cell, cell_font(style, c), layout->size, width, starts, lengths, CELL_MAX_LINES);
+        if (n > 0)
+            return n;
+    }
+    starts[0] = cell;
+    lengths[0] = strlen(cell);
+    return 1;
+}
+
+static double row_height(draw_doc *d, const draw_table *t, const table_layout *layout, size_t r)
+{
+    const char *starts[CELL_MAX_LINES];
+    size_t lengths[CELL_MAX_LINES], lines = 1;
+    for (size_t c = 0; c < t->n_columns; c++) {
+        size_t n = t->wrap[c] > 0 ? cell_lines(d, t, layout, r, c, starts, lengths) : 1;
+        lines = n > lines ? n : lines;
+    }
+    return layout->row_height + (double)(lines - 1) * 1.2 * layout->size;
+}
+
 static void table_row(draw_doc *d, const draw_table *t, const table_layout *layout, size_t r)
 {
+    const char *starts[CELL_MAX_LINES];
+    size_t lengths[CELL_MAX_LINES];
     draw_row_style style = t->styles[r];
-    draw_box box = draw_block(d, layout->row_height);
+    draw_box box = draw_block(d, row_height(d, t, layout, r));
     if (style == DRAW_ROW_TOTAL)
         table_rule(d, box.x, table_total_width(t, layout), box.y + box.h, 0.3);
-    double y = box.y + layout->row_height * 0.32;
+    double top = box.y + box.h - layout->row_height * 0.68;
     for (size_t c = 0; c < t->n_columns; c++) {
-        const char *cell = t->cells[r * t->n_columns + c];
         draw_align align = t->columns[c].align;
         double x = cell_x(layout, c, box.x, align);
         if (c == 0 && style == DRAW_ROW_INDENTED && align == DRAW_LEFT)
             x += layout->indent;
-        page_text(d, d->page, x, y, cell, strlen(cell), c == 0 && row_is_bold(style) ? DRAW_BOLD : DRAW_REGULAR,
-                  layout->size, align);
+        size_t n = cell_lines(d, t, layout, r, c, starts, lengths);
+        for (size_t i = 0; i < n; i++)
+            page_text(d, d->page, x, top - (double)i * 1.2 * layout->size, starts[i], lengths[i], cell_font(style, c),
+                      layout->size, align);
     }
 }
 
@@ -901,7 +947,9 @@ void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption)
         draw_new_page(d, 0);
     table_fit(d, t, &layout, draw_frame(d).w);
     double first = (caption ? 2.0 * layout.size : 0.0) + layout.header_height + 2.0 * layout.row_height;
-    double whole = first + (double)t->n_rows * layout.row_height;
+    double whole = first;
+    for (size_t r = 0; r < t->n_rows; r++)
+        whole += row_height(d, t, &layout, r);
     /* A table that would break but fits a page of its own starts one, unless most of this page is free. */
     int fits_a_page = whole < draw_frame(d).h && draw_room(d) < 0.6 * draw_frame(d).h;
     if (draw_room(d) < first || (draw_room(d) < whole && fits_a_page))
@@ -909,7 +957,8 @@ void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption)
     table_header(d, t, &layout, caption, 0);
     for (size_t r = 0; r < t->n_rows && d->failure == EMBOLO_OK; r++) {
         int keep = t->styles[r] == DRAW_ROW_GROUP && r + 1 < t->n_rows;
-        if (draw_room(d) < layout.row_height * (keep ? 2.0 : 1.0) + 1.0) {
+        double need = row_height(d, t, &layout, r) + (keep ? row_height(d, t, &layout, r + 1) : 0.0);
+        if (draw_room(d) < need + 1.0) {
             table_rule(d, MARGIN_SIDE, table_total_width(t, &layout), d->cursor, 0.8);
             draw_new_page(d, d->landscape);
             table_header(d, t, &layout, caption, 1);

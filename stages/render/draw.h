@@ -103,6 +103,8 @@ void draw_table_free(draw_table *t);
 /* Copies a row of n_columns cells (NULL cells print empty). */
 embolo_error draw_table_add(draw_table *t, const char *const *cells, draw_row_style style);
 size_t draw_table_rows(const draw_table *t);
+/* Wraps the cells of a column to lines of at most width points (at the table's font size). */
+void draw_table_wrap(draw_table *t, size_t column, double width);
 /* The table's natural width at its font size. */
 double draw_table_width(draw_doc *d, const draw_table *t);
 void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption);

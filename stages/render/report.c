@@ -10,12 +10,13 @@
 
 #define TITLE_LABEL_WIDTH 118.0
 
-/* The date written into the file: the as-of date, else the newest date in the data, else 1970-01-01. */
+/* The date written into the file: the as-of date, else the newest date in the data, else 1970-01-01.
+ * A report to share shows no patient date, so it never takes the newest date of the data. */
 static long report_day(const render_input *in)
 {
     if (in->has_as_of)
         return in->as_of;
-    if (in->data && in->data->has_newest_date)
+    if (in->data && in->data->has_newest_date && !in->template->share)
         return in->data->newest_date;
     return 0;
 }

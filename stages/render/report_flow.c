@@ -27,6 +27,20 @@ static int scope_is_value(const char *scope)
     return strcmp(scope, "value") == 0;
 }
 
+/* The text with its first letter in upper case. */
+static void sentence_case(char *out, size_t size, const char *text)
+{
+    report_copy(out, size, text);
+    if (out[0] >= 'a' && out[0] <= 'z')
+        out[0] = (char)(out[0] - 'a' + 'A');
+}
+
+/* Order of the scopes in the table: whole records, endpoints, values. */
+static int scope_rank(const char *scope)
+{
+    return strcmp(scope, "row") == 0 ? 0 : scope_is_value(scope) ? 2 : 1;
+}
+
 static int reason_matches(const flow_reason *r, const exclusion *e)
 {
     return strcmp(r->scope, e->scope) == 0 && strcmp(r->code, e->code) == 0 &&
@@ -117,7 +131,7 @@ static void flow_read_box(report_context *ctx, flow_box *read, flow_box *analyse
         if (strcmp(reasons->items[k].scope, "row") != 0)
             continue;
         report_count(ctx, count, sizeof count, (double)reasons->items[k].count);
-        snprintf(text, sizeof text, "%s: %s", count, reasons->items[k].message);
+        snprintf(text, sizeof text, "%s: %.200s", count, reasons->items[k].message);
         box_add(excluded, text);
     }
 }
@@ -218,13 +232,23 @@ static embolo_error flow_reasons_table(report_context *ctx, const flow_reasons *
     }
     draw_table *table = report_table_new(headers, 4);
     embolo_error err = table ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
-    for (size_t k = 0; k < reasons->n && err == EMBOLO_OK; k++) {
-        char count[32], applies[160];
-        const flow_reason *r = &reasons->items[k];
-        report_count(ctx, count, sizeof count, (double)r->count);
-        const char *cells[] = {r->message, r->code, reason_applies_to(ctx, r, applies, sizeof applies), count};
-        err = draw_table_add(table, cells, DRAW_ROW_PLAIN);
+    if (table) {
+        draw_table_wrap(table, 0, 200.0);
+        draw_table_wrap(table, 2, 130.0);
     }
+    /* Whole records first, then endpoints, then invalid values. */
+    for (int rank = 0; rank < 3; rank++)
+        for (size_t k = 0; k < reasons->n && err == EMBOLO_OK; k++) {
+            char count[32], applies[160];
+            const flow_reason *r = &reasons->items[k];
+            if (scope_rank(r->scope) != rank)
+                continue;
+            report_count(ctx, count, sizeof count, (double)r->count);
+            char message[200];
+            sentence_case(message, sizeof message, r->message);
+            const char *cells[] = {message, r->code, reason_applies_to(ctx, r, applies, sizeof applies), count};
+            err = draw_table_add(table, cells, DRAW_ROW_PLAIN);
+        }
     return report_table_finish(ctx, table, "Exclusions and invalid values by reason", err);
 }
 

@@ -21,6 +21,8 @@ typedef struct km_figure {
     char names[KM_MAX_CURVES][64];      /* risk table labels */
     char labels[KM_MAX_CURVES][160];    /* legend labels */
     draw_pen pens[KM_MAX_CURVES];
+    size_t shown[KM_MAX_CURVES];        /* points drawn: all, or (share) while at least min_count are at risk */
+    double end[KM_MAX_CURVES];          /* where each curve ends */
     size_t n, hidden;
     double p;                      /* log-rank p; NAN: none */
     char title[400];
@@ -43,12 +45,26 @@ static const char *km_variable_name(const km_figure *f)
     return f->var ? f->var->name : "all";
 }
 
+/* The points of a curve to draw: with the share template the curve ends at the last step taken while
+ * at least min_count patients were at risk, so no step shows one to four patients. */
+static void km_shown_points(const report_context *ctx, const plot_curve *c, size_t *shown, double *end)
+{
+    *shown = c->n_points;
+    *end = c->time[c->n_points - 1];
+    for (size_t k = 1; ctx->t->share && k < c->n_points; k++)
+        if (c->n_risk[k] < (size_t)ctx->t->min_count) {
+            *shown = k;
+            *end = c->time[k - 1];
+            return;
+        }
+}
+
 static void km_add_curve(const report_context *ctx, km_figure *f, const char *level)
 {
     const plot_curve *c = curve_set_find(ctx->r->curves, f->ep->name, f->model, km_variable_name(f), level);
     if (!c || f->n == KM_MAX_CURVES)
         return;
-    if (report_hidden(ctx, (double)c->n)) {
+    if (report_hidden(ctx, (double)c->n) || report_hidden(ctx, (double)c->events)) {
         f->hidden++;
         return;
     }
@@ -56,6 +72,7 @@ static void km_add_curve(const report_context *ctx, km_figure *f, const char *le
     size_t k = f->n++;
     f->curves[k] = c;
     f->levels[k] = level;
+    km_shown_points(ctx, c, &f->shown[k], &f->end[k]);
     f->pens[k] = draw_series_pen(k, 1.3);
     if (f->var)
         report_level(name, sizeof name, level);
@@ -201,10 +218,10 @@ static int box_covers_curve(const report_context *ctx, const km_figure *f, const
     for (size_t k = 0; k < f->n; k++) {
         const plot_curve *c = f->curves[k];
         double lo, hi, blo, bhi;
-        if (step_range(c->time, c->surv, c->n_points, x0, x1, &lo, &hi) && hi >= y0 && lo <= y1)
+        if (step_range(c->time, c->surv, f->shown[k], x0, x1, &lo, &hi) && hi >= y0 && lo <= y1)
             return 1;
-        if (ctx->t->ci_bands && step_range(c->time, c->lower, c->n_points, x0, x1, &lo, &blo) &&
-            step_range(c->time, c->upper, c->n_points, x0, x1, &bhi, &hi) && hi >= y0 && lo <= y1)
+        if (ctx->t->ci_bands && step_range(c->time, c->lower, f->shown[k], x0, x1, &lo, &blo) &&
+            step_range(c->time, c->upper, f->shown[k], x0, x1, &bhi, &hi) && hi >= y0 && lo <= y1)
             return 1;
         double m = report_value(ctx, "km", f->ep->name, f->model, km_variable_name(f), f->levels[k], "median");
         if (isfinite(m) && ((y0 <= 0.5 && y1 >= 0.5 && x0 <= m) || (m >= x0 && m <= x1 && y0 <= 0.5)))
@@ -259,14 +276,13 @@ static void km_draw_curves(report_context *ctx, const km_figure *f, const km_lay
     draw_clip(ctx->doc, &l->plot);
     for (size_t k = 0; ctx->t->ci_bands && k < f->n; k++) {
         const plot_curve *c = f->curves[k];
-        draw_step_band(ctx->doc, &l->plot, c->time, c->lower, c->upper, c->n_points, c->time[c->n_points - 1],
-                       f->pens[k], 0.15);
+        draw_step_band(ctx->doc, &l->plot, c->time, c->lower, c->upper, f->shown[k], f->end[k], f->pens[k], 0.15);
     }
     km_draw_medians(ctx, f, l);
     for (size_t k = 0; k < f->n; k++) {
         const plot_curve *c = f->curves[k];
-        draw_steps(ctx->doc, &l->plot, c->time, c->surv, c->n_points, c->time[c->n_points - 1], f->pens[k]);
-        draw_marks(ctx->doc, &l->plot, c->time, c->surv, c->n_censor, c->n_points, 0.8 * l->size,
+        draw_steps(ctx->doc, &l->plot, c->time, c->surv, f->shown[k], f->end[k], f->pens[k]);
+        draw_marks(ctx->doc, &l->plot, c->time, c->surv, c->n_censor, f->shown[k], 0.8 * l->size,
                    (draw_pen){f->pens[k].r, f->pens[k].g, f->pens[k].b, 0.7, DRAW_DASH_SOLID});
     }
     draw_unclip(ctx->doc);
@@ -355,6 +371,12 @@ embolo_error report_km_figures(report_context *ctx)
     if (!ctx->r->curves || ctx->r->curves->n == 0) {
         report_note(ctx, "No Kaplan-Meier curve was estimated in this run.");
         return EMBOLO_OK;
+    }
+    if (ctx->t->share) {
+        char note[200];
+        snprintf(note, sizeof note, "Groups with fewer than %d patients or events are not shown, and each curve ends "
+                 "where fewer than %d patients remain at risk.", ctx->t->min_count, ctx->t->min_count);
+        report_note(ctx, note);
     }
     for (size_t e = 0; e < ctx->s->n_endpoints; e++) {
         const study_endpoint *ep = &ctx->s->endpoints[e];

@@ -225,15 +225,19 @@ static void ps_distributions(report_context *ctx, const study_variable *t)
         labels[g] = t->levels[g];
         pens[g] = draw_series_pen(g, 1.2);
     }
-    draw_box head = draw_block(ctx->doc, 34.0 + PS_PANEL_HEIGHT);
+    /* The panels stay together with their title and legend when they fit on one page. */
+    size_t rows = (groups + 1) / 2;
+    int together = 34.0 + (double)rows * PS_PANEL_HEIGHT <= draw_frame(ctx->doc).h;
+    draw_box head = draw_block(ctx->doc, 34.0 + (double)(together ? rows : 1) * PS_PANEL_HEIGHT);
     draw_text(ctx->doc, head.x, head.y + head.h - 10.0, "Propensity score distributions by treatment received",
               DRAW_BOLD, 9.0, DRAW_LEFT);
     draw_legend(ctx->doc, head.x, head.y + head.h - 15.0, head.w, labels, pens, NULL, groups, 7.5, 0);
     double w = (head.w - 14.0) / 2.0;
-    draw_box row = {head.x, head.y, head.w, PS_PANEL_HEIGHT};
+    draw_box row = {head.x, head.y + head.h - 34.0 - PS_PANEL_HEIGHT, head.w, PS_PANEL_HEIGHT};
     for (size_t level = 0; level < groups; level++) {
         if (level > 0 && level % 2 == 0)
-            row = draw_block(ctx->doc, PS_PANEL_HEIGHT);
+            row = together ? (draw_box){row.x, row.y - PS_PANEL_HEIGHT, row.w, row.h}
+                           : draw_block(ctx->doc, PS_PANEL_HEIGHT);
         ps_panel(ctx, t, level, groups, (draw_box){row.x + (double)(level % 2) * (w + 14.0), row.y, w, row.h});
     }
     report_note(ctx, "Each panel shows one fitted probability among the patients of each treatment received "
