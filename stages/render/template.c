@@ -38,12 +38,13 @@ static const char *const sheet_names[SHEET_COUNT] = {
 
 static void template_set_defaults(report_template *t)
 {
-    static const report_section sections[] = {SECTION_FLOW, SECTION_TABLE1, SECTION_SUBGROUPS,
-                                              SECTION_KM_FIGURES, SECTION_COX, SECTION_PROPENSITY,
-                                              SECTION_MODEL_CHECKS, SECTION_METHODS, SECTION_RESULTS_TEXT};
-    static const workbook_sheet sheets[] = {SHEET_SUMMARY, SHEET_SUBGROUPS, SHEET_COX, SHEET_TABLE1,
-                                            SHEET_BALANCE, SHEET_KM_CURVES, SHEET_EXCLUSIONS, SHEET_PATIENTS,
-                                            SHEET_DICTIONARY, SHEET_METHODS};
+    /* The order of templates/manuscript.ini. */
+    static const report_section sections[] = {SECTION_METHODS, SECTION_RESULTS_TEXT, SECTION_FLOW, SECTION_TABLE1,
+                                              SECTION_SUBGROUPS, SECTION_KM_FIGURES, SECTION_COX, SECTION_PROPENSITY,
+                                              SECTION_MODEL_CHECKS};
+    static const workbook_sheet sheets[] = {SHEET_SUMMARY, SHEET_METHODS, SHEET_TABLE1, SHEET_SUBGROUPS,
+                                            SHEET_COX, SHEET_KM_CURVES, SHEET_BALANCE, SHEET_EXCLUSIONS,
+                                            SHEET_PATIENTS, SHEET_DICTIONARY};
     t->n_sections = sizeof sections / sizeof sections[0];
     memcpy(t->sections, sections, sizeof sections);
     t->n_sheets = sizeof sheets / sizeof sheets[0];
