@@ -161,6 +161,9 @@ static embolo_error report_subgroup(model_context *ctx, size_t variable, int wei
     if (err == EMBOLO_OK && !weighted) {
         logrank_result test;
         err = logrank_test(d->time, d->status, group, d->n, (int)var->n_levels, &test);
+        if (err == EMBOLO_OK && isnan(test.chisq))
+            err = results_warn(ctx->out, "%s: no log-rank test of %s (fewer than two groups with rows, or no "
+                               "variance: e.g. every event at one time)", ctx->endpoint->name, var->name);
         if (err == EMBOLO_OK)
             err = add(ctx, "logrank", "", var->name, "", "chisq", test.chisq);
         if (err == EMBOLO_OK)
@@ -354,6 +357,21 @@ static embolo_error run_cox(model_context *ctx, const char *model, const size_t 
     if (d->n == 0 || d->p == 0) {
         err = results_warn(ctx->out, "%s %s: no Cox model (%s)", ctx->endpoint->name, model,
                            d->n == 0 ? "no complete row" : "no covariate with two or more values");
+        goto cleanup;
+    }
+    for (size_t v = 0; v < n_variables && err == EMBOLO_OK; v++) {
+        int used = 0;
+        for (size_t j = 0; j < d->p; j++)
+            used |= d->columns[j].variable == variables[v];
+        if (!used)
+            err = results_warn(ctx->out, "%s %s: %s is left out of the model (one value only among its %zu rows)",
+                               ctx->endpoint->name, model, ctx->s->variables[variables[v]].name, d->n);
+    }
+    if (err != EMBOLO_OK)
+        goto cleanup;
+    if (d->events == 0) {
+        err = results_warn(ctx->out, "%s %s: no Cox model (no events among its %zu rows)", ctx->endpoint->name,
+                           model, d->n);
         goto cleanup;
     }
     options.ties = ties;

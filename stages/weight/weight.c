@@ -333,6 +333,31 @@ static embolo_error apply_fit(const study *s, dataset *data, const ps_design *d,
     return err;
 }
 
+/* Weighting needs complete rows in two treatment groups or more; says why not otherwise. */
+static int enough_groups(const study *s, const ps_design *d, results *out, embolo_error *err)
+{
+    const study_variable *t = &s->variables[s->treatment];
+    size_t present = 0, last = 0;
+    int *seen = calloc(d->k ? d->k : 1, sizeof *seen);
+    if (!seen) {
+        *err = EMBOLO_ERROR_NOMEM;
+        return 0;
+    }
+    for (size_t i = 0; i < d->n; i++)
+        if (!seen[d->group[i]]++) {
+            present++;
+            last = (size_t)d->group[i];
+        }
+    free(seen);
+    if (d->n == 0)
+        *err = results_warn(out, "propensity model: no row has every covariate (%s); no weights and no weighted "
+                                 "analyses", s->n_ps_covariates ? s->variables[s->ps_covariates[0]].name : "none");
+    else if (present < 2)
+        *err = results_warn(out, "propensity model: every complete row is in one treatment group (%s); no weights "
+                                 "and no weighted analyses", t->levels[last]);
+    return present >= 2;
+}
+
 embolo_error weight_run(const study *s, dataset *data, results *out, char *message, size_t message_size)
 {
     ps_design *d = NULL;
@@ -344,6 +369,8 @@ embolo_error weight_run(const study *s, dataset *data, results *out, char *messa
     err = ps_design_new(s, data, &d);
     if (err == EMBOLO_OK && d->n < data->n)
         err = results_warn(out, "propensity model: %zu rows left out for a missing covariate", data->n - d->n);
+    if (err == EMBOLO_OK && !enough_groups(s, d, out, &err))
+        goto cleanup;
     if (err == EMBOLO_OK)
         err = find_empty_cell(s, data, d, out, &separated);
     if (err != EMBOLO_OK || separated)
