@@ -23,6 +23,7 @@ TEST_BINARIES := $(TEST_SOURCES:tests/%.c=$(BUILD)/tests/%)
 
 .PHONY: all run test check-tests asan valgrind deps test-deps clean
 .PHONY: fuzz fuzz-short
+.PHONY: bench
 
 all: $(BUILD)/embolo
 
@@ -92,6 +93,13 @@ fuzz: test-deps
 
 fuzz-short: test-deps
 	FUZZ_LIBS="$(LIBS)" fuzz/run.sh 10
+
+# Times `embolo run` on simulated cohorts of 155 to 1e6 patients, and R's same analysis where R with
+# survival and nnet is installed (R is never installed by make): bench/run.sh, table in build/bench/results.md.
+bench: deps
+	@dpkg -s time >/dev/null 2>&1 || { SUDO=; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y time; }
+	BUILD=$(BUILD) bench/run.sh
 
 clean:
 	rm -rf build

@@ -1,9 +1,10 @@
-/* embolo's command line (outputs.md): run, check, --help, --version. */
+/* embolo's command line (outputs.md): run, check, simulate, --help, --version. */
 #include <stdio.h>
 #include <string.h>
 
 #include "common/text.h"
 #include "driver.h"
+#include "simulate.h"
 
 #define DEFAULT_STUDY "inputs/net_sample_155.study.ini"
 #define DEFAULT_INPUT "inputs/net_sample_155.csv"
@@ -12,10 +13,14 @@
 static const char usage_text[] =
     "usage: embolo run [--study FILE] [--input CSV] [--template FILE] [--out DIR] [--as-of YYYY-MM-DD] [--quiet]\n"
     "       embolo check [--study FILE] [--input CSV] [--out DIR] [--quiet]\n"
+    "       embolo simulate [--n N] [--seed S] [--out CSV]\n"
     "       embolo --help | --version\n"
     "\n"
     "run    ingest, clean, weight, model and write the outputs to --out\n"
     "check  ingest and clean only: exclusions.csv, patients.csv and manifest.json\n"
+    "simulate  write a synthetic cohort of N patients (default 155) in the columns of " DEFAULT_INPUT ",\n"
+    "       the same for the same seed S (1 to 4294967295, default 1), to the file --out CSV (written\n"
+    "       under a temporary name, then renamed), or to standard output without --out\n"
     "Defaults: --study " DEFAULT_STUDY " --input " DEFAULT_INPUT " --out " DEFAULT_OUT "\n"
     "Exit codes: 0 ok, 64 usage, 65 bad data or study file, 66 file not found, 73 output not writable,\n"
     "70 internal error.\n";
@@ -59,6 +64,57 @@ static int parse_options(int argc, char **argv, driver_options *o)
     return 1;
 }
 
+/* Parses a whole decimal number from 1 to max (digits only); returns 0 otherwise. */
+static int parse_count(const char *text, unsigned long max, unsigned long *out)
+{
+    unsigned long value = 0;
+    if (!*text)
+        return 0;
+    for (const char *c = text; *c; c++) {
+        if (*c < '0' || *c > '9' || value > (max - (unsigned long)(*c - '0')) / 10)
+            return 0;
+        value = value * 10 + (unsigned long)(*c - '0');
+    }
+    *out = value;
+    return value >= 1;
+}
+
+/* `embolo simulate [--n N] [--seed S] [--out CSV]`: the exit status. */
+static int simulate_main(int argc, char **argv)
+{
+    unsigned long n = SIMULATE_DEFAULT_N, seed = SIMULATE_DEFAULT_SEED;
+    const char *out = NULL;
+    char message[2048];
+    for (int i = 2; i < argc; i++) {
+        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(arg, "--n") != 0 && strcmp(arg, "--seed") != 0 && strcmp(arg, "--out") != 0) {
+            fprintf(stderr, "embolo: unknown option '%s' (see embolo --help)\n", arg);
+            return 64;
+        }
+        if (!value || !*value) {
+            fprintf(stderr, "embolo: %s needs a value\n", arg);
+            return 64;
+        }
+        i++;
+        if (strcmp(arg, "--out") == 0)
+            out = value;
+        else if (strcmp(arg, "--n") == 0 && !parse_count(value, SIMULATE_MAX_N, &n)) {
+            fprintf(stderr, "embolo: --n needs a whole number from 1 to %lu, not '%s'\n", SIMULATE_MAX_N, value);
+            return 64;
+        } else if (strcmp(arg, "--seed") == 0 && !parse_count(value, SIMULATE_MAX_SEED, &seed)) {
+            fprintf(stderr, "embolo: --seed needs a whole number from 1 to %lu, not '%s'\n", SIMULATE_MAX_SEED,
+                    value);
+            return 64;
+        }
+    }
+    embolo_error err = simulate_to_path(out, n, seed, message, sizeof message);
+    if (err != EMBOLO_OK) {
+        fprintf(stderr, "embolo: %s\n", message);
+        return embolo_error_exit_code(err);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     driver_options options = {.study_path = DEFAULT_STUDY, .input_path = DEFAULT_INPUT, .out_dir = DEFAULT_OUT};
@@ -75,6 +131,8 @@ int main(int argc, char **argv)
         printf("embolo %s\n", EMBOLO_VERSION);
         return 0;
     }
+    if (strcmp(argv[1], "simulate") == 0)
+        return simulate_main(argc, argv);
     if (strcmp(argv[1], "run") == 0)
         options.command = DRIVER_RUN;
     else if (strcmp(argv[1], "check") == 0)

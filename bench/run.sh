@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# `make bench`: times the whole `embolo run` on synthetic NET cohorts of several sizes and, where R with
+# the survival and nnet packages is installed, the same analysis in R (bench/bench.R) on the same files.
+#
+#   bench/run.sh                      # or: make bench
+#
+# Steps: builds build/embolo (make) and runs a private copy of it (a rebuild during the benchmark cannot
+# change the program being timed); writes the cohorts with `embolo simulate --n N --seed SEED` into
+# build/bench/ (kept between runs: regenerated only when missing or older than pipeline/simulate.c);
+# runs `embolo run --input COHORT --study inputs/net_sample_155.study.ini --out DIR --quiet` RUNS times
+# under /usr/bin/time -v (5 times up to n = 10,000, 3 above); reports the median wall time (measured
+# around the command, nanosecond clock) and the largest peak RSS ("Maximum resident set size"), with
+# the stage timings of the last run's manifest.json. R is run once per size (the same count as embolo up
+# to 10,000) and only up to BENCH_R_MAX_N patients: survival's robust variance of a weighted Efron fit is
+# quadratic in n (about 300 s for the whole script at n = 100,000), so 1e6 would take hours.
+# The table is printed and written to build/bench/results.md. R is never needed by the build or tests.
+#
+# Settings (environment): BENCH_SIZES ("155 10000 100000 1000000"), BENCH_SEED (1), BUILD (build),
+# BENCH_R_MAX_N (100000; 0 skips R), BENCH_R_TIMEOUT (seconds per R run, 1800), BENCH_RUNS_SMALL (5),
+# BENCH_RUNS_LARGE (3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD=${BUILD:-build}
+SIZES=${BENCH_SIZES:-"155 10000 100000 1000000"}
+SEED=${BENCH_SEED:-1}
+R_MAX_N=${BENCH_R_MAX_N:-100000}
+R_TIMEOUT=${BENCH_R_TIMEOUT:-1800}
+RUNS_SMALL=${BENCH_RUNS_SMALL:-5}
+RUNS_LARGE=${BENCH_RUNS_LARGE:-3}
+STUDY=inputs/net_sample_155.study.ini
+DIR=$BUILD/bench
+TIME=/usr/bin/time
+
+if [ ! -x "$TIME" ]; then
+    echo "bench: $TIME is missing (Debian package 'time'; make bench installs it)" >&2
+    exit 1
+fi
+"${MAKE:-make}" --no-print-directory BUILD="$BUILD" "$BUILD/embolo"
+mkdir -p "$DIR"
+BIN=$DIR/embolo
+cp "$BUILD/embolo" "$BIN"
+
+have_r=0
+if command -v Rscript >/dev/null 2>&1 &&
+    Rscript -e 'suppressPackageStartupMessages({library(survival); library(nnet)})' >/dev/null 2>&1; then
+    have_r=1
+fi
+
+# measure OUT_PREFIX CMD...: runs CMD once under /usr/bin/time -v; sets wall_us and rss_kb. Fails (with
+# the command's stderr) when the command fails.
+measure() {
+    local prefix=$1 start end
+    shift
+    start=$(date +%s%N)
+    if ! "$TIME" -v -o "$prefix.time" "$@" >"$prefix.stdout" 2>"$prefix.stderr"; then
+        echo "bench: failed: $*" >&2
+        cat "$prefix.stderr" "$prefix.time" >&2
+        return 1
+    fi
+    end=$(date +%s%N)
+    wall_us=$(((end - start) / 1000))
+    rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$prefix.time")
+}
+
+# series RUNS OUT_PREFIX CMD...: runs CMD RUNS times; sets median_s (median wall, seconds) and max_rss_mb.
+series() {
+    local runs=$1 prefix=$2 walls=() max_rss=0
+    shift 2
+    for ((i = 1; i <= runs; i++)); do
+        measure "$prefix" "$@" || return 1
+        walls+=("$wall_us")
+        if [ "$rss_kb" -gt "$max_rss" ]; then max_rss=$rss_kb; fi
+    done
+    median_s=$(printf '%s\n' "${walls[@]}" | sort -n |
+        awk '{ w[NR] = $1 } END { m = NR % 2 ? w[(NR + 1) / 2] : (w[NR / 2] + w[NR / 2 + 1]) / 2; printf "%.3f", m / 1e6 }')
+    max_rss_mb=$(awk -v k="$max_rss" 'BEGIN { printf "%.0f", k / 1024 }')
+}
+
+# Stage wall times of a manifest.json and the rest of WALL_US (rendering, writing, start-up) in ms:
+# "ingest 97, clean 319, ..., rest 4900"; empty if the manifest cannot be read.
+stages_of() {
+    tr '{' '\n' <"$1" 2>/dev/null |
+        sed -n 's/.*"name": *"\([a-z_]*\)", *"wall_ms": *\([0-9.]*\).*/\1 \2/p' |
+        awk -v wall="$2" '{ printf "%s%s %.0f", (NR > 1 ? ", " : ""), $1, $2; sum += $2 }
+            END { if (NR) printf ", rest %.0f", wall / 1000 - sum }' || true
+}
+
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit (uncommitted changes)"; fi
+cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
+load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+
+rows=()
+for n in $SIZES; do
+    cohort=$DIR/net_${n}_seed${SEED}.csv
+    if [ ! -s "$cohort" ] || [ pipeline/simulate.c -nt "$cohort" ]; then
+        echo "bench: writing $cohort" >&2
+        "$BIN" simulate --n "$n" --seed "$SEED" --out "$cohort"
+    fi
+    runs=$RUNS_LARGE
+    if [ "$n" -le 10000 ]; then runs=$RUNS_SMALL; fi
+    out=$DIR/out_$n
+    echo "bench: n = $n: embolo run x $runs" >&2
+    series "$runs" "$DIR/embolo_$n" "$BIN" run --study "$STUDY" --input "$cohort" --out "$out" --quiet
+    c_s=$median_s
+    c_mb=$max_rss_mb
+    stages=$(stages_of "$out/manifest.json" "$wall_us")
+
+    r_s="-" r_mb="-" ratio="-"
+    if [ "$have_r" = 0 ]; then
+        r_s="no R"
+    elif [ "$n" -gt "$R_MAX_N" ]; then
+        r_s="not run (n > $R_MAX_N)"
+    else
+        r_runs=1
+        if [ "$n" -le 10000 ]; then r_runs=$runs; fi
+        echo "bench: n = $n: Rscript bench/bench.R x $r_runs" >&2
+        if series "$r_runs" "$DIR/R_$n" timeout "$R_TIMEOUT" Rscript bench/bench.R "$cohort" "$DIR/R_out_$n"; then
+            r_s=$median_s
+            r_mb=$max_rss_mb
+            ratio=$(awk -v r="$r_s" -v c="$c_s" 'BEGIN { printf "%.1f", r / c }')
+        else
+            r_s="failed or over ${R_TIMEOUT} s"
+        fi
+    fi
+    rows+=("| $n | $c_s | $c_mb | $runs | $r_s | $r_mb | $ratio | $stages |")
+done
+
+{
+    echo "# embolo benchmark"
+    echo
+    echo "commit $commit; $(nproc) CPUs ($cpu); load average at start $load; cohorts: embolo simulate --seed $SEED."
+    echo "Wall: median of the runs; RSS: largest peak resident set size of the runs (/usr/bin/time -v)."
+    echo "R: Rscript bench/bench.R (survival, nnet), the same analysis on the same file; ratio = R wall / embolo wall."
+    echo
+    echo "| n | embolo wall (s) | embolo peak RSS (MB) | runs | R wall (s) | R peak RSS (MB) | R / embolo | embolo stages of the last run (ms) |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---|"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "Aims (2 cores): n = 155 under 0.1 s; n = 1,000,000 under 30 s with peak RSS under 2 GB."
+} | tee "$DIR/results.md"
