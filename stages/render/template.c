@@ -56,6 +56,7 @@ static void template_set_defaults(report_template *t)
     t->risk_table = 1;
     t->figures_per_page = 2;
     t->min_count = 5;
+    t->patients_max_rows = TEMPLATE_PATIENTS_MAX_ROWS;
 }
 
 embolo_error template_default(report_template **out)
@@ -76,7 +77,7 @@ embolo_error template_default(report_template **out)
 static int is_template_section(const char *name)
 {
     return !strcmp(name, "template") || !strcmp(name, "format") || !strcmp(name, "figures") ||
-           !strcmp(name, "benchmarks");
+           !strcmp(name, "workbook") || !strcmp(name, "benchmarks");
 }
 
 static int name_index(const char *const *names, size_t count, const char *name)
@@ -250,6 +251,9 @@ static void template_build(ini_doc *doc, report_template *t)
     ini_entry *e = ini_doc_find(doc, "figures", "x_max");
     if (e && (!text_parse_number(e->value, strlen(e->value), &t->x_max) || t->x_max < 0))
         ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "x_max must be a number >= 0 (0: the data's longest time)");
+    int max_rows = (int)t->patients_max_rows;
+    take_integer(doc, "workbook", "patients_max_rows", 0, 1048575, &max_rows);
+    t->patients_max_rows = (size_t)max_rows;
     take_benchmarks(doc, t);
     if (doc->error == EMBOLO_OK && t->share)
         t->n_sheets = template_without_sheet(t->sheets, t->n_sheets, SHEET_PATIENTS);
@@ -259,7 +263,8 @@ embolo_error template_parse(const char *text, size_t length, const char *path, r
                             char *message, size_t message_size)
 {
     ini_doc doc = {.path = path, .text = text, .length = length, .kind = EMBOLO_ERROR_TEMPLATE,
-                   .known_section = is_template_section, .known_sections = "template, format, figures, benchmarks",
+                   .known_section = is_template_section,
+                   .known_sections = "template, format, figures, workbook, benchmarks",
                    .message = message, .message_size = message_size};
     report_template *t = NULL;
     *out = NULL;

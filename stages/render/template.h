@@ -39,6 +39,7 @@ typedef enum workbook_sheet {
 } workbook_sheet;
 
 #define TEMPLATE_MAX_BENCHMARKS 16
+#define TEMPLATE_PATIENTS_MAX_ROWS 100000
 
 /* A published median to compare an institution's median with. */
 typedef struct template_benchmark {
@@ -65,6 +66,8 @@ typedef struct report_template {
     int risk_table;             /* number-at-risk table under KM figures */
     int figures_per_page;       /* KM figures per page: 1, 2 or 4 */
     double x_max;               /* KM x axis end in the time unit; 0: the data's longest time */
+    size_t patients_max_rows;   /* workbook Patients sheet: above this, a note instead (the sheet
+                                   costs seconds per 100,000 rows; patients.csv has every row) */
     int share;                  /* safe to send: no ids, dates or free text; counts 1-4 shown "<5" */
     int min_count;              /* with share: counts below this (and >0) are suppressed (5) */
     int has_period;             /* audit: reporting period */

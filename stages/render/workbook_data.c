@@ -201,6 +201,15 @@ void wb_write_patients(wb_book *b)
         wb_sheet_note_too_long(&s, d->n, "analysed rows", "patients.csv");
         return;
     }
+    if (d->n > b->t->patients_max_rows) {
+        char note[320];
+        snprintf(note, sizeof note, "%zu analysed rows: more than this template lists here ([workbook] "
+                 "patients_max_rows = %zu, at most %d); see patients.csv.", d->n, b->t->patients_max_rows,
+                 LXW_ROW_MAX - 1);
+        wb_note(&s, note);
+        wb_sheet_end(&s, 0, 0, 0);
+        return;
+    }
     patients_header(&s);
     for (size_t i = 0; i < d->n && wb_ok(b); i++)
         patients_row(&s, i);
