@@ -39,7 +39,8 @@ struct draw_doc {
     embolo_error failure;        /* the first failure */
     HPDF_STATUS error, detail;   /* the first libharu error */
     int error_errno;
-    char doing[160];             /* what was being done, for messages */
+    char doing[160];             /* what is being done, for messages */
+    char failed_doing[160];      /* what was being done at the first failure */
     char *footer;
     char text[TEXT_MAX];         /* text made safe to show */
     char measure[TEXT_MAX];      /* the same, for measuring */
@@ -54,6 +55,7 @@ static void draw_on_error(HPDF_STATUS error, HPDF_STATUS detail, void *user_data
     if (d->failure != EMBOLO_OK)
         return;
     d->failure = error == HPDF_FAILD_TO_ALLOC_MEM ? EMBOLO_ERROR_NOMEM : EMBOLO_ERROR_OUTPUT;
+    memcpy(d->failed_doing, d->doing, sizeof d->doing);
     d->error = error;
     d->detail = detail;
     d->error_errno = errno;
@@ -61,8 +63,10 @@ static void draw_on_error(HPDF_STATUS error, HPDF_STATUS detail, void *user_data
 
 void draw_fail(draw_doc *d, embolo_error err)
 {
-    if (d->failure == EMBOLO_OK)
-        d->failure = err;
+    if (d->failure != EMBOLO_OK)
+        return;
+    d->failure = err;
+    memcpy(d->failed_doing, d->doing, sizeof d->doing);
 }
 
 int draw_failed(const draw_doc *d)
@@ -84,12 +88,12 @@ static int draw_ready(const draw_doc *d)
 static void draw_describe_failure(const draw_doc *d, const char *path, char *message, size_t size)
 {
     if (d->failure == EMBOLO_ERROR_NOMEM)
-        snprintf(message, size, "%s: out of memory while %s", path, d->doing);
+        snprintf(message, size, "%s: out of memory while %s", path, d->failed_doing);
     else if (d->error == HPDF_FILE_OPEN_ERROR || d->error == HPDF_FILE_IO_ERROR)
-        snprintf(message, size, "%s: cannot write the report while %s: %s (libharu error 0x%04X)", path, d->doing,
+        snprintf(message, size, "%s: cannot write the report while %s: %s (libharu error 0x%04X)", path, d->failed_doing,
                  strerror(d->error_errno), (unsigned)d->error);
     else
-        snprintf(message, size, "%s: the report failed while %s (libharu error 0x%04X, detail %u)", path, d->doing,
+        snprintf(message, size, "%s: the report failed while %s (libharu error 0x%04X, detail %u)", path, d->failed_doing,
                  (unsigned)d->error, (unsigned)d->detail);
 }
 
@@ -1228,7 +1232,7 @@ void draw_marks(draw_doc *d, const draw_plot *p, const double *x, const double *
         double px = draw_plot_x(p, x[k]), py = draw_plot_y(p, y[k]);
         if (px > right + 0.01)
             break;
-        if (fabs(px - last_x) < 1.0 && fabs(py - last_y) < 0.5)
+        if (fabs(px - last_x) < 1.5 && fabs(py - last_y) < 0.8)
             continue;
         move_to(d, px, py - height / 2);
         line_to(d, px, py + height / 2);
