@@ -483,6 +483,33 @@ static void test_net_sample_as_of_results(void **state)
     compare_results(FIXTURES "net_sample_155.asof_2012-12-31.expected.csv", results);
 }
 
+/* The audit template at a cut-off: R's numbers for that cut-off, and the month's counts. */
+static void test_audit_template_as_of_results(void **state)
+{
+    scratch *s = *state;
+    char out[256], results[300];
+    csv_file got;
+    path_join(out, sizeof out, s->dir, "audit");
+    const char *args[] = {"run", "--study", FIXTURES "net_sample_155.study.ini", "--input", FIXTURES "net_sample_155.csv",
+                          "--template", "templates/audit.ini", "--as-of", "2012-12-31", "--out", out, "--quiet", NULL};
+    assert_int_equal(run_embolo(args, s->err), 0);
+    path_join(results, sizeof results, out, "results.csv");
+    compare_results(FIXTURES "net_sample_155.asof_2012-12-31.expected.csv", results);
+    csv_load(results, &got);
+    size_t stat = csv_column(&got, "stat"), section = csv_column(&got, "section"), value = csv_column(&got, "value");
+    int totals = 0, flags = 0;
+    for (size_t r = 0; r < got.n; r++) {
+        if (!strcmp(csv_get(&got, r, section), "audit") && !strcmp(csv_get(&got, r, stat), "procedures_total")) {
+            assert_string_equal(csv_get(&got, r, value), "115");
+            totals++;
+        }
+        flags += !strcmp(csv_get(&got, r, section), "benchmark") && !strcmp(csv_get(&got, r, stat), "flag");
+    }
+    assert_int_equal(totals, 2);
+    assert_int_equal(flags, 6);
+    csv_free(&got);
+}
+
 /* ---- exclusions against the verdicts (check_verdicts.py) ---- */
 
 typedef struct verdict_pair {
@@ -1008,6 +1035,7 @@ int main(void)
         E2E_TEST(test_net_sample_results),
         E2E_TEST(test_net_messy_results),
         E2E_TEST(test_net_sample_as_of_results),
+        E2E_TEST(test_audit_template_as_of_results),
         E2E_TEST(test_net_messy_verdicts),
         E2E_TEST(test_manifest_counts),
         E2E_TEST(test_reruns_are_identical),
