@@ -37,12 +37,6 @@
 
 /* ---- files and CSV ---- */
 
-/* Whether this process runs under valgrind (its preload library is in the environment). */
-static int under_valgrind(void)
-{
-    const char *preload = getenv("LD_PRELOAD");
-    return preload && strstr(preload, "valgrind") != NULL;
-}
 
 static int remove_entry(const char *path, const struct stat *info, int flag, struct FTW *ftw)
 {
@@ -221,7 +215,7 @@ static run *run_pipeline_with(const char *name, const char *template_extra, cons
     assert_int_equal(study_read(study_path, &r->study, message, sizeof message), EMBOLO_OK);
     snprintf(command, sizeof command, "%s/results.csv", r->out);
     assert_non_null(r->results = csv_read(command));
-    if ((r->checkable = !under_valgrind())) {
+    if ((r->checkable = !test_under_valgrind())) {
         snprintf(command, sizeof command,
                  "ssconvert -S --export-type=Gnumeric_stf:stf_csv '%s' '%s/sheet_%%s.csv' >/dev/null 2>&1", r->xlsx,
                  r->dir);
@@ -678,7 +672,7 @@ static void test_hostile_text(void **state)
     driver_options options = {.command = DRIVER_RUN, .study_path = study_path, .input_path = input,
                               .template_path = template_path, .out_dir = out, .quiet = 1};
     assert_int_equal(driver_run(&options, message, sizeof message), EMBOLO_OK);
-    if (!under_valgrind()) {
+    if (!test_under_valgrind()) {
         snprintf(command, sizeof command, CHECK_XLSX " %s/tables.xlsx", out);
         assert_int_equal(system(command), 0);
         snprintf(command, sizeof command, "unzip -p %s/tables.xlsx xl/worksheets/sheet*.xml | grep -c 'HYPERLINK'", out);
@@ -805,7 +799,7 @@ static void test_patients_row_limit(void **state)
     t->template->n_sheets = 1;
     t->template->sheets[0] = SHEET_PATIENTS;
     assert_int_equal(workbook_write(&t->in, path, message, sizeof message), EMBOLO_OK);
-    if (!under_valgrind()) {
+    if (!test_under_valgrind()) {
         snprintf(command, sizeof command, "unzip -p %s xl/worksheets/sheet1.xml", path);
         char *xml = command_output(command);
         assert_non_null(strstr(xml, "1048576 analysed rows: more than an Excel sheet holds"));

@@ -77,6 +77,7 @@ static inline void assert_ingest_value_at(const ingest_table *table, size_t reco
 /* ---- Running a program (the end-to-end tests) ---- */
 
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -88,6 +89,14 @@ static inline int test_open_output(const char *path)
 
 /* Runs bin with argv (argv[0] first, NULL last), its stdout and stderr going to the files named (NULL:
  * discarded). Returns the exit status; fails the test if the program was killed or could not run. */
+/* Whether this process runs under valgrind (its preload library is in the environment): tests skip
+ * other programs (ssconvert, poppler) there, as valgrind would trace them too. */
+static inline int test_under_valgrind(void)
+{
+    const char *preload = getenv("LD_PRELOAD");
+    return preload && strstr(preload, "valgrind") != NULL;
+}
+
 static inline int test_run_program(const char *bin, char *const argv[], const char *stdout_path,
                                    const char *stderr_path)
 {
