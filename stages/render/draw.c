@@ -251,17 +251,25 @@ void draw_free(draw_doc *d)
 
 /* ---- pages ---- */
 
+/* Room for one more item in an array of count items: the same array, or one of twice the capacity
+ * (16 at first; *capacity updated); NULL when out of memory (the array is left as it was). */
+static void *array_room(void *items, size_t count, size_t *capacity, size_t item_size)
+{
+    if (count < *capacity)
+        return items;
+    size_t grown = *capacity ? 2 * *capacity : 16;
+    void *bigger = realloc(items, grown * item_size);
+    if (bigger)
+        *capacity = grown;
+    return bigger;
+}
+
 static int pages_reserve(draw_doc *d)
 {
-    if (d->n_pages < d->pages_capacity)
-        return 1;
-    size_t capacity = d->pages_capacity ? 2 * d->pages_capacity : 16;
-    HPDF_Page *pages = realloc(d->pages, capacity * sizeof *pages);
-    if (!pages)
-        return 0;
-    d->pages = pages;
-    d->pages_capacity = capacity;
-    return 1;
+    HPDF_Page *pages = array_room(d->pages, d->n_pages, &d->pages_capacity, sizeof *pages);
+    if (pages)
+        d->pages = pages;
+    return pages != NULL;
 }
 
 void draw_new_page(draw_doc *d, int landscape)
@@ -721,19 +729,16 @@ void draw_table_free(draw_table *t)
 
 static int table_reserve(draw_table *t)
 {
-    if (t->n_rows < t->capacity)
-        return 1;
-    size_t capacity = t->capacity ? 2 * t->capacity : 16;
-    char **cells = realloc(t->cells, capacity * t->n_columns * sizeof *cells);
-    if (!cells)
-        return 0;
-    t->cells = cells;
-    draw_row_style *styles = realloc(t->styles, capacity * sizeof *styles);
-    if (!styles)
-        return 0;
-    t->styles = styles;
-    t->capacity = capacity;
-    return 1;
+    size_t cells_capacity = t->capacity, styles_capacity = t->capacity;
+    char **cells = array_room(t->cells, t->n_rows, &cells_capacity, t->n_columns * sizeof *cells);
+    if (cells)
+        t->cells = cells;
+    draw_row_style *styles = cells ? array_room(t->styles, t->n_rows, &styles_capacity, sizeof *styles) : NULL;
+    if (styles) {
+        t->styles = styles;
+        t->capacity = styles_capacity;
+    }
+    return styles != NULL;
 }
 
 embolo_error draw_table_add(draw_table *t, const char *const *cells, draw_row_style style)
