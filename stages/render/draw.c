@@ -224,6 +224,7 @@ embolo_error draw_open(const draw_info *info, draw_doc **out)
         return EMBOLO_ERROR_NOMEM;
     }
     HPDF_SetCompressionMode(d->pdf, HPDF_COMP_ALL);
+    HPDF_SetPageMode(d->pdf, HPDF_PAGE_MODE_USE_OUTLINE);
     HPDF_UseUTFEncodings(d->pdf);
     const char *dir = info->font_dir ? info->font_dir : DRAW_FONT_DIR;
     draw_load_font(d, DRAW_REGULAR, dir, "DejaVuSans.ttf");
@@ -344,8 +345,8 @@ void draw_gap(draw_doc *d, double height)
 
 draw_box draw_slot(draw_doc *d, size_t per_page)
 {
-    per_page = per_page >= 4 ? 4 : per_page == 2 ? 2 : 1;
-    size_t rows = per_page == 1 ? 1 : 2, columns = per_page == 4 ? 2 : 1;
+    per_page = per_page >= 4 ? 4 : per_page == 0 ? 1 : per_page;
+    size_t rows = per_page == 4 ? 2 : per_page, columns = per_page == 4 ? 2 : 1;
     draw_box frame = draw_frame(d);
     if (!d->page || d->slot_per_page != per_page || d->slot_page != d->n_pages || d->slot_next >= per_page) {
         if (!d->page || draw_room(d) < 0.55 * frame.h)
@@ -1070,9 +1071,14 @@ void draw_axes(draw_doc *d, const draw_plot *p)
         widest = w > widest ? w : widest;
         draw_text(d, p->area.x - 5.0, y - 0.35 * size, label, DRAW_REGULAR, size, DRAW_RIGHT);
     }
-    if (p->y.title)
+    if (p->y.title) {
+        /* A title longer than the axis gets a smaller font. */
+        double length = draw_text_width(d, p->y.title, DRAW_REGULAR, size), fit = size;
+        if (length > p->area.h && length > 0)
+            fit = size * p->area.h / length > 4.5 ? size * p->area.h / length : 4.5;
         draw_text_up(d, p->area.x - 8.0 - widest - 0.25 * size, p->area.y + p->area.h / 2, p->y.title, DRAW_REGULAR,
-                     size);
+                     fit);
+    }
 }
 
 void draw_clip(draw_doc *d, const draw_plot *p)

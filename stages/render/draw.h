@@ -62,8 +62,8 @@ double draw_room(const draw_doc *d);
  * does not fit. */
 draw_box draw_block(draw_doc *d, double height);
 void draw_gap(draw_doc *d, double height);
-/* The next of per_page figure slots (1, 2 or 4 per page: full page, halves, quarters) below the
- * cursor; a new page when the page's slots are used up. */
+/* The next of per_page figure slots (1 to 3 per page stacked, 4 in a 2 x 2 grid) below the cursor; a
+ * new page when the page's slots are used up. */
 draw_box draw_slot(draw_doc *d, size_t per_page);
 
 /* ---- text ---- */

@@ -413,18 +413,20 @@ static void cox_forest(report_context *ctx, const study_endpoint *ep, const cox_
 
 /* ---- the section ---- */
 
-static void cox_notes(report_context *ctx)
+static void cox_notes(report_context *ctx, int weighted)
 {
-    report_note(ctx, "Hazard ratios with 95% confidence intervals and Wald p-values (Efron ties); numeric "
-                     "variables per unit; the p on a variable's own row is the joint Wald test of its levels. "
-                     "Each model uses the complete cases of its variables. Weighted: propensity-score ATE weights, "
-                     "robust (sandwich) standard errors. Concordance: Harrell's C.");
+    char text[600];
+    snprintf(text, sizeof text, "Hazard ratios with 95%% confidence intervals and Wald p-values (Efron ties); numeric "
+             "variables per unit; the p on a variable's own row is the joint Wald test of its levels. Each model "
+             "uses the complete cases of its variables (univariate: the range of n). Concordance: Harrell's C.%s",
+             weighted ? " Weighted: propensity-score ATE weights, robust (sandwich) standard errors." : "");
+    report_note(ctx, text);
 }
 
 embolo_error report_cox(report_context *ctx)
 {
     embolo_error err = EMBOLO_OK;
-    int started = 0;
+    int started = 0, weighted = 0;
     for (size_t e = 0; e < ctx->s->n_endpoints && err == EMBOLO_OK; e++) {
         const study_endpoint *ep = &ctx->s->endpoints[e];
         cox_models models;
@@ -432,6 +434,7 @@ embolo_error report_cox(report_context *ctx)
         cox_models_find(ctx, ep->name, &models);
         if (models.n == 0)
             continue;
+        weighted |= models.items[models.n - 1].model && strstr(models.items[models.n - 1].model, "weighted") != NULL;
         draw_table *table = cox_table_new(&models);
         err = table ? cox_fill(ctx, ep->name, &models, table) : EMBOLO_ERROR_NOMEM;
         if (!started++)
@@ -446,7 +449,7 @@ embolo_error report_cox(report_context *ctx)
         report_section_start(ctx, "Cox proportional-hazards models", 0);
         report_note(ctx, "No Cox model was fitted in this run.");
     } else if (err == EMBOLO_OK) {
-        cox_notes(ctx);
+        cox_notes(ctx, weighted);
     }
     return err;
 }

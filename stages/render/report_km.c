@@ -9,7 +9,7 @@
 
 #include "report_internal.h"
 
-#define KM_MAX_CURVES 16
+#define KM_MAX_CURVES 12
 #define KM_MAX_TICKS 64
 
 typedef struct km_figure {
@@ -23,7 +23,7 @@ typedef struct km_figure {
     draw_pen pens[KM_MAX_CURVES];
     size_t shown[KM_MAX_CURVES];        /* points drawn: all, or (share) while at least min_count are at risk */
     double end[KM_MAX_CURVES];          /* where each curve ends */
-    size_t n, hidden;
+    size_t n, hidden, omitted;   /* curves drawn, hidden (share), beyond KM_MAX_CURVES */
     double p;                      /* log-rank p; NAN: none */
     char title[400];
 } km_figure;
@@ -35,6 +35,7 @@ typedef struct km_layout {
     double ticks[KM_MAX_TICKS];
     size_t n_ticks;
     int p_in_title;
+    int risk_table;
     double p_x, p_y;
 } km_layout;
 
@@ -62,8 +63,12 @@ static void km_shown_points(const report_context *ctx, const plot_curve *c, size
 static void km_add_curve(const report_context *ctx, km_figure *f, const char *level)
 {
     const plot_curve *c = curve_set_find(ctx->r->curves, f->ep->name, f->model, km_variable_name(f), level);
-    if (!c || f->n == KM_MAX_CURVES)
+    if (!c)
         return;
+    if (f->n == KM_MAX_CURVES) {
+        f->omitted++;
+        return;
+    }
     if (report_hidden(ctx, (double)c->n) || report_hidden(ctx, (double)c->events)) {
         f->hidden++;
         return;
@@ -97,11 +102,13 @@ static void km_title(report_context *ctx, km_figure *f)
         report_copy(what, sizeof what, ", all patients");
     snprintf(f->title, sizeof f->title, "Figure %zu. %.150s%s%s", ++ctx->figure_number, report_endpoint_label(f->ep),
              what, strcmp(f->model, "weighted") == 0 ? ", propensity-weighted (ATE)" : "");
-    if (f->hidden) {
-        size_t length = strlen(f->title);
+    size_t length = strlen(f->title);
+    if (f->hidden)
         snprintf(f->title + length, sizeof f->title - length, " \xe2\x80\x94 %zu group%s with fewer than %d patients "
-                 "not shown", f->hidden, f->hidden == 1 ? "" : "s", ctx->t->min_count);
-    }
+                 "or events not shown", f->hidden, f->hidden == 1 ? "" : "s", ctx->t->min_count);
+    else if (f->omitted)
+        snprintf(f->title + length, sizeof f->title - length, " \xe2\x80\x94 the first %d groups of %zu", KM_MAX_CURVES,
+                 KM_MAX_CURVES + f->omitted);
 }
 
 static void km_collect(const report_context *ctx, km_figure *f, const study_endpoint *ep, const char *model,
@@ -162,7 +169,12 @@ static void km_layout_make(report_context *ctx, const km_figure *f, draw_box slo
     for (size_t k = 0; k < f->n; k++)
         labels[k] = f->labels[k];
     l->legend_h = draw_legend(ctx->doc, 0, 0, plot_w, labels, f->pens, NULL, f->n, l->size, 1) + 4.0;
-    l->risk_h = ctx->t->risk_table ? (double)(f->n + 1) * 1.5 * l->size + 8.0 : 0.0;
+    l->risk_table = ctx->t->risk_table;
+    l->risk_h = l->risk_table ? (double)(f->n + 1) * 1.5 * l->size + 8.0 : 0.0;
+    if (slot.h - l->title_h - l->legend_h - l->risk_h - 2.2 * l->size - 16.0 < 0.28 * slot.h) {
+        l->risk_table = 0;  /* too many groups for a risk table in this slot: the plot keeps its height */
+        l->risk_h = 0.0;
+    }
     l->axis_h = 2.2 * l->size + 12.0;
     draw_plot *p = &l->plot;
     p->font_size = l->size;
@@ -350,7 +362,7 @@ static void km_draw(report_context *ctx, const km_figure *f, draw_box slot)
     draw_axes(ctx->doc, &l.plot);
     if (isfinite(f->p) && !l.p_in_title)
         draw_text(ctx->doc, l.p_x, l.p_y, p, DRAW_REGULAR, l.size, DRAW_LEFT);
-    if (ctx->t->risk_table)
+    if (l.risk_table)
         km_draw_risk_table(ctx, f, &l, slot);
 }
 
