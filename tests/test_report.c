@@ -81,7 +81,6 @@ static void run_pipeline(run *r, const char *study, const char *input, const cha
     char message[512] = "", command[600], path[128];
     snprintf(r->dir, sizeof r->dir, "/tmp/test_report.XXXXXX");
     assert_non_null(mkdtemp(r->dir));
-    setenv("EMBOLO_DOCUMENTS", "1", 1);
     driver_options options = {.command = DRIVER_RUN, .study_path = study, .input_path = input,
                               .template_path = template_path, .out_dir = r->dir, .quiet = 1,
                               .has_as_of = as_of, .as_of = text_days_from_civil(2012, 12, 31)};
@@ -173,8 +172,36 @@ static void test_sample_has_every_section(void **state)
                                          "Number at risk (unweighted)", "Table 1. Baseline characteristics",
                                          "Love plot", "Propensity score distributions", "Warnings of the run",
                                          "Hazard ratios, Overall survival", "\xcf\x87\xc2\xb2", "Log-rank p < 0.001",
-                                         "Page 2 of"};
+                                         "Page 2 of", "Statistical methods", "Results",
+                                         "Median HPFS and OS were", "Efron method for ties"};
     expect_sections(&f->sample, titles, sizeof titles / sizeof titles[0]);
+}
+
+/* The audit template at 2012-12-31: what happened in December 2012, and the benchmarks. */
+static void test_audit_template_reports_the_month(void **state)
+{
+    (void)state;
+    run r;
+    static const char *const titles[] = {"Audit of the month", "Reporting period: December 2012",
+                                         "Procedures and events in December 2012 and to date",
+                                         "Medians beside published benchmarks", "125.1", "consistent",
+                                         "Cohort flow", "Chen JX et al."};
+    run_pipeline(&r, "inputs/net_sample_155.study.ini", "inputs/net_sample_155.csv", "templates/audit.ini", 1);
+    expect_valid(&r);
+    expect_sections(&r, titles, sizeof titles / sizeof titles[0]);
+    assert_null(strstr(r.text, "Table 1. Baseline characteristics")); /* not a section of this template */
+    run_remove(&r);
+}
+
+/* YYYY-MM-DD anywhere in the text. */
+static int has_date(const char *text)
+{
+    for (const char *c = text; *c; c++) {
+        int y, m, d, used = 0;
+        if (sscanf(c, "%4d-%2d-%2d%n", &y, &m, &d, &used) == 3 && used == 10)
+            return 1;
+    }
+    return 0;
 }
 
 static void test_title_page_has_the_provenance(void **state)
@@ -357,6 +384,8 @@ static void test_share_template_hides_small_counts_and_dates(void **state)
     expect_text(r.text, "<5");
     expect_text(r.text, "each curve ends where fewer than 5 patients remain at risk");
     assert_null(strstr(r.text, "Propensity-score diagnostics")); /* not a section of this template */
+    assert_null(strstr(r.text, "NET-0"));                        /* no patient identifier */
+    assert_false(has_date(r.text));                               /* no date: no as-of in this run */
     char command[300], path[128];
     report_path(&r, path, sizeof path);
     snprintf(command, sizeof command, "pdfinfo '%s' | grep CreationDate", path);
@@ -540,6 +569,7 @@ int main(void)
         cmocka_unit_test(test_sample_passes_qpdf_and_embeds_every_font),
         cmocka_unit_test(test_sample_has_every_section),
         cmocka_unit_test(test_title_page_has_the_provenance),
+        cmocka_unit_test(test_audit_template_reports_the_month),
         cmocka_unit_test(test_results_appear_as_formatted),
         cmocka_unit_test(test_every_page_renders),
         cmocka_unit_test(test_two_runs_give_the_same_bytes),

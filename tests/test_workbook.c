@@ -817,6 +817,5 @@ int main(void)
         cmocka_unit_test(test_hostile_text),           cmocka_unit_test(test_deterministic_dates),
         cmocka_unit_test(test_write_failure),          cmocka_unit_test(test_patients_row_limit),
     };
-    setenv("EMBOLO_DOCUMENTS", "1", 1);
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -352,8 +352,7 @@ static embolo_error render_documents(const render_input *in, output_set *set, ch
         path_writer write;
         int enabled;
     } documents[] = {
-        /* The report is not finished yet: written only when EMBOLO_DOCUMENTS is set. */
-        {"report.pdf", report_write, in->template->n_sections > 0 && getenv("EMBOLO_DOCUMENTS")},
+        {"report.pdf", report_write, in->template->n_sections > 0},
         {"tables.xlsx", workbook_write, in->template->n_sheets > 0},
     };
     for (size_t i = 0; i < sizeof documents / sizeof documents[0]; i++) {

@@ -48,10 +48,14 @@ static report_section_writer section_writer(report_section section)
         return report_propensity;
     case SECTION_MODEL_CHECKS:
         return report_model_checks;
-    case SECTION_METHODS:       /* the templates issue draws these (narrative.h, audit, benchmarks) */
+    case SECTION_METHODS:
+        return report_methods;
     case SECTION_RESULTS_TEXT:
+        return report_results_text;
     case SECTION_AUDIT:
+        return report_audit;
     case SECTION_BENCHMARKS:
+        return report_benchmarks;
     case SECTION_COUNT:
         break;
     }

@@ -35,6 +35,10 @@ embolo_error report_km_figures(report_context *ctx);    /* report_km.c */
 embolo_error report_cox(report_context *ctx);           /* report_cox.c */
 embolo_error report_propensity(report_context *ctx);    /* report_propensity.c */
 embolo_error report_model_checks(report_context *ctx);  /* report_checks.c */
+embolo_error report_methods(report_context *ctx);       /* report_text.c */
+embolo_error report_results_text(report_context *ctx);
+embolo_error report_audit(report_context *ctx);
+embolo_error report_benchmarks(report_context *ctx);
 
 /* ---- shared (report_common.c) ---- */
 
