@@ -1,6 +1,7 @@
 /* embolo's command line (outputs.md): run, check, simulate, --help, --version. */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/text.h"
 #include "driver.h"
@@ -9,6 +10,7 @@
 #define DEFAULT_STUDY "inputs/net_sample_155.study.ini"
 #define DEFAULT_INPUT "inputs/net_sample_155.csv"
 #define DEFAULT_OUT "outputs"
+#define DEFAULT_TEMPLATE "templates/manuscript.ini"
 
 static const char usage_text[] =
     "usage: embolo run [--study FILE] [--input CSV] [--template FILE] [--out DIR] [--as-of YYYY-MM-DD] [--quiet]\n"
@@ -22,6 +24,7 @@ static const char usage_text[] =
     "       the same for the same seed S (1 to 4294967295, default 1), to the file --out CSV (written\n"
     "       under a temporary name, then renamed), or to standard output without --out\n"
     "Defaults: --study " DEFAULT_STUDY " --input " DEFAULT_INPUT " --out " DEFAULT_OUT "\n"
+    "          --template " DEFAULT_TEMPLATE " (the same built in when that file is not there)\n"
     "Exit codes: 0 ok, 64 usage, 65 bad data or study file, 66 file not found, 73 output not writable,\n"
     "70 internal error.\n";
 
@@ -120,7 +123,7 @@ int main(int argc, char **argv)
     driver_options options = {.study_path = DEFAULT_STUDY, .input_path = DEFAULT_INPUT, .out_dir = DEFAULT_OUT};
     char message[2048];
     if (argc < 2) {
-        fputs(usage_text, stderr);
+        fputs("embolo: no command (run, check or simulate; see embolo --help)\n", stderr);
         return 64;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -143,6 +146,8 @@ int main(int argc, char **argv)
     }
     if (!parse_options(argc, argv, &options))
         return 64;
+    if (options.command == DRIVER_RUN && !options.template_path && access(DEFAULT_TEMPLATE, R_OK) == 0)
+        options.template_path = DEFAULT_TEMPLATE;
     embolo_error err = driver_run(&options, message, sizeof message);
     if (err != EMBOLO_OK) {
         fprintf(stderr, "embolo: %s\n", message);
