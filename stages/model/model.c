@@ -472,7 +472,7 @@ embolo_error model_run(const study *s, const dataset *data, results *out, char *
             /* The last job of a batch runs on this thread; a thread that cannot start runs here too. */
             if (jobs[k].err == EMBOLO_OK && k + 1 < count)
                 started[k] = pthread_create(&threads[k], NULL, endpoint_job_run, &jobs[k]) == 0;
-            if (jobs[k].err == EMBOLO_OK && !started[k])
+            if (!started[k] && jobs[k].err == EMBOLO_OK)
                 endpoint_job_run(&jobs[k]);
         }
         for (size_t k = 0; k < count; k++) {

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +346,24 @@ static int write_patients_file(FILE *file, const render_input *in)
 typedef embolo_error (*path_writer)(const render_input *in, const char *path, char *message, size_t message_size);
 
 /* The report and the workbook: libraries that write to a path themselves. */
+/* One document written on its own thread. */
+typedef struct document_job {
+    const render_input *in;
+    path_writer write;
+    const char *path;
+    embolo_error err;
+    char message[1024];
+} document_job;
+
+static void *document_job_run(void *arg)
+{
+    document_job *job = arg;
+    job->err = job->write(job->in, job->path, job->message, sizeof job->message);
+    return NULL;
+}
+
+/* The report and the workbook, written at the same time (they only read the run's data); the first
+ * failure in this order is reported. */
 static embolo_error render_documents(const render_input *in, output_set *set, char *message, size_t message_size)
 {
     const struct {
@@ -355,15 +374,36 @@ static embolo_error render_documents(const render_input *in, output_set *set, ch
         {"report.pdf", report_write, in->template->n_sections > 0},
         {"tables.xlsx", workbook_write, in->template->n_sheets > 0},
     };
-    for (size_t i = 0; i < sizeof documents / sizeof documents[0]; i++) {
+    enum { N_DOCUMENTS = sizeof documents / sizeof documents[0] };
+    document_job jobs[N_DOCUMENTS];
+    pthread_t threads[N_DOCUMENTS];
+    int started[N_DOCUMENTS] = {0}, used[N_DOCUMENTS] = {0};
+    embolo_error err = EMBOLO_OK;
+    for (size_t i = 0; i < N_DOCUMENTS; i++) {
         if (!documents[i].enabled)
             continue;
-        const char *path = output_reserve(set, documents[i].name);
-        embolo_error err = path ? documents[i].write(in, path, message, message_size) : EMBOLO_ERROR_INTERNAL;
-        if (err != EMBOLO_OK)
-            return err;
+        jobs[i] = (document_job){.in = in, .write = documents[i].write, .path = output_reserve(set, documents[i].name)};
+        used[i] = 1;
+        if (!jobs[i].path) {
+            jobs[i].err = EMBOLO_ERROR_INTERNAL;
+            snprintf(jobs[i].message, sizeof jobs[i].message, "too many output files");
+            continue;
+        }
+        /* The last document runs on this thread; one whose thread cannot start runs here too. */
+        if (i + 1 < N_DOCUMENTS)
+            started[i] = pthread_create(&threads[i], NULL, document_job_run, &jobs[i]) == 0;
+        if (!started[i])
+            document_job_run(&jobs[i]);
     }
-    return EMBOLO_OK;
+    for (size_t i = 0; i < N_DOCUMENTS; i++) {
+        if (started[i])
+            pthread_join(threads[i], NULL);
+        if (used[i] && jobs[i].err != EMBOLO_OK && err == EMBOLO_OK) {
+            err = jobs[i].err;
+            snprintf(message, message_size, "%s", jobs[i].message);
+        }
+    }
+    return err;
 }
 
 embolo_error render_run(const render_input *in, const char *out_dir, char *message, size_t message_size)
