@@ -1,5 +1,7 @@
 #include "curves.h"
 
+#include "text.h"
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,16 +37,6 @@ void curve_set_free(curve_set *set)
         plot_curve_clear(&set->items[i]);
     free(set->items);
     free(set);
-}
-
-static char *text_copy(const char *s)
-{
-    const char *source = s ? s : "";
-    size_t length = strlen(source);
-    char *copy = malloc(length + 1);
-    if (copy)
-        memcpy(copy, source, length + 1);
-    return copy;
 }
 
 static int plot_curve_allocate(plot_curve *c, size_t points, size_t ticks)

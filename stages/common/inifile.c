@@ -1,5 +1,7 @@
 #include "inifile.h"
 
+#include "text.h"
+
 #include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,11 +30,7 @@ void ini_doc_fail(ini_doc *parser, embolo_error err, int line, const char *forma
 
 char *ini_string_copy(const char *s)
 {
-    size_t length = strlen(s);
-    char *copy = malloc(length + 1);
-    if (copy)
-        memcpy(copy, s, length + 1);
-    return copy;
+    return text_copy(s);
 }
 
 /* The libinih reader: hands out one line at a time and counts lines for messages. */

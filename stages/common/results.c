@@ -1,5 +1,7 @@
 #include "results.h"
 
+#include "text.h"
+
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,16 +37,6 @@ void results_free(results *r)
     free(r);
 }
 
-static char *copy_or_empty(const char *s)
-{
-    const char *source = s ? s : "";
-    size_t length = strlen(source);
-    char *copy = malloc(length + 1);
-    if (copy)
-        memcpy(copy, source, length + 1);
-    return copy;
-}
-
 embolo_error results_add(results *r, const char *section, const char *endpoint, const char *model,
                          const char *variable, const char *level, const char *stat, double value)
 {
@@ -57,12 +49,12 @@ embolo_error results_add(results *r, const char *section, const char *endpoint, 
         r->capacity = capacity;
     }
     result_row *row = &r->rows[r->n];
-    row->section = copy_or_empty(section);
-    row->endpoint = copy_or_empty(endpoint);
-    row->model = copy_or_empty(model);
-    row->variable = copy_or_empty(variable);
-    row->level = copy_or_empty(level);
-    row->stat = copy_or_empty(stat);
+    row->section = text_copy(section);
+    row->endpoint = text_copy(endpoint);
+    row->model = text_copy(model);
+    row->variable = text_copy(variable);
+    row->level = text_copy(level);
+    row->stat = text_copy(stat);
     row->value = value;
     r->n++;
     if (!row->section || !row->endpoint || !row->model || !row->variable || !row->level || !row->stat)
@@ -142,7 +134,7 @@ embolo_error results_warn(results *r, const char *format, ...)
         r->warnings = grown;
         r->warnings_capacity = capacity;
     }
-    if (!(r->warnings[r->n_warnings] = copy_or_empty(text)))
+    if (!(r->warnings[r->n_warnings] = text_copy(text)))
         return EMBOLO_ERROR_NOMEM;
     r->n_warnings++;
     return EMBOLO_OK;

@@ -226,3 +226,13 @@ int text_parse_date(const char *value, size_t length, date_format format, long *
     *day_number = text_days_from_civil(year, month, day);
     return 1;
 }
+
+char *text_copy(const char *s)
+{
+    const char *source = s ? s : "";
+    size_t length = strlen(source);
+    char *copy = malloc(length + 1);
+    if (copy)
+        memcpy(copy, source, length + 1);
+    return copy;
+}

@@ -30,4 +30,7 @@ void text_format_date(long day_number, char out[11]);
 /* Day number of a valid civil date. */
 long text_days_from_civil(int year, int month, int day);
 
+/* A copy of s (NULL gives ""), NULL when out of memory. */
+char *text_copy(const char *s);
+
 #endif
