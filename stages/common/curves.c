@@ -125,7 +125,7 @@ embolo_error curve_set_add(curve_set *set, const char *endpoint, const char *mod
     c->model = text_copy(model);
     c->variable = text_copy(variable);
     c->level = text_copy(level);
-    int thin = steps->n_times > 2 * CURVE_MAX_POINTS;
+    int thin = steps->n_times > CURVE_MAX_POINTS;
     size_t points = thin ? CURVE_MAX_POINTS + 2 : steps->n_times + 1;
     if (!c->endpoint || !c->model || !c->variable || !c->level || !plot_curve_allocate(c, points, c->n_ticks))
         return EMBOLO_ERROR_NOMEM;

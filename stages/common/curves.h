@@ -8,7 +8,7 @@
 #include "error.h"
 
 /* Curves with more distinct times than this are thinned to about this many points. */
-#define CURVE_MAX_POINTS 2000
+#define CURVE_MAX_POINTS 1000
 
 typedef struct plot_curve {
     char *endpoint, *model, *variable, *level;  /* as in the km lines of results.csv */
