@@ -4,6 +4,7 @@
 #define EMBOLO_RENDER_H
 
 #include <stddef.h>
+#include <time.h>
 #include "common/dataset.h"
 #include "common/error.h"
 #include "common/results.h"
@@ -33,6 +34,7 @@ typedef struct render_input {
     const render_stage_time *stages;
     size_t n_stages;
     const report_template *template;  /* never NULL */
+    struct timespec render_start;     /* set by render_run: the manifest gives render's time so far */
 } render_input;
 
 /* Creates out_dir if needed and checks that files can be created in it. */
