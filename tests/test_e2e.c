@@ -510,6 +510,53 @@ static void test_audit_template_as_of_results(void **state)
     csv_free(&got);
 }
 
+/* Per-patient propensity scores and weights of patients.csv against R's (NAME.ps.csv): 1e-6. */
+static void check_propensity_scores(void **state, const char *name)
+{
+    scratch *s = *state;
+    char out[256], patients_path[300], reference_path[256];
+    csv_file want, got;
+    run_fixture(s, name, "out", NULL, out, sizeof out);
+    path_join(patients_path, sizeof patients_path, out, "patients.csv");
+    snprintf(reference_path, sizeof reference_path, FIXTURES "%s.ps.csv", name);
+    csv_load(reference_path, &want);
+    csv_load(patients_path, &got);
+    size_t want_id = csv_column(&want, "id"), got_id = csv_column(&got, "id"), compared = 0;
+    for (size_t r = 1; r < want.n; r++) {
+        size_t match = 0;
+        for (size_t g = 1; g < got.n && !match; g++)
+            if (!strcmp(csv_get(&got, g, got_id), csv_get(&want, r, want_id)))
+                match = g;
+        assert_true(match > 0);
+        /* Columns after id and the treatment: one per level, then w and w_stabilized. */
+        for (size_t c = 2; c < want.records[0].n; c++) {
+            const char *column = want.records[0].fields[c];
+            char name_in_patients[128];
+            if (strcmp(column, "w") && strcmp(column, "w_stabilized"))
+                snprintf(name_in_patients, sizeof name_in_patients, "ps_%s", column);
+            else
+                snprintf(name_in_patients, sizeof name_in_patients, "%s", column);
+            double expected = strtod(csv_get(&want, r, c), NULL);
+            double value = strtod(csv_get(&got, match, csv_column(&got, name_in_patients)), NULL);
+            assert_close(value, expected, 1e-6);
+            compared++;
+        }
+    }
+    assert_true(compared >= 5 * (want.n - 1));
+    csv_free(&want);
+    csv_free(&got);
+}
+
+static void test_net_sample_propensity_scores(void **state)
+{
+    check_propensity_scores(state, "net_sample_155");
+}
+
+static void test_veteran_propensity_scores(void **state)
+{
+    check_propensity_scores(state, "veteran");
+}
+
 /* ---- exclusions against the verdicts (check_verdicts.py) ---- */
 
 typedef struct verdict_pair {
@@ -1036,6 +1083,8 @@ int main(void)
         E2E_TEST(test_net_messy_results),
         E2E_TEST(test_net_sample_as_of_results),
         E2E_TEST(test_audit_template_as_of_results),
+        E2E_TEST(test_net_sample_propensity_scores),
+        E2E_TEST(test_veteran_propensity_scores),
         E2E_TEST(test_net_messy_verdicts),
         E2E_TEST(test_manifest_counts),
         E2E_TEST(test_reruns_are_identical),
