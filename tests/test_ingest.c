@@ -232,6 +232,19 @@ static void test_header_only_and_empty(void **state)
     assert_refused("\xEF\xBB\xBF", 3, id_x, 2, EMBOLO_ERROR_DATA, "empty");
 }
 
+/* Two header columns with a needed name: which one is meant is not knowable, so the file is refused. */
+static void test_needed_column_twice_is_refused(void **state)
+{
+    (void)state;
+    static const char csv[] = "id,x,X \n1,2,3\n";
+    static const char unused_twice[] = "id,x,note,note\n1,2,a,b\n";
+    assert_refused(csv, LEN(csv), id_x, 2, EMBOLO_ERROR_DATA, "'x' that the study file needs appears twice in the "
+                   "header (columns 2 and 3)");
+    ingest_table *table = read_id_x(unused_twice, LEN(unused_twice));
+    assert_int_equal(ingest_record_count(table), 1);
+    ingest_table_free(table);
+}
+
 static void test_missing_column_is_named(void **state)
 {
     (void)state;
@@ -294,6 +307,7 @@ int main(void)
         cmocka_unit_test(test_open_quote_after_space_is_malformed),
         cmocka_unit_test(test_header_only_and_empty),
         cmocka_unit_test(test_missing_column_is_named),
+        cmocka_unit_test(test_needed_column_twice_is_refused),
         cmocka_unit_test(test_no_wanted_columns),
         cmocka_unit_test(test_read_file),
     };

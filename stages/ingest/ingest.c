@@ -198,6 +198,12 @@ static embolo_error header_resolve(ingest_reader *reader)
                         reader->wanted[w]);
             return reader->error;
         }
+        for (size_t h = (size_t)found + 1; h < t->n_header; h++)
+            if (strcmp(t->header[h], name) == 0) {
+                reader_fail(reader, EMBOLO_ERROR_DATA, "the column '%s' that the study file needs appears twice in "
+                            "the header (columns %ld and %zu)", reader->wanted[w], found + 1, h + 1);
+                return reader->error;
+            }
         if (t->column_of_header[found] < 0)
             t->column_of_header[found] = (long)w;
     }
