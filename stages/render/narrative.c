@@ -160,7 +160,12 @@ static void say_treatment_effects(paragraph *p, const render_input *in)
                 continue;
             format_number(hr, sizeof hr, unadjusted, in->template->hr_decimals);
             format_p(pv, sizeof pv, p_unadjusted, in->template->p_decimals);
-            say(p, " For %s, %s had a %s hazard than %s (unadjusted HR %s, p %s%s", endpoint_label(&s->endpoints[e]),
+            char label[256];
+            snprintf(label, sizeof label, "%s", endpoint_label(&s->endpoints[e]));
+            /* Mid-sentence: "overall survival", but "HPFS" stays as it is. */
+            if (label[0] >= 'A' && label[0] <= 'Z' && label[1] >= 'a' && label[1] <= 'z')
+                label[0] = (char)(label[0] - 'A' + 'a');
+            say(p, " For %s, %s had a %s hazard than %s (unadjusted HR %s, p %s%s", label,
                 t->levels[l], unadjusted >= 1.0 ? "higher" : "lower", t->levels[t->reference], hr,
                 pv[0] == '<' ? "" : "= ", pv);
             if (!isnan(weighted)) {
