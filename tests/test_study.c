@@ -521,6 +521,9 @@ static void test_rejects_bad_endpoints(void **state)
         {"[endpoint.os]\nstart =\nevent_dates = b\ncensor_date = c\n", 2, "'start' in [endpoint.os] is empty"},
         {"[endpoint.os]\ntime=t\nstatus=s\nevent_values=1\ncensor_values=0\ntime_unit=hours\n", 6, "time_unit 'hours'"},
         {"[endpoint.os]\nlabel = OS\n", 2, "needs the key"},
+        /* exclusions.csv scopes: found by the study-file fuzzer (rows read != analysed + excluded). */
+        {"[endpoint.row]\nstart = a\nevent_dates = b\ncensor_date = c\n", 2, "'row' is reserved"},
+        {"[endpoint.value]\nstart = a\nevent_dates = b\ncensor_date = c\n", 2, "'value' is reserved"},
     };
     assert_all_rejected(cases, sizeof cases / sizeof cases[0]);
 }

@@ -422,7 +422,12 @@ static void build_endpoints_and_variables(ini_doc *parser, study *s)
         ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
     for (size_t i = 0; i < count && parser->error == EMBOLO_OK; i++) {
         s->n_endpoints = i + 1;
-        if (!(s->endpoints[i].name = ini_string_copy(sections[i] + 9)))
+        const char *name = sections[i] + 9;
+        /* exclusions.csv's scope column holds "row", "value" or an endpoint name. */
+        if (!strcmp(name, "row") || !strcmp(name, "value"))
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, ini_doc_section_line(parser, sections[i]),
+                         "the endpoint name '%s' is reserved (exclusions.csv uses it as a scope)", name);
+        else if (!(s->endpoints[i].name = ini_string_copy(name)))
             ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
         else
             build_endpoint(parser, sections[i], &s->endpoints[i]);
