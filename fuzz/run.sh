@@ -15,7 +15,7 @@ OUT=build/fuzz
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=c11 -Wall -Wextra -Wpedantic -Werror -O1 -g -fno-omit-frame-pointer $SAN"
 CPPFLAGS="-D_POSIX_C_SOURCE=200809L -Istages -Ipipeline"
-HARNESSES="fuzz_ingest_clean fuzz_study"
+HARNESSES="${FUZZ_HARNESSES:-fuzz_ingest_clean fuzz_study}"
 
 mkdir -p "$OUT/obj" "$OUT/artifacts"
 
