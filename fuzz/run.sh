@@ -65,6 +65,10 @@ run_one() {
 }
 
 failed=0
-run_one fuzz_ingest_clean ingest ingest.dict 16384 || failed=1
-run_one fuzz_study study study.dict 8192 || failed=1
+for h in $HARNESSES; do
+  case $h in
+    fuzz_ingest_clean) run_one fuzz_ingest_clean ingest ingest.dict 16384 || failed=1 ;;
+    fuzz_study) run_one fuzz_study study study.dict 8192 || failed=1 ;;
+  esac
+done
 exit $failed
