@@ -4,6 +4,10 @@
 #
 #   Rscript bench/bench.R COHORT.csv OUTDIR      # writes OUTDIR/results_R.csv and OUTDIR/patients_R.csv
 #
+# results_R.csv has embolo's layout (section,endpoint,model,variable,level,stat,value: the contract
+# shared/spec/results-csv.md) and the stats of the contract that R gives (not table1); bench/compare_r.py
+# compares it with embolo's results.csv for the same cohort.
+#
 # The calls are those of shared/data/README.md: survfit (log CIs, landmarks), survdiff, coxph (Efron;
 # Breslow for the multivariable model) with concordance, cox.zph(transform = "km"), nnet::multinom
 # propensity model, ATE and stabilized weights, balance (max |SMD| before/after weighting), weighted
@@ -53,74 +57,180 @@ univariate <- c("age", "sex", "primary_site", "grade", "burden", "extrahepatic_d
 multivariable <- c("age", "sex", "primary_site", "grade", "burden", "extrahepatic_disease", "modality")
 ps_covariates <- c("age", "sex", "primary_site", "grade", "burden", "extrahepatic_disease")
 
-# ---- results, gathered as (section, endpoint, model, variable, stat, value) ----
+# ---- results, in embolo's layout (shared/spec/results-csv.md) ----
+# One line per estimate: section, endpoint, model, variable, level, stat, value, with the variable and
+# level names of the study file (a Cox coefficient of a factor: the variable and its non-reference level;
+# a subgroup: the variable and its level), so that bench/compare_r.py compares key by key with
+# embolo's results.csv. Values are written with %.12g, as embolo writes them.
 results <- list()
-# values: a named vector (the names are the stats) or, with stat given, one stat per variable.
-add <- function(section, endpoint, model, variable, values, stat = names(values)) {
+# values: a named vector (the names are the stats).
+add <- function(section, endpoint, model, variable, level, values, stat = names(values)) {
+    if (length(values) == 0) return(invisible())
     results[[length(results) + 1]] <<- data.frame(section = section, endpoint = endpoint, model = model,
-        variable = variable, stat = stat, value = unname(values), stringsAsFactors = FALSE)
+        variable = variable, level = level, stat = stat, value = unname(as.numeric(values)),
+        stringsAsFactors = FALSE)
 }
-surv_of <- function(endpoint) Surv(d[[paste0(endpoint, "_time")]], d[[paste0(endpoint, "_event")]])
 formula_of <- function(endpoint, variables)
     as.formula(paste0("Surv(", endpoint, "_time, ", endpoint, "_event) ~ ", paste(variables, collapse = " + ")))
 
-km_results <- function(fit, endpoint, model, variable) {
+# Kaplan-Meier of `fit` (survfit of data `data`, by `variable` or, for "all", overall): per group the
+# unweighted n and events, the median and its CI (print.survfit's rule), survival and CI at the landmarks
+# (none past a group's last time: extend = FALSE).
+km_results <- function(fit, data, endpoint, model, variable) {
     table <- summary(fit)$table
     if (is.null(dim(table))) table <- t(table)
-    for (i in seq_len(nrow(table)))
-        add("km", endpoint, model, paste(variable, rownames(table)[i]),
-            table[i, c("records", "events", "median", "0.95LCL", "0.95UCL")])
     at <- summary(fit, times = landmarks, extend = FALSE)
-    add("km", endpoint, model, paste(variable, "landmarks"), c(surv = at$surv, lower = at$lower, upper = at$upper))
+    event <- data[[paste0(endpoint, "_event")]]
+    for (i in seq_len(nrow(table))) {
+        if (variable == "all") {
+            level <- ""
+            rows <- rep(TRUE, nrow(data))
+            here <- rep(TRUE, length(at$time))
+        } else {
+            prefix <- paste0(variable, "=")
+            stratum <- rownames(table)[i]
+            if (substr(stratum, 1, nchar(prefix)) != prefix) stop("unexpected stratum ", stratum)
+            level <- substring(stratum, nchar(prefix) + 1)
+            rows <- !is.na(data[[variable]]) & data[[variable]] == level
+            here <- as.character(at$strata) == stratum
+        }
+        add("km", endpoint, model, variable, level,
+            c(n = sum(rows), events = sum(event[rows]), median = table[[i, "median"]],
+              median_lower = table[[i, "0.95LCL"]], median_upper = table[[i, "0.95UCL"]]))
+        label <- sprintf("%g", at$time[here])
+        add("km", endpoint, model, variable, level, at$surv[here], paste0("surv@", label))
+        add("km", endpoint, model, variable, level, at$lower[here], paste0("surv_lower@", label))
+        add("km", endpoint, model, variable, level, at$upper[here], paste0("surv_upper@", label))
+    }
 }
 
-cox_results <- function(fit, endpoint, model) {
-    s <- summary(fit)
-    for (stat in c("coef", "se(coef)", "Pr(>|z|)"))
-        add("cox", endpoint, model, rownames(s$coefficients), s$coefficients[, stat], stat)
-    for (stat in c("lower .95", "upper .95"))
-        add("cox", endpoint, model, rownames(s$conf.int), s$conf.int[, stat], stat)
-    add("cox", endpoint, model, "model",
-        c(n = s$n, events = s$nevent, loglik = fit$loglik[2], lr = s$logtest[["test"]],
-          wald = s$waldtest[["test"]], score = s$sctest[["test"]],
-          concordance = s$concordance[[1]], concordance_se = s$concordance[[2]]))
+# Cox model `fit` of `variables`: per coefficient (numeric variable: level ""; factor: each non-reference
+# level, R's coefficient VARIABLELEVEL) coef, se (robust for weighted fits), naive_se (weighted), hr and
+# its CI, z, p; the joint Wald test of each factor with several coefficients (robust variance for weighted
+# fits); the model's n, events, log-likelihoods, tests and (unweighted) concordance.
+cox_results <- function(fit, endpoint, model, variables, weighted = FALSE) {
+    b <- coef(fit)
+    v <- vcov(fit)
+    z975 <- qnorm(0.975)
+    for (variable in variables) {
+        levels_of <- if (is.factor(d[[variable]])) levels(d[[variable]])[-1] else ""
+        names_of <- paste0(variable, levels_of)
+        if (!all(names_of %in% names(b))) stop("no coefficient ", setdiff(names_of, names(b))[1])
+        for (k in seq_along(names_of)) {
+            name <- names_of[k]
+            se <- sqrt(v[name, name])
+            z <- b[[name]] / se
+            values <- c(coef = b[[name]], se = se)
+            i <- match(name, names(b))
+            if (weighted) values <- c(values, naive_se = sqrt(fit$naive.var[i, i]))
+            add("cox", endpoint, model, variable, levels_of[k],
+                c(values, hr = exp(b[[name]]), hr_lower = exp(b[[name]] - z975 * se),
+                  hr_upper = exp(b[[name]] + z975 * se), z = z, p = 2 * pnorm(-abs(z))))
+        }
+        if (length(names_of) > 1) {
+            chisq <- drop(t(b[names_of]) %*% solve(v[names_of, names_of], b[names_of]))
+            add("cox", endpoint, model, variable, "",
+                c(wald_global_chisq = chisq, wald_global_df = length(names_of),
+                  wald_global_p = pchisq(chisq, length(names_of), lower.tail = FALSE)))
+        }
+    }
+    # From the fit, not summary(): summary.coxph rounds the Wald statistic to 2 decimals.
+    values <- c(n = fit$n, events = fit$nevent, loglik_null = fit$loglik[[1]], loglik = fit$loglik[[2]],
+                wald_chisq = fit$wald.test[[1]])
+    if (weighted) {
+        values <- c(values, robust_score_chisq = fit$rscore[[1]])
+    } else {
+        lr <- 2 * (fit$loglik[[2]] - fit$loglik[[1]])
+        lr_df <- sum(!is.na(b))
+        values <- c(values, lr_chisq = lr, lr_df = lr_df, lr_p = pchisq(lr, lr_df, lower.tail = FALSE),
+                    score_chisq = fit$score[[1]], concordance = fit$concordance[["concordance"]],
+                    concordance_se = fit$concordance[["std"]])
+    }
+    add("cox", endpoint, model, "", "", values)
 }
 
 # ---- propensity model and weights (fitted once, on the complete cases of its covariates) ----
+# multinom (BFGS) stops short of the optimum: with its defaults the weights are up to 4e-4 (relative) from
+# the maximum-likelihood fit at n = 155; even with reltol = 1e-15 its score is 1e-2 and the weights 1.5e-7
+# off at n = 100,000, which the near-zero weighted SMDs of the balance table magnify to 6e-5. Newton-Raphson
+# steps from its coefficients reach the maximum-likelihood fit, which embolo and the reference files
+# (shared/data/README.md) compute.
 ps_rows <- complete.cases(d[, c("modality", ps_covariates)])
 ps_data <- d[ps_rows, ]
-ps_fit <- multinom(as.formula(paste("modality ~", paste(ps_covariates, collapse = " + "))),
-                   data = ps_data, trace = FALSE, maxit = 1000)
-ps <- fitted(ps_fit)
-if (is.null(dim(ps))) ps <- cbind(1 - ps, ps)
+ps_formula <- as.formula(paste("modality ~", paste(ps_covariates, collapse = " + ")))
+ps_fit <- multinom(ps_formula, data = ps_data, trace = FALSE, maxit = 1000)
+multinom_newton <- function(fit, data) {
+    x <- model.matrix(delete.response(terms(fit)), data)
+    y <- sapply(fit$lev, function(l) as.numeric(data$modality == l))
+    beta <- coef(fit)
+    # covariates x (groups - 1)
+    beta <- if (is.matrix(beta)) t(beta) else matrix(beta, ncol = 1, dimnames = list(names(beta), NULL))
+    if (nrow(beta) != ncol(x) || any(rownames(beta) != colnames(x))) stop("propensity model: columns differ")
+    k <- ncol(beta)
+    p <- ncol(x)
+    probabilities <- function(beta) {
+        eta <- cbind(0, x %*% beta)
+        e <- exp(eta - apply(eta, 1, max))
+        e / rowSums(e)
+    }
+    for (iteration in 1:50) {
+        prob <- probabilities(beta)
+        score <- c(crossprod(x, (y - prob)[, -1, drop = FALSE]))
+        information <- matrix(0, k * p, k * p)
+        for (a in 1:k) for (b in 1:k)
+            information[(a - 1) * p + 1:p, (b - 1) * p + 1:p] <-
+                crossprod(x, x * (prob[, a + 1] * ((a == b) - prob[, b + 1])))
+        step <- solve(information, score)
+        beta <- beta + matrix(step, p, k)
+        if (max(abs(step)) <= 1e-12 * max(1, max(abs(beta)))) break
+    }
+    if (iteration == 50) warning("propensity model: Newton-Raphson did not converge")
+    prob <- probabilities(beta)
+    colnames(prob) <- fit$lev
+    prob
+}
+ps <- multinom_newton(ps_fit, ps_data)
 received <- ps[cbind(seq_len(nrow(ps)), as.integer(ps_data$modality))]
 share <- as.numeric(table(ps_data$modality)[as.integer(ps_data$modality)]) / nrow(ps_data)
 d$w <- NA_real_
 d$w_stabilized <- NA_real_
 d$w[ps_rows] <- 1 / received
 d$w_stabilized[ps_rows] <- share / received
+add("ps", "", "", "modality", "", c(n = nrow(ps_data), loglik = sum(log(received))))
 for (k in levels(d$modality)) {
     wk <- d$w[ps_rows & d$modality == k]
-    add("ps", "", "", k, c(n = length(wk), sum_w = sum(wk), ess = sum(wk)^2 / sum(wk^2), max_w = max(wk)))
+    add("ps", "", "", "modality", k, c(n = length(wk), sum_w = sum(wk), ess = sum(wk)^2 / sum(wk^2), max_w = max(wk)))
 }
 
-# Balance: max |SMD| over pairs of treatment groups, per covariate column, before and after weighting.
-x <- model.matrix(as.formula(paste("~", paste(ps_covariates, collapse = " + "))), ps_data)[, -1, drop = FALSE]
+# Balance: max |SMD| over pairs of treatment groups, before and after weighting, per covariate: a numeric
+# one itself, a factor the indicator of each of its levels (the reference level too).
 groups <- ps_data$modality
 w <- d$w[ps_rows]
 pairs <- combn(levels(groups), 2)
-for (j in seq_len(ncol(x))) {
-    smd <- c(unweighted = 0, weighted = 0)
-    for (p in seq_len(ncol(pairs))) {
-        a <- groups == pairs[1, p]
-        b <- groups == pairs[2, p]
-        sd_pooled <- sqrt((var(x[a, j]) + var(x[b, j])) / 2)
-        if (!is.finite(sd_pooled) || sd_pooled == 0) next
-        smd["unweighted"] <- max(smd["unweighted"], abs(mean(x[a, j]) - mean(x[b, j])) / sd_pooled)
-        smd["weighted"] <- max(smd["weighted"],
-            abs(weighted.mean(x[a, j], w[a]) - weighted.mean(x[b, j], w[b])) / sd_pooled)
+for (covariate in ps_covariates) {
+    column <- ps_data[[covariate]]
+    if (is.factor(column)) {
+        levels_of <- levels(column)
+        columns <- lapply(levels_of, function(l) as.numeric(column == l))
+    } else {
+        levels_of <- ""
+        columns <- list(as.numeric(column))
     }
-    add("balance", "", "", colnames(x)[j], smd)
+    for (j in seq_along(columns)) {
+        x <- columns[[j]]
+        smd <- c(unweighted = 0, weighted = 0)
+        for (p in seq_len(ncol(pairs))) {
+            a <- groups == pairs[1, p]
+            b <- groups == pairs[2, p]
+            sd_pooled <- sqrt((var(x[a]) + var(x[b])) / 2)
+            if (!is.finite(sd_pooled) || sd_pooled == 0) next
+            smd["unweighted"] <- max(smd["unweighted"], abs(mean(x[a]) - mean(x[b])) / sd_pooled)
+            smd["weighted"] <- max(smd["weighted"],
+                abs(weighted.mean(x[a], w[a]) - weighted.mean(x[b], w[b])) / sd_pooled)
+        }
+        add("balance", "", "unweighted", covariate, levels_of[j], c(max_abs_smd = smd[["unweighted"]]))
+        add("balance", "", "weighted", covariate, levels_of[j], c(max_abs_smd = smd[["weighted"]]))
+    }
 }
 
 # ---- per endpoint ----
@@ -128,34 +238,39 @@ for (endpoint in c("hpfs", "os")) {
     time <- d[[paste0(endpoint, "_time")]]
     event <- d[[paste0(endpoint, "_event")]]
     reverse <- survfit(Surv(time, 1 - event) ~ 1)
-    add("followup", endpoint, "reverse_km", "all", summary(reverse)$table[c("median", "0.95LCL", "0.95UCL")])
-    km_results(survfit(Surv(time, event) ~ 1), endpoint, "unweighted", "all")
+    add("followup", endpoint, "reverse_km", "all", "",
+        setNames(summary(reverse)$table[c("median", "0.95LCL", "0.95UCL")], c("median", "median_lower", "median_upper")))
+    km_results(survfit(Surv(time, event) ~ 1), d, endpoint, "unweighted", "all")
     for (v in subgroups) {
-        km_results(survfit(formula_of(endpoint, v), data = d), endpoint, "unweighted", v)
+        km_results(survfit(formula_of(endpoint, v), data = d), d, endpoint, "unweighted", v)
         lr <- survdiff(formula_of(endpoint, v), data = d)
-        add("logrank", endpoint, "", v, c(chisq = lr$chisq, df = length(lr$n) - 1,
-                                          p = pchisq(lr$chisq, length(lr$n) - 1, lower.tail = FALSE)))
+        df <- sum(lr$exp > 0) - 1
+        add("logrank", endpoint, "", v, "", c(chisq = lr$chisq, df = df,
+                                              p = pchisq(lr$chisq, df, lower.tail = FALSE)))
     }
     for (v in univariate)
-        cox_results(coxph(formula_of(endpoint, v), data = d, ties = "efron"), endpoint, paste0("univariate:", v))
+        cox_results(coxph(formula_of(endpoint, v), data = d, ties = "efron"), endpoint, paste0("univariate:", v), v)
     multi <- coxph(formula_of(endpoint, multivariable), data = d, ties = "efron")
-    cox_results(multi, endpoint, "multivariable")
+    cox_results(multi, endpoint, "multivariable", multivariable)
     cox_results(coxph(formula_of(endpoint, multivariable), data = d, ties = "breslow"), endpoint,
-                "multivariable_breslow")
+                "multivariable_breslow", multivariable)
     zph <- cox.zph(multi, transform = "km")
-    add("zph", endpoint, "multivariable", rownames(zph$table), zph$table[, "p"], "p")
+    for (term in rownames(zph$table))
+        add("zph", endpoint, "multivariable", term, "", zph$table[term, c("chisq", "df", "p")])
 
     # Weighted analyses on the rows with a weight.
     dw <- d[ps_rows, ]
-    km_results(survfit(formula_of(endpoint, "modality"), data = dw, weights = w), endpoint, "weighted", "modality")
+    km_results(survfit(formula_of(endpoint, "modality"), data = dw, weights = w), dw, endpoint, "weighted", "modality")
     cox_results(coxph(formula_of(endpoint, "modality"), data = dw, weights = w, robust = TRUE), endpoint,
-                "weighted_univariate")
+                "weighted_univariate", "modality", weighted = TRUE)
     cox_results(coxph(formula_of(endpoint, multivariable), data = dw, weights = w, robust = TRUE), endpoint,
-                "weighted_multivariable")
+                "weighted_multivariable", multivariable, weighted = TRUE)
 }
 
 # ---- outputs ----
-write.csv(do.call(rbind, results), file.path(out_dir, "results_R.csv"), row.names = FALSE)
+out <- do.call(rbind, results)
+out$value <- ifelse(is.na(out$value), "NA", sprintf("%.12g", out$value))
+write.csv(out, file.path(out_dir, "results_R.csv"), row.names = FALSE)
 patients <- d[, c("patient_id", "hpfs_time", "hpfs_event", "os_time", "os_event", univariate, "w", "w_stabilized")]
 patients <- cbind(patients[ps_rows, ], ps)
 write.csv(patients, file.path(out_dir, "patients_R.csv"), row.names = FALSE)

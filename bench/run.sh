@@ -13,7 +13,12 @@
 # the stage timings of the last run's manifest.json. R is run once per size (the same count as embolo up
 # to 10,000) and only up to BENCH_R_MAX_N patients: survival's robust variance of a weighted Efron fit is
 # quadratic in n (about 300 s for the whole script at n = 100,000), so 1e6 would take hours.
+# Where R ran, bench/compare_r.py checks embolo's results.csv against R's results_R.csv for the same
+# cohort, line by line (the tolerances of shared/tools/compare_results.py); its report is kept in
+# build/bench/R_compare_N.txt and the table's column "agrees with R" gives passed / compared lines.
 # The table is printed and written to build/bench/results.md. R is never needed by the build or tests.
+# Exit status: non-zero when an embolo run fails (at once) or, after the table is written, when a line
+# of R's results disagrees with embolo's or cannot be compared.
 #
 # Settings (environment): BENCH_SIZES ("155 10000 100000 1000000"), BENCH_SEED (1), BUILD (build),
 # BENCH_R_MAX_N (100000; 0 skips R), BENCH_R_TIMEOUT (seconds per R run, 1800), BENCH_RUNS_SMALL (5),
@@ -86,12 +91,38 @@ stages_of() {
             END { if (NR) printf ", rest %.0f", wall / 1000 - sum }' || true
 }
 
+# compare_with_r N OUT: checks OUT/results.csv against R's results for the same cohort with
+# bench/compare_r.py (report in $DIR/R_compare_N.txt, also printed); sets agree (the table's cell) and
+# adds to disagree when a line differs or the comparison cannot be made.
+compare_with_r() {
+    local n=$1 out=$2 report=$DIR/R_compare_$1.txt status=0 summary
+    if ! command -v python3 >/dev/null 2>&1; then
+        agree="not checked (no python3)"
+        return 0
+    fi
+    python3 bench/compare_r.py "$DIR/R_out_$n/results_R.csv" "$out/results.csv" --n "$n" >"$report" 2>&1 ||
+        status=$?
+    cat "$report" >&2
+    summary=$(sed -n 's/^R agreement at n = [0-9?]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$report")
+    if [ "$status" = 0 ] && [ -n "$summary" ]; then
+        agree="${summary% *} / ${summary% *}"
+    else
+        if [ -n "$summary" ]; then
+            agree="**${summary#* } failed** of $((${summary% *} + ${summary#* }))"
+        else
+            agree="**comparison failed**"
+        fi
+        disagree+=("n = $n: see $report")
+    fi
+}
+
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then commit="$commit (uncommitted changes)"; fi
 cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || echo unknown)
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 
 rows=()
+disagree=()
 for n in $SIZES; do
     cohort=$DIR/net_${n}_seed${SEED}.csv
     if [ ! -s "$cohort" ] || [ pipeline/simulate.c -nt "$cohort" ]; then
@@ -107,7 +138,7 @@ for n in $SIZES; do
     c_mb=$max_rss_mb
     stages=$(stages_of "$out/manifest.json" "$wall_us")
 
-    r_s="-" r_mb="-" ratio="-"
+    r_s="-" r_mb="-" ratio="-" agree="-"
     if [ "$have_r" = 0 ]; then
         r_s="no R"
     elif [ "$n" -gt "$R_MAX_N" ]; then
@@ -120,11 +151,12 @@ for n in $SIZES; do
             r_s=$median_s
             r_mb=$max_rss_mb
             ratio=$(awk -v r="$r_s" -v c="$c_s" 'BEGIN { printf "%.1f", r / c }')
+            compare_with_r "$n" "$out"
         else
             r_s="failed or over ${R_TIMEOUT} s"
         fi
     fi
-    rows+=("| $n | $c_s | $c_mb | $runs | $r_s | $r_mb | $ratio | $stages |")
+    rows+=("| $n | $c_s | $c_mb | $runs | $r_s | $r_mb | $ratio | $agree | $stages |")
 done
 
 {
@@ -133,10 +165,21 @@ done
     echo "commit $commit; $(nproc) CPUs ($cpu); load average at start $load; cohorts: embolo simulate --seed $SEED."
     echo "Wall: median of the runs; RSS: largest peak resident set size of the runs (/usr/bin/time -v)."
     echo "R: Rscript bench/bench.R (survival, nnet), the same analysis on the same file; ratio = R wall / embolo wall."
+    echo "Agrees with R: lines of R's results_R.csv that embolo's results.csv matches (bench/compare_r.py: relative"
+    echo "1e-6, 1e-5 where propensity weights enter; counts and medians exactly; NA = NA) / lines compared."
     echo
-    echo "| n | embolo wall (s) | embolo peak RSS (MB) | runs | R wall (s) | R peak RSS (MB) | R / embolo | embolo stages of the last run (ms) |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---|"
+    echo "| n | embolo wall (s) | embolo peak RSS (MB) | runs | R wall (s) | R peak RSS (MB) | R / embolo | agrees with R | embolo stages of the last run (ms) |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     printf '%s\n' "${rows[@]}"
     echo
+    if [ ${#disagree[@]} -gt 0 ]; then
+        echo "**embolo disagrees with R**: $(IFS=';'; echo "${disagree[*]}" | sed 's/;/; /g')"
+        echo
+    fi
     echo "Aims (2 cores): n = 155 under 0.1 s; n = 1,000,000 under 30 s with peak RSS under 2 GB."
 } | tee "$DIR/results.md"
+
+if [ ${#disagree[@]} -gt 0 ]; then
+    echo "bench: embolo's results disagree with R's: $(IFS=';'; echo "${disagree[*]}" | sed 's/;/; /g')" >&2
+    exit 1
+fi
