@@ -62,6 +62,10 @@ static void test_sections_and_sheets_keep_their_order(void **state)
     assert_int_equal(t->sheets[0], SHEET_COX);
     assert_int_equal(t->p_decimals, 4);
     assert_true(t->ci_bands);
+    assert_int_equal(t->patients_max_rows, TEMPLATE_PATIENTS_MAX_ROWS);
+    template_free(t);
+    t = parse_ok("[workbook]\npatients_max_rows = 1048575\n");
+    assert_int_equal(t->patients_max_rows, 1048575);
     template_free(t);
 }
 
@@ -116,6 +120,7 @@ static void test_rule_breaches_name_the_line(void **state)
     expect_rejected("[benchmarks]\nhpfs.G1 = 18.5\n", "t.ini:2: benchmark key");
     expect_rejected("[benchmarks]\nhpfs.grade.G1 = soon\n", "t.ini:2: benchmark 'hpfs.grade.G1'");
     expect_rejected("[template]\nsections = flow, flow\n", "listed twice");
+    expect_rejected("[workbook]\npatients_max_rows = 2000000\n", "t.ini:2: patients_max_rows must be");
 }
 
 static void test_shipped_templates_parse(void **state)

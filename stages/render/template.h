@@ -39,7 +39,7 @@ typedef enum workbook_sheet {
 } workbook_sheet;
 
 #define TEMPLATE_MAX_BENCHMARKS 16
-#define TEMPLATE_PATIENTS_MAX_ROWS 100000
+#define TEMPLATE_PATIENTS_MAX_ROWS 10000
 
 /* A published median to compare an institution's median with. */
 typedef struct template_benchmark {
