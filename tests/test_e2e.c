@@ -557,6 +557,16 @@ static void test_veteran_propensity_scores(void **state)
     check_propensity_scores(state, "veteran");
 }
 
+/* Table 1's tests against R (oneway.test var.equal, kruskal.test, chisq.test correct = FALSE). */
+static void test_net_sample_table1_tests(void **state)
+{
+    scratch *s = *state;
+    char out[256], results[300];
+    run_fixture(s, "net_sample_155", "out", NULL, out, sizeof out);
+    path_join(results, sizeof results, out, "results.csv");
+    compare_results(FIXTURES "net_sample_155.table1.expected.csv", results);
+}
+
 /* ---- exclusions against the verdicts (check_verdicts.py) ---- */
 
 typedef struct verdict_pair {
@@ -1084,6 +1094,7 @@ int main(void)
         E2E_TEST(test_net_sample_as_of_results),
         E2E_TEST(test_audit_template_as_of_results),
         E2E_TEST(test_net_sample_propensity_scores),
+        E2E_TEST(test_net_sample_table1_tests),
         E2E_TEST(test_veteran_propensity_scores),
         E2E_TEST(test_net_messy_verdicts),
         E2E_TEST(test_manifest_counts),
