@@ -3,6 +3,7 @@
 #include "text.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,82 @@ void results_free(results *r)
         free(r->warnings[i]);
     free(r->warnings);
     curve_set_free(r->curves);
+    free(r->slots);
     free(r);
+}
+
+/* ---- the lookup index ---- */
+
+#define KEY_PARTS 6
+
+static uint64_t key_hash(const char *const *keys)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t k = 0; k < KEY_PARTS; k++) {
+        for (const unsigned char *c = (const unsigned char *)(keys[k] ? keys[k] : ""); *c; c++)
+            h = (h ^ *c) * 1099511628211ULL;
+        h = (h ^ 0x1f) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static void row_keys(const result_row *row, const char **keys)
+{
+    keys[0] = row->section;
+    keys[1] = row->endpoint;
+    keys[2] = row->model;
+    keys[3] = row->variable;
+    keys[4] = row->level;
+    keys[5] = row->stat;
+}
+
+static int row_has_keys(const result_row *row, const char *const *keys)
+{
+    const char *parts[KEY_PARTS];
+    row_keys(row, parts);
+    for (size_t k = 0; k < KEY_PARTS; k++)
+        if (strcmp(parts[k] ? parts[k] : "", keys[k] ? keys[k] : "") != 0)
+            return 0;
+    return 1;
+}
+
+/* The slot holding keys, or the empty slot where they would go. */
+static size_t index_slot(const results *r, const char *const *keys)
+{
+    size_t slot = (size_t)key_hash(keys) & r->slot_mask;
+    while (r->slots[slot] && !row_has_keys(&r->rows[r->slots[slot] - 1], keys))
+        slot = (slot + 1) & r->slot_mask;
+    return slot;
+}
+
+/* Indexes line i; the first line with given keys keeps them. */
+static void index_insert(results *r, size_t i)
+{
+    const char *keys[KEY_PARTS];
+    row_keys(&r->rows[i], keys);
+    size_t slot = index_slot(r, keys);
+    if (!r->slots[slot])
+        r->slots[slot] = i + 1;
+}
+
+/* Keeps the index at most half full for n lines, rebuilding it larger when needed. */
+static embolo_error index_reserve(results *r, size_t n)
+{
+    size_t size = r->slots ? r->slot_mask + 1 : 0;
+    if (2 * n < size)
+        return EMBOLO_OK;
+    size = size ? size : 256;
+    while (2 * n >= size)
+        size *= 2;
+    size_t *slots = calloc(size, sizeof *slots);
+    if (!slots)
+        return EMBOLO_ERROR_NOMEM;
+    free(r->slots);
+    r->slots = slots;
+    r->slot_mask = size - 1;
+    for (size_t i = 0; i < r->n; i++)
+        index_insert(r, i);
+    return EMBOLO_OK;
 }
 
 embolo_error results_add(results *r, const char *section, const char *endpoint, const char *model,
@@ -57,8 +133,10 @@ embolo_error results_add(results *r, const char *section, const char *endpoint, 
     row->stat = text_copy(stat);
     row->value = value;
     r->n++;
-    if (!row->section || !row->endpoint || !row->model || !row->variable || !row->level || !row->stat)
+    if (!row->section || !row->endpoint || !row->model || !row->variable || !row->level || !row->stat ||
+        index_reserve(r, r->n) != EMBOLO_OK)
         return EMBOLO_ERROR_NOMEM;
+    index_insert(r, r->n - 1);
     return EMBOLO_OK;
 }
 
@@ -85,6 +163,8 @@ embolo_error results_append(results *dst, results *src)
     if (err == EMBOLO_OK)
         err = reserve(&warnings, &dst->warnings_capacity, dst->n_warnings + src->n_warnings, sizeof *dst->warnings);
     dst->warnings = warnings;
+    if (err == EMBOLO_OK)
+        err = index_reserve(dst, dst->n + src->n);
     if (err == EMBOLO_OK && src->curves && !dst->curves && !(dst->curves = curve_set_new()))
         err = EMBOLO_ERROR_NOMEM;
     if (err == EMBOLO_OK && src->curves)
@@ -94,6 +174,8 @@ embolo_error results_append(results *dst, results *src)
     if (src->n > 0)
         memcpy(dst->rows + dst->n, src->rows, src->n * sizeof *src->rows);
     dst->n += src->n;
+    for (size_t i = dst->n - src->n; i < dst->n; i++)
+        index_insert(dst, i);
     src->n = 0;
     if (src->n_warnings > 0)
         memcpy(dst->warnings + dst->n_warnings, src->warnings, src->n_warnings * sizeof *src->warnings);
@@ -102,21 +184,14 @@ embolo_error results_append(results *dst, results *src)
     return EMBOLO_OK;
 }
 
-static int key_equal(const char *stored, const char *wanted)
-{
-    return !strcmp(stored, wanted ? wanted : "");
-}
-
 double results_value(const results *r, const char *section, const char *endpoint, const char *model,
                      const char *variable, const char *level, const char *stat)
 {
-    for (size_t i = 0; r && i < r->n; i++) {
-        const result_row *row = &r->rows[i];
-        if (key_equal(row->stat, stat) && key_equal(row->variable, variable) && key_equal(row->level, level) &&
-            key_equal(row->model, model) && key_equal(row->endpoint, endpoint) && key_equal(row->section, section))
-            return row->value;
-    }
-    return NAN;
+    const char *keys[KEY_PARTS] = {section, endpoint, model, variable, level, stat};
+    if (!r || !r->slots)
+        return NAN;
+    size_t slot = index_slot(r, keys);
+    return r->slots[slot] ? r->rows[r->slots[slot] - 1].value : NAN;
 }
 
 embolo_error results_warn(results *r, const char *format, ...)

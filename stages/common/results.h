@@ -17,6 +17,8 @@ typedef struct results {
     char **warnings;  /* run warnings, in order */
     size_t n_warnings, warnings_capacity;
     curve_set *curves;  /* Kaplan-Meier curves for drawing; NULL until the model stage adds one */
+    size_t *slots;      /* lookup index kept by results_add: open addressing, line + 1 (0: empty) */
+    size_t slot_mask;
 } results;
 
 results *results_new(void);
@@ -28,7 +30,8 @@ embolo_error results_add(results *r, const char *section, const char *endpoint, 
 /* Moves every line, warning and curve of src to the end of dst (src is left empty). */
 embolo_error results_append(results *dst, results *src);
 
-/* The value of the line with these keys (NULL keys match ""), NAN if there is none. */
+/* The value of the first line with these keys (NULL keys match ""), NAN if there is none; a hash
+ * lookup, so renderers may ask thousands of times. */
 double results_value(const results *r, const char *section, const char *endpoint, const char *model,
                      const char *variable, const char *level, const char *stat);
 

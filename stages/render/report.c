@@ -179,9 +179,7 @@ embolo_error report_write(const render_input *in, const char *path, char *messag
     snprintf(creator, sizeof creator, "embolo %s", in->version ? in->version : "");
     report_footer(in, footer, sizeof footer);
     draw_info info = {.title = report_title(in), .creator = creator, .footer = footer, .day = report_day(in)};
-    embolo_error err = report_index_build(in->results, &ctx.index);
-    if (err == EMBOLO_OK)
-        err = draw_open(&info, &ctx.doc);
+    embolo_error err = draw_open(&info, &ctx.doc);
     if (err == EMBOLO_OK) {
         double contents = title_page(&ctx);
         err = report_sections(&ctx);
@@ -192,6 +190,5 @@ embolo_error report_write(const render_input *in, const char *path, char *messag
     else
         snprintf(message, message_size, "%s: cannot draw the report: %s", path, embolo_error_message(err));
     draw_free(ctx.doc);
-    report_index_free(ctx.index);
     return err;
 }

@@ -1,7 +1,6 @@
 /* What the report's sections share: results lookups by key, section starts, notes, tables, labels
  * and number formats. */
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,84 +8,11 @@
 #include "report_internal.h"
 
 #define REPORT_TABLE_FONT 8.0
-#define KEY_PARTS 6
-
-/* An open-addressing hash of the results lines: the report looks up thousands of values. */
-struct report_index {
-    const results *r;
-    size_t *slots;  /* line index + 1; 0 is empty */
-    size_t mask;
-};
-
-static uint64_t key_hash(const char *const *keys)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t k = 0; k < KEY_PARTS; k++) {
-        for (const unsigned char *c = (const unsigned char *)(keys[k] ? keys[k] : ""); *c; c++)
-            h = (h ^ *c) * 1099511628211ULL;
-        h = (h ^ 0x1f) * 1099511628211ULL;
-    }
-    return h;
-}
-
-static int row_has_keys(const result_row *row, const char *const *keys)
-{
-    const char *parts[KEY_PARTS] = {row->section, row->endpoint, row->model, row->variable, row->level, row->stat};
-    for (size_t k = 0; k < KEY_PARTS; k++)
-        if (strcmp(parts[k] ? parts[k] : "", keys[k] ? keys[k] : "") != 0)
-            return 0;
-    return 1;
-}
-
-/* The slot holding keys, or the empty slot where they would go. */
-static size_t index_slot(const report_index *index, const char *const *keys)
-{
-    size_t slot = (size_t)key_hash(keys) & index->mask;
-    while (index->slots[slot] && !row_has_keys(&index->r->rows[index->slots[slot] - 1], keys))
-        slot = (slot + 1) & index->mask;
-    return slot;
-}
-
-embolo_error report_index_build(const results *r, report_index **out)
-{
-    report_index *index = calloc(1, sizeof *index);
-    size_t size = 64;
-    while (size < 2 * r->n + 2)
-        size *= 2;
-    *out = NULL;
-    if (!index || !(index->slots = calloc(size, sizeof *index->slots))) {
-        free(index);
-        return EMBOLO_ERROR_NOMEM;
-    }
-    index->r = r;
-    index->mask = size - 1;
-    for (size_t i = 0; i < r->n; i++) {
-        const result_row *row = &r->rows[i];
-        const char *keys[KEY_PARTS] = {row->section, row->endpoint, row->model, row->variable, row->level, row->stat};
-        size_t slot = index_slot(index, keys);
-        if (!index->slots[slot])
-            index->slots[slot] = i + 1;  /* the first line with these keys wins, as in results_value */
-    }
-    *out = index;
-    return EMBOLO_OK;
-}
-
-void report_index_free(report_index *index)
-{
-    if (!index)
-        return;
-    free(index->slots);
-    free(index);
-}
 
 double report_value(const report_context *ctx, const char *section, const char *endpoint, const char *model,
                     const char *variable, const char *level, const char *stat)
 {
-    if (!ctx->index)
-        return results_value(ctx->r, section, endpoint, model, variable, level, stat);
-    const char *keys[KEY_PARTS] = {section, endpoint, model, variable, level, stat};
-    size_t slot = index_slot(ctx->index, keys);
-    return ctx->index->slots[slot] ? ctx->r->rows[ctx->index->slots[slot] - 1].value : NAN;
+    return results_value(ctx->r, section, endpoint, model, variable, level, stat);
 }
 
 /* ---- layout ---- */

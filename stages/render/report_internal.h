@@ -8,8 +8,6 @@
 #include "format.h"
 #include "render.h"
 
-typedef struct report_index report_index;
-
 typedef struct report_context {
     const render_input *in;
     const study *s;
@@ -17,7 +15,6 @@ typedef struct report_context {
     const results *r;            /* never NULL */
     const report_template *t;
     draw_doc *doc;
-    report_index *index;         /* results lines by key */
     size_t section_number;       /* of the section being drawn, from 1 */
     size_t figure_number;
     /* For the contents on the title page: each drawn section's title and first page. */
@@ -42,8 +39,6 @@ embolo_error report_benchmarks(report_context *ctx);
 
 /* ---- shared (report_common.c) ---- */
 
-embolo_error report_index_build(const results *r, report_index **out);
-void report_index_free(report_index *index);
 
 /* The value of a results line (NULL keys match ""), NAN if there is none. */
 double report_value(const report_context *ctx, const char *section, const char *endpoint, const char *model,

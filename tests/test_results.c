@@ -1,0 +1,70 @@
+/* The results table: lookups by key through its index, first line wins, appends stay findable. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+
+#include "common/results.h"
+
+static void test_every_line_is_found(void **state)
+{
+    (void)state;
+    results *r = results_new();
+    char stat[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(stat, sizeof stat, "s%d", i);
+        assert_int_equal(results_add(r, "km", "os", "unweighted", "grade", "G1", stat, (double)i), EMBOLO_OK);
+    }
+    for (int i = 0; i < 5000; i++) {
+        snprintf(stat, sizeof stat, "s%d", i);
+        assert_true(results_value(r, "km", "os", "unweighted", "grade", "G1", stat) == (double)i);
+    }
+    assert_true(isnan(results_value(r, "km", "os", "unweighted", "grade", "G2", "s1")));
+    results_free(r);
+}
+
+static void test_first_line_wins_and_null_is_empty(void **state)
+{
+    (void)state;
+    results *r = results_new();
+    assert_true(isnan(results_value(r, "cox", "", "", "", "", "n")));
+    assert_int_equal(results_add(r, "cox", "os", "multivariable", NULL, NULL, "n", 1.0), EMBOLO_OK);
+    assert_int_equal(results_add(r, "cox", "os", "multivariable", "", "", "n", 2.0), EMBOLO_OK);
+    assert_true(results_value(r, "cox", "os", "multivariable", "", NULL, "n") == 1.0);
+    assert_true(isnan(results_value(NULL, "cox", "os", "multivariable", "", "", "n")));
+    results_free(r);
+}
+
+static void test_appended_lines_are_found(void **state)
+{
+    (void)state;
+    results *a = results_new(), *b = results_new();
+    char stat[32];
+    assert_int_equal(results_add(a, "km", "hpfs", "", "all", "", "n", 155.0), EMBOLO_OK);
+    for (int i = 0; i < 1000; i++) {
+        snprintf(stat, sizeof stat, "s%d", i);
+        assert_int_equal(results_add(b, "km", "os", "", "all", "", stat, (double)i), EMBOLO_OK);
+    }
+    assert_int_equal(results_add(b, "km", "hpfs", "", "all", "", "n", -1.0), EMBOLO_OK);
+    assert_int_equal(results_append(a, b), EMBOLO_OK);
+    assert_int_equal(a->n, 1002);
+    assert_int_equal(b->n, 0);
+    assert_true(results_value(a, "km", "os", "", "all", "", "s999") == 999.0);
+    assert_true(results_value(a, "km", "hpfs", "", "all", "", "n") == 155.0);
+    results_free(a);
+    results_free(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_line_is_found),
+        cmocka_unit_test(test_first_line_wins_and_null_is_empty),
+        cmocka_unit_test(test_appended_lines_are_found),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
