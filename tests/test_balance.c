@@ -12,40 +12,8 @@
 #include "testutil.h"
 #include "weight/balance.h"
 
-#define MAX_ROWS 200
-#define MAX_COLS 16
-
-typedef struct table {
-    size_t n;
-    size_t n_cols;
-    double v[MAX_ROWS][MAX_COLS];
-} table;
-
-/* Reads a numeric CSV file with a header line. */
-static void table_read(const char *path, table *t)
-{
-    char line[1024];
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    assert_non_null(fgets(line, sizeof line, f));
-    t->n = 0;
-    t->n_cols = 1;
-    for (const char *c = line; *c; c++)
-        t->n_cols += *c == ',';
-    assert_true(t->n_cols <= MAX_COLS);
-    while (fgets(line, sizeof line, f)) {
-        char *save = NULL;
-        size_t j = 0;
-        assert_true(t->n < MAX_ROWS);
-        for (char *tok = strtok_r(line, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save)) {
-            assert_true(j < t->n_cols);
-            t->v[t->n][j++] = strtod(tok, NULL);
-        }
-        assert_int_equal(j, t->n_cols);
-        t->n++;
-    }
-    fclose(f);
-}
+#define MAX_ROWS FIXTURE_MAX_ROWS
+#define MAX_COLS FIXTURE_MAX_COLS
 
 /* A balance covariate: the sum of some fixture columns (dummies of a factor level), or one minus it
  * (the reference level's indicator). */
@@ -60,10 +28,10 @@ typedef struct covariate {
 static void covariates_check(const char *fixture, size_t k, size_t weight_column,
                              const covariate *cov, size_t n_cov)
 {
-    static table t;
+    static fixture_table t;
     static int group[MAX_ROWS];
     static double x[MAX_ROWS], w[MAX_ROWS];
-    table_read(fixture, &t);
+    fixture_read(fixture, &t);
     for (size_t i = 0; i < t.n; i++) {
         group[i] = (int)t.v[i][0];
         w[i] = t.v[i][weight_column];

@@ -15,46 +15,6 @@
 #define MAX_ROWS 400
 #define MAX_COLS 12
 
-typedef struct table {
-    size_t n;
-    size_t n_cols;          /* besides time and status */
-    double time[MAX_ROWS];
-    int status[MAX_ROWS];
-    double x[MAX_ROWS][MAX_COLS];
-} table;
-
-/* Reads "time,status,x1,..." with a header line; NA becomes NAN. */
-static void table_read(const char *path, table *t)
-{
-    char line[1024];
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    assert_non_null(fgets(line, sizeof line, f));
-    t->n = 0;
-    t->n_cols = 0;
-    for (const char *c = line; *c; c++)
-        t->n_cols += *c == ',';
-    t->n_cols--;
-    assert_true(t->n_cols <= MAX_COLS);
-    while (fgets(line, sizeof line, f)) {
-        assert_true(t->n < MAX_ROWS);
-        char *save = NULL;
-        double v[MAX_COLS + 2];
-        size_t k = 0;
-        for (char *tok = strtok_r(line, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save)) {
-            assert_true(k < MAX_COLS + 2);
-            v[k++] = strcmp(tok, "NA") == 0 ? NAN : strtod(tok, NULL);
-        }
-        assert_int_equal(k, t->n_cols + 2);
-        t->time[t->n] = v[0];
-        t->status[t->n] = (int)v[1];
-        for (size_t j = 0; j < t->n_cols; j++)
-            t->x[t->n][j] = v[j + 2];
-        t->n++;
-    }
-    fclose(f);
-}
-
 typedef struct model_case {
     const char *fixture;
     size_t n_coef;
@@ -67,12 +27,12 @@ typedef struct model_case {
 
 static void model_case_check(const model_case *m)
 {
-    static table t;
+    static survival_fixture t;
     double time[MAX_ROWS], lp[MAX_ROWS];
     int status[MAX_ROWS];
     size_t n = 0;
     double c = 0.0, se = 0.0;
-    table_read(m->fixture, &t);
+    survival_fixture_read(m->fixture, 0, &t);
     for (size_t i = 0; i < t.n; i++) {
         double eta = 0.0;
         for (size_t j = 0; j < m->n_coef; j++)

@@ -20,48 +20,6 @@
 #define RTOL 1e-6
 #define RTOL_WEIGHTED 1e-5
 
-typedef struct table {
-    size_t n;
-    size_t n_cols; /* besides time, status and weight */
-    double time[MAX_ROWS];
-    int status[MAX_ROWS];
-    double weight[MAX_ROWS];
-    double x[MAX_ROWS][MAX_COLS];
-} table;
-
-/* Reads "time,status,weight,x1,..." with a header line; NA becomes NAN. */
-static void table_read(const char *path, table *t)
-{
-    char line[1024];
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    assert_non_null(fgets(line, sizeof line, f));
-    t->n = 0;
-    t->n_cols = 0;
-    for (const char *c = line; *c; c++)
-        t->n_cols += *c == ',';
-    t->n_cols -= 2;
-    assert_true(t->n_cols <= MAX_COLS);
-    while (fgets(line, sizeof line, f)) {
-        assert_true(t->n < MAX_ROWS);
-        char *save = NULL;
-        double v[MAX_COLS + 3];
-        size_t k = 0;
-        for (char *tok = strtok_r(line, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save)) {
-            assert_true(k < MAX_COLS + 3);
-            v[k++] = strcmp(tok, "NA") == 0 ? NAN : strtod(tok, NULL);
-        }
-        assert_int_equal(k, t->n_cols + 3);
-        t->time[t->n] = v[0];
-        t->status[t->n] = (int)v[1];
-        t->weight[t->n] = v[2];
-        for (size_t j = 0; j < t->n_cols; j++)
-            t->x[t->n][j] = v[j + 3];
-        t->n++;
-    }
-    fclose(f);
-}
-
 /* One R model: which fixture columns, ties, weights, and R's numbers (NAN where R has none). */
 typedef struct model_case {
     const char *name;
@@ -96,12 +54,12 @@ static void check_close(double got, double want, double rtol)
 
 static void model_case_check(const model_case *m)
 {
-    static table t;
+    static survival_fixture t;
     static double time[MAX_ROWS], weight[MAX_ROWS], x[MAX_ROWS * MAX_COEF];
     static int status[MAX_ROWS];
     size_t n = 0, p = m->n_coef;
     double rtol = m->weighted ? RTOL_WEIGHTED : RTOL;
-    table_read(m->fixture, &t);
+    survival_fixture_read(m->fixture, 1, &t);
     for (size_t i = 0; i < t.n; i++) {
         int complete = 1;
         for (size_t j = 0; j < p; j++) {
@@ -213,9 +171,9 @@ static void test_r_reference(void **state)
 static void test_r_reference_lr(void **state)
 {
     (void)state;
-    static table t;
+    static survival_fixture t;
     static double x[MAX_ROWS];
-    table_read(VETERAN, &t);
+    survival_fixture_read(VETERAN, 1, &t);
     for (size_t i = 0; i < t.n; i++)
         x[i] = t.x[i][4];
     cox_result *fit = NULL;

@@ -15,40 +15,8 @@
 #include "testutil.h"
 #include "weight/mlogit.h"
 
-#define MAX_ROWS 200
-#define MAX_COLS 16
-
-typedef struct table {
-    size_t n;
-    size_t n_cols;
-    double v[MAX_ROWS][MAX_COLS];
-} table;
-
-/* Reads a numeric CSV file with a header line. */
-static void table_read(const char *path, table *t)
-{
-    char line[1024];
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    assert_non_null(fgets(line, sizeof line, f));
-    t->n = 0;
-    t->n_cols = 1;
-    for (const char *c = line; *c; c++)
-        t->n_cols += *c == ',';
-    assert_true(t->n_cols <= MAX_COLS);
-    while (fgets(line, sizeof line, f)) {
-        char *save = NULL;
-        size_t j = 0;
-        assert_true(t->n < MAX_ROWS);
-        for (char *tok = strtok_r(line, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save)) {
-            assert_true(j < t->n_cols);
-            t->v[t->n][j++] = strtod(tok, NULL);
-        }
-        assert_int_equal(j, t->n_cols);
-        t->n++;
-    }
-    fclose(f);
-}
+#define MAX_ROWS FIXTURE_MAX_ROWS
+#define MAX_COLS FIXTURE_MAX_COLS
 
 typedef struct reference_case {
     const char *fixture;
@@ -61,11 +29,11 @@ typedef struct reference_case {
 /* Fits the fixture's design and compares loglik, every fitted probability and the ATE weight. */
 static void reference_case_check(reference_case *rc)
 {
-    static table t;
+    static fixture_table t;
     static int y[MAX_ROWS];
     static double x[MAX_ROWS * MAX_COLS];
     mlogit_result *fit = NULL;
-    table_read(rc->fixture, &t);
+    fixture_read(rc->fixture, &t);
     assert_int_equal(t.n_cols, 1 + rc->p + rc->k + 1);
     for (size_t i = 0; i < t.n; i++) {
         y[i] = (int)t.v[i][0];
@@ -218,12 +186,12 @@ static void test_four_groups_saturated(void **state)
 static void test_net_sample_asof_separated(void **state)
 {
     (void)state;
-    static table t;
+    static fixture_table t;
     static int y[MAX_ROWS];
     static double x[MAX_ROWS * MAX_COLS];
     const size_t p = 10;
     mlogit_result *fit = NULL;
-    table_read("tests/fixtures/net_sample_ps_design_asof_2012-12-31.csv", &t);
+    fixture_read("tests/fixtures/net_sample_ps_design_asof_2012-12-31.csv", &t);
     assert_int_equal(t.n, 115);
     assert_int_equal(t.n_cols, 1 + p);
     for (size_t i = 0; i < t.n; i++) {

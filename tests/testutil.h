@@ -19,6 +19,73 @@ static inline void assert_close_at(double got, double want, double rtol, const c
     }
 }
 
+/* ---- Numeric fixtures (the CSV files that tests/fixtures/make_NAME_fixtures.py write) ---- */
+
+#include <string.h>
+
+#define FIXTURE_MAX_ROWS 400
+#define FIXTURE_MAX_COLS 16
+
+typedef struct fixture_table {
+    size_t n;
+    size_t n_cols;
+    double v[FIXTURE_MAX_ROWS][FIXTURE_MAX_COLS];
+} fixture_table;
+
+/* Reads a numeric CSV file with a header line; NA becomes NAN. Fails the test on a row whose field
+ * count differs from the header's, or on a file beyond the table's bounds. */
+static inline void fixture_read(const char *path, fixture_table *t)
+{
+    char line[1024];
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    t->n = 0;
+    t->n_cols = 1;
+    for (const char *c = line; *c; c++)
+        t->n_cols += *c == ',';
+    assert_true(t->n_cols <= FIXTURE_MAX_COLS);
+    while (fgets(line, sizeof line, f)) {
+        char *save = NULL;
+        size_t j = 0;
+        assert_true(t->n < FIXTURE_MAX_ROWS);
+        for (char *tok = strtok_r(line, ",\n", &save); tok; tok = strtok_r(NULL, ",\n", &save)) {
+            assert_true(j < t->n_cols);
+            t->v[t->n][j++] = strcmp(tok, "NA") == 0 ? NAN : strtod(tok, NULL);
+        }
+        assert_int_equal(j, t->n_cols);
+        t->n++;
+    }
+    fclose(f);
+}
+
+/* A survival fixture: "time,status[,weight],x1,..." (weight 1 without the column). */
+typedef struct survival_fixture {
+    size_t n;
+    size_t n_cols;  /* covariates */
+    double time[FIXTURE_MAX_ROWS];
+    int status[FIXTURE_MAX_ROWS];
+    double weight[FIXTURE_MAX_ROWS];
+    double x[FIXTURE_MAX_ROWS][FIXTURE_MAX_COLS];
+} survival_fixture;
+
+static inline void survival_fixture_read(const char *path, int has_weight, survival_fixture *out)
+{
+    static fixture_table t;
+    size_t first_x = has_weight ? 3 : 2;
+    fixture_read(path, &t);
+    assert_true(t.n_cols >= first_x);
+    out->n = t.n;
+    out->n_cols = t.n_cols - first_x;
+    for (size_t i = 0; i < t.n; i++) {
+        out->time[i] = t.v[i][0];
+        out->status[i] = (int)t.v[i][1];
+        out->weight[i] = has_weight ? t.v[i][2] : 1.0;
+        for (size_t j = 0; j < out->n_cols; j++)
+            out->x[i][j] = t.v[i][first_x + j];
+    }
+}
+
 /* ---- Helpers for the tests of the study file, ingest and cleaning: each is defined only when the
  * test includes the module's header before this one. ---- */
 
