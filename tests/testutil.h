@@ -21,6 +21,7 @@ static inline void assert_close_at(double got, double want, double rtol, const c
 
 /* ---- Numeric fixtures (the CSV files that tests/fixtures/make_NAME_fixtures.py write) ---- */
 
+#include <stdlib.h>
 #include <string.h>
 
 #define FIXTURE_MAX_ROWS 400
