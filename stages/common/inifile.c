@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define INI_MAX_FILE (16u * 1024u * 1024u)
 
 void ini_doc_fail(ini_doc *parser, embolo_error err, int line, const char *format, ...)
 {
@@ -269,47 +268,4 @@ void ini_doc_parse(ini_doc *parser)
         ini_doc_fail(parser, parser->kind, line, "not a 'key = value' line or [section]");
     else if (line < 0)
         ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
-}
-
-embolo_error ini_read_file(const char *path, const char *what, char **text, size_t *length, char *message,
-                           size_t message_size)
-{
-    embolo_error err = EMBOLO_OK;
-    char *buffer = NULL;
-    size_t used = 0, capacity = 0;
-    FILE *file = fopen(path, "rb");
-    *text = NULL;
-    *length = 0;
-    if (!file) {
-        snprintf(message, message_size, "%s: cannot open the %s", path, what);
-        return EMBOLO_ERROR_FILE_NOT_FOUND;
-    }
-    for (;;) {
-        if (used == capacity) {
-            capacity = capacity ? capacity * 2 : 8192;
-            char *grown = capacity > INI_MAX_FILE ? NULL : realloc(buffer, capacity);
-            if (!grown) {
-                snprintf(message, message_size, "%s: %s too large", path, what);
-                err = EMBOLO_ERROR_TOO_LARGE;
-                goto cleanup;
-            }
-            buffer = grown;
-        }
-        size_t got = fread(buffer + used, 1, capacity - used, file);
-        used += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(file)) {
-        snprintf(message, message_size, "%s: cannot read the %s", path, what);
-        err = EMBOLO_ERROR_FILE_NOT_FOUND;
-        goto cleanup;
-    }
-    *text = buffer;
-    *length = used;
-    buffer = NULL;
-cleanup:
-    free(buffer);
-    fclose(file);
-    return err;
 }

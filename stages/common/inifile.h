@@ -11,6 +11,8 @@
 /* libinih as Debian builds it cuts lines at 199 characters. */
 #define INI_MAX_LINE 199
 #define INI_MAX_ITEMS 4096
+/* Largest study file or template read. */
+#define INI_MAX_FILE ((size_t)16 * 1024 * 1024)
 
 typedef struct ini_entry {
     char *section;
@@ -55,9 +57,6 @@ void ini_doc_check_unused(ini_doc *doc);
 
 void ini_doc_free_entries(ini_doc *doc);
 
-/* Reads a whole file (at most 16 MiB); what names it in messages ("study file"). */
-embolo_error ini_read_file(const char *path, const char *what, char **text, size_t *length, char *message,
-                           size_t message_size);
 
 char *ini_string_copy(const char *s);
 char *ini_trimmed_copy(const char *s);

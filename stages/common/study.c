@@ -572,7 +572,7 @@ embolo_error study_read(const char *path, study **out, char *message, size_t mes
 {
     char *text = NULL;
     size_t length = 0;
-    embolo_error err = ini_read_file(path, "study file", &text, &length, message, message_size);
+    embolo_error err = text_read_file(path, "study file", INI_MAX_FILE, &text, &length, message, message_size);
     *out = NULL;
     if (err == EMBOLO_ERROR_TOO_LARGE)
         err = EMBOLO_ERROR_STUDY;

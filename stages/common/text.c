@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,4 +236,55 @@ char *text_copy(const char *s)
     if (copy)
         memcpy(copy, source, length + 1);
     return copy;
+}
+
+embolo_error text_read_file(const char *path, const char *what, size_t max_bytes, char **text, size_t *length,
+                            char *message, size_t message_size)
+{
+    enum { CHUNK = 65536 };
+    embolo_error err = EMBOLO_OK;
+    char *buffer = NULL;
+    size_t used = 0, capacity = 0;
+    FILE *file = fopen(path, "rb");
+    *text = NULL;
+    *length = 0;
+    if (!file) {
+        snprintf(message, message_size, "%s: cannot open the %s", path, what);
+        return EMBOLO_ERROR_FILE_NOT_FOUND;
+    }
+    for (;;) {
+        /* Room for a chunk and the final NUL. */
+        if (capacity - used < CHUNK + 1) {
+            capacity = capacity ? capacity * 2 : 4 * CHUNK;
+            char *grown = capacity > max_bytes + CHUNK + 1 ? NULL : realloc(buffer, capacity);
+            if (!grown) {
+                snprintf(message, message_size, "%s: the %s is too large to read", path, what);
+                err = EMBOLO_ERROR_TOO_LARGE;
+                goto cleanup;
+            }
+            buffer = grown;
+        }
+        size_t got = fread(buffer + used, 1, capacity - used - 1, file);
+        used += got;
+        if (got == 0)
+            break;
+    }
+    if (ferror(file)) {
+        snprintf(message, message_size, "%s: cannot read the %s", path, what);
+        err = EMBOLO_ERROR_FILE_NOT_FOUND;
+        goto cleanup;
+    }
+    if (used > max_bytes) {
+        snprintf(message, message_size, "%s: the %s is too large to read", path, what);
+        err = EMBOLO_ERROR_TOO_LARGE;
+        goto cleanup;
+    }
+    buffer[used] = '\0';
+    *text = buffer;
+    *length = used;
+    buffer = NULL;
+cleanup:
+    free(buffer);
+    fclose(file);
+    return err;
 }

@@ -4,6 +4,7 @@
 #define EMBOLO_TEXT_H
 
 #include <stddef.h>
+#include "error.h"
 
 /* Writes into out (capacity out_size, NUL-terminated) the value trimmed, with inner runs of white
  * space folded to one space and ASCII letters lower-cased. Returns 0 if the value holds a NUL byte or
@@ -29,6 +30,12 @@ void text_format_date(long day_number, char out[11]);
 
 /* Day number of a valid civil date. */
 long text_days_from_civil(int year, int month, int day);
+
+/* Reads a whole file of at most max_bytes into *text (NUL-terminated, the caller frees it) and its
+ * size into *length; what names the file in messages ("input file"). Fails with FILE_NOT_FOUND when
+ * the file cannot be opened or read, TOO_LARGE beyond max_bytes, message naming the path. */
+embolo_error text_read_file(const char *path, const char *what, size_t max_bytes, char **text, size_t *length,
+                            char *message, size_t message_size);
 
 /* A copy of s (NULL gives ""), NULL when out of memory. */
 char *text_copy(const char *s);

@@ -14,7 +14,6 @@
 #define INGEST_MAX_FIELD (16u * 1024u * 1024u)
 #define INGEST_MAX_RECORDS 50000000u
 #define INGEST_MAX_TEXT ((size_t)4 * 1024 * 1024 * 1024)
-#define INGEST_CHUNK 65536
 
 struct ingest_table {
     size_t n_wanted;
@@ -333,40 +332,13 @@ cleanup:
 embolo_error ingest_read(const char *path, const char *const *wanted, size_t n_wanted, ingest_table **out,
                          char *message, size_t message_size)
 {
-    embolo_error err = EMBOLO_OK;
     char *data = NULL;
-    size_t length = 0, capacity = 0;
-    FILE *file = fopen(path, "rb");
+    size_t length = 0;
+    embolo_error err = text_read_file(path, "input file", INGEST_MAX_TEXT, &data, &length, message, message_size);
     *out = NULL;
-    if (!file) {
-        snprintf(message, message_size, "%s: cannot open the input file", path);
-        return EMBOLO_ERROR_FILE_NOT_FOUND;
-    }
-    for (;;) {
-        if (capacity - length < INGEST_CHUNK) {
-            capacity = capacity ? capacity * 2 : 4 * INGEST_CHUNK;
-            char *grown = capacity > INGEST_MAX_TEXT ? NULL : realloc(data, capacity);
-            if (!grown) {
-                snprintf(message, message_size, "%s: the input file is too large to read", path);
-                err = EMBOLO_ERROR_TOO_LARGE;
-                goto cleanup;
-            }
-            data = grown;
-        }
-        size_t got = fread(data + length, 1, capacity - length, file);
-        length += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(file)) {
-        snprintf(message, message_size, "%s: cannot read the input file", path);
-        err = EMBOLO_ERROR_FILE_NOT_FOUND;
-        goto cleanup;
-    }
-    err = ingest_parse(data ? data : "", length, path, wanted, n_wanted, out, message, message_size);
-cleanup:
+    if (err == EMBOLO_OK)
+        err = ingest_parse(data, length, path, wanted, n_wanted, out, message, message_size);
     free(data);
-    fclose(file);
     return err;
 }
 

@@ -298,7 +298,7 @@ embolo_error template_read(const char *path, report_template **out, char *messag
 {
     char *text = NULL;
     size_t length = 0;
-    embolo_error err = ini_read_file(path, "template", &text, &length, message, message_size);
+    embolo_error err = text_read_file(path, "template", INI_MAX_FILE, &text, &length, message, message_size);
     *out = NULL;
     if (err == EMBOLO_ERROR_TOO_LARGE)
         err = EMBOLO_ERROR_TEMPLATE;
