@@ -25,34 +25,6 @@
 /* ---- files ---- */
 
 /* The whole file, NUL-terminated; NULL if it cannot be read. */
-static char *file_read(const char *path, size_t *size)
-{
-    FILE *file = fopen(path, "rb");
-    char *buffer = NULL;
-    size_t used = 0, capacity = 0, got;
-    if (!file)
-        return NULL;
-    do {
-        if (capacity - used < 4096) {
-            capacity = capacity ? capacity * 2 : 65536;
-            char *grown = realloc(buffer, capacity + 1);
-            if (!grown) {
-                free(buffer);
-                fclose(file);
-                return NULL;
-            }
-            buffer = grown;
-        }
-        got = fread(buffer + used, 1, capacity - used, file);
-        used += got;
-    } while (got > 0);
-    fclose(file);
-    buffer[used] = '\0';
-    if (size)
-        *size = used;
-    return buffer;
-}
-
 static void file_write(const char *path, const char *text)
 {
     FILE *file = fopen(path, "wb");
@@ -192,7 +164,7 @@ static void csv_free(csv_file *file)
 static void csv_load(const char *path, csv_file *out)
 {
     size_t size = 0;
-    char *text = file_read(path, &size);
+    char *text = test_file_read(path, &size);
     if (!text)
         print_error("cannot read %s\n", path);
     assert_non_null(text);
@@ -436,7 +408,7 @@ static void run_fixture(const scratch *s, const char *name, const char *out_name
                           as_of ? "--as-of" : NULL, as_of, NULL};
     int code = run_embolo(args, s->err);
     if (code != 0) {
-        char *err = file_read(s->err, NULL);
+        char *err = test_file_read(s->err, NULL);
         print_error("embolo run on %s: exit %d: %s\n", name, code, err ? err : "");
         free(err);
     }
@@ -667,7 +639,7 @@ static void check_manifest_counts(const char *out, long want_rows_read)
     char path[300];
     csv_file exclusions, patients;
     path_join(path, sizeof path, out, "manifest.json");
-    char *manifest = file_read(path, NULL);
+    char *manifest = test_file_read(path, NULL);
     assert_non_null(manifest);
     long read = manifest_number(manifest, "rows_read"), analysed = manifest_number(manifest, "rows_analysed"),
          excluded = manifest_number(manifest, "rows_excluded");
@@ -757,7 +729,7 @@ static void snapshot_take(const char *dir, snapshot *shot)
     for (size_t i = 0; i < shot->n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, shot->names[i]);
-        shot->contents[i] = file_read(path, &shot->sizes[i]);
+        shot->contents[i] = test_file_read(path, &shot->sizes[i]);
         assert_non_null(shot->contents[i]);
     }
 }
@@ -785,7 +757,7 @@ static void assert_same_file(const char *a_dir, const char *b_dir, const char *n
     size_t a_size = 0, b_size = 0;
     path_join(a_path, sizeof a_path, a_dir, name);
     path_join(b_path, sizeof b_path, b_dir, name);
-    char *a = file_read(a_path, &a_size), *b = file_read(b_path, &b_size);
+    char *a = test_file_read(a_path, &a_size), *b = test_file_read(b_path, &b_size);
     assert_non_null(a);
     assert_non_null(b);
     if (a_size != b_size || memcmp(a, b, a_size) != 0)
@@ -924,7 +896,7 @@ static void expect_failure(const scratch *s, const char *const *args, int want_c
                            const char *fragment2)
 {
     int code = run_embolo(args, s->err);
-    char *err = file_read(s->err, NULL);
+    char *err = test_file_read(s->err, NULL);
     assert_non_null(err);
     size_t lines = 0;
     for (const char *c = err; *c; c++)
@@ -946,7 +918,7 @@ static void expect_failure(const scratch *s, const char *const *args, int want_c
 /* A copy of the NET study with one line inserted after the line holding after. */
 static void write_study_with(const char *path, const char *after, const char *line)
 {
-    char *study = file_read(FIXTURES "net_sample_155.study.ini", NULL);
+    char *study = test_file_read(FIXTURES "net_sample_155.study.ini", NULL);
     assert_non_null(study);
     char *at = strstr(study, after);
     assert_non_null(at);

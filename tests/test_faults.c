@@ -14,29 +14,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 #define MAX_FILES 32
 
 typedef struct snapshot {
     char names[MAX_FILES][256];
     char *contents[MAX_FILES];
-    long sizes[MAX_FILES];
+    size_t sizes[MAX_FILES];
     size_t n;
 } snapshot;
-
-static char *file_read(const char *path, long *size)
-{
-    FILE *file = fopen(path, "rb");
-    char *buffer = NULL;
-    if (!file)
-        return NULL;
-    if (fseek(file, 0, SEEK_END) == 0 && (*size = ftell(file)) >= 0 && fseek(file, 0, SEEK_SET) == 0 &&
-        (buffer = malloc((size_t)*size + 1)) && fread(buffer, 1, (size_t)*size, file) != (size_t)*size) {
-        free(buffer);
-        buffer = NULL;
-    }
-    fclose(file);
-    return buffer;
-}
 
 static int name_compare(const void *a, const void *b)
 {
@@ -61,7 +48,7 @@ static void snapshot_take(const char *dir, snapshot *s)
     for (size_t i = 0; i < s->n; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, s->names[i]);
-        s->contents[i] = file_read(path, &s->sizes[i]);
+        s->contents[i] = test_file_read(path, &s->sizes[i]);
         assert_non_null(s->contents[i]);
     }
 }
@@ -82,7 +69,7 @@ static void snapshot_assert_equal(const snapshot *want, const snapshot *got)
     for (size_t i = 0; i < want->n; i++) {
         assert_string_equal(want->names[i], got->names[i]);
         assert_int_equal(want->sizes[i], got->sizes[i]);
-        assert_memory_equal(want->contents[i], got->contents[i], (size_t)want->sizes[i]);
+        assert_memory_equal(want->contents[i], got->contents[i], want->sizes[i]);
     }
 }
 

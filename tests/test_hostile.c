@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -106,24 +108,8 @@ typedef struct buffer {
 static buffer read_all(const char *path)
 {
     buffer b = {NULL, 0};
-    size_t capacity = 0;
-    FILE *file = fopen(path, "rb");
-    if (!file)
+    if (!(b.data = test_file_read(path, &b.length)))
         fail_msg("cannot read %s", path);
-    for (;;) {
-        if (capacity - b.length < 4096) {
-            capacity = capacity ? capacity * 2 : 65536;
-            char *grown = realloc(b.data, capacity + 1);
-            assert_non_null(grown);
-            b.data = grown;
-        }
-        size_t got = fread(b.data + b.length, 1, capacity - b.length, file);
-        b.length += got;
-        if (got == 0)
-            break;
-    }
-    fclose(file);
-    b.data[b.length] = '\0';
     return b;
 }
 

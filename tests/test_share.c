@@ -86,25 +86,6 @@ static void on_row(int terminator, void *user)
     r->column = 0;
 }
 
-static char *file_slurp(const char *path, size_t *size)
-{
-    FILE *file = fopen(path, "rb");
-    char *text = NULL;
-    long length;
-    assert_non_null(file);
-    assert_int_equal(fseek(file, 0, SEEK_END), 0);
-    length = ftell(file);
-    assert_true(length >= 0);
-    rewind(file);
-    text = malloc((size_t)length + 1);
-    assert_non_null(text);
-    assert_int_equal(fread(text, 1, (size_t)length, file), (size_t)length);
-    text[length] = '\0';
-    fclose(file);
-    *size = (size_t)length;
-    return text;
-}
-
 /* The patient_id column of the input. */
 static size_t read_ids(char (*ids)[32], size_t capacity)
 {
@@ -165,8 +146,9 @@ static size_t check_sheet(const share_run *run, const char *path, const char *na
 {
     struct csv_parser parser;
     sheet_reader reader = {.sheet = name, .ids = run->ids, .n_ids = run->n_ids};
-    size_t size;
-    char *text = file_slurp(path, &size);
+    size_t size = 0;
+    char *text = test_file_read(path, &size);
+    assert_non_null(text);
     assert_int_equal(csv_init(&parser, CSV_APPEND_NULL), 0);
     assert_int_equal(csv_parse(&parser, text, size, on_cell, on_row, &reader), size);
     csv_fini(&parser, on_cell, on_row, &reader);

@@ -35,28 +35,6 @@ static const char *scratch_path(const char *name, char *out, size_t size)
 }
 
 /* The whole of a file, NUL-terminated (NULL if it cannot be read). */
-static char *slurp(const char *path, size_t *size)
-{
-    FILE *file = fopen(path, "rb");
-    char *data = NULL;
-    long length;
-    if (!file)
-        return NULL;
-    if (fseek(file, 0, SEEK_END) == 0 && (length = ftell(file)) >= 0 && fseek(file, 0, SEEK_SET) == 0 &&
-        (data = malloc((size_t)length + 1)) != NULL) {
-        if (fread(data, 1, (size_t)length, file) == (size_t)length) {
-            data[length] = '\0';
-            if (size)
-                *size = (size_t)length;
-        } else {
-            free(data);
-            data = NULL;
-        }
-    }
-    fclose(file);
-    return data;
-}
-
 static size_t count_lines(const char *text)
 {
     size_t lines = 0;
@@ -101,7 +79,7 @@ static void test_same_seed_gives_identical_bytes(void **state)
     size_t a_size = 0, b_size = 0, c_size = 0;
     simulate_file("a.csv", 3000, 42, a_path, sizeof a_path);
     simulate_file("b.csv", 3000, 42, b_path, sizeof b_path);
-    char *a = slurp(a_path, &a_size), *b = slurp(b_path, &b_size);
+    char *a = test_file_read(a_path, &a_size), *b = test_file_read(b_path, &b_size);
     assert_non_null(a);
     assert_non_null(b);
     assert_int_equal(count_lines(a), 3001);
@@ -111,14 +89,14 @@ static void test_same_seed_gives_identical_bytes(void **state)
     /* The program writes the same bytes, to a file and to standard output. */
     const char *to_file[] = {"simulate", "--n", "3000", "--seed", "42", "--out", scratch_path("c.csv", c_path, sizeof c_path), NULL};
     assert_int_equal(run_embolo(NULL, to_file), 0);
-    char *c = slurp(c_path, &c_size);
+    char *c = test_file_read(c_path, &c_size);
     assert_non_null(c);
     assert_int_equal(c_size, a_size);
     assert_memory_equal(c, a, a_size);
     free(c);
     const char *to_stdout[] = {"simulate", "--seed", "42", "--n", "3000", NULL};
     assert_int_equal(run_embolo(scratch_path("d.csv", c_path, sizeof c_path), to_stdout), 0);
-    c = slurp(c_path, &c_size);
+    c = test_file_read(c_path, &c_size);
     assert_non_null(c);
     assert_int_equal(c_size, a_size);
     assert_memory_equal(c, a, a_size);
@@ -134,7 +112,7 @@ static void test_different_seeds_differ(void **state)
     size_t a_size = 0, b_size = 0;
     simulate_file("s1.csv", 500, 1, a_path, sizeof a_path);
     simulate_file("s2.csv", 500, 2, b_path, sizeof b_path);
-    char *a = slurp(a_path, &a_size), *b = slurp(b_path, &b_size);
+    char *a = test_file_read(a_path, &a_size), *b = test_file_read(b_path, &b_size);
     assert_non_null(a);
     assert_non_null(b);
     assert_true(a_size != b_size || memcmp(a, b, a_size) != 0);
@@ -153,7 +131,7 @@ static void test_header_is_the_samples(void **state)
     (void)state;
     char path[128];
     simulate_file("h.csv", 155, 1, path, sizeof path);
-    char *got = slurp(path, NULL), *want = slurp(SAMPLE_CSV, NULL);
+    char *got = test_file_read(path, NULL), *want = test_file_read(SAMPLE_CSV, NULL);
     assert_non_null(got);
     if (!want)
         fail_msg("cannot read %s (run the tests from the project directory)", SAMPLE_CSV);
@@ -324,12 +302,12 @@ static void test_program_analyses_it_without_exclusions(void **state)
     const char *dirs[] = {check_out, run_out};
     for (int d = 0; d < 2; d++) {
         snprintf(file, sizeof file, "%s/exclusions.csv", dirs[d]);
-        char *exclusions = slurp(file, NULL);
+        char *exclusions = test_file_read(file, NULL);
         assert_non_null(exclusions);
         assert_int_equal(count_lines(exclusions), 1); /* the header only */
         free(exclusions);
         snprintf(file, sizeof file, "%s/patients.csv", dirs[d]);
-        char *patients = slurp(file, NULL);
+        char *patients = test_file_read(file, NULL);
         assert_non_null(patients);
         assert_int_equal(count_lines(patients), (full ? COHORT_N : 2000) + 1);
         free(patients);
@@ -339,7 +317,7 @@ static void test_program_analyses_it_without_exclusions(void **state)
     if (!full)
         return;
     snprintf(file, sizeof file, "%s/results.csv", run_out);
-    char *results = slurp(file, NULL);
+    char *results = test_file_read(file, NULL);
     assert_non_null(results);
     for (int e = 0; e < 2; e++)
         for (int g = 0; g < 3; g++) {

@@ -59,22 +59,6 @@ static void write_text(const char *path, const char *text)
     assert_int_equal(fclose(file), 0);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *file = fopen(path, "rb");
-    char *text = NULL;
-    long size;
-    if (!file)
-        return NULL;
-    if (fseek(file, 0, SEEK_END) == 0 && (size = ftell(file)) >= 0 && fseek(file, 0, SEEK_SET) == 0 &&
-        (text = malloc((size_t)size + 1)) != NULL) {
-        size_t got = fread(text, 1, (size_t)size, file);
-        text[got] = '\0';
-    }
-    fclose(file);
-    return text;
-}
-
 static char *command_output(const char *command)
 {
     FILE *pipe = popen(command, "r");
@@ -122,7 +106,7 @@ static void csv_add(csv_table *t, int *row_open, const char *field, size_t lengt
 /* RFC 4180 CSV; NULL when the file does not exist. */
 static csv_table *csv_read(const char *path)
 {
-    char *text = slurp(path), *field;
+    char *text = test_file_read(path, NULL), *field;
     csv_table *t;
     int row_open = 0;
     if (!text)
@@ -650,7 +634,7 @@ static void test_share_suppresses(void **state)
 static void test_hostile_text(void **state)
 {
     (void)state;
-    char *csv = slurp(DATA "lung.csv"), *study_text = slurp(DATA "lung.study.ini");
+    char *csv = test_file_read(DATA "lung.csv", NULL), *study_text = test_file_read(DATA "lung.study.ini", NULL);
     char dir[] = "/tmp/embolo-hostile-XXXXXX", input[128], study_path[128], template_path[128], out[128];
     char message[1024], command[512];
     assert_true(csv && study_text);

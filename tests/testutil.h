@@ -19,6 +19,45 @@ static inline void assert_close_at(double got, double want, double rtol, const c
     }
 }
 
+/* ---- Files ---- */
+
+#include <stdlib.h>
+
+/* The whole file, NUL-terminated (the caller frees it), its size in *size when size is not NULL;
+ * NULL when it cannot be read. */
+static inline char *test_file_read(const char *path, size_t *size)
+{
+    FILE *file = fopen(path, "rb");
+    char *buffer = NULL;
+    size_t used = 0, capacity = 0, got;
+    if (!file)
+        return NULL;
+    do {
+        if (capacity - used < 4096) {
+            capacity = capacity ? capacity * 2 : 65536;
+            char *grown = realloc(buffer, capacity + 1);
+            if (!grown) {
+                free(buffer);
+                fclose(file);
+                return NULL;
+            }
+            buffer = grown;
+        }
+        got = fread(buffer + used, 1, capacity - used, file);
+        used += got;
+    } while (got > 0);
+    int failed = ferror(file);
+    fclose(file);
+    if (failed) {
+        free(buffer);
+        return NULL;
+    }
+    buffer[used] = '\0';
+    if (size)
+        *size = used;
+    return buffer;
+}
+
 /* ---- Numeric fixtures (the CSV files that tests/fixtures/make_NAME_fixtures.py write) ---- */
 
 #include <stdlib.h>
