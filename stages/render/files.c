@@ -1,0 +1,236 @@
+/* The plain-text files of a run: results.csv, exclusions.csv, patients.csv and manifest.json
+ * (outputs.md, results-csv.md). Internal to the render stage. */
+#include "files.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/text.h"
+
+/* ---- CSV cells ---- */
+
+static void csv_text(FILE *file, const char *text, int from_input)
+{
+    fputc('"', file);
+    if (from_input && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                       text[0] == '\t' || text[0] == '\r'))
+        fputc('\'', file);
+    /* Runs without a quote in one write; each quote doubled. */
+    for (const char *c = text;;) {
+        size_t run = strcspn(c, "\"");
+        fwrite(c, 1, run, file);
+        if (!c[run])
+            break;
+        fputs("\"\"", file);
+        c += run + 1;
+    }
+    fputc('"', file);
+}
+
+/* Text from the input that is a number is written as it is; other text is guarded. */
+static void csv_input_text(FILE *file, const char *text)
+{
+    double number;
+    csv_text(file, text, !text_parse_number(text, strlen(text), &number));
+}
+
+static void csv_number(FILE *file, double value, const char *missing)
+{
+    if (isnan(value) || isinf(value))
+        fputs(missing, file);
+    else
+        fprintf(file, "%.12g", value == 0 ? 0.0 : value);
+}
+
+static int write_results(FILE *file, const results *r)
+{
+    fputs("section,endpoint,model,variable,level,stat,value\n", file);
+    for (size_t i = 0; i < r->n; i++) {
+        const result_row *row = &r->rows[i];
+        const char *cells[] = {row->section, row->endpoint, row->model, row->variable, row->level, row->stat};
+        for (size_t c = 0; c < 6; c++) {
+            csv_text(file, cells[c], 0);
+            fputc(',', file);
+        }
+        csv_number(file, row->value, "NA");
+        fputc('\n', file);
+    }
+    return !ferror(file);
+}
+
+static int write_exclusions(FILE *file, const exclusion_log *log)
+{
+    fputs("row,id,scope,code,column,value,message\n", file);
+    for (size_t i = 0; i < log->n; i++) {
+        const exclusion *e = &log->items[i];
+        fprintf(file, "%zu,", e->row);
+        csv_input_text(file, e->id);
+        fputc(',', file);
+        csv_text(file, e->scope, 0);
+        fputc(',', file);
+        csv_text(file, e->code, 0);
+        fputc(',', file);
+        csv_text(file, e->column, 0);
+        fputc(',', file);
+        csv_input_text(file, e->value);
+        fputc(',', file);
+        csv_text(file, e->message, 0);
+        fputc('\n', file);
+    }
+    return !ferror(file);
+}
+
+static void write_patients_header(FILE *file, const study *s, const dataset *d)
+{
+    fputs("row,id", file);
+    for (size_t e = 0; e < s->n_endpoints; e++)
+        fprintf(file, ",%s_time,%s_event", s->endpoints[e].name, s->endpoints[e].name);
+    for (size_t v = 0; v < s->n_variables; v++) {
+        fputc(',', file);
+        csv_text(file, s->variables[v].name, 0);
+    }
+    if (d->weight && s->treatment >= 0) {
+        const study_variable *t = &s->variables[s->treatment];
+        for (size_t g = 0; g < t->n_levels; g++) {
+            fputs(",\"ps_", file);
+            fputs(t->levels[g], file);
+            fputc('"', file);
+        }
+        fputs(",w,w_stabilized", file);
+    }
+    fputc('\n', file);
+}
+
+static int write_patients(FILE *file, const study *s, const dataset *d)
+{
+    write_patients_header(file, s, d);
+    for (size_t i = 0; i < d->n; i++) {
+        fprintf(file, "%zu,", d->record[i]);
+        csv_input_text(file, d->id[i]);
+        for (size_t e = 0; e < s->n_endpoints; e++) {
+            fputc(',', file);
+            csv_number(file, d->time[e][i], "");
+            fputc(',', file);
+            if (d->event[e][i] >= 0)
+                fprintf(file, "%d", d->event[e][i]);
+        }
+        for (size_t v = 0; v < s->n_variables; v++) {
+            double value = d->value[v][i];
+            fputc(',', file);
+            if (isnan(value))
+                continue;
+            if (study_variable_is_factor(&s->variables[v]))
+                csv_text(file, s->variables[v].levels[(size_t)value], 0);
+            else
+                csv_number(file, value, "");
+        }
+        if (d->weight && s->treatment >= 0) {
+            for (size_t g = 0; g < d->n_groups; g++) {
+                fputc(',', file);
+                csv_number(file, d->ps[i * d->n_groups + g], "");
+            }
+            fputc(',', file);
+            csv_number(file, d->weight[i], "");
+            fputc(',', file);
+            csv_number(file, d->weight_stabilized[i], "");
+        }
+        fputc('\n', file);
+    }
+    return !ferror(file);
+}
+
+static void json_string(FILE *file, const char *text)
+{
+    fputc('"', file);
+    for (const unsigned char *c = (const unsigned char *)(text ? text : ""); *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(file, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(file, "\\u%04x", *c);
+        else
+            fputc(*c, file);
+    }
+    fputc('"', file);
+}
+
+static size_t rows_excluded(const exclusion_log *log)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < log->n; i++)
+        n += strcmp(log->items[i].scope, "row") == 0;
+    return n;
+}
+
+int files_write_manifest(FILE *file, const render_input *in)
+{
+    fputs("{\n  \"version\": ", file);
+    json_string(file, in->version);
+    fputs(",\n  \"input\": {\"path\": ", file);
+    json_string(file, in->input_path);
+    fputs(", \"sha256\": ", file);
+    json_string(file, in->input_sha256);
+    fputs("},\n  \"study\": {\"path\": ", file);
+    json_string(file, in->study->path);
+    fputs(", \"sha256\": ", file);
+    json_string(file, in->study_sha256);
+    fputs("},\n  \"template\": ", file);
+    if (in->template_path) {
+        fputs("{\"path\": ", file);
+        json_string(file, in->template_path);
+        fputs(", \"sha256\": ", file);
+        json_string(file, in->template_sha256);
+        fputs("}", file);
+    } else {
+        fputs("null", file);
+    }
+    fprintf(file, ",\n  \"rows_read\": %zu,\n  \"rows_analysed\": %zu,\n  \"rows_excluded\": %zu,\n",
+            in->data->rows_read, in->data->n, rows_excluded(in->log));
+    fputs("  \"as_of\": ", file);
+    if (in->has_as_of) {
+        char date[11];
+        text_format_date(in->as_of, date);
+        json_string(file, date);
+    } else {
+        fputs("null", file);
+    }
+    fputs(",\n  \"unused_columns\": [", file);
+    for (size_t i = 0; i < in->n_unused_columns; i++) {
+        if (i)
+            fputs(", ", file);
+        json_string(file, in->unused_columns[i]);
+    }
+    fputs("],\n  \"stages\": [", file);
+    for (size_t i = 0; i < in->n_stages; i++)
+        fprintf(file, "%s\n    {\"name\": \"%s\", \"wall_ms\": %.3f}", i ? "," : "", in->stages[i].name,
+                in->stages[i].ms);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double render_ms = (double)(now.tv_sec - in->render_start.tv_sec) * 1e3 +
+                       (double)(now.tv_nsec - in->render_start.tv_nsec) / 1e6;
+    /* The manifest is the last file written: render's time up to it is nearly all of render. */
+    fprintf(file, "%s\n    {\"name\": \"render\", \"wall_ms\": %.3f}", in->n_stages ? "," : "", render_ms);
+    fputs("\n  ],\n  \"warnings\": [", file);
+    for (size_t i = 0; in->results && i < in->results->n_warnings; i++) {
+        fputs(i ? ",\n    " : "\n    ", file);
+        json_string(file, in->results->warnings[i]);
+    }
+    fputs("\n  ]\n}\n", file);
+    return !ferror(file);
+}
+
+int files_write_results(FILE *file, const render_input *in)
+{
+    return write_results(file, in->results);
+}
+
+int files_write_exclusions(FILE *file, const render_input *in)
+{
+    return write_exclusions(file, in->log);
+}
+
+int files_write_patients(FILE *file, const render_input *in)
+{
+    return write_patients(file, in->study, in->data);
+}
