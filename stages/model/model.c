@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/keys.h"
 #include "concordance.h"
 #include "cox.h"
 #include "design.h"
@@ -43,27 +44,27 @@ static embolo_error report_km(model_context *ctx, const char *model, const char 
     embolo_error err;
     double median, lower, upper;
     km_median(curve, &median, &lower, &upper);
-    err = add(ctx, "km", model, variable, level, "n", (double)curve->n);
+    err = add(ctx, KEY_KM, model, variable, level, "n", (double)curve->n);
     if (err == EMBOLO_OK)
-        err = add(ctx, "km", model, variable, level, "events", (double)curve->events);
+        err = add(ctx, KEY_KM, model, variable, level, "events", (double)curve->events);
     if (err == EMBOLO_OK)
-        err = add(ctx, "km", model, variable, level, "median", median);
+        err = add(ctx, KEY_KM, model, variable, level, "median", median);
     if (err == EMBOLO_OK)
-        err = add(ctx, "km", model, variable, level, "median_lower", lower);
+        err = add(ctx, KEY_KM, model, variable, level, "median_lower", lower);
     if (err == EMBOLO_OK)
-        err = add(ctx, "km", model, variable, level, "median_upper", upper);
+        err = add(ctx, KEY_KM, model, variable, level, "median_upper", upper);
     for (size_t l = 0; l < ctx->s->n_landmarks && err == EMBOLO_OK; l++) {
-        char stat[3][96];
+        char stat[3][KEY_SIZE];
         double surv, surv_lower, surv_upper;
         km_surv_at(curve, ctx->s->landmarks[l], &surv, &surv_lower, &surv_upper);
-        snprintf(stat[0], sizeof stat[0], "surv@%s", ctx->s->landmark_texts[l]);
-        snprintf(stat[1], sizeof stat[1], "surv_lower@%s", ctx->s->landmark_texts[l]);
-        snprintf(stat[2], sizeof stat[2], "surv_upper@%s", ctx->s->landmark_texts[l]);
-        err = add(ctx, "km", model, variable, level, stat[0], surv);
+        key_stat_at(stat[0], "surv", ctx->s->landmark_texts[l]);
+        key_stat_at(stat[1], "surv_lower", ctx->s->landmark_texts[l]);
+        key_stat_at(stat[2], "surv_upper", ctx->s->landmark_texts[l]);
+        err = add(ctx, KEY_KM, model, variable, level, stat[0], surv);
         if (err == EMBOLO_OK)
-            err = add(ctx, "km", model, variable, level, stat[1], surv_lower);
+            err = add(ctx, KEY_KM, model, variable, level, stat[1], surv_lower);
         if (err == EMBOLO_OK)
-            err = add(ctx, "km", model, variable, level, stat[2], surv_upper);
+            err = add(ctx, KEY_KM, model, variable, level, stat[2], surv_upper);
     }
     return err;
 }
@@ -111,11 +112,11 @@ static embolo_error report_followup(model_context *ctx)
     err = km_fit(r->time, flipped, NULL, r->n, &curve);
     if (err == EMBOLO_OK) {
         km_median(curve, &median, &lower, &upper);
-        err = add(ctx, "followup", "reverse_km", "all", "", "median", median);
+        err = add(ctx, KEY_FOLLOWUP, KEY_REVERSE_KM, KEY_ALL, "", "median", median);
         if (err == EMBOLO_OK)
-            err = add(ctx, "followup", "reverse_km", "all", "", "median_lower", lower);
+            err = add(ctx, KEY_FOLLOWUP, KEY_REVERSE_KM, KEY_ALL, "", "median_lower", lower);
         if (err == EMBOLO_OK)
-            err = add(ctx, "followup", "reverse_km", "all", "", "median_upper", upper);
+            err = add(ctx, KEY_FOLLOWUP, KEY_REVERSE_KM, KEY_ALL, "", "median_upper", upper);
     }
     km_curve_free(curve);
     free(flipped);
@@ -126,7 +127,7 @@ static embolo_error report_followup(model_context *ctx)
 static embolo_error report_subgroup(model_context *ctx, size_t variable, int weighted)
 {
     const study_variable *var = &ctx->s->variables[variable];
-    const char *model = weighted ? "weighted" : "unweighted";
+    const char *model = weighted ? KEY_WEIGHTED : KEY_UNWEIGHTED;
     design *d = NULL;
     embolo_error err = design_new(ctx->data, ctx->rows, &variable, 1, weighted, &d);
     int *group = NULL;
@@ -165,11 +166,11 @@ static embolo_error report_subgroup(model_context *ctx, size_t variable, int wei
             err = results_warn(ctx->out, "%s: no log-rank test of %s (fewer than two groups with rows, or no "
                                "variance: e.g. every event at one time)", ctx->endpoint->name, var->name);
         if (err == EMBOLO_OK)
-            err = add(ctx, "logrank", "", var->name, "", "chisq", test.chisq);
+            err = add(ctx, KEY_LOGRANK, "", var->name, "", "chisq", test.chisq);
         if (err == EMBOLO_OK)
-            err = add(ctx, "logrank", "", var->name, "", "df", test.df);
+            err = add(ctx, KEY_LOGRANK, "", var->name, "", "df", test.df);
         if (err == EMBOLO_OK)
-            err = add(ctx, "logrank", "", var->name, "", "p", test.p);
+            err = add(ctx, KEY_LOGRANK, "", var->name, "", "p", test.p);
     }
 cleanup:
     free(group);
@@ -211,7 +212,7 @@ static embolo_error report_coefficient(model_context *ctx, const char *model, co
     for (size_t k = 0; k < sizeof stats / sizeof stats[0] && err == EMBOLO_OK; k++) {
         if (k == 2 && !fit->robust_var)
             continue;
-        err = add(ctx, "cox", model, name, level, stats[k], values[k]);
+        err = add(ctx, KEY_COX, model, name, level, stats[k], values[k]);
     }
     return err;
 }
@@ -226,19 +227,19 @@ static size_t estimable_count(const cox_result *fit)
 
 static embolo_error report_model_stats(model_context *ctx, const char *model, const design *d, const cox_result *fit)
 {
-    embolo_error err = add(ctx, "cox", model, "", "", "n", (double)d->n);
+    embolo_error err = add(ctx, KEY_COX, model, "", "", "n", (double)d->n);
     double df = (double)estimable_count(fit);
     if (err == EMBOLO_OK)
-        err = add(ctx, "cox", model, "", "", "events", (double)d->events);
+        err = add(ctx, KEY_COX, model, "", "", "events", (double)d->events);
     if (err == EMBOLO_OK)
-        err = add(ctx, "cox", model, "", "", "loglik_null", fit->loglik_null);
+        err = add(ctx, KEY_COX, model, "", "", "loglik_null", fit->loglik_null);
     if (err == EMBOLO_OK)
-        err = add(ctx, "cox", model, "", "", "loglik", fit->loglik);
+        err = add(ctx, KEY_COX, model, "", "", "loglik", fit->loglik);
     if (fit->robust_var) {
         if (err == EMBOLO_OK)
-            err = add(ctx, "cox", model, "", "", "robust_score_chisq", fit->robust_score_chisq);
+            err = add(ctx, KEY_COX, model, "", "", "robust_score_chisq", fit->robust_score_chisq);
         if (err == EMBOLO_OK)
-            err = add(ctx, "cox", model, "", "", "wald_chisq", fit->wald_chisq);
+            err = add(ctx, KEY_COX, model, "", "", "wald_chisq", fit->wald_chisq);
         return err;
     }
     double lr = 2.0 * (fit->loglik - fit->loglik_null), concordance = NAN, concordance_se = NAN;
@@ -258,7 +259,7 @@ static embolo_error report_model_stats(model_context *ctx, const char *model, co
     const char *stats[] = {"lr_chisq", "lr_df", "lr_p", "score_chisq", "concordance", "concordance_se", "wald_chisq"};
     double values[] = {lr, df, chisq_p(lr, df), fit->score_chisq, concordance, concordance_se, fit->wald_chisq};
     for (size_t k = 0; k < sizeof stats / sizeof stats[0] && err == EMBOLO_OK; k++)
-        err = add(ctx, "cox", model, "", "", stats[k], values[k]);
+        err = add(ctx, KEY_COX, model, "", "", stats[k], values[k]);
     return err;
 }
 
@@ -273,11 +274,11 @@ static embolo_error report_factor_tests(model_context *ctx, const char *model, c
         if (count > 1 && d->columns[first].level >= 0) {
             const char *name = ctx->s->variables[d->columns[first].variable].name;
             double chisq = cox_wald_block(fit, first, count);
-            err = add(ctx, "cox", model, name, "", "wald_global_chisq", chisq);
+            err = add(ctx, KEY_COX, model, name, "", "wald_global_chisq", chisq);
             if (err == EMBOLO_OK)
-                err = add(ctx, "cox", model, name, "", "wald_global_df", (double)count);
+                err = add(ctx, KEY_COX, model, name, "", "wald_global_df", (double)count);
             if (err == EMBOLO_OK)
-                err = add(ctx, "cox", model, name, "", "wald_global_p", chisq_p(chisq, (double)count));
+                err = add(ctx, KEY_COX, model, name, "", "wald_global_p", chisq_p(chisq, (double)count));
         }
         first += count;
     }
@@ -335,11 +336,11 @@ static embolo_error report_zph(model_context *ctx, const design *d, const cox_re
                 continue;
             name = ctx->s->variables[d->columns[j].variable].name;
         }
-        err = add(ctx, "zph", "multivariable", name, "", "chisq", zph->chisq[t]);
+        err = add(ctx, KEY_ZPH, KEY_MULTIVARIABLE, name, "", "chisq", zph->chisq[t]);
         if (err == EMBOLO_OK)
-            err = add(ctx, "zph", "multivariable", name, "", "df", zph->df[t]);
+            err = add(ctx, KEY_ZPH, KEY_MULTIVARIABLE, name, "", "df", zph->df[t]);
         if (err == EMBOLO_OK)
-            err = add(ctx, "zph", "multivariable", name, "", "p", zph->p[t]);
+            err = add(ctx, KEY_ZPH, KEY_MULTIVARIABLE, name, "", "p", zph->p[t]);
     }
     zph_result_free(zph);
     return err;
@@ -402,25 +403,24 @@ static embolo_error model_endpoint(model_context *ctx)
     const study *s = ctx->s;
     embolo_error err = report_followup(ctx);
     if (err == EMBOLO_OK)
-        err = fit_and_report_km(ctx, "unweighted", "all", "", ctx->rows->time, ctx->rows->status, NULL, ctx->rows->n);
+        err = fit_and_report_km(ctx, KEY_UNWEIGHTED, KEY_ALL, "", ctx->rows->time, ctx->rows->status, NULL, ctx->rows->n);
     for (size_t g = 0; g < s->n_subgroups && err == EMBOLO_OK; g++)
         err = report_subgroup(ctx, s->subgroups[g], 0);
     for (size_t u = 0; u < s->n_univariate && err == EMBOLO_OK; u++) {
-        char model[256];
-        snprintf(model, sizeof model, "univariate:%s", s->variables[s->univariate[u]].name);
-        err = run_cox(ctx, model, &s->univariate[u], 1, 0, COX_TIES_EFRON, 0);
+        char model[KEY_SIZE];
+        err = run_cox(ctx, key_univariate(model, s->variables[s->univariate[u]].name), &s->univariate[u], 1, 0, COX_TIES_EFRON, 0);
     }
     if (s->n_multivariable > 0 && err == EMBOLO_OK)
-        err = run_cox(ctx, "multivariable", s->multivariable, s->n_multivariable, 0, COX_TIES_EFRON, 1);
+        err = run_cox(ctx, KEY_MULTIVARIABLE, s->multivariable, s->n_multivariable, 0, COX_TIES_EFRON, 1);
     if (s->n_multivariable > 0 && err == EMBOLO_OK)
-        err = run_cox(ctx, "multivariable_breslow", s->multivariable, s->n_multivariable, 0, COX_TIES_BRESLOW, 0);
+        err = run_cox(ctx, KEY_MULTIVARIABLE_BRESLOW, s->multivariable, s->n_multivariable, 0, COX_TIES_BRESLOW, 0);
     if (ctx->data->weight && s->treatment >= 0 && err == EMBOLO_OK) {
         size_t treatment = (size_t)s->treatment;
         err = report_subgroup(ctx, treatment, 1);
         if (err == EMBOLO_OK)
-            err = run_cox(ctx, "weighted_univariate", &treatment, 1, 1, COX_TIES_EFRON, 0);
+            err = run_cox(ctx, KEY_WEIGHTED_UNIVARIATE, &treatment, 1, 1, COX_TIES_EFRON, 0);
         if (s->n_multivariable > 0 && err == EMBOLO_OK)
-            err = run_cox(ctx, "weighted_multivariable", s->multivariable, s->n_multivariable, 1, COX_TIES_EFRON, 0);
+            err = run_cox(ctx, KEY_WEIGHTED_MULTIVARIABLE, s->multivariable, s->n_multivariable, 1, COX_TIES_EFRON, 0);
     }
     return err;
 }

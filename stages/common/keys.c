@@ -1,0 +1,32 @@
+#include "keys.h"
+
+#include <stdio.h>
+
+const char *key_univariate(char *buffer, const char *variable)
+{
+    return key_model_of(buffer, "univariate", variable);
+}
+
+const char *key_model_of(char *buffer, const char *prefix, const char *variable)
+{
+    snprintf(buffer, KEY_SIZE, "%s:%s", prefix, variable);
+    return buffer;
+}
+
+const char *key_model_within(char *buffer, const char *prefix, const char *variable, const char *level)
+{
+    snprintf(buffer, KEY_SIZE, "%s:%s=%s", prefix, variable, level);
+    return buffer;
+}
+
+const char *key_stat_at(char *buffer, const char *stat, const char *at)
+{
+    snprintf(buffer, KEY_SIZE, "%s@%s", stat, at);
+    return buffer;
+}
+
+const char *key_stat_at_index(char *buffer, const char *stat, size_t index)
+{
+    snprintf(buffer, KEY_SIZE, "%s@%zu", stat, index);
+    return buffer;
+}
