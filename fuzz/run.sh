@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 case $seconds in '' | *[!0-9]*) echo "usage: fuzz/run.sh [SECONDS]" >&2; exit 64 ;; esac
 CC=${FUZZ_CC:-clang}
-LIBS=${FUZZ_LIBS:--lxlsxwriter -lhpdf -lcsv -linih -lgsl -lgslcblas -lm}
+LIBS=${FUZZ_LIBS:--lxlsxwriter -lhpdf -lminizip -lcrypto -lcsv -linih -lgsl -lgslcblas -lm}
 OUT=build/fuzz
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=c11 -Wall -Wextra -Wpedantic -Werror -O1 -g -fno-omit-frame-pointer $SAN"
