@@ -15,6 +15,9 @@ static void test_model_names(void **state)
     char buffer[KEY_SIZE];
     (void)state;
     assert_string_equal(key_univariate(buffer, "grade"), "univariate:grade");
+    assert_string_equal(key_univariate_variable(buffer), "grade");
+    assert_null(key_univariate_variable("multivariable"));
+    assert_null(key_univariate_variable("weighted_univariate"));
     assert_string_equal(key_model_of(buffer, "finegray_univariate", "ph.ecog"), "finegray_univariate:ph.ecog");
     assert_string_equal(key_model_within(buffer, "subgroup", "grade", "G3"), "subgroup:grade=G3");
     assert_string_equal(key_model_within(buffer, "weighted_subgroup", "burden", "<=50"),

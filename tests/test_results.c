@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "common/results.h"
 
@@ -59,12 +60,39 @@ static void test_appended_lines_are_found(void **state)
     results_free(b);
 }
 
+/* A warning about a subject: its text names the keys that apply; its parts keep them apart; plain
+ * warnings have no parts; appending moves both. */
+static void test_warnings_keep_their_subject(void **state)
+{
+    (void)state;
+    results *a = results_new(), *b = results_new();
+    assert_int_equal(results_warn(a, "plain %d", 1), EMBOLO_OK);
+    assert_int_equal(results_warn_about(b, (result_subject){"os", "multivariable", "grade", "G3"}, "%d events", 4),
+                     EMBOLO_OK);
+    assert_int_equal(results_warn_about(b, (result_subject){.variable = "burden", .level = "<=50"}, "unbalanced"),
+                     EMBOLO_OK);
+    assert_int_equal(results_append(a, b), EMBOLO_OK);
+    assert_int_equal(a->n_warnings, 3);
+    assert_int_equal(b->n_warnings, 0);
+    assert_string_equal(a->warnings[0], "plain 1");
+    assert_null(a->warning_parts[0].message);
+    assert_string_equal(a->warnings[1], "os multivariable grade G3: 4 events");
+    assert_string_equal(a->warning_parts[1].model, "multivariable");
+    assert_string_equal(a->warning_parts[1].message, "4 events");
+    assert_string_equal(a->warnings[2], "burden <=50: unbalanced");
+    assert_string_equal(a->warning_parts[2].endpoint, "");
+    assert_string_equal(a->warning_parts[2].level, "<=50");
+    results_free(a);
+    results_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_line_is_found),
         cmocka_unit_test(test_first_line_wins_and_null_is_empty),
         cmocka_unit_test(test_appended_lines_are_found),
+        cmocka_unit_test(test_warnings_keep_their_subject),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

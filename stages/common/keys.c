@@ -1,10 +1,20 @@
 #include "keys.h"
 
 #include <stdio.h>
+#include <string.h>
+
+#define KEY_UNIVARIATE_PREFIX "univariate:"
 
 const char *key_univariate(char *buffer, const char *variable)
 {
-    return key_model_of(buffer, "univariate", variable);
+    snprintf(buffer, KEY_SIZE, KEY_UNIVARIATE_PREFIX "%s", variable);
+    return buffer;
+}
+
+const char *key_univariate_variable(const char *model)
+{
+    size_t length = strlen(KEY_UNIVARIATE_PREFIX);
+    return strncmp(model, KEY_UNIVARIATE_PREFIX, length) == 0 ? model + length : NULL;
 }
 
 const char *key_model_of(char *buffer, const char *prefix, const char *variable)

@@ -20,6 +20,9 @@
 #define KEY_ZPH "zph"
 #define KEY_PS "ps"
 #define KEY_BALANCE "balance"
+#define KEY_TABLE1 "table1"
+#define KEY_AUDIT "audit"
+#define KEY_BENCHMARK "benchmark"
 
 /* Models. */
 #define KEY_REVERSE_KM "reverse_km"
@@ -30,12 +33,85 @@
 #define KEY_WEIGHTED_UNIVARIATE "weighted_univariate"
 #define KEY_WEIGHTED_MULTIVARIABLE "weighted_multivariable"
 
+/* Table 1's column of every analysed record (the others are the treatment's levels). */
+#define KEY_OVERALL "overall"
+
 /* Variables. */
 #define KEY_ALL "all"
 #define KEY_GLOBAL "GLOBAL"
 
+/* Stats: counts, Kaplan-Meier and follow-up medians. */
+#define KEY_STAT_N "n"
+#define KEY_STAT_EVENTS "events"
+#define KEY_STAT_MEDIAN "median"
+#define KEY_STAT_MEDIAN_LOWER "median_lower"
+#define KEY_STAT_MEDIAN_UPPER "median_upper"
+#define KEY_STAT_SURV "surv"              /* with key_stat_at: survival at a landmark */
+#define KEY_STAT_SURV_LOWER "surv_lower"
+#define KEY_STAT_SURV_UPPER "surv_upper"
+
+/* Tests (log-rank, cox.zph, Table 1's chi-square). */
+#define KEY_STAT_CHISQ "chisq"
+#define KEY_STAT_DF "df"
+#define KEY_STAT_P "p"
+
+/* Cox coefficients and models. */
+#define KEY_STAT_COEF "coef"
+#define KEY_STAT_SE "se"
+#define KEY_STAT_NAIVE_SE "naive_se"
+#define KEY_STAT_HR "hr"
+#define KEY_STAT_HR_LOWER "hr_lower"
+#define KEY_STAT_HR_UPPER "hr_upper"
+#define KEY_STAT_Z "z"
+#define KEY_STAT_LOGLIK_NULL "loglik_null"
+#define KEY_STAT_LOGLIK "loglik"
+#define KEY_STAT_ROBUST_SCORE_CHISQ "robust_score_chisq"
+#define KEY_STAT_WALD_CHISQ "wald_chisq"
+#define KEY_STAT_LR_CHISQ "lr_chisq"
+#define KEY_STAT_LR_DF "lr_df"
+#define KEY_STAT_LR_P "lr_p"
+#define KEY_STAT_SCORE_CHISQ "score_chisq"
+#define KEY_STAT_CONCORDANCE "concordance"
+#define KEY_STAT_CONCORDANCE_SE "concordance_se"
+#define KEY_STAT_WALD_GLOBAL_CHISQ "wald_global_chisq"
+#define KEY_STAT_WALD_GLOBAL_DF "wald_global_df"
+#define KEY_STAT_WALD_GLOBAL_P "wald_global_p"
+
+/* Table 1. */
+#define KEY_STAT_MEAN "mean"
+#define KEY_STAT_SD "sd"
+#define KEY_STAT_Q1 "q1"
+#define KEY_STAT_Q3 "q3"
+#define KEY_STAT_MIN "min"
+#define KEY_STAT_MAX "max"
+#define KEY_STAT_MISSING "missing"
+#define KEY_STAT_PCT "pct"                /* a percentage of the non-missing values */
+#define KEY_STAT_MISSING_TREATMENT "missing_treatment"
+#define KEY_STAT_ANOVA_F "anova_f"
+#define KEY_STAT_P_ANOVA "p_anova"
+#define KEY_STAT_KRUSKAL_CHISQ "kruskal_chisq"
+#define KEY_STAT_P_KRUSKAL "p_kruskal"
+#define KEY_STAT_P_CHISQ "p_chisq"
+
+/* Propensity weights and balance. */
+#define KEY_STAT_SUM_W "sum_w"
+#define KEY_STAT_ESS "ess"
+#define KEY_STAT_MAX_W "max_w"
+#define KEY_STAT_MAX_ABS_SMD "max_abs_smd"
+
+/* The audit period and the benchmarks. */
+#define KEY_STAT_PROCEDURES_PERIOD "procedures_period"
+#define KEY_STAT_PROCEDURES_TOTAL "procedures_total"
+#define KEY_STAT_EVENTS_PERIOD "events_period"
+#define KEY_STAT_EVENTS_TOTAL "events_total"
+#define KEY_STAT_BENCHMARK "benchmark"
+#define KEY_STAT_FLAG "flag"
+
 /* "univariate:VAR" */
 const char *key_univariate(char *buffer, const char *variable);
+
+/* The VAR of a model named "univariate:VAR", NULL for any other model. */
+const char *key_univariate_variable(const char *model);
 
 /* "PREFIX:VAR", e.g. key_model_of("finegray_univariate", "grade"). */
 const char *key_model_of(char *buffer, const char *prefix, const char *variable);

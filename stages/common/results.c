@@ -24,6 +24,15 @@ static void row_free(result_row *row)
     free(row->stat);
 }
 
+static void warning_parts_free(result_warning *w)
+{
+    free(w->endpoint);
+    free(w->model);
+    free(w->variable);
+    free(w->level);
+    free(w->message);
+}
+
 void results_free(results *r)
 {
     if (!r)
@@ -31,9 +40,12 @@ void results_free(results *r)
     for (size_t i = 0; i < r->n; i++)
         row_free(&r->rows[i]);
     free(r->rows);
-    for (size_t i = 0; i < r->n_warnings; i++)
+    for (size_t i = 0; i < r->n_warnings; i++) {
         free(r->warnings[i]);
+        warning_parts_free(&r->warning_parts[i]);
+    }
     free(r->warnings);
+    free(r->warning_parts);
     curve_set_free(r->curves);
     free(r->slots);
     free(r);
@@ -155,14 +167,28 @@ static embolo_error reserve(void **items, size_t *capacity, size_t needed, size_
     return EMBOLO_OK;
 }
 
+/* Room for n warnings in both arrays (one capacity for the two). */
+static embolo_error warnings_reserve(results *r, size_t n)
+{
+    size_t capacity = r->warnings_capacity, parts_capacity = r->warnings_capacity;
+    void *warnings = r->warnings, *parts = r->warning_parts;
+    embolo_error err = reserve(&warnings, &capacity, n, sizeof *r->warnings);
+    r->warnings = warnings;
+    if (err == EMBOLO_OK)
+        err = reserve(&parts, &parts_capacity, n, sizeof *r->warning_parts);
+    r->warning_parts = parts;
+    if (err == EMBOLO_OK)
+        r->warnings_capacity = capacity;
+    return err;
+}
+
 embolo_error results_append(results *dst, results *src)
 {
-    void *rows = dst->rows, *warnings = dst->warnings;
+    void *rows = dst->rows;
     embolo_error err = reserve(&rows, &dst->capacity, dst->n + src->n, sizeof *dst->rows);
     dst->rows = rows;
     if (err == EMBOLO_OK)
-        err = reserve(&warnings, &dst->warnings_capacity, dst->n_warnings + src->n_warnings, sizeof *dst->warnings);
-    dst->warnings = warnings;
+        err = warnings_reserve(dst, dst->n_warnings + src->n_warnings);
     if (err == EMBOLO_OK)
         err = index_reserve(dst, dst->n + src->n);
     if (err == EMBOLO_OK && src->curves && !dst->curves && !(dst->curves = curve_set_new()))
@@ -177,8 +203,10 @@ embolo_error results_append(results *dst, results *src)
     for (size_t i = dst->n - src->n; i < dst->n; i++)
         index_insert(dst, i);
     src->n = 0;
-    if (src->n_warnings > 0)
+    if (src->n_warnings > 0) {
         memcpy(dst->warnings + dst->n_warnings, src->warnings, src->n_warnings * sizeof *src->warnings);
+        memcpy(dst->warning_parts + dst->n_warnings, src->warning_parts, src->n_warnings * sizeof *src->warning_parts);
+    }
     dst->n_warnings += src->n_warnings;
     src->n_warnings = 0;
     return EMBOLO_OK;
@@ -194,6 +222,21 @@ double results_value(const results *r, const char *section, const char *endpoint
     return r->slots[slot] ? r->rows[r->slots[slot] - 1].value : NAN;
 }
 
+/* Adds a warning's text and parts (the parts are taken, freed on failure). */
+static embolo_error warning_add(results *r, const char *text, result_warning parts)
+{
+    char *copy = text_copy(text);
+    embolo_error err = copy ? warnings_reserve(r, r->n_warnings + 1) : EMBOLO_ERROR_NOMEM;
+    if (err != EMBOLO_OK) {
+        free(copy);
+        warning_parts_free(&parts);
+        return err;
+    }
+    r->warnings[r->n_warnings] = copy;
+    r->warning_parts[r->n_warnings++] = parts;
+    return EMBOLO_OK;
+}
+
 embolo_error results_warn(results *r, const char *format, ...)
 {
     char text[1024];
@@ -201,16 +244,39 @@ embolo_error results_warn(results *r, const char *format, ...)
     va_start(args, format);
     vsnprintf(text, sizeof text, format, args);
     va_end(args);
-    if (r->n_warnings == r->warnings_capacity) {
-        size_t capacity = r->warnings_capacity ? r->warnings_capacity * 2 : 16;
-        char **grown = realloc(r->warnings, capacity * sizeof *grown);
-        if (!grown)
-            return EMBOLO_ERROR_NOMEM;
-        r->warnings = grown;
-        r->warnings_capacity = capacity;
-    }
-    if (!(r->warnings[r->n_warnings] = text_copy(text)))
+    return warning_add(r, text, (result_warning){0});
+}
+
+/* "os multivariable sex: ": the keys that apply, then a colon. */
+static void subject_prefix(const result_subject *about, char *out, size_t size)
+{
+    const char *keys[] = {about->endpoint, about->model, about->variable, about->level};
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < 4 && used < size; k++)
+        if (keys[k] && keys[k][0])
+            used += (size_t)snprintf(out + used, size - used, "%s%s", used ? " " : "", keys[k]);
+    if (used < size)
+        snprintf(out + used, size - used, "%s", used ? ": " : "");
+}
+
+embolo_error results_warn_about(results *r, result_subject about, const char *format, ...)
+{
+    char message[1024], text[2048];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    subject_prefix(&about, text, sizeof text);
+    size_t used = strlen(text);
+    snprintf(text + used, sizeof text - used, "%s", message);
+    result_warning parts = {.endpoint = text_copy(about.endpoint ? about.endpoint : ""),
+                            .model = text_copy(about.model ? about.model : ""),
+                            .variable = text_copy(about.variable ? about.variable : ""),
+                            .level = text_copy(about.level ? about.level : ""), .message = text_copy(message)};
+    if (!parts.endpoint || !parts.model || !parts.variable || !parts.level || !parts.message) {
+        warning_parts_free(&parts);
         return EMBOLO_ERROR_NOMEM;
-    r->n_warnings++;
-    return EMBOLO_OK;
+    }
+    return warning_add(r, text, parts);
 }

@@ -11,10 +11,22 @@ typedef struct result_row {
     double value;    /* NAN prints as NA */
 } result_row;
 
+/* What a warning is about: the keys of its results lines (NULL or "" where they do not apply). */
+typedef struct result_subject {
+    const char *endpoint, *model, *variable, *level;
+} result_subject;
+
+/* A warning's parts, so that a renderer can name its subject by labels (results_warn_about). */
+typedef struct result_warning {
+    char *endpoint, *model, *variable, *level;  /* "" where they do not apply */
+    char *message;  /* what is said of the subject; NULL for a warning of results_warn (only its text) */
+} result_warning;
+
 typedef struct results {
     result_row *rows;
     size_t n, capacity;
-    char **warnings;  /* run warnings, in order */
+    char **warnings;  /* run warnings, in order: the text of manifest.json and the progress output */
+    result_warning *warning_parts;  /* [n_warnings]: the same warnings in parts */
     size_t n_warnings, warnings_capacity;
     curve_set *curves;  /* Kaplan-Meier curves for drawing; NULL until the model stage adds one */
     size_t *slots;      /* lookup index kept by results_add: open addressing, line + 1 (0: empty) */
@@ -37,5 +49,10 @@ double results_value(const results *r, const char *section, const char *endpoint
 
 /* Adds a warning (printf-style). */
 embolo_error results_warn(results *r, const char *format, ...);
+
+/* Adds a warning about a subject (printf-style: what is wrong, without the subject's names). Its text
+ * is "ENDPOINT MODEL VARIABLE LEVEL: message" with the keys that apply, as results.csv spells them;
+ * renderers show the subject by its labels instead. */
+embolo_error results_warn_about(results *r, result_subject about, const char *format, ...);
 
 #endif

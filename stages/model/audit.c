@@ -2,11 +2,14 @@
 
 #include <math.h>
 
+#include "common/keys.h"
+
 static embolo_error audit_endpoint(const dataset *data, size_t e, const char *name, long period_start,
                                    long period_end, results *out)
 {
     double counts[4] = {0, 0, 0, 0};
-    static const char *const stats[4] = {"procedures_period", "procedures_total", "events_period", "events_total"};
+    static const char *const stats[4] = {KEY_STAT_PROCEDURES_PERIOD, KEY_STAT_PROCEDURES_TOTAL, KEY_STAT_EVENTS_PERIOD,
+                                         KEY_STAT_EVENTS_TOTAL};
     embolo_error err = EMBOLO_OK;
     for (size_t i = 0; i < data->n; i++) {
         long start = data->start_day[e][i], end = data->end_day[e][i];
@@ -20,7 +23,7 @@ static embolo_error audit_endpoint(const dataset *data, size_t e, const char *na
         }
     }
     for (size_t k = 0; k < 4 && err == EMBOLO_OK; k++)
-        err = results_add(out, "audit", name, "", "all", "", stats[k], counts[k]);
+        err = results_add(out, KEY_AUDIT, name, "", KEY_ALL, "", stats[k], counts[k]);
     return err;
 }
 
@@ -36,16 +39,17 @@ embolo_error audit_run(const study *s, const dataset *data, long period_start, l
 embolo_error audit_compare_benchmark(results *out, const char *endpoint, const char *variable, const char *level,
                                      double benchmark)
 {
-    double median = results_value(out, "km", endpoint, "unweighted", variable, level, "median");
-    double lower = results_value(out, "km", endpoint, "unweighted", variable, level, "median_lower");
-    double upper = results_value(out, "km", endpoint, "unweighted", variable, level, "median_upper");
+    double median = results_value(out, KEY_KM, endpoint, KEY_UNWEIGHTED, variable, level, KEY_STAT_MEDIAN);
+    double lower = results_value(out, KEY_KM, endpoint, KEY_UNWEIGHTED, variable, level, KEY_STAT_MEDIAN_LOWER);
+    double upper = results_value(out, KEY_KM, endpoint, KEY_UNWEIGHTED, variable, level, KEY_STAT_MEDIAN_UPPER);
     double flag = NAN;
     if (!isnan(lower))
         flag = benchmark < lower || (!isnan(upper) && benchmark > upper);
-    const char *stats[] = {"median", "median_lower", "median_upper", "benchmark", "flag"};
+    const char *stats[] = {KEY_STAT_MEDIAN, KEY_STAT_MEDIAN_LOWER, KEY_STAT_MEDIAN_UPPER, KEY_STAT_BENCHMARK,
+                           KEY_STAT_FLAG};
     double values[] = {median, lower, upper, benchmark, flag};
     embolo_error err = EMBOLO_OK;
     for (size_t k = 0; k < sizeof stats / sizeof stats[0] && err == EMBOLO_OK; k++)
-        err = results_add(out, "benchmark", endpoint, "", variable, level, stats[k], values[k]);
+        err = results_add(out, KEY_BENCHMARK, endpoint, "", variable, level, stats[k], values[k]);
     return err;
 }

@@ -44,22 +44,22 @@ static embolo_error report_km(model_context *ctx, const char *model, const char 
     embolo_error err;
     double median, lower, upper;
     km_median(curve, &median, &lower, &upper);
-    err = add(ctx, KEY_KM, model, variable, level, "n", (double)curve->n);
+    err = add(ctx, KEY_KM, model, variable, level, KEY_STAT_N, (double)curve->n);
     if (err == EMBOLO_OK)
-        err = add(ctx, KEY_KM, model, variable, level, "events", (double)curve->events);
+        err = add(ctx, KEY_KM, model, variable, level, KEY_STAT_EVENTS, (double)curve->events);
     if (err == EMBOLO_OK)
-        err = add(ctx, KEY_KM, model, variable, level, "median", median);
+        err = add(ctx, KEY_KM, model, variable, level, KEY_STAT_MEDIAN, median);
     if (err == EMBOLO_OK)
-        err = add(ctx, KEY_KM, model, variable, level, "median_lower", lower);
+        err = add(ctx, KEY_KM, model, variable, level, KEY_STAT_MEDIAN_LOWER, lower);
     if (err == EMBOLO_OK)
-        err = add(ctx, KEY_KM, model, variable, level, "median_upper", upper);
+        err = add(ctx, KEY_KM, model, variable, level, KEY_STAT_MEDIAN_UPPER, upper);
     for (size_t l = 0; l < ctx->s->n_landmarks && err == EMBOLO_OK; l++) {
         char stat[3][KEY_SIZE];
         double surv, surv_lower, surv_upper;
         km_surv_at(curve, ctx->s->landmarks[l], &surv, &surv_lower, &surv_upper);
-        key_stat_at(stat[0], "surv", ctx->s->landmark_texts[l]);
-        key_stat_at(stat[1], "surv_lower", ctx->s->landmark_texts[l]);
-        key_stat_at(stat[2], "surv_upper", ctx->s->landmark_texts[l]);
+        key_stat_at(stat[0], KEY_STAT_SURV, ctx->s->landmark_texts[l]);
+        key_stat_at(stat[1], KEY_STAT_SURV_LOWER, ctx->s->landmark_texts[l]);
+        key_stat_at(stat[2], KEY_STAT_SURV_UPPER, ctx->s->landmark_texts[l]);
         err = add(ctx, KEY_KM, model, variable, level, stat[0], surv);
         if (err == EMBOLO_OK)
             err = add(ctx, KEY_KM, model, variable, level, stat[1], surv_lower);
@@ -112,11 +112,11 @@ static embolo_error report_followup(model_context *ctx)
     err = km_fit(r->time, flipped, NULL, r->n, &curve);
     if (err == EMBOLO_OK) {
         km_median(curve, &median, &lower, &upper);
-        err = add(ctx, KEY_FOLLOWUP, KEY_REVERSE_KM, KEY_ALL, "", "median", median);
+        err = add(ctx, KEY_FOLLOWUP, KEY_REVERSE_KM, KEY_ALL, "", KEY_STAT_MEDIAN, median);
         if (err == EMBOLO_OK)
-            err = add(ctx, KEY_FOLLOWUP, KEY_REVERSE_KM, KEY_ALL, "", "median_lower", lower);
+            err = add(ctx, KEY_FOLLOWUP, KEY_REVERSE_KM, KEY_ALL, "", KEY_STAT_MEDIAN_LOWER, lower);
         if (err == EMBOLO_OK)
-            err = add(ctx, KEY_FOLLOWUP, KEY_REVERSE_KM, KEY_ALL, "", "median_upper", upper);
+            err = add(ctx, KEY_FOLLOWUP, KEY_REVERSE_KM, KEY_ALL, "", KEY_STAT_MEDIAN_UPPER, upper);
     }
     km_curve_free(curve);
     free(flipped);
@@ -163,14 +163,15 @@ static embolo_error report_subgroup(model_context *ctx, size_t variable, int wei
         logrank_result test;
         err = logrank_test(d->time, d->status, group, d->n, (int)var->n_levels, &test);
         if (err == EMBOLO_OK && isnan(test.chisq))
-            err = results_warn(ctx->out, "%s: no log-rank test of %s (fewer than two groups with rows, or no "
-                               "variance: e.g. every event at one time)", ctx->endpoint->name, var->name);
+            err = results_warn_about(ctx->out, (result_subject){.endpoint = ctx->endpoint->name, .variable = var->name},
+                                     "no log-rank test (fewer than two groups with rows, or no variance: e.g. every "
+                                     "event at one time)");
         if (err == EMBOLO_OK)
-            err = add(ctx, KEY_LOGRANK, "", var->name, "", "chisq", test.chisq);
+            err = add(ctx, KEY_LOGRANK, "", var->name, "", KEY_STAT_CHISQ, test.chisq);
         if (err == EMBOLO_OK)
-            err = add(ctx, KEY_LOGRANK, "", var->name, "", "df", test.df);
+            err = add(ctx, KEY_LOGRANK, "", var->name, "", KEY_STAT_DF, test.df);
         if (err == EMBOLO_OK)
-            err = add(ctx, KEY_LOGRANK, "", var->name, "", "p", test.p);
+            err = add(ctx, KEY_LOGRANK, "", var->name, "", KEY_STAT_P, test.p);
     }
 cleanup:
     free(group);
@@ -205,7 +206,8 @@ static embolo_error report_coefficient(model_context *ctx, const char *model, co
     double se = fit->robust_var ? (singular ? NAN : sqrt(fit->robust_var[j * fit->p + j])) : naive_se;
     double coef = singular ? NAN : fit->coef[j];
     double z = coef / se;
-    const char *stats[] = {"coef", "se", "naive_se", "hr", "hr_lower", "hr_upper", "z", "p"};
+    const char *stats[] = {KEY_STAT_COEF,     KEY_STAT_SE,       KEY_STAT_NAIVE_SE, KEY_STAT_HR,
+                           KEY_STAT_HR_LOWER, KEY_STAT_HR_UPPER, KEY_STAT_Z,        KEY_STAT_P};
     double values[] = {coef, se, naive_se, exp(coef), exp(coef - Z_975 * se), exp(coef + Z_975 * se), z,
                        2.0 * gsl_cdf_ugaussian_P(-fabs(z))};
     embolo_error err = EMBOLO_OK;
@@ -227,19 +229,19 @@ static size_t estimable_count(const cox_result *fit)
 
 static embolo_error report_model_stats(model_context *ctx, const char *model, const design *d, const cox_result *fit)
 {
-    embolo_error err = add(ctx, KEY_COX, model, "", "", "n", (double)d->n);
+    embolo_error err = add(ctx, KEY_COX, model, "", "", KEY_STAT_N, (double)d->n);
     double df = (double)estimable_count(fit);
     if (err == EMBOLO_OK)
-        err = add(ctx, KEY_COX, model, "", "", "events", (double)d->events);
+        err = add(ctx, KEY_COX, model, "", "", KEY_STAT_EVENTS, (double)d->events);
     if (err == EMBOLO_OK)
-        err = add(ctx, KEY_COX, model, "", "", "loglik_null", fit->loglik_null);
+        err = add(ctx, KEY_COX, model, "", "", KEY_STAT_LOGLIK_NULL, fit->loglik_null);
     if (err == EMBOLO_OK)
-        err = add(ctx, KEY_COX, model, "", "", "loglik", fit->loglik);
+        err = add(ctx, KEY_COX, model, "", "", KEY_STAT_LOGLIK, fit->loglik);
     if (fit->robust_var) {
         if (err == EMBOLO_OK)
-            err = add(ctx, KEY_COX, model, "", "", "robust_score_chisq", fit->robust_score_chisq);
+            err = add(ctx, KEY_COX, model, "", "", KEY_STAT_ROBUST_SCORE_CHISQ, fit->robust_score_chisq);
         if (err == EMBOLO_OK)
-            err = add(ctx, KEY_COX, model, "", "", "wald_chisq", fit->wald_chisq);
+            err = add(ctx, KEY_COX, model, "", "", KEY_STAT_WALD_CHISQ, fit->wald_chisq);
         return err;
     }
     double lr = 2.0 * (fit->loglik - fit->loglik_null), concordance = NAN, concordance_se = NAN;
@@ -256,7 +258,8 @@ static embolo_error report_model_stats(model_context *ctx, const char *model, co
     if (err == EMBOLO_OK && d->n > 0)
         err = concordance_compute(d->time, d->status, NULL, lp, d->n, &concordance, &concordance_se);
     free(lp);
-    const char *stats[] = {"lr_chisq", "lr_df", "lr_p", "score_chisq", "concordance", "concordance_se", "wald_chisq"};
+    const char *stats[] = {KEY_STAT_LR_CHISQ,    KEY_STAT_LR_DF,          KEY_STAT_LR_P,      KEY_STAT_SCORE_CHISQ,
+                           KEY_STAT_CONCORDANCE, KEY_STAT_CONCORDANCE_SE, KEY_STAT_WALD_CHISQ};
     double values[] = {lr, df, chisq_p(lr, df), fit->score_chisq, concordance, concordance_se, fit->wald_chisq};
     for (size_t k = 0; k < sizeof stats / sizeof stats[0] && err == EMBOLO_OK; k++)
         err = add(ctx, KEY_COX, model, "", "", stats[k], values[k]);
@@ -274,41 +277,45 @@ static embolo_error report_factor_tests(model_context *ctx, const char *model, c
         if (count > 1 && d->columns[first].level >= 0) {
             const char *name = ctx->s->variables[d->columns[first].variable].name;
             double chisq = cox_wald_block(fit, first, count);
-            err = add(ctx, KEY_COX, model, name, "", "wald_global_chisq", chisq);
+            err = add(ctx, KEY_COX, model, name, "", KEY_STAT_WALD_GLOBAL_CHISQ, chisq);
             if (err == EMBOLO_OK)
-                err = add(ctx, KEY_COX, model, name, "", "wald_global_df", (double)count);
+                err = add(ctx, KEY_COX, model, name, "", KEY_STAT_WALD_GLOBAL_DF, (double)count);
             if (err == EMBOLO_OK)
-                err = add(ctx, KEY_COX, model, name, "", "wald_global_p", chisq_p(chisq, (double)count));
+                err = add(ctx, KEY_COX, model, name, "", KEY_STAT_WALD_GLOBAL_P, chisq_p(chisq, (double)count));
         }
         first += count;
     }
     return err;
 }
 
+/* A coefficient's warning subject: the endpoint, the model, the variable and (of a factor) the level. */
+static result_subject coefficient_subject(const model_context *ctx, const char *model, const design_column *c)
+{
+    return (result_subject){ctx->endpoint->name, model, ctx->s->variables[c->variable].name, column_level(ctx, c)};
+}
+
 static embolo_error warn_about_fit(model_context *ctx, const char *model, const design *d, const cox_result *fit)
 {
     embolo_error err = EMBOLO_OK;
-    const char *endpoint = ctx->endpoint->name;
+    result_subject about = {.endpoint = ctx->endpoint->name, .model = model};
     if (fit->warnings & COX_WARN_MONOTONE && fit->infinite_coef >= 0) {
         const design_column *c = &d->columns[fit->infinite_coef];
-        err = results_warn(ctx->out, "%s %s: the coefficient of %s%s%s may be infinite (monotone likelihood)",
-                           endpoint, model, ctx->s->variables[c->variable].name, c->level >= 0 ? " " : "",
-                           column_level(ctx, c));
+        err = results_warn_about(ctx->out, coefficient_subject(ctx, model, c),
+                                 "the coefficient may be infinite (monotone likelihood)");
     }
     if (err == EMBOLO_OK && fit->warnings & COX_WARN_SINGULAR && fit->singular_coef >= 0) {
         const design_column *c = &d->columns[fit->singular_coef];
-        err = results_warn(ctx->out, "%s %s: %s%s%s is collinear with other covariates (singular information); "
-                           "its coefficient is not estimated", endpoint, model, ctx->s->variables[c->variable].name,
-                           c->level >= 0 ? " " : "", column_level(ctx, c));
+        err = results_warn_about(ctx->out, coefficient_subject(ctx, model, c),
+                                 "collinear with other covariates (singular information); its coefficient is not "
+                                 "estimated");
     }
     if (err == EMBOLO_OK && fit->warnings & COX_WARN_NOT_CONVERGED)
-        err = results_warn(ctx->out, "%s %s: the Cox model did not converge in %d iterations", endpoint, model,
-                           fit->iterations);
+        err = results_warn_about(ctx->out, about, "the Cox model did not converge in %d iterations", fit->iterations);
     if (err == EMBOLO_OK && d->p > 1 && (double)d->events / (double)d->p < MIN_EVENTS_PER_VARIABLE)
-        err = results_warn(ctx->out, "%s %s: %.1f events per coefficient (below %g)", endpoint, model,
-                           (double)d->events / (double)d->p, MIN_EVENTS_PER_VARIABLE);
+        err = results_warn_about(ctx->out, about, "%.1f events per coefficient (below %g)",
+                                 (double)d->events / (double)d->p, MIN_EVENTS_PER_VARIABLE);
     if (err == EMBOLO_OK && d->dropped > 0 && !d->weight)
-        err = results_warn(ctx->out, "%s %s: %zu rows left out for missing covariates", endpoint, model, d->dropped);
+        err = results_warn_about(ctx->out, about, "%zu rows left out for missing covariates", d->dropped);
     return err;
 }
 
@@ -324,10 +331,11 @@ static embolo_error report_zph(model_context *ctx, const design *d, const cox_re
     err = zph_test(d->time, d->status, NULL, d->x, d->n, d->p, fit, ties, term_of_coef, d->n_terms, &zph);
     free(term_of_coef);
     if (err == EMBOLO_ERROR_DATA)
-        return results_warn(ctx->out, "%s multivariable: no proportional-hazards test (no events or coefficients)",
-                            ctx->endpoint->name);
+        return results_warn_about(ctx->out,
+                                  (result_subject){.endpoint = ctx->endpoint->name, .model = KEY_MULTIVARIABLE},
+                                  "no proportional-hazards test (no events or coefficients)");
     for (size_t t = 0; t <= d->n_terms && err == EMBOLO_OK; t++) {
-        const char *name = "GLOBAL";
+        const char *name = KEY_GLOBAL;
         if (t < d->n_terms) {
             size_t j = 0;
             while (j < d->p && d->columns[j].term != t)
@@ -336,11 +344,11 @@ static embolo_error report_zph(model_context *ctx, const design *d, const cox_re
                 continue;
             name = ctx->s->variables[d->columns[j].variable].name;
         }
-        err = add(ctx, KEY_ZPH, KEY_MULTIVARIABLE, name, "", "chisq", zph->chisq[t]);
+        err = add(ctx, KEY_ZPH, KEY_MULTIVARIABLE, name, "", KEY_STAT_CHISQ, zph->chisq[t]);
         if (err == EMBOLO_OK)
-            err = add(ctx, KEY_ZPH, KEY_MULTIVARIABLE, name, "", "df", zph->df[t]);
+            err = add(ctx, KEY_ZPH, KEY_MULTIVARIABLE, name, "", KEY_STAT_DF, zph->df[t]);
         if (err == EMBOLO_OK)
-            err = add(ctx, KEY_ZPH, KEY_MULTIVARIABLE, name, "", "p", zph->p[t]);
+            err = add(ctx, KEY_ZPH, KEY_MULTIVARIABLE, name, "", KEY_STAT_P, zph->p[t]);
     }
     zph_result_free(zph);
     return err;
@@ -352,12 +360,13 @@ static embolo_error run_cox(model_context *ctx, const char *model, const size_t 
     design *d = NULL;
     cox_result *fit = NULL;
     cox_options options = cox_options_default();
+    result_subject about = {.endpoint = ctx->endpoint->name, .model = model};
     embolo_error err = design_new(ctx->data, ctx->rows, variables, n_variables, weighted, &d);
     if (err != EMBOLO_OK)
         return err;
     if (d->n == 0 || d->p == 0) {
-        err = results_warn(ctx->out, "%s %s: no Cox model (%s)", ctx->endpoint->name, model,
-                           d->n == 0 ? "no complete row" : "no covariate with two or more values");
+        err = results_warn_about(ctx->out, about, "no Cox model (%s)",
+                                 d->n == 0 ? "no complete row" : "no covariate with two or more values");
         goto cleanup;
     }
     for (size_t v = 0; v < n_variables && err == EMBOLO_OK; v++) {
@@ -365,14 +374,14 @@ static embolo_error run_cox(model_context *ctx, const char *model, const size_t 
         for (size_t j = 0; j < d->p; j++)
             used |= d->columns[j].variable == variables[v];
         if (!used)
-            err = results_warn(ctx->out, "%s %s: %s is left out of the model (one value only among its %zu rows)",
-                               ctx->endpoint->name, model, ctx->s->variables[variables[v]].name, d->n);
+            err = results_warn_about(ctx->out, (result_subject){ctx->endpoint->name, model,
+                                                                ctx->s->variables[variables[v]].name, NULL},
+                                     "left out of the model (one value only among its %zu rows)", d->n);
     }
     if (err != EMBOLO_OK)
         goto cleanup;
     if (d->events == 0) {
-        err = results_warn(ctx->out, "%s %s: no Cox model (no events among its %zu rows)", ctx->endpoint->name,
-                           model, d->n);
+        err = results_warn_about(ctx->out, about, "no Cox model (no events among its %zu rows)", d->n);
         goto cleanup;
     }
     options.ties = ties;
@@ -403,7 +412,8 @@ static embolo_error model_endpoint(model_context *ctx)
     const study *s = ctx->s;
     embolo_error err = report_followup(ctx);
     if (err == EMBOLO_OK)
-        err = fit_and_report_km(ctx, KEY_UNWEIGHTED, KEY_ALL, "", ctx->rows->time, ctx->rows->status, NULL, ctx->rows->n);
+        err = fit_and_report_km(ctx, KEY_UNWEIGHTED, KEY_ALL, "", ctx->rows->time, ctx->rows->status, NULL,
+                                ctx->rows->n);
     for (size_t g = 0; g < s->n_subgroups && err == EMBOLO_OK; g++)
         err = report_subgroup(ctx, s->subgroups[g], 0);
     for (size_t u = 0; u < s->n_univariate && err == EMBOLO_OK; u++) {
@@ -433,7 +443,7 @@ static embolo_error model_one_endpoint(const study *s, const dataset *data, size
     if (err != EMBOLO_OK)
         return err;
     if (ctx.rows->n == 0)
-        err = results_warn(out, "%s: no analysable row", ctx.endpoint->name);
+        err = results_warn_about(out, (result_subject){.endpoint = ctx.endpoint->name}, "no analysable row");
     else
         err = model_endpoint(&ctx);
     endpoint_rows_free(ctx.rows);

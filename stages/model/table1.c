@@ -13,7 +13,8 @@
 #include <gsl/gsl_sort_double.h>
 #include <gsl/gsl_statistics_double.h>
 
-#define T1_SECTION "table1"
+#include "common/keys.h"
+
 #define T1_N_SUMMARY 9
 
 /* Summary of one column of a numeric variable; variance feeds the ANOVA. */
@@ -68,13 +69,13 @@ static int t1_level(double x, size_t n_levels, size_t *level)
 
 static const char *t1_column_name(const t1_work *w, size_t column)
 {
-    return column == w->overall ? "overall" : w->s->variables[w->s->treatment].levels[column];
+    return column == w->overall ? KEY_OVERALL : w->s->variables[w->s->treatment].levels[column];
 }
 
 static embolo_error t1_add(t1_work *w, const char *model, const char *variable, const char *level,
                            const char *stat, double value)
 {
-    return results_add(w->out, T1_SECTION, "", model, variable, level, stat, value);
+    return results_add(w->out, KEY_TABLE1, "", model, variable, level, stat, value);
 }
 
 /* Assigns each row its bucket; counts rows per column and decides whether there are tests. */
@@ -105,9 +106,9 @@ static embolo_error t1_add_counts(t1_work *w)
     embolo_error err = EMBOLO_OK;
     for (size_t c = 0; c <= w->k && err == EMBOLO_OK; c++) {
         size_t column = c == 0 ? w->overall : c - 1;
-        err = t1_add(w, t1_column_name(w, column), "all", "", "n", (double)w->rows[column]);
+        err = t1_add(w, t1_column_name(w, column), KEY_ALL, "", KEY_STAT_N, (double)w->rows[column]);
         if (err == EMBOLO_OK && column == w->overall && w->k > 0)
-            err = t1_add(w, "overall", "all", "", "missing_treatment", (double)w->rows[w->k]);
+            err = t1_add(w, KEY_OVERALL, KEY_ALL, "", KEY_STAT_MISSING_TREATMENT, (double)w->rows[w->k]);
     }
     return err;
 }
@@ -131,7 +132,9 @@ static void t1_summarise(const double *sorted, size_t n, size_t missing, t1_summ
 
 static embolo_error t1_add_summary(t1_work *w, const char *model, const char *variable, const t1_summary *sm)
 {
-    static const char *const stats[T1_N_SUMMARY] = {"mean", "sd", "median", "q1", "q3", "min", "max", "n", "missing"};
+    static const char *const stats[T1_N_SUMMARY] = {KEY_STAT_MEAN, KEY_STAT_SD,  KEY_STAT_MEDIAN,
+                                                    KEY_STAT_Q1,   KEY_STAT_Q3,  KEY_STAT_MIN,
+                                                    KEY_STAT_MAX,  KEY_STAT_N,   KEY_STAT_MISSING};
     const double values[T1_N_SUMMARY] = {sm->mean, sm->sd, sm->median, sm->q1, sm->q3,
                                          sm->min, sm->max, sm->n, sm->missing};
     embolo_error err = EMBOLO_OK;
@@ -211,13 +214,13 @@ static embolo_error t1_numeric_tests(t1_work *w, const char *variable, size_t m)
     double f, p_f, h, p_h;
     t1_anova(w, &f, &p_f);
     t1_kruskal(w, m, &h, &p_h);
-    embolo_error err = t1_add(w, "", variable, "", "anova_f", f);
+    embolo_error err = t1_add(w, "", variable, "", KEY_STAT_ANOVA_F, f);
     if (err == EMBOLO_OK)
-        err = t1_add(w, "", variable, "", "p_anova", p_f);
+        err = t1_add(w, "", variable, "", KEY_STAT_P_ANOVA, p_f);
     if (err == EMBOLO_OK)
-        err = t1_add(w, "", variable, "", "kruskal_chisq", h);
+        err = t1_add(w, "", variable, "", KEY_STAT_KRUSKAL_CHISQ, h);
     if (err == EMBOLO_OK)
-        err = t1_add(w, "", variable, "", "p_kruskal", p_h);
+        err = t1_add(w, "", variable, "", KEY_STAT_P_KRUSKAL, p_h);
     return err;
 }
 
@@ -349,13 +352,13 @@ static embolo_error t1_add_levels(t1_work *w, size_t column, const study_variabl
     double present = (double)(w->rows[column] - w->missing[column]);
     embolo_error err = EMBOLO_OK;
     for (size_t l = 0; l < var->n_levels && err == EMBOLO_OK; l++) {
-        err = t1_add(w, model, var->name, var->levels[l], "n", (double)count[l]);
+        err = t1_add(w, model, var->name, var->levels[l], KEY_STAT_N, (double)count[l]);
         if (err == EMBOLO_OK)
-            err = t1_add(w, model, var->name, var->levels[l], "pct",
+            err = t1_add(w, model, var->name, var->levels[l], KEY_STAT_PCT,
                          present > 0.0 ? 100.0 * (double)count[l] / present : NAN);
     }
     if (err == EMBOLO_OK)
-        err = t1_add(w, model, var->name, "", "missing", (double)w->missing[column]);
+        err = t1_add(w, model, var->name, "", KEY_STAT_MISSING, (double)w->missing[column]);
     return err;
 }
 
@@ -389,9 +392,9 @@ static embolo_error t1_factor(t1_work *w, size_t v)
     if (err == EMBOLO_OK && w->tests) {
         double chisq, p;
         t1_chisq(w, var->n_levels, &chisq, &p);
-        err = t1_add(w, "", var->name, "", "chisq", chisq);
+        err = t1_add(w, "", var->name, "", KEY_STAT_CHISQ, chisq);
         if (err == EMBOLO_OK)
-            err = t1_add(w, "", var->name, "", "p_chisq", p);
+            err = t1_add(w, "", var->name, "", KEY_STAT_P_CHISQ, p);
     }
     return err;
 }

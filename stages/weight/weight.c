@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "balance.h"
+#include "common/keys.h"
 #include "mlogit.h"
 
 #define EXTREME_SCORE 0.01
@@ -206,9 +207,9 @@ static embolo_error report_groups(const study *s, const ps_design *d, const doub
                                   results *out)
 {
     const study_variable *t = &s->variables[s->treatment];
-    embolo_error err = results_add(out, "ps", "", "", t->name, "", "n", (double)d->n);
+    embolo_error err = results_add(out, KEY_PS, "", "", t->name, "", KEY_STAT_N, (double)d->n);
     if (err == EMBOLO_OK)
-        err = results_add(out, "ps", "", "", t->name, "", "loglik", fit->loglik);
+        err = results_add(out, KEY_PS, "", "", t->name, "", KEY_STAT_LOGLIK, fit->loglik);
     for (size_t g = 0; g < d->k && err == EMBOLO_OK; g++) {
         double n = 0, sum = 0, sum_sq = 0, max = 0;
         for (size_t i = 0; i < d->n; i++) {
@@ -222,18 +223,19 @@ static embolo_error report_groups(const study *s, const ps_design *d, const doub
         if (n == 0)
             continue;
         double ess = sum * sum / sum_sq;
-        err = results_add(out, "ps", "", "", t->name, t->levels[g], "n", n);
+        err = results_add(out, KEY_PS, "", "", t->name, t->levels[g], KEY_STAT_N, n);
         if (err == EMBOLO_OK)
-            err = results_add(out, "ps", "", "", t->name, t->levels[g], "sum_w", sum);
+            err = results_add(out, KEY_PS, "", "", t->name, t->levels[g], KEY_STAT_SUM_W, sum);
         if (err == EMBOLO_OK)
-            err = results_add(out, "ps", "", "", t->name, t->levels[g], "ess", ess);
+            err = results_add(out, KEY_PS, "", "", t->name, t->levels[g], KEY_STAT_ESS, ess);
         if (err == EMBOLO_OK)
-            err = results_add(out, "ps", "", "", t->name, t->levels[g], "max_w", max);
+            err = results_add(out, KEY_PS, "", "", t->name, t->levels[g], KEY_STAT_MAX_W, max);
         if (err == EMBOLO_OK && ess < n / 2)
-            err = results_warn(out, "treatment group %s: effective sample size %.1f is below half its n (%g)",
-                               t->levels[g], ess, n);
+            err = results_warn_about(out, (result_subject){.variable = t->name, .level = t->levels[g]},
+                                     "effective sample size %.1f is below half the group's n (%g)", ess, n);
         if (err == EMBOLO_OK && max > 10)
-            err = results_warn(out, "treatment group %s: largest weight %.1f is above 10", t->levels[g], max);
+            err = results_warn_about(out, (result_subject){.variable = t->name, .level = t->levels[g]},
+                                     "largest weight %.1f is above 10", max);
     }
     return err;
 }
@@ -244,12 +246,12 @@ static embolo_error report_balance_line(const study *s, const ps_design *d, cons
     double before = balance_max_abs_smd(x, d->group, NULL, d->n, d->k);
     double after = balance_max_abs_smd(x, d->group, w, d->n, d->k);
     const char *name = s->variables[variable].name;
-    embolo_error err = results_add(out, "balance", "", "unweighted", name, level, "max_abs_smd", before);
+    embolo_error err = results_add(out, KEY_BALANCE, "", KEY_UNWEIGHTED, name, level, KEY_STAT_MAX_ABS_SMD, before);
     if (err == EMBOLO_OK)
-        err = results_add(out, "balance", "", "weighted", name, level, "max_abs_smd", after);
+        err = results_add(out, KEY_BALANCE, "", KEY_WEIGHTED, name, level, KEY_STAT_MAX_ABS_SMD, after);
     if (err == EMBOLO_OK && after > 0.1)
-        err = results_warn(out, "covariate %s%s%s still unbalanced after weighting (max |SMD| %.3f)", name,
-                           level[0] ? " " : "", level, after);
+        err = results_warn_about(out, (result_subject){.variable = name, .level = level},
+                                 "still unbalanced after weighting (max |SMD| %.3f)", after);
     return err;
 }
 
