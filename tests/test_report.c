@@ -20,7 +20,7 @@
 #include "common/text.h"
 #include "driver.h"
 #include "render/format.h"
-#include "render/report.h"
+#include "render_testutil.h"
 
 typedef struct run {
     char dir[64];
@@ -507,6 +507,7 @@ static void direct_make(direct *x)
                            .input_path = "d.csv", .input_sha256 = "abc", .study_sha256 = "def", .template = x->t};
 }
 
+
 static void direct_free(direct *x)
 {
     dataset_free(x->d);
@@ -552,7 +553,7 @@ static void test_table1_from_its_results_lines(void **state)
     add_table1(x.r, "", "grade", "", "p_chisq", 0.0312);
     x.t->n_sections = 1;
     x.t->sections[0] = SECTION_TABLE1;
-    assert_int_equal(report_write(&x.in, path, message, sizeof message), EMBOLO_OK);
+    assert_int_equal(test_write_document(&x.in, pdf_write, path, message, sizeof message), EMBOLO_OK);
     snprintf(command, sizeof command, "pdftotext '%s' -", path);
     char *text = command_output(command);
     expect_text(text, "60.1 \xc2\xb1 10.2");
@@ -566,7 +567,7 @@ static void test_table1_from_its_results_lines(void **state)
     /* Shared: a count of 3 is shown "<5" and its percentage suppressed. */
     x.t->share = 1;
     x.t->min_count = 5;
-    assert_int_equal(report_write(&x.in, path, message, sizeof message), EMBOLO_OK);
+    assert_int_equal(test_write_document(&x.in, pdf_write, path, message, sizeof message), EMBOLO_OK);
     text = command_output(command);
     expect_text(text, "<5");
     assert_null(strstr(text, "3 (3.0%)"));
@@ -582,11 +583,14 @@ static void test_write_failure_names_the_file(void **state)
     direct x;
     char message[512] = "";
     direct_make(&x);
-    embolo_error err = report_write(&x.in, "/nonexistent-dir/.report.pdf.tmp", message, sizeof message);
+    embolo_error err = test_write_document(&x.in, pdf_write, "/nonexistent-dir/.report.pdf.tmp", message,
+                                           sizeof message);
     assert_int_equal(err, EMBOLO_ERROR_OUTPUT);
     assert_non_null(strstr(message, "/nonexistent-dir/.report.pdf.tmp"));
-    x.in.results = NULL;
-    assert_int_equal(report_write(&x.in, "/tmp/x.pdf", message, sizeof message), EMBOLO_ERROR_INTERNAL);
+    x.in.results = NULL;  /* no results, no document */
+    embolo_error err_no_results;
+    assert_null(document_build(&x.in, &err_no_results));
+    assert_int_equal(err_no_results, EMBOLO_ERROR_INTERNAL);
     direct_free(&x);
 }
 

@@ -28,7 +28,7 @@
 #include "render/format.h"
 #include "render/render.h"
 #include "render/template.h"
-#include "render/workbook.h"
+#include "render_testutil.h"
 #include "testutil.h"
 
 #define DATA "tests/fixtures/data/"
@@ -230,7 +230,7 @@ static csv_table *run_sheet(const run *r, const char *sheet)
 
 static void run_check_structure(const run *r, const char *arguments)
 {
-    char command[1024];
+    char command[2048];
     snprintf(command, sizeof command, CHECK_XLSX " '%s' %s", r->xlsx, arguments);
     assert_int_equal(system(command), 0);
 }
@@ -265,14 +265,17 @@ static size_t result_count(const run *r, const char *section, const char *endpoi
 
 /* ---- comparing cells with results ---- */
 
+/* Every sheet starts with its title and a note; its first list's header follows. */
+#define TITLE_ROWS 2
+
 enum { SHOWN_NUMBER, SHOWN_P };
 
-/* A cell equals the estimate at full precision and as shown (decimals); NA prints "NA". */
+/* A cell equals the estimate at full precision and as shown (decimals); a missing one is blank. */
 static void assert_cell(const char *cell, double want, int shown, int decimals)
 {
     char got_text[64], want_text[64];
     if (isnan(want)) {
-        assert_string_equal(cell, "NA");
+        assert_string_equal(cell, "");
         return;
     }
     char *end;
@@ -286,16 +289,60 @@ static void assert_cell(const char *cell, double want, int shown, int decimals)
     assert_string_equal(got_text, want_text);
 }
 
-static const study_variable *variable_by_label(const study *s, const char *label)
+static const study_variable *find_variable_by_label(const study *s, const char *label)
 {
     for (size_t v = 0; v < s->n_variables; v++) {
         const study_variable *var = &s->variables[v];
         if (!strcmp(var->label ? var->label : var->name, label))
             return var;
     }
+    return NULL;
+}
+
+static const study_variable *variable_by_label(const study *s, const char *label)
+{
+    const study_variable *v = find_variable_by_label(s, label);
+    if (v)
+        return v;
     print_error("no variable labelled '%s'\n", label);
     fail();
     return NULL;
+}
+
+static const char *endpoint_by_label(const study *s, const char *label)
+{
+    for (size_t e = 0; e < s->n_endpoints; e++)
+        if (!strcmp(s->endpoints[e].label ? s->endpoints[e].label : s->endpoints[e].name, label))
+            return s->endpoints[e].name;
+    print_error("no endpoint labelled '%s'\n", label);
+    fail();
+    return NULL;
+}
+
+/* A level as results.csv spells it: the sheets show "<=" as "≤" and ">=" as "≥". */
+static const char *level_key(const char *shown, char *out, size_t size)
+{
+    size_t n = 0;
+    for (const char *c = shown; *c && n + 3 < size; c++) {
+        if (!strncmp(c, "\xe2\x89\xa4", 3) || !strncmp(c, "\xe2\x89\xa5", 3)) {
+            out[n++] = c[2] == '\xa4' ? '<' : '>';
+            out[n++] = '=';
+            c += 2;
+        } else {
+            out[n++] = *c;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* Whether a row of a list holds data: a cell beyond the first (a footnote or a blank row holds none). */
+static int data_row(const csv_table *t, size_t row)
+{
+    for (size_t f = 1; row < t->n_rows && f < t->n_fields[row]; f++)
+        if (t->cells[row][f][0])
+            return 1;
+    return 0;
 }
 
 static void sheet_name_of(const char *endpoint, char *out, size_t size)
@@ -306,20 +353,39 @@ static void sheet_name_of(const char *endpoint, char *out, size_t size)
     snprintf(out + n, size - n, " by subgroup");
 }
 
-/* One line of a subgroup sheet against the km and logrank lines. */
-static void check_subgroup_line(const run *r, const csv_table *t, size_t row, const char *endpoint)
+/* The variable and model of a subgroup sheet's group ("Embolotherapy, propensity-weighted (ATE)"). */
+static const char *subgroup_variable(const run *r, const char *group, const char **model)
 {
-    const char *label = csv_cell(t, row, 0), *level = csv_cell(t, row, 1);
-    const char *model = "unweighted", *variable = "all";
     char name[256];
-    snprintf(name, sizeof name, "%s", label);
-    char *weighted = strstr(name, " (propensity-weighted)");
+    snprintf(name, sizeof name, "%s", group);
+    char *weighted = strstr(name, ", propensity-weighted (ATE)");
+    *model = "unweighted";
     if (weighted) {
         *weighted = '\0';
-        model = "weighted";
+        *model = "weighted";
     }
-    if (strcmp(label, "All patients"))
-        variable = variable_by_label(r->study, name)->name;
+    return variable_by_label(r->study, name)->name;
+}
+
+/* One line of a subgroup sheet against the km and logrank lines; returns 1 for a curve's line. */
+static size_t check_subgroup_line(const run *r, const csv_table *t, size_t row, const char *endpoint)
+{
+    const char *group = csv_cell(t, row, 0), *label = csv_cell(t, row, 1);
+    const char *model = "unweighted", *variable = "all";
+    char level[256] = "";
+    size_t p_col = 7 + 3 * r->study->n_landmarks;
+    if (group[0])
+        variable = subgroup_variable(r, group, &model);
+    if (!label[0]) { /* a variable's own line: its log-rank p */
+        assert_true(group[0]);
+        assert_cell(csv_cell(t, row, p_col), strcmp(model, "weighted") ? result(r, "logrank", endpoint, "", variable, "",
+                                                                                "p") : NAN, SHOWN_P, 3);
+        return 0;
+    }
+    if (group[0])
+        level_key(label, level, sizeof level);
+    else
+        assert_string_equal(label, "All patients");
     assert_cell(csv_cell(t, row, 2), result(r, "km", endpoint, model, variable, level, "n"), SHOWN_NUMBER, 0);
     assert_cell(csv_cell(t, row, 3), result(r, "km", endpoint, model, variable, level, "events"), SHOWN_NUMBER, 0);
     static const char *const medians[] = {"median", "median_lower", "median_upper"};
@@ -335,22 +401,22 @@ static void check_subgroup_line(const run *r, const csv_table *t, size_t row, co
                         SHOWN_NUMBER, 3);
         }
     }
-    const char *p = csv_cell(t, row, 7 + 3 * r->study->n_landmarks);
-    if (p[0])
-        assert_cell(p, result(r, "logrank", endpoint, "", variable, "", "p"), SHOWN_P, 3);
+    assert_string_equal(csv_cell(t, row, p_col), "");
+    return 1;
 }
 
 /* Every km line of the endpoint is on its sheet, equal to results.csv. */
 static void check_subgroups(const run *r, const char *endpoint)
 {
     char sheet[64];
+    size_t curves = 0;
     sheet_name_of(endpoint, sheet, sizeof sheet);
     csv_table *t = run_sheet(r, sheet);
     assert_non_null(t);
-    assert_string_equal(csv_cell(t, 0, 2), "n");
-    for (size_t row = 1; row < t->n_rows; row++)
-        check_subgroup_line(r, t, row, endpoint);
-    assert_int_equal(t->n_rows - 1, result_count(r, "km", endpoint, "", "n"));
+    assert_string_equal(csv_cell(t, TITLE_ROWS, 2), "n");
+    for (size_t row = TITLE_ROWS + 1; data_row(t, row); row++)
+        curves += check_subgroup_line(r, t, row, endpoint);
+    assert_int_equal(curves, result_count(r, "km", endpoint, "", "n"));
     csv_free(t);
 }
 
@@ -359,47 +425,104 @@ static const char *cox_model(const char *title, const char *variable, char *out,
     if (!strcmp(title, "Univariate"))
         snprintf(out, size, "univariate:%s", variable);
     else
-        snprintf(out, size, "%s", !strcmp(title, "Multivariable")                ? "multivariable"
+        snprintf(out, size, "%s", !strcmp(title, "Multivariable")                  ? "multivariable"
                                   : !strcmp(title, "Propensity-weighted univariate") ? "weighted_univariate"
                                                                                      : "weighted_multivariable");
     return out;
 }
 
+/* The variable and level of a Cox line: a factor's level under its group, or "Age (years), per unit". */
+static const char *cox_variable(const run *r, const csv_table *t, size_t row, char *level, size_t size)
+{
+    char name[256];
+    const char *group = csv_cell(t, row, 1), *label = csv_cell(t, row, 2);
+    level[0] = '\0';
+    if (group[0]) {
+        level_key(label, level, size);
+        return variable_by_label(r->study, group)->name;
+    }
+    snprintf(name, sizeof name, "%s", label);
+    char *unit = strstr(name, ", per unit");
+    assert_non_null(unit);
+    *unit = '\0';
+    return variable_by_label(r->study, name)->name;
+}
+
 /* One block of a Cox line; returns 1 when it held a hazard ratio. */
-static size_t check_cox_block(const run *r, const csv_table *t, size_t row, size_t col)
+static size_t check_cox_block(const run *r, const csv_table *t, size_t row, size_t col, size_t header)
 {
     static const char *const stats[] = {"hr", "hr_lower", "hr_upper", "p"};
-    const char *endpoint = csv_cell(t, row, 0), *level = csv_cell(t, row, 2);
-    const char *variable = variable_by_label(r->study, csv_cell(t, row, 1))->name;
-    char model[256];
-    cox_model(csv_cell(t, 0, col), variable, model, sizeof model);
+    const char *endpoint = endpoint_by_label(r->study, csv_cell(t, row, 0));
+    char model[256], level[256];
+    const char *variable = cox_variable(r, t, row, level, sizeof level);
+    cox_model(csv_cell(t, header - 1, col), variable, model, sizeof model);
+    if (csv_cell(t, row, 1)[0] && !level[0]) { /* a factor's own line: the joint Wald p */
+        if (csv_cell(t, row, col + 3)[0])
+            assert_cell(csv_cell(t, row, col + 3), result(r, "cox", endpoint, model, variable, "", "wald_global_p"),
+                        SHOWN_P, 3);
+        return 0;
+    }
     if (!csv_cell(t, row, col)[0])
+        return 0;
+    if (!csv_cell(t, row, col + 1)[0] && !strcmp(csv_cell(t, row, col), "1")) /* the reference level: HR 1 */
         return 0;
     for (size_t k = 0; k < 4; k++)
         assert_cell(csv_cell(t, row, col + k), result(r, "cox", endpoint, model, variable, level, stats[k]),
                     k == 3 ? SHOWN_P : SHOWN_NUMBER, k == 3 ? 3 : 2);
-    assert_cell(csv_cell(t, row, col + 4), result(r, "cox", endpoint, model, "", "", "n"), SHOWN_NUMBER, 0);
-    assert_cell(csv_cell(t, row, col + 5), result(r, "cox", endpoint, model, "", "", "events"), SHOWN_NUMBER, 0);
     return 1;
 }
 
-/* Every hazard ratio of the univariate, multivariable and weighted models is on the sheet. */
-static void check_cox(const run *r, size_t blocks)
+/* The patients, events and concordance of each model, below the hazard ratios; returns the lines. */
+static size_t check_cox_fit(const run *r, const csv_table *t, size_t header)
+{
+    size_t lines = 0;
+    assert_string_equal(csv_cell(t, header, 3), "Patients");
+    for (size_t row = header + 1; data_row(t, row); row++) {
+        const char *endpoint = endpoint_by_label(r->study, csv_cell(t, row, 0));
+        const char *variable = csv_cell(t, row, 2)[0] ? variable_by_label(r->study, csv_cell(t, row, 2))->name : "";
+        char model[256];
+        cox_model(csv_cell(t, row, 1), variable, model, sizeof model);
+        assert_cell(csv_cell(t, row, 3), result(r, "cox", endpoint, model, "", "", "n"), SHOWN_NUMBER, 0);
+        assert_cell(csv_cell(t, row, 4), result(r, "cox", endpoint, model, "", "", "events"), SHOWN_NUMBER, 0);
+        if (csv_cell(t, row, 5)[0])
+            assert_cell(csv_cell(t, row, 5), result(r, "cox", endpoint, model, "", "", "concordance"), SHOWN_NUMBER, 3);
+        lines++;
+    }
+    return lines;
+}
+
+/* Every hazard ratio of the univariate, multivariable and weighted models is on the sheet, and the
+ * patients and events of every model; returns the rows of the hazard ratios' list. */
+static size_t check_cox(const run *r, size_t blocks)
 {
     csv_table *t = run_sheet(r, "Cox models");
-    size_t hrs = 0, want = 0;
+    size_t hrs = 0, want = 0, fits = 0, header = TITLE_ROWS + 1, row;
     assert_non_null(t);
-    assert_int_equal(t->n_fields[1], 4 + 6 * blocks);
-    for (size_t row = 2; row < t->n_rows; row++)
+    assert_int_equal(t->n_fields[header], 3 + 4 * blocks);
+    assert_string_equal(csv_cell(t, header, 3), "HR");
+    for (row = header + 1; data_row(t, row); row++)
         for (size_t k = 0; k < blocks; k++)
-            hrs += check_cox_block(r, t, row, 4 + 6 * k);
+            hrs += check_cox_block(r, t, row, 3 + 4 * k, header);
+    size_t data_end = row;
+    while (row < t->n_rows && strcmp(csv_cell(t, row, 0), "Endpoint"))
+        row++;
+    assert_true(row < t->n_rows);
+    fits = check_cox_fit(r, t, row);
     for (size_t e = 0; e < r->study->n_endpoints; e++) {
         const char *name = r->study->endpoints[e].name;
         want += result_count(r, "cox", name, "univariate:", "hr") + result_count(r, "cox", name, "multivariable", "hr") -
                 result_count(r, "cox", name, "multivariable_breslow", "hr") + result_count(r, "cox", name, "weighted_", "hr");
     }
+    /* Reference levels hold no hazard ratio line: each model's own line count is its coefficients. */
+    size_t models = 0;
+    for (size_t e = 0; e < r->study->n_endpoints; e++) {
+        const char *name = r->study->endpoints[e].name;
+        models += result_count(r, "cox", name, "", "n") - result_count(r, "cox", name, "multivariable_breslow", "n");
+    }
     assert_int_equal(hrs, want);
+    assert_int_equal(fits, models);
     csv_free(t);
+    return data_end;
 }
 
 /* The Summary's median of each endpoint. */
@@ -408,7 +531,7 @@ static void check_summary(const run *r)
     csv_table *t = run_sheet(r, "Summary");
     size_t found = 0;
     assert_non_null(t);
-    for (size_t row = 1; row < t->n_rows; row++) {
+    for (size_t row = TITLE_ROWS + 1; row < t->n_rows; row++) {
         if (strncmp(csv_cell(t, row, 1), "Median, ", 8))
             continue;
         for (size_t e = 0; e < r->study->n_endpoints; e++) {
@@ -428,14 +551,16 @@ static void check_summary(const run *r)
 typedef struct table1_line {
     const run *r;
     const csv_table *t;
-    size_t row, n_groups, test_col;
+    size_t row, n_groups, test_col, header;
     const char *variable, *level;
 } table1_line;
 
 static const char *table1_group(const table1_line *l, size_t g, char *out, size_t size)
 {
-    const char *name = csv_cell(l->t, 0, 3 + 3 * g);
-    snprintf(out, size, "%s", strcmp(name, "Overall") ? name : "overall");
+    const char *name = csv_cell(l->t, l->header, 2 + 3 * g);
+    snprintf(out, size, "%.*s", (int)strcspn(name, " "), name);
+    if (!strcmp(out, "Overall"))
+        snprintf(out, size, "overall");
     return out;
 }
 
@@ -446,7 +571,7 @@ static void check_table1_groups(const table1_line *l, const char *const stats[3]
         char group[64];
         table1_group(l, g, group, sizeof group);
         for (size_t k = 0; k < 3; k++) {
-            const char *cell = csv_cell(l->t, l->row, 3 + 3 * g + k);
+            const char *cell = csv_cell(l->t, l->row, 2 + 3 * g + k);
             if (!stats[k]) {
                 assert_string_equal(cell, "");
                 continue;
@@ -462,10 +587,12 @@ static void check_table1_groups(const table1_line *l, const char *const stats[3]
 static void check_table1_tests(const table1_line *l, const char *p_stat)
 {
     const char *p = csv_cell(l->t, l->row, l->test_col);
-    if (!l->n_groups || !csv_cell(l->t, 0, l->test_col)[0])
+    if (l->n_groups < 2 || !csv_cell(l->t, l->header, l->test_col)[0])
         return;
-    if (p[0] || p_stat)
+    if (p_stat)
         assert_cell(p, result(l->r, "table1", "", "", l->variable, "", p_stat), SHOWN_P, 3);
+    else
+        assert_string_equal(p, "");
     for (size_t k = 0; k < 2; k++) {
         const char *cell = csv_cell(l->t, l->row, l->test_col + 1 + k);
         if (cell[0])
@@ -475,37 +602,71 @@ static void check_table1_tests(const table1_line *l, const char *p_stat)
     }
 }
 
+/* "Extrahepatic disease (yes)": a yes/no variable's one line, its variable and level. */
+static const char *yes_no_line(const table1_line *l, const char *label, char *level, size_t size)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s", label);
+    char *open = strrchr(name, '(');
+    assert_non_null(open);
+    snprintf(level, size, "%.*s", (int)strcspn(open + 1, ")"), open + 1);
+    open[-1] = '\0';
+    return variable_by_label(l->r->study, name)->name;
+}
+
 static void check_table1_line(table1_line *l)
 {
-    static const char *const n[] = {"n", NULL, NULL}, *const mean[] = {"mean", "sd", NULL},
+    static const char *const mean[] = {"mean", "sd", NULL},
                              *const median[] = {"median", "q1", "q3"}, *const pct[] = {"n", "pct", NULL};
-    const char *label = csv_cell(l->t, l->row, 0), *statistic = csv_cell(l->t, l->row, 2);
-    l->level = csv_cell(l->t, l->row, 1);
-    l->variable = strcmp(label, "Patients") ? variable_by_label(l->r->study, label)->name : "all";
-    if (!strcmp(statistic, "n"))
-        check_table1_groups(l, n);
-    else if (!strcmp(statistic, "mean \xc2\xb1 SD")) {
+    const char *group = csv_cell(l->t, l->row, 0), *label = csv_cell(l->t, l->row, 1);
+    char level[256];
+    l->level = "";
+    if (!group[0]) { /* a yes/no variable's one line */
+        l->variable = yes_no_line(l, label, level, sizeof level);
+        l->level = level;
+        check_table1_groups(l, pct);
+        check_table1_tests(l, "p_chisq");
+        return;
+    }
+    const study_variable *v = find_variable_by_label(l->r->study, group);
+    l->variable = v ? v->name : yes_no_line(l, group, level, sizeof level); /* a yes/no variable's "Missing" */
+    if (!label[0]) /* a variable's own line: the chi-square p of a factor, the SMD of a numeric one */
+        check_table1_tests(l, study_variable_is_factor(v) ? "p_chisq" : NULL);
+    else if (!strcmp(label, "Mean \xc2\xb1 SD")) {
         check_table1_groups(l, mean);
         check_table1_tests(l, "p_anova");
-    } else if (!strcmp(statistic, "median [IQR]")) {
+    } else if (!strcmp(label, "Median [IQR]")) {
         check_table1_groups(l, median);
         check_table1_tests(l, "p_kruskal");
-    } else if (!strcmp(statistic, "n (%)")) {
-        check_table1_groups(l, pct);
-        check_table1_tests(l, csv_cell(l->t, l->row, l->test_col)[0] ? "p_chisq" : NULL);
+    } else if (!strcmp(label, "Missing")) {
+        for (size_t g = 0; g < l->n_groups; g++) {
+            char column[64];
+            assert_cell(csv_cell(l->t, l->row, 2 + 3 * g),
+                        result(l->r, "table1", "", table1_group(l, g, column, sizeof column), l->variable, "", "missing"),
+                        SHOWN_NUMBER, 0);
+        }
     } else {
-        assert_string_equal(statistic, "missing, n");
+        l->level = level_key(label, level, sizeof level);
+        check_table1_groups(l, pct);
+        check_table1_tests(l, NULL);
     }
 }
 
-/* Every line of Table 1 equals the table1 and balance lines of results.csv. */
+/* Every line of Table 1 equals the table1 and balance lines of results.csv; the header shows each
+ * column's patients. */
 static void check_table1(const run *r, size_t n_groups)
 {
-    table1_line l = {.r = r, .t = run_sheet(r, "Table 1"), .n_groups = n_groups, .test_col = 3 + 3 * n_groups};
+    table1_line l = {.r = r, .t = run_sheet(r, "Table 1"), .n_groups = n_groups, .test_col = 2 + 3 * n_groups,
+                     .header = TITLE_ROWS};
     assert_non_null(l.t);
-    assert_true(l.t->n_rows > 2);
-    assert_string_equal(csv_cell(l.t, 0, 3), "Overall");
-    for (l.row = 1; l.row < l.t->n_rows; l.row++)
+    assert_true(l.t->n_rows > TITLE_ROWS + 2);
+    for (size_t g = 0; g < n_groups; g++) {
+        char group[64], want[96];
+        table1_group(&l, g, group, sizeof group);
+        snprintf(want, sizeof want, "%s (n = %.0f)", g ? group : "Overall", result(r, "table1", "", group, "all", "", "n"));
+        assert_string_equal(csv_cell(l.t, l.header, 2 + 3 * g), want);
+    }
+    for (l.row = l.header + 1; data_row(l.t, l.row); l.row++)
         check_table1_line(&l);
     csv_free((csv_table *)l.t);
 }
@@ -517,13 +678,17 @@ static void check_table1(const run *r, size_t n_groups)
 static run *run_checked(const char *name, const char *structure, size_t cox_blocks, size_t table1_groups)
 {
     run *r = run_pipeline(name, "sheets = " ALL_SHEETS, NULL);
+    char arguments[1024];
     if (!r->checkable)
         return r;
-    run_check_structure(r, structure);
     for (size_t e = 0; e < r->study->n_endpoints; e++)
         check_subgroups(r, r->study->endpoints[e].name);
-    check_cox(r, cox_blocks);
+    size_t cox_end = check_cox(r, cox_blocks);
     check_table1(r, table1_groups);
+    /* The hazard ratios' list is numeric from its fourth column down to its last row. */
+    snprintf(arguments, sizeof arguments, "%s --numeric 'Cox models:%d:3:16383:%zu'", structure, TITLE_ROWS + 2,
+             cox_end);
+    run_check_structure(r, arguments);
     return r;
 }
 
@@ -531,8 +696,8 @@ static void test_sample_matches_results(void **state)
 {
     (void)state;
     run *r = run_checked("net_sample_155",
-                         "--charts 12 --numeric 'HPFS by subgroup:1:2' --numeric 'OS by subgroup:1:2' "
-                         "--numeric 'Cox models:2:4' --numeric 'Table 1:1:3:17' --numeric 'KM curves:1:4'",
+                         "--charts 12 --numeric 'HPFS by subgroup:3:2' --numeric 'OS by subgroup:3:2' "
+                         "--numeric 'Table 1:3:2:16' --numeric 'KM curves:3:4:10' --numeric 'KM chart data:1:0'",
                          4, 4);
     if (r->checkable)
         check_summary(r);
@@ -543,14 +708,14 @@ static void test_sample_matches_results(void **state)
 static void test_lung_without_treatment(void **state)
 {
     (void)state;
-    run *r = run_checked("lung", "--charts 3 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'", 2, 1);
+    run *r = run_checked("lung", "--charts 3 --numeric 'OS by subgroup:3:2'", 2, 1);
     csv_table *balance = run_sheet(r, "Balance");
     if (!r->checkable) {
         run_free(r);
         return;
     }
     assert_non_null(balance);
-    assert_non_null(strstr(csv_cell(balance, 1, 0), "no [treatment]"));
+    assert_non_null(strstr(csv_cell(balance, TITLE_ROWS + 1, 0), "no [treatment]"));
     csv_free(balance);
     run_free(r);
 }
@@ -559,7 +724,7 @@ static void test_lung_without_treatment(void **state)
 static void test_veteran_four_levels(void **state)
 {
     (void)state;
-    run *r = run_checked("veteran", "--charts 4 --numeric 'OS by subgroup:1:2' --numeric 'Cox models:2:4'", 4, 5);
+    run *r = run_checked("veteran", "--charts 4 --numeric 'OS by subgroup:3:2'", 4, 5);
     csv_table *balance = run_sheet(r, "Balance");
     size_t weights = 0;
     if (!r->checkable) {
@@ -603,11 +768,11 @@ static void test_share_suppresses(void **state)
         run_free(r);
         return;
     }
-    run_check_structure(r, "--numeric 'HPFS by subgroup:1:2'");
+    run_check_structure(r, "--numeric 'HPFS by subgroup:3:2'");
     csv_table *t = run_sheet(r, "HPFS by subgroup");
     size_t hidden = 0;
     assert_non_null(t);
-    for (size_t row = 1; row < t->n_rows; row++) {
+    for (size_t row = TITLE_ROWS + 1; row < t->n_rows; row++) {
         if (strcmp(csv_cell(t, row, 2), "<10"))
             continue;
         hidden++;
@@ -619,7 +784,7 @@ static void test_share_suppresses(void **state)
     assert_null(run_sheet(r, "Patients"));
     t = run_sheet(r, "Exclusions");
     assert_non_null(t);
-    assert_string_equal(csv_cell(t, 0, 0), "Scope");
+    assert_string_equal(csv_cell(t, TITLE_ROWS, 0), "Scope");
     csv_free(t);
     assert_false(sheet_holds(r, "Exclusions", "NET-"));
     assert_false(sheet_holds(r, "KM curves", "NET-"));
@@ -750,6 +915,7 @@ static tiny *tiny_new(size_t n)
     return t;
 }
 
+
 static void tiny_free(tiny *t)
 {
     dataset_free(t->data);
@@ -767,7 +933,7 @@ static void test_write_failure(void **state)
     tiny *t = tiny_new(3);
     char message[1024] = "";
     const char *path = "/nonexistent-embolo-dir/tables.xlsx";
-    assert_int_equal(workbook_write(&t->in, path, message, sizeof message), EMBOLO_ERROR_OUTPUT);
+    assert_int_equal(test_write_document(&t->in, xlsx_write, path, message, sizeof message), EMBOLO_ERROR_OUTPUT);
     assert_non_null(strstr(message, path));
     tiny_free(t);
 }
@@ -782,7 +948,7 @@ static void test_patients_row_limit(void **state)
     snprintf(path, sizeof path, "%s/tables.xlsx", dir);
     t->template->n_sheets = 1;
     t->template->sheets[0] = SHEET_PATIENTS;
-    assert_int_equal(workbook_write(&t->in, path, message, sizeof message), EMBOLO_OK);
+    assert_int_equal(test_write_document(&t->in, xlsx_write, path, message, sizeof message), EMBOLO_OK);
     if (!test_under_valgrind()) {
         snprintf(command, sizeof command, "unzip -p %s xl/worksheets/sheet1.xml", path);
         char *xml = command_output(command);

@@ -127,3 +127,8 @@ void dataset_free(dataset *d)
     free(d->weight_stabilized);
     free(d);
 }
+
+size_t dataset_rows_excluded(const dataset *data)
+{
+    return data->rows_read - data->n;
+}

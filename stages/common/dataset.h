@@ -55,4 +55,7 @@ typedef struct dataset {
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out);
 void dataset_free(dataset *data);
 
+/* Records excluded as a whole: rows read = analysed (n) + excluded. */
+size_t dataset_rows_excluded(const dataset *data);
+
 #endif

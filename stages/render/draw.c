@@ -16,7 +16,10 @@
 #define FOOTER_Y 28.0
 #define TEXT_MAX 2048
 #define WRAP_MAX_LINES 256
-#define TABLE_MAX_COLUMNS 24
+#define TABLE_MAX_COLUMNS 64
+#define TABLE_MAX_SPANS 16
+#define TABLE_MAX_NOTES 8
+#define NOTE_SIZE 7.5
 #define TABLE_MIN_FONT 5.5
 /* Points closer than this on the page are merged in step paths. */
 #define PATH_RESOLUTION 0.3
@@ -675,10 +678,19 @@ double draw_legend(draw_doc *d, double x, double top, double width, const char *
 
 /* ---- tables ---- */
 
+typedef struct table_span_text {
+    char *text;
+    size_t first, count;
+} table_span_text;
+
 struct draw_table {
     draw_column columns[TABLE_MAX_COLUMNS];
     char *headers[TABLE_MAX_COLUMNS];
     size_t n_columns;
+    table_span_text spans[TABLE_MAX_SPANS];  /* headings over several columns, a line above the headers */
+    size_t n_spans;
+    char *notes[TABLE_MAX_NOTES];            /* footnotes, kept on the page of the last row */
+    size_t n_notes;
     double size;
     double wrap[TABLE_MAX_COLUMNS];  /* widest line of a wrapped column at size; 0: not wrapped */
     char **cells;             /* [n_rows * n_columns] */
@@ -689,7 +701,7 @@ struct draw_table {
 #define CELL_MAX_LINES 6
 
 typedef struct table_layout {
-    double size, pad, row_height, header_height, indent;
+    double size, pad, row_height, header_height, span_height, indent;
     double widths[TABLE_MAX_COLUMNS];
     size_t header_lines;
 } table_layout;
@@ -723,6 +735,10 @@ void draw_table_free(draw_table *t)
         free(t->cells[i]);
     for (size_t c = 0; c < t->n_columns; c++)
         free(t->headers[c]);
+    for (size_t k = 0; k < t->n_spans; k++)
+        free(t->spans[k].text);
+    for (size_t k = 0; k < t->n_notes; k++)
+        free(t->notes[k]);
     free(t->cells);
     free(t->styles);
     free(t);
@@ -764,6 +780,27 @@ size_t draw_table_rows(const draw_table *t)
     return t->n_rows;
 }
 
+embolo_error draw_table_span(draw_table *t, size_t first, size_t count, const char *text)
+{
+    if (t->n_spans == TABLE_MAX_SPANS || count == 0 || first + count > t->n_columns)
+        return EMBOLO_ERROR_INVALID_ARGUMENT;
+    char *copy = strdup(text ? text : "");
+    if (!copy)
+        return EMBOLO_ERROR_NOMEM;
+    t->spans[t->n_spans++] = (table_span_text){copy, first, count};
+    return EMBOLO_OK;
+}
+
+embolo_error draw_table_note(draw_table *t, const char *text)
+{
+    if (t->n_notes == TABLE_MAX_NOTES)
+        return EMBOLO_ERROR_INVALID_ARGUMENT;
+    if (!(t->notes[t->n_notes] = strdup(text ? text : "")))
+        return EMBOLO_ERROR_NOMEM;
+    t->n_notes++;
+    return EMBOLO_OK;
+}
+
 void draw_table_wrap(draw_table *t, size_t column, double width)
 {
     if (column < t->n_columns)
@@ -792,6 +829,24 @@ static double header_width(draw_doc *d, const char *header, double size, size_t 
     return widest;
 }
 
+/* Widens the columns under a span whose heading is wider than they are; returns the width added. */
+static double spans_widen(draw_doc *d, const draw_table *t, table_layout *layout, double size)
+{
+    double added = 0.0;
+    for (size_t k = 0; k < t->n_spans; k++) {
+        const table_span_text *span = &t->spans[k];
+        double under = 0.0, need = width_of(d, span->text, strlen(span->text), DRAW_BOLD, size) + 2 * layout->pad;
+        for (size_t c = span->first; c < span->first + span->count; c++)
+            under += layout->widths[c];
+        if (need <= under)
+            continue;
+        for (size_t c = span->first; c < span->first + span->count; c++)
+            layout->widths[c] += (need - under) / (double)span->count;
+        added += need - under;
+    }
+    return added;
+}
+
 /* Natural widths of the columns at a font size; returns their sum. */
 static double table_measure(draw_doc *d, const draw_table *t, table_layout *layout, double size)
 {
@@ -816,7 +871,9 @@ static double table_measure(draw_doc *d, const draw_table *t, table_layout *layo
         layout->widths[c] = (wrap > 0 && widest > wrap ? wrap : widest) + 2 * layout->pad;
         total += layout->widths[c];
     }
-    layout->header_height = (double)layout->header_lines * 1.25 * size + 0.5 * size;
+    total += spans_widen(d, t, layout, size);
+    layout->span_height = t->n_spans ? 1.6 * size : 0.0;
+    layout->header_height = (double)layout->header_lines * 1.25 * size + 0.5 * size + layout->span_height;
     return total;
 }
 
@@ -868,6 +925,23 @@ static void table_rule(draw_doc *d, double left, double width, double y, double 
     draw_segment(d, left, y, left + width, y, draw_grey_pen(0.0, thickness, DRAW_DASH_SOLID));
 }
 
+/* The span headings above the column headers, each over a thin rule as wide as its columns. */
+static void table_spans(draw_doc *d, const draw_table *t, const table_layout *layout, draw_box box)
+{
+    for (size_t k = 0; k < t->n_spans; k++) {
+        const table_span_text *span = &t->spans[k];
+        double left = box.x, width = 0.0;
+        for (size_t c = 0; c < span->first; c++)
+            left += layout->widths[c];
+        for (size_t c = span->first; c < span->first + span->count; c++)
+            width += layout->widths[c];
+        double y = box.y + box.h - layout->size * 1.2;
+        page_text(d, d->page, left + width / 2, y, span->text, strlen(span->text), DRAW_BOLD, layout->size,
+                  DRAW_CENTER);
+        table_rule(d, left + layout->pad, width - 2 * layout->pad, y - 0.45 * layout->size, 0.4);
+    }
+}
+
 static void table_header(draw_doc *d, const draw_table *t, const table_layout *layout, const char *caption,
                          int continued)
 {
@@ -880,8 +954,9 @@ static void table_header(draw_doc *d, const draw_table *t, const table_layout *l
     }
     draw_box box = draw_block(d, layout->header_height);
     table_rule(d, box.x, width, box.y + box.h, 0.8);
+    table_spans(d, t, layout, box);
     for (size_t c = 0; c < t->n_columns; c++) {
-        double y = box.y + box.h - layout->size * 1.2;
+        double y = box.y + box.h - layout->span_height - layout->size * 1.2;
         for (const char *line = t->columns[c].header;; y -= layout->size * 1.25) {
             size_t length = strcspn(line, "\n");
             draw_align align = t->columns[c].align;
@@ -948,6 +1023,35 @@ static void table_row(draw_doc *d, const draw_table *t, const table_layout *layo
     }
 }
 
+/* The height of the footnotes, wrapped to the frame. */
+static double notes_height(draw_doc *d, const draw_table *t)
+{
+    const char *starts[WRAP_MAX_LINES];
+    size_t lengths[WRAP_MAX_LINES], lines = 0;
+    for (size_t k = 0; k < t->n_notes; k++)
+        lines += draw_wrap(d, t->notes[k], DRAW_REGULAR, NOTE_SIZE, draw_frame(d).w, starts, lengths, WRAP_MAX_LINES);
+    return t->n_notes ? (double)lines * NOTE_SIZE * 1.4 + 4.0 * (double)t->n_notes + 3.0 : 0.0;
+}
+
+static void table_notes(draw_doc *d, const draw_table *t)
+{
+    if (t->n_notes)
+        draw_gap(d, 3.0);
+    for (size_t k = 0; k < t->n_notes; k++) {
+        draw_paragraph(d, t->notes[k], DRAW_REGULAR, NOTE_SIZE, 0.0);
+        draw_gap(d, 4.0);
+    }
+}
+
+/* The room row r needs: its own, the next row's when it is a group's heading, the footnotes' after the
+ * last row (a footnote stays on the page of its table's end). */
+static double row_need(draw_doc *d, const draw_table *t, const table_layout *layout, size_t r, double notes)
+{
+    int keep = t->styles[r] == DRAW_ROW_GROUP && r + 1 < t->n_rows;
+    double need = row_height(d, t, layout, r) + (keep ? row_height(d, t, layout, r + 1) : 0.0);
+    return need + (r + 1 == t->n_rows || (keep && r + 2 == t->n_rows) ? notes : 0.0);
+}
+
 void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption)
 {
     table_layout layout;
@@ -956,8 +1060,9 @@ void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption)
     if (!d->page)
         draw_new_page(d, 0);
     table_fit(d, t, &layout, draw_frame(d).w);
+    double notes = notes_height(d, t);
     double first = (caption ? 2.0 * layout.size : 0.0) + layout.header_height + 2.0 * layout.row_height;
-    double whole = first;
+    double whole = first + notes;
     for (size_t r = 0; r < t->n_rows; r++)
         whole += row_height(d, t, &layout, r);
     /* A table that would break but fits a page of its own starts one, unless most of this page is free. */
@@ -966,9 +1071,7 @@ void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption)
         draw_new_page(d, d->landscape);
     table_header(d, t, &layout, caption, 0);
     for (size_t r = 0; r < t->n_rows && d->failure == EMBOLO_OK; r++) {
-        int keep = t->styles[r] == DRAW_ROW_GROUP && r + 1 < t->n_rows;
-        double need = row_height(d, t, &layout, r) + (keep ? row_height(d, t, &layout, r + 1) : 0.0);
-        if (draw_room(d) < need + 1.0) {
+        if (draw_room(d) < row_need(d, t, &layout, r, notes) + 1.0) {
             table_rule(d, MARGIN_SIDE, table_total_width(t, &layout), d->cursor, 0.8);
             draw_new_page(d, d->landscape);
             table_header(d, t, &layout, caption, 1);
@@ -976,6 +1079,7 @@ void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption)
         table_row(d, t, &layout, r);
     }
     table_rule(d, MARGIN_SIDE, table_total_width(t, &layout), d->cursor, 0.8);
+    table_notes(d, t);
     draw_gap(d, layout.size);
 }
 

@@ -103,6 +103,10 @@ void draw_table_free(draw_table *t);
 /* Copies a row of n_columns cells (NULL cells print empty). */
 embolo_error draw_table_add(draw_table *t, const char *const *cells, draw_row_style style);
 size_t draw_table_rows(const draw_table *t);
+/* A heading over columns first .. first + count - 1, on a line above the column headers. */
+embolo_error draw_table_span(draw_table *t, size_t first, size_t count, const char *text);
+/* A footnote under the table; it stays on the page of the table's last row. */
+embolo_error draw_table_note(draw_table *t, const char *text);
 /* Wraps the cells of a column to lines of at most width points (at the table's font size). */
 void draw_table_wrap(draw_table *t, size_t column, double width);
 /* The table's natural width at its font size. */

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "common/text.h"
+
 void format_number(char *out, size_t size, double value, int decimals)
 {
     if (!isfinite(value)) {
@@ -57,4 +59,15 @@ void format_percent(char *out, size_t size, double percent, int decimals)
         snprintf(out, size, "NA");
     else
         snprintf(out, size, "%.*f%%", decimals, percent);
+}
+
+void format_date(char *out, size_t size, double day)
+{
+    char date[16];
+    if (!isfinite(day)) {
+        snprintf(out, size, "NA");
+        return;
+    }
+    text_format_date((long)day, date);
+    snprintf(out, size, "%s", date);
 }

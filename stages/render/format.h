@@ -23,4 +23,7 @@ void format_count(char *out, size_t size, const report_template *t, double count
 /* Percentage with the template's decimals: "48.4%". */
 void format_percent(char *out, size_t size, double percent, int decimals);
 
+/* A day number (days since 1970-01-01) as YYYY-MM-DD; "NA" when missing. */
+void format_date(char *out, size_t size, double day);
+
 #endif

@@ -9,9 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "document.h"
 #include "files.h"
-#include "report.h"
-#include "workbook.h"
+#include "writers.h"
 
 #define RENDER_MAX_FILES 8
 
@@ -123,12 +123,12 @@ embolo_error render_prepare(const char *out_dir, char *message, size_t message_s
 
 typedef int (*file_writer)(FILE *file, const render_input *in);
 
-typedef embolo_error (*path_writer)(const render_input *in, const char *path, char *message, size_t message_size);
+typedef embolo_error (*path_writer)(const document *d, const char *path, char *message, size_t message_size);
 
-/* The report and the workbook: libraries that write to a path themselves. */
-/* One document written on its own thread. */
+/* One document written on its own thread: the report, the workbook and the Word tables, each drawn
+ * from the one document model. */
 typedef struct document_job {
-    const render_input *in;
+    const document *d;
     path_writer write;
     const char *path;
     embolo_error err;
@@ -138,21 +138,23 @@ typedef struct document_job {
 static void *document_job_run(void *arg)
 {
     document_job *job = arg;
-    job->err = job->write(job->in, job->path, job->message, sizeof job->message);
+    job->err = job->write(job->d, job->path, job->message, sizeof job->message);
     return NULL;
 }
 
-/* The report and the workbook, written at the same time (they only read the run's data); the first
- * failure in this order is reported. */
-static embolo_error render_documents(const render_input *in, output_set *set, char *message, size_t message_size)
+/* The report, the workbook and the Word tables, written at the same time (they only read the document
+ * and the run's data); the first failure in this order is reported. */
+static embolo_error render_write_documents(const render_input *in, const document *d, output_set *set,
+                                           char *message, size_t message_size)
 {
     const struct {
         const char *name;
         path_writer write;
-        int enabled;
+        int enabled, own_thread;
     } documents[] = {
-        {"report.pdf", report_write, in->template->n_sections > 0},
-        {"tables.xlsx", workbook_write, in->template->n_sheets > 0},
+        {"report.pdf", pdf_write, in->template->n_sections > 0, 0},
+        {"tables.xlsx", xlsx_write, in->template->n_sheets > 0, 1},
+        {"tables.docx", docx_write, in->template->n_sections > 0 && in->template->docx, 0},
     };
     enum { N_DOCUMENTS = sizeof documents / sizeof documents[0] };
     document_job jobs[N_DOCUMENTS];
@@ -162,19 +164,21 @@ static embolo_error render_documents(const render_input *in, output_set *set, ch
     for (size_t i = 0; i < N_DOCUMENTS; i++) {
         if (!documents[i].enabled)
             continue;
-        jobs[i] = (document_job){.in = in, .write = documents[i].write, .path = output_reserve(set, documents[i].name)};
+        jobs[i] = (document_job){.d = d, .write = documents[i].write, .path = output_reserve(set, documents[i].name)};
         used[i] = 1;
         if (!jobs[i].path) {
             jobs[i].err = EMBOLO_ERROR_INTERNAL;
             snprintf(jobs[i].message, sizeof jobs[i].message, "too many output files");
-            continue;
         }
-        /* The last document runs on this thread; one whose thread cannot start runs here too. */
-        if (i + 1 < N_DOCUMENTS)
-            started[i] = pthread_create(&threads[i], NULL, document_job_run, &jobs[i]) == 0;
-        if (!started[i])
-            document_job_run(&jobs[i]);
     }
+    /* The workbook (the longest) runs on a thread of its own, started first; the others run on this
+     * one (two cores), and so does one whose thread cannot start. */
+    for (size_t i = 0; i < N_DOCUMENTS; i++)
+        if (used[i] && jobs[i].path && documents[i].own_thread)
+            started[i] = pthread_create(&threads[i], NULL, document_job_run, &jobs[i]) == 0;
+    for (size_t i = 0; i < N_DOCUMENTS; i++)
+        if (used[i] && jobs[i].path && !started[i])
+            document_job_run(&jobs[i]);
     for (size_t i = 0; i < N_DOCUMENTS; i++) {
         if (started[i])
             pthread_join(threads[i], NULL);
@@ -183,6 +187,22 @@ static embolo_error render_documents(const render_input *in, output_set *set, ch
             snprintf(message, message_size, "%s", jobs[i].message);
         }
     }
+    return err;
+}
+
+/* The document model, built once, then every document drawn from it. */
+static embolo_error render_documents(const render_input *in, output_set *set, char *message, size_t message_size)
+{
+    embolo_error err;
+    if (in->template->n_sections == 0 && in->template->n_sheets == 0)
+        return EMBOLO_OK;
+    document *d = document_build(in, &err);
+    if (!d) {
+        snprintf(message, message_size, "%s: cannot build the documents: %s", set->out_dir, embolo_error_message(err));
+        return err;
+    }
+    err = render_write_documents(in, d, set, message, message_size);
+    document_free(d);
     return err;
 }
 

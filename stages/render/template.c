@@ -57,6 +57,7 @@ static void template_set_defaults(report_template *t)
     t->figures_per_page = 2;
     t->min_count = 5;
     t->patients_max_rows = TEMPLATE_PATIENTS_MAX_ROWS;
+    t->docx = 1;
 }
 
 embolo_error template_default(report_template **out)
@@ -168,6 +169,20 @@ static void take_integer(ini_doc *doc, const char *section, const char *key, int
         *out = (int)value;
 }
 
+/* [format] yes_no_rows = one | both: Table 1's rows of a yes/no variable. */
+static void take_yes_no_rows(ini_doc *doc, report_template *t)
+{
+    ini_entry *e = ini_doc_find(doc, "format", "yes_no_rows");
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    if (value && (text_equal_folded(value, "one") || text_equal_folded(value, "both")))
+        t->yes_no_both = text_equal_folded(value, "both");
+    else
+        ini_doc_fail(doc, value ? EMBOLO_ERROR_TEMPLATE : EMBOLO_ERROR_NOMEM, e->line, "yes_no_rows must be one or both");
+    free(value);
+}
+
 /* period = YYYY-MM: the reporting month of an audit. */
 static void take_period(ini_doc *doc, report_template *t)
 {
@@ -240,6 +255,9 @@ static void template_build(ini_doc *doc, report_template *t)
             t->sheets[i] = (workbook_sheet)indices[i];
     }
     take_flag(doc, "template", "share", &t->share);
+    t->docx = !t->share;
+    take_flag(doc, "template", "docx", &t->docx);
+    take_yes_no_rows(doc, t);
     take_integer(doc, "template", "min_count", 1, 100, &t->min_count);
     take_period(doc, t);
     take_integer(doc, "format", "decimals", 0, 6, &t->decimals);

@@ -69,6 +69,8 @@ typedef struct report_template {
     size_t patients_max_rows;   /* workbook Patients sheet: above this, a note instead (the sheet
                                    costs seconds per 100,000 rows; patients.csv has every row) */
     int share;                  /* safe to send: no ids, dates or free text; counts 1-4 shown "<5" */
+    int docx;                   /* write tables.docx with the report (default: yes, but no under share) */
+    int yes_no_both;            /* Table 1 shows both levels of a yes/no variable (default: one row) */
     int min_count;              /* with share: counts below this (and >0) are suppressed (5) */
     int has_period;             /* audit: reporting period */
     int period_year, period_month;

@@ -1,4 +1,4 @@
-/* Section 4, Kaplan-Meier figures: one per endpoint and subgroup variable (and the whole cohort, and
+/* The Kaplan-Meier figures: one per endpoint and subgroup variable (and the whole cohort, and
  * the propensity-weighted curves by treatment), several per page as the template says. Step curves in
  * Okabe-Ito colours that also differ by dash pattern, censor ticks, optional CI bands, median lines,
  * the log-rank p where it covers no curve, and a number-at-risk table whose columns sit under the x
@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "report_internal.h"
+#include "common/keys.h"
+#include "figure.h"
+#include "format.h"
 
 #define KM_MAX_CURVES 12
 #define KM_MAX_TICKS 64
@@ -43,12 +45,12 @@ typedef struct km_layout {
 
 static const char *km_variable_name(const km_figure *f)
 {
-    return f->var ? f->var->name : "all";
+    return f->var ? f->var->name : KEY_ALL;
 }
 
 /* The points of a curve to draw: with the share template the curve ends at the last step taken while
  * at least min_count patients were at risk, so no step shows one to four patients. */
-static void km_shown_points(const report_context *ctx, const plot_curve *c, size_t *shown, double *end)
+static void km_shown_points(const pdf_context *ctx, const plot_curve *c, size_t *shown, double *end)
 {
     *shown = c->n_points;
     *end = c->time[c->n_points - 1];
@@ -60,7 +62,7 @@ static void km_shown_points(const report_context *ctx, const plot_curve *c, size
         }
 }
 
-static void km_add_curve(const report_context *ctx, km_figure *f, const char *level)
+static void km_add_curve(const pdf_context *ctx, km_figure *f, const char *level)
 {
     const plot_curve *c = curve_set_find(ctx->r->curves, f->ep->name, f->model, km_variable_name(f), level);
     if (!c)
@@ -69,7 +71,7 @@ static void km_add_curve(const report_context *ctx, km_figure *f, const char *le
         f->omitted++;
         return;
     }
-    if (report_hidden(ctx, (double)c->n) || report_hidden(ctx, (double)c->events)) {
+    if (build_hidden(&ctx->build, (double)c->n) || build_hidden(&ctx->build, (double)c->events)) {
         f->hidden++;
         return;
     }
@@ -80,28 +82,28 @@ static void km_add_curve(const report_context *ctx, km_figure *f, const char *le
     km_shown_points(ctx, c, &f->shown[k], &f->end[k]);
     f->pens[k] = draw_series_pen(k, 1.3);
     if (f->var)
-        report_level(name, sizeof name, level);
+        build_level(name, sizeof name, level);
     else
-        report_copy(name, sizeof name, "All patients");
-    report_copy(f->names[k], sizeof f->names[k], name);
-    report_count(ctx, n, sizeof n, (double)c->n);
-    double m = report_value(ctx, "km", f->ep->name, f->model, km_variable_name(f), level, "median");
-    report_number(ctx, median, sizeof median, m);
+        build_copy(name, sizeof name, "All patients");
+    build_copy(f->names[k], sizeof f->names[k], name);
+    figure_count(ctx, n, sizeof n, (double)c->n);
+    double m = build_value(&ctx->build, KEY_KM, f->ep->name, f->model, km_variable_name(f), level, KEY_STAT_MEDIAN);
+    figure_number(ctx, median, sizeof median, m);
     snprintf(f->labels[k], sizeof f->labels[k], "%.60s (n = %.20s; median %.30s)", name, n,
              isfinite(m) ? median : "not reached");
 }
 
-static void km_title(report_context *ctx, km_figure *f)
+static void km_title(pdf_context *ctx, km_figure *f)
 {
     char what[200] = "", label[160];
     if (f->var) {
-        report_lower_first(label, sizeof label, report_variable_label(f->var));
+        build_lower_first(label, sizeof label, build_variable_label(f->var));
         snprintf(what, sizeof what, " by %.150s", label);
     }
     else
-        report_copy(what, sizeof what, ", all patients");
-    snprintf(f->title, sizeof f->title, "Figure %zu. %.150s%s%s", ++ctx->figure_number, report_endpoint_label(f->ep),
-             what, strcmp(f->model, "weighted") == 0 ? ", propensity-weighted (ATE)" : "");
+        build_copy(what, sizeof what, ", all patients");
+    snprintf(f->title, sizeof f->title, "Figure %zu. %.150s%s%s", ++ctx->figure_number, build_endpoint_label(f->ep),
+             what, strcmp(f->model, KEY_WEIGHTED) == 0 ? ", propensity-weighted (ATE)" : "");
     size_t length = strlen(f->title);
     if (f->hidden)
         snprintf(f->title + length, sizeof f->title - length, " \xe2\x80\x94 %zu group%s with fewer than %d patients "
@@ -111,14 +113,14 @@ static void km_title(report_context *ctx, km_figure *f)
                  KM_MAX_CURVES + f->omitted);
 }
 
-static void km_collect(const report_context *ctx, km_figure *f, const study_endpoint *ep, const char *model,
+static void km_collect(const pdf_context *ctx, km_figure *f, const study_endpoint *ep, const char *model,
                        const study_variable *var)
 {
     memset(f, 0, sizeof *f);
     f->ep = ep;
     f->model = model;
     f->var = var;
-    f->p = var && strcmp(model, "unweighted") == 0 ? report_value(ctx, "logrank", ep->name, "", var->name, "", "p")
+    f->p = var && strcmp(model, KEY_UNWEIGHTED) == 0 ? build_value(&ctx->build, KEY_LOGRANK, ep->name, "", var->name, "", KEY_STAT_P)
                                                    : NAN;
     if (!var)
         km_add_curve(ctx, f, "");
@@ -128,7 +130,7 @@ static void km_collect(const report_context *ctx, km_figure *f, const study_endp
 
 /* ---- layout ---- */
 
-static double km_x_max(const report_context *ctx, const km_figure *f)
+static double km_x_max(const pdf_context *ctx, const km_figure *f)
 {
     const plot_curve *c = f->curves[0];
     if (ctx->t->x_max > 0)
@@ -141,7 +143,7 @@ static double km_x_max(const report_context *ctx, const km_figure *f)
     return last > 0 ? last : 1.0;
 }
 
-static double km_left_margin(report_context *ctx, const km_figure *f, const km_layout *l, draw_box slot)
+static double km_left_margin(pdf_context *ctx, const km_figure *f, const km_layout *l, draw_box slot)
 {
     double axis = 8.0 + draw_text_width(ctx->doc, "0.0", DRAW_REGULAR, l->size) + 1.4 * l->size;
     double labels = 0.0, first_count = 0.0;
@@ -149,7 +151,7 @@ static double km_left_margin(report_context *ctx, const km_figure *f, const km_l
         char count[32];
         double w = draw_text_width(ctx->doc, f->names[k], DRAW_REGULAR, l->size);
         labels = w > labels ? w : labels;
-        report_count(ctx, count, sizeof count, f->curves[k]->n_ticks ? (double)f->curves[k]->at_risk[0] : 0.0);
+        figure_count(ctx, count, sizeof count, f->curves[k]->n_ticks ? (double)f->curves[k]->at_risk[0] : 0.0);
         w = draw_text_width(ctx->doc, count, DRAW_REGULAR, l->size);
         first_count = w > first_count ? w : first_count;
     }
@@ -158,7 +160,7 @@ static double km_left_margin(report_context *ctx, const km_figure *f, const km_l
     return margin < 0.35 * slot.w ? margin : 0.35 * slot.w;
 }
 
-static void km_layout_make(report_context *ctx, const km_figure *f, draw_box slot, km_layout *l)
+static void km_layout_make(pdf_context *ctx, const km_figure *f, draw_box slot, km_layout *l)
 {
     memset(l, 0, sizeof *l);
     l->size = slot.w < 320.0 ? 6.5 : 7.5;
@@ -223,7 +225,7 @@ static double data_y(const draw_plot *p, double py)
 }
 
 /* Whether a page box covers a curve (or its band, or a median line). */
-static int box_covers_curve(const report_context *ctx, const km_figure *f, const draw_plot *p, draw_box b)
+static int box_covers_curve(const pdf_context *ctx, const km_figure *f, const draw_plot *p, draw_box b)
 {
     double x0 = data_x(p, b.x - 2), x1 = data_x(p, b.x + b.w + 2);
     double y0 = data_y(p, b.y - 3), y1 = data_y(p, b.y + b.h + 3);
@@ -235,14 +237,14 @@ static int box_covers_curve(const report_context *ctx, const km_figure *f, const
         if (ctx->t->ci_bands && step_range(c->time, c->lower, f->shown[k], x0, x1, &lo, &blo) &&
             step_range(c->time, c->upper, f->shown[k], x0, x1, &bhi, &hi) && hi >= y0 && lo <= y1)
             return 1;
-        double m = report_value(ctx, "km", f->ep->name, f->model, km_variable_name(f), f->levels[k], "median");
+        double m = build_value(&ctx->build, KEY_KM, f->ep->name, f->model, km_variable_name(f), f->levels[k], KEY_STAT_MEDIAN);
         if (isfinite(m) && ((y0 <= 0.5 && y1 >= 0.5 && x0 <= m) || (m >= x0 && m <= x1 && y0 <= 0.5)))
             return 1;
     }
     return 0;
 }
 
-static void km_place_p(const report_context *ctx, const km_figure *f, km_layout *l, double text_w)
+static void km_place_p(const pdf_context *ctx, const km_figure *f, km_layout *l, double text_w)
 {
     const draw_box a = l->plot.area;
     double h = 1.6 * l->size, w = text_w + 4.0, right = a.x + a.w - w - 4.0, top = a.y + a.h - h - 2.0;
@@ -259,21 +261,21 @@ static void km_place_p(const report_context *ctx, const km_figure *f, km_layout 
     l->p_in_title = 1;
 }
 
-static void km_p_text(const report_context *ctx, double p, char *out, size_t size)
+static void km_p_text(const pdf_context *ctx, double p, char *out, size_t size)
 {
     char text[32];
-    report_p(ctx, text, sizeof text, p);
+    format_p(text, sizeof text, p, ctx->t->p_decimals);
     snprintf(out, size, "Log-rank p %s %s", text[0] == '<' ? "<" : "=", text[0] == '<' ? text + 1 : text);
 }
 
 /* ---- drawing ---- */
 
-static void km_draw_medians(report_context *ctx, const km_figure *f, const km_layout *l)
+static void km_draw_medians(pdf_context *ctx, const km_figure *f, const km_layout *l)
 {
     draw_pen pen = draw_grey_pen(0.55, 0.5, DRAW_DASH_SHORT);
     double longest = -1.0;
     for (size_t k = 0; k < f->n; k++) {
-        double m = report_value(ctx, "km", f->ep->name, f->model, km_variable_name(f), f->levels[k], "median");
+        double m = build_value(&ctx->build, KEY_KM, f->ep->name, f->model, km_variable_name(f), f->levels[k], KEY_STAT_MEDIAN);
         if (!isfinite(m) || m > l->plot.x.max)
             continue;
         draw_line(ctx->doc, &l->plot, m, 0.0, m, 0.5, pen);
@@ -283,7 +285,7 @@ static void km_draw_medians(report_context *ctx, const km_figure *f, const km_la
         draw_line(ctx->doc, &l->plot, 0.0, 0.5, longest, 0.5, pen);
 }
 
-static void km_draw_curves(report_context *ctx, const km_figure *f, const km_layout *l)
+static void km_draw_curves(pdf_context *ctx, const km_figure *f, const km_layout *l)
 {
     draw_clip(ctx->doc, &l->plot);
     for (size_t k = 0; ctx->t->ci_bands && k < f->n; k++) {
@@ -300,10 +302,10 @@ static void km_draw_curves(report_context *ctx, const km_figure *f, const km_lay
     draw_unclip(ctx->doc);
 }
 
-static void km_draw_risk_table(report_context *ctx, const km_figure *f, const km_layout *l, draw_box slot)
+static void km_draw_risk_table(pdf_context *ctx, const km_figure *f, const km_layout *l, draw_box slot)
 {
     double row = 1.5 * l->size, y = l->plot.area.y - l->axis_h - 0.6 * l->size;
-    int weighted = strcmp(f->model, "weighted") == 0;
+    int weighted = strcmp(f->model, KEY_WEIGHTED) == 0;
     draw_text(ctx->doc, slot.x, y, weighted ? "Number at risk (unweighted)" : "Number at risk", DRAW_BOLD, l->size,
               DRAW_LEFT);
     for (size_t k = 0; k < f->n; k++) {
@@ -316,13 +318,13 @@ static void km_draw_risk_table(report_context *ctx, const km_figure *f, const km
             size_t index = (size_t)llround(l->ticks[t] / c->tick_step);
             if (!(c->tick_step > 0) || index >= c->n_ticks || fabs(index * c->tick_step - l->ticks[t]) > 1e-9 * c->tick_step)
                 continue;
-            report_count(ctx, count, sizeof count, (double)c->at_risk[index]);
+            figure_count(ctx, count, sizeof count, (double)c->at_risk[index]);
             draw_text(ctx->doc, draw_plot_x(&l->plot, l->ticks[t]), y, count, DRAW_REGULAR, l->size, DRAW_CENTER);
         }
     }
 }
 
-static void km_draw_title(report_context *ctx, const km_figure *f, const km_layout *l, draw_box slot)
+static void km_draw_title(pdf_context *ctx, const km_figure *f, const km_layout *l, draw_box slot)
 {
     const char *starts[2];
     size_t lengths[2];
@@ -339,7 +341,7 @@ static void km_draw_title(report_context *ctx, const km_figure *f, const km_layo
     }
 }
 
-static void km_draw(report_context *ctx, const km_figure *f, draw_box slot)
+static void km_draw(pdf_context *ctx, const km_figure *f, draw_box slot)
 {
     km_layout l;
     char p[64];
@@ -354,7 +356,7 @@ static void km_draw(report_context *ctx, const km_figure *f, draw_box slot)
     draw_legend(ctx->doc, l.plot.area.x, slot.y + slot.h - l.title_h, l.plot.area.w, labels, f->pens, NULL, f->n, l.size, 0);
     km_draw_curves(ctx, f, &l);
     char y_title[200];
-    snprintf(y_title, sizeof y_title, "%.190s", report_endpoint_label(f->ep));
+    snprintf(y_title, sizeof y_title, "%.190s", build_endpoint_label(f->ep));
     char x_title[100];
     snprintf(x_title, sizeof x_title, "Time (%.80s)", ctx->s->time_unit);
     l.plot.x.title = x_title;
@@ -366,7 +368,7 @@ static void km_draw(report_context *ctx, const km_figure *f, draw_box slot)
         km_draw_risk_table(ctx, f, &l, slot);
 }
 
-static void km_figure_draw(report_context *ctx, const study_endpoint *ep, const char *model,
+static void km_figure_draw(pdf_context *ctx, const study_endpoint *ep, const char *model,
                            const study_variable *var, km_figure *f)
 {
     km_collect(ctx, f, ep, model, var);
@@ -376,27 +378,25 @@ static void km_figure_draw(report_context *ctx, const study_endpoint *ep, const 
     km_draw(ctx, f, draw_slot(ctx->doc, (size_t)ctx->t->figures_per_page));
 }
 
-embolo_error report_km_figures(report_context *ctx)
+void figure_km(pdf_context *ctx)
 {
     km_figure figure;
-    report_section_start(ctx, "Kaplan-Meier curves", 0);
     if (!ctx->r->curves || ctx->r->curves->n == 0) {
-        report_note(ctx, "No Kaplan-Meier curve was estimated in this run.");
-        return EMBOLO_OK;
+        figure_note(ctx, "No Kaplan-Meier curve was estimated in this run.");
+        return;
     }
     if (ctx->t->share) {
         char note[200];
         snprintf(note, sizeof note, "Groups with fewer than %d patients or events are not shown, and each curve ends "
                  "where fewer than %d patients remain at risk.", ctx->t->min_count, ctx->t->min_count);
-        report_note(ctx, note);
+        figure_note(ctx, note);
     }
     for (size_t e = 0; e < ctx->s->n_endpoints; e++) {
         const study_endpoint *ep = &ctx->s->endpoints[e];
-        km_figure_draw(ctx, ep, "unweighted", NULL, &figure);
+        km_figure_draw(ctx, ep, KEY_UNWEIGHTED, NULL, &figure);
         for (size_t g = 0; g < ctx->s->n_subgroups; g++)
-            km_figure_draw(ctx, ep, "unweighted", &ctx->s->variables[ctx->s->subgroups[g]], &figure);
+            km_figure_draw(ctx, ep, KEY_UNWEIGHTED, &ctx->s->variables[ctx->s->subgroups[g]], &figure);
         if (ctx->s->treatment >= 0)
-            km_figure_draw(ctx, ep, "weighted", &ctx->s->variables[ctx->s->treatment], &figure);
+            km_figure_draw(ctx, ep, KEY_WEIGHTED, &ctx->s->variables[ctx->s->treatment], &figure);
     }
-    return EMBOLO_OK;
 }

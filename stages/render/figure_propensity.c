@@ -1,10 +1,12 @@
-/* Section 6, propensity diagnostics: weights per treatment group, the balance table and its love plot
- * (max |SMD| before and after weighting), and the distribution of the propensity scores per group. */
+/* The propensity figures: the love plot (max |SMD| before and after weighting) and the distribution of
+ * the propensity scores per treatment group. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "report_internal.h"
+#include "common/keys.h"
+#include "figure.h"
+#include "format.h"
 
 #define PS_BINS 20
 #define PS_MAX_GROUPS 16
@@ -12,40 +14,7 @@
 #define LOVE_ROW 10.5
 #define LOVE_FONT 7.5
 
-/* ---- weights ---- */
-
-static embolo_error ps_weights_table(report_context *ctx, const study_variable *t)
-{
-    static const char *const headers[] = {"Treatment group", "n", "Sum of weights", "Effective sample\nsize (ESS)",
-                                          "ESS / n", "Largest weight"};
-    draw_table *table = report_table_new(headers, 6);
-    embolo_error err = table ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
-    for (size_t g = 0; g < t->n_levels && err == EMBOLO_OK; g++) {
-        char n[32], sum[32], ess[32], share[32], largest[32];
-        const char *level = t->levels[g];
-        double count = report_value(ctx, "ps", "", "", t->name, level, "n");
-        double effective = report_value(ctx, "ps", "", "", t->name, level, "ess");
-        report_count(ctx, n, sizeof n, count);
-        format_number(sum, sizeof sum, report_value(ctx, "ps", "", "", t->name, level, "sum_w"), 1);
-        format_number(ess, sizeof ess, effective, 1);
-        format_percent(share, sizeof share, count > 0 ? 100.0 * effective / count : NAN, 0);
-        format_number(largest, sizeof largest, report_value(ctx, "ps", "", "", t->name, level, "max_w"), 2);
-        const char *cells[] = {level, n, sum, ess, share, largest};
-        err = draw_table_add(table, cells, DRAW_ROW_PLAIN);
-    }
-    char total[32];
-    report_count(ctx, total, sizeof total, report_value(ctx, "ps", "", "", t->name, "", "n"));
-    const char *cells[] = {"All with a weight", total, "", "", "", ""};
-    if (err == EMBOLO_OK)
-        err = draw_table_add(table, cells, DRAW_ROW_TOTAL);
-    err = report_table_finish(ctx, table, "Propensity weights (ATE) per treatment group", err);
-    report_note(ctx, "ATE weight: 1 / fitted probability of the treatment received (multinomial logistic model of "
-                     "the treatment on the propensity covariates). ESS = (sum of weights)\xc2\xb2 / sum of squared "
-                     "weights.");
-    return err;
-}
-
-/* ---- balance ---- */
+/* ---- the love plot ---- */
 
 /* A row of the balance table and love plot: a variable (level NULL: a factor's title row). */
 typedef struct ps_item {
@@ -53,7 +22,7 @@ typedef struct ps_item {
     const char *level;
 } ps_item;
 
-static size_t ps_items(const report_context *ctx, ps_item *items, size_t max)
+static size_t ps_items(const pdf_context *ctx, ps_item *items, size_t max)
 {
     size_t n = 0;
     for (size_t k = 0; k < ctx->s->n_ps_covariates && n < max; k++) {
@@ -66,44 +35,23 @@ static size_t ps_items(const report_context *ctx, ps_item *items, size_t max)
     return n;
 }
 
-static double ps_smd(const report_context *ctx, const ps_item *item, int weighted)
+static double ps_smd(const pdf_context *ctx, const ps_item *item, int weighted)
 {
     if (!item->level)
         return NAN;
-    return report_value(ctx, "balance", "", weighted ? "weighted" : "unweighted", item->var->name, item->level,
-                        "max_abs_smd");
+    return build_value(&ctx->build, KEY_BALANCE, "", weighted ? KEY_WEIGHTED : KEY_UNWEIGHTED, item->var->name, item->level,
+                        KEY_STAT_MAX_ABS_SMD);
 }
 
 static void ps_item_label(const ps_item *item, char *out, size_t size)
 {
     if (item->level && item->level[0])
-        report_level(out, size, item->level);
+        build_level(out, size, item->level);
     else
-        report_copy(out, size, report_variable_label(item->var));
+        build_copy(out, size, build_variable_label(item->var));
 }
 
-static embolo_error ps_balance_table(report_context *ctx, const ps_item *items, size_t n)
-{
-    static const char *const headers[] = {"Covariate", "Max |SMD|\nunweighted", "Max |SMD|\nweighted",
-                                          "Balanced after\nweighting (< 0.1)"};
-    draw_table *table = report_table_new(headers, 4);
-    embolo_error err = table ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
-    for (size_t k = 0; k < n && err == EMBOLO_OK; k++) {
-        char label[160], before[32] = "", after[32] = "";
-        double b = ps_smd(ctx, &items[k], 0), a = ps_smd(ctx, &items[k], 1);
-        ps_item_label(&items[k], label, sizeof label);
-        if (items[k].level) {
-            format_number(before, sizeof before, b, 3);
-            format_number(after, sizeof after, a, 3);
-        }
-        const char *cells[] = {label, before, after, !items[k].level ? "" : !isfinite(a) ? "NA" : a < 0.1 ? "yes" : "no"};
-        err = draw_table_add(table, cells,
-                             !items[k].level ? DRAW_ROW_GROUP : items[k].level[0] ? DRAW_ROW_INDENTED : DRAW_ROW_PLAIN);
-    }
-    return report_table_finish(ctx, table, "Covariate balance", err);
-}
-
-static double love_label_width(report_context *ctx, const ps_item *items, size_t n)
+static double love_label_width(pdf_context *ctx, const ps_item *items, size_t n)
 {
     double widest = 0.0;
     for (size_t k = 0; k < n; k++) {
@@ -116,7 +64,7 @@ static double love_label_width(report_context *ctx, const ps_item *items, size_t
     return widest;
 }
 
-static void love_row(report_context *ctx, const draw_plot *p, const ps_item *item, double y, double label_x)
+static void love_row(pdf_context *ctx, const draw_plot *p, const ps_item *item, double y, double label_x)
 {
     char label[160];
     draw_pen before = draw_series_pen(1, 0.9), after = draw_series_pen(0, 0.9);
@@ -132,7 +80,7 @@ static void love_row(report_context *ctx, const draw_plot *p, const ps_item *ite
         draw_marker(ctx->doc, draw_plot_x(p, a), y, DRAW_CIRCLE, 4.5, after);
 }
 
-static void love_plot(report_context *ctx, const ps_item *items, size_t n)
+static void love_plot(pdf_context *ctx, const ps_item *items, size_t n)
 {
     const char *labels[2] = {"Unweighted", "Weighted (ATE)"};
     draw_pen pens[2] = {draw_series_pen(1, 1.0), draw_series_pen(0, 1.0)};
@@ -165,7 +113,7 @@ static void love_plot(report_context *ctx, const ps_item *items, size_t n)
 /* ---- propensity score distributions ---- */
 
 /* Share of each received group's patients in each bin of P(treatment = level | X). */
-static void ps_histograms(const report_context *ctx, size_t level, size_t groups, double share[][PS_BINS])
+static void ps_histograms(const pdf_context *ctx, size_t level, size_t groups, double share[][PS_BINS])
 {
     const dataset *d = ctx->data;
     const double *received = d->value[ctx->s->treatment];
@@ -184,7 +132,7 @@ static void ps_histograms(const report_context *ctx, size_t level, size_t groups
             share[g][b] /= total[g];
 }
 
-static void ps_panel(report_context *ctx, const study_variable *t, size_t level, size_t groups, draw_box box)
+static void ps_panel(pdf_context *ctx, const study_variable *t, size_t level, size_t groups, draw_box box)
 {
     double share[PS_MAX_GROUPS][PS_BINS], x[PS_BINS + 2], y[PS_BINS + 2], top = 0.0;
     char title[200];
@@ -193,7 +141,7 @@ static void ps_panel(report_context *ctx, const study_variable *t, size_t level,
         for (size_t b = 0; b < PS_BINS; b++)
             top = share[g][b] > top ? share[g][b] : top;
     top = top > 0 ? ceil(top * 20.0 - 1e-9) / 20.0 : 0.1;
-    snprintf(title, sizeof title, "P(%.80s = %.80s | covariates)", report_variable_label(t), t->levels[level]);
+    snprintf(title, sizeof title, "P(%.80s = %.80s | covariates)", build_variable_label(t), t->levels[level]);
     draw_text(ctx->doc, box.x, box.y + box.h - 9.0, title, DRAW_BOLD, 8.0, DRAW_LEFT);
     draw_plot p = {.font_size = 7.0};
     p.area = (draw_box){box.x + 38.0, box.y + 30.0, box.w - 48.0, box.h - 48.0};
@@ -214,7 +162,7 @@ static void ps_panel(report_context *ctx, const study_variable *t, size_t level,
     draw_axes(ctx->doc, &p);
 }
 
-static void ps_distributions(report_context *ctx, const study_variable *t)
+static void ps_distributions(pdf_context *ctx, const study_variable *t)
 {
     size_t groups = t->n_levels < PS_MAX_GROUPS ? t->n_levels : PS_MAX_GROUPS;
     if (!ctx->data->ps || ctx->data->n_groups < groups)
@@ -240,40 +188,20 @@ static void ps_distributions(report_context *ctx, const study_variable *t)
                            : draw_block(ctx->doc, PS_PANEL_HEIGHT);
         ps_panel(ctx, t, level, groups, (draw_box){row.x + (double)(level % 2) * (w + 14.0), row.y, w, row.h});
     }
-    report_note(ctx, "Each panel shows one fitted probability among the patients of each treatment received "
+    figure_note(ctx, "Each panel shows one fitted probability among the patients of each treatment received "
                      "(share of the group per bin of 0.05); overlapping distributions support the weighting.");
 }
 
-/* ---- the section ---- */
-
-static void ps_without_weights(report_context *ctx)
-{
-    report_note(ctx, "No propensity weights in this run, so no weighted analyses:");
-    for (size_t i = 0; i < ctx->r->n_warnings; i++)
-        if (strstr(ctx->r->warnings[i], "propensity"))
-            draw_paragraph(ctx->doc, ctx->r->warnings[i], DRAW_REGULAR, 8.5, 12.0);
-}
-
-embolo_error report_propensity(report_context *ctx)
+void figure_love(pdf_context *ctx)
 {
     ps_item items[256];
-    report_section_start(ctx, "Propensity-score diagnostics", 0);
-    if (ctx->s->treatment < 0) {
-        report_note(ctx, "The study file has no [treatment] section: no propensity model was fitted.");
-        return EMBOLO_OK;
-    }
-    const study_variable *t = &ctx->s->variables[ctx->s->treatment];
-    if (isnan(report_value(ctx, "ps", "", "", t->name, "", "n"))) {
-        ps_without_weights(ctx);
-        return EMBOLO_OK;
-    }
-    embolo_error err = ps_weights_table(ctx, t);
     size_t n = ps_items(ctx, items, 256);
-    if (err == EMBOLO_OK)
-        err = ps_balance_table(ctx, items, n);
-    if (err == EMBOLO_OK && n > 0)
+    if (n > 0)
         love_plot(ctx, items, n);
-    if (err == EMBOLO_OK)
-        ps_distributions(ctx, t);
-    return err;
+}
+
+void figure_propensity(pdf_context *ctx)
+{
+    if (ctx->s->treatment >= 0)
+        ps_distributions(ctx, &ctx->s->variables[ctx->s->treatment]);
 }

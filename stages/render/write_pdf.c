@@ -1,0 +1,328 @@
+/* The PDF report: the title page with provenance and contents, then the document's blocks in order,
+ * drawn with the drawing layer (draw.h): sections on new pages (landscape when a table is too wide
+ * for portrait), paragraphs, tables with their footnotes, and the figures (figure.h). */
+#include "writers.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/text.h"
+#include "figure.h"
+#include "format.h"
+
+#define TITLE_LABEL_WIDTH 118.0
+#define TABLE_FONT 8.0
+#define CHAR_WIDTH 4.4          /* points per character of a wrapped column, at TABLE_FONT */
+#define MAX_SECTIONS 64
+
+typedef struct pdf_writer {
+    pdf_context ctx;
+    const document *d;
+    draw_table **tables;        /* [n_blocks]: each table block's drawing, made when its section starts */
+    size_t section_number;
+    char section_titles[MAX_SECTIONS][128];
+    size_t section_pages[MAX_SECTIONS];
+} pdf_writer;
+
+/* ---- helpers the figures share ---- */
+
+void figure_note(pdf_context *ctx, const char *text)
+{
+    draw_paragraph(ctx->doc, text, DRAW_REGULAR, 7.5, 0.0);
+    draw_gap(ctx->doc, 4.0);
+}
+
+void figure_count(const pdf_context *ctx, char *out, size_t size, double count)
+{
+    format_count(out, size, ctx->t, count);
+}
+
+void figure_number(const pdf_context *ctx, char *out, size_t size, double value)
+{
+    format_number(out, size, value, ctx->t->decimals);
+}
+
+/* ---- tables ---- */
+
+static draw_row_style row_style(table_role role)
+{
+    switch (role) {
+    case TABLE_ROW_HEADING:
+        return DRAW_ROW_GROUP;
+    case TABLE_ROW_LEVEL:
+        return DRAW_ROW_INDENTED;
+    case TABLE_ROW_TOTAL:
+        return DRAW_ROW_TOTAL;
+    default:
+        return DRAW_ROW_PLAIN;
+    }
+}
+
+static embolo_error table_row_add(draw_table *drawn, table *t, size_t r, const char **cells, char *texts,
+                                  size_t text_size)
+{
+    const table_row *row = &t->rows[r];
+    cells[0] = row->label;
+    for (size_t c = 1; c < t->n_columns; c++) {
+        table_cell_text(&row->cells[c], texts + c * text_size, text_size);
+        cells[c] = texts + c * text_size;
+    }
+    return draw_table_add(drawn, cells, row_style(row->role));
+}
+
+/* The drawing of a model table: its columns, spans, rows and footnotes; NULL when out of memory. */
+static draw_table *table_drawing(table *t)
+{
+    enum { TEXT_SIZE = 256 };
+    draw_column *columns = calloc(t->n_columns, sizeof *columns);
+    const char **cells = calloc(t->n_columns, sizeof *cells);
+    char *texts = calloc(t->n_columns, TEXT_SIZE);
+    draw_table *drawn = NULL;
+    embolo_error err = columns && cells && texts ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
+    for (size_t c = 0; err == EMBOLO_OK && c < t->n_columns; c++)
+        columns[c] = (draw_column){t->columns[c].header, t->columns[c].align == TABLE_LEFT ? DRAW_LEFT : DRAW_CENTER};
+    if (err == EMBOLO_OK && !(drawn = draw_table_new(columns, t->n_columns, TABLE_FONT)))
+        err = EMBOLO_ERROR_NOMEM;
+    for (size_t c = 0; err == EMBOLO_OK && c < t->n_columns; c++)
+        if (t->columns[c].wrap)
+            draw_table_wrap(drawn, c, CHAR_WIDTH * t->columns[c].wrap);
+    for (size_t k = 0; err == EMBOLO_OK && k < t->n_spans; k++)
+        err = draw_table_span(drawn, t->spans[k].first, t->spans[k].count, t->spans[k].text);
+    for (size_t r = 0; err == EMBOLO_OK && r < t->n_rows; r++)
+        err = table_row_add(drawn, t, r, cells, texts, TEXT_SIZE);
+    for (size_t k = 0; err == EMBOLO_OK && k < t->n_footnotes; k++)
+        err = draw_table_note(drawn, t->footnotes[k]);
+    free(columns);
+    free(cells);
+    free(texts);
+    if (err != EMBOLO_OK) {
+        draw_table_free(drawn);
+        return NULL;
+    }
+    return drawn;
+}
+
+static void block_table(pdf_writer *w, size_t i)
+{
+    table *t = w->d->blocks[i].table;
+    if (document_table_is_note(t)) {
+        for (size_t r = 0; r < t->n_rows; r++)
+            figure_note(&w->ctx, t->rows[r].label);
+        return;
+    }
+    if (!w->tables[i] && !(w->tables[i] = table_drawing(t))) {
+        draw_fail(w->ctx.doc, EMBOLO_ERROR_NOMEM);
+        return;
+    }
+    draw_table_draw(w->ctx.doc, w->tables[i], t->title);
+}
+
+/* ---- sections ---- */
+
+/* Whether the section starting at block first has a table too wide for a portrait page; makes the
+ * drawings of its tables. */
+static int section_is_wide(pdf_writer *w, size_t first)
+{
+    int wide = 0;
+    for (size_t i = first + 1; i < w->d->n_blocks && w->d->blocks[i].kind != DOC_SECTION; i++) {
+        if (w->d->blocks[i].kind != DOC_TABLE || document_table_is_note(w->d->blocks[i].table))
+            continue;
+        if (!w->tables[i] && !(w->tables[i] = table_drawing(w->d->blocks[i].table))) {
+            draw_fail(w->ctx.doc, EMBOLO_ERROR_NOMEM);
+            return 0;
+        }
+        wide |= draw_table_width(w->ctx.doc, w->tables[i]) > 1.1 * draw_frame_width(0);
+    }
+    return wide;
+}
+
+static void section_start(pdf_writer *w, size_t i)
+{
+    char heading[160];
+    draw_new_page(w->ctx.doc, section_is_wide(w, i));
+    size_t k = w->section_number++;
+    snprintf(heading, sizeof heading, "%zu  %.140s", k + 1, w->d->blocks[i].text);
+    if (k < MAX_SECTIONS) {
+        build_copy(w->section_titles[k], sizeof w->section_titles[k], heading);
+        w->section_pages[k] = draw_page_count(w->ctx.doc);
+    }
+    draw_heading(w->ctx.doc, heading);
+}
+
+static void block_figure(pdf_writer *w, const doc_block *b)
+{
+    switch (b->figure) {
+    case FIGURE_FLOW:
+        figure_flow(&w->ctx);
+        break;
+    case FIGURE_KM:
+        figure_km(&w->ctx);
+        break;
+    case FIGURE_FOREST:
+        figure_forest(&w->ctx, b->index);
+        break;
+    case FIGURE_LOVE:
+        figure_love(&w->ctx);
+        break;
+    case FIGURE_PROPENSITY:
+        figure_propensity(&w->ctx);
+        break;
+    }
+}
+
+static void block_draw(pdf_writer *w, size_t i)
+{
+    const doc_block *b = &w->d->blocks[i];
+    char text[2100];
+    switch (b->kind) {
+    case DOC_SECTION:
+        section_start(w, i);
+        break;
+    case DOC_SUBHEADING:
+        draw_subheading(w->ctx.doc, b->text);
+        break;
+    case DOC_PARAGRAPH:
+        draw_paragraph(w->ctx.doc, b->text, DRAW_REGULAR, 10.0, 0.0);
+        draw_gap(w->ctx.doc, 6.0);
+        break;
+    case DOC_NOTE:
+        figure_note(&w->ctx, b->text);
+        break;
+    case DOC_BULLET:
+        snprintf(text, sizeof text, "\xe2\x80\xa2 %.2000s", b->text);
+        draw_paragraph(w->ctx.doc, text, DRAW_REGULAR, 8.5, 6.0);
+        break;
+    case DOC_TABLE:
+        block_table(w, i);
+        break;
+    case DOC_FIGURE:
+        block_figure(w, b);
+        break;
+    }
+}
+
+/* ---- title page ---- */
+
+/* One provenance line: a bold label and its value, wrapped beside it. */
+static void title_line(pdf_writer *w, const char *label, const char *value)
+{
+    const char *starts[8];
+    size_t lengths[8];
+    char line[512];
+    draw_doc *doc = w->ctx.doc;
+    double width = draw_frame(doc).w - TITLE_LABEL_WIDTH;
+    size_t n = draw_wrap(doc, value, DRAW_REGULAR, 9.0, width, starts, lengths, 8);
+    for (size_t i = 0; i < (n ? n : 1); i++) {
+        draw_box box = draw_block(doc, 13.0);
+        if (i == 0)
+            draw_text(doc, box.x, box.y + 3.5, label, DRAW_BOLD, 9.0, DRAW_LEFT);
+        snprintf(line, sizeof line, "%.*s", n ? (int)lengths[i] : 0, n ? starts[i] : "");
+        draw_text(doc, box.x + TITLE_LABEL_WIDTH, box.y + 3.5, line, DRAW_REGULAR, 9.0, DRAW_LEFT);
+    }
+}
+
+static void title_counts(pdf_writer *w)
+{
+    char read[32], analysed[32], excluded[32], text[160];
+    const dataset *data = w->ctx.data;
+    figure_count(&w->ctx, read, sizeof read, (double)data->rows_read);
+    figure_count(&w->ctx, analysed, sizeof analysed, (double)data->n);
+    figure_count(&w->ctx, excluded, sizeof excluded, (double)build_rows_excluded(&w->ctx.build));
+    snprintf(text, sizeof text, "%s read, %s analysed, %s excluded", read, analysed, excluded);
+    title_line(w, "Records", text);
+}
+
+static void title_provenance(pdf_writer *w)
+{
+    const render_input *in = w->ctx.in;
+    char text[600], date[11];
+    if (in->has_as_of)
+        text_format_date(in->as_of, date);
+    title_line(w, "Study", in->study->title && in->study->title[0] ? in->study->title : "(untitled)");
+    title_line(w, "As-of date", in->has_as_of ? date : "not set");
+    title_line(w, "Input file", in->input_path ? in->input_path : "");
+    title_line(w, "Input SHA-256", in->input_sha256 ? in->input_sha256 : "");
+    title_line(w, "Study file", in->study->path ? in->study->path : "");
+    title_line(w, "Study file SHA-256", in->study_sha256 ? in->study_sha256 : "");
+    snprintf(text, sizeof text, "%s%s%s%s", in->template->name ? in->template->name : "default",
+             in->template_path ? " (" : " (built in)", in->template_path ? in->template_path : "",
+             in->template_path ? ")" : "");
+    title_line(w, "Template", text);
+    if (in->template_sha256 && in->template_sha256[0])
+        title_line(w, "Template SHA-256", in->template_sha256);
+    title_counts(w);
+    title_line(w, "Time unit", in->study->time_unit ? in->study->time_unit : "");
+    snprintf(text, sizeof text, "embolo %s", in->version ? in->version : "");
+    title_line(w, "Program", text);
+}
+
+/* Draws the title page; returns the cursor where the contents go. */
+static double title_page(pdf_writer *w)
+{
+    draw_doc *doc = w->ctx.doc;
+    draw_new_page(doc, 0);
+    draw_gap(doc, 60.0);
+    draw_paragraph(doc, w->d->title, DRAW_BOLD, 20.0, 0.0);
+    if (w->d->subtitle)
+        draw_paragraph(doc, w->d->subtitle, DRAW_REGULAR, 13.0, 0.0);
+    draw_gap(doc, 24.0);
+    title_provenance(w);
+    draw_gap(doc, 24.0);
+    draw_subheading(doc, "Contents");
+    return draw_cursor(doc);
+}
+
+/* The contents, once the sections' pages are known. */
+static void title_contents(pdf_writer *w, double cursor)
+{
+    draw_doc *doc = w->ctx.doc;
+    draw_return_to_page(doc, 0, cursor);
+    for (size_t k = 0; k < w->section_number && k < MAX_SECTIONS; k++) {
+        char page[16];
+        draw_box box = draw_block(doc, 14.0);
+        snprintf(page, sizeof page, "%zu", w->section_pages[k]);
+        draw_text(doc, box.x, box.y + 3.5, w->section_titles[k], DRAW_REGULAR, 10.0, DRAW_LEFT);
+        draw_text(doc, box.x + 320.0, box.y + 3.5, page, DRAW_REGULAR, 10.0, DRAW_RIGHT);
+    }
+}
+
+/* ---- the report ---- */
+
+static void pdf_writer_free(pdf_writer *w)
+{
+    for (size_t i = 0; w->tables && i < w->d->n_blocks; i++)
+        draw_table_free(w->tables[i]);
+    free(w->tables);
+    draw_free(w->ctx.doc);
+    free(w);
+}
+
+embolo_error pdf_write(const document *d, const char *path, char *message, size_t message_size)
+{
+    const render_input *in = d->build.in;
+    char creator[64];
+    pdf_writer *w = calloc(1, sizeof *w);
+    embolo_error err = EMBOLO_ERROR_NOMEM;
+    if (!w || !(w->tables = calloc(d->n_blocks ? d->n_blocks : 1, sizeof *w->tables)))
+        goto cleanup;
+    w->d = d;
+    w->ctx = (pdf_context){.in = in, .s = in->study, .data = in->data, .r = in->results, .t = in->template,
+                           .build = d->build};
+    snprintf(creator, sizeof creator, "embolo %s", in->version ? in->version : "");
+    draw_info info = {.title = d->title, .creator = creator, .footer = d->footer, .day = d->day};
+    err = draw_open(&info, &w->ctx.doc);
+    if (err != EMBOLO_OK)
+        goto cleanup;
+    double contents = title_page(w);
+    for (size_t i = 0; i < d->n_blocks && !draw_failed(w->ctx.doc); i++)
+        block_draw(w, i);
+    title_contents(w, contents);
+    err = draw_save(w->ctx.doc, path, message, message_size);
+cleanup:
+    if (err == EMBOLO_ERROR_NOMEM && (!w || !w->ctx.doc))
+        snprintf(message, message_size, "%s: cannot draw the report: %s", path, embolo_error_message(err));
+    if (w)
+        pdf_writer_free(w);
+    return err;
+}
