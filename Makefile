@@ -14,7 +14,8 @@ TEST_LIBS := -lcmocka
 # Debian 12 packages: to build and run, and to test.
 RUN_PACKAGES := gcc make libc6-dev libgsl-dev libcsv-dev libinih-dev libxlsxwriter-dev libhpdf-dev \
                 libminizip-dev libssl-dev fonts-dejavu-core
-TEST_PACKAGES := libcmocka-dev clang libclang-rt-14-dev valgrind python3 poppler-utils qpdf gnumeric
+TEST_PACKAGES := libcmocka-dev clang libclang-rt-14-dev valgrind python3 poppler-utils qpdf gnumeric \
+                 python3-docx libreoffice-writer-nogui
 
 LIB_SOURCES := $(sort $(wildcard stages/*/*.c) $(filter-out pipeline/main.c,$(wildcard pipeline/*.c)))
 LIB_OBJECTS := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o)

@@ -155,14 +155,6 @@ static void json_string(FILE *file, const char *text)
     fputc('"', file);
 }
 
-static size_t rows_excluded(const exclusion_log *log)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < log->n; i++)
-        n += strcmp(log->items[i].scope, "row") == 0;
-    return n;
-}
-
 int files_write_manifest(FILE *file, const render_input *in)
 {
     fputs("{\n  \"version\": ", file);
@@ -186,7 +178,7 @@ int files_write_manifest(FILE *file, const render_input *in)
         fputs("null", file);
     }
     fprintf(file, ",\n  \"rows_read\": %zu,\n  \"rows_analysed\": %zu,\n  \"rows_excluded\": %zu,\n",
-            in->data->rows_read, in->data->n, rows_excluded(in->log));
+            in->data->rows_read, in->data->n, dataset_rows_excluded(in->data));
     fputs("  \"as_of\": ", file);
     if (in->has_as_of) {
         char date[11];

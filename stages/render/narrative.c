@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/keys.h"
 #include "format.h"
 
 /* A growing paragraph in a fixed buffer: appends stop quietly at the end of the buffer. */
@@ -100,7 +101,7 @@ static void say_level_medians(paragraph *p, const render_input *in, const study_
     char number[64];
     for (size_t e = 0; e < s->n_endpoints; e++) {
         double median =
-            results_value(in->results, "km", s->endpoints[e].name, "unweighted", v->name, v->levels[level], "median");
+            results_value(in->results, KEY_KM, s->endpoints[e].name, KEY_UNWEIGHTED, v->name, v->levels[level], KEY_STAT_MEDIAN);
         if (format_count_hidden(in->template, n))
             snprintf(number, sizeof number, "suppressed");
         else if (isnan(median))
@@ -118,7 +119,7 @@ static void say_medians_by(paragraph *p, const render_input *in, const study_var
     char count[64];
     size_t levels[256], n_levels = 0;
     for (size_t l = 0; l < v->n_levels && n_levels < 256; l++)
-        if (!isnan(results_value(in->results, "km", s->endpoints[0].name, "unweighted", v->name, v->levels[l], "n")))
+        if (!isnan(results_value(in->results, KEY_KM, s->endpoints[0].name, KEY_UNWEIGHTED, v->name, v->levels[l], KEY_STAT_N)))
             levels[n_levels++] = l;
     if (n_levels == 0)
         return;
@@ -129,7 +130,7 @@ static void say_medians_by(paragraph *p, const render_input *in, const study_var
     }
     say(p, " %s ", s->n_endpoints > 1 ? "were" : "was");
     for (size_t k = 0; k < n_levels; k++) {
-        double n = results_value(in->results, "km", s->endpoints[0].name, "unweighted", v->name, v->levels[levels[k]], "n");
+        double n = results_value(in->results, KEY_KM, s->endpoints[0].name, KEY_UNWEIGHTED, v->name, v->levels[levels[k]], KEY_STAT_N);
         say(p, "%s", k == 0 ? "" : k + 1 == n_levels ? " and " : ", ");
         say_level_medians(p, in, v, levels[k], n);
         format_count(count, sizeof count, in->template, n);
@@ -145,17 +146,17 @@ static void say_treatment_effects(paragraph *p, const render_input *in)
     if (s->treatment < 0)
         return;
     const study_variable *t = &s->variables[s->treatment];
-    char model[256], hr[64], pv[64];
-    snprintf(model, sizeof model, "univariate:%s", t->name);
+    char model[KEY_SIZE], hr[64], pv[64];
+    key_univariate(model, t->name);
     for (size_t e = 0; e < s->n_endpoints; e++) {
         const char *ep = s->endpoints[e].name;
         for (size_t l = 0; l < t->n_levels; l++) {
             if (l == t->reference)
                 continue;
-            double unadjusted = results_value(in->results, "cox", ep, model, t->name, t->levels[l], "hr");
-            double p_unadjusted = results_value(in->results, "cox", ep, model, t->name, t->levels[l], "p");
-            double weighted = results_value(in->results, "cox", ep, "weighted_univariate", t->name, t->levels[l], "hr");
-            double p_weighted = results_value(in->results, "cox", ep, "weighted_univariate", t->name, t->levels[l], "p");
+            double unadjusted = results_value(in->results, KEY_COX, ep, model, t->name, t->levels[l], KEY_STAT_HR);
+            double p_unadjusted = results_value(in->results, KEY_COX, ep, model, t->name, t->levels[l], KEY_STAT_P);
+            double weighted = results_value(in->results, KEY_COX, ep, KEY_WEIGHTED_UNIVARIATE, t->name, t->levels[l], KEY_STAT_HR);
+            double p_weighted = results_value(in->results, KEY_COX, ep, KEY_WEIGHTED_UNIVARIATE, t->name, t->levels[l], KEY_STAT_P);
             if (isnan(unadjusted))
                 continue;
             format_number(hr, sizeof hr, unadjusted, in->template->hr_decimals);
@@ -188,13 +189,13 @@ void narrative_results(const render_input *in, char *out, size_t size)
         return;
     size_t excluded = in->data->rows_read - in->data->n;
     say(&p, "Of %zu patients, %zu were analysed and %zu excluded.", in->data->rows_read, in->data->n, excluded);
-    double follow = results_value(in->results, "followup", s->endpoints[0].name, "reverse_km", "all", "", "median");
+    double follow = results_value(in->results, KEY_FOLLOWUP, s->endpoints[0].name, KEY_REVERSE_KM, KEY_ALL, "", KEY_STAT_MEDIAN);
     if (!isnan(follow)) {
         format_number(number, sizeof number, follow, in->template->decimals);
-        format_number(lower, sizeof lower, results_value(in->results, "followup", s->endpoints[0].name, "reverse_km",
-                                                         "all", "", "median_lower"), in->template->decimals);
-        format_number(upper, sizeof upper, results_value(in->results, "followup", s->endpoints[0].name, "reverse_km",
-                                                         "all", "", "median_upper"), in->template->decimals);
+        format_number(lower, sizeof lower, results_value(in->results, KEY_FOLLOWUP, s->endpoints[0].name, KEY_REVERSE_KM,
+                                                         KEY_ALL, "", KEY_STAT_MEDIAN_LOWER), in->template->decimals);
+        format_number(upper, sizeof upper, results_value(in->results, KEY_FOLLOWUP, s->endpoints[0].name, KEY_REVERSE_KM,
+                                                         KEY_ALL, "", KEY_STAT_MEDIAN_UPPER), in->template->decimals);
         say(&p, " Median follow-up was %s %s (95%% CI %s\xe2\x80\x93%s).", number, s->time_unit, lower, upper);
     }
     if (s->n_subgroups > 0)

@@ -121,13 +121,14 @@ static long text_area(int landscape)
     return (landscape ? PAGE_LONG : PAGE_SHORT) - 2 * PAGE_MARGIN;
 }
 
-/* Whether a section (the blocks after first up to the next section) has a table too wide for portrait. */
+/* Whether a section (the blocks after first up to the next section) has a table too wide for portrait:
+ * wider than a fifth more than its text area (a little narrower, its text wraps). */
 static int section_is_wide(const document *d, size_t first)
 {
     for (size_t i = first + 1; i < d->n_blocks && d->blocks[i].kind != DOC_SECTION; i++) {
         const table *t = d->blocks[i].table;
         long *widths = d->blocks[i].kind == DOC_TABLE ? calloc(t->n_columns, sizeof *widths) : NULL;
-        int wide = widths && column_widths(t, widths) > text_area(0);
+        int wide = widths && column_widths(t, widths) > text_area(0) * 6 / 5;
         free(widths);
         if (wide)
             return 1;
