@@ -34,6 +34,8 @@
 #define DATA "tests/fixtures/data/"
 #define CHECK_XLSX "python3 tests/fixtures/workbook/check_xlsx.py"
 #define ALL_SHEETS "summary, methods, table1, subgroups, cox, km_curves, balance, exclusions, patients, dictionary"
+/* The report's colour-blind-safe pens (Okabe-Ito, draw_series_pen): the KM charts' too. */
+#define PALETTE "--palette 0072B2,D55E00,009E73,CC79A7,E69F00,56B4E9,000000"
 
 /* ---- files and CSV ---- */
 
@@ -696,7 +698,7 @@ static void test_sample_matches_results(void **state)
 {
     (void)state;
     run *r = run_checked("net_sample_155",
-                         "--charts 12 --numeric 'HPFS by subgroup:3:2' --numeric 'OS by subgroup:3:2' "
+                         "--print " PALETTE " --charts 12 --numeric 'HPFS by subgroup:3:2' --numeric 'OS by subgroup:3:2' "
                          "--numeric 'Table 1:3:2:16' --numeric 'KM curves:3:4:10' --numeric 'KM chart data:1:0'",
                          4, 4);
     if (r->checkable)
@@ -708,7 +710,7 @@ static void test_sample_matches_results(void **state)
 static void test_lung_without_treatment(void **state)
 {
     (void)state;
-    run *r = run_checked("lung", "--charts 3 --numeric 'OS by subgroup:3:2'", 2, 1);
+    run *r = run_checked("lung", "--print " PALETTE " --charts 3 --numeric 'OS by subgroup:3:2'", 2, 1);
     csv_table *balance = run_sheet(r, "Balance");
     if (!r->checkable) {
         run_free(r);
@@ -724,7 +726,7 @@ static void test_lung_without_treatment(void **state)
 static void test_veteran_four_levels(void **state)
 {
     (void)state;
-    run *r = run_checked("veteran", "--charts 4 --numeric 'OS by subgroup:3:2'", 4, 5);
+    run *r = run_checked("veteran", "--print " PALETTE " --charts 4 --numeric 'OS by subgroup:3:2'", 4, 5);
     csv_table *balance = run_sheet(r, "Balance");
     size_t weights = 0;
     if (!r->checkable) {
@@ -768,7 +770,7 @@ static void test_share_suppresses(void **state)
         run_free(r);
         return;
     }
-    run_check_structure(r, "--numeric 'HPFS by subgroup:3:2'");
+    run_check_structure(r, "--print --numeric 'HPFS by subgroup:3:2'");
     csv_table *t = run_sheet(r, "HPFS by subgroup");
     size_t hidden = 0;
     assert_non_null(t);

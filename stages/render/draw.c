@@ -115,8 +115,9 @@ static size_t utf8_valid_length(const unsigned char *s, size_t left)
     return 3;
 }
 
-/* Copies length bytes of text into out (capacity TEXT_MAX): invalid bytes and characters the fonts
- * cannot take become '?', control characters a space. */
+/* Copies length bytes of text into out (capacity TEXT_MAX): each invalid byte (and each byte of a
+ * character the fonts cannot take, beyond the Basic Multilingual Plane) becomes U+FFFD, a control
+ * character a space, as the workbook and the Word document show them. */
 static const char *text_clean(char *out, const char *text, size_t length)
 {
     const unsigned char *s = (const unsigned char *)text;
@@ -124,10 +125,12 @@ static const char *text_clean(char *out, const char *text, size_t length)
     while (i < length && o + 4 < TEXT_MAX) {
         size_t n = utf8_valid_length(s + i, length - i);
         if (n == 0 || (n == 1 && (s[i] < 0x20 || s[i] == 0x7f))) {
-            out[o++] = s[i] < 0x80 ? ' ' : '?';
+            if (s[i] < 0x80)
+                out[o++] = ' ';
+            else
+                for (const char *r = "\xef\xbf\xbd"; *r; r++)
+                    out[o++] = *r;
             i++;
-            while (i < length && (s[i] & 0xC0) == 0x80 && n == 0)
-                i++;
             continue;
         }
         memcpy(out + o, s + i, n);

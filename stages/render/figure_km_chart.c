@@ -237,9 +237,7 @@ int xlsx_km_charts(xlsx_book *b, xlsx_sheet *s, lxw_col_t first_col)
         return 0;
     if (xlsx_sheet_begin(b, &k.data, DATA_SHEET, (lxw_col_t)(2 * k.curves->n))) {
         worksheet_hide(k.data.ws);
-        worksheet_set_landscape(k.data.ws);
-        worksheet_set_paper(k.data.ws, 9);
-        worksheet_fit_to_pages(k.data.ws, 1, 0);
+        xlsx_print_setup(&k.data, 1);
         write_vertices(&k);
         xlsx_sheet_end(&k.data);
     }

@@ -206,7 +206,7 @@ void table_suppress(table_row *row, size_t column, double bound)
     table_cell *cell = &row->cells[column];
     cell->suppressed = 1;
     cell->text = NULL;
-    cell->value[0] = cell->format == CELL_COUNT ? bound : NAN;
+    cell->value[0] = cell->format == CELL_COUNT || cell->format == CELL_COUNT_PERCENT ? bound : NAN;
     cell->value[1] = cell->value[2] = NAN;
 }
 

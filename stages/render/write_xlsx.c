@@ -19,8 +19,6 @@
 /* Patients-sheet XML larger than this needs ZIP64 (which some readers warn about: only then). */
 #define XLSX_ZIP32_LIMIT 3.5e9
 #define XLSX_BYTES_PER_CELL 64.0
-#define XLSX_A4 9
-#define FOOTER_TITLE_MAX 180
 
 /* Consecutive tables of a sheet written as one list. */
 typedef struct xlsx_block {
@@ -367,38 +365,13 @@ static void block_write(xlsx_sheet *s, const xlsx_block *block, int first, xlsx_
 
 /* ---- page setup ---- */
 
-/* "&LTitle&RPage &P of &N": the title with its ampersands doubled, cut to fit Excel's 255 characters. */
-static void sheet_footer(const xlsx_book *b, char *out, size_t size)
-{
-    char title[2 * FOOTER_TITLE_MAX + 1];
-    size_t n = 0;
-    for (const char *c = b->d->title; *c && n + 2 < FOOTER_TITLE_MAX; c++) {
-        if (*c == '&')
-            title[n++] = '&';
-        title[n++] = *c;
-    }
-    while (n > 0 && ((unsigned char)title[n] & 0xC0) == 0x80)
-        n--;
-    title[n] = '\0';
-    snprintf(out, size, "&L%s&RPage &P of &N", title);
-}
-
-/* Landscape A4 with the title and page number in the footer, one page wide unless the sheet sets its
- * own print area and page breaks (charts), with the first list's header rows on every page. */
+/* The print setup of every sheet, and the first list's header rows on every page (a sheet that
+ * sets its own print area and page breaks, the charts', is not fitted to the page's width). */
 static void page_setup(xlsx_sheet *s, const xlsx_frame *frame, int fit_width)
 {
-    char footer[2 * FOOTER_TITLE_MAX + 64];
-    xlsx_book *b = s->book;
-    if (!xlsx_ok(b))
-        return;
-    worksheet_set_landscape(s->ws);
-    worksheet_set_paper(s->ws, XLSX_A4);
-    if (fit_width)
-        worksheet_fit_to_pages(s->ws, 1, 0);
-    sheet_footer(b, footer, sizeof footer);
-    xlsx_check(b, worksheet_set_footer(s->ws, footer), s->name);
-    if (frame->has_data && fit_width)
-        xlsx_check(b, worksheet_repeat_rows(s->ws, frame->header_first, frame->header_last), s->name);
+    xlsx_print_setup(s, fit_width);
+    if (frame->has_data && fit_width && xlsx_ok(s->book))
+        xlsx_check(s->book, worksheet_repeat_rows(s->ws, frame->header_first, frame->header_last), s->name);
 }
 
 static void sheet_write(xlsx_book *b, const doc_sheet *sheet)

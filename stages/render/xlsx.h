@@ -83,6 +83,9 @@ void xlsx_number(xlsx_sheet *s, lxw_col_t col, double value, lxw_format *format,
 /* Marks a column as holding long wrapped text of about this many characters a line. */
 void xlsx_wrap_column(xlsx_sheet *s, lxw_col_t col, unsigned characters);
 
+/* Landscape A4, the document's title and the page number in the footer; one page wide when fit_width. */
+void xlsx_print_setup(xlsx_sheet *s, int fit_width);
+
 /* The number format of a style at some decimals (made on first use; NULL on failure, recorded). */
 lxw_format *xlsx_style_format(xlsx_book *b, xlsx_style style, int decimals);
 

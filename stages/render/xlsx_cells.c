@@ -138,16 +138,18 @@ static int text_is_clean(const char *text, size_t *chars)
     return clean && *chars <= XLSX_MAX_CHARS;
 }
 
-/* A copy with each invalid byte replaced by U+FFFD and at most XLSX_MAX_CHARS characters. */
+/* A copy with each invalid byte replaced by U+FFFD, a control character by a space (as the report and
+ * the Word document show them), and at most XLSX_MAX_CHARS characters. */
 static char *text_cleaned(const char *text)
 {
-    static const char replacement[] = "\xef\xbf\xbd";
     const unsigned char *p = (const unsigned char *)text;
     char *copy = malloc(strlen(text) * 3 + 1), *out = copy;
     for (size_t chars = 0; copy && *p && chars < XLSX_MAX_CHARS; chars++) {
         size_t length = xml_char_length(p);
-        memcpy(out, length ? (const char *)p : replacement, length ? length : 3);
-        out += length ? length : 3;
+        const char *replacement = *p < 0x80 ? " " : "\xef\xbf\xbd";
+        size_t n = length ? length : strlen(replacement);
+        memcpy(out, length ? (const char *)p : replacement, n);
+        out += n;
         p += length ? length : 1;
     }
     if (copy)
@@ -282,4 +284,40 @@ lxw_format *xlsx_style_format(xlsx_book *b, xlsx_style style, int decimals)
     style_number_format(style, decimals, number_format, sizeof number_format);
     format_set_num_format(*slot, number_format);
     return *slot;
+}
+
+/* ---- printing ---- */
+
+#define XLSX_A4 9
+#define FOOTER_TITLE_MAX 180
+
+/* "&LTitle&RPage &P of &N": the title with its ampersands doubled, cut to fit Excel's 255 characters. */
+static void sheet_footer(const xlsx_book *b, char *out, size_t size)
+{
+    char title[2 * FOOTER_TITLE_MAX + 1];
+    const char *text = b->d->title;
+    size_t n = 0, i = 0;
+    for (; text[i] && n + 2 < FOOTER_TITLE_MAX; i++) {
+        if (text[i] == '&')
+            title[n++] = '&';
+        title[n++] = text[i];
+    }
+    /* Cut short: not inside a character. */
+    for (; text[i] && i > 0 && ((unsigned char)text[i] & 0xC0) == 0x80; i--)
+        n--;
+    title[n] = '\0';
+    snprintf(out, size, "&L%s&RPage &P of &N", title);
+}
+
+void xlsx_print_setup(xlsx_sheet *s, int fit_width)
+{
+    char footer[2 * FOOTER_TITLE_MAX + 64];
+    if (!xlsx_ok(s->book))
+        return;
+    worksheet_set_landscape(s->ws);
+    worksheet_set_paper(s->ws, XLSX_A4);
+    if (fit_width)
+        worksheet_fit_to_pages(s->ws, 1, 0);
+    sheet_footer(s->book, footer, sizeof footer);
+    xlsx_check(s->book, worksheet_set_footer(s->ws, footer), s->name);
 }
