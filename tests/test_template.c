@@ -80,6 +80,30 @@ static void test_share_drops_the_patients_sheet(void **state)
     template_free(t);
 }
 
+/* tables.docx with the report: yes by default, no under share unless the template asks for it. */
+static void test_docx_defaults(void **state)
+{
+    (void)state;
+    report_template *t = NULL;
+    assert_int_equal(template_default(&t), EMBOLO_OK);
+    assert_true(t->docx);
+    assert_false(t->yes_no_both);
+    template_free(t);
+    t = parse_ok("[template]\nname = x\n");
+    assert_true(t->docx);
+    template_free(t);
+    t = parse_ok("[template]\nshare = yes\n");
+    assert_false(t->docx);
+    template_free(t);
+    t = parse_ok("[template]\nshare = yes\ndocx = yes\n");
+    assert_true(t->docx);
+    template_free(t);
+    t = parse_ok("[template]\ndocx = no\n[format]\nyes_no_rows = both\n");
+    assert_false(t->docx);
+    assert_true(t->yes_no_both);
+    template_free(t);
+}
+
 static void test_period_gives_the_month_end(void **state)
 {
     (void)state;
@@ -121,6 +145,8 @@ static void test_rule_breaches_name_the_line(void **state)
     expect_rejected("[benchmarks]\nhpfs.grade.G1 = soon\n", "t.ini:2: benchmark 'hpfs.grade.G1'");
     expect_rejected("[template]\nsections = flow, flow\n", "listed twice");
     expect_rejected("[workbook]\npatients_max_rows = 2000000\n", "t.ini:2: patients_max_rows must be");
+    expect_rejected("[template]\ndocx = maybe\n", "t.ini:2: docx must be yes or no");
+    expect_rejected("[format]\nyes_no_rows = all\n", "t.ini:2: yes_no_rows must be one or both");
 }
 
 static void test_shipped_templates_parse(void **state)
@@ -154,6 +180,7 @@ int main(void)
         cmocka_unit_test(test_default_has_every_document_part),
         cmocka_unit_test(test_sections_and_sheets_keep_their_order),
         cmocka_unit_test(test_share_drops_the_patients_sheet),
+        cmocka_unit_test(test_docx_defaults),
         cmocka_unit_test(test_period_gives_the_month_end),
         cmocka_unit_test(test_benchmarks_are_read),
         cmocka_unit_test(test_rule_breaches_name_the_line),

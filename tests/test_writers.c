@@ -172,7 +172,7 @@ static void test_workbook(void **state)
         ",,,\"Model A\",,,",
         "Group,Level,n,Estimate,\"Lower 95% CI\",\"Upper 95% CI\",p",
         "\"Group one\",,,,,,0.0004",
-        "\"Group one\",\xe2\x89\xa4" "50,12,1.5,0.75,3,0.0213",
+        "\"Group one\",\342\211\24450,12,1.5,0.75,3,0.0213", /* "≤50" */
         "\"Group one\",\"other   \xef\xbf\xbd level\",<5,,,,",
         ",Total,40,2,,4,",
         "\"A \"\"quoted\"\" note, with <angle> & ampersand.\",,,,,,",

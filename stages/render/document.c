@@ -79,40 +79,31 @@ int document_table_is_note(const table *t)
 
 /* ---- blocks ---- */
 
-static doc_block *doc_block_add(document *d, doc_block_kind kind)
+/* A block: text (copied), a table or a figure. */
+static void doc_add(document *d, doc_block_kind kind, const char *text, table *t, doc_figure figure, size_t index)
 {
     void *items = d->blocks;
-    if (!doc_grow(d, &items, d->n_blocks, &d->blocks_capacity, sizeof *d->blocks))
-        return NULL;
+    const char *copy = text ? doc_string(d, text) : NULL;
+    if ((text && !copy) || (kind == DOC_TABLE && !t) ||
+        !doc_grow(d, &items, d->n_blocks, &d->blocks_capacity, sizeof *d->blocks))
+        return;
     d->blocks = items;
-    doc_block *b = &d->blocks[d->n_blocks++];
-    *b = (doc_block){.kind = kind};
-    return b;
+    d->blocks[d->n_blocks++] = (doc_block){kind, copy, t, figure, index};
 }
 
 static void doc_text(document *d, doc_block_kind kind, const char *text)
 {
-    const char *copy = doc_string(d, text);
-    doc_block *b = copy ? doc_block_add(d, kind) : NULL;
-    if (b)
-        b->text = copy;
+    doc_add(d, kind, text, NULL, FIGURE_FLOW, 0);
 }
 
 static void doc_put_table(document *d, build_table_kind kind, size_t index)
 {
-    table *t = doc_table(d, kind, index);
-    doc_block *b = t ? doc_block_add(d, DOC_TABLE) : NULL;
-    if (b)
-        b->table = t;
+    doc_add(d, DOC_TABLE, NULL, doc_table(d, kind, index), FIGURE_FLOW, 0);
 }
 
 static void doc_figure_add(document *d, doc_figure figure, size_t index)
 {
-    doc_block *b = doc_block_add(d, DOC_FIGURE);
-    if (b) {
-        b->figure = figure;
-        b->index = index;
-    }
+    doc_add(d, DOC_FIGURE, NULL, NULL, figure, index);
 }
 
 /* ---- the report's sections ---- */
@@ -317,11 +308,6 @@ static void sheet_put(document *d, doc_sheet *s, build_table_kind kind, size_t i
     s->tables[s->n_tables++] = t;
 }
 
-static void sheet_of(document *d, const char *name, workbook_sheet kind, build_table_kind table_kind)
-{
-    sheet_put(d, doc_sheet_add(d, name, kind), table_kind, 0);
-}
-
 /* The endpoint NAME in capitals + " by subgroup", within Excel's 31 characters and without the
  * characters sheet names cannot hold; "~2", "~3" ... when a shortened name is taken. */
 static void subgroup_sheet_name(const document *d, const char *endpoint, char *out, size_t size)
@@ -370,49 +356,34 @@ static void sheets_balance(document *d)
 
 static void doc_sheets(document *d)
 {
+    typedef void (*sheet_builder)(document *d);
+    static const struct {
+        const char *name;
+        build_table_kind table;
+        sheet_builder build;  /* NULL: one sheet of one table */
+    } sheets[SHEET_COUNT] = {
+        [SHEET_SUMMARY] = {"Summary", BUILD_SUMMARY, NULL},
+        [SHEET_SUBGROUPS] = {NULL, BUILD_SURVIVAL, sheets_subgroups},
+        [SHEET_COX] = {NULL, BUILD_COX, sheets_cox},
+        [SHEET_TABLE1] = {"Table 1", BUILD_TABLE1, NULL},
+        [SHEET_BALANCE] = {NULL, BUILD_BALANCE, sheets_balance},
+        [SHEET_KM_CURVES] = {"KM curves", BUILD_KM_DATA, NULL},
+        [SHEET_EXCLUSIONS] = {"Exclusions", BUILD_EXCLUSIONS, NULL},
+        [SHEET_PATIENTS] = {"Patients", BUILD_PATIENTS, NULL},
+        [SHEET_DICTIONARY] = {"Data dictionary", BUILD_DICTIONARY, NULL},
+        [SHEET_METHODS] = {"Methods", BUILD_METHODS, NULL},
+        [SHEET_AUDIT] = {"Audit", BUILD_AUDIT, NULL},
+        [SHEET_BENCHMARKS] = {"Benchmarks", BUILD_BENCHMARKS, NULL},
+    };
     const report_template *t = d->build.t;
     for (size_t i = 0; i < t->n_sheets && d->error == EMBOLO_OK; i++) {
-        switch (t->sheets[i]) {
-        case SHEET_SUMMARY:
-            sheet_of(d, "Summary", SHEET_SUMMARY, BUILD_SUMMARY);
-            break;
-        case SHEET_SUBGROUPS:
-            sheets_subgroups(d);
-            break;
-        case SHEET_COX:
-            sheets_cox(d);
-            break;
-        case SHEET_TABLE1:
-            sheet_of(d, "Table 1", SHEET_TABLE1, BUILD_TABLE1);
-            break;
-        case SHEET_BALANCE:
-            sheets_balance(d);
-            break;
-        case SHEET_KM_CURVES:
-            sheet_of(d, "KM curves", SHEET_KM_CURVES, BUILD_KM_DATA);
-            break;
-        case SHEET_EXCLUSIONS:
-            sheet_of(d, "Exclusions", SHEET_EXCLUSIONS, BUILD_EXCLUSIONS);
-            break;
-        case SHEET_PATIENTS:
-            if (!t->share)
-                sheet_of(d, "Patients", SHEET_PATIENTS, BUILD_PATIENTS);
-            break;
-        case SHEET_DICTIONARY:
-            sheet_of(d, "Data dictionary", SHEET_DICTIONARY, BUILD_DICTIONARY);
-            break;
-        case SHEET_METHODS:
-            sheet_of(d, "Methods", SHEET_METHODS, BUILD_METHODS);
-            break;
-        case SHEET_AUDIT:
-            sheet_of(d, "Audit", SHEET_AUDIT, BUILD_AUDIT);
-            break;
-        case SHEET_BENCHMARKS:
-            sheet_of(d, "Benchmarks", SHEET_BENCHMARKS, BUILD_BENCHMARKS);
-            break;
-        case SHEET_COUNT:
-            break;
-        }
+        workbook_sheet kind = t->sheets[i];
+        if ((size_t)kind >= SHEET_COUNT || (kind == SHEET_PATIENTS && t->share))
+            continue;
+        if (sheets[kind].build)
+            sheets[kind].build(d);
+        else
+            sheet_put(d, doc_sheet_add(d, sheets[kind].name, kind), sheets[kind].table, 0);
     }
 }
 
