@@ -14,7 +14,8 @@
 
 static const char usage_text[] =
     "usage: embolo run [--study FILE] [--input CSV] [--template FILE] [--out DIR] [--as-of YYYY-MM-DD] [--quiet]\n"
-    "       embolo check [--study FILE] [--input CSV] [--out DIR] [--quiet]\n"
+    "                  [--no-wait]\n"
+    "       embolo check [--study FILE] [--input CSV] [--out DIR] [--quiet] [--no-wait]\n"
     "       embolo simulate [--n N] [--seed S] [--out CSV]\n"
     "       embolo --help | --version\n"
     "\n"
@@ -23,6 +24,9 @@ static const char usage_text[] =
     "simulate  write a synthetic cohort of N patients (default 155) in the columns of " DEFAULT_INPUT ",\n"
     "       the same for the same seed S (1 to 4294967295, default 1), to the file --out CSV (written\n"
     "       under a temporary name, then renamed), or to standard output without --out\n"
+    "--input -  reads the cohort from standard input\n"
+    "--out DIR  is replaced as a whole when the run succeeds: DIR must be absent, empty or an earlier\n"
+    "       embolo output set; a second run on it waits for the first (--no-wait: fails at once, 73)\n"
     "Defaults: --study " DEFAULT_STUDY " --input " DEFAULT_INPUT " --out " DEFAULT_OUT "\n"
     "          --template " DEFAULT_TEMPLATE " (the same built in when that file is not there)\n"
     "Exit codes: 0 ok, 64 usage, 65 bad data or study file, 66 file not found, 73 output not writable,\n"
@@ -36,6 +40,10 @@ static int parse_options(int argc, char **argv, driver_options *o)
         const char **target = NULL;
         if (strcmp(arg, "--quiet") == 0) {
             o->quiet = 1;
+            continue;
+        }
+        if (strcmp(arg, "--no-wait") == 0) {
+            o->no_wait = 1;
             continue;
         }
         if (strcmp(arg, "--study") == 0)
