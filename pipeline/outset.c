@@ -379,20 +379,25 @@ static int remove_set(int dir_fd, const char *child, const inventory *known)
     if (fd < 0)
         return errno == ENOENT;
     inventory found;
-    if (known)
-        remove_inventory(fd, known);
-    else if (manifest_inventory(fd, &found)) {
-        remove_inventory(fd, &found);
-        inventory_free(&found);
+    int removed = 0;
+    if (known || manifest_inventory(fd, &found)) {
+        remove_inventory(fd, known ? known : &found);
+        if (!known)
+            inventory_free(&found);
+        removed = unlinkat(dir_fd, child, AT_REMOVEDIR) == 0;
     } else {
-        for (int tries = 0; tries < OUTSET_REMOVE_TRIES && !holds_only(fd, "."); tries++) {
+        /* A document's library may still reopen its file (an interrupted run): remove until it stays gone. */
+        for (int tries = 0; tries < OUTSET_REMOVE_TRIES && !removed; tries++) {
             remove_tree(fd, 1);
-            if (!holds_only(fd, "."))
+            removed = unlinkat(dir_fd, child, AT_REMOVEDIR) == 0;
+            if (!removed && errno != ENOTEMPTY && errno != EEXIST)
+                break;
+            if (!removed)
                 nanosleep(&(struct timespec){0, 2 * 1000 * 1000}, NULL);
         }
     }
     close(fd);
-    return unlinkat(dir_fd, child, AT_REMOVEDIR) == 0;
+    return removed;
 }
 
 /* Removes a private directory: its set/ and old/ (nothing else is ever in it), then itself. */
@@ -431,8 +436,8 @@ static embolo_error out_split(outset *set, const char *path, char *message, size
     const char *base = strrchr(copy, '/') ? strrchr(copy, '/') + 1 : copy;
     int is_link = lstat(copy, &info) == 0 && S_ISLNK(info.st_mode);
     if (length >= PATH_MAX) {
-        snprintf(message, message_size, "%s: the path is longer than the system allows (%d bytes)", path,
-                 PATH_MAX - 1);
+        snprintf(message, message_size, "%.100s...: the path (%zu bytes) is longer than the system allows (%d)",
+                 path, length, PATH_MAX - 1);
         err = EMBOLO_ERROR_OUTPUT;
     } else if (is_link || !strcmp(base, ".") || !strcmp(base, "..") || !strcmp(copy, "/")) {
         resolved = realpath(copy, NULL);
@@ -771,7 +776,10 @@ embolo_error outset_open(outset *set, const char *out_path, const outset_options
     if (err == EMBOLO_OK)
         err = out_inspect(set, message, message_size);
     if (err == EMBOLO_OK) {
+        /* Under the mutex: an interruption meanwhile waits until the stale directories are gone. */
+        pthread_mutex_lock(&set->mutex);
         stale_remove(set);
+        pthread_mutex_unlock(&set->mutex);
         err = private_create(set, message, message_size);
     }
     if (err == EMBOLO_OK)
