@@ -314,6 +314,9 @@ static embolo_error stream_begin(ingest_stream *s, const char *path, const char 
     if (err == EMBOLO_OK && csv_init(&s->parser, CSV_APPEND_NULL) != 0)
         err = EMBOLO_ERROR_NOMEM;
     s->parser_ready = err == EMBOLO_OK;
+    /* libcsv grows a field's buffer by this much at a time (128 bytes by default). */
+    if (s->parser_ready)
+        csv_set_blk_size(&s->parser, INGEST_CHUNK);
     if (err != EMBOLO_OK)
         reader_fail(&s->reader, err, "out of memory");
     return err;
