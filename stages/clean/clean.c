@@ -27,7 +27,7 @@ static const struct {
     {"E_CENSOR_BEFORE_START", "there is no event and the censor date is before the start date"},
     {"E_NO_FOLLOWUP", "there is no event date and no censor date"},
     {"E_BAD_TIME", "the time is missing, negative or not a number"},
-    {"E_BAD_STATUS", "the status is missing or not one of the event or censor values"},
+    {"E_BAD_STATUS", "the status is missing or not one of the event, censor or competing values"},
     {"W_INVALID_VALUE", "the value is invalid and treated as missing"},
 };
 
@@ -79,6 +79,8 @@ embolo_error clean_columns_new(const study *s, clean_columns **out)
             err = columns_add(c, ep->start);
             for (size_t k = 0; k < ep->n_event_dates && err == EMBOLO_OK; k++)
                 err = columns_add(c, ep->event_dates[k]);
+            for (size_t k = 0; k < ep->n_competing_dates && err == EMBOLO_OK; k++)
+                err = columns_add(c, ep->competing_dates[k]);
             if (err == EMBOLO_OK)
                 err = columns_add(c, ep->censor_date);
         } else {
@@ -310,39 +312,61 @@ static int outcome_fail(endpoint_outcome *o, const char *code, const char *colum
     return 0;
 }
 
-/* Returns 1 when the endpoint is analysable, 0 with o->code set. */
+/* The earliest present date of columns (not after the as-of date) into *first, *has; a date after
+ * the as-of date sets *later. Returns 0 with o->code set for a bad date or one before the start. */
+static int earliest_date(clean_context *ctx, size_t record, char **columns, size_t n_columns, long start,
+                         endpoint_outcome *o, long *first, int *has, int *later)
+{
+    cell c;
+    long day;
+    for (size_t k = 0; k < n_columns; k++) {
+        date_state state = date_read(ctx, record, columns[k], &c, &day);
+        if (state == DATE_MISSING)
+            continue;
+        if (state == DATE_BAD)
+            return outcome_fail(o, "E_BAD_DATE", columns[k], &c);
+        if (day < start)
+            return outcome_fail(o, "E_EVENT_BEFORE_START", columns[k], &c);
+        if (ctx->has_as_of && day > ctx->as_of) {
+            *later = 1;
+            continue;
+        }
+        if (!*has || day < *first)
+            *first = day;
+        *has = 1;
+    }
+    return 1;
+}
+
+/* Returns 1 when the endpoint is analysable, 0 with o->code set. An event on the day of the
+ * competing event counts as the event (study-file.md, "Round 2 keys"). */
 static int endpoint_from_dates(clean_context *ctx, size_t record, const study_endpoint *ep, endpoint_outcome *o)
 {
     cell c;
-    long start, day, censor;
-    long event_day = 0;
-    int has_event = 0, has_later_event = 0;
+    long start, censor;
+    long event_day = 0, competing_day = 0;
+    int has_event = 0, has_competing = 0, has_later_event = 0;
     date_state state = date_read(ctx, record, ep->start, &c, &start);
     if (state == DATE_MISSING)
         return outcome_fail(o, "E_MISSING_START", ep->start, &c);
     if (state == DATE_BAD)
         return outcome_fail(o, "E_BAD_DATE", ep->start, &c);
-    for (size_t k = 0; k < ep->n_event_dates; k++) {
-        state = date_read(ctx, record, ep->event_dates[k], &c, &day);
-        if (state == DATE_MISSING)
-            continue;
-        if (state == DATE_BAD)
-            return outcome_fail(o, "E_BAD_DATE", ep->event_dates[k], &c);
-        if (day < start)
-            return outcome_fail(o, "E_EVENT_BEFORE_START", ep->event_dates[k], &c);
-        if (ctx->has_as_of && day > ctx->as_of) {
-            has_later_event = 1;
-            continue;
-        }
-        if (!has_event || day < event_day)
-            event_day = day;
-        has_event = 1;
-    }
+    if (!earliest_date(ctx, record, ep->event_dates, ep->n_event_dates, start, o, &event_day, &has_event,
+                       &has_later_event) ||
+        !earliest_date(ctx, record, ep->competing_dates, ep->n_competing_dates, start, o, &competing_day,
+                       &has_competing, &has_later_event))
+        return 0;
     o->start_day = start;
-    if (has_event) {
+    if (has_event && (!has_competing || event_day <= competing_day)) {
         o->end_day = event_day;
         o->time = (double)(event_day - start) / ctx->s->days_per_unit;
         o->event = 1;
+        return 1;
+    }
+    if (has_competing) {
+        o->end_day = competing_day;
+        o->time = (double)(competing_day - start) / ctx->s->days_per_unit;
+        o->event = 2;
         return 1;
     }
     if (has_later_event) {
@@ -387,6 +411,8 @@ static int endpoint_from_time(clean_context *ctx, size_t record, const study_end
         o->event = 1;
     else if (c.valid_text && in_list(ep->censor_values, ep->n_censor_values, c.normalized))
         o->event = 0;
+    else if (c.valid_text && in_list(ep->competing_values, ep->n_competing_values, c.normalized))
+        o->event = 2;
     else
         return outcome_fail(o, "E_BAD_STATUS", ep->status, &c);
     o->time = ep->time_scale > 0 ? time * ep->time_scale / ctx->s->days_per_unit : time;

@@ -2,6 +2,7 @@
 
 #include "inifile.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,43 @@ static void take_list(ini_doc *parser, const char *section, const char *key, int
         ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' in [%s] is empty", key, section);
 }
 
+/* The item of list a that is also in list b (compared as text_equal_folded), NULL if none. */
+static const char *lists_common(char **a, size_t na, char **b, size_t nb)
+{
+    for (size_t i = 0; i < na; i++)
+        for (size_t k = 0; k < nb; k++)
+            if (text_equal_folded(a[i], b[k]))
+                return a[i];
+    return NULL;
+}
+
+/* A status value may mean one thing only; a date column cannot be both the event and the competing
+ * event. */
+static void check_competing(ini_doc *parser, const char *section, const study_endpoint *ep)
+{
+    const char *twice = NULL, *what = NULL;
+    if (ep->form == ENDPOINT_TIME_STATUS) {
+        if ((twice = lists_common(ep->event_values, ep->n_event_values, ep->censor_values, ep->n_censor_values)))
+            what = "event_values and censor_values";
+        else if ((twice = lists_common(ep->competing_values, ep->n_competing_values, ep->event_values,
+                                       ep->n_event_values)))
+            what = "competing_values and event_values";
+        else if ((twice = lists_common(ep->competing_values, ep->n_competing_values, ep->censor_values,
+                                       ep->n_censor_values)))
+            what = "competing_values and censor_values";
+    } else if ((twice = lists_common(ep->competing_dates, ep->n_competing_dates, ep->event_dates,
+                                     ep->n_event_dates))) {
+        what = "competing_dates and event_dates";
+    }
+    if (twice) {
+        const char *key = ep->form == ENDPOINT_TIME_STATUS ? (strstr(what, "competing") ? "competing_values" : "censor_values")
+                                                           : "competing_dates";
+        ini_entry *e = ini_doc_find(parser, section, key);
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e ? e->line : ep->line, "'%s' is in both %s of [%s]", twice, what,
+                     section);
+    }
+}
+
 static void build_endpoint(ini_doc *parser, const char *section, study_endpoint *ep)
 {
     int line = ini_doc_section_line(parser, section);
@@ -204,6 +242,11 @@ static void build_endpoint(ini_doc *parser, const char *section, study_endpoint 
         take_string(parser, section, "status", 1, line, &ep->status);
         take_list(parser, section, "event_values", 1, line, 1, &ep->event_values, &ep->n_event_values);
         take_list(parser, section, "censor_values", 1, line, 1, &ep->censor_values, &ep->n_censor_values);
+        take_list(parser, section, "competing_values", 0, line, 1, &ep->competing_values, &ep->n_competing_values);
+        if ((e = ini_doc_find(parser, section, "competing_dates")))
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                         "competing_dates belongs to the date form; [%s] has time and status (use competing_values)",
+                         section);
         if ((e = ini_doc_find(parser, section, "time_unit"))) {
             char *unit = ini_trimmed_copy(e->value);
             double days = unit ? days_per_unit(unit) : 0.0;
@@ -221,7 +264,14 @@ static void build_endpoint(ini_doc *parser, const char *section, study_endpoint 
         take_string(parser, section, "start", 1, line, &ep->start);
         take_list(parser, section, "event_dates", 1, line, 0, &ep->event_dates, &ep->n_event_dates);
         take_string(parser, section, "censor_date", 1, line, &ep->censor_date);
+        take_list(parser, section, "competing_dates", 0, line, 0, &ep->competing_dates, &ep->n_competing_dates);
+        if ((e = ini_doc_find(parser, section, "competing_values")))
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                         "competing_values belongs to the time/status form; [%s] has dates (use competing_dates)",
+                         section);
     }
+    if (parser->error == EMBOLO_OK)
+        check_competing(parser, section, ep);
 }
 
 static int find_level(const study_variable *v, const char *normalized)
@@ -385,6 +435,25 @@ static void build_variable(ini_doc *parser, const char *section, study_variable 
         build_aliases(parser, e, v);
 }
 
+/* ordered = yes | no, for factors only (a numeric with a cut is one). */
+static void take_ordered(ini_doc *parser, const char *section, study_variable *v)
+{
+    ini_entry *e = ini_doc_find(parser, section, "ordered");
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    if (!value)
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    else if (text_equal_folded(value, "yes"))
+        v->ordered = 1;
+    else if (!text_equal_folded(value, "no"))
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "ordered '%s' of %s is not yes or no", value, v->name);
+    if (parser->error == EMBOLO_OK && v->ordered && !study_variable_is_factor(v))
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                     "ordered applies to categorical variables; %s is numeric without a cut", v->name);
+    free(value);
+}
+
 /* Collects the distinct sections with a prefix, in order of first appearance. */
 static embolo_error collect_sections(ini_doc *parser, const char *prefix, char ***out, size_t *count)
 {
@@ -448,6 +517,8 @@ static void build_endpoints_and_variables(ini_doc *parser, study *s)
             ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
         else
             build_variable(parser, sections[i], &s->variables[i]);
+        if (parser->error == EMBOLO_OK)
+            take_ordered(parser, sections[i], &s->variables[i]);
     }
     free(sections);
 }
@@ -485,6 +556,58 @@ static void take_variable_list(ini_doc *parser, study *s, const char *section, c
         *count = i + 1;
     }
     ini_strings_free(names, n);
+}
+
+/* [analysis] centre: a factor, not among the multivariable covariates. */
+static void take_centre(ini_doc *parser, study *s)
+{
+    ini_entry *e = ini_doc_find(parser, "analysis", "centre");
+    char *name = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    s->centre = name ? study_find_variable(s, name) : -1;
+    if (!name)
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    else if (s->centre < 0)
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "centre names '%s', which no [variable.%s] defines", name,
+                     name);
+    else if (!study_variable_is_factor(&s->variables[s->centre]))
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "centre variable '%s' is not categorical", name);
+    for (size_t i = 0; i < s->n_multivariable && parser->error == EMBOLO_OK; i++)
+        if ((int)s->multivariable[i] == s->centre)
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                         "centre variable '%s' may not be in multivariable (it is the strata of the stratified model "
+                         "and the clusters of the robust one)", name);
+    free(name);
+}
+
+/* [analysis] rmst_tau, forest (round 2 keys; statistics-2.md). */
+static void build_round2_analysis(ini_doc *parser, study *s)
+{
+    ini_entry *e;
+    take_centre(parser, s);
+    if (parser->error == EMBOLO_OK && (e = ini_doc_find(parser, "analysis", "rmst_tau"))) {
+        if (!parse_study_number(e->value, &s->rmst_tau) || !(s->rmst_tau > 0) || !isfinite(s->rmst_tau))
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "rmst_tau '%s' is not a number > 0", e->value);
+        else
+            s->has_rmst_tau = 1;
+    }
+    if (parser->error != EMBOLO_OK)
+        return;
+    take_variable_list(parser, s, "analysis", "forest", 0, &s->forest, &s->n_forest);
+    e = ini_doc_find(parser, "analysis", "forest");
+    if (parser->error == EMBOLO_OK && s->n_forest > 0 && s->treatment < 0)
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "forest needs a [treatment] section (its effect is what "
+                     "the forest shows)");
+    for (size_t i = 0; i < s->n_forest && parser->error == EMBOLO_OK; i++) {
+        const study_variable *v = &s->variables[s->forest[i]];
+        if ((int)s->forest[i] == s->treatment)
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "forest names the treatment variable '%s' itself",
+                         v->name);
+        else if (!study_variable_is_factor(v))
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "forest variable '%s' is numeric without a cut",
+                         v->name);
+    }
 }
 
 static void build_treatment_and_analysis(ini_doc *parser, study *s)
@@ -527,6 +650,8 @@ static void build_treatment_and_analysis(ini_doc *parser, study *s)
         if (!study_variable_is_factor(&s->variables[s->subgroups[i]]))
             ini_doc_fail(parser, EMBOLO_ERROR_STUDY, ini_doc_find(parser, "analysis", "subgroups")->line,
                         "subgroup variable '%s' is numeric without a cut", s->variables[s->subgroups[i]].name);
+    if (parser->error == EMBOLO_OK)
+        build_round2_analysis(parser, s);
 }
 
 
@@ -551,6 +676,7 @@ embolo_error study_parse(const char *text, size_t length, const char *path, stud
         goto cleanup;
     }
     s->treatment = -1;
+    s->centre = -1;
     build_study_section(&parser, s);
     if (parser.error == EMBOLO_OK)
         build_endpoints_and_variables(&parser, s);
@@ -604,6 +730,8 @@ static void endpoint_free(study_endpoint *ep)
     free(ep->status);
     ini_strings_free(ep->event_values, ep->n_event_values);
     ini_strings_free(ep->censor_values, ep->n_censor_values);
+    ini_strings_free(ep->competing_dates, ep->n_competing_dates);
+    ini_strings_free(ep->competing_values, ep->n_competing_values);
 }
 
 void study_free(study *s)
@@ -627,6 +755,7 @@ void study_free(study *s)
     free(s->subgroups);
     free(s->univariate);
     free(s->multivariable);
+    free(s->forest);
     free(s);
 }
 
@@ -636,6 +765,11 @@ int study_find_variable(const study *s, const char *name)
         if (strcmp(s->variables[i].name, name) == 0)
             return (int)i;
     return -1;
+}
+
+int study_endpoint_has_competing(const study_endpoint *endpoint)
+{
+    return endpoint->n_competing_dates > 0 || endpoint->n_competing_values > 0;
 }
 
 int study_variable_is_factor(const study_variable *variable)

@@ -25,7 +25,8 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
     r->row = malloc((n ? n : 1) * sizeof *r->row);
     r->time = malloc((n ? n : 1) * sizeof *r->time);
     r->status = malloc((n ? n : 1) * sizeof *r->status);
-    if (!r->row || !r->time || !r->status)
+    r->cause = malloc((n ? n : 1) * sizeof *r->cause);
+    if (!r->row || !r->time || !r->status || !r->cause)
         goto cleanup;
     /* One sort per endpoint; every estimator takes its rows in this order. */
     gsl_sort_index(order, all_times, 1, n);
@@ -33,7 +34,8 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
         size_t i = candidates[order[k]];
         r->row[k] = i;
         r->time[k] = data->time[endpoint][i];
-        r->status[k] = data->event[endpoint][i];
+        r->cause[k] = data->event[endpoint][i];
+        r->status[k] = r->cause[k] == 1;
     }
     r->n = n;
     *out = r;
@@ -54,6 +56,7 @@ void endpoint_rows_free(endpoint_rows *rows)
     free(rows->row);
     free(rows->time);
     free(rows->status);
+    free(rows->cause);
     free(rows);
 }
 
@@ -115,9 +118,10 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
         return err;
     d->time = malloc(cap * sizeof *d->time);
     d->status = malloc(cap * sizeof *d->status);
+    d->cause = malloc(cap * sizeof *d->cause);
     d->row = malloc(cap * sizeof *d->row);
     d->weight = weighted ? malloc(cap * sizeof *d->weight) : NULL;
-    if (!d->time || !d->status || !d->row || (weighted && !d->weight))
+    if (!d->time || !d->status || !d->cause || !d->row || (weighted && !d->weight))
         goto cleanup;
     for (size_t k = 0; k < rows->n; k++) {
         size_t i = rows->row[k];
@@ -125,6 +129,7 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
             continue;
         d->time[d->n] = rows->time[k];
         d->status[d->n] = rows->status[k];
+        d->cause[d->n] = rows->cause[k];
         d->row[d->n] = i;
         if (weighted)
             d->weight[d->n] = data->weight[i];
@@ -158,6 +163,7 @@ void design_free(design *d)
         return;
     free(d->time);
     free(d->status);
+    free(d->cause);
     free(d->weight);
     free(d->x);
     free(d->row);

@@ -9,12 +9,15 @@
 #include "common/error.h"
 #include "common/study.h"
 
-/* Rows of one endpoint in time order. */
+/* Rows of one endpoint in time order. status is cause-specific (1 the event, 0 censored or the
+ * competing event: every standard estimator reads it); cause keeps 0/1/2 (2 the competing event)
+ * for the competing-risks ones. */
 typedef struct endpoint_rows {
     size_t n;
     size_t *row;     /* dataset row of each */
     double *time;
     int *status;
+    int *cause;
 } endpoint_rows;
 
 embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out);
@@ -31,7 +34,8 @@ typedef struct design_column {
 typedef struct design {
     size_t n, p;
     double *time;
-    int *status;
+    int *status;        /* cause-specific, as endpoint_rows */
+    int *cause;         /* 0/1/2, as endpoint_rows */
     double *weight;     /* NULL when unweighted */
     double *x;          /* n x p row-major */
     size_t *row;        /* dataset row of each */

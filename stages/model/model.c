@@ -97,7 +97,8 @@ static embolo_error fit_and_report_km(model_context *ctx, const char *model, con
     return err;
 }
 
-/* Median follow-up by the reverse Kaplan-Meier: censoring is the event. */
+/* Median follow-up by the reverse Kaplan-Meier: censoring is the event (a competing event ends
+ * follow-up as the event does). */
 static embolo_error report_followup(model_context *ctx)
 {
     endpoint_rows *r = ctx->rows;
@@ -108,7 +109,7 @@ static embolo_error report_followup(model_context *ctx)
     if (!flipped)
         return err;
     for (size_t i = 0; i < r->n; i++)
-        flipped[i] = 1 - r->status[i];
+        flipped[i] = r->cause[i] == 0;
     err = km_fit(r->time, flipped, NULL, r->n, &curve);
     if (err == EMBOLO_OK) {
         km_median(curve, &median, &lower, &upper);
