@@ -60,6 +60,36 @@ void endpoint_rows_free(endpoint_rows *rows)
     free(rows);
 }
 
+embolo_error endpoint_rows_subset(const endpoint_rows *rows, const dataset *data, size_t variable, int level,
+                                  endpoint_rows **out)
+{
+    endpoint_rows *r = calloc(1, sizeof *r);
+    size_t cap = rows->n ? rows->n : 1;
+    *out = NULL;
+    if (!r)
+        return EMBOLO_ERROR_NOMEM;
+    r->row = malloc(cap * sizeof *r->row);
+    r->time = malloc(cap * sizeof *r->time);
+    r->status = malloc(cap * sizeof *r->status);
+    r->cause = malloc(cap * sizeof *r->cause);
+    if (!r->row || !r->time || !r->status || !r->cause) {
+        endpoint_rows_free(r);
+        return EMBOLO_ERROR_NOMEM;
+    }
+    for (size_t k = 0; k < rows->n; k++) {
+        double value = data->value[variable][rows->row[k]];
+        if (isnan(value) || (level >= 0 && value != (double)level))
+            continue;
+        r->row[r->n] = rows->row[k];
+        r->time[r->n] = rows->time[k];
+        r->status[r->n] = rows->status[k];
+        r->cause[r->n] = rows->cause[k];
+        r->n++;
+    }
+    *out = r;
+    return EMBOLO_OK;
+}
+
 static int row_complete(const dataset *data, size_t row, const size_t *variables, size_t n_variables, int weighted)
 {
     if (weighted && (!data->weight || isnan(data->weight[row])))

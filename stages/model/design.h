@@ -23,6 +23,10 @@ typedef struct endpoint_rows {
 embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out);
 void endpoint_rows_free(endpoint_rows *rows);
 
+/* The rows (order kept) whose value of variable is level, or any non-missing value with level -1. */
+embolo_error endpoint_rows_subset(const endpoint_rows *rows, const dataset *data, size_t variable, int level,
+                                  endpoint_rows **out);
+
 /* One coefficient column of a design. */
 typedef struct design_column {
     size_t variable;    /* study variable index */
