@@ -1,14 +1,19 @@
 /* Round-2 Cox analyses (statistics-2.md, 1 and 6): the multivariable model stratified by centre
  * and with centre clusters, the treatment effect within the levels of each forest variable
- * (unweighted and weighted) and the treatment x variable interaction test; the Fine-Gray models
- * (5) come from finegray.c. */
+ * (unweighted and weighted) and the treatment x variable interaction test, and for an endpoint
+ * with a competing event the Fine-Gray models (5; the estimator is finegray.c). */
 #include "model_internal.h"
 
+#include <gsl/gsl_blas.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/keys.h"
+#include "finegray.h"
 
 static embolo_error run_centre_models(model_context *ctx)
 {
@@ -135,10 +140,128 @@ static embolo_error run_forest(model_context *ctx)
     return err;
 }
 
+/* crr has no maximum when a factor level present in the complete cases has no event. */
+static int finegray_levels_have_events(const design *d)
+{
+    for (size_t j = 0; j < d->p; j++) {
+        if (d->columns[j].level < 0)
+            continue;
+        size_t events = 0;
+        for (size_t i = 0; i < d->n; i++)
+            events += d->x[i * d->p + j] != 0.0 && d->cause[i] == 1;
+        if (events == 0)
+            return 0;
+    }
+    return 1;
+}
+
+static embolo_error finegray_coefficients(model_context *ctx, const char *model, const design *d,
+                                          const finegray_result *fit)
+{
+    embolo_error err = EMBOLO_OK;
+    for (size_t j = 0; j < d->p && err == EMBOLO_OK; j++) {
+        const design_column *c = &d->columns[j];
+        const study_variable *v = &ctx->s->variables[c->variable];
+        double coef = fit ? fit->coef[j] : NAN, se = fit ? sqrt(fit->var[j * d->p + j]) : NAN, z = coef / se;
+        const char *stats[] = {"coef", "se", "hr", "hr_lower", "hr_upper", "z", "p"};
+        double values[] = {coef, se, exp(coef), exp(coef - Z_975 * se), exp(coef + Z_975 * se), z,
+                           2.0 * gsl_cdf_ugaussian_P(-fabs(z))};
+        for (size_t k = 0; k < sizeof stats / sizeof stats[0] && err == EMBOLO_OK; k++)
+            err = model_add(ctx, KEY_COX, model, v->name, c->level < 0 ? "" : v->levels[c->level], stats[k],
+                            values[k]);
+    }
+    return err;
+}
+
+/* b' V^-1 b of a factor's coefficients first..first+count-1 on crr's var. */
+static double finegray_wald(const finegray_result *fit, size_t first, size_t count)
+{
+    double chisq = NAN;
+    gsl_matrix *v = gsl_matrix_alloc(count, count);
+    gsl_vector *b = gsl_vector_alloc(count), *x = gsl_vector_alloc(count);
+    if (v && b && x) {
+        for (size_t i = 0; i < count; i++) {
+            gsl_vector_set(b, i, fit->coef[first + i]);
+            for (size_t j = 0; j < count; j++)
+                gsl_matrix_set(v, i, j, fit->var[(first + i) * fit->p + first + j]);
+        }
+        if (gsl_linalg_cholesky_decomp1(v) == GSL_SUCCESS && gsl_linalg_cholesky_solve(v, b, x) == GSL_SUCCESS)
+            gsl_blas_ddot(b, x, &chisq);
+    }
+    gsl_matrix_free(v);
+    gsl_vector_free(b);
+    gsl_vector_free(x);
+    return chisq;
+}
+
+static embolo_error finegray_factor_tests(model_context *ctx, const char *model, const design *d,
+                                          const finegray_result *fit)
+{
+    embolo_error err = EMBOLO_OK;
+    for (size_t first = 0, count; first < d->p && err == EMBOLO_OK; first += count) {
+        for (count = 1; first + count < d->p && d->columns[first + count].term == d->columns[first].term;)
+            count++;
+        if (count < 2 || d->columns[first].level < 0)
+            continue;
+        const char *name = ctx->s->variables[d->columns[first].variable].name;
+        double chisq = fit ? finegray_wald(fit, first, count) : NAN;
+        err = model_add(ctx, KEY_COX, model, name, "", "wald_global_chisq", chisq);
+        if (err == EMBOLO_OK)
+            err = model_add(ctx, KEY_COX, model, name, "", "wald_global_df", (double)count);
+        if (err == EMBOLO_OK)
+            err = model_add(ctx, KEY_COX, model, name, "", "wald_global_p", model_chisq_p(chisq, (double)count));
+    }
+    return err;
+}
+
+/* crr(time, status, model.matrix(~ variables)[, -1]) on the complete cases. */
+static embolo_error run_finegray(model_context *ctx, const char *model, const size_t *variables, size_t n_variables)
+{
+    design *d = NULL;
+    finegray_result *fit = NULL;
+    size_t competing = 0;
+    embolo_error err = design_new(ctx->data, ctx->rows, variables, n_variables, 0, &d);
+    if (err != EMBOLO_OK)
+        return err;
+    for (size_t i = 0; i < d->n; i++)
+        competing += d->cause[i] == 2;
+    if (d->n > 0 && d->p > 0 && d->events > 0 && finegray_levels_have_events(d))
+        err = finegray_fit(d->time, d->cause, d->x, d->n, d->p, &fit);
+    if (err == EMBOLO_OK && (!fit || !fit->converged))
+        err = results_warn(ctx->out, "%s %s: no Fine-Gray estimate (%s)", ctx->endpoint->name, model,
+                           d->events == 0 ? "no event" : "no maximum: a factor level without an event, "
+                           "or a singular information");
+    if (fit && !fit->converged) {
+        finegray_result_free(fit);
+        fit = NULL;
+    }
+    if (err == EMBOLO_OK)
+        err = finegray_coefficients(ctx, model, d, fit);
+    if (err == EMBOLO_OK)
+        err = finegray_factor_tests(ctx, model, d, fit);
+    if (err == EMBOLO_OK)
+        err = model_add(ctx, KEY_COX, model, "", "", "n", (double)d->n);
+    if (err == EMBOLO_OK)
+        err = model_add(ctx, KEY_COX, model, "", "", "events", (double)d->events);
+    if (err == EMBOLO_OK)
+        err = model_add(ctx, KEY_COX, model, "", "", "competing", (double)competing);
+    finegray_result_free(fit);
+    design_free(d);
+    return err;
+}
+
 static embolo_error finegray_report(model_context *ctx)
 {
-    (void)ctx;
-    return EMBOLO_OK;
+    const study *s = ctx->s;
+    embolo_error err = EMBOLO_OK;
+    for (size_t u = 0; u < s->n_univariate && err == EMBOLO_OK; u++) {
+        char model[KEY_SIZE];
+        key_model_of(model, KEY_FINEGRAY_UNIVARIATE, s->variables[s->univariate[u]].name);
+        err = run_finegray(ctx, model, &s->univariate[u], 1);
+    }
+    if (err == EMBOLO_OK && s->n_multivariable > 0)
+        err = run_finegray(ctx, KEY_FINEGRAY_MULTIVARIABLE, s->multivariable, s->n_multivariable);
+    return err;
 }
 
 embolo_error model_cox2_run(model_context *ctx)
