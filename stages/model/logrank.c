@@ -3,6 +3,7 @@
  * with positive expected count, the first of them left out (R survdiff). */
 #include "model/logrank.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,9 @@
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_permutation.h>
 #include <gsl/gsl_vector.h>
+
+/* Relative to the number of deaths, a variance block this small is zero. */
+#define LOGRANK_ZERO_VARIANCE 1e-10
 
 typedef struct logrank_sums {
     size_t k;
@@ -95,6 +99,30 @@ static void logrank_sums_accumulate(logrank_sums *sums, const double *time, cons
     }
 }
 
+static double matrix_norm1(const gsl_matrix *m)
+{
+    double largest = 0.0;
+    for (size_t j = 0; j < m->size2; j++) {
+        double sum = 0.0;
+        for (size_t i = 0; i < m->size1; i++)
+            sum += fabs(gsl_matrix_get(m, i, j));
+        largest = sum > largest ? sum : largest;
+    }
+    return largest;
+}
+
+/* 1 / (|V|_1 |V^-1|_1) from V's LU factor (norm: |V|_1); 0 when a pivot is 0. */
+static double lu_rcond(const gsl_matrix *lu, const gsl_permutation *perm, double norm, gsl_matrix *inverse)
+{
+    for (size_t i = 0; i < lu->size1; i++)
+        if (gsl_matrix_get(lu, i, i) == 0.0)
+            return 0.0;
+    if (gsl_linalg_LU_invert(lu, perm, inverse) != GSL_SUCCESS)
+        return 0.0;
+    double inverse_norm = matrix_norm1(inverse);
+    return norm > 0 && inverse_norm > 0 ? 1.0 / (norm * inverse_norm) : 0.0;
+}
+
 /* (O - E)' V^-1 (O - E) over the groups listed in keep[0..m-1], keep[0] left out. NAN when that
  * block of V is singular (R's solve stops there). */
 static embolo_error logrank_quadratic_form(const logrank_sums *sums, const size_t *keep, size_t m,
@@ -106,11 +134,12 @@ static embolo_error logrank_quadratic_form(const logrank_sums *sums, const size_
     gsl_vector *diff = gsl_vector_alloc(dim);
     gsl_vector *solution = gsl_vector_alloc(dim);
     gsl_permutation *perm = gsl_permutation_alloc(dim);
+    gsl_matrix *inverse = gsl_matrix_alloc(dim, dim);
     int signum = 0;
-    double sum = 0.0;
+    double sum = 0.0, norm = 0.0, deaths = 0.0;
 
     *chisq = NAN;
-    if (v == NULL || diff == NULL || solution == NULL || perm == NULL) {
+    if (v == NULL || diff == NULL || solution == NULL || perm == NULL || inverse == NULL) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
@@ -120,7 +149,16 @@ static embolo_error logrank_quadratic_form(const logrank_sums *sums, const size_
         for (size_t b = 0; b < dim; b++)
             gsl_matrix_set(v, a, b, sums->var[ga * sums->k + keep[b + 1]]);
     }
+    norm = matrix_norm1(v);
+    for (size_t j = 0; j < sums->k; j++)
+        deaths += sums->observed[j];
+    /* A variance of rounding noise only (groups nested in strata: V = 0 but for the last bits). */
+    if (!(norm > LOGRANK_ZERO_VARIANCE * deaths))
+        goto cleanup;
     if (gsl_linalg_LU_decomp(v, perm, &signum) != GSL_SUCCESS)
+        goto cleanup;
+    /* R's solve() refuses a reciprocal condition number below the machine epsilon. */
+    if (!(lu_rcond(v, perm, norm, inverse) >= DBL_EPSILON))
         goto cleanup;
     if (gsl_linalg_LU_solve(v, perm, diff, solution) != GSL_SUCCESS)
         goto cleanup;
@@ -129,6 +167,7 @@ static embolo_error logrank_quadratic_form(const logrank_sums *sums, const size_
     *chisq = sum;
 
 cleanup:
+    gsl_matrix_free(inverse);
     gsl_permutation_free(perm);
     gsl_vector_free(solution);
     gsl_vector_free(diff);
