@@ -393,6 +393,9 @@ static int scratch_teardown(void **state)
     return 0;
 }
 
+static void run_study(const scratch *s, const char *study, const char *input, const char *out_name, const char *as_of,
+                      char *out, size_t out_size);
+
 /* `embolo run` of fixture NAME into DIR/out_name (as_of may be NULL); fails unless it succeeds. */
 static void run_fixture(const scratch *s, const char *name, const char *out_name, const char *as_of, char *out,
                         size_t out_size)
@@ -400,6 +403,14 @@ static void run_fixture(const scratch *s, const char *name, const char *out_name
     char study[256], input[256];
     snprintf(study, sizeof study, FIXTURES "%s.study.ini", name);
     snprintf(input, sizeof input, FIXTURES "%s.csv", name);
+    run_study(s, study, input, out_name, as_of, out, out_size);
+}
+
+/* `embolo run` of a study file and input into DIR/out_name; fails unless it succeeds. */
+static void run_study(const scratch *s, const char *study, const char *input, const char *out_name, const char *as_of,
+                      char *out, size_t out_size)
+{
+    const char *name = input;
     if (!file_exists(study) || !file_exists(input))
         print_error("fixture %s missing: run the tests from the repository's root\n", input);
     assert_true(file_exists(study) && file_exists(input));
@@ -444,6 +455,43 @@ static void test_net_sample_results(void **state)
 static void test_net_messy_results(void **state)
 {
     check_fixture_results(state, "net_messy_155");
+}
+
+/* Round 2 (statistics-2.md): every line of NAME.round2.expected.csv from NAME.round2.study.ini on
+ * INPUT, and the round-1 lines of NAME.expected.csv from the same run (NULL: none). */
+static void check_round2_results(void **state, const char *name, const char *input, const char *round1)
+{
+    scratch *s = *state;
+    char out[256], results[300], study[256], expected[256];
+    snprintf(study, sizeof study, FIXTURES "%s.round2.study.ini", name);
+    run_study(s, study, input, "out", NULL, out, sizeof out);
+    path_join(results, sizeof results, out, "results.csv");
+    snprintf(expected, sizeof expected, FIXTURES "%s.round2.expected.csv", name);
+    compare_results(expected, results);
+    if (round1)
+        compare_results(round1, results);
+}
+
+static void test_net_sample_round2_results(void **state)
+{
+    check_round2_results(state, "net_sample_155", FIXTURES "net_sample_155.csv", FIXTURES "net_sample_155.expected.csv");
+}
+
+static void test_lung_round2_results(void **state)
+{
+    check_round2_results(state, "lung", FIXTURES "lung.round2.csv", FIXTURES "lung.expected.csv");
+}
+
+static void test_veteran_round2_results(void **state)
+{
+    check_round2_results(state, "veteran", FIXTURES "veteran.csv", FIXTURES "veteran.expected.csv");
+}
+
+/* A time/status cohort with a competing event coded 3 or 4, ties, a region nested in the centres,
+ * missing centres and covariates, a 3-level treatment in the forest (make_competing_fixture.R). */
+static void test_competing_ts_results(void **state)
+{
+    check_fixture_results(state, "competing_ts");
 }
 
 static void test_net_sample_as_of_results(void **state)
@@ -1063,6 +1111,10 @@ int main(void)
         E2E_TEST(test_veteran_results),
         E2E_TEST(test_net_sample_results),
         E2E_TEST(test_net_messy_results),
+        E2E_TEST(test_net_sample_round2_results),
+        E2E_TEST(test_lung_round2_results),
+        E2E_TEST(test_veteran_round2_results),
+        E2E_TEST(test_competing_ts_results),
         E2E_TEST(test_net_sample_as_of_results),
         E2E_TEST(test_audit_template_as_of_results),
         E2E_TEST(test_net_sample_propensity_scores),
