@@ -520,9 +520,57 @@ static void test_robust_breslow(void **state)
     robust_check(COX_TIES_BRESLOW);
 }
 
+/* A toy with three centres (R: coxph(Surv(tt, ss) ~ xx + strata(ce)) and coxph(..., cluster = ce)). */
+static const double toy_time[] = {1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 11, 12};
+static const int toy_status[] = {1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1};
+static const double toy_x[] = {0.2, 1.1, -0.5, 0.7, 1.9, -1.2, 0.4, 0.0, 1.3, -0.8, 0.6, 0.3, -0.2, 1.0};
+static const int toy_centre[] = {0, 1, 0, 1, 0, 1, 0, 1, 2, 2, 0, 1, 2, 2};
+
+static void test_strata(void **state)
+{
+    cox_result *fit = NULL;
+    (void)state;
+    assert_int_equal(cox_fit_grouped(toy_time, toy_status, NULL, toy_x, toy_centre, NULL, 14, 1, NULL, &fit),
+                     EMBOLO_OK);
+    assert_close(fit->coef[0], 0.452317333823353, 1e-8);
+    assert_close(fit->var[0], 0.379024613685334, 1e-8);
+    assert_close(fit->loglik_null, -8.18868912444420, 1e-12);
+    assert_close(fit->loglik, -7.91190626754556, 1e-12);
+    cox_result_free(fit);
+}
+
+static void test_cluster(void **state)
+{
+    cox_result *fit = NULL;
+    (void)state;
+    assert_int_equal(cox_fit_grouped(toy_time, toy_status, NULL, toy_x, NULL, toy_centre, 14, 1, NULL, &fit),
+                     EMBOLO_OK);
+    assert_non_null(fit->robust_var);
+    assert_close(fit->coef[0], 0.336556806630475, 1e-8);
+    assert_close(fit->robust_var[0], 0.115346226117356, 1e-8);
+    assert_close(fit->var[0], 0.221490444665225, 1e-8);
+    assert_close(fit->robust_score_chisq, 0.608661575956307, 1e-8);
+    cox_result_free(fit);
+}
+
+/* A covariate constant within every stratum is aliased: not estimated (R's NA). */
+static void test_strata_aliased(void **state)
+{
+    const double x[] = {1, 2, 1, 2, 1, 2, 1, 2, 3, 3, 1, 2, 3, 3};
+    cox_result *fit = NULL;
+    (void)state;
+    assert_int_equal(cox_fit_grouped(toy_time, toy_status, NULL, x, toy_centre, NULL, 14, 1, NULL, &fit), EMBOLO_OK);
+    assert_true(fit->warnings & COX_WARN_SINGULAR);
+    assert_true(isnan(fit->var[0]));
+    cox_result_free(fit);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strata),
+        cmocka_unit_test(test_cluster),
+        cmocka_unit_test(test_strata_aliased),
         cmocka_unit_test(test_r_reference),
         cmocka_unit_test(test_r_reference_lr),
         cmocka_unit_test(test_hand_three_rows),
