@@ -581,6 +581,70 @@ static void check_as_of_verdicts(const cleaned *c)
     assert_close(c->data->time[1][2], (double)(as_of - start) / MONTH, 1e-12);
 }
 
+/* Hepatic progression with death competing (study-file.md, "Round 2 keys"). */
+static const char competing_study[] =
+    "[study]\n"
+    "id = pid\n"
+    "time_unit = days\n"
+    "[endpoint.hp]\n"
+    "start = start\n"
+    "event_dates = prog\n"
+    "competing_dates = death\n"
+    "censor_date = last\n"
+    "[variable.x]\n"
+    "type = numeric\n";
+
+static void test_competing_dates(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_text(&c, competing_study,
+               "pid,start,prog,death,last,x\n"
+               "P1,2010-01-01,2010-01-11,2010-01-21,2011-01-01,1\n" /* event first */
+               "P2,2010-01-01,2010-01-31,2010-01-21,2011-01-01,1\n" /* competing first */
+               "P3,2010-01-01,2010-01-21,2010-01-21,,1\n"           /* same day: the event */
+               "P4,2010-01-01,,2010-01-06,,1\n"                     /* competing, no censor date needed */
+               "P5,2010-01-01,,,2010-01-02,1\n"                     /* censored */
+               "P6,2010-01-01,,2009-12-01,2011-01-01,1\n"           /* competing before the start */
+               "P7,2010-01-01,,2010-02-30,2011-01-01,1\n"           /* bad competing date */
+               "P8,2010-01-01,2010-03-01,2010-01-06,2011-01-01,1\n",
+               "2010-01-31");                                           /* competing, as of 2010-01-31 */
+    assert_int_equal(c.data->n, 6);
+    static const double times[] = {10, 20, 20, 5, 1, 5};
+    static const int events[] = {1, 2, 1, 2, 0, 2};
+    for (size_t r = 0; r < 5; r++) {
+        assert_close(c.data->time[0][r], times[r], 1e-12);
+        assert_int_equal(c.data->event[0][r], events[r]);
+    }
+    assert_verdict(&c, 6, "row", "E_EVENT_BEFORE_START", "death");
+    assert_verdict(&c, 7, "row", "E_BAD_DATE", "death");
+    assert_close(c.data->time[0][5], times[5], 1e-12);
+    assert_int_equal(c.data->event[0][5], events[5]);
+    cleaned_free(&c);
+    /* Dates after the as-of date are ignored: both after it, censored at it. */
+    clean_text(&c, competing_study, "pid,start,prog,death,last,x\nP1,2010-01-01,2010-03-01,2010-02-01,,1\n",
+               "2010-01-11");
+    assert_int_equal(c.data->n, 1);
+    assert_close(c.data->time[0][0], 10, 1e-12);
+    assert_int_equal(c.data->event[0][0], 0);
+    cleaned_free(&c);
+}
+
+static void test_competing_values(void **state)
+{
+    (void)state;
+    cleaned c;
+    static const char study_text[] = "[endpoint.rel]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 0\n"
+                                     "competing_values = 3, other death\n[variable.x]\ntype = numeric\n";
+    clean_text(&c, study_text, "t,s,x\n5,1,1\n6,3,1\n7, Other  Death ,1\n8,0,1\n9,2,1\n", NULL);
+    assert_int_equal(c.data->n, 4);
+    static const int events[] = {1, 2, 2, 0};
+    for (size_t r = 0; r < 4; r++)
+        assert_int_equal(c.data->event[0][r], events[r]);
+    assert_verdict(&c, 5, "row", "E_BAD_STATUS", "s");
+    cleaned_free(&c);
+}
+
 static void test_as_of_option(void **state)
 {
     (void)state;
@@ -650,6 +714,8 @@ static void test_code_messages(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_competing_dates),
+        cmocka_unit_test(test_competing_values),
         cmocka_unit_test(test_row_scope_codes),
         cmocka_unit_test(test_endpoint_scope_codes),
         cmocka_unit_test(test_first_code_wins),

@@ -549,6 +549,86 @@ static void test_rejects_bad_variables(void **state)
                           "alias group 'beta' lacks 'LEVEL:'");
 }
 
+/* Round-2 keys (study-file.md, "Round 2 keys"). */
+static void test_round2_keys(void **state)
+{
+    (void)state;
+    char *text = with_lines("[endpoint.rel]\ntime = t\nstatus = s2\nevent_values = 1\ncensor_values = 0\n"
+                            "competing_values = 3, Died Other\n"
+                            "[variable.centre]\ntype = categorical\nlevels = A, B\n"
+                            "[variable.grade]\ntype = categorical\nlevels = G1, G2\nordered = yes\n"
+                            "[variable.burden]\ntype = numeric\ncut = 50\nordered = no\n"
+                            "[treatment]\nvariable = centre\nps_covariates = age\n"
+                            "[analysis]\nmultivariable = age\ncentre = centre\nrmst_tau = 36.5\nforest = grade, burden\n");
+    study *s = test_study_parse(text);
+    free(text);
+    assert_false(study_endpoint_has_competing(&s->endpoints[0]));
+    assert_true(study_endpoint_has_competing(&s->endpoints[1]));
+    assert_int_equal(s->endpoints[1].n_competing_values, 2);
+    assert_string_equal(s->endpoints[1].competing_values[1], "died other");
+    assert_int_equal(s->centre, study_find_variable(s, "centre"));
+    assert_true(s->has_rmst_tau && s->rmst_tau == 36.5);
+    assert_int_equal(s->n_forest, 2);
+    assert_int_equal(s->forest[1], study_find_variable(s, "burden"));
+    assert_true(s->variables[study_find_variable(s, "grade")].ordered);
+    assert_false(s->variables[study_find_variable(s, "burden")].ordered);
+    study_free(s);
+    text = with_lines("");
+    s = test_study_parse(text);
+    free(text);
+    assert_int_equal(s->centre, -1);
+    assert_false(s->has_rmst_tau || s->n_forest || study_endpoint_has_competing(&s->endpoints[0]));
+    study_free(s);
+}
+
+static void test_round2_competing_dates(void **state)
+{
+    (void)state;
+    study *s = test_study_parse("[endpoint.hp]\nstart = a\nevent_dates = p\ncompeting_dates = d, d2\ncensor_date = c\n"
+                                "[variable.x]\ntype = numeric\n");
+    assert_int_equal(s->endpoints[0].n_competing_dates, 2);
+    assert_string_equal(s->endpoints[0].competing_dates[1], "d2");
+    study_free(s);
+}
+
+static void test_rejects_bad_round2_keys(void **state)
+{
+    (void)state;
+    static const char factors[] = "[variable.c]\ntype = categorical\nlevels = a, b\n";
+    static const rejection cases[] = {
+        {"[endpoint.os]\nstart = a\nevent_dates = b\ncensor_date = c\ncompeting_values = 2\n", 5,
+         "competing_values belongs to the time/status form"},
+        {"[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 0\ncompeting_dates = d\n", 6,
+         "competing_dates belongs to the date form"},
+        {"[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1, 2\ncensor_values = 0\ncompeting_values = 2\n", 6,
+         "'2' is in both competing_values and event_values"},
+        {"[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 0, 2\ncompeting_values = 2\n", 6,
+         "'2' is in both competing_values and censor_values"},
+        {"[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 1\n", 5,
+         "'1' is in both event_values and censor_values"},
+        {"[endpoint.os]\nstart = a\nevent_dates = b, d\ncensor_date = c\ncompeting_dates = D\n", 5,
+         "'D' is in both competing_dates and event_dates"},
+    };
+    assert_all_rejected(cases, sizeof cases / sizeof cases[0]);
+    char extra[512];
+    snprintf(extra, sizeof extra, "%s[analysis]\nmultivariable = age, c\ncentre = c\n", factors);
+    assert_extra_rejected(extra, "centre = c", "may not be in multivariable");
+    assert_extra_rejected("[analysis]\ncentre = age\n", "centre = age", "centre variable 'age' is not categorical");
+    assert_extra_rejected("[analysis]\ncentre = nobody\n", "centre = nobody", "no [variable.nobody]");
+    assert_extra_rejected("[analysis]\nrmst_tau = 0\n", "rmst_tau", "rmst_tau '0' is not a number > 0");
+    assert_extra_rejected("[analysis]\nrmst_tau = soon\n", "rmst_tau", "is not a number > 0");
+    snprintf(extra, sizeof extra, "%s[analysis]\nforest = c\n", factors);
+    assert_extra_rejected(extra, "forest", "forest needs a [treatment] section");
+    snprintf(extra, sizeof extra, "%s[treatment]\nvariable = c\nps_covariates = age\n[analysis]\nforest = c\n", factors);
+    assert_extra_rejected(extra, "forest", "forest names the treatment variable 'c' itself");
+    snprintf(extra, sizeof extra, "%s[treatment]\nvariable = c\nps_covariates = age\n[analysis]\nforest = age\n",
+             factors);
+    assert_extra_rejected(extra, "forest", "forest variable 'age' is numeric without a cut");
+    assert_extra_rejected("[variable.x]\ntype = numeric\nordered = yes\n", "ordered", "ordered applies to categorical");
+    snprintf(extra, sizeof extra, "%sordered = maybe\n", factors);
+    assert_extra_rejected(extra, "ordered", "ordered 'maybe' of c is not yes or no");
+}
+
 static void test_rejection_leaves_short_buffers_terminated(void **state)
 {
     (void)state;
@@ -629,6 +709,9 @@ int main(void)
         cmocka_unit_test(test_rejects_bad_study_values),
         cmocka_unit_test(test_rejects_bad_endpoints),
         cmocka_unit_test(test_rejects_bad_variables),
+        cmocka_unit_test(test_round2_keys),
+        cmocka_unit_test(test_round2_competing_dates),
+        cmocka_unit_test(test_rejects_bad_round2_keys),
         cmocka_unit_test(test_rejection_leaves_short_buffers_terminated),
         cmocka_unit_test(test_read_missing_file),
         cmocka_unit_test(test_read_fixture_studies),
