@@ -21,6 +21,10 @@
 #include <string.h>
 
 #define FINEGRAY_MAX_ITER 100
+#define FINEGRAY_MAX_HALVING 30
+#define FINEGRAY_STEP_DONE 1e-10
+#define FINEGRAY_STEP_NEWTON 1e-6
+#define FINEGRAY_POLISH 4
 
 typedef struct fg_work {
     size_t n, p;
@@ -28,13 +32,15 @@ typedef struct fg_work {
     const int *cause;
     double *x;        /* [n*p] centred */
     double *g;        /* [n] G(T_i-) */
+    double *z;        /* [n] x'b */
     double *r;        /* [n] exp(x'b) */
     double *beta, *step, *trial;  /* [p] */
     double *u;        /* [p] score */
     double *info;     /* [p*p] */
-    double *r1, *c1;  /* [p] running sums: at risk, competing */
-    double *r2, *c2;  /* [p*p] */
+    long double *r1, *c1;  /* [p] running sums: at risk, competing (long double: they run over every row) */
+    long double *r2, *c2;  /* [p*p] */
     double *e;        /* [p] scratch */
+    long double *sums;  /* owns r1, c1, r2, c2 */
     gsl_matrix *m;
     gsl_vector *v, *sol;
 } fg_work;
@@ -56,7 +62,9 @@ static void fg_work_free(fg_work *w)
     free(w->x);
     free(w->g);
     free(w->r);
+    free(w->z);
     free(w->beta);
+    free(w->sums);
     gsl_matrix_free(w->m);
     gsl_vector_free(w->v);
     gsl_vector_free(w->sol);
@@ -68,19 +76,25 @@ static embolo_error fg_work_alloc(fg_work *w)
     w->x = calloc(n * p > 0 ? n * p : 1, sizeof *w->x);
     w->g = calloc(n ? n : 1, sizeof *w->g);
     w->r = calloc(n ? n : 1, sizeof *w->r);
+    w->z = calloc(n ? n : 1, sizeof *w->z);
     w->beta = calloc(7 * p + 3 * pp, sizeof *w->beta);
     w->m = gsl_matrix_alloc(p, p);
     w->v = gsl_vector_alloc(p);
     w->sol = gsl_vector_alloc(p);
-    if (!w->x || !w->g || !w->r || !w->beta || !w->m || !w->v || !w->sol)
+    if (!w->x || !w->g || !w->r || !w->z || !w->beta || !w->m || !w->v || !w->sol)
         return EMBOLO_ERROR_NOMEM;
     double *next = w->beta + p;
-    double **vectors[] = {&w->step, &w->trial, &w->u, &w->r1, &w->c1, &w->e};
+    double **vectors[] = {&w->step, &w->trial, &w->u, &w->e};
     for (size_t k = 0; k < sizeof vectors / sizeof vectors[0]; k++, next += p)
         *vectors[k] = next;
     w->info = next;
-    w->r2 = next + pp;
-    w->c2 = next + 2 * pp;
+    w->sums = calloc(2 * p + 2 * pp, sizeof *w->sums);
+    if (!w->sums)
+        return EMBOLO_ERROR_NOMEM;
+    w->r1 = w->sums;
+    w->c1 = w->sums + p;
+    w->r2 = w->sums + 2 * p;
+    w->c2 = w->sums + 2 * p + pp;
     return EMBOLO_OK;
 }
 
@@ -115,7 +129,7 @@ static void centre_columns(fg_work *w, const double *x)
 }
 
 /* Adds weight * (1, x, x x') of row i to (s0, s1, s2). */
-static void sums_add(const fg_work *w, size_t i, double weight, double *s0, double *s1, double *s2)
+static void sums_add(const fg_work *w, size_t i, double weight, long double *s0, long double *s1, long double *s2)
 {
     size_t p = w->p;
     const double *xi = w->x + i * w->p;
@@ -130,21 +144,21 @@ static void sums_add(const fg_work *w, size_t i, double weight, double *s0, doub
 /* The risk-set sums at the event time of rows lo.. (first row of the time): at risk plus G times
  * the competing events before it, into s0 and e (E = S1 / S0); with info, adds d (S2/S0 - E E'). */
 typedef struct risk_sums {
-    double r0, c0;       /* at risk, competing (over G(T-)) */
+    long double r0, c0;  /* at risk, competing (over G(T-)) */
 } risk_sums;
 
 static double risk_set_mean(fg_work *w, const risk_sums *sums, double g, double d, int with_info)
 {
     size_t p = w->p;
-    double s0 = sums->r0 + g * sums->c0;
+    long double s0 = sums->r0 + g * sums->c0;
     for (size_t a = 0; a < p; a++)
-        w->e[a] = (w->r1[a] + g * w->c1[a]) / s0;
+        w->e[a] = (double)((w->r1[a] + g * w->c1[a]) / s0);
     for (size_t a = 0; with_info && a < p; a++)
         for (size_t b = 0; b <= a; b++) {
-            double s2 = w->r2[a * p + b] + g * w->c2[a * p + b];
-            w->info[a * p + b] += d * (s2 / s0 - w->e[a] * w->e[b]);
+            long double s2 = w->r2[a * p + b] + g * w->c2[a * p + b];
+            w->info[a * p + b] += d * (double)(s2 / s0 - (long double)w->e[a] * w->e[b]);
         }
-    return s0;
+    return (double)s0;
 }
 
 static void risk_update(fg_work *w, const double *beta)
@@ -153,6 +167,7 @@ static void risk_update(fg_work *w, const double *beta)
         double z = 0.0;
         for (size_t j = 0; j < w->p; j++)
             z += beta[j] * w->x[i * w->p + j];
+        w->z[i] = z;
         w->r[i] = exp(z);
     }
 }
@@ -180,7 +195,7 @@ static double loglik_eval(fg_work *w, const double *beta)
 {
     size_t n = w->n, p = w->p;
     risk_sums sums = {0.0, 0.0};
-    double loglik = 0.0;
+    long double loglik = 0.0;
     risk_update(w, beta);
     sums_clear(w);
     memset(w->u, 0, p * sizeof *w->u);
@@ -195,7 +210,7 @@ static double loglik_eval(fg_work *w, const double *beta)
                 sums_add(w, i, -w->r[i] / w->g[i], &sums.c0, w->c1, w->c2);
             if (w->cause[i] == 1) {
                 d += 1.0;
-                loglik += log(w->r[i]);
+                loglik += w->z[i];
                 for (size_t a = 0; a < p; a++)
                     w->u[a] += w->x[i * p + a];
             }
@@ -203,14 +218,14 @@ static double loglik_eval(fg_work *w, const double *beta)
         if (d == 0.0)
             continue;
         double s0 = risk_set_mean(w, &sums, w->g[lo], d, 1);
-        loglik -= d * log(s0);
+        loglik -= d * logl(s0);
         for (size_t a = 0; a < p; a++)
             w->u[a] -= d * w->e[a];
     }
     for (size_t a = 0; a < p; a++)
         for (size_t b = 0; b < a; b++)
             w->info[b * p + a] = w->info[a * p + b];
-    return loglik;
+    return (double)loglik;
 }
 
 /* step = info^-1 u by Cholesky; 0 when info is not positive definite. */
@@ -237,30 +252,37 @@ static double step_size(const fg_work *w)
     return largest;
 }
 
-/* Newton-Raphson from 0 with step-halving, until the step is below rounding. */
+/* Newton-Raphson from 0 with step-halving while far from the maximum; within FINEGRAY_STEP_NEWTON of
+ * it, plain Newton steps (the likelihood's rounding noise, not the score, would stop a line search
+ * there) until the step is below FINEGRAY_STEP_DONE of the coefficients or FINEGRAY_POLISH steps. */
 static int newton_run(fg_work *w, finegray_result *r)
 {
     size_t p = w->p;
+    int polish = 0;
     double best = loglik_eval(w, w->beta);
     for (int iter = 1; iter <= FINEGRAY_MAX_ITER; iter++) {
         r->iterations = iter;
         if (!isfinite(best) || !newton_step(w))
             return 0;
-        if (step_size(w) < 1e-13)
+        double size = step_size(w), trial_loglik = -INFINITY;
+        if (size < FINEGRAY_STEP_DONE)
             return 1;
-        double trial_loglik = -INFINITY;
-        for (int halving = 0; halving < 40; halving++) {
+        int halving = 0;
+        for (; size >= FINEGRAY_STEP_NEWTON && halving < FINEGRAY_MAX_HALVING; halving++) {
             for (size_t a = 0; a < p; a++)
                 w->trial[a] = w->beta[a] + w->step[a];
             trial_loglik = loglik_eval(w, w->trial);
-            if (isfinite(trial_loglik) && trial_loglik >= best - 1e-12 * fabs(best))
+            if (isfinite(trial_loglik) && trial_loglik >= best)
                 break;
             for (size_t a = 0; a < p; a++)
                 w->step[a] /= 2.0;
         }
-        if (!isfinite(trial_loglik))
+        if (halving == FINEGRAY_MAX_HALVING)
             return 0;
-        memcpy(w->beta, w->trial, p * sizeof *w->beta);
+        if (size < FINEGRAY_STEP_NEWTON && ++polish > FINEGRAY_POLISH)
+            return 1;
+        for (size_t a = 0; a < p; a++)
+            w->beta[a] += w->step[a];
         best = loglik_eval(w, w->beta);
     }
     return 0;
