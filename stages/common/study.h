@@ -82,6 +82,7 @@ typedef struct study {
     size_t n_univariate;
     size_t *multivariable;
     size_t n_multivariable;
+    char delimiter;          /* field separator of the CSV: ',' (default), ';' or '\t' */
 } study;
 
 /* Reads and checks a study file. On failure *out is NULL and message (capacity message_size) says
