@@ -87,8 +87,8 @@ static embolo_error run_ingest(run_context *ctx, char *message, size_t message_s
     err = clean_columns_new(ctx->study, &ctx->columns);
     if (err != EMBOLO_OK)
         return err;
-    err = ingest_read(ctx->options->input_path, ctx->columns->names, ctx->columns->n, &ctx->table, message,
-                      message_size);
+    err = ingest_read_delimited(ctx->options->input_path, ctx->study->delimiter, ctx->columns->names,
+                                ctx->columns->n, &ctx->table, message, message_size);
     if (err != EMBOLO_OK)
         return err;
     stage_end(ctx, "ingest", ingest_record_count(ctx->table));
