@@ -37,6 +37,7 @@ typedef struct run_context {
     char input_sha256[65];
     char study_sha256[65];
     char template_sha256[65];
+    int strict_failed;          /* --strict found an exclusion: the set is that of `check` */
     render_stage_time stages[DRIVER_MAX_STAGES];
     size_t n_stages;
     struct timespec stage_start;
@@ -101,6 +102,8 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
     embolo_error err;
     stage_begin(ctx);
     err = clean_run(ctx->study, ctx->columns, ctx->table, &options, &ctx->data, &ctx->log, message, message_size);
+    if (err == EMBOLO_OK)
+        err = clean_warn(ctx->study, ctx->data, ctx->log, ctx->results);
     if (err != EMBOLO_OK)
         return err;
     if (ctx->has_as_of)
@@ -187,7 +190,8 @@ static embolo_error run_render(run_context *ctx, char *message, size_t message_s
         .study = ctx->study,
         .data = ctx->data,
         .log = ctx->log,
-        .results = o->command == DRIVER_RUN && ctx->data->n > 0 ? ctx->results : NULL,
+        .results = o->command == DRIVER_RUN && ctx->data->n > 0 && !ctx->strict_failed ? ctx->results : NULL,
+        .warnings = ctx->results,
         .input_path = o->input_path,
         .input_sha256 = ctx->input_sha256,
         .study_sha256 = ctx->study_sha256,
@@ -244,6 +248,34 @@ static void describe_no_analysable_row(const run_context *ctx, char *message, si
                  ctx->options->command == DRIVER_CHECK ? "; see exclusions.csv" : "; `embolo check` lists them");
 }
 
+/* --strict: every exclusion and invalid value counts but E_START_AFTER_AS_OF, which is no fault of the
+ * data. Writes "PATH: --strict: 5 exclusions or invalid values: E_DUPLICATE_ID 2, W_INVALID_VALUE 3
+ * (see exclusions.csv)" and returns the count. */
+static size_t describe_strict_failure(const run_context *ctx, char *message, size_t message_size)
+{
+    size_t total = 0, used;
+    for (size_t i = 0; i < ctx->log->n; i++)
+        total += strcmp(ctx->log->items[i].code, "E_START_AFTER_AS_OF") != 0;
+    if (total == 0)
+        return 0;
+    int n = snprintf(message, message_size, "%s: --strict: %zu %s or invalid values:", ctx->options->input_path,
+                     total, total == 1 ? "exclusion" : "exclusions");
+    used = n > 0 && (size_t)n < message_size ? (size_t)n : message_size - 1;
+    for (size_t k = 0, listed = 0; clean_code_at(k) && used < message_size; k++) {
+        const char *code = clean_code_at(k);
+        size_t count = 0;
+        for (size_t i = 0; i < ctx->log->n && strcmp(code, "E_START_AFTER_AS_OF"); i++)
+            count += strcmp(ctx->log->items[i].code, code) == 0;
+        if (count == 0)
+            continue;
+        n = snprintf(message + used, message_size - used, "%s %s %zu", listed++ ? "," : "", code, count);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (used < message_size)
+        snprintf(message + used, message_size - used, " (see exclusions.csv)");
+    return total;
+}
+
 static embolo_error run_stages(run_context *ctx, char *message, size_t message_size)
 {
     const driver_options *o = ctx->options;
@@ -263,6 +295,17 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         err = run_clean(ctx, message, message_size);
     if (err != EMBOLO_OK)
         return err;
+    if (o->strict && describe_strict_failure(ctx, message, message_size) > 0) {
+        /* The exclusion log is written (as `check` writes it), then the run fails. */
+        char strict_message[2048];
+        snprintf(strict_message, sizeof strict_message, "%s", message);
+        ctx->strict_failed = 1;
+        print_warnings(ctx);
+        err = run_render(ctx, message, message_size);
+        if (err == EMBOLO_OK)
+            snprintf(message, message_size, "%s", strict_message);
+        return err == EMBOLO_OK ? EMBOLO_ERROR_DATA : err;
+    }
     if (ctx->data->n == 0) {
         /* A failed run leaves --out alone; `check` exists to list the exclusions, so it writes them. */
         err = o->command == DRIVER_CHECK ? run_render(ctx, message, message_size) : EMBOLO_OK;

@@ -21,6 +21,9 @@ void exclusion_log_free(exclusion_log *log)
         free(log->items[i].message);
     }
     free(log->items);
+    for (size_t i = 0; i < log->n_unmatched; i++)
+        free(log->unmatched[i].value);
+    free(log->unmatched);
     free(log);
 }
 
@@ -60,6 +63,25 @@ embolo_error exclusion_log_add(exclusion_log *log, size_t row, const char *id, c
     return EMBOLO_OK;
 }
 
+embolo_error exclusion_log_add_unmatched(exclusion_log *log, size_t variable, const char *value, size_t length,
+                                         size_t *index)
+{
+    if (log->n_unmatched == log->unmatched_capacity) {
+        size_t capacity = log->unmatched_capacity ? log->unmatched_capacity * 2 : 16;
+        unmatched_value *grown = realloc(log->unmatched, capacity * sizeof *grown);
+        if (!grown)
+            return EMBOLO_ERROR_NOMEM;
+        log->unmatched = grown;
+        log->unmatched_capacity = capacity;
+    }
+    char *copy = copy_bytes(value, length);
+    if (!copy)
+        return EMBOLO_ERROR_NOMEM;
+    log->unmatched[log->n_unmatched] = (unmatched_value){.variable = variable, .value = copy, .count = 0};
+    *index = log->n_unmatched++;
+    return EMBOLO_OK;
+}
+
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
 {
     dataset *d = calloc(1, sizeof *d);
@@ -76,7 +98,9 @@ embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
     d->end_day = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->end_day);
     d->value = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->value);
     d->missing = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->missing);
-    if (!d->record || !d->id || !d->time || !d->event || !d->start_day || !d->end_day || !d->value || !d->missing)
+    d->tally = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->tally);
+    if (!d->record || !d->id || !d->time || !d->event || !d->start_day || !d->end_day || !d->value || !d->missing ||
+        !d->tally)
         goto fail;
     for (size_t e = 0; e < s->n_endpoints; e++) {
         d->time[e] = malloc(cap * sizeof **d->time);
@@ -122,6 +146,7 @@ void dataset_free(dataset *d)
     free(d->event);
     free(d->value);
     free(d->missing);
+    free(d->tally);
     free(d->ps);
     free(d->weight);
     free(d->weight_stabilized);

@@ -212,9 +212,10 @@ int files_write_manifest(FILE *file, const render_input *in)
     /* The manifest is the last file written: render's time up to it is nearly all of render. */
     fprintf(file, "%s\n    {\"name\": \"render\", \"wall_ms\": %.3f}", in->n_stages ? "," : "", render_ms);
     fputs("\n  ],\n  \"warnings\": [", file);
-    for (size_t i = 0; in->results && i < in->results->n_warnings; i++) {
+    const results *warned = in->warnings ? in->warnings : in->results;
+    for (size_t i = 0; warned && i < warned->n_warnings; i++) {
         fputs(i ? ",\n    " : "\n    ", file);
-        json_string(file, in->results->warnings[i]);
+        json_string(file, warned->warnings[i]);
     }
     fputs("\n  ]\n}\n", file);
     return !ferror(file);
