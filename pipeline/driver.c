@@ -116,8 +116,20 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
     return EMBOLO_OK;
 }
 
-/* The cut-off by precedence, and the template's benchmarks checked against the study. */
-static embolo_error settle_template(run_context *ctx, char *message, size_t message_size)
+/* Drops benchmark i of the template (a study without its endpoint, variable or level). */
+static void template_drop_benchmark(report_template *t, size_t i)
+{
+    free(t->benchmarks[i].endpoint);
+    free(t->benchmarks[i].variable);
+    free(t->benchmarks[i].level);
+    memmove(&t->benchmarks[i], &t->benchmarks[i + 1], (t->n_benchmarks - i - 1) * sizeof t->benchmarks[0]);
+    t->n_benchmarks--;
+    t->n_skipped_benchmarks++;
+}
+
+/* The cut-off by precedence, and the template's benchmarks checked against the study: one for an
+ * endpoint, variable or level the study lacks is skipped with a warning (a template serves any study). */
+static embolo_error settle_template(run_context *ctx)
 {
     report_template *t = ctx->template;
     ctx->has_as_of = 1;
@@ -129,7 +141,7 @@ static embolo_error settle_template(run_context *ctx, char *message, size_t mess
         ctx->as_of = ctx->study->as_of;
     else
         ctx->has_as_of = 0;
-    for (size_t i = 0; i < t->n_benchmarks; i++) {
+    for (size_t i = 0; i < t->n_benchmarks;) {
         template_benchmark *b = &t->benchmarks[i];
         int e = -1, v = study_find_variable(ctx->study, b->variable), level = -1;
         for (size_t k = 0; k < ctx->study->n_endpoints; k++)
@@ -139,16 +151,20 @@ static embolo_error settle_template(run_context *ctx, char *message, size_t mess
             if (text_equal_folded(ctx->study->variables[v].levels[k], b->level))
                 level = (int)k;
         if (e < 0 || v < 0 || level < 0) {
-            snprintf(message, message_size, "%s:%d: benchmark %s.%s.%s: the study has no %s %s", t->path, b->line,
-                     b->endpoint, b->variable, b->level, e < 0 ? "endpoint" : v < 0 ? "variable" : "level",
-                     e < 0 ? b->endpoint : v < 0 ? b->variable : b->level);
-            return EMBOLO_ERROR_TEMPLATE;
+            if (results_warn(ctx->results, "%s:%d: benchmark %s.%s.%s skipped: the study has no %s %s", t->path,
+                             b->line, b->endpoint, b->variable, b->level,
+                             e < 0 ? "endpoint" : v < 0 ? "variable" : "level",
+                             e < 0 ? b->endpoint : v < 0 ? b->variable : b->level) != EMBOLO_OK)
+                return EMBOLO_ERROR_NOMEM;
+            template_drop_benchmark(t, i);
+            continue;
         }
         char *spelling = strdup(ctx->study->variables[v].levels[level]);
         if (!spelling)
             return EMBOLO_ERROR_NOMEM;
         free(b->level);
         b->level = spelling;
+        i++;
     }
     return EMBOLO_OK;
 }
@@ -160,7 +176,9 @@ static embolo_error run_audit(run_context *ctx)
     embolo_error err = EMBOLO_OK;
     int wants_audit = template_has_section(t, SECTION_AUDIT) || template_has_sheet(t, SHEET_AUDIT);
     int wants_benchmarks = template_has_section(t, SECTION_BENCHMARKS) || template_has_sheet(t, SHEET_BENCHMARKS);
-    if (wants_audit && ctx->has_as_of) {
+    if (wants_audit)
+        err = audit_note_undated(ctx->study, ctx->results);
+    if (wants_audit && ctx->has_as_of && err == EMBOLO_OK) {
         char date[11];
         int year, month;
         text_format_date(ctx->as_of, date);
@@ -284,7 +302,7 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         err = o->template_path ? template_read(o->template_path, &ctx->template, message, message_size)
                                : template_default(&ctx->template);
     if (err == EMBOLO_OK)
-        err = settle_template(ctx, message, message_size);
+        err = settle_template(ctx);
     if (err == EMBOLO_OK)
         err = hash_inputs(ctx, message, message_size);
     if (err == EMBOLO_OK)

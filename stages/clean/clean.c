@@ -354,8 +354,12 @@ static int match_level(const study_variable *v, const char *normalized)
 
 typedef enum value_state { VALUE_OK, VALUE_MISSING, VALUE_INVALID } value_state;
 
-static value_state variable_parse(const clean_context *ctx, const study_variable *v, const cell *c, double *out)
+/* The value of v in c: a level index, a number, or for a cut variable 0 / 1 with the number in
+ * *number (which is NAN otherwise). */
+static value_state variable_parse(const clean_context *ctx, const study_variable *v, const cell *c, double *out,
+                                  double *number_out)
 {
+    *number_out = NAN;
     if (v->type == VARIABLE_CATEGORICAL) {
         int level = c->valid_text ? match_level(v, c->normalized) : -1;
         if (level >= 0) {
@@ -372,6 +376,7 @@ static value_state variable_parse(const clean_context *ctx, const study_variable
     if ((v->has_min && number < v->min) || (v->has_max && number > v->max))
         return VALUE_INVALID;
     *out = v->has_cut ? (number > v->cut ? 1.0 : 0.0) : number;
+    *number_out = number;
     return VALUE_OK;
 }
 
@@ -603,11 +608,13 @@ static embolo_error record_variables(clean_context *ctx, size_t record, size_t r
     embolo_error err = EMBOLO_OK;
     for (size_t v = 0; v < s->n_variables && err == EMBOLO_OK; v++) {
         cell c;
-        double value = NAN;
+        double value = NAN, number;
         char message[512];
         cell_read(ctx, record, s->variables[v].column, &c);
-        value_state state = variable_parse(ctx, &s->variables[v], &c, &value);
+        value_state state = variable_parse(ctx, &s->variables[v], &c, &value, &number);
         ctx->data->value[v][row] = state == VALUE_OK ? value : NAN;
+        if (ctx->data->cut_number[v])
+            ctx->data->cut_number[v][row] = state == VALUE_OK ? number : NAN;
         if (state != VALUE_OK)
             ctx->data->missing[v]++;
         if (state != VALUE_INVALID)

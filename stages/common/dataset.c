@@ -99,8 +99,9 @@ embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
     d->value = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->value);
     d->missing = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->missing);
     d->tally = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->tally);
+    d->cut_number = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->cut_number);
     if (!d->record || !d->id || !d->time || !d->event || !d->start_day || !d->end_day || !d->value || !d->missing ||
-        !d->tally)
+        !d->tally || !d->cut_number)
         goto fail;
     for (size_t e = 0; e < s->n_endpoints; e++) {
         d->time[e] = malloc(cap * sizeof **d->time);
@@ -110,9 +111,14 @@ embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
         if (!d->time[e] || !d->event[e] || !d->start_day[e] || !d->end_day[e])
             goto fail;
     }
-    for (size_t v = 0; v < s->n_variables; v++)
+    for (size_t v = 0; v < s->n_variables; v++) {
         if (!(d->value[v] = malloc(cap * sizeof **d->value)))
             goto fail;
+        if (s->variables[v].has_cut && !(d->cut_number[v] = malloc(cap * sizeof **d->cut_number)))
+            goto fail;
+        for (size_t i = 0; d->cut_number[v] && i < cap; i++)
+            d->cut_number[v][i] = NAN;
+    }
     *out = d;
     return EMBOLO_OK;
 fail:
@@ -142,6 +148,9 @@ void dataset_free(dataset *d)
     free(d->end_day);
     for (size_t v = 0; d->value && v < s->n_variables; v++)
         free(d->value[v]);
+    for (size_t v = 0; d->cut_number && v < s->n_variables; v++)
+        free(d->cut_number[v]);
+    free(d->cut_number);
     free(d->time);
     free(d->event);
     free(d->value);

@@ -65,6 +65,8 @@ typedef struct dataset {
     long **start_day;      /* [n_endpoints][n] day number of the start date; DATASET_NO_DAY for a */
     long **end_day;        /* time/status endpoint or an excluded row; end = event or censoring day */
     double **value;        /* [n_variables][n] number, or level index of a factor; NAN if missing */
+    double **cut_number;   /* [n_variables]: for a cut variable [n] the number before the cut (NAN if missing
+                              or invalid), NULL for the others */
     size_t *missing;       /* [n_variables] missing or invalid values among the n rows */
     /* Propensity weighting, filled by the weight stage: NULL without it. */
     size_t n_groups;
