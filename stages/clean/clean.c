@@ -26,7 +26,7 @@ static const struct {
     {"E_EVENT_BEFORE_START", "the event date is before the start date"},
     {"E_CENSOR_BEFORE_START", "there is no event and the censor date is before the start date"},
     {"E_NO_FOLLOWUP", "there is no event date and no censor date"},
-    {"E_BAD_TIME", "the time is missing, negative or not a number"},
+    {"E_BAD_TIME", "the time is missing, negative, not a number, or too large in the study's time unit"},
     {"E_BAD_STATUS", "the status is missing or not one of the event or censor values"},
     {"W_INVALID_VALUE", "the value is invalid and treated as missing"},
 };
@@ -227,6 +227,7 @@ typedef struct clean_context {
     exclusion_log *log;
     id_set ids;
     value_tally unmatched;
+    size_t *variable_column;   /* [n_variables] index among columns: found once, not per cell */
     size_t row_excluded;
 } clean_context;
 
@@ -237,10 +238,15 @@ typedef struct cell {
     int valid_text;   /* no NUL, valid UTF-8, fits */
 } cell;
 
+static void cell_read_at(const clean_context *ctx, size_t record, size_t column, cell *out)
+{
+    out->bytes = ingest_value(ctx->table, record, column, &out->length);
+    out->valid_text = text_normalize(out->bytes, out->length, out->normalized, sizeof out->normalized);
+}
+
 static void cell_read(const clean_context *ctx, size_t record, const char *column, cell *out)
 {
-    out->bytes = ingest_value(ctx->table, record, column_index(ctx->columns, column), &out->length);
-    out->valid_text = text_normalize(out->bytes, out->length, out->normalized, sizeof out->normalized);
+    cell_read_at(ctx, record, column_index(ctx->columns, column), out);
 }
 
 static int cell_is_missing(const clean_context *ctx, const cell *c)
@@ -610,7 +616,7 @@ static embolo_error record_variables(clean_context *ctx, size_t record, size_t r
         cell c;
         double value = NAN, number;
         char message[512];
-        cell_read(ctx, record, s->variables[v].column, &c);
+        cell_read_at(ctx, record, ctx->variable_column[v], &c);
         value_state state = variable_parse(ctx, &s->variables[v], &c, &value, &number);
         ctx->data->value[v][row] = state == VALUE_OK ? value : NAN;
         if (ctx->data->cut_number[v])
@@ -708,11 +714,14 @@ embolo_error clean_run(const study *s, const clean_columns *columns, const inges
     ctx.has_as_of = options && options->has_as_of ? 1 : s->has_as_of;
     ctx.as_of = options && options->has_as_of ? options->as_of : s->as_of;
     ctx.log = exclusion_log_new();
-    if (!ctx.log || id_set_init(&ctx.ids, n_records) != EMBOLO_OK ||
+    ctx.variable_column = malloc((s->n_variables ? s->n_variables : 1) * sizeof *ctx.variable_column);
+    if (!ctx.log || !ctx.variable_column || id_set_init(&ctx.ids, n_records) != EMBOLO_OK ||
         dataset_new(s, n_records, &ctx.data) != EMBOLO_OK) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
+    for (size_t v = 0; v < s->n_variables; v++)
+        ctx.variable_column[v] = column_index(columns, s->variables[v].column);
     ctx.data->rows_read = n_records;
     for (size_t r = 0; r < n_records && err == EMBOLO_OK; r++)
         err = clean_record(&ctx, r);
@@ -732,6 +741,7 @@ cleanup:
     if (err == EMBOLO_ERROR_NOMEM)
         snprintf(message, message_size, "out of memory while cleaning the data");
     id_set_free(&ctx.ids);
+    free(ctx.variable_column);
     value_tally_free(&ctx.unmatched, ctx.log ? ctx.log->n_unmatched : 0);
     dataset_free(ctx.data);
     exclusion_log_free(ctx.log);
