@@ -174,14 +174,15 @@ static embolo_error id_set_insert(id_set *set, const char *key, int *seen)
 
 /* The index of log->unmatched for each key "VARIABLE\x1fVALUE" (open addressing, index + 1). */
 typedef struct value_tally {
-    char **keys;       /* [log->n_unmatched] */
+    char **keys;       /* [n], as log->unmatched */
+    size_t n;
     size_t *slots;
     size_t capacity;
 } value_tally;
 
-static void value_tally_free(value_tally *tally, size_t n)
+static void value_tally_free(value_tally *tally)
 {
-    for (size_t i = 0; tally->keys && i < n; i++)
+    for (size_t i = 0; tally->keys && i < tally->n; i++)
         free(tally->keys[i]);
     free(tally->keys);
     free(tally->slots);
@@ -205,7 +206,7 @@ static embolo_error value_tally_reserve(value_tally *tally, size_t n)
     if ((n + 1) * 2 <= tally->capacity)
         return EMBOLO_OK;
     size_t capacity = tally->capacity ? tally->capacity * 2 : 64;
-    value_tally grown = {.keys = keys, .slots = calloc(capacity, sizeof *grown.slots), .capacity = capacity};
+    value_tally grown = {.keys = keys, .n = n, .slots = calloc(capacity, sizeof *grown.slots), .capacity = capacity};
     if (!grown.slots)
         return EMBOLO_ERROR_NOMEM;
     for (size_t k = 0; k < n; k++)
@@ -292,7 +293,7 @@ static embolo_error tally_unmatched(clean_context *ctx, size_t variable, const c
     /* Values compare as cleaning matches them: normalized; one that is not text by its shown bytes. */
     snprintf(key, sizeof key, "%zu\x1f%s%s", variable, c->valid_text ? "" : "\x01",
              c->valid_text ? c->normalized : shown);
-    size_t n = ctx->log->n_unmatched, index;
+    size_t n = ctx->unmatched.n, index;
     embolo_error err = value_tally_reserve(&ctx->unmatched, n);
     if (err != EMBOLO_OK)
         return err;
@@ -303,11 +304,10 @@ static embolo_error tally_unmatched(clean_context *ctx, size_t variable, const c
     }
     if (!(ctx->unmatched.keys[n] = text_copy(key)))
         return EMBOLO_ERROR_NOMEM;
+    ctx->unmatched.n = n + 1;
     err = exclusion_log_add_unmatched(ctx->log, variable, shown, length, &index);
-    if (err != EMBOLO_OK) {
-        free(ctx->unmatched.keys[n]);
+    if (err != EMBOLO_OK)
         return err;
-    }
     ctx->unmatched.slots[slot] = index + 1;
     ctx->log->unmatched[index].count = 1;
     return EMBOLO_OK;
@@ -742,7 +742,7 @@ cleanup:
         snprintf(message, message_size, "out of memory while cleaning the data");
     id_set_free(&ctx.ids);
     free(ctx.variable_column);
-    value_tally_free(&ctx.unmatched, ctx.log ? ctx.log->n_unmatched : 0);
+    value_tally_free(&ctx.unmatched);
     dataset_free(ctx.data);
     exclusion_log_free(ctx.log);
     return err;
