@@ -325,6 +325,7 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         return err == EMBOLO_OK ? EMBOLO_ERROR_DATA : err;
     }
     if (ctx->data->n == 0) {
+        print_warnings(ctx);
         /* A failed run leaves --out alone; `check` exists to list the exclusions, so it writes them. */
         err = o->command == DRIVER_CHECK ? run_render(ctx, message, message_size) : EMBOLO_OK;
         if (err == EMBOLO_OK)
