@@ -277,6 +277,43 @@ static void test_monotone_with_other(void **state)
     cox_result_free(fit);
 }
 
+/* Two coefficients run off at once; R says "Loglik converged before variable 2,3": both are flagged,
+ * the other is not. Then two columns that copy others: both are dropped (R's NA), not only the first. */
+static void test_every_flagged_coefficient(void **state)
+{
+    (void)state;
+    double time[40], x[160];
+    int status[40];
+    for (size_t i = 0; i < 40; i++) {
+        time[i] = (double)(i + 1);
+        status[i] = i % 3 != 2;
+        x[3 * i] = (double)((i * 7) % 5);
+        x[3 * i + 1] = i < 20 && status[i] ? 1.0 : 0.0;
+        x[3 * i + 2] = i >= 20 && i < 30 && status[i] ? 1.0 : 0.0;
+    }
+    cox_result *fit = fit_small(time, status, NULL, x, 40, 3, COX_TIES_EFRON, 0);
+    assert_true(fit->warnings & COX_WARN_MONOTONE);
+    assert_int_equal(fit->infinite[0], 0);
+    assert_int_equal(fit->infinite[1], 1);
+    assert_int_equal(fit->infinite[2], 1);
+    cox_result_free(fit);
+    for (size_t i = 0; i < 40; i++) {
+        double x0 = (double)((i * 7) % 5), x1 = i < 20 && status[i] ? 1.0 : 0.0;
+        double row[4] = {x0, 2.0 * x0, x1, x1};
+        memcpy(x + 4 * i, row, sizeof row);
+    }
+    fit = fit_small(time, status, NULL, x, 40, 4, COX_TIES_EFRON, 0);
+    assert_true(fit->warnings & COX_WARN_SINGULAR);
+    static const unsigned char dropped[] = {0, 1, 0, 1};
+    for (size_t j = 0; j < 4; j++) {
+        assert_int_equal(fit->singular[j], dropped[j]);
+        assert_int_equal(cox_coef_singular(fit, j), dropped[j]);
+    }
+    assert_int_equal(fit->singular_coef, 1);
+    assert_true(isnan(fit->var[3 * 4 + 3]));
+    cox_result_free(fit);
+}
+
 static void test_no_events(void **state)
 {
     (void)state;
@@ -577,6 +614,7 @@ int main(void)
         cmocka_unit_test(test_hand_tie_breslow_efron),
         cmocka_unit_test(test_monotone),
         cmocka_unit_test(test_monotone_with_other),
+        cmocka_unit_test(test_every_flagged_coefficient),
         cmocka_unit_test(test_no_events),
         cmocka_unit_test(test_one_row),
         cmocka_unit_test(test_collinear),

@@ -2,6 +2,7 @@
 
 #include "inifile.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,17 +54,54 @@ static embolo_error normalize_list(char **items, size_t count)
     return EMBOLO_OK;
 }
 
+/* The four units of study-file.md (any case); 0 for another spelling. */
 static double days_per_unit(const char *unit)
 {
-    if (text_equal_folded(unit, "days") || text_equal_folded(unit, "day"))
+    if (text_equal_folded(unit, "days"))
         return 1.0;
-    if (text_equal_folded(unit, "weeks") || text_equal_folded(unit, "week"))
+    if (text_equal_folded(unit, "weeks"))
         return 7.0;
-    if (text_equal_folded(unit, "months") || text_equal_folded(unit, "month"))
+    if (text_equal_folded(unit, "months"))
         return 365.25 / 12.0;
-    if (text_equal_folded(unit, "years") || text_equal_folded(unit, "year"))
+    if (text_equal_folded(unit, "years"))
         return 365.25;
     return 0.0;
+}
+
+/* Landmarks are keyed by their %g text in results.csv: two that print alike would be one line. */
+static void check_landmarks_distinct(ini_doc *parser, const ini_entry *e, const study *s)
+{
+    for (size_t i = 0; i < s->n_landmarks && parser->error == EMBOLO_OK; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(s->landmark_texts[i], s->landmark_texts[k]) == 0) {
+                ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                             "landmarks %zu and %zu are both %s (as results.csv writes them, %%g)", k + 1, i + 1,
+                             s->landmark_texts[i]);
+                break;
+            }
+}
+
+/* delimiter = , (default), ; or tab: the field separator of the CSV. */
+static void build_delimiter(ini_doc *parser, study *s)
+{
+    ini_entry *e = ini_doc_find(parser, "study", "delimiter");
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    s->delimiter = ',';
+    if (!e)
+        return;
+    size_t raw_length;
+    const char *raw = ini_doc_raw_value(parser, e->line, &raw_length);
+    if (!value)
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    else if (!value[0] && raw_length > 0 && raw[0] == ';')
+        s->delimiter = ';';   /* libinih took "= ;" for an empty value and a comment */
+    else if (!strcmp(value, ",") || !strcmp(value, ";"))
+        s->delimiter = value[0];
+    else if (text_equal_folded(value, "tab"))
+        s->delimiter = '\t';
+    else
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "delimiter '%s' is not ',', ';' or 'tab'", value);
+    free(value);
 }
 
 static void build_study_section(ini_doc *parser, study *s)
@@ -80,6 +118,10 @@ static void build_study_section(ini_doc *parser, study *s)
     else if ((s->days_per_unit = days_per_unit(s->time_unit)) == 0.0)
         ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e ? e->line : 0,
                     "time_unit '%s' is not one of days, weeks, months, years", s->time_unit);
+    else
+        for (char *c = s->time_unit; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+    build_delimiter(parser, s);
     if ((e = ini_doc_find(parser, "study", "date_format"))) {
         char *format = ini_trimmed_copy(e->value);
         if (!format)
@@ -127,6 +169,7 @@ static void build_study_section(ini_doc *parser, study *s)
             s->n_landmarks = i + 1;
         }
         ini_strings_free(items, count);
+        check_landmarks_distinct(parser, e, s);
     }
     if ((e = ini_doc_find(parser, "study", "na_values"))) {
         embolo_error err = ini_split_list(e->value, ',', &s->na_values, &s->n_na_values);
@@ -134,6 +177,9 @@ static void build_study_section(ini_doc *parser, study *s)
             err = normalize_list(s->na_values, s->n_na_values);
         if (err != EMBOLO_OK)
             ini_doc_fail(parser, err, e->line, "cannot read na_values");
+        else if (s->n_na_values == 0)
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                         "na_values is empty: list the missing-value tokens, or remove the key for the default list");
     } else {
         size_t count = sizeof default_na_values / sizeof default_na_values[0];
         s->na_values = calloc(count, sizeof *s->na_values);
@@ -285,6 +331,53 @@ static int find_level(const study_variable *v, const char *normalized)
     return -1;
 }
 
+/* Splits an alias group "LEVEL: spellings" (or "\"LEVEL\": spellings" for a level that holds ':')
+ * in place: *level and *spellings point into group. Returns 0 without a ':' after the level. */
+static int split_alias_group(char *group, char **level, char **spellings)
+{
+    char *colon;
+    while (*group == ' ' || *group == '\t')
+        group++;
+    if (*group == '"') {
+        char *close = strchr(group + 1, '"');
+        if (!close)
+            return 0;
+        *close = '\0';
+        colon = close + 1;
+        while (*colon == ' ' || *colon == '\t')
+            colon++;
+        if (*colon != ':')
+            return 0;
+        *level = group + 1;
+    } else {
+        if (!(colon = strchr(group, ':')))
+            return 0;
+        *colon = '\0';
+        *level = group;
+    }
+    *spellings = colon + 1;
+    return 1;
+}
+
+/* An alias may not be another level's name nor name two levels: either would misread a value. */
+static int alias_is_clear(ini_doc *parser, const ini_entry *e, const study_variable *v, const char *alias,
+                          size_t level)
+{
+    int named = find_level(v, alias);
+    if (named >= 0 && (size_t)named != level) {
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias '%s' of %s level %s is the name of its level %s",
+                     alias, v->name, v->levels[level], v->levels[named]);
+        return 0;
+    }
+    for (size_t i = 0; i < v->n_aliases; i++)
+        if (strcmp(v->aliases[i].text, alias) == 0 && v->aliases[i].level != level) {
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias '%s' of %s names two levels: %s and %s", alias,
+                         v->name, v->levels[v->aliases[i].level], v->levels[level]);
+            return 0;
+        }
+    return 1;
+}
+
 /* aliases = LEVEL: alias | alias, LEVEL: alias */
 static void build_aliases(ini_doc *parser, ini_entry *e, study_variable *v)
 {
@@ -303,23 +396,26 @@ static void build_aliases(ini_doc *parser, ini_entry *e, study_variable *v)
     if (!v->aliases)
         ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
     for (size_t g = 0; g < n_groups && parser->error == EMBOLO_OK; g++) {
-        char *colon = strchr(groups[g], ':');
+        char *level_text = NULL, *spelling_text = NULL;
         char level_name[INI_MAX_LINE + 1];
         char **spellings = NULL;
         size_t n_spellings = 0;
-        if (!colon) {
+        int colons = 0;
+        for (const char *c = groups[g]; *c; c++)
+            colons += *c == ':';
+        if (!split_alias_group(groups[g], &level_text, &spelling_text)) {
             ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias group '%s' lacks 'LEVEL:'", groups[g]);
             break;
         }
-        *colon = '\0';
-        int level = text_normalize(groups[g], strlen(groups[g]), level_name, sizeof level_name)
+        int level = text_normalize(level_text, strlen(level_text), level_name, sizeof level_name)
                         ? find_level(v, level_name) : -1;
         if (level < 0) {
-            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias names '%s', which is not a level of %s",
-                        groups[g], v->name);
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias names '%s', which is not a level of %s%s",
+                         level_text, v->name,
+                         colons > 1 ? " (write a level that holds ':' in double quotes: \"A:B\": alias)" : "");
             break;
         }
-        err = ini_split_list(colon + 1, '|', &spellings, &n_spellings);
+        err = ini_split_list(spelling_text, '|', &spellings, &n_spellings);
         if (err == EMBOLO_OK)
             err = normalize_list(spellings, n_spellings);
         if (err != EMBOLO_OK) {
@@ -328,6 +424,10 @@ static void build_aliases(ini_doc *parser, ini_entry *e, study_variable *v)
             break;
         }
         for (size_t k = 0; k < n_spellings; k++) {
+            if (parser->error != EMBOLO_OK || !alias_is_clear(parser, e, v, spellings[k], (size_t)level)) {
+                free(spellings[k]);
+                continue;
+            }
             v->aliases[v->n_aliases].text = spellings[k];
             v->aliases[v->n_aliases].level = (size_t)level;
             v->n_aliases++;

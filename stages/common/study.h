@@ -95,6 +95,7 @@ typedef struct study {
     double rmst_tau;         /* [analysis] rmst_tau, in time_unit */
     size_t *forest;          /* [analysis] forest: treatment effect within the levels of each */
     size_t n_forest;
+    char delimiter;          /* field separator of the CSV: ',' (default), ';' or '\t' */
 } study;
 
 /* Reads and checks a study file. On failure *out is NULL and message (capacity message_size) says

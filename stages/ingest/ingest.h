@@ -19,6 +19,15 @@ embolo_error ingest_parse(const char *data, size_t length, const char *path,
                           const char *const *wanted, size_t n_wanted, ingest_table **out,
                           char *message, size_t message_size);
 
+/* ingest_read and ingest_parse with another field separator (the study's delimiter: ',', ';' or
+ * '\t'). A header that is one field holding another of these separators gets a message saying the
+ * file seems to be separated by it. */
+embolo_error ingest_read_delimited(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
+                                   ingest_table **out, char *message, size_t message_size);
+embolo_error ingest_parse_delimited(const char *data, size_t length, const char *path, char delimiter,
+                                    const char *const *wanted, size_t n_wanted, ingest_table **out,
+                                    char *message, size_t message_size);
+
 void ingest_table_free(ingest_table *table);
 
 size_t ingest_record_count(const ingest_table *table);

@@ -732,6 +732,7 @@ static void monotone_check(cox_work *w, const cox_options *o, cox_result *r)
         step = fabs(step);
         double ratio = step_ratio(step, r->coef[i]);
         int bad = !isfinite(step) || (step > o->eps && step > toler_inf * fabs(r->coef[i]));
+        r->infinite[i] = (unsigned char)bad;
         if (bad && ratio > best) {
             best = ratio;
             flagged = (int)i;
@@ -741,8 +742,10 @@ static void monotone_check(cox_work *w, const cox_options *o, cox_result *r)
             moving = (int)i;
         }
     }
-    if (flagged < 0 && (r->warnings & COX_WARN_NOT_CONVERGED) && lp_largest(w) > COX_LP_LIMIT)
+    if (flagged < 0 && (r->warnings & COX_WARN_NOT_CONVERGED) && lp_largest(w) > COX_LP_LIMIT) {
         flagged = moving;
+        r->infinite[moving] = 1;
+    }
     if (flagged >= 0) {
         r->warnings |= COX_WARN_MONOTONE;
         r->infinite_coef = flagged;
@@ -756,6 +759,7 @@ static void estimates_store(cox_work *w, cox_result *r)
     for (size_t i = 0; i < p; i++) {
         w->dropped[i] = w->fac[i * p + i] == 0.0;
         r->coef[i] = w->dropped[i] != 0.0 ? 0.0 : w->beta[i] * w->scale[i];
+        r->singular[i] = w->dropped[i] != 0.0;
         if (w->dropped[i] != 0.0 && r->singular_coef < 0) {
             r->singular_coef = (int)i;
             r->warnings |= COX_WARN_SINGULAR;
@@ -814,7 +818,9 @@ static cox_result *cox_result_alloc(size_t n, size_t p, int robust)
     r->robust_score_chisq = NAN;
     r->infinite_coef = -1;
     r->singular_coef = -1;
-    if (r->coef == NULL || r->var == NULL || (robust && r->robust_var == NULL)) {
+    r->infinite = calloc(p ? p : 1, sizeof *r->infinite);
+    r->singular = calloc(p ? p : 1, sizeof *r->singular);
+    if (r->coef == NULL || r->var == NULL || (robust && r->robust_var == NULL) || !r->infinite || !r->singular) {
         cox_result_free(r);
         r = NULL;
     }
@@ -982,7 +988,14 @@ void cox_result_free(cox_result *result)
     free(result->coef);
     free(result->var);
     free(result->robust_var);
+    free(result->infinite);
+    free(result->singular);
     free(result);
+}
+
+int cox_coef_singular(const cox_result *fit, size_t j)
+{
+    return fit->singular ? fit->singular[j] != 0 : fit->singular_coef >= 0 && (size_t)fit->singular_coef == j;
 }
 
 double cox_wald_block(const cox_result *fit, size_t first, size_t count)

@@ -43,9 +43,14 @@ typedef struct cox_result {
     double wald_chisq;     /* coef' V^-1 coef with V = robust_var if robust, else var */
     int iterations;
     int warnings;          /* bit set of cox_warning */
-    int infinite_coef;     /* index of a coefficient running to infinity, -1 if none */
-    int singular_coef;     /* index of a coefficient dropped for collinearity, -1 if none */
+    int infinite_coef;     /* index of a coefficient running to infinity, -1 if none (the first of infinite) */
+    int singular_coef;     /* index of a coefficient dropped for collinearity, -1 if none (the first of singular) */
+    unsigned char *infinite;  /* [p] 1 for every coefficient R flags as possibly infinite */
+    unsigned char *singular;  /* [p] 1 for every coefficient dropped for collinearity */
 } cox_result;
+
+/* Whether coefficient j was dropped for collinearity (NULL-safe on a result without the flags). */
+int cox_coef_singular(const cox_result *fit, size_t j);
 
 /* Fits the model; *out is NULL on failure. Problems of the data (monotone likelihood, collinearity,
  * non-convergence) are not failures: they are flagged in warnings. */

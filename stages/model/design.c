@@ -4,6 +4,37 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* R's tolerance for times that are one time: sqrt(.Machine$double.eps). */
+#define TIMEFIX_TOLERANCE 1.4901161193847656e-08
+
+/* R's timefix (survival's aeqSurv, the default of survfit, survdiff and coxph): two successive distinct
+ * times closer than the tolerance, absolutely or relative to the mean of the distinct times, are one
+ * time, the earlier; a chain of such times takes its first. time is sorted ascending. */
+static void times_merge_near_ties(double *time, size_t n)
+{
+    double sum = 0.0, mean;
+    size_t distinct = 0;
+    for (size_t k = 0; k < n; k++)
+        if (k == 0 || time[k] != time[k - 1]) {
+            sum += fabs(time[k]);
+            distinct++;
+        }
+    if (distinct < 2)
+        return;
+    mean = sum / (double)distinct;
+    double previous = time[0], cut = time[0];
+    for (size_t k = 1; k < n; k++) {
+        double original = time[k];
+        if (original != previous) {
+            double gap = original - previous;
+            if (!(gap <= TIMEFIX_TOLERANCE || (mean > 0 && gap / mean <= TIMEFIX_TOLERANCE)))
+                cut = original;
+            previous = original;
+        }
+        time[k] = cut;
+    }
+}
+
 embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out)
 {
     embolo_error err = EMBOLO_ERROR_NOMEM;
@@ -37,6 +68,7 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
         r->cause[k] = data->event[endpoint][i];
         r->status[k] = r->cause[k] == 1;
     }
+    times_merge_near_ties(r->time, n);
     r->n = n;
     *out = r;
     r = NULL;
@@ -110,10 +142,12 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
     for (size_t v = 0; v < n_variables; v++)
         capacity += study_variable_is_factor(&s->variables[variables[v]]) ? s->variables[variables[v]].n_levels : 1;
     d->columns = malloc((capacity ? capacity : 1) * sizeof *d->columns);
-    if (!d->columns)
+    d->reference = malloc((n_variables ? n_variables : 1) * sizeof *d->reference);
+    if (!d->columns || !d->reference)
         return EMBOLO_ERROR_NOMEM;
     for (size_t v = 0; v < n_variables; v++) {
         const study_variable *var = &s->variables[variables[v]];
+        d->reference[v] = -1;
         if (!study_variable_is_factor(var)) {
             d->columns[d->p++] = (design_column){variables[v], -1, v};
             continue;
@@ -131,6 +165,7 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
         for (size_t l = 0; l < var->n_levels; l++)
             if (l != reference && counts[l] > 0)
                 d->columns[d->p++] = (design_column){variables[v], (int)l, v};
+        d->reference[v] = counts[reference] > 0 ? (int)reference : -1;
         free(counts);
     }
     d->n_terms = n_variables;
@@ -198,5 +233,6 @@ void design_free(design *d)
     free(d->x);
     free(d->row);
     free(d->columns);
+    free(d->reference);
     free(d);
 }

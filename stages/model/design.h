@@ -9,9 +9,10 @@
 #include "common/error.h"
 #include "common/study.h"
 
-/* Rows of one endpoint in time order. status is cause-specific (1 the event, 0 censored or the
- * competing event: every standard estimator reads it); cause keeps 0/1/2 (2 the competing event)
- * for the competing-risks ones. */
+/* Rows of one endpoint in time order, with R's timefix applied once: times within a relative
+ * sqrt(DBL_EPSILON) of each other are one time (survival's aeqSurv), for every analysis. status is
+ * cause-specific (1 the event, 0 censored or the competing event: every standard estimator reads
+ * it); cause keeps 0/1/2 (2 the competing event) for the competing-risks ones. */
 typedef struct endpoint_rows {
     size_t n;
     size_t *row;     /* dataset row of each */
@@ -45,6 +46,8 @@ typedef struct design {
     size_t *row;        /* dataset row of each */
     design_column *columns;
     size_t n_terms;
+    int *reference;     /* [n_terms] level index of each factor's reference in this design (the declared one,
+                           or the first level in `levels` order with a row when it has none); -1 otherwise */
     size_t events;
     size_t dropped;     /* endpoint rows left out as incomplete */
 } design;

@@ -205,7 +205,7 @@ static embolo_error report_coefficient(model_context *ctx, const cox_request *re
     const char *model = request->model;
     const design_column *c = &d->columns[j];
     const char *name = ctx->s->variables[c->variable].name, *level = column_level(ctx, c);
-    int singular = !isfinite(fit->var[j * fit->p + j]) || (int)j == fit->singular_coef;
+    int singular = !isfinite(fit->var[j * fit->p + j]) || cox_coef_singular(fit, j);
     double naive_se = singular ? NAN : sqrt(fit->var[j * fit->p + j]);
     double se = fit->robust_var ? (singular ? NAN : sqrt(fit->robust_var[j * fit->p + j])) : naive_se;
     double coef = singular ? NAN : fit->coef[j];
@@ -228,7 +228,7 @@ static size_t estimable_count(const cox_result *fit)
 {
     size_t count = 0;
     for (size_t j = 0; j < fit->p; j++)
-        count += isfinite(fit->var[j * fit->p + j]) && (int)j != fit->singular_coef;
+        count += isfinite(fit->var[j * fit->p + j]) && !cox_coef_singular(fit, j);
     return count;
 }
 
@@ -257,7 +257,7 @@ static embolo_error report_model_stats(model_context *ctx, const char *model, co
     for (size_t i = 0; i < d->n; i++) {
         double sum = 0;
         for (size_t j = 0; j < d->p; j++)
-            if (isfinite(fit->coef[j]) && (int)j != fit->singular_coef)
+            if (isfinite(fit->coef[j]) && !cox_coef_singular(fit, j))
                 sum += fit->coef[j] * d->x[i * d->p + j];
         lp[i] = sum;
     }
@@ -320,22 +320,40 @@ static embolo_error report_factor_tests(model_context *ctx, const cox_request *r
     return err;
 }
 
+/* "grade G3, burden >50": the columns whose flag is set; returns their count. */
+static size_t flagged_columns(const model_context *ctx, const design *d, const unsigned char *flags, char *out,
+                              size_t size)
+{
+    size_t used = 0, count = 0;
+    out[0] = '\0';
+    for (size_t j = 0; j < d->p; j++) {
+        if (!flags[j])
+            continue;
+        const design_column *c = &d->columns[j];
+        int n = used < size ? snprintf(out + used, size - used, "%s%s%s%s", count ? ", " : "",
+                                       ctx->s->variables[c->variable].name, c->level >= 0 ? " " : "",
+                                       column_level(ctx, c))
+                            : 0;
+        used += n > 0 ? (size_t)n : 0;
+        count++;
+    }
+    return count;
+}
+
 static embolo_error warn_about_fit(model_context *ctx, const char *model, const design *d, const cox_result *fit)
 {
     embolo_error err = EMBOLO_OK;
     const char *endpoint = ctx->endpoint->name;
-    if (fit->warnings & COX_WARN_MONOTONE && fit->infinite_coef >= 0) {
-        const design_column *c = &d->columns[fit->infinite_coef];
-        err = results_warn(ctx->out, "%s %s: the coefficient of %s%s%s may be infinite (monotone likelihood)",
-                           endpoint, model, ctx->s->variables[c->variable].name, c->level >= 0 ? " " : "",
-                           column_level(ctx, c));
-    }
-    if (err == EMBOLO_OK && fit->warnings & COX_WARN_SINGULAR && fit->singular_coef >= 0) {
-        const design_column *c = &d->columns[fit->singular_coef];
-        err = results_warn(ctx->out, "%s %s: %s%s%s is collinear with other covariates (singular information); "
-                           "its coefficient is not estimated", endpoint, model, ctx->s->variables[c->variable].name,
-                           c->level >= 0 ? " " : "", column_level(ctx, c));
-    }
+    char names[1024];
+    size_t n_names;
+    if (fit->warnings & COX_WARN_MONOTONE && (n_names = flagged_columns(ctx, d, fit->infinite, names, sizeof names)))
+        err = results_warn(ctx->out, "%s %s: the %s of %s may be infinite (monotone likelihood)", endpoint, model,
+                           n_names == 1 ? "coefficient" : "coefficients", names);
+    if (err == EMBOLO_OK && fit->warnings & COX_WARN_SINGULAR &&
+        (n_names = flagged_columns(ctx, d, fit->singular, names, sizeof names)))
+        err = results_warn(ctx->out, "%s %s: %s %s collinear with other covariates (singular information); %s not "
+                           "estimated", endpoint, model, names, n_names == 1 ? "is" : "are",
+                           n_names == 1 ? "its coefficient is" : "their coefficients are");
     if (err == EMBOLO_OK && fit->warnings & COX_WARN_NOT_CONVERGED)
         err = results_warn(ctx->out, "%s %s: the Cox model did not converge in %d iterations", endpoint, model,
                            fit->iterations);
@@ -378,6 +396,30 @@ static embolo_error report_zph(model_context *ctx, const design *d, const cox_re
             err = add(ctx, KEY_ZPH, KEY_MULTIVARIABLE, name, "", "p", zph->p[t]);
     }
     zph_result_free(zph);
+    return err;
+}
+
+/* The reference level of each factor in the model, as a results line (stat reference_level, the level
+ * in the level column, its position in `levels` from 1 as the value), and a warning when no row of the
+ * model has the declared reference: its coefficients are then against the first level with rows. */
+static embolo_error report_references(model_context *ctx, const char *model, const design *d,
+                                      const size_t *variables, size_t n_variables)
+{
+    embolo_error err = EMBOLO_OK;
+    for (size_t v = 0; v < n_variables && err == EMBOLO_OK; v++) {
+        const study_variable *var = &ctx->s->variables[variables[v]];
+        int used = 0;
+        for (size_t j = 0; j < d->p; j++)
+            used |= d->columns[j].term == v;
+        if (d->reference[v] < 0 || !used)
+            continue;
+        const char *level = var->levels[d->reference[v]];
+        err = add(ctx, KEY_COX, model, var->name, level, "reference_level", (double)d->reference[v] + 1.0);
+        if (err == EMBOLO_OK && (size_t)d->reference[v] != var->reference)
+            err = results_warn(ctx->out, "%s %s: no row of the model has the reference level %s of %s; its "
+                               "hazard ratios are against %s, the first level with rows", ctx->endpoint->name, model,
+                               var->levels[var->reference], var->name, level);
+    }
     return err;
 }
 
@@ -508,7 +550,14 @@ static embolo_error run_cox_design(model_context *ctx, const cox_request *reques
                            model, d->n);
         goto cleanup;
     }
-    if (request->strata >= 0)
+    /* Not estimable, and slow to find out (2,000 covariates on 155 rows took minutes). */
+    if (d->p > d->events) {
+        err = results_warn(ctx->out, "%s %s: no Cox model (%zu coefficients but only %zu events among its %zu rows)",
+                           ctx->endpoint->name, model, d->p, d->events, d->n);
+        goto cleanup;
+    }
+    err = report_references(ctx, model, d, variables, n_variables);
+    if (err == EMBOLO_OK && request->strata >= 0)
         err = group_codes(ctx, d, request->strata, &strata, &n_strata);
     if (err == EMBOLO_OK && request->cluster >= 0)
         err = group_codes(ctx, d, request->cluster, &cluster, &n_clusters);
