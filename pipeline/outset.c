@@ -524,7 +524,8 @@ static embolo_error names_make(outset *set)
 /* ---- the lock ---- */
 
 /* Opens the lock file and takes the lock on it; the descriptor, or -1 (message written) or -2 (the
- * file was replaced meanwhile: try again). */
+ * file was replaced meanwhile: try again). Called with the mutex held, released only while waiting for
+ * another run, so that an abort finds either no lock file of this run's or one it holds. */
 static int lock_try(outset *set, int *waited, char *message, size_t message_size)
 {
     struct stat held, now;
@@ -548,8 +549,10 @@ static int lock_try(outset *set, int *waited, char *message, size_t message_size
                 fprintf(stderr, "embolo: %s: waiting for another embolo run to finish with it (lock %s/%s)\n",
                         set->display, set->parent, set->lock_name);
             *waited = 1;
+            pthread_mutex_unlock(&set->mutex);
             while (flock(fd, LOCK_EX) != 0 && errno == EINTR)
                 continue;
+            pthread_mutex_lock(&set->mutex);
         }
     }
     if (!problem && (fstat(fd, &held) != 0 || fstatat(set->parent_fd, set->lock_name, &now, AT_SYMLINK_NOFOLLOW) != 0 ||
@@ -571,17 +574,16 @@ static int lock_try(outset *set, int *waited, char *message, size_t message_size
 static embolo_error lock_take(outset *set, char *message, size_t message_size)
 {
     int waited = 0, fd = -2;
+    pthread_mutex_lock(&set->mutex);
     for (int tries = 0; tries < 1000 && fd == -2; tries++)
         fd = lock_try(set, &waited, message, message_size);
+    if (fd >= 0)
+        set->lock_fd = fd;
+    pthread_mutex_unlock(&set->mutex);
     if (fd == -2)
         snprintf(message, message_size, "%s: the lock file %s/%s keeps being replaced", set->display, set->parent,
                  set->lock_name);
-    if (fd < 0)
-        return EMBOLO_ERROR_OUTPUT;
-    pthread_mutex_lock(&set->mutex);
-    set->lock_fd = fd;
-    pthread_mutex_unlock(&set->mutex);
-    return EMBOLO_OK;
+    return fd >= 0 ? EMBOLO_OK : EMBOLO_ERROR_OUTPUT;
 }
 
 /* Removes the lock file (while still holding it, so that a run waiting on it retries) and releases it. */

@@ -262,6 +262,54 @@ static void test_missing_column_is_named(void **state)
     assert_refused(csv, LEN(csv), id_x, 2, EMBOLO_ERROR_DATA, "the header lacks the column 'x'");
 }
 
+/* A European Excel export (';') or a tab-separated file read with the default ',' is one header field:
+ * the message names the separator it seems to use and the key that reads it. */
+static void test_other_separator_is_named(void **state)
+{
+    (void)state;
+    static const char semicolons[] = "id;x;notes\n1;2,5;a\n";
+    static const char tabs[] = "id\tx\n1\t2\n";
+    assert_refused(semicolons, LEN(semicolons), id_x, 2, EMBOLO_ERROR_DATA,
+                   "seems to be separated by ';', not ',': set delimiter = ; in [study]");
+    assert_refused(tabs, LEN(tabs), id_x, 2, EMBOLO_ERROR_DATA, "separated by 'tab', not ','");
+    /* One column named with a ';' in it is no such hint when the header has several fields. */
+    static const char named[] = "id,a;b\n1,2\n";
+    assert_refused(named, LEN(named), id_x, 2, EMBOLO_ERROR_DATA, "the header lacks the column 'x'");
+}
+
+/* With the study's delimiter: ';' and tab files read like comma ones, quotes and open quotes too. */
+static void test_delimiter(void **state)
+{
+    (void)state;
+    static const char semicolons[] = "notes;ID;x\n\"a;b\";p1;6,2\n;p2; 7 \n\"open;p3;8\n";
+    static const char tabs[] = "id\tx\tnotes\n p1\t\t\"t\tu\"\n";
+    ingest_table *table = NULL;
+    char message[512];
+    assert_int_equal(ingest_parse_delimited(semicolons, LEN(semicolons), "test.csv", ';', id_x, 2, &table, message,
+                                            sizeof message), EMBOLO_OK);
+    assert_int_equal(ingest_record_count(table), 3);
+    assert_text_value(table, 0, 0, "p1");
+    assert_text_value(table, 0, 1, "6,2");
+    assert_text_value(table, 1, 1, "7");
+    assert_false(ingest_record_malformed(table, 1));
+    assert_true(ingest_record_malformed(table, 2));
+    ingest_table_free(table);
+    assert_int_equal(ingest_parse_delimited(tabs, LEN(tabs), "test.csv", '\t', id_x, 2, &table, message,
+                                            sizeof message), EMBOLO_OK);
+    assert_int_equal(ingest_record_count(table), 1);
+    assert_false(ingest_record_malformed(table, 0));
+    assert_text_value(table, 0, 0, "p1");
+    assert_text_value(table, 0, 1, "");
+    ingest_table_free(table);
+    /* A comma file read as ';' is named the other way round. */
+    static const char commas[] = "id,x\n1,2\n";
+    table = (ingest_table *)&table;
+    assert_int_equal(ingest_parse_delimited(commas, LEN(commas), "test.csv", ';', id_x, 2, &table, message,
+                                            sizeof message), EMBOLO_ERROR_DATA);
+    assert_null(table);
+    assert_non_null(strstr(message, "separated by ',', not ';'"));
+}
+
 static void test_no_wanted_columns(void **state)
 {
     (void)state;
@@ -357,7 +405,7 @@ static embolo_error read_through_fifo(fifo_writer *w, ingest_table **table, char
     fifo_make(path, sizeof path);
     w->path = path;
     assert_int_equal(pthread_create(&thread, NULL, fifo_write, w), 0);
-    embolo_error err = ingest_read_hashed(path, id_x, 2, table, hex, message, message_size);
+    embolo_error err = ingest_read_hashed(path, ',', id_x, 2, table, hex, message, message_size);
     pthread_join(thread, NULL);
     fifo_remove(path);
     return err;
@@ -466,6 +514,8 @@ int main(void)
         cmocka_unit_test(test_header_only_and_empty),
         cmocka_unit_test(test_missing_column_is_named),
         cmocka_unit_test(test_needed_column_twice_is_refused),
+        cmocka_unit_test(test_other_separator_is_named),
+        cmocka_unit_test(test_delimiter),
         cmocka_unit_test(test_no_wanted_columns),
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_field_limit_stops_the_read),

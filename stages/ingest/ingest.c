@@ -43,6 +43,8 @@ typedef struct ingest_reader {
     ingest_table *table;
     const char *path;
     const char *const *wanted;
+    char delimiter;
+    char header_separator;    /* another separator the header's first field holds, 0 if none */
     int in_header;
     size_t field_index;
     embolo_error error;
@@ -158,6 +160,29 @@ static int text_append(ingest_reader *reader, const char *field, size_t length, 
     return 1;
 }
 
+/* The separator (',', ';' or tab, not the delimiter) that a field holds most often; 0 for none. */
+static char other_separator(const char *field, size_t length, char delimiter)
+{
+    static const char separators[] = {',', ';', '\t'};
+    size_t best_count = 0;
+    char best = 0;
+    for (size_t k = 0; k < sizeof separators; k++) {
+        size_t count = 0;
+        for (size_t i = 0; i < length; i++)
+            count += field[i] == separators[k];
+        if (separators[k] != delimiter && count > best_count) {
+            best_count = count;
+            best = separators[k];
+        }
+    }
+    return best;
+}
+
+static const char *separator_name(char separator)
+{
+    return separator == '\t' ? "tab" : separator == ';' ? ";" : ",";
+}
+
 static void on_field(void *field, size_t length, void *data)
 {
     ingest_reader *reader = data;
@@ -170,6 +195,8 @@ static void on_field(void *field, size_t length, void *data)
         return;
     }
     if (reader->in_header) {
+        if (reader->field_index == 0)
+            reader->header_separator = other_separator(field ? field : "", length, reader->delimiter);
         header_add(reader, field ? field : "", length);
         reader->field_index++;
         return;
@@ -204,6 +231,13 @@ static embolo_error header_resolve(ingest_reader *reader)
         for (size_t h = 0; h < t->n_header && found < 0; h++)
             if (strcmp(t->header[h], name) == 0)
                 found = (long)h;
+        if (found < 0 && t->n_header == 1 && reader->header_separator) {
+            reader_fail(reader, EMBOLO_ERROR_DATA, "the header is one field and the file seems to be separated by "
+                        "'%s', not '%s': set delimiter = %s in [study] (the column '%s' is not found)",
+                        separator_name(reader->header_separator), separator_name(reader->delimiter),
+                        separator_name(reader->header_separator), reader->wanted[w]);
+            return reader->error;
+        }
         if (found < 0) {
             reader_fail(reader, EMBOLO_ERROR_DATA, "the header lacks the column '%s' that the study file needs",
                         reader->wanted[w]);
@@ -265,9 +299,9 @@ static embolo_error reader_finish(ingest_reader *reader, struct csv_parser *pars
  * (so `"a"b` swallows the following lines). */
 typedef enum quote_state { FIELD_START, UNQUOTED, QUOTED, QUOTE_SEEN } quote_state;
 
-static quote_state quote_step(quote_state state, char c)
+static quote_state quote_step(quote_state state, char c, char delimiter)
 {
-    int ends_field = c == ',' || c == '\n' || c == '\r', space = c == ' ' || c == '\t';
+    int ends_field = c == delimiter || c == '\n' || c == '\r', space = (c == ' ' || c == '\t') && c != delimiter;
     switch (state) {
     case FIELD_START:
         return c == '"' ? QUOTED : ends_field || space ? FIELD_START : UNQUOTED;
@@ -302,11 +336,11 @@ typedef struct ingest_stream {
     int head_done;
 } ingest_stream;
 
-static embolo_error stream_begin(ingest_stream *s, const char *path, const char *const *wanted, size_t n_wanted,
-                                 char *message, size_t message_size)
+static embolo_error stream_begin(ingest_stream *s, const char *path, char delimiter, const char *const *wanted,
+                                 size_t n_wanted, char *message, size_t message_size)
 {
-    *s = (ingest_stream){.reader = {.path = path, .wanted = wanted, .in_header = 1, .message = message,
-                                    .message_size = message_size},
+    *s = (ingest_stream){.reader = {.path = path, .wanted = wanted, .delimiter = delimiter, .in_header = 1,
+                                    .message = message, .message_size = message_size},
                          .quote = FIELD_START};
     if (message_size)
         message[0] = '\0';
@@ -315,8 +349,10 @@ static embolo_error stream_begin(ingest_stream *s, const char *path, const char 
         err = EMBOLO_ERROR_NOMEM;
     s->parser_ready = err == EMBOLO_OK;
     /* libcsv grows a field's buffer by this much at a time (128 bytes by default). */
-    if (s->parser_ready)
+    if (s->parser_ready) {
         csv_set_blk_size(&s->parser, INGEST_CHUNK);
+        csv_set_delim(&s->parser, (unsigned char)delimiter);
+    }
     if (err != EMBOLO_OK)
         reader_fail(&s->reader, err, "out of memory");
     return err;
@@ -328,7 +364,7 @@ static embolo_error stream_parse(ingest_stream *s, const char *data, size_t leng
     for (size_t done = 0; done < length && reader->error == EMBOLO_OK;) {
         size_t piece = length - done < INGEST_CHUNK ? length - done : INGEST_CHUNK;
         for (size_t i = 0; i < piece; i++)
-            s->quote = quote_step(s->quote, data[done + i]);
+            s->quote = quote_step(s->quote, data[done + i], reader->delimiter);
         if (csv_parse(&s->parser, data + done, piece, on_field, on_record, reader) != piece) {
             int nomem = csv_error(&s->parser) == CSV_ENOMEM;
             reader_fail(reader, nomem ? EMBOLO_ERROR_NOMEM : EMBOLO_ERROR_DATA, "cannot parse the CSV: %s",
@@ -381,14 +417,21 @@ static embolo_error stream_end(ingest_stream *s, ingest_table **out)
     return reader->error;
 }
 
-embolo_error ingest_parse(const char *data, size_t length, const char *path, const char *const *wanted,
-                          size_t n_wanted, ingest_table **out, char *message, size_t message_size)
+embolo_error ingest_parse_delimited(const char *data, size_t length, const char *path, char delimiter,
+                                    const char *const *wanted, size_t n_wanted, ingest_table **out,
+                                    char *message, size_t message_size)
 {
     ingest_stream stream;
     *out = NULL;
-    if (stream_begin(&stream, path, wanted, n_wanted, message, message_size) == EMBOLO_OK)
+    if (stream_begin(&stream, path, delimiter, wanted, n_wanted, message, message_size) == EMBOLO_OK)
         stream_feed(&stream, data, length);
     return stream_end(&stream, out);
+}
+
+embolo_error ingest_parse(const char *data, size_t length, const char *path, const char *const *wanted,
+                          size_t n_wanted, ingest_table **out, char *message, size_t message_size)
+{
+    return ingest_parse_delimited(data, length, path, ',', wanted, n_wanted, out, message, message_size);
 }
 
 /* Reads fd to its end in pieces, hashing and parsing each. */
@@ -421,8 +464,8 @@ static embolo_error stream_read(ingest_stream *s, int fd, sha256_state *hash)
     return reader->error;
 }
 
-embolo_error ingest_read_hashed(const char *path, const char *const *wanted, size_t n_wanted, ingest_table **out,
-                                char sha256_hex[65], char *message, size_t message_size)
+embolo_error ingest_read_hashed(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
+                                ingest_table **out, char sha256_hex[65], char *message, size_t message_size)
 {
     ingest_stream stream;
     sha256_state hash;
@@ -434,7 +477,7 @@ embolo_error ingest_read_hashed(const char *path, const char *const *wanted, siz
         return EMBOLO_ERROR_FILE_NOT_FOUND;
     }
     sha256_init(&hash);
-    if (stream_begin(&stream, path, wanted, n_wanted, message, message_size) == EMBOLO_OK)
+    if (stream_begin(&stream, path, delimiter, wanted, n_wanted, message, message_size) == EMBOLO_OK)
         stream_read(&stream, fd, &hash);
     if (!from_stdin)
         close(fd);
@@ -447,7 +490,13 @@ embolo_error ingest_read_hashed(const char *path, const char *const *wanted, siz
 embolo_error ingest_read(const char *path, const char *const *wanted, size_t n_wanted, ingest_table **out,
                          char *message, size_t message_size)
 {
-    return ingest_read_hashed(path, wanted, n_wanted, out, NULL, message, message_size);
+    return ingest_read_delimited(path, ',', wanted, n_wanted, out, message, message_size);
+}
+
+embolo_error ingest_read_delimited(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
+                                   ingest_table **out, char *message, size_t message_size)
+{
+    return ingest_read_hashed(path, delimiter, wanted, n_wanted, out, NULL, message, message_size);
 }
 
 void ingest_table_free(ingest_table *table)
