@@ -1,13 +1,17 @@
 #include "driver.h"
 
 #include <gsl/gsl_errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clean/clean.h"
 #include "common/dataset.h"
+#include "common/inifile.h"
 #include "common/results.h"
 #include "common/sha256.h"
 #include "common/study.h"
@@ -16,6 +20,7 @@
 #include "model/audit.h"
 #include "model/model.h"
 #include "model/table1.h"
+#include "outset.h"
 #include "render/render.h"
 #include "render/template.h"
 #include "weight/weight.h"
@@ -37,10 +42,82 @@ typedef struct run_context {
     char input_sha256[65];
     char study_sha256[65];
     char template_sha256[65];
+    int strict_failed;          /* --strict found an exclusion: the set is that of `check` */
     render_stage_time stages[DRIVER_MAX_STAGES];
     size_t n_stages;
     struct timespec stage_start;
+    outset *set;                /* --out, published when every file was written */
 } run_context;
+
+/* SIGINT, SIGTERM and SIGHUP are blocked in every thread of the run and taken by one watcher thread,
+ * which removes what the run has not published and ends the process with 128 + the signal. */
+typedef struct signal_watch {
+    pthread_t thread;
+    pthread_mutex_t mutex;
+    sigset_t signals, previous;
+    outset *set;                /* what an interruption cleans up; NULL once freed */
+    int started, stopping, quiet;
+} signal_watch;
+
+static void *watch_signals(void *arg)
+{
+    signal_watch *w = arg;
+    for (;;) {
+        int signal_number = 0;
+        if (sigwait(&w->signals, &signal_number) != 0)
+            continue;
+        pthread_mutex_lock(&w->mutex);
+        if (w->stopping) {
+            pthread_mutex_unlock(&w->mutex);
+            return NULL;
+        }
+        outset_abort(w->set);
+        if (!w->quiet)
+            fprintf(stderr, "embolo: interrupted by signal %d\n", signal_number);
+        /* The one exit below main: an interrupted run ends here, having removed its private files. */
+        _exit(128 + signal_number);
+    }
+}
+
+static void watch_start(signal_watch *w, outset *set, int quiet)
+{
+    *w = (signal_watch){.set = set, .quiet = quiet};
+    /* A file size limit (ulimit -f) then fails a write with EFBIG, reported, instead of killing. */
+    signal(SIGXFSZ, SIG_IGN);
+    sigemptyset(&w->signals);
+    sigaddset(&w->signals, SIGINT);
+    sigaddset(&w->signals, SIGTERM);
+    sigaddset(&w->signals, SIGHUP);
+    if (pthread_mutex_init(&w->mutex, NULL) != 0)
+        return;
+    if (pthread_sigmask(SIG_BLOCK, &w->signals, &w->previous) != 0) {
+        pthread_mutex_destroy(&w->mutex);
+        return;
+    }
+    w->started = pthread_create(&w->thread, NULL, watch_signals, w) == 0;
+    if (!w->started) {
+        pthread_sigmask(SIG_SETMASK, &w->previous, NULL);
+        pthread_mutex_destroy(&w->mutex);
+    }
+}
+
+/* Frees the set (an interruption meanwhile waits, then finds nothing to clean) and stops watching. */
+static void watch_stop(signal_watch *w)
+{
+    if (!w->started) {
+        outset_free(w->set);
+        return;
+    }
+    pthread_mutex_lock(&w->mutex);
+    outset_free(w->set);
+    w->set = NULL;
+    w->stopping = 1;
+    pthread_mutex_unlock(&w->mutex);
+    pthread_kill(w->thread, SIGTERM);
+    pthread_join(w->thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &w->previous, NULL);
+    pthread_mutex_destroy(&w->mutex);
+}
 
 static void stage_begin(run_context *ctx)
 {
@@ -62,22 +139,39 @@ static void stage_end(run_context *ctx, const char *name, size_t rows)
         fprintf(stderr, "embolo: %-7s %10zu rows %10.1f ms\n", name, rows, ms);
 }
 
-static embolo_error hash_inputs(run_context *ctx, char *message, size_t message_size)
+/* Reads a study file or template once: the bytes hashed are the bytes parsed. */
+static embolo_error read_hashed(const char *path, const char *what, embolo_error too_large, char **text,
+                                size_t *length, char hex[65], char *message, size_t message_size)
+{
+    embolo_error err = text_read_file(path, what, INI_MAX_FILE, text, length, message, message_size);
+    if (err == EMBOLO_ERROR_TOO_LARGE)
+        err = too_large;
+    if (err == EMBOLO_OK && !sha256_hex(*text, *length, hex)) {
+        snprintf(message, message_size, "%s: cannot compute its SHA-256: out of memory", path);
+        err = EMBOLO_ERROR_NOMEM;
+    }
+    return err;
+}
+
+static embolo_error read_study_and_template(run_context *ctx, char *message, size_t message_size)
 {
     const driver_options *o = ctx->options;
-    if (!sha256_file_hex(o->input_path, ctx->input_sha256)) {
-        snprintf(message, message_size, "%s: cannot read the input file", o->input_path);
-        return EMBOLO_ERROR_FILE_NOT_FOUND;
-    }
-    if (!sha256_file_hex(o->study_path, ctx->study_sha256)) {
-        snprintf(message, message_size, "%s: cannot read the study file", o->study_path);
-        return EMBOLO_ERROR_FILE_NOT_FOUND;
-    }
-    if (o->template_path && !sha256_file_hex(o->template_path, ctx->template_sha256)) {
-        snprintf(message, message_size, "%s: cannot read the template", o->template_path);
-        return EMBOLO_ERROR_FILE_NOT_FOUND;
-    }
-    return EMBOLO_OK;
+    char *text = NULL;
+    size_t length = 0;
+    embolo_error err = read_hashed(o->study_path, "study file", EMBOLO_ERROR_STUDY, &text, &length,
+                                   ctx->study_sha256, message, message_size);
+    if (err == EMBOLO_OK)
+        err = study_parse(text, length, o->study_path, &ctx->study, message, message_size);
+    free(text);
+    text = NULL;
+    if (err != EMBOLO_OK || !o->template_path)
+        return err == EMBOLO_OK ? template_default(&ctx->template) : err;
+    err = read_hashed(o->template_path, "template", EMBOLO_ERROR_TEMPLATE, &text, &length, ctx->template_sha256,
+                      message, message_size);
+    if (err == EMBOLO_OK)
+        err = template_parse(text, length, o->template_path, &ctx->template, message, message_size);
+    free(text);
+    return err;
 }
 
 static embolo_error run_ingest(run_context *ctx, char *message, size_t message_size)
@@ -87,8 +181,8 @@ static embolo_error run_ingest(run_context *ctx, char *message, size_t message_s
     err = clean_columns_new(ctx->study, &ctx->columns);
     if (err != EMBOLO_OK)
         return err;
-    err = ingest_read(ctx->options->input_path, ctx->columns->names, ctx->columns->n, &ctx->table, message,
-                      message_size);
+    err = ingest_read_hashed(ctx->options->input_path, ctx->study->delimiter, ctx->columns->names, ctx->columns->n,
+                             &ctx->table, ctx->input_sha256, message, message_size);
     if (err != EMBOLO_OK)
         return err;
     stage_end(ctx, "ingest", ingest_record_count(ctx->table));
@@ -101,6 +195,8 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
     embolo_error err;
     stage_begin(ctx);
     err = clean_run(ctx->study, ctx->columns, ctx->table, &options, &ctx->data, &ctx->log, message, message_size);
+    if (err == EMBOLO_OK)
+        err = clean_warn(ctx->study, ctx->data, ctx->log, ctx->results);
     if (err != EMBOLO_OK)
         return err;
     if (ctx->has_as_of)
@@ -113,8 +209,20 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
     return EMBOLO_OK;
 }
 
-/* The cut-off by precedence, and the template's benchmarks checked against the study. */
-static embolo_error settle_template(run_context *ctx, char *message, size_t message_size)
+/* Drops benchmark i of the template (a study without its endpoint, variable or level). */
+static void template_drop_benchmark(report_template *t, size_t i)
+{
+    free(t->benchmarks[i].endpoint);
+    free(t->benchmarks[i].variable);
+    free(t->benchmarks[i].level);
+    memmove(&t->benchmarks[i], &t->benchmarks[i + 1], (t->n_benchmarks - i - 1) * sizeof t->benchmarks[0]);
+    t->n_benchmarks--;
+    t->n_skipped_benchmarks++;
+}
+
+/* The cut-off by precedence, and the template's benchmarks checked against the study: one for an
+ * endpoint, variable or level the study lacks is skipped with a warning (a template serves any study). */
+static embolo_error settle_template(run_context *ctx)
 {
     report_template *t = ctx->template;
     ctx->has_as_of = 1;
@@ -126,7 +234,7 @@ static embolo_error settle_template(run_context *ctx, char *message, size_t mess
         ctx->as_of = ctx->study->as_of;
     else
         ctx->has_as_of = 0;
-    for (size_t i = 0; i < t->n_benchmarks; i++) {
+    for (size_t i = 0; i < t->n_benchmarks;) {
         template_benchmark *b = &t->benchmarks[i];
         int e = -1, v = study_find_variable(ctx->study, b->variable), level = -1;
         for (size_t k = 0; k < ctx->study->n_endpoints; k++)
@@ -136,16 +244,20 @@ static embolo_error settle_template(run_context *ctx, char *message, size_t mess
             if (text_equal_folded(ctx->study->variables[v].levels[k], b->level))
                 level = (int)k;
         if (e < 0 || v < 0 || level < 0) {
-            snprintf(message, message_size, "%s:%d: benchmark %s.%s.%s: the study has no %s %s", t->path, b->line,
-                     b->endpoint, b->variable, b->level, e < 0 ? "endpoint" : v < 0 ? "variable" : "level",
-                     e < 0 ? b->endpoint : v < 0 ? b->variable : b->level);
-            return EMBOLO_ERROR_TEMPLATE;
+            if (results_warn(ctx->results, "%s:%d: benchmark %s.%s.%s skipped: the study has no %s %s", t->path,
+                             b->line, b->endpoint, b->variable, b->level,
+                             e < 0 ? "endpoint" : v < 0 ? "variable" : "level",
+                             e < 0 ? b->endpoint : v < 0 ? b->variable : b->level) != EMBOLO_OK)
+                return EMBOLO_ERROR_NOMEM;
+            template_drop_benchmark(t, i);
+            continue;
         }
         char *spelling = strdup(ctx->study->variables[v].levels[level]);
         if (!spelling)
             return EMBOLO_ERROR_NOMEM;
         free(b->level);
         b->level = spelling;
+        i++;
     }
     return EMBOLO_OK;
 }
@@ -157,7 +269,9 @@ static embolo_error run_audit(run_context *ctx)
     embolo_error err = EMBOLO_OK;
     int wants_audit = template_has_section(t, SECTION_AUDIT) || template_has_sheet(t, SHEET_AUDIT);
     int wants_benchmarks = template_has_section(t, SECTION_BENCHMARKS) || template_has_sheet(t, SHEET_BENCHMARKS);
-    if (wants_audit && ctx->has_as_of) {
+    if (wants_audit)
+        err = audit_note_undated(ctx->study, ctx->results);
+    if (wants_audit && ctx->has_as_of && err == EMBOLO_OK) {
         char date[11];
         int year, month;
         text_format_date(ctx->as_of, date);
@@ -187,7 +301,8 @@ static embolo_error run_render(run_context *ctx, char *message, size_t message_s
         .study = ctx->study,
         .data = ctx->data,
         .log = ctx->log,
-        .results = o->command == DRIVER_RUN && ctx->data->n > 0 ? ctx->results : NULL,
+        .results = o->command == DRIVER_RUN && ctx->data->n > 0 && !ctx->strict_failed ? ctx->results : NULL,
+        .warnings = ctx->results,
         .input_path = o->input_path,
         .input_sha256 = ctx->input_sha256,
         .study_sha256 = ctx->study_sha256,
@@ -200,9 +315,16 @@ static embolo_error run_render(run_context *ctx, char *message, size_t message_s
         .stages = ctx->stages,
         .n_stages = ctx->n_stages,
         .template = ctx->template,
+        .quiet = o->quiet,
     };
+    outset_options options = {.no_wait = o->no_wait, .quiet = o->quiet};
+    err = outset_open(ctx->set, o->out_dir, &options, message, message_size);
+    if (err != EMBOLO_OK)
+        return err;
     stage_begin(ctx);
-    err = render_run(&input, o->out_dir, message, message_size);
+    err = render_run(&input, outset_dir(ctx->set), message, message_size);
+    if (err == EMBOLO_OK)
+        err = outset_publish(ctx->set, message, message_size);
     if (err == EMBOLO_OK)
         stage_end(ctx, "render", ctx->data->n);
     return err;
@@ -244,26 +366,61 @@ static void describe_no_analysable_row(const run_context *ctx, char *message, si
                  ctx->options->command == DRIVER_CHECK ? "; see exclusions.csv" : "; `embolo check` lists them");
 }
 
+/* --strict: every exclusion and invalid value counts but E_START_AFTER_AS_OF, which is no fault of the
+ * data. Writes "PATH: --strict: 5 exclusions or invalid values: E_DUPLICATE_ID 2, W_INVALID_VALUE 3
+ * (see exclusions.csv)" and returns the count. */
+static size_t describe_strict_failure(const run_context *ctx, char *message, size_t message_size)
+{
+    size_t total = 0, used;
+    for (size_t i = 0; i < ctx->log->n; i++)
+        total += strcmp(ctx->log->items[i].code, "E_START_AFTER_AS_OF") != 0;
+    if (total == 0)
+        return 0;
+    int n = snprintf(message, message_size, "%s: --strict: %zu %s or invalid values:", ctx->options->input_path,
+                     total, total == 1 ? "exclusion" : "exclusions");
+    used = n > 0 && (size_t)n < message_size ? (size_t)n : message_size - 1;
+    for (size_t k = 0, listed = 0; clean_code_at(k) && used < message_size; k++) {
+        const char *code = clean_code_at(k);
+        size_t count = 0;
+        for (size_t i = 0; i < ctx->log->n && strcmp(code, "E_START_AFTER_AS_OF"); i++)
+            count += strcmp(ctx->log->items[i].code, code) == 0;
+        if (count == 0)
+            continue;
+        n = snprintf(message + used, message_size - used, "%s %s %zu", listed++ ? "," : "", code, count);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (used < message_size)
+        snprintf(message + used, message_size - used, " (see exclusions.csv)");
+    return total;
+}
+
 static embolo_error run_stages(run_context *ctx, char *message, size_t message_size)
 {
     const driver_options *o = ctx->options;
-    embolo_error err = study_read(o->study_path, &ctx->study, message, message_size);
+    embolo_error err = read_study_and_template(ctx, message, message_size);
     if (err == EMBOLO_OK)
-        err = o->template_path ? template_read(o->template_path, &ctx->template, message, message_size)
-                               : template_default(&ctx->template);
+        err = settle_template(ctx);
     if (err == EMBOLO_OK)
-        err = settle_template(ctx, message, message_size);
-    if (err == EMBOLO_OK)
-        err = hash_inputs(ctx, message, message_size);
-    if (err == EMBOLO_OK)
-        err = render_prepare(o->out_dir, message, message_size);
+        err = outset_check(o->out_dir, message, message_size);
     if (err == EMBOLO_OK)
         err = run_ingest(ctx, message, message_size);
     if (err == EMBOLO_OK)
         err = run_clean(ctx, message, message_size);
     if (err != EMBOLO_OK)
         return err;
+    if (o->strict && describe_strict_failure(ctx, message, message_size) > 0) {
+        /* The exclusion log is written (as `check` writes it), then the run fails. */
+        char strict_message[2048];
+        snprintf(strict_message, sizeof strict_message, "%s", message);
+        ctx->strict_failed = 1;
+        print_warnings(ctx);
+        err = run_render(ctx, message, message_size);
+        if (err == EMBOLO_OK)
+            snprintf(message, message_size, "%s", strict_message);
+        return err == EMBOLO_OK ? EMBOLO_ERROR_DATA : err;
+    }
     if (ctx->data->n == 0) {
+        print_warnings(ctx);
         /* A failed run leaves --out alone; `check` exists to list the exclusions, so it writes them. */
         err = o->command == DRIVER_CHECK ? run_render(ctx, message, message_size) : EMBOLO_OK;
         if (err == EMBOLO_OK)
@@ -302,15 +459,19 @@ static void message_to_one_line(char *message)
 embolo_error driver_run(const driver_options *options, char *message, size_t message_size)
 {
     run_context ctx = {.options = options};
+    signal_watch watch;
     embolo_error err;
     gsl_set_error_handler_off();
     message[0] = '\0';
     ctx.results = results_new();
-    if (!ctx.results) {
+    ctx.set = outset_new();
+    watch_start(&watch, ctx.set, options->quiet);
+    if (!ctx.results || !ctx.set) {
         snprintf(message, message_size, "out of memory");
-        return EMBOLO_ERROR_NOMEM;
-    }
-    err = run_stages(&ctx, message, message_size);
+        err = EMBOLO_ERROR_NOMEM;
+    } else
+        err = run_stages(&ctx, message, message_size);
+    watch_stop(&watch);
     if (err != EMBOLO_OK && !message[0])
         snprintf(message, message_size, "%s", embolo_error_message(err));
     message_to_one_line(message);

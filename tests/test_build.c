@@ -111,6 +111,10 @@ static void add_results(results *r)
     assert_int_equal(results_warn_about(r, (result_subject){"os", "multivariable_breslow", NULL, NULL}, "few events"),
                      EMBOLO_OK);
     assert_int_equal(results_warn(r, "plain text about %s", "grade"), EMBOLO_OK);
+    assert_int_equal(results_warn_about(r, (result_subject){"os", "subgroup:burden=<=50", "arm", NULL}, "no event"),
+                     EMBOLO_OK);
+    assert_int_equal(results_warn_about(r, (result_subject){"os", "finegray_univariate:age", "age", NULL}, "flat"),
+                     EMBOLO_OK);
 }
 
 static int setup(void **state)
@@ -311,6 +315,11 @@ static void test_warnings_by_labels(void **state)
     build_warning_text(&f->b, 3, text, sizeof text);
     assert_string_equal(text, "plain text about grade");
     assert_string_equal(f->r->warnings[1], "burden <=50: unbalanced"); /* the manifest keeps the keys */
+    assert_string_equal(f->r->warnings[0], "os univariate:age: monotone");
+    build_warning_text(&f->b, 4, text, sizeof text);
+    assert_string_equal(text, "Overall survival, Cox model within Tumour burden \xe2\x89\xa4" "50, Arm: no event");
+    build_warning_text(&f->b, 5, text, sizeof text);
+    assert_string_equal(text, "Overall survival, univariate Fine-Gray model of Age (years): flat");
 }
 
 /* Every kind builds on this run; the kinds per endpoint refuse an endpoint that is not there. */

@@ -23,6 +23,12 @@
 #define KEY_TABLE1 "table1"
 #define KEY_AUDIT "audit"
 #define KEY_BENCHMARK "benchmark"
+#define KEY_RMST "rmst"
+#define KEY_CIF "cif"
+#define KEY_GRAY "gray"
+#define KEY_LOGRANK_PAIRWISE "logrank_pairwise"
+#define KEY_LOGRANK_TREND "logrank_trend"
+#define KEY_INTERACTION "interaction"
 
 /* Models. */
 #define KEY_REVERSE_KM "reverse_km"
@@ -32,6 +38,15 @@
 #define KEY_MULTIVARIABLE_BRESLOW "multivariable_breslow"
 #define KEY_WEIGHTED_UNIVARIATE "weighted_univariate"
 #define KEY_WEIGHTED_MULTIVARIABLE "weighted_multivariable"
+#define KEY_STRATIFIED "stratified"
+#define KEY_MULTIVARIABLE_STRATIFIED "multivariable_stratified"
+#define KEY_MULTIVARIABLE_CLUSTER "multivariable_cluster"
+#define KEY_FINEGRAY_MULTIVARIABLE "finegray_multivariable"
+
+/* Model prefixes: "PREFIX:VAR" (key_model_of) or "PREFIX:VAR=LEVEL" (key_model_within). */
+#define KEY_FINEGRAY_UNIVARIATE "finegray_univariate"
+#define KEY_SUBGROUP "subgroup"
+#define KEY_WEIGHTED_SUBGROUP "weighted_subgroup"
 
 /* Table 1's column of every analysed record (the others are the treatment's levels). */
 #define KEY_OVERALL "overall"
@@ -76,6 +91,24 @@
 #define KEY_STAT_WALD_GLOBAL_CHISQ "wald_global_chisq"
 #define KEY_STAT_WALD_GLOBAL_DF "wald_global_df"
 #define KEY_STAT_WALD_GLOBAL_P "wald_global_p"
+#define KEY_STAT_REFERENCE_LEVEL "reference_level"  /* the factor's reference in the level column */
+#define KEY_STAT_EVALUE "evalue"
+#define KEY_STAT_EVALUE_CI "evalue_ci"
+#define KEY_STAT_COMPETING "competing"
+
+/* Round 2: pairwise log-rank, RMST, cumulative incidence. */
+#define KEY_STAT_P_HOLM "p_holm"
+#define KEY_STAT_RMST "rmst"
+#define KEY_STAT_LOWER "lower"
+#define KEY_STAT_UPPER "upper"
+#define KEY_STAT_DIFF "diff"
+#define KEY_STAT_DIFF_SE "diff_se"
+#define KEY_STAT_DIFF_LOWER "diff_lower"
+#define KEY_STAT_DIFF_UPPER "diff_upper"
+#define KEY_STAT_DIFF_P "diff_p"
+#define KEY_STAT_CIF "cif"                /* with key_stat_at: the cumulative incidence at a landmark */
+#define KEY_STAT_CIF_LOWER "cif_lower"
+#define KEY_STAT_CIF_UPPER "cif_upper"
 
 /* Table 1. */
 #define KEY_STAT_MEAN "mean"

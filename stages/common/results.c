@@ -1,5 +1,6 @@
 #include "results.h"
 
+#include "keys.h"
 #include "text.h"
 
 #include <math.h>
@@ -47,6 +48,7 @@ void results_free(results *r)
     free(r->warnings);
     free(r->warning_parts);
     curve_set_free(r->curves);
+    curve_set_free(r->cif_curves);
     free(r->slots);
     free(r);
 }
@@ -195,6 +197,10 @@ embolo_error results_append(results *dst, results *src)
         err = EMBOLO_ERROR_NOMEM;
     if (err == EMBOLO_OK && src->curves)
         err = curve_set_append(dst->curves, src->curves);
+    if (err == EMBOLO_OK && src->cif_curves && !dst->cif_curves && !(dst->cif_curves = curve_set_new()))
+        err = EMBOLO_ERROR_NOMEM;
+    if (err == EMBOLO_OK && src->cif_curves)
+        err = curve_set_append(dst->cif_curves, src->cif_curves);
     if (err != EMBOLO_OK)
         return err;
     if (src->n > 0)
@@ -247,10 +253,13 @@ embolo_error results_warn(results *r, const char *format, ...)
     return warning_add(r, text, (result_warning){0});
 }
 
-/* "os multivariable sex: ": the keys that apply, then a colon. */
+/* "os multivariable sex: ": the keys that apply, then a colon (the variable of "univariate:VAR" once). */
 static void subject_prefix(const result_subject *about, char *out, size_t size)
 {
-    const char *keys[] = {about->endpoint, about->model, about->variable, about->level};
+    const char *univariate = about->model ? key_univariate_variable(about->model) : NULL;
+    const char *variable = univariate && about->variable && !strcmp(univariate, about->variable) ? NULL
+                                                                                                 : about->variable;
+    const char *keys[] = {about->endpoint, about->model, variable, about->level};
     size_t used = 0;
     out[0] = '\0';
     for (size_t k = 0; k < 4 && used < size; k++)

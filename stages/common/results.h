@@ -29,6 +29,7 @@ typedef struct results {
     result_warning *warning_parts;  /* [n_warnings]: the same warnings in parts */
     size_t n_warnings, warnings_capacity;
     curve_set *curves;  /* Kaplan-Meier curves for drawing; NULL until the model stage adds one */
+    curve_set *cif_curves; /* cumulative-incidence curves (keys of the cif lines); NULL until one is added */
     size_t *slots;      /* lookup index kept by results_add: open addressing, line + 1 (0: empty) */
     size_t slot_mask;
 } results;
@@ -39,7 +40,7 @@ void results_free(results *r);
 embolo_error results_add(results *r, const char *section, const char *endpoint, const char *model,
                          const char *variable, const char *level, const char *stat, double value);
 
-/* Moves every line, warning and curve of src to the end of dst (src is left empty). */
+/* Moves every line, warning and curve (KM and CIF) of src to the end of dst (src is left empty). */
 embolo_error results_append(results *dst, results *src);
 
 /* The value of the first line with these keys (NULL keys match ""), NAN if there is none; a hash

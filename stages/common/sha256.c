@@ -13,42 +13,65 @@ static void digest_to_hex(const unsigned char *digest, unsigned length, char hex
     hex[64] = '\0';
 }
 
-int sha256_hex(const void *data, size_t length, char hex[65])
+int sha256_init(sha256_state *state)
+{
+    state->context = EVP_MD_CTX_new();
+    state->failed = !state->context || !EVP_DigestInit_ex(state->context, EVP_sha256(), NULL);
+    if (state->failed)
+        sha256_discard(state);
+    return !state->failed;
+}
+
+void sha256_update(sha256_state *state, const void *data, size_t length)
+{
+    if (!state->failed && state->context && !EVP_DigestUpdate(state->context, data, length))
+        state->failed = 1;
+}
+
+int sha256_final_hex(sha256_state *state, char hex[65])
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned digest_length = 0;
-    if (!EVP_Digest(data, length, digest, &digest_length, EVP_sha256(), NULL) || digest_length != 32)
-        return 0;
-    digest_to_hex(digest, digest_length, hex);
-    return 1;
+    int ok = !state->failed && state->context && EVP_DigestFinal_ex(state->context, digest, &digest_length) &&
+             digest_length == 32;
+    if (ok)
+        digest_to_hex(digest, digest_length, hex);
+    else
+        hex[0] = '\0';
+    sha256_discard(state);
+    return ok;
 }
 
-/* Feeds the file to the digest; returns whether every byte was read and hashed. */
-static int digest_file(EVP_MD_CTX *context, FILE *file)
+void sha256_discard(sha256_state *state)
 {
-    unsigned char buffer[65536];
-    size_t got;
-    int ok = EVP_DigestInit_ex(context, EVP_sha256(), NULL);
-    while (ok && (got = fread(buffer, 1, sizeof buffer, file)) > 0)
-        ok = EVP_DigestUpdate(context, buffer, got);
-    return ok && !ferror(file);
+    EVP_MD_CTX_free(state->context);
+    state->context = NULL;
+}
+
+int sha256_hex(const void *data, size_t length, char hex[65])
+{
+    sha256_state state;
+    sha256_init(&state);
+    sha256_update(&state, data, length);
+    return sha256_final_hex(&state, hex);
 }
 
 int sha256_file_hex(const char *path, char hex[65])
 {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned digest_length = 0;
-    int ok = 0;
+    unsigned char buffer[65536];
+    size_t got;
+    sha256_state state;
     FILE *file = fopen(path, "rb");
-    EVP_MD_CTX *context = file ? EVP_MD_CTX_new() : NULL;
-    if (!context)
-        goto cleanup;
-    ok = digest_file(context, file) && EVP_DigestFinal_ex(context, digest, &digest_length) && digest_length == 32;
-    if (ok)
-        digest_to_hex(digest, digest_length, hex);
-cleanup:
-    EVP_MD_CTX_free(context);
-    if (file)
-        fclose(file);
-    return ok;
+    if (!file)
+        return 0;
+    sha256_init(&state);
+    while ((got = fread(buffer, 1, sizeof buffer, file)) > 0)
+        sha256_update(&state, buffer, got);
+    int read_all = !ferror(file);
+    fclose(file);
+    if (!read_all) {
+        sha256_discard(&state);
+        return 0;
+    }
+    return sha256_final_hex(&state, hex);
 }

@@ -19,6 +19,23 @@ embolo_error ingest_parse(const char *data, size_t length, const char *path,
                           const char *const *wanted, size_t n_wanted, ingest_table **out,
                           char *message, size_t message_size);
 
+/* ingest_read and ingest_parse with another field separator (the study's delimiter: ',', ';' or
+ * '\t'). A header that is one field holding another of these separators gets a message saying the
+ * file seems to be separated by it. */
+embolo_error ingest_read_delimited(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
+                                   ingest_table **out, char *message, size_t message_size);
+embolo_error ingest_parse_delimited(const char *data, size_t length, const char *path, char delimiter,
+                                    const char *const *wanted, size_t n_wanted, ingest_table **out,
+                                    char *message, size_t message_size);
+
+/* ingest_read_delimited, reading the file once (path "-": standard input; a FIFO works) and giving
+ * the SHA-256 of exactly the bytes parsed in sha256_hex (NULL: not wanted); ingest_read and
+ * ingest_read_delimited are this without the hash. The read stops at the first limit reached
+ * (a field over 16 MiB, 4 GiB in all); out of memory is EMBOLO_ERROR_NOMEM "out of memory while
+ * reading PATH". */
+embolo_error ingest_read_hashed(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
+                                ingest_table **out, char sha256_hex[65], char *message, size_t message_size);
+
 void ingest_table_free(ingest_table *table);
 
 size_t ingest_record_count(const ingest_table *table);

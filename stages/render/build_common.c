@@ -203,6 +203,9 @@ const char *build_model_name(const char *model)
         {KEY_MULTIVARIABLE_BRESLOW, "multivariable Cox model (Breslow ties)"},
         {KEY_WEIGHTED_UNIVARIATE, "propensity-weighted univariate Cox model"},
         {KEY_WEIGHTED_MULTIVARIABLE, "propensity-weighted multivariable Cox model"},
+        {KEY_MULTIVARIABLE_STRATIFIED, "multivariable Cox model stratified by centre"},
+        {KEY_MULTIVARIABLE_CLUSTER, "multivariable Cox model clustered by centre"},
+        {KEY_FINEGRAY_MULTIVARIABLE, "multivariable Fine-Gray model"},
     };
     if (key_univariate_variable(model))
         return "univariate Cox model";
@@ -219,22 +222,57 @@ static void append_part(char *out, size_t size, size_t *used, const char *text)
         *used += (size_t)snprintf(out + *used, size - *used, "%s%s", *used ? ", " : "", text);
 }
 
+/* A model named after a variable ("univariate:VAR", "finegray_univariate:VAR", "subgroup:VAR=LEVEL"):
+ * "univariate Cox model of Age (years)", "Cox model within WHO grade G3"; the variable's index, -1 for
+ * any other model (its name as build_model_name gives it, else its key). */
+static int model_text(const build_context *b, const char *model, char *out, size_t size)
+{
+    static const struct {
+        const char *prefix, *name;
+    } prefixed[] = {
+        {KEY_FINEGRAY_UNIVARIATE, "univariate Fine-Gray model of"},
+        {KEY_SUBGROUP, "Cox model within"},
+        {KEY_WEIGHTED_SUBGROUP, "propensity-weighted Cox model within"},
+    };
+    const char *variable = key_univariate_variable(model);
+    const char *name = variable ? "univariate Cox model of" : build_model_name(model);
+    for (size_t k = 0; k < sizeof prefixed / sizeof prefixed[0] && !variable; k++) {
+        size_t length = strlen(prefixed[k].prefix);
+        if (!strncmp(model, prefixed[k].prefix, length) && model[length] == ':') {
+            variable = model + length + 1;
+            name = prefixed[k].name;
+        }
+    }
+    if (!variable) {
+        snprintf(out, size, "%s", name ? name : model);
+        return -1;
+    }
+    char key[KEY_SIZE], level[256] = "";
+    build_copy(key, sizeof key, variable);
+    char *equals = strchr(key, '=');
+    if (equals) {
+        *equals = '\0';
+        build_level(level, sizeof level, equals + 1);
+    }
+    int v = study_find_variable(b->s, key);
+    snprintf(out, size, "%s %s%s%s", name, v >= 0 ? build_variable_label(&b->s->variables[v]) : key,
+             level[0] ? " " : "", level);
+    return equals ? -1 : v;
+}
+
 /* "Overall survival, univariate Cox model of Age (years)" or "WHO grade G3". */
 static void warning_subject(const build_context *b, const result_warning *w, char *out, size_t size)
 {
     char level[256], part[600];
-    const char *univariate = key_univariate_variable(w->model);
     int e = build_endpoint_index(b->s, w->endpoint), v = study_find_variable(b->s, w->variable);
-    int u = univariate ? study_find_variable(b->s, univariate) : -1;
     size_t used = 0;
     out[0] = '\0';
     append_part(out, size, &used, e >= 0 ? build_endpoint_label(&b->s->endpoints[e]) : w->endpoint);
-    const char *model = build_model_name(w->model);
-    snprintf(part, sizeof part, "%s%s%s", model ? model : w->model, u >= 0 ? " of " : "",
-             u >= 0 ? build_variable_label(&b->s->variables[u]) : "");
-    append_part(out, size, &used, part);
+    int of = w->model[0] ? model_text(b, w->model, part, sizeof part) : -1;
+    if (w->model[0])
+        append_part(out, size, &used, part);
     build_level(level, sizeof level, w->level);
-    const char *variable = v < 0 ? w->variable : v != u ? build_variable_label(&b->s->variables[v]) : "";
+    const char *variable = v < 0 ? w->variable : v != of ? build_variable_label(&b->s->variables[v]) : "";
     snprintf(part, sizeof part, "%s%s%s", variable, variable[0] && level[0] ? " " : "", level);
     append_part(out, size, &used, part);
 }

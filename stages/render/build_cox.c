@@ -108,7 +108,19 @@ static table *cox_table_new(const study_endpoint *ep, const cox_shown *models)
     return t;
 }
 
-/* HR (95% CI) and p of one coefficient (level "" for a numeric variable) in each model that has it. */
+/* The level a model's hazard ratios of factor v are against: that of its reference_level line (the
+ * declared reference, or the first level with rows when no row of the model has the declared one). */
+static size_t cox_reference(const build_context *b, const char *endpoint, const char *model,
+                            const study_variable *v)
+{
+    for (size_t level = 0; level < v->n_levels; level++)
+        if (isfinite(build_value(b, KEY_COX, endpoint, model, v->name, v->levels[level], KEY_STAT_REFERENCE_LEVEL)))
+            return level;
+    return v->reference;
+}
+
+/* HR (95% CI) and p of one coefficient (level "" for a numeric variable) in each model that has it;
+ * "1 (reference)" where level is the model's reference. */
 static void cox_coefficient_cells(const build_context *b, const char *endpoint, const cox_shown *models,
                                   const study_variable *v, size_t index, const char *level, table_row *row)
 {
@@ -117,12 +129,17 @@ static void cox_coefficient_cells(const build_context *b, const char *endpoint, 
         const char *model = cox_model_name(models->items[m], v, name);
         if (!cox_model_has(b, endpoint, models->items[m], index))
             continue;
+        if (level[0] && !strcmp(v->levels[cox_reference(b, endpoint, model, v)], level)) {
+            table_set_values(row, 1 + 2 * m, CELL_REFERENCE, 0, 1.0, NAN, NAN);
+            continue;
+        }
         build_hr_ci(b, row, 1 + 2 * m, endpoint, model, v->name, level);
         build_p(b, row, 2 + 2 * m, build_value(b, KEY_COX, endpoint, model, v->name, level, KEY_STAT_P));
     }
 }
 
-/* A factor: its heading with the joint Wald p of each model, then its levels (the reference first). */
+/* A factor: its heading with the joint Wald p of each model, then its levels; each model's reference
+ * level shows "1 (reference)". */
 static void cox_factor_rows(const build_context *b, const char *endpoint, const cox_shown *models, size_t index,
                             table *t)
 {
@@ -139,13 +156,7 @@ static void cox_factor_rows(const build_context *b, const char *endpoint, const 
         char shown[256];
         build_level(shown, sizeof shown, v->levels[level]);
         row = table_add_row(t, TABLE_ROW_LEVEL, shown);
-        if (level != v->reference) {
-            cox_coefficient_cells(b, endpoint, models, v, index, v->levels[level], row);
-            continue;
-        }
-        for (size_t m = 0; m < models->n; m++)
-            if (cox_model_has(b, endpoint, models->items[m], index))
-                table_set_values(row, 1 + 2 * m, CELL_REFERENCE, 0, 1.0, NAN, NAN);
+        cox_coefficient_cells(b, endpoint, models, v, index, v->levels[level], row);
     }
 }
 

@@ -76,6 +76,7 @@ typedef struct report_template {
     int period_year, period_month;
     template_benchmark benchmarks[TEMPLATE_MAX_BENCHMARKS];
     size_t n_benchmarks;
+    size_t n_skipped_benchmarks; /* benchmarks the run dropped: the study lacks their endpoint, variable or level */
     char *benchmark_source;     /* citation of the benchmarks */
 } report_template;
 

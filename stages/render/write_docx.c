@@ -535,16 +535,23 @@ embolo_error docx_write(const document *d, const char *path, char *message, size
         parts_free(&parts);
         return EMBOLO_ERROR_NOMEM;
     }
+    /* The system's reason of the first step that failed (EIO when the library gives none). */
+    int error = 0;
+    errno = 0;
     zipFile zip = zipOpen64(path, APPEND_STATUS_CREATE);
-    if (!zip) {
-        snprintf(message, message_size, "%s: cannot write the Word document: %s", path, strerror(errno));
+    if (!zip)
+        error = errno ? errno : EIO;
+    else {
+        errno = 0;
+        if (!package_write(zip, &parts))
+            error = errno ? errno : EIO;
+        errno = 0;
+        if (zipClose(zip, NULL) != ZIP_OK && !error)
+            error = errno ? errno : EIO;
+    }
+    if (error) {
+        snprintf(message, message_size, "%s: cannot write: %s", path, strerror(error));
         err = EMBOLO_ERROR_OUTPUT;
-    } else {
-        int written = package_write(zip, &parts);
-        if (zipClose(zip, NULL) != ZIP_OK || !written) {
-            snprintf(message, message_size, "%s: cannot write the Word document (zip failed)", path);
-            err = EMBOLO_ERROR_OUTPUT;
-        }
     }
     parts_free(&parts);
     return err;

@@ -7,6 +7,7 @@
  * title and page number in the footer. */
 #include "writers.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -459,8 +460,8 @@ static uint8_t book_needs_zip64(const render_input *in)
     return (double)in->data->n * cols * XLSX_BYTES_PER_CELL > XLSX_ZIP32_LIMIT ? LXW_TRUE : LXW_FALSE;
 }
 
-static embolo_error book_result(const xlsx_book *b, lxw_error closed, const char *path, char *message,
-                                size_t message_size)
+static embolo_error book_result(const xlsx_book *b, lxw_error closed, int close_errno, const char *path,
+                                char *message, size_t message_size)
 {
     if (b->error != EMBOLO_OK) {
         snprintf(message, message_size, "%s: writing the workbook failed (%s): %s", path, b->failed,
@@ -473,7 +474,9 @@ static embolo_error book_result(const xlsx_book *b, lxw_error closed, const char
         return EMBOLO_ERROR_OUTPUT;
     }
     if (closed != LXW_NO_ERROR) {
-        snprintf(message, message_size, "%s: cannot write the workbook: %s", path, lxw_strerror(closed));
+        /* The system's reason, as libxlsxwriter's own message (not shown) would give it. */
+        snprintf(message, message_size, "%s: cannot write: %s (%s)", path,
+                 close_errno ? strerror(close_errno) : "write error", lxw_strerror(closed));
         return EMBOLO_ERROR_OUTPUT;
     }
     return EMBOLO_OK;
@@ -485,6 +488,7 @@ embolo_error xlsx_write(const document *d, const char *path, char *message, size
     xlsx_book b = {.d = d, .in = in, .t = in->template};
     lxw_workbook_options options = {.constant_memory = LXW_TRUE, .use_zip64 = book_needs_zip64(in)};
     lxw_error closed = LXW_NO_ERROR;
+    int close_errno = 0;
     b.workbook = workbook_new_opt(path, &options);
     if (!b.workbook) {
         snprintf(message, message_size, "%s: cannot create the workbook", path);
@@ -494,9 +498,11 @@ embolo_error xlsx_write(const document *d, const char *path, char *message, size
     book_add_formats(&b);
     for (size_t i = 0; i < d->n_sheets && xlsx_ok(&b); i++)
         sheet_write(&b, &d->sheets[i]);
-    if (xlsx_ok(&b))
+    if (xlsx_ok(&b)) {
+        errno = 0;
         closed = workbook_close(b.workbook);
-    else
+        close_errno = errno;
+    } else
         lxw_workbook_free(b.workbook);
-    return book_result(&b, closed, path, message, message_size);
+    return book_result(&b, closed, close_errno, path, message, message_size);
 }
