@@ -248,6 +248,25 @@ static void test_cox(void **state)
     table_free(t);
 }
 
+/* "1 (reference)" stands on the level of each model's reference_level line: here no row of the
+ * multivariable model has the declared reference, so its hazard ratios are against >50 (issue 13). */
+static void test_cox_effective_reference(void **state)
+{
+    fixture *f = *state;
+    static const char *const lines[] = {
+        "H Tumour burden |  |  |  | ",
+        "L \xe2\x89\xa4" "50 | 1 (reference) |  | 0.44 (0.22\xe2\x80\x93" "0.88) | 0.050",
+        "L >50 | 2.50 (1.25\xe2\x80\x93" "5.00) | 0.030 | 1 (reference) | ",
+        "P Age (years), per unit | 1.02 (0.51\xe2\x80\x93" "2.04) | 0.200 | 1.01 (0.51\xe2\x80\x93" "2.02) | 0.400",
+    };
+    add(f->r, "cox", "os", "univariate:burden", "burden", "<=50", "reference_level", 1);
+    add(f->r, "cox", "os", "multivariable", "burden", ">50", "reference_level", 2);
+    add_hr(f->r, "multivariable", "burden", "<=50", 0.44, 0.05);
+    table *t = build_table(&f->b, BUILD_COX, 0);
+    expect_model(t, "Cox models, Overall survival", lines, 4);
+    table_free(t);
+}
+
 /* A yes/no variable takes one row (its non-reference level) unless the template asks for both. */
 static void test_table1_yes_no(void **state)
 {
@@ -345,7 +364,7 @@ int main(void)
         cmocka_unit_test(test_survival),      cmocka_unit_test(test_survival_shared),
         cmocka_unit_test(test_cox),           cmocka_unit_test(test_table1_yes_no),
         cmocka_unit_test(test_weights),       cmocka_unit_test(test_warnings_by_labels),
-        cmocka_unit_test(test_every_kind_builds),
+        cmocka_unit_test(test_every_kind_builds),     cmocka_unit_test(test_cox_effective_reference),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

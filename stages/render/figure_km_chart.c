@@ -14,14 +14,19 @@
 #include "xlsx.h"
 
 #define DATA_SHEET "KM chart data"
-#define CHART_COLS 9            /* columns a chart covers (64 pixels each) */
-#define CHART_ROWS 16           /* rows a chart covers (20 pixels each) */
+/* A landscape A4 page prints 988 pixels across and 650 down at 100% (96 an inch, the default margins
+ * of 0.7 and 0.75 in): two charts across and two down fit without scaling, which some programs
+ * (LibreOffice) ignore. The grid's columns have a width of their own, not the default, which
+ * programs read differently. */
+#define COL_WIDTH 8.0           /* characters: 61 pixels */
+#define CHART_COLS 7            /* columns a chart covers: 427 pixels */
+#define CHART_ROWS 15           /* rows a chart covers (20 pixels each): 300 pixels */
 #define CHART_GAP 1             /* rows and columns between charts */
-#define CHART_WIDTH 576
-#define CHART_HEIGHT 320
+#define CHART_WIDTH 420
+#define CHART_HEIGHT 292
 #define CHARTS_ACROSS 2
 #define CHART_ROWS_PER_PAGE 2
-#define PRINT_SCALE 80          /* two charts across fit a landscape A4 page at 80% */
+#define GRID_COLS (CHARTS_ACROSS * (CHART_COLS + CHART_GAP) - CHART_GAP)
 #define MAX_SERIES 255          /* Excel's limit per chart */
 #define MAX_BREAKS 1023         /* libxlsxwriter's limit of page breaks */
 
@@ -198,7 +203,8 @@ static void chart_add(km_charts *k, size_t first, size_t end)
     xlsx_check(b, worksheet_insert_chart_opt(k->table->ws, row, col, chart, &place), "a KM chart");
 }
 
-/* The charts print: their area only, two rows of charts a page, at a scale that fits two across. */
+/* The charts print: their area only (its columns of a set width), two charts across and two down a
+ * page, at 100%. */
 static void charts_print(km_charts *k)
 {
     lxw_row_t breaks[MAX_BREAKS + 1] = {0}, last_row;
@@ -207,11 +213,12 @@ static void charts_print(km_charts *k)
     chart_place(k, (rows - 1) * CHARTS_ACROSS + CHARTS_ACROSS - 1, &last_row, &last_col);
     for (size_t r = CHART_ROWS_PER_PAGE; r < rows && n < MAX_BREAKS; r += CHART_ROWS_PER_PAGE)
         breaks[n++] = (lxw_row_t)r * (CHART_ROWS + CHART_GAP);
+    xlsx_check(k->book, worksheet_set_column(k->table->ws, k->first_col, k->first_col + GRID_COLS - 1, COL_WIDTH,
+                                             NULL), "the KM charts' columns");
     xlsx_check(k->book, worksheet_print_area(k->table->ws, 0, k->first_col, last_row + CHART_ROWS,
-                                             last_col + CHART_COLS - 1), "the KM charts' print area");
+                                             k->first_col + GRID_COLS - 1), "the KM charts' print area");
     if (n)
         xlsx_check(k->book, worksheet_set_h_pagebreaks(k->table->ws, breaks), "the KM charts' page breaks");
-    worksheet_set_print_scale(k->table->ws, PRINT_SCALE);
 }
 
 static int charts_prepare(km_charts *k)

@@ -24,6 +24,7 @@
 #define CELL_MARGIN 60
 #define CHAR_TWIPS 105          /* an average character at 9 pt */
 #define INDENT_TWIPS 200
+#define ROW_TWIPS 260           /* a row of one line at 9 pt */
 #define CELL_TEXT 256
 #define XML_HEAD "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
 
@@ -260,7 +261,16 @@ static void header_row(xml_buffer *b, const table *t, const long *widths)
     xml_raw(b, "</w:tr>");
 }
 
-static void body_row(xml_buffer *b, const table *t, const long *widths, size_t r)
+/* Whether a table (its title, header and rows) fits on one page: its rows then keep with the next, so
+ * that it starts on a new page rather than break, as in the report; a longer one breaks where it must,
+ * its header repeated. */
+static int table_fits_page(const table *t, int landscape)
+{
+    long height = (landscape ? PAGE_SHORT : PAGE_LONG) - 2 * PAGE_MARGIN;
+    return (long)(t->n_rows + 4 + (t->n_spans > 0)) * ROW_TWIPS < height;
+}
+
+static void body_row(xml_buffer *b, const table *t, const long *widths, size_t r, int keep)
 {
     const table_row *row = &t->rows[r];
     int last = r + 1 == t->n_rows, total = row->role == TABLE_ROW_TOTAL;
@@ -268,14 +278,15 @@ static void body_row(xml_buffer *b, const table *t, const long *widths, size_t r
     row_start(b, 0);
     if (row->role == TABLE_ROW_NOTE) {
         cell_style s = {.width = span_width(widths, 0, t->n_columns), .span = (int)t->n_columns, .left = 1,
-                        .italic = 1, .keep_next = last};
+                        .italic = 1, .keep_next = keep || last};
         cell(b, row->label, &s);
         xml_raw(b, "</w:tr>");
         return;
     }
     for (size_t c = 0; c < t->n_columns; c++) {
-        cell_style s = {.width = widths[c], .span = 1, .rule_above = total, .left = c == 0 || t->columns[c].align == TABLE_LEFT,
-                        .keep_next = last || row->role == TABLE_ROW_HEADING};
+        cell_style s = {.width = widths[c], .span = 1, .rule_above = total,
+                        .left = c == 0 || t->columns[c].align == TABLE_LEFT,
+                        .keep_next = keep || last || row->role == TABLE_ROW_HEADING};
         if (c == 0) {
             s.bold = row->role == TABLE_ROW_HEADING || total;
             s.indent = table_row_is_member(row);
@@ -337,8 +348,9 @@ static void table_write(docx_writer *w, const table *t)
     if (t->n_spans)
         header_spans(b, t, widths);
     header_row(b, t, widths);
+    int keep = table_fits_page(t, w->landscape);
     for (size_t r = 0; r < t->n_rows; r++)
-        body_row(b, t, widths, r);
+        body_row(b, t, widths, r, keep);
     xml_raw(b, "</w:tbl>");
     for (size_t k = 0; k < t->n_footnotes; k++)
         paragraph(b, "TableNote", t->footnotes[k]);
