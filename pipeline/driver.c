@@ -202,8 +202,8 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
     if (ctx->has_as_of)
         for (size_t e = 0; e < ctx->study->n_endpoints; e++)
             if (ctx->study->endpoints[e].form == ENDPOINT_TIME_STATUS &&
-                results_warn(ctx->results, "the as-of date is ignored for the time/status endpoint %s",
-                             ctx->study->endpoints[e].name) != EMBOLO_OK)
+                results_warn_about(ctx->results, (result_subject){.endpoint = ctx->study->endpoints[e].name},
+                                   "the as-of date is ignored (times and status, not dates)") != EMBOLO_OK)
                 return EMBOLO_ERROR_NOMEM;
     stage_end(ctx, "clean", ctx->data->n);
     return EMBOLO_OK;

@@ -252,7 +252,7 @@ static void test_empty_treatment_level_is_dropped(void **state)
     compare_results(FIXTURES "veteran.expected.csv", path);
     path_join(path, sizeof path, out, "patients.csv");
     compare_propensity_scores(FIXTURES "veteran.ps.csv", path);
-    assert_manifest_warns(out, "the treatment level mixed has no patient among its 137 complete rows", 1);
+    assert_manifest_warns(out, "celltype mixed: no patient among the propensity model's 137 complete rows", 1);
     assert_manifest_silent(out, "separated");
 }
 
@@ -394,8 +394,8 @@ static void test_covariate_missing_everywhere_is_named(void **state)
     assert_int_equal(fclose(file), 0);
     csv_free(&veteran);
     run_study(s, FIXTURES "veteran.study.ini", input, "out", 0, out, sizeof out, "--quiet", (char *)NULL);
-    assert_manifest_warns(out, "propensity model: diagtime is missing in every row", 1);
-    assert_manifest_silent(out, "(karno)");
+    assert_manifest_warns(out, "diagtime: missing in every row: no propensity model", 1);
+    assert_manifest_silent(out, "karno:");
 }
 
 /* 8 coefficients and 4 events: no Cox model, with a warning (not minutes of iterations). */
@@ -484,7 +484,7 @@ static void test_audit_template_on_any_study(void **state)
         assert_manifest_warns(out, "templates/audit.ini:23: benchmark hpfs.grade.G1 skipped: the study has no "
                                    "endpoint hpfs", 1);
         assert_manifest_warns(out, "benchmark os.grade.G3 skipped: the study has no variable grade", 1);
-        assert_manifest_warns(out, "audit: os has times, not dates", 1);
+        assert_manifest_warns(out, "os: times, not dates: its procedures and events in the audit period", 1);
         path_join(path, sizeof path, out, "results.csv");
         compare_results(expected, path);
         char *results = read_output(out, "results.csv");

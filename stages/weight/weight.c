@@ -179,10 +179,10 @@ static embolo_error find_empty_cell(const study *s, const dataset *data, const p
                 if (counts[l * d->k + g] > 0)
                     continue;
                 *found = 1;
-                embolo_error err = results_warn(out,
-                    "propensity model separated: no %s patient has %s = %s; the propensity scores do not "
-                    "exist, so no weights and no weighted analyses are reported", t->levels[d->level[g]], v->name,
-                    v->levels[l]);
+                embolo_error err = results_warn_about(
+                    out, (result_subject){.variable = v->name, .level = v->levels[l]},
+                    "propensity model separated: no %s patient has it; the propensity scores do not exist, so no "
+                    "weights and no weighted analyses are reported", t->levels[d->level[g]]);
                 if (err != EMBOLO_OK) {
                     free(counts);
                     return err;
@@ -375,8 +375,9 @@ static embolo_error warn_empty_levels(const study *s, const ps_design *d, result
             g++;
             continue;
         }
-        err = results_warn(out, "propensity model: the treatment level %s has no patient among its %zu complete "
-                           "rows and is left out (no weights, no weighted estimates for it)", t->levels[l], d->n);
+        err = results_warn_about(out, (result_subject){.variable = t->name, .level = t->levels[l]},
+                                 "no patient among the propensity model's %zu complete rows: left out (no weights, "
+                                 "no weighted estimates for it)", d->n);
     }
     return err;
 }
@@ -385,19 +386,18 @@ static embolo_error warn_empty_levels(const study *s, const ps_design *d, result
  * that each row lacks one or another). */
 static embolo_error warn_no_complete_row(const study *s, const dataset *data, results *out)
 {
-    char names[512];
-    size_t used = 0, n_names = 0;
-    names[0] = '\0';
-    for (size_t c = 0; c <= s->n_ps_covariates; c++) {
+    size_t n_named = 0;
+    embolo_error err = EMBOLO_OK;
+    for (size_t c = 0; c <= s->n_ps_covariates && err == EMBOLO_OK; c++) {
         size_t v = c < s->n_ps_covariates ? s->ps_covariates[c] : (size_t)s->treatment;
-        if (data->missing[v] < data->n || used >= sizeof names)
+        if (data->missing[v] < data->n)
             continue;
-        int n = snprintf(names + used, sizeof names - used, "%s%s", n_names++ ? ", " : "", s->variables[v].name);
-        used += n > 0 ? (size_t)n : 0;
+        n_named++;
+        err = results_warn_about(out, (result_subject){.variable = s->variables[v].name},
+                                 "missing in every row: no propensity model, no weights and no weighted analyses");
     }
-    if (n_names > 0)
-        return results_warn(out, "propensity model: %s %s missing in every row; no weights and no weighted analyses",
-                            names, n_names == 1 ? "is" : "are");
+    if (n_named > 0 || err != EMBOLO_OK)
+        return err;
     return results_warn(out, "propensity model: no row has every covariate (each lacks one or another); no weights "
                              "and no weighted analyses");
 }
