@@ -119,6 +119,10 @@ extern const build_cox_model build_cox_models[BUILD_COX_MODELS];
 /* The models of build_cox_models fitted for an endpoint, in that order; returns their count. */
 size_t build_cox_models_of(const build_context *b, const char *endpoint, const build_cox_model **out);
 
+/* The level a Cox model's hazard ratios of factor v are against: that of its reference_level line (the
+ * declared reference, or the first level with rows when no row of the model has the declared one). */
+size_t build_cox_reference(const build_context *b, const char *endpoint, const char *model, const study_variable *v);
+
 /* "multivariable model" of a results model (for sentences about it); NULL when it is not a Cox model. */
 const char *build_model_name(const char *model);
 

@@ -215,6 +215,14 @@ const char *build_model_name(const char *model)
     return NULL;
 }
 
+size_t build_cox_reference(const build_context *b, const char *endpoint, const char *model, const study_variable *v)
+{
+    for (size_t level = 0; level < v->n_levels; level++)
+        if (isfinite(build_value(b, KEY_COX, endpoint, model, v->name, v->levels[level], KEY_STAT_REFERENCE_LEVEL)))
+            return level;
+    return v->reference;
+}
+
 /* Appends ", " (after the first part) and text. */
 static void append_part(char *out, size_t size, size_t *used, const char *text)
 {

@@ -108,17 +108,6 @@ static table *cox_table_new(const study_endpoint *ep, const cox_shown *models)
     return t;
 }
 
-/* The level a model's hazard ratios of factor v are against: that of its reference_level line (the
- * declared reference, or the first level with rows when no row of the model has the declared one). */
-static size_t cox_reference(const build_context *b, const char *endpoint, const char *model,
-                            const study_variable *v)
-{
-    for (size_t level = 0; level < v->n_levels; level++)
-        if (isfinite(build_value(b, KEY_COX, endpoint, model, v->name, v->levels[level], KEY_STAT_REFERENCE_LEVEL)))
-            return level;
-    return v->reference;
-}
-
 /* HR (95% CI) and p of one coefficient (level "" for a numeric variable) in each model that has it;
  * "1 (reference)" where level is the model's reference. */
 static void cox_coefficient_cells(const build_context *b, const char *endpoint, const cox_shown *models,
@@ -129,7 +118,7 @@ static void cox_coefficient_cells(const build_context *b, const char *endpoint, 
         const char *model = cox_model_name(models->items[m], v, name);
         if (!cox_model_has(b, endpoint, models->items[m], index))
             continue;
-        if (level[0] && !strcmp(v->levels[cox_reference(b, endpoint, model, v)], level)) {
+        if (level[0] && !strcmp(v->levels[build_cox_reference(b, endpoint, model, v)], level)) {
             table_set_values(row, 1 + 2 * m, CELL_REFERENCE, 0, 1.0, NAN, NAN);
             continue;
         }

@@ -18,7 +18,7 @@ typedef struct forest_row {
     char label[128];
     size_t variable;
     const char *level;     /* NULL: a factor's title row */
-    int reference, bold;
+    int bold;
 } forest_row;
 
 typedef struct forest {
@@ -43,7 +43,7 @@ static void forest_rows(const pdf_context *ctx, forest *f)
         for (size_t level = 0; study_variable_is_factor(var) && level < var->n_levels && f->n < FOREST_MAX_ROWS;
              level++) {
             row = &f->rows[f->n++];
-            *row = (forest_row){.variable = v, .level = var->levels[level], .reference = level == var->reference};
+            *row = (forest_row){.variable = v, .level = var->levels[level]};
             build_level(row->label, sizeof row->label, var->levels[level]);
         }
     }
@@ -56,6 +56,14 @@ static double forest_value(const pdf_context *ctx, const forest *f, size_t serie
                        ctx->s->variables[row->variable].name, row->level, stat);
 }
 
+/* Whether a row is the reference level of a series' model (the Cox table's rule). */
+static int forest_reference(const pdf_context *ctx, const forest *f, size_t series, const forest_row *row)
+{
+    const study_variable *var = &ctx->s->variables[row->variable];
+    return row->level && row->level[0] &&
+           row->level == var->levels[build_cox_reference(&ctx->build, f->endpoint, f->series[series]->model, var)];
+}
+
 /* The axis range: nice logarithmic limits around the intervals and 1. */
 static void forest_range(const pdf_context *ctx, forest *f)
 {
@@ -64,7 +72,7 @@ static void forest_range(const pdf_context *ctx, forest *f)
     for (size_t s = 0; s < f->n_series; s++)
         for (size_t r = 0; r < f->n; r++) {
             const forest_row *row = &f->rows[r];
-            if (!row->level || row->reference)
+            if (!row->level || forest_reference(ctx, f, s, row))
                 continue;
             double l = forest_value(ctx, f, s, row, KEY_STAT_HR_LOWER), u = forest_value(ctx, f, s, row, KEY_STAT_HR_UPPER);
             lo = isfinite(l) && l > 0 && l < lo ? l : lo;
@@ -88,7 +96,7 @@ static void forest_text(const pdf_context *ctx, const forest *f, size_t series, 
                                  forest_value(ctx, f, series, row, KEY_STAT_HR_LOWER),
                                  forest_value(ctx, f, series, row, KEY_STAT_HR_UPPER)}};
     out[0] = '\0';
-    if (row->reference)
+    if (forest_reference(ctx, f, series, row))
         snprintf(out, size, "reference");
     else if (row->level)
         table_cell_text(&cell, out, size);
@@ -151,7 +159,7 @@ static void forest_row_draw(pdf_context *ctx, const forest *f, const forest_geom
     for (size_t s = 0; s < f->n_series && row->level; s++) {
         char text[96];
         double offset = f->n_series > 1 ? (s ? -2.2 : 2.2) : 0.0;
-        if (!row->reference)
+        if (!forest_reference(ctx, f, s, row))
             forest_interval(ctx, &g->plot, y + offset, forest_value(ctx, f, s, row, KEY_STAT_HR),
                             forest_value(ctx, f, s, row, KEY_STAT_HR_LOWER),
                             forest_value(ctx, f, s, row, KEY_STAT_HR_UPPER), s);
