@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include "curves.h"
 #include "error.h"
+#include "series.h"
 
 typedef struct result_row {
     char *section, *endpoint, *model, *variable, *level, *stat;
@@ -17,6 +18,7 @@ typedef struct results {
     char **warnings;  /* run warnings, in order */
     size_t n_warnings, warnings_capacity;
     curve_set *curves;  /* Kaplan-Meier curves for drawing; NULL until the model stage adds one */
+    series_set *series; /* other figures' data (CUSUM paths, funnel limits); NULL until one is added */
     size_t *slots;      /* lookup index kept by results_add: open addressing, line + 1 (0: empty) */
     size_t slot_mask;
 } results;
