@@ -27,6 +27,7 @@ struct ingest_table {
     char **header;
     size_t n_header;
     long *column_of_header;   /* header index -> wanted index, -1 if unused */
+    unsigned char *present;   /* [n_wanted] 0 for an optional column the header lacks */
     char **unused;
     size_t n_unused;
 };
@@ -36,6 +37,7 @@ typedef struct ingest_reader {
     ingest_table *table;
     const char *path;
     const char *const *wanted;
+    const unsigned char *optional;
     int in_header;
     size_t field_index;
     embolo_error error;
@@ -124,18 +126,16 @@ static int record_begin(ingest_reader *reader)
     return 1;
 }
 
-static int text_append(ingest_reader *reader, const char *field, size_t length, size_t *offset)
+/* Copies a field into the table's text; returns 0 when out of memory. */
+static int table_append_text(ingest_table *t, const char *field, size_t length, size_t *offset)
 {
-    ingest_table *t = reader->table;
     if (t->text_used + length + 1 > t->text_capacity) {
         size_t capacity = t->text_capacity ? t->text_capacity : 65536;
         while (capacity < t->text_used + length + 1)
             capacity *= 2;
         char *grown = capacity > INGEST_MAX_TEXT ? NULL : realloc(t->text, capacity);
-        if (!grown) {
-            reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory reading the data");
+        if (!grown)
             return 0;
-        }
         t->text = grown;
         t->text_capacity = capacity;
     }
@@ -144,6 +144,14 @@ static int text_append(ingest_reader *reader, const char *field, size_t length, 
     *offset = t->text_used;
     t->text_used += length + 1;
     return 1;
+}
+
+static int text_append(ingest_reader *reader, const char *field, size_t length, size_t *offset)
+{
+    if (table_append_text(reader->table, field, length, offset))
+        return 1;
+    reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory reading the data");
+    return 0;
 }
 
 static void on_field(void *field, size_t length, void *data)
@@ -180,8 +188,10 @@ static embolo_error header_resolve(ingest_reader *reader)
     ingest_table *t = reader->table;
     t->column_of_header = malloc((t->n_header ? t->n_header : 1) * sizeof *t->column_of_header);
     t->unused = calloc(t->n_header ? t->n_header : 1, sizeof *t->unused);
-    if (!t->column_of_header || !t->unused)
+    t->present = malloc(t->n_wanted ? t->n_wanted : 1);
+    if (!t->column_of_header || !t->unused || !t->present)
         return EMBOLO_ERROR_NOMEM;
+    memset(t->present, 1, t->n_wanted);
     for (size_t h = 0; h < t->n_header; h++)
         t->column_of_header[h] = -1;
     for (size_t w = 0; w < t->n_wanted; w++) {
@@ -192,6 +202,10 @@ static embolo_error header_resolve(ingest_reader *reader)
         for (size_t h = 0; h < t->n_header && found < 0; h++)
             if (strcmp(t->header[h], name) == 0)
                 found = (long)h;
+        if (found < 0 && reader->optional && reader->optional[w]) {
+            t->present[w] = 0;
+            continue;
+        }
         if (found < 0) {
             reader_fail(reader, EMBOLO_ERROR_DATA, "the header lacks the column '%s' that the study file needs",
                         reader->wanted[w]);
@@ -290,9 +304,16 @@ static embolo_error table_new(size_t n_wanted, ingest_table **out)
 embolo_error ingest_parse(const char *data, size_t length, const char *path, const char *const *wanted,
                           size_t n_wanted, ingest_table **out, char *message, size_t message_size)
 {
+    return ingest_parse_columns(data, length, path, wanted, NULL, n_wanted, out, message, message_size);
+}
+
+embolo_error ingest_parse_columns(const char *data, size_t length, const char *path, const char *const *wanted,
+                                  const unsigned char *optional, size_t n_wanted, ingest_table **out,
+                                  char *message, size_t message_size)
+{
     struct csv_parser parser;
-    ingest_reader reader = {.path = path, .wanted = wanted, .in_header = 1, .message = message,
-                            .message_size = message_size};
+    ingest_reader reader = {.path = path, .wanted = wanted, .optional = optional, .in_header = 1,
+                            .message = message, .message_size = message_size};
     embolo_error err;
     int parser_ready = 0;
     *out = NULL;
@@ -332,12 +353,18 @@ cleanup:
 embolo_error ingest_read(const char *path, const char *const *wanted, size_t n_wanted, ingest_table **out,
                          char *message, size_t message_size)
 {
+    return ingest_read_columns(path, wanted, NULL, n_wanted, out, message, message_size);
+}
+
+embolo_error ingest_read_columns(const char *path, const char *const *wanted, const unsigned char *optional,
+                                 size_t n_wanted, ingest_table **out, char *message, size_t message_size)
+{
     char *data = NULL;
     size_t length = 0;
     embolo_error err = text_read_file(path, "input file", INGEST_MAX_TEXT, &data, &length, message, message_size);
     *out = NULL;
     if (err == EMBOLO_OK)
-        err = ingest_parse(data, length, path, wanted, n_wanted, out, message, message_size);
+        err = ingest_parse_columns(data, length, path, wanted, optional, n_wanted, out, message, message_size);
     free(data);
     return err;
 }
@@ -350,6 +377,7 @@ void ingest_table_free(ingest_table *table)
         free(table->header[h]);
     free(table->header);
     free(table->column_of_header);
+    free(table->present);
     free(table->unused);
     free(table->offsets);
     free(table->lengths);
@@ -385,4 +413,21 @@ size_t ingest_unused_column_count(const ingest_table *table)
 const char *ingest_unused_column(const ingest_table *table, size_t index)
 {
     return table->unused[index];
+}
+
+int ingest_column_present(const ingest_table *table, size_t column)
+{
+    return table->present[column];
+}
+
+embolo_error ingest_set_value(ingest_table *table, size_t record, size_t column, const char *text, size_t length)
+{
+    size_t offset, cell = record * table->n_wanted + column;
+    if (length > INGEST_MAX_FIELD)
+        return EMBOLO_ERROR_TOO_LARGE;
+    if (!table_append_text(table, text, length, &offset))
+        return EMBOLO_ERROR_NOMEM;
+    table->offsets[cell] = offset;
+    table->lengths[cell] = (uint32_t)length;
+    return EMBOLO_OK;
 }

@@ -19,7 +19,22 @@ embolo_error ingest_parse(const char *data, size_t length, const char *path,
                           const char *const *wanted, size_t n_wanted, ingest_table **out,
                           char *message, size_t message_size);
 
+/* Both with optional[w] != 0 for a wanted column that the header may lack (optional NULL: none
+ * may): such a column reads as empty, and ingest_column_present says it is absent. */
+embolo_error ingest_read_columns(const char *path, const char *const *wanted, const unsigned char *optional,
+                                 size_t n_wanted, ingest_table **out, char *message, size_t message_size);
+embolo_error ingest_parse_columns(const char *data, size_t length, const char *path, const char *const *wanted,
+                                  const unsigned char *optional, size_t n_wanted, ingest_table **out,
+                                  char *message, size_t message_size);
+
 void ingest_table_free(ingest_table *table);
+
+/* 0 when the optional wanted column `column` is absent from the header, else 1. */
+int ingest_column_present(const ingest_table *table, size_t column);
+
+/* Replaces the value of (record, column): cleaning fills a patient's missing start or treatment
+ * from the index procedure this way (procedures.md), so that every later rule applies to it. */
+embolo_error ingest_set_value(ingest_table *table, size_t record, size_t column, const char *text, size_t length);
 
 size_t ingest_record_count(const ingest_table *table);
 
