@@ -15,6 +15,7 @@
 #include "ingest/ingest.h"
 #include "model/audit.h"
 #include "model/model.h"
+#include "model/safety.h"
 #include "model/table1.h"
 #include "render/render.h"
 #include "render/template.h"
@@ -28,6 +29,12 @@ typedef struct run_context {
     study *study;
     clean_columns *columns;
     ingest_table *table;
+    const char *procedures_path;  /* --procedures, else the study's [procedures] file; NULL: none */
+    clean_columns *procedure_columns;
+    ingest_table *procedure_table;
+    procedure_set *procedures;
+    procedure_thresholds *thresholds;
+    char procedures_sha256[65];
     dataset *data;
     exclusion_log *log;
     results *results;
@@ -77,7 +84,34 @@ static embolo_error hash_inputs(run_context *ctx, char *message, size_t message_
         snprintf(message, message_size, "%s: cannot read the template", o->template_path);
         return EMBOLO_ERROR_FILE_NOT_FOUND;
     }
+    if (ctx->procedures_path && !sha256_file_hex(ctx->procedures_path, ctx->procedures_sha256)) {
+        snprintf(message, message_size, "%s: cannot read the procedures file", ctx->procedures_path);
+        return EMBOLO_ERROR_FILE_NOT_FOUND;
+    }
     return EMBOLO_OK;
+}
+
+/* The procedures file: --procedures, else the study's [procedures] file (procedures.md); its
+ * thresholds from the template. A [procedures] section without a file is a warning. */
+static embolo_error settle_procedures(run_context *ctx, char *message, size_t message_size)
+{
+    const study *s = ctx->study;
+    ctx->procedures_path = ctx->options->procedures_path ? ctx->options->procedures_path : s->procedures.file;
+    if (ctx->procedures_path && !s->procedures.present) {
+        snprintf(message, message_size, "%s: --procedures needs a [procedures] section in the study file (which "
+                 "columns hold the id, date and modality)", s->path);
+        return EMBOLO_ERROR_STUDY;
+    }
+    if (!ctx->procedures_path) {
+        if (s->procedures.present &&
+            results_warn(ctx->results, "the study's [procedures] section names no file and no --procedures was "
+                         "given: no procedure statistics") != EMBOLO_OK)
+            return EMBOLO_ERROR_NOMEM;
+        return EMBOLO_OK;
+    }
+    const study_variable *t = &s->variables[s->treatment];
+    return template_thresholds(ctx->template, (const char *const *)t->levels, t->n_levels, &ctx->thresholds,
+                               message, message_size);
 }
 
 static embolo_error run_ingest(run_context *ctx, char *message, size_t message_size)
@@ -87,8 +121,16 @@ static embolo_error run_ingest(run_context *ctx, char *message, size_t message_s
     err = clean_columns_new(ctx->study, &ctx->columns);
     if (err != EMBOLO_OK)
         return err;
-    err = ingest_read(ctx->options->input_path, ctx->columns->names, ctx->columns->n, &ctx->table, message,
-                      message_size);
+    if (ctx->procedures_path)
+        clean_columns_allow_index_fill(ctx->columns, ctx->study);
+    err = ingest_read_columns(ctx->options->input_path, ctx->columns->names, ctx->columns->optional, ctx->columns->n,
+                              &ctx->table, message, message_size);
+    if (err == EMBOLO_OK && ctx->procedures_path)
+        err = clean_procedure_columns_new(ctx->study, &ctx->procedure_columns);
+    if (err == EMBOLO_OK && ctx->procedures_path)
+        err = ingest_read_columns(ctx->procedures_path, ctx->procedure_columns->names,
+                                  ctx->procedure_columns->optional, ctx->procedure_columns->n, &ctx->procedure_table,
+                                  message, message_size);
     if (err != EMBOLO_OK)
         return err;
     stage_end(ctx, "ingest", ingest_record_count(ctx->table));
@@ -100,7 +142,12 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
     clean_options options = {.has_as_of = ctx->has_as_of, .as_of = ctx->as_of};
     embolo_error err;
     stage_begin(ctx);
-    err = clean_run(ctx->study, ctx->columns, ctx->table, &options, &ctx->data, &ctx->log, message, message_size);
+    if (ctx->procedure_table)
+        err = clean_run_with_procedures(ctx->study, ctx->columns, ctx->table, ctx->procedure_columns,
+                                        ctx->procedure_table, &options, &ctx->data, &ctx->log, &ctx->procedures,
+                                        message, message_size);
+    else
+        err = clean_run(ctx->study, ctx->columns, ctx->table, &options, &ctx->data, &ctx->log, message, message_size);
     if (err != EMBOLO_OK)
         return err;
     if (ctx->has_as_of)
@@ -200,6 +247,9 @@ static embolo_error run_render(run_context *ctx, char *message, size_t message_s
         .stages = ctx->stages,
         .n_stages = ctx->n_stages,
         .template = ctx->template,
+        .procedures = ctx->procedures,
+        .procedures_path = ctx->procedures_path,
+        .procedures_sha256 = ctx->procedures_sha256,
     };
     stage_begin(ctx);
     err = render_run(&input, o->out_dir, message, message_size);
@@ -254,6 +304,8 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
     if (err == EMBOLO_OK)
         err = settle_template(ctx, message, message_size);
     if (err == EMBOLO_OK)
+        err = settle_procedures(ctx, message, message_size);
+    if (err == EMBOLO_OK)
         err = hash_inputs(ctx, message, message_size);
     if (err == EMBOLO_OK)
         err = render_prepare(o->out_dir, message, message_size);
@@ -281,6 +333,9 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         if (err != EMBOLO_OK)
             return err;
         err = run_audit(ctx);
+        if (err == EMBOLO_OK && ctx->procedures)
+            err = safety_run(ctx->study, ctx->data, ctx->procedures, ctx->log, ctx->thresholds, ctx->has_as_of,
+                             ctx->as_of, ctx->results);
         if (err == EMBOLO_OK)
             err = table1_run(ctx->study, ctx->data, ctx->results, message, message_size);
         if (err != EMBOLO_OK)
@@ -319,6 +374,10 @@ embolo_error driver_run(const driver_options *options, char *message, size_t mes
     exclusion_log_free(ctx.log);
     ingest_table_free(ctx.table);
     clean_columns_free(ctx.columns);
+    procedure_set_free(ctx.procedures);
+    procedure_thresholds_free(ctx.thresholds);
+    ingest_table_free(ctx.procedure_table);
+    clean_columns_free(ctx.procedure_columns);
     study_free(ctx.study);
     template_free(ctx.template);
     return err;

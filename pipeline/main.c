@@ -13,13 +13,15 @@
 #define DEFAULT_TEMPLATE "templates/manuscript.ini"
 
 static const char usage_text[] =
-    "usage: embolo run [--study FILE] [--input CSV] [--template FILE] [--out DIR] [--as-of YYYY-MM-DD] [--quiet]\n"
-    "       embolo check [--study FILE] [--input CSV] [--out DIR] [--quiet]\n"
-    "       embolo simulate [--n N] [--seed S] [--out CSV]\n"
+    "usage: embolo run [--study FILE] [--input CSV] [--procedures CSV] [--template FILE] [--out DIR]\n"
+    "                  [--as-of YYYY-MM-DD] [--quiet]\n"
+    "       embolo check [--study FILE] [--input CSV] [--procedures CSV] [--out DIR] [--quiet]\n"
+    "       embolo simulate [--n N] [--seed S] [--out CSV] [--procedures-out CSV]\n"
     "       embolo --help | --version\n"
     "\n"
     "run    ingest, clean, weight, model and write the outputs to --out\n"
     "check  ingest and clean only: exclusions.csv, patients.csv and manifest.json\n"
+    "--procedures CSV  a procedures file, one row per session (overrides the study's [procedures] file)\n"
     "simulate  write a synthetic cohort of N patients (default 155) in the columns of " DEFAULT_INPUT ",\n"
     "       the same for the same seed S (1 to 4294967295, default 1), to the file --out CSV (written\n"
     "       under a temporary name, then renamed), or to standard output without --out\n"
@@ -44,6 +46,8 @@ static int parse_options(int argc, char **argv, driver_options *o)
             target = &o->input_path;
         else if (strcmp(arg, "--out") == 0)
             target = &o->out_dir;
+        else if (strcmp(arg, "--procedures") == 0)
+            target = &o->procedures_path;
         else if (strcmp(arg, "--template") == 0 && o->command == DRIVER_RUN)
             target = &o->template_path;
         else if (strcmp(arg, "--as-of") == 0 && o->command == DRIVER_RUN) {

@@ -202,15 +202,16 @@ embolo_error render_run(const render_input *given, const char *out_dir, char *me
     const struct {
         const char *name;
         file_writer write;
-        int needs_results;
+        int enabled;
     } files[] = {
-        {"results.csv", files_write_results, 1},
-        {"exclusions.csv", files_write_exclusions, 0},
-        {"patients.csv", files_write_patients, 0},
-        {"manifest.json", files_write_manifest, 0},
+        {"results.csv", files_write_results, in->results != NULL},
+        {"exclusions.csv", files_write_exclusions, 1},
+        {"patients.csv", files_write_patients, 1},
+        {"procedures.csv", files_write_procedures, files_has_procedures(in)},
+        {"manifest.json", files_write_manifest, 1},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        if (files[i].needs_results && !in->results)
+        if (!files[i].enabled)
             continue;
         FILE *file = output_open(&set, files[i].name);
         if (!file) {

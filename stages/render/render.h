@@ -7,6 +7,7 @@
 #include <time.h>
 #include "common/dataset.h"
 #include "common/error.h"
+#include "common/procedures.h"
 #include "common/results.h"
 #include "common/study.h"
 #include "template.h"
@@ -34,6 +35,9 @@ typedef struct render_input {
     const render_stage_time *stages;
     size_t n_stages;
     const report_template *template;  /* never NULL */
+    const procedure_set *procedures;  /* NULL without a procedures file */
+    const char *procedures_path;
+    const char *procedures_sha256;
     struct timespec render_start;     /* set by render_run: the manifest gives render's time so far */
 } render_input;
 
