@@ -165,7 +165,7 @@ typedef struct cell {
     size_t length;
     char normalized[CLEAN_MAX_TEXT];
     int valid_text;   /* no NUL, valid UTF-8, fits */
-    int absent;       /* an optional column the header lacks: missing */
+    int absent;       /* an optional column the header lacks (unless filled): missing */
 } cell;
 
 static void cell_read(const clean_context *ctx, size_t record, const char *column, cell *out)
@@ -173,7 +173,7 @@ static void cell_read(const clean_context *ctx, size_t record, const char *colum
     size_t index = column_index(ctx->columns, column);
     out->bytes = ingest_value(ctx->table, record, index, &out->length);
     out->valid_text = text_normalize(out->bytes, out->length, out->normalized, sizeof out->normalized);
-    out->absent = !ingest_column_present(ctx->table, index);
+    out->absent = out->length == 0 && !ingest_column_present(ctx->table, index);
 }
 
 static int cell_is_missing(const clean_context *ctx, const cell *c)

@@ -57,7 +57,7 @@ typedef struct field {
     size_t length;
     char normalized[FIELD_MAX_TEXT];
     int valid;     /* no NUL, valid UTF-8, fits */
-    int missing;   /* a missing-value token, or a column the file lacks */
+    int missing;   /* a missing-value token, or a column the file lacks (unless filled) */
 } field;
 
 static size_t column_of(const clean_columns *columns, const char *name)
@@ -72,7 +72,8 @@ static void field_read(const study *s, const ingest_table *table, size_t record,
 {
     out->bytes = ingest_value(table, record, column, &out->length);
     out->valid = text_normalize(out->bytes, out->length, out->normalized, sizeof out->normalized);
-    out->missing = !ingest_column_present(table, column) || (out->valid && study_is_missing(s, out->normalized));
+    out->missing = (out->length == 0 && !ingest_column_present(table, column)) ||
+                   (out->valid && study_is_missing(s, out->normalized));
 }
 
 /* The field as identifiers, operators and terms are displayed (text_display). */

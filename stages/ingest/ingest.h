@@ -29,7 +29,8 @@ embolo_error ingest_parse_columns(const char *data, size_t length, const char *p
 
 void ingest_table_free(ingest_table *table);
 
-/* 0 when the optional wanted column `column` is absent from the header, else 1. */
+/* 0 when the optional wanted column `column` is absent from the header, else 1 (its cells read as
+ * empty unless ingest_set_value filled them). */
 int ingest_column_present(const ingest_table *table, size_t column);
 
 /* Replaces the value of (record, column): cleaning fills a patient's missing start or treatment
