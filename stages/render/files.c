@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/keys.h"
 #include "common/text.h"
 
 /* ---- CSV cells ---- */
@@ -51,7 +52,11 @@ static int write_results(FILE *file, const results *r)
         const result_row *row = &r->rows[i];
         const char *cells[] = {row->section, row->endpoint, row->model, row->variable, row->level, row->stat};
         for (size_t c = 0; c < 6; c++) {
-            csv_text(file, cells[c], 0);
+            /* A funnel line's level is an operator's name from the procedures file. */
+            if (c == 4 && !strcmp(row->section, KEY_FUNNEL))
+                csv_input_text(file, cells[c]);
+            else
+                csv_text(file, cells[c], 0);
             fputc(',', file);
         }
         csv_number(file, row->value, "NA");
