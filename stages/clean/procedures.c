@@ -88,6 +88,7 @@ static void field_display(const field *f, char *out, size_t size)
 typedef struct patient_state {
     unsigned char needs_start, needs_treatment;  /* missing in the patient file: fill from a procedure */
     unsigned char filled_start, filled_treatment;
+    long start_day;       /* the start (the patient file's or the filled one), DATASET_NO_DAY if not valid */
     long death_day;       /* step (3)'s death date: DATASET_NO_DAY when none or not valid */
     size_t fill;          /* the procedure record that fills, NO_RECORD */
     size_t row;           /* the dataset row after step (4), NO_RECORD when excluded */
@@ -120,7 +121,7 @@ typedef struct procedure_run {
     const clean_columns *procedure_columns;
     int has_as_of;
     long as_of;
-    size_t start_column, treatment_column;                        /* in columns */
+    size_t patient_id_column, start_column, treatment_column;     /* in columns */
     size_t id_column, date_column, modality_column, grade_column, /* in procedure_columns */
         term_column, success_column, activity_column, operator_column;
     size_t n_patients, n_records;
@@ -160,7 +161,7 @@ static int patient_id_key(const procedure_run *run, size_t record, field *id)
 {
     if (ingest_record_malformed(run->table, record))
         return 0;
-    field_read(run->s, run->table, record, column_of(run->columns, run->s->id_column), id);
+    field_read(run->s, run->table, record, run->patient_id_column, id);
     return id->valid && !id->missing;
 }
 
@@ -190,11 +191,14 @@ static embolo_error index_patients(procedure_run *run)
     for (size_t r = 0; r < run->n_patients; r++) {
         patient_state *p = &run->patients[r];
         field f;
-        *p = (patient_state){.death_day = DATASET_NO_DAY, .fill = NO_RECORD, .row = NO_RECORD, .index = NO_RECORD};
+        *p = (patient_state){.start_day = DATASET_NO_DAY, .death_day = DATASET_NO_DAY, .fill = NO_RECORD,
+                             .row = NO_RECORD, .index = NO_RECORD};
         if (patient_id_key(run, r, &f) && text_map_insert(&run->ids, f.normalized, r, NULL) != EMBOLO_OK)
             return EMBOLO_ERROR_NOMEM;
         field_read(run->s, run->table, r, run->start_column, &f);
         p->needs_start = f.missing;
+        if (!f.missing && (!f.valid || !text_parse_date(f.bytes, f.length, run->s->date_format, &p->start_day)))
+            p->start_day = DATASET_NO_DAY;
         field_read(run->s, run->table, r, run->treatment_column, &f);
         p->needs_treatment = f.missing && !(f.valid && study_match_level(treatment, f.normalized) >= 0);
         if (p->needs_start || p->needs_treatment)
@@ -266,6 +270,7 @@ static embolo_error fill_patient(procedure_run *run, size_t record, patient_stat
         text_format_date(q->day, date);
         err = ingest_set_value(run->table, record, run->start_column, date, strlen(date));
         p->filled_start = err == EMBOLO_OK;
+        p->start_day = q->day;
     }
     if (p->needs_treatment && err == EMBOLO_OK) {
         const char *level = run->s->variables[run->s->treatment].levels[q->level];
@@ -298,14 +303,11 @@ static const char *check_against_patient(const procedure_run *run, procedure_sta
     const patient_state *p = &run->patients[q->patient];
     const dataset *d = run->data;
     size_t death = run->sp->death_endpoint;
-    field f;
-    long start;
     q->column = run->id_column;
     if (p->row == NO_RECORD)
         return "E_PROC_PATIENT_EXCLUDED";
     q->column = run->date_column;
-    field_read(run->s, run->table, q->patient, run->start_column, &f);
-    if (!f.missing && f.valid && text_parse_date(f.bytes, f.length, run->s->date_format, &start) && q->day < start)
+    if (p->start_day != DATASET_NO_DAY && q->day < p->start_day)
         return "E_PROC_BEFORE_START";
     if (d->event[death][p->row] == 1 && q->day > d->end_day[death][p->row])
         return "E_PROC_AFTER_DEATH";
@@ -541,7 +543,7 @@ static embolo_error log_index(procedure_run *run, size_t record, const char *cod
 {
     field id, value;
     char shown[FIELD_MAX_TEXT], message[512], date[11];
-    field_read(run->s, run->table, record, column_of(run->columns, run->s->id_column), &id);
+    field_read(run->s, run->table, record, run->patient_id_column, &id);
     field_display(&id, shown, sizeof shown);
     field_read(run->s, run->table, record, column, &value);
     text_format_date(index->day, date);
@@ -566,11 +568,7 @@ static embolo_error check_index_procedures(procedure_run *run)
         if (p->index == NO_RECORD)
             continue;
         const procedure_state *index = &run->records[p->index];
-        field f;
-        long start;
-        field_read(run->s, run->table, r, run->start_column, &f);
-        if (!p->filled_start && !f.missing && f.valid &&
-            text_parse_date(f.bytes, f.length, run->s->date_format, &start) && start != index->day)
+        if (!p->filled_start && p->start_day != DATASET_NO_DAY && p->start_day != index->day)
             err = log_index(run, r, "W_INDEX_DATE_MISMATCH", run->start_column, index);
         double level = d->value[treatment][p->row];
         if (err == EMBOLO_OK && !p->filled_treatment && !isnan(level) && (int)level != index->level)
@@ -585,6 +583,7 @@ static embolo_error run_prepare(procedure_run *run)
 {
     const clean_columns *pc = run->procedure_columns;
     const study_procedures *sp = run->sp;
+    run->patient_id_column = column_of(run->columns, run->s->id_column);
     run->start_column = column_of(run->columns, sp->start);
     run->treatment_column = column_of(run->columns, run->s->variables[run->s->treatment].column);
     run->id_column = column_of(pc, sp->id);
