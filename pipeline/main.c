@@ -24,7 +24,8 @@ static const char usage_text[] =
     "--procedures CSV  a procedures file, one row per session (overrides the study's [procedures] file)\n"
     "simulate  write a synthetic cohort of N patients (default 155) in the columns of " DEFAULT_INPUT ",\n"
     "       the same for the same seed S (1 to 4294967295, default 1), to the file --out CSV (written\n"
-    "       under a temporary name, then renamed), or to standard output without --out\n"
+    "       under a temporary name, then renamed), or to standard output without --out; with\n"
+    "       --procedures-out CSV also its procedures, one row per session, consistent with the cohort\n"
     "Defaults: --study " DEFAULT_STUDY " --input " DEFAULT_INPUT " --out " DEFAULT_OUT "\n"
     "          --template " DEFAULT_TEMPLATE " (the same built in when that file is not there)\n"
     "Exit codes: 0 ok, 64 usage, 65 bad data or study file, 66 file not found, 73 output not writable,\n"
@@ -86,15 +87,16 @@ static int parse_count(const char *text, unsigned long max, unsigned long *out)
     return value >= 1;
 }
 
-/* `embolo simulate [--n N] [--seed S] [--out CSV]`: the exit status. */
+/* `embolo simulate [--n N] [--seed S] [--out CSV] [--procedures-out CSV]`: the exit status. */
 static int simulate_main(int argc, char **argv)
 {
     unsigned long n = SIMULATE_DEFAULT_N, seed = SIMULATE_DEFAULT_SEED;
-    const char *out = NULL;
+    const char *out = NULL, *procedures_out = NULL;
     char message[2048];
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(arg, "--n") != 0 && strcmp(arg, "--seed") != 0 && strcmp(arg, "--out") != 0) {
+        if (strcmp(arg, "--n") != 0 && strcmp(arg, "--seed") != 0 && strcmp(arg, "--out") != 0 &&
+            strcmp(arg, "--procedures-out") != 0) {
             fprintf(stderr, "embolo: unknown option '%s' (see embolo --help)\n", arg);
             return 64;
         }
@@ -105,6 +107,8 @@ static int simulate_main(int argc, char **argv)
         i++;
         if (strcmp(arg, "--out") == 0)
             out = value;
+        else if (strcmp(arg, "--procedures-out") == 0)
+            procedures_out = value;
         else if (strcmp(arg, "--n") == 0 && !parse_count(value, SIMULATE_MAX_N, &n)) {
             fprintf(stderr, "embolo: --n needs a whole number from 1 to %lu, not '%s'\n", SIMULATE_MAX_N, value);
             return 64;
@@ -114,7 +118,7 @@ static int simulate_main(int argc, char **argv)
             return 64;
         }
     }
-    embolo_error err = simulate_to_path(out, n, seed, message, sizeof message);
+    embolo_error err = simulate_to_paths(out, procedures_out, n, seed, message, sizeof message);
     if (err != EMBOLO_OK) {
         fprintf(stderr, "embolo: %s\n", message);
         return embolo_error_exit_code(err);
