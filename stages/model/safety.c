@@ -804,7 +804,7 @@ static embolo_error write_volume(safety_context *ctx)
         count[month * (k + 1) + 1 + (size_t)item->modality]++;
     }
     for (size_t month = 0; err == EMBOLO_OK && month < VOLUME_MONTHS; month++) {
-        char stat[KEY_SIZE], at[16];
+        char stat[KEY_SIZE], at[32];
         snprintf(at, sizeof at, "%ld", day_as_number(starts[month]) / 100);
         key_stat_at(stat, "procedures", at);
         for (int m = ALL_MODALITIES; m < (int)k && err == EMBOLO_OK; m++) {
