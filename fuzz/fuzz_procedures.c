@@ -90,8 +90,9 @@ static void check_clean(const uint8_t *bytes, size_t size, const clean_options *
     dataset *data = NULL;
     exclusion_log *log = NULL;
     procedure_set *set = NULL;
-    embolo_error err = ingest_parse_columns(fuzz_patients, fuzz_patients_size, FUZZ_PATIENTS, fuzz_columns->names,
-                                            fuzz_columns->optional, fuzz_columns->n, &patients, message, sizeof message);
+    ingest_options read = {.optional = fuzz_columns->optional};
+    embolo_error err = ingest_parse_with(fuzz_patients, fuzz_patients_size, FUZZ_PATIENTS, &read, fuzz_columns->names,
+                                         fuzz_columns->n, &patients, message, sizeof message);
     if (err != EMBOLO_OK)
         abort();
     err = ingest_parse((const char *)bytes, size, "fuzz.csv", fuzz_procedure_columns->names,

@@ -44,6 +44,7 @@ typedef struct run_context {
     char input_sha256[65];
     char study_sha256[65];
     char template_sha256[65];
+    int strict_failed;          /* --strict found an exclusion: the set is that of `check` */
     render_stage_time stages[DRIVER_MAX_STAGES];
     size_t n_stages;
     struct timespec stage_start;
@@ -123,14 +124,16 @@ static embolo_error run_ingest(run_context *ctx, char *message, size_t message_s
         return err;
     if (ctx->procedures_path)
         clean_columns_allow_index_fill(ctx->columns, ctx->study);
-    err = ingest_read_columns(ctx->options->input_path, ctx->columns->names, ctx->columns->optional, ctx->columns->n,
-                              &ctx->table, message, message_size);
+    ingest_options patients = {.delimiter = ctx->study->delimiter, .optional = ctx->columns->optional};
+    err = ingest_read_with(ctx->options->input_path, &patients, ctx->columns->names, ctx->columns->n, &ctx->table,
+                           message, message_size);
     if (err == EMBOLO_OK && ctx->procedures_path)
         err = clean_procedure_columns_new(ctx->study, &ctx->procedure_columns);
+    /* The procedures file follows every rule of the patient file, its delimiter too. */
+    ingest_options procedures = {.delimiter = ctx->study->delimiter};
     if (err == EMBOLO_OK && ctx->procedures_path)
-        err = ingest_read_columns(ctx->procedures_path, ctx->procedure_columns->names,
-                                  ctx->procedure_columns->optional, ctx->procedure_columns->n, &ctx->procedure_table,
-                                  message, message_size);
+        err = ingest_read_with(ctx->procedures_path, &procedures, ctx->procedure_columns->names,
+                               ctx->procedure_columns->n, &ctx->procedure_table, message, message_size);
     if (err != EMBOLO_OK)
         return err;
     stage_end(ctx, "ingest", ingest_record_count(ctx->table));
@@ -148,6 +151,8 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
                                         message, message_size);
     else
         err = clean_run(ctx->study, ctx->columns, ctx->table, &options, &ctx->data, &ctx->log, message, message_size);
+    if (err == EMBOLO_OK)
+        err = clean_warn(ctx->study, ctx->data, ctx->log, ctx->results);
     if (err != EMBOLO_OK)
         return err;
     if (ctx->has_as_of)
@@ -160,8 +165,20 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
     return EMBOLO_OK;
 }
 
-/* The cut-off by precedence, and the template's benchmarks checked against the study. */
-static embolo_error settle_template(run_context *ctx, char *message, size_t message_size)
+/* Drops benchmark i of the template (a study without its endpoint, variable or level). */
+static void template_drop_benchmark(report_template *t, size_t i)
+{
+    free(t->benchmarks[i].endpoint);
+    free(t->benchmarks[i].variable);
+    free(t->benchmarks[i].level);
+    memmove(&t->benchmarks[i], &t->benchmarks[i + 1], (t->n_benchmarks - i - 1) * sizeof t->benchmarks[0]);
+    t->n_benchmarks--;
+    t->n_skipped_benchmarks++;
+}
+
+/* The cut-off by precedence, and the template's benchmarks checked against the study: one for an
+ * endpoint, variable or level the study lacks is skipped with a warning (a template serves any study). */
+static embolo_error settle_template(run_context *ctx)
 {
     report_template *t = ctx->template;
     ctx->has_as_of = 1;
@@ -173,7 +190,7 @@ static embolo_error settle_template(run_context *ctx, char *message, size_t mess
         ctx->as_of = ctx->study->as_of;
     else
         ctx->has_as_of = 0;
-    for (size_t i = 0; i < t->n_benchmarks; i++) {
+    for (size_t i = 0; i < t->n_benchmarks;) {
         template_benchmark *b = &t->benchmarks[i];
         int e = -1, v = study_find_variable(ctx->study, b->variable), level = -1;
         for (size_t k = 0; k < ctx->study->n_endpoints; k++)
@@ -183,16 +200,20 @@ static embolo_error settle_template(run_context *ctx, char *message, size_t mess
             if (text_equal_folded(ctx->study->variables[v].levels[k], b->level))
                 level = (int)k;
         if (e < 0 || v < 0 || level < 0) {
-            snprintf(message, message_size, "%s:%d: benchmark %s.%s.%s: the study has no %s %s", t->path, b->line,
-                     b->endpoint, b->variable, b->level, e < 0 ? "endpoint" : v < 0 ? "variable" : "level",
-                     e < 0 ? b->endpoint : v < 0 ? b->variable : b->level);
-            return EMBOLO_ERROR_TEMPLATE;
+            if (results_warn(ctx->results, "%s:%d: benchmark %s.%s.%s skipped: the study has no %s %s", t->path,
+                             b->line, b->endpoint, b->variable, b->level,
+                             e < 0 ? "endpoint" : v < 0 ? "variable" : "level",
+                             e < 0 ? b->endpoint : v < 0 ? b->variable : b->level) != EMBOLO_OK)
+                return EMBOLO_ERROR_NOMEM;
+            template_drop_benchmark(t, i);
+            continue;
         }
         char *spelling = strdup(ctx->study->variables[v].levels[level]);
         if (!spelling)
             return EMBOLO_ERROR_NOMEM;
         free(b->level);
         b->level = spelling;
+        i++;
     }
     return EMBOLO_OK;
 }
@@ -204,7 +225,9 @@ static embolo_error run_audit(run_context *ctx)
     embolo_error err = EMBOLO_OK;
     int wants_audit = template_has_section(t, SECTION_AUDIT) || template_has_sheet(t, SHEET_AUDIT);
     int wants_benchmarks = template_has_section(t, SECTION_BENCHMARKS) || template_has_sheet(t, SHEET_BENCHMARKS);
-    if (wants_audit && ctx->has_as_of) {
+    if (wants_audit)
+        err = audit_note_undated(ctx->study, ctx->results);
+    if (wants_audit && ctx->has_as_of && err == EMBOLO_OK) {
         char date[11];
         int year, month;
         text_format_date(ctx->as_of, date);
@@ -234,7 +257,8 @@ static embolo_error run_render(run_context *ctx, char *message, size_t message_s
         .study = ctx->study,
         .data = ctx->data,
         .log = ctx->log,
-        .results = o->command == DRIVER_RUN && ctx->data->n > 0 ? ctx->results : NULL,
+        .results = o->command == DRIVER_RUN && ctx->data->n > 0 && !ctx->strict_failed ? ctx->results : NULL,
+        .warnings = ctx->results,
         .input_path = o->input_path,
         .input_sha256 = ctx->input_sha256,
         .study_sha256 = ctx->study_sha256,
@@ -294,6 +318,34 @@ static void describe_no_analysable_row(const run_context *ctx, char *message, si
                  ctx->options->command == DRIVER_CHECK ? "; see exclusions.csv" : "; `embolo check` lists them");
 }
 
+/* --strict: every exclusion and invalid value counts but E_START_AFTER_AS_OF, which is no fault of the
+ * data. Writes "PATH: --strict: 5 exclusions or invalid values: E_DUPLICATE_ID 2, W_INVALID_VALUE 3
+ * (see exclusions.csv)" and returns the count. */
+static size_t describe_strict_failure(const run_context *ctx, char *message, size_t message_size)
+{
+    size_t total = 0, used;
+    for (size_t i = 0; i < ctx->log->n; i++)
+        total += strcmp(ctx->log->items[i].code, "E_START_AFTER_AS_OF") != 0;
+    if (total == 0)
+        return 0;
+    int n = snprintf(message, message_size, "%s: --strict: %zu %s or invalid values:", ctx->options->input_path,
+                     total, total == 1 ? "exclusion" : "exclusions");
+    used = n > 0 && (size_t)n < message_size ? (size_t)n : message_size - 1;
+    for (size_t k = 0, listed = 0; clean_code_at(k) && used < message_size; k++) {
+        const char *code = clean_code_at(k);
+        size_t count = 0;
+        for (size_t i = 0; i < ctx->log->n && strcmp(code, "E_START_AFTER_AS_OF"); i++)
+            count += strcmp(ctx->log->items[i].code, code) == 0;
+        if (count == 0)
+            continue;
+        n = snprintf(message + used, message_size - used, "%s %s %zu", listed++ ? "," : "", code, count);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (used < message_size)
+        snprintf(message + used, message_size - used, " (see exclusions.csv)");
+    return total;
+}
+
 static embolo_error run_stages(run_context *ctx, char *message, size_t message_size)
 {
     const driver_options *o = ctx->options;
@@ -302,7 +354,7 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         err = o->template_path ? template_read(o->template_path, &ctx->template, message, message_size)
                                : template_default(&ctx->template);
     if (err == EMBOLO_OK)
-        err = settle_template(ctx, message, message_size);
+        err = settle_template(ctx);
     if (err == EMBOLO_OK)
         err = settle_procedures(ctx, message, message_size);
     if (err == EMBOLO_OK)
@@ -315,7 +367,19 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         err = run_clean(ctx, message, message_size);
     if (err != EMBOLO_OK)
         return err;
+    if (o->strict && describe_strict_failure(ctx, message, message_size) > 0) {
+        /* The exclusion log is written (as `check` writes it), then the run fails. */
+        char strict_message[2048];
+        snprintf(strict_message, sizeof strict_message, "%s", message);
+        ctx->strict_failed = 1;
+        print_warnings(ctx);
+        err = run_render(ctx, message, message_size);
+        if (err == EMBOLO_OK)
+            snprintf(message, message_size, "%s", strict_message);
+        return err == EMBOLO_OK ? EMBOLO_ERROR_DATA : err;
+    }
     if (ctx->data->n == 0) {
+        print_warnings(ctx);
         /* A failed run leaves --out alone; `check` exists to list the exclusions, so it writes them. */
         err = o->command == DRIVER_CHECK ? run_render(ctx, message, message_size) : EMBOLO_OK;
         if (err == EMBOLO_OK)

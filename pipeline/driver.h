@@ -19,6 +19,7 @@ typedef struct driver_options {
     int has_as_of;
     long as_of;
     int quiet;
+    int strict;                 /* any exclusion or invalid value fails the run (after the exclusion log) */
 } driver_options;
 
 /* Runs the pipeline. On failure message holds one line naming the file, line or column at fault. */

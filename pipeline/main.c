@@ -14,10 +14,10 @@
 
 static const char usage_text[] =
     "usage: embolo run [--study FILE] [--input CSV] [--procedures CSV] [--template FILE] [--out DIR]\n"
-    "                  [--as-of YYYY-MM-DD] [--quiet]\n"
-    "       embolo check [--study FILE] [--input CSV] [--procedures CSV] [--out DIR] [--quiet]\n"
+    "                  [--as-of YYYY-MM-DD] [--strict] [--quiet]\n"
+    "       embolo check [--study FILE] [--input CSV] [--procedures CSV] [--out DIR] [--strict] [--quiet]\n"
     "       embolo simulate [--n N] [--seed S] [--out CSV] [--procedures-out CSV]\n"
-    "       embolo --help | --version\n"
+    "       embolo --help | --version     (embolo COMMAND --help: that command's usage)\n"
     "\n"
     "run    ingest, clean, weight, model and write the outputs to --out\n"
     "check  ingest and clean only: exclusions.csv, patients.csv and manifest.json\n"
@@ -26,19 +26,76 @@ static const char usage_text[] =
     "       the same for the same seed S (1 to 4294967295, default 1), to the file --out CSV (written\n"
     "       under a temporary name, then renamed), or to standard output without --out; with\n"
     "       --procedures-out CSV also its procedures, one row per session, consistent with the cohort\n"
+    "--strict  any excluded row or endpoint or invalid value fails the run (exit 65) once the\n"
+    "       exclusion log is written\n"
     "Defaults: --study " DEFAULT_STUDY " --input " DEFAULT_INPUT " --out " DEFAULT_OUT "\n"
     "          --template " DEFAULT_TEMPLATE " (the same built in when that file is not there)\n"
     "Exit codes: 0 ok, 64 usage, 65 bad data or study file, 66 file not found, 73 output not writable,\n"
     "70 internal error.\n";
 
+static const char run_usage[] =
+    "usage: embolo run [--study FILE] [--input CSV] [--procedures CSV] [--template FILE] [--out DIR]\n"
+    "                  [--as-of YYYY-MM-DD] [--strict] [--quiet]\n"
+    "\n"
+    "Ingests, cleans, weights and models the cohort and writes report.pdf, tables.xlsx, results.csv,\n"
+    "exclusions.csv, patients.csv and manifest.json (with procedures also procedures.csv) to --out.\n"
+    "  --study FILE       the study file (default " DEFAULT_STUDY ")\n"
+    "  --input CSV        the patient file (default " DEFAULT_INPUT ")\n"
+    "  --procedures CSV   a procedures file, one row per session (overrides the study's [procedures] file)\n"
+    "  --template FILE    the report template (default " DEFAULT_TEMPLATE ", else built in)\n"
+    "  --out DIR          the output directory (default " DEFAULT_OUT ")\n"
+    "  --as-of DATE       the data cut-off YYYY-MM-DD (overrides the template's period and the study's as_of)\n"
+    "  --strict           any excluded row or endpoint or invalid value fails the run (exit 65) after\n"
+    "                     exclusions.csv, patients.csv and manifest.json are written\n"
+    "  --quiet            no progress or warnings on stderr\n";
+
+static const char check_usage[] =
+    "usage: embolo check [--study FILE] [--input CSV] [--procedures CSV] [--out DIR] [--strict] [--quiet]\n"
+    "\n"
+    "Ingests and cleans only: writes exclusions.csv, patients.csv and manifest.json (with procedures also\n"
+    "procedures.csv) to --out.\n"
+    "  --study FILE       the study file (default " DEFAULT_STUDY ")\n"
+    "  --input CSV        the patient file (default " DEFAULT_INPUT ")\n"
+    "  --procedures CSV   a procedures file, one row per session (overrides the study's [procedures] file)\n"
+    "  --out DIR          the output directory (default " DEFAULT_OUT ")\n"
+    "  --strict           any excluded row or endpoint or invalid value fails (exit 65) after the files are written\n"
+    "  --quiet            no progress or warnings on stderr\n";
+
+static const char simulate_usage[] =
+    "usage: embolo simulate [--n N] [--seed S] [--out CSV] [--procedures-out CSV]\n"
+    "\n"
+    "Writes a synthetic NET cohort in the columns of " DEFAULT_INPUT ".\n"
+    "  --n N              patients, 1 to 1000000000 (default 155)\n"
+    "  --seed S           1 to 4294967295 (default 1): the same seed gives the same file\n"
+    "  --out CSV          the file (written under a temporary name, then renamed); standard output without it\n"
+    "  --procedures-out CSV  also the cohort's procedures, one row per session (pipeline/simulate.h)\n";
+
+static int is_help(const char *arg)
+{
+    return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* An option's value: present, not empty, and not the next option ("--input --out X" is a usage error,
+ * not a file named "--out"). Prints one line and returns NULL otherwise. */
+static const char *option_value(int argc, char **argv, int i)
+{
+    const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!value || !value[0] || strncmp(value, "--", 2) == 0) {
+        fprintf(stderr, "embolo: %s needs a value%s%s%s\n", argv[i], value && value[0] ? " (got the option '" : "",
+                value && value[0] ? value : "", value && value[0] ? "')" : "");
+        return NULL;
+    }
+    return value;
+}
+
 /* Parses the options after the command; returns 0 and prints one line on a usage error. */
 static int parse_options(int argc, char **argv, driver_options *o)
 {
     for (int i = 2; i < argc; i++) {
-        const char *arg = argv[i];
+        const char *arg = argv[i], *value;
         const char **target = NULL;
-        if (strcmp(arg, "--quiet") == 0) {
-            o->quiet = 1;
+        if (strcmp(arg, "--quiet") == 0 || strcmp(arg, "--strict") == 0) {
+            *(arg[2] == 'q' ? &o->quiet : &o->strict) = 1;
             continue;
         }
         if (strcmp(arg, "--study") == 0)
@@ -52,7 +109,9 @@ static int parse_options(int argc, char **argv, driver_options *o)
         else if (strcmp(arg, "--template") == 0 && o->command == DRIVER_RUN)
             target = &o->template_path;
         else if (strcmp(arg, "--as-of") == 0 && o->command == DRIVER_RUN) {
-            if (i + 1 >= argc || !text_parse_date(argv[i + 1], strlen(argv[i + 1]), DATE_FORMAT_ISO, &o->as_of)) {
+            if (!(value = option_value(argc, argv, i)))
+                return 0;
+            if (!text_parse_date(value, strlen(value), DATE_FORMAT_ISO, &o->as_of)) {
                 fprintf(stderr, "embolo: --as-of needs a date YYYY-MM-DD\n");
                 return 0;
             }
@@ -60,14 +119,13 @@ static int parse_options(int argc, char **argv, driver_options *o)
             i++;
             continue;
         } else {
-            fprintf(stderr, "embolo: unknown option '%s' (see embolo --help)\n", arg);
+            fprintf(stderr, "embolo: unknown option '%s' (see embolo %s --help)\n", arg, argv[1]);
             return 0;
         }
-        if (i + 1 >= argc || argv[i + 1][0] == '\0') {
-            fprintf(stderr, "embolo: %s needs a value\n", arg);
+        if (!(value = option_value(argc, argv, i)))
             return 0;
-        }
-        *target = argv[++i];
+        *target = value;
+        i++;
     }
     return 1;
 }
@@ -94,16 +152,14 @@ static int simulate_main(int argc, char **argv)
     const char *out = NULL, *procedures_out = NULL;
     char message[2048];
     for (int i = 2; i < argc; i++) {
-        const char *arg = argv[i], *value = i + 1 < argc ? argv[i + 1] : NULL;
+        const char *arg = argv[i], *value;
         if (strcmp(arg, "--n") != 0 && strcmp(arg, "--seed") != 0 && strcmp(arg, "--out") != 0 &&
             strcmp(arg, "--procedures-out") != 0) {
-            fprintf(stderr, "embolo: unknown option '%s' (see embolo --help)\n", arg);
+            fprintf(stderr, "embolo: unknown option '%s' (see embolo simulate --help)\n", arg);
             return 64;
         }
-        if (!value || !*value) {
-            fprintf(stderr, "embolo: %s needs a value\n", arg);
+        if (!(value = option_value(argc, argv, i)))
             return 64;
-        }
         i++;
         if (strcmp(arg, "--out") == 0)
             out = value;
@@ -134,13 +190,24 @@ int main(int argc, char **argv)
         fputs("embolo: no command (run, check or simulate; see embolo --help)\n", stderr);
         return 64;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    if (is_help(argv[1])) {
         fputs(usage_text, stdout);
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("embolo %s\n", EMBOLO_VERSION);
         return 0;
+    }
+    /* `embolo COMMAND --help` (anywhere among the options) prints that command's usage. */
+    for (int i = 2; i < argc; i++) {
+        const char *command_usage = !strcmp(argv[1], "run")        ? run_usage
+                                    : !strcmp(argv[1], "check")    ? check_usage
+                                    : !strcmp(argv[1], "simulate") ? simulate_usage
+                                                                   : NULL;
+        if (command_usage && is_help(argv[i])) {
+            fputs(command_usage, stdout);
+            return 0;
+        }
     }
     if (strcmp(argv[1], "simulate") == 0)
         return simulate_main(argc, argv);

@@ -116,7 +116,11 @@ static void clean_bytes(cleaned *c, const char *study_text, const char *csv, siz
     for (size_t i = 0; i < c->log->n; i++) {
         const exclusion *a = &c->log->items[i];
         assert_non_null(clean_code_message(a->code));
-        assert_string_equal(a->message, clean_code_message(a->code));
+        /* An invalid value says why and what is allowed; every other line has its code's message. */
+        if (strcmp(a->code, "W_INVALID_VALUE") == 0)
+            assert_non_null(strstr(a->message, "is treated as missing"));
+        else
+            assert_string_equal(a->message, clean_code_message(a->code));
         assert_true((strcmp(a->scope, "value") == 0) == (strcmp(a->code, "W_INVALID_VALUE") == 0));
         for (size_t k = i + 1; k < c->log->n; k++) {
             const exclusion *b = &c->log->items[k];
@@ -405,6 +409,163 @@ static void test_invalid_and_missing_values(void **state)
     cleaned_free(&c);
 }
 
+/* The message of an invalid value names what is allowed: the range, the levels. */
+static void test_invalid_value_messages(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_net(&c,
+              "P1,2010-01-01,,,2011-01-01,250,30,G4,maybe,TACE,\n"
+              "P2,2010-01-01,,,2011-01-01,sixty,30,G1,yes,TACE,\n"
+              "P3,2010-01-01,,,2011-01-01,6\xFF,30,G1,yes,TACE,\n",
+              NULL);
+    assert_string_equal(value_line(&c, 1, "age")->message,
+                        "the value is outside the allowed range of age (18 to 100) and is treated as missing");
+    assert_string_equal(value_line(&c, 1, "grade")->message,
+                        "the value is not a level or alias of grade (levels: G1, G2, G3) and is treated as missing");
+    assert_string_equal(value_line(&c, 2, "age")->message, "the value is not a number and is treated as missing");
+    assert_non_null(strstr(value_line(&c, 3, "age")->message, "not valid text"));
+    cleaned_free(&c);
+    /* One bound only. */
+    char study[2048];
+    snprintf(study, sizeof study, "%s", net_study);
+    char *max = strstr(study, "max = 100\n");
+    assert_non_null(max);
+    memmove(max, max + strlen("max = 100\n"), strlen(max + strlen("max = 100\n")) + 1);
+    clean_text(&c, study, "pid,start,prog,death,last,age,burden,grade,status,modality\n"
+                          "P1,2010-01-01,,,2011-01-01,12.5,1,G1,yes,TACE\n", NULL);
+    assert_string_equal(value_line(&c, 1, "age")->message,
+                        "the value is below the allowed minimum of age (18) and is treated as missing");
+    cleaned_free(&c);
+}
+
+/* Every categorical value that matches no level is counted per variable and distinct value (as
+ * normalized: case and inner spaces do not make a new value), the treatment's too. */
+static void test_unmatched_values_are_counted(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_net(&c,
+              "P1,2010-01-01,,2010-06-01,2011-01-01,60,30,G4,maybe,TACE,\n"
+              "P2,2010-01-01,,,2011-01-01,60,30,g4,yes,Lev+5-FU,\n" /* excluded: its grade is not read */
+              "P3,2010-01-01,,,2011-01-01,60,30,G 4,yes,TARE,\n"
+              "P4,2010-01-01,,,2011-01-01,60,30, G4 ,MAYBE,TAE,\n"
+              "P5,2010-01-01,,,2011-01-01,60,30,,x\xFFy,TACE,\n"
+              "P6,2010-01-01,,,2011-01-01,60,30,G1,yes,lev+5-fu,\n"
+              "P7,2010-01-01,,,2011-01-01,60,30,G1,yes,LEV+5-FU,\n"
+              "P8,2010-01-01,,,2011-01-01,60,30,G1,yes,PRRT,\n"
+              "P8,2010-01-01,,,2011-01-01,60,30,G9,no,TACE,\n", /* a duplicate id: not counted */
+              NULL);
+    int grade = variable_index(&c, "grade"), status = variable_index(&c, "status"),
+        modality = variable_index(&c, "modality");
+    const struct {
+        int *variable;
+        const char *value;
+        size_t count;
+    } want[] = {{&grade, "G4", 2}, {&status, "maybe", 2}, {&modality, "Lev+5-FU", 3}, {&grade, "G 4", 1},
+                {&status, "x?y", 1}, {&modality, "PRRT", 1}};
+    assert_int_equal(c.log->n_unmatched, 6);
+    for (size_t i = 0; i < 6; i++) {
+        const unmatched_value *u = &c.log->unmatched[i];
+        assert_int_equal(u->variable, *want[i].variable);
+        assert_string_equal(u->value, want[i].value);
+        assert_int_equal(u->count, want[i].count);
+    }
+    results *r = results_new();
+    assert_non_null(r);
+    assert_int_equal(clean_warn(c.study, c.data, c.log, r), EMBOLO_OK);
+    static const char *const warnings[] = {
+        "grade: 2 rows have 'G4', which is not a level (levels: G1, G2, G3); the values are treated as missing "
+        "(W_INVALID_VALUE)",
+        "grade: 1 row has 'G 4', which is not a level (levels: G1, G2, G3); the value is treated as missing "
+        "(W_INVALID_VALUE)",
+        "status: 2 rows have 'maybe', which is not a level (levels: yes, no, unknown); the values are treated as "
+        "missing (W_INVALID_VALUE)",
+        "status: 1 row has 'x?y', which is not a level (levels: yes, no, unknown); the value is treated as missing "
+        "(W_INVALID_VALUE)",
+        "modality: 3 rows have 'Lev+5-FU', which is not a level (levels: TACE, TARE, TAE); the rows are excluded "
+        "(E_UNKNOWN_TREATMENT)",
+        "modality: 1 row has 'PRRT', which is not a level (levels: TACE, TARE, TAE); the row is excluded "
+        "(E_UNKNOWN_TREATMENT)",
+    };
+    assert_int_equal(r->n_warnings, 6);
+    for (size_t i = 0; i < 6; i++)
+        assert_string_equal(r->warnings[i], warnings[i]);
+    results_free(r);
+    cleaned_free(&c);
+}
+
+/* Past CLEAN_MAX_LISTED_VALUES values of one variable, the rest are counted in one warning; the
+ * label names the variable when there is one. */
+static void test_unmatched_values_beyond_the_listed(void **state)
+{
+    (void)state;
+    cleaned c;
+    char csv[4096], study[2048];
+    size_t used = (size_t)snprintf(csv, sizeof csv, "t,s,x\n5,0,a\n");
+    for (int i = 0; i < 9; i++)
+        for (int k = 0; k <= (i < 3 ? 2 - i : 0); k++)
+            used += (size_t)snprintf(csv + used, sizeof csv - used, "5,1,v%d\n", i);
+    snprintf(study, sizeof study, "%s", time_study);
+    char *numeric = strstr(study, "type = numeric\n");
+    assert_non_null(numeric);
+    snprintf(numeric, sizeof study - (size_t)(numeric - study), "label = Arm\ntype = categorical\nlevels = a, b\n");
+    clean_text(&c, study, csv, NULL);
+    assert_int_equal(c.log->n_unmatched, 9);
+    results *r = results_new();
+    assert_non_null(r);
+    assert_int_equal(clean_warn(c.study, c.data, c.log, r), EMBOLO_OK);
+    assert_int_equal(r->n_warnings, CLEAN_MAX_LISTED_VALUES + 1);
+    assert_string_equal(r->warnings[0], "Arm: 3 rows have 'v0', which is not a level (levels: a, b); the values are "
+                                        "treated as missing (W_INVALID_VALUE)");
+    assert_non_null(strstr(r->warnings[1], "2 rows have 'v1'"));
+    assert_non_null(strstr(r->warnings[4], "1 row has 'v4'"));
+    assert_string_equal(r->warnings[5], "Arm: and 4 more values that are not a level, in 4 rows (exclusions.csv "
+                                        "lists them); treated as missing (W_INVALID_VALUE)");
+    results_free(r);
+    cleaned_free(&c);
+}
+
+/* An endpoint without events, or whose event or censor values match no record, is named. */
+static void test_endpoint_tallies_and_warnings(void **state)
+{
+    (void)state;
+    cleaned c;
+    results *r = results_new();
+    assert_non_null(r);
+    /* Status 2 means death here, but the study says 1: no record has an event value. */
+    clean_text(&c, time_study, "t,s,x\n5,2,1\n6,0,2\n7,2,3\nbad,dead,4\n", NULL);
+    assert_int_equal(c.data->tally[0].analysed, 1);
+    assert_int_equal(c.data->tally[0].events, 0);
+    assert_int_equal(c.data->tally[0].event_values, 1);
+    assert_int_equal(c.data->tally[0].censor_values, 1);
+    cleaned_free(&c);
+    clean_text(&c, time_study, "t,s,x\n5,2,1\n6,0,2\n7,2,3\n", NULL);
+    assert_int_equal(c.data->tally[0].event_values, 0);
+    assert_int_equal(clean_warn(c.study, c.data, c.log, r), EMBOLO_OK);
+    assert_int_equal(r->n_warnings, 1);
+    assert_string_equal(r->warnings[0], "os: no record has one of the event values (dead, 1) in the column 's': the "
+                                        "endpoint has no events");
+    cleaned_free(&c);
+    /* Censor values that match nothing; then a date endpoint without events. */
+    clean_text(&c, time_study, "t,s,x\n5,1,1\n6,9,2\n", NULL);
+    assert_int_equal(clean_warn(c.study, c.data, c.log, r), EMBOLO_OK);
+    assert_int_equal(r->n_warnings, 2);
+    assert_non_null(strstr(r->warnings[1], "os: no record has one of the censor values (alive, 0)"));
+    cleaned_free(&c);
+    clean_net(&c, "P1,2010-01-01,,,2011-01-01,60,30,G1,yes,TACE,\nP2,2010-01-01,2010-06-01,,2011-01-01,60,30,G1,"
+                  "yes,TACE,\n", NULL);
+    assert_int_equal(c.data->tally[0].events, 1);
+    assert_int_equal(c.data->tally[1].analysed, 2);
+    assert_int_equal(c.data->tally[1].events, 0);
+    assert_int_equal(clean_warn(c.study, c.data, c.log, r), EMBOLO_OK);
+    assert_int_equal(r->n_warnings, 3);
+    assert_string_equal(r->warnings[2], "os: no events among its 2 analysed rows: no median, survival differences or "
+                                        "hazard ratios can be estimated");
+    cleaned_free(&c);
+    results_free(r);
+}
+
 static void test_synonyms_case_and_cut(void **state)
 {
     (void)state;
@@ -497,6 +658,16 @@ static void test_time_status_endpoint(void **state)
     }
     cleaned_free(&c);
 
+    /* A time that is finite as written but not in the study's unit (1e307 years in days) is E_BAD_TIME. */
+    static const char years_study[] = "[study]\ntime_unit = days\n[endpoint.os]\ntime = t\nstatus = s\n"
+                                      "event_values = 1\ncensor_values = 0\ntime_unit = years\n";
+    clean_text(&c, years_study, "t,s\n1e307,1\n2,0\n1e306,bad\n", NULL);
+    assert_int_equal(c.data->n, 1);
+    assert_verdict(&c, 1, "row", "E_BAD_TIME", "t");
+    assert_verdict(&c, 3, "row", "E_BAD_TIME", "t");
+    assert_close(c.data->time[0][0], 730.5, 1e-15);
+    cleaned_free(&c);
+
     /* An as-of date does not change time/status endpoints. */
     clean_text(&c, time_study, "t,s,x\n304.375,dead,1\n", "1970-01-02");
     assert_int_equal(c.data->n, 1);
@@ -581,6 +752,70 @@ static void check_as_of_verdicts(const cleaned *c)
     assert_close(c->data->time[1][2], (double)(as_of - start) / MONTH, 1e-12);
 }
 
+/* Hepatic progression with death competing (study-file.md, "Round 2 keys"). */
+static const char competing_study[] =
+    "[study]\n"
+    "id = pid\n"
+    "time_unit = days\n"
+    "[endpoint.hp]\n"
+    "start = start\n"
+    "event_dates = prog\n"
+    "competing_dates = death\n"
+    "censor_date = last\n"
+    "[variable.x]\n"
+    "type = numeric\n";
+
+static void test_competing_dates(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_text(&c, competing_study,
+               "pid,start,prog,death,last,x\n"
+               "P1,2010-01-01,2010-01-11,2010-01-21,2011-01-01,1\n" /* event first */
+               "P2,2010-01-01,2010-01-31,2010-01-21,2011-01-01,1\n" /* competing first */
+               "P3,2010-01-01,2010-01-21,2010-01-21,,1\n"           /* same day: the event */
+               "P4,2010-01-01,,2010-01-06,,1\n"                     /* competing, no censor date needed */
+               "P5,2010-01-01,,,2010-01-02,1\n"                     /* censored */
+               "P6,2010-01-01,,2009-12-01,2011-01-01,1\n"           /* competing before the start */
+               "P7,2010-01-01,,2010-02-30,2011-01-01,1\n"           /* bad competing date */
+               "P8,2010-01-01,2010-03-01,2010-01-06,2011-01-01,1\n",
+               "2010-01-31");                                           /* competing, as of 2010-01-31 */
+    assert_int_equal(c.data->n, 6);
+    static const double times[] = {10, 20, 20, 5, 1, 5};
+    static const int events[] = {1, 2, 1, 2, 0, 2};
+    for (size_t r = 0; r < 5; r++) {
+        assert_close(c.data->time[0][r], times[r], 1e-12);
+        assert_int_equal(c.data->event[0][r], events[r]);
+    }
+    assert_verdict(&c, 6, "row", "E_EVENT_BEFORE_START", "death");
+    assert_verdict(&c, 7, "row", "E_BAD_DATE", "death");
+    assert_close(c.data->time[0][5], times[5], 1e-12);
+    assert_int_equal(c.data->event[0][5], events[5]);
+    cleaned_free(&c);
+    /* Dates after the as-of date are ignored: both after it, censored at it. */
+    clean_text(&c, competing_study, "pid,start,prog,death,last,x\nP1,2010-01-01,2010-03-01,2010-02-01,,1\n",
+               "2010-01-11");
+    assert_int_equal(c.data->n, 1);
+    assert_close(c.data->time[0][0], 10, 1e-12);
+    assert_int_equal(c.data->event[0][0], 0);
+    cleaned_free(&c);
+}
+
+static void test_competing_values(void **state)
+{
+    (void)state;
+    cleaned c;
+    static const char study_text[] = "[endpoint.rel]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 0\n"
+                                     "competing_values = 3, other death\n[variable.x]\ntype = numeric\n";
+    clean_text(&c, study_text, "t,s,x\n5,1,1\n6,3,1\n7, Other  Death ,1\n8,0,1\n9,2,1\n", NULL);
+    assert_int_equal(c.data->n, 4);
+    static const int events[] = {1, 2, 2, 0};
+    for (size_t r = 0; r < 4; r++)
+        assert_int_equal(c.data->event[0][r], events[r]);
+    assert_verdict(&c, 5, "row", "E_BAD_STATUS", "s");
+    cleaned_free(&c);
+}
+
 static void test_as_of_option(void **state)
 {
     (void)state;
@@ -650,11 +885,17 @@ static void test_code_messages(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_competing_dates),
+        cmocka_unit_test(test_competing_values),
         cmocka_unit_test(test_row_scope_codes),
         cmocka_unit_test(test_endpoint_scope_codes),
         cmocka_unit_test(test_first_code_wins),
         cmocka_unit_test(test_duplicate_ids),
         cmocka_unit_test(test_invalid_and_missing_values),
+        cmocka_unit_test(test_invalid_value_messages),
+        cmocka_unit_test(test_unmatched_values_are_counted),
+        cmocka_unit_test(test_unmatched_values_beyond_the_listed),
+        cmocka_unit_test(test_endpoint_tallies_and_warnings),
         cmocka_unit_test(test_synonyms_case_and_cut),
         cmocka_unit_test(test_na_values_replace_the_tokens),
         cmocka_unit_test(test_time_status_endpoint),

@@ -207,9 +207,25 @@ static void test_invalid(void **state)
     assert_true(isnan(c) && isnan(se));
 }
 
+/* Within strata only (R: coxph(Surv(tt, ss) ~ xx + strata(ce))$concordance; the score is xx, as the
+ * fit's coefficient is positive). */
+static void test_stratified(void **state)
+{
+    const double time[] = {1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 11, 12};
+    const int status[] = {1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1};
+    const double x[] = {0.2, 1.1, -0.5, 0.7, 1.9, -1.2, 0.4, 0.0, 1.3, -0.8, 0.6, 0.3, -0.2, 1.0};
+    const int centre[] = {0, 1, 0, 1, 0, 1, 0, 1, 2, 2, 0, 1, 2, 2};
+    double c, se;
+    (void)state;
+    assert_int_equal(concordance_compute_stratified(time, status, NULL, x, centre, 14, &c, &se), EMBOLO_OK);
+    assert_close(c, 0.588235294117647, 1e-12);
+    assert_close(se, 0.199615295527418, 1e-10);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stratified),
         cmocka_unit_test(test_r_reference),
         cmocka_unit_test(test_perfect_reversed_tied),
         cmocka_unit_test(test_time_ties),

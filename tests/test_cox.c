@@ -277,6 +277,43 @@ static void test_monotone_with_other(void **state)
     cox_result_free(fit);
 }
 
+/* Two coefficients run off at once; R says "Loglik converged before variable 2,3": both are flagged,
+ * the other is not. Then two columns that copy others: both are dropped (R's NA), not only the first. */
+static void test_every_flagged_coefficient(void **state)
+{
+    (void)state;
+    double time[40], x[160];
+    int status[40];
+    for (size_t i = 0; i < 40; i++) {
+        time[i] = (double)(i + 1);
+        status[i] = i % 3 != 2;
+        x[3 * i] = (double)((i * 7) % 5);
+        x[3 * i + 1] = i < 20 && status[i] ? 1.0 : 0.0;
+        x[3 * i + 2] = i >= 20 && i < 30 && status[i] ? 1.0 : 0.0;
+    }
+    cox_result *fit = fit_small(time, status, NULL, x, 40, 3, COX_TIES_EFRON, 0);
+    assert_true(fit->warnings & COX_WARN_MONOTONE);
+    assert_int_equal(fit->infinite[0], 0);
+    assert_int_equal(fit->infinite[1], 1);
+    assert_int_equal(fit->infinite[2], 1);
+    cox_result_free(fit);
+    for (size_t i = 0; i < 40; i++) {
+        double x0 = (double)((i * 7) % 5), x1 = i < 20 && status[i] ? 1.0 : 0.0;
+        double row[4] = {x0, 2.0 * x0, x1, x1};
+        memcpy(x + 4 * i, row, sizeof row);
+    }
+    fit = fit_small(time, status, NULL, x, 40, 4, COX_TIES_EFRON, 0);
+    assert_true(fit->warnings & COX_WARN_SINGULAR);
+    static const unsigned char dropped[] = {0, 1, 0, 1};
+    for (size_t j = 0; j < 4; j++) {
+        assert_int_equal(fit->singular[j], dropped[j]);
+        assert_int_equal(cox_coef_singular(fit, j), dropped[j]);
+    }
+    assert_int_equal(fit->singular_coef, 1);
+    assert_true(isnan(fit->var[3 * 4 + 3]));
+    cox_result_free(fit);
+}
+
 static void test_no_events(void **state)
 {
     (void)state;
@@ -520,15 +557,64 @@ static void test_robust_breslow(void **state)
     robust_check(COX_TIES_BRESLOW);
 }
 
+/* A toy with three centres (R: coxph(Surv(tt, ss) ~ xx + strata(ce)) and coxph(..., cluster = ce)). */
+static const double toy_time[] = {1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 11, 12};
+static const int toy_status[] = {1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0, 1};
+static const double toy_x[] = {0.2, 1.1, -0.5, 0.7, 1.9, -1.2, 0.4, 0.0, 1.3, -0.8, 0.6, 0.3, -0.2, 1.0};
+static const int toy_centre[] = {0, 1, 0, 1, 0, 1, 0, 1, 2, 2, 0, 1, 2, 2};
+
+static void test_strata(void **state)
+{
+    cox_result *fit = NULL;
+    (void)state;
+    assert_int_equal(cox_fit_grouped(toy_time, toy_status, NULL, toy_x, toy_centre, NULL, 14, 1, NULL, &fit),
+                     EMBOLO_OK);
+    assert_close(fit->coef[0], 0.452317333823353, 1e-8);
+    assert_close(fit->var[0], 0.379024613685334, 1e-8);
+    assert_close(fit->loglik_null, -8.18868912444420, 1e-12);
+    assert_close(fit->loglik, -7.91190626754556, 1e-12);
+    cox_result_free(fit);
+}
+
+static void test_cluster(void **state)
+{
+    cox_result *fit = NULL;
+    (void)state;
+    assert_int_equal(cox_fit_grouped(toy_time, toy_status, NULL, toy_x, NULL, toy_centre, 14, 1, NULL, &fit),
+                     EMBOLO_OK);
+    assert_non_null(fit->robust_var);
+    assert_close(fit->coef[0], 0.336556806630475, 1e-8);
+    assert_close(fit->robust_var[0], 0.115346226117356, 1e-8);
+    assert_close(fit->var[0], 0.221490444665225, 1e-8);
+    assert_close(fit->robust_score_chisq, 0.608661575956307, 1e-8);
+    cox_result_free(fit);
+}
+
+/* A covariate constant within every stratum is aliased: not estimated (R's NA). */
+static void test_strata_aliased(void **state)
+{
+    const double x[] = {1, 2, 1, 2, 1, 2, 1, 2, 3, 3, 1, 2, 3, 3};
+    cox_result *fit = NULL;
+    (void)state;
+    assert_int_equal(cox_fit_grouped(toy_time, toy_status, NULL, x, toy_centre, NULL, 14, 1, NULL, &fit), EMBOLO_OK);
+    assert_true(fit->warnings & COX_WARN_SINGULAR);
+    assert_true(isnan(fit->var[0]));
+    cox_result_free(fit);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_strata),
+        cmocka_unit_test(test_cluster),
+        cmocka_unit_test(test_strata_aliased),
         cmocka_unit_test(test_r_reference),
         cmocka_unit_test(test_r_reference_lr),
         cmocka_unit_test(test_hand_three_rows),
         cmocka_unit_test(test_hand_tie_breslow_efron),
         cmocka_unit_test(test_monotone),
         cmocka_unit_test(test_monotone_with_other),
+        cmocka_unit_test(test_every_flagged_coefficient),
         cmocka_unit_test(test_no_events),
         cmocka_unit_test(test_one_row),
         cmocka_unit_test(test_collinear),

@@ -18,20 +18,9 @@
 #include <sys/stat.h>
 
 #include "testutil.h"
-#include "e2e.h"
+#include "e2eutil.h"
 
 #define MAX_SNAPSHOT 32
-
-/* Every line of the reference results. */
-static void check_fixture_results(void **state, const char *name)
-{
-    scratch *s = *state;
-    char out[256], results[300], expected[256];
-    run_fixture(s, name, "out", NULL, out, sizeof out);
-    path_join(results, sizeof results, out, "results.csv");
-    snprintf(expected, sizeof expected, FIXTURES "%s.expected.csv", name);
-    compare_results(expected, results);
-}
 
 static void test_lung_results(void **state)
 {
@@ -51,6 +40,43 @@ static void test_net_sample_results(void **state)
 static void test_net_messy_results(void **state)
 {
     check_fixture_results(state, "net_messy_155");
+}
+
+/* Round 2 (statistics-2.md): every line of NAME.round2.expected.csv from NAME.round2.study.ini on
+ * INPUT, and the round-1 lines of NAME.expected.csv from the same run (NULL: none). */
+static void check_round2_results(void **state, const char *name, const char *input, const char *round1)
+{
+    scratch *s = *state;
+    char out[256], results[300], study[256], expected[256];
+    snprintf(study, sizeof study, FIXTURES "%s.round2.study.ini", name);
+    run_study_file(s, study, input, "out", NULL, out, sizeof out);
+    path_join(results, sizeof results, out, "results.csv");
+    snprintf(expected, sizeof expected, FIXTURES "%s.round2.expected.csv", name);
+    compare_results(expected, results);
+    if (round1)
+        compare_results(round1, results);
+}
+
+static void test_net_sample_round2_results(void **state)
+{
+    check_round2_results(state, "net_sample_155", FIXTURES "net_sample_155.csv", FIXTURES "net_sample_155.expected.csv");
+}
+
+static void test_lung_round2_results(void **state)
+{
+    check_round2_results(state, "lung", FIXTURES "lung.round2.csv", FIXTURES "lung.expected.csv");
+}
+
+static void test_veteran_round2_results(void **state)
+{
+    check_round2_results(state, "veteran", FIXTURES "veteran.csv", FIXTURES "veteran.expected.csv");
+}
+
+/* A time/status cohort with a competing event coded 3 or 4, ties, a region nested in the centres,
+ * missing centres and covariates, a 3-level treatment in the forest (make_competing_fixture.R). */
+static void test_competing_ts_results(void **state)
+{
+    check_fixture_results(state, "competing_ts");
 }
 
 static void test_net_sample_as_of_results(void **state)
@@ -89,41 +115,15 @@ static void test_audit_template_as_of_results(void **state)
     csv_free(&got);
 }
 
-/* Per-patient propensity scores and weights of patients.csv against R's (NAME.ps.csv): 1e-6. */
+/* Per-patient propensity scores and weights of patients.csv against R's (NAME.ps.csv). */
 static void check_propensity_scores(void **state, const char *name)
 {
     scratch *s = *state;
     char out[256], patients_path[300], reference_path[256];
-    csv_file want, got;
     run_fixture(s, name, "out", NULL, out, sizeof out);
     path_join(patients_path, sizeof patients_path, out, "patients.csv");
     snprintf(reference_path, sizeof reference_path, FIXTURES "%s.ps.csv", name);
-    csv_load(reference_path, &want);
-    csv_load(patients_path, &got);
-    size_t want_id = csv_column(&want, "id"), got_id = csv_column(&got, "id"), compared = 0;
-    for (size_t r = 1; r < want.n; r++) {
-        size_t match = 0;
-        for (size_t g = 1; g < got.n && !match; g++)
-            if (!strcmp(csv_get(&got, g, got_id), csv_get(&want, r, want_id)))
-                match = g;
-        assert_true(match > 0);
-        /* Columns after id and the treatment: one per level, then w and w_stabilized. */
-        for (size_t c = 2; c < want.records[0].n; c++) {
-            const char *column = want.records[0].fields[c];
-            char name_in_patients[128];
-            if (strcmp(column, "w") && strcmp(column, "w_stabilized"))
-                snprintf(name_in_patients, sizeof name_in_patients, "ps_%s", column);
-            else
-                snprintf(name_in_patients, sizeof name_in_patients, "%s", column);
-            double expected = strtod(csv_get(&want, r, c), NULL);
-            double value = strtod(csv_get(&got, match, csv_column(&got, name_in_patients)), NULL);
-            assert_close(value, expected, 1e-6);
-            compared++;
-        }
-    }
-    assert_true(compared >= 5 * (want.n - 1));
-    csv_free(&want);
-    csv_free(&got);
+    compare_propensity_scores(reference_path, patients_path);
 }
 
 static void test_net_sample_propensity_scores(void **state)
@@ -284,18 +284,6 @@ static void test_check_writes_no_results(void **state)
 }
 
 /* ---- text cells from the input that a spreadsheet would take for a formula (outputs.md) ---- */
-
-/* The field of column name in the record whose first field is first; fails if none. */
-static const char *cell_of(const csv_file *file, const char *first, const char *name)
-{
-    size_t column = csv_column(file, name);
-    for (size_t r = 1; r < file->n; r++)
-        if (!strcmp(csv_get(file, r, 0), first))
-            return csv_get(file, r, column);
-    print_error("no record %s\n", first);
-    fail();
-    return "";
-}
 
 static void test_formula_text_is_guarded(void **state)
 {
@@ -503,6 +491,10 @@ int main(void)
         E2E_TEST(test_veteran_results),
         E2E_TEST(test_net_sample_results),
         E2E_TEST(test_net_messy_results),
+        E2E_TEST(test_net_sample_round2_results),
+        E2E_TEST(test_lung_round2_results),
+        E2E_TEST(test_veteran_round2_results),
+        E2E_TEST(test_competing_ts_results),
         E2E_TEST(test_net_sample_as_of_results),
         E2E_TEST(test_audit_template_as_of_results),
         E2E_TEST(test_net_sample_propensity_scores),

@@ -261,9 +261,10 @@ static void test_optional_columns(void **state)
     static const char *const wanted[] = {"id", "start", "x"};
     static const unsigned char optional[] = {0, 1, 0};
     static const char csv[] = "id,x\na,1\nb,2\n";
+    ingest_options options = {.optional = optional};
     ingest_table *table = NULL;
     char message[512];
-    assert_int_equal(ingest_parse_columns(csv, LEN(csv), "test.csv", wanted, optional, 3, &table, message,
+    assert_int_equal(ingest_parse_with(csv, LEN(csv), "test.csv", &options, wanted, 3, &table, message,
                                           sizeof message), EMBOLO_OK);
     assert_int_equal(ingest_record_count(table), 2);
     assert_true(ingest_column_present(table, 0));
@@ -279,11 +280,60 @@ static void test_optional_columns(void **state)
     assert_text_value(table, 1, 2, "2");
     ingest_table_free(table);
     static const unsigned char none_optional[] = {0, 0, 0};
+    ingest_options required = {.delimiter = ',', .optional = none_optional};
     table = NULL;
-    assert_int_equal(ingest_parse_columns(csv, LEN(csv), "test.csv", wanted, none_optional, 3, &table, message,
+    assert_int_equal(ingest_parse_with(csv, LEN(csv), "test.csv", &required, wanted, 3, &table, message,
                                           sizeof message), EMBOLO_ERROR_DATA);
     assert_null(table);
     assert_non_null(strstr(message, "'start'"));
+}
+
+/* A European Excel export (';') or a tab-separated file read with the default ',' is one header field:
+ * the message names the separator it seems to use and the key that reads it. */
+static void test_other_separator_is_named(void **state)
+{
+    (void)state;
+    static const char semicolons[] = "id;x;notes\n1;2,5;a\n";
+    static const char tabs[] = "id\tx\n1\t2\n";
+    assert_refused(semicolons, LEN(semicolons), id_x, 2, EMBOLO_ERROR_DATA,
+                   "seems to be separated by ';', not ',': set delimiter = ; in [study]");
+    assert_refused(tabs, LEN(tabs), id_x, 2, EMBOLO_ERROR_DATA, "separated by 'tab', not ','");
+    /* One column named with a ';' in it is no such hint when the header has several fields. */
+    static const char named[] = "id,a;b\n1,2\n";
+    assert_refused(named, LEN(named), id_x, 2, EMBOLO_ERROR_DATA, "the header lacks the column 'x'");
+}
+
+/* With the study's delimiter: ';' and tab files read like comma ones, quotes and open quotes too. */
+static void test_delimiter(void **state)
+{
+    (void)state;
+    static const char semicolons[] = "notes;ID;x\n\"a;b\";p1;6,2\n;p2; 7 \n\"open;p3;8\n";
+    static const char tabs[] = "id\tx\tnotes\n p1\t\t\"t\tu\"\n";
+    ingest_table *table = NULL;
+    char message[512];
+    assert_int_equal(ingest_parse_delimited(semicolons, LEN(semicolons), "test.csv", ';', id_x, 2, &table, message,
+                                            sizeof message), EMBOLO_OK);
+    assert_int_equal(ingest_record_count(table), 3);
+    assert_text_value(table, 0, 0, "p1");
+    assert_text_value(table, 0, 1, "6,2");
+    assert_text_value(table, 1, 1, "7");
+    assert_false(ingest_record_malformed(table, 1));
+    assert_true(ingest_record_malformed(table, 2));
+    ingest_table_free(table);
+    assert_int_equal(ingest_parse_delimited(tabs, LEN(tabs), "test.csv", '\t', id_x, 2, &table, message,
+                                            sizeof message), EMBOLO_OK);
+    assert_int_equal(ingest_record_count(table), 1);
+    assert_false(ingest_record_malformed(table, 0));
+    assert_text_value(table, 0, 0, "p1");
+    assert_text_value(table, 0, 1, "");
+    ingest_table_free(table);
+    /* A comma file read as ';' is named the other way round. */
+    static const char commas[] = "id,x\n1,2\n";
+    table = (ingest_table *)&table;
+    assert_int_equal(ingest_parse_delimited(commas, LEN(commas), "test.csv", ';', id_x, 2, &table, message,
+                                            sizeof message), EMBOLO_ERROR_DATA);
+    assert_null(table);
+    assert_non_null(strstr(message, "separated by ',', not ';'"));
 }
 
 static void test_no_wanted_columns(void **state)
@@ -341,6 +391,8 @@ int main(void)
         cmocka_unit_test(test_missing_column_is_named),
         cmocka_unit_test(test_needed_column_twice_is_refused),
         cmocka_unit_test(test_optional_columns),
+        cmocka_unit_test(test_other_separator_is_named),
+        cmocka_unit_test(test_delimiter),
         cmocka_unit_test(test_no_wanted_columns),
         cmocka_unit_test(test_read_file),
     };

@@ -182,9 +182,60 @@ static void test_invalid(void **state)
     assert_int_equal(logrank_test(time, status, group, 2, 2, NULL), EMBOLO_ERROR_INVALID_ARGUMENT);
 }
 
+/* A two-centre toy: O, E, V summed over the centres (R: survdiff(Surv(t, s) ~ g + strata(st))). */
+static void test_two_centre_stratified(void **state)
+{
+    const double time[] = {1, 2, 3, 4, 5, 6, 7, 8};
+    const int status[] = {1, 1, 0, 1, 1, 0, 1, 1}, group[] = {0, 1, 0, 1, 0, 1, 1, 0};
+    const int strata[] = {0, 0, 0, 0, 1, 1, 1, 1};
+    logrank_table table = {0};
+    logrank_result r;
+    (void)state;
+    assert_int_equal(logrank_table_compute(time, status, group, strata, 8, 2, &table), EMBOLO_OK);
+    assert_close(table.observed[0], 3.0, 1e-12);
+    assert_close(table.expected[0], 0.833333333333333 + 2.0, 1e-12);
+    assert_close(table.expected[1], 2.166666666666667 + 1.0, 1e-12);
+    assert_close(table.var[0], 0.972222222222222, 1e-12);
+    assert_close(table.var[1], -0.972222222222222, 1e-12);
+    assert_int_equal(logrank_table_test(&table, &r), EMBOLO_OK);
+    assert_int_equal(r.df, 1);
+    assert_close(r.chisq, 0.0285714285714285, 1e-10);
+    logrank_table_free(&table);
+}
+
+/* Every centre holds one group: V is zero (up to rounding), no test (R's solve is singular). */
+static void test_groups_nested_in_strata(void **state)
+{
+    const double time[] = {1, 2, 3, 4, 5, 6};
+    const int status[] = {1, 1, 0, 1, 1, 1}, group[] = {0, 0, 0, 1, 1, 1}, strata[] = {0, 0, 0, 1, 1, 1};
+    logrank_table table = {0};
+    logrank_result r;
+    (void)state;
+    assert_int_equal(logrank_table_compute(time, status, group, strata, 6, 2, &table), EMBOLO_OK);
+    assert_int_equal(logrank_table_test(&table, &r), EMBOLO_OK);
+    assert_int_equal(r.df, 1);
+    assert_true(isnan(r.chisq) && isnan(r.p));
+    logrank_table_free(&table);
+}
+
+/* Trend with scores 1, 2, 3 (R: U^2 / s'Vs from survdiff's obs, exp and var). */
+static void test_trend(void **state)
+{
+    const double time[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, score[] = {1, 2, 3};
+    const int status[] = {1, 1, 1, 0, 1, 1, 0, 1, 1, 0}, group[] = {2, 2, 1, 0, 2, 1, 1, 0, 0, 0};
+    logrank_table table = {0};
+    (void)state;
+    assert_int_equal(logrank_table_compute(time, status, group, NULL, 10, 3, &table), EMBOLO_OK);
+    assert_close(logrank_trend_chisq(&table, score), 8.28769501018481, 1e-10);
+    logrank_table_free(&table);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_two_centre_stratified),
+        cmocka_unit_test(test_groups_nested_in_strata),
+        cmocka_unit_test(test_trend),
         cmocka_unit_test(test_lung_reference),
         cmocka_unit_test(test_veteran_reference),
         cmocka_unit_test(test_reference_spot_checks),

@@ -114,8 +114,9 @@ static void clean_both(run *r, const char *study, const char *patients, const ch
     assert_int_equal(clean_columns_new(r->study, &r->columns), EMBOLO_OK);
     clean_columns_allow_index_fill(r->columns, r->study);
     assert_int_equal(clean_procedure_columns_new(r->study, &r->procedure_columns), EMBOLO_OK);
-    assert_int_equal(ingest_parse_columns(patients, strlen(patients), "p.csv", r->columns->names, r->columns->optional,
-                                          r->columns->n, &r->table, message, sizeof message), EMBOLO_OK);
+    ingest_options read = {.optional = r->columns->optional};
+    assert_int_equal(ingest_parse_with(patients, strlen(patients), "p.csv", &read, r->columns->names, r->columns->n,
+                                       &r->table, message, sizeof message), EMBOLO_OK);
     r->procedures_table = test_ingest_parse(procedures, strlen(procedures), r->procedure_columns->names,
                                             r->procedure_columns->n);
     embolo_error err = clean_run_with_procedures(r->study, r->columns, r->table, r->procedure_columns,

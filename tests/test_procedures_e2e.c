@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "testutil.h"
-#include "e2e.h"
+#include "e2eutil.h"
 
 #define SAMPLE_STUDY FIXTURES "net_sample_155.procedures.study.ini"
 #define SAMPLE_INPUT FIXTURES "net_sample_155.csv"

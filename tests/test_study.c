@@ -218,17 +218,27 @@ static void test_time_units(void **state)
     static const struct {
         const char *unit;
         double days;
-    } units[] = {{"days", 1.0}, {"day", 1.0}, {"weeks", 7.0}, {"Week", 7.0}, {"months", 30.4375},
-                 {"MONTH", 30.4375}, {"years", 365.25}, {"year", 365.25}};
+    } units[] = {{"days", 1.0}, {"Weeks", 7.0}, {"MONTHS", 30.4375}, {"years", 365.25}};
+    static const char *const canonical[] = {"days", "weeks", "months", "years"};
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
         char text[256];
         snprintf(text, sizeof text, "[study]\ntime_unit = %s\n%s", units[i].unit,
                  minimal_study + strlen("[study]\ntime_unit = days\n"));
         study *s = test_study_parse(text);
         assert_close(s->days_per_unit, units[i].days, 1e-15);
+        assert_string_equal(s->time_unit, canonical[i]);
         study_free(s);
     }
-    assert_rejected("[study]\ntime_unit = fortnights\n", 2, "time_unit 'fortnights'");
+    /* Only the four units of study-file.md: another spelling is refused, not guessed. */
+    static const char *const refused[] = {"fortnights", "day", "Week", "month", "year", "mo", "yrs"};
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        char text[64], fragment[64];
+        snprintf(text, sizeof text, "[study]\ntime_unit = %s\n", refused[i]);
+        snprintf(fragment, sizeof fragment, "time_unit '%s'", refused[i]);
+        assert_rejected(text, 2, fragment);
+    }
+    assert_extra_rejected("[endpoint.pfs]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 0\n"
+                          "time_unit = month\n", "time_unit = month", "time_unit 'month'");
 }
 
 static void test_date_endpoints(void **state)
@@ -278,7 +288,7 @@ static void test_time_status_endpoint(void **state)
     assert_close(s->days_per_unit, 30.4375, 1e-15);
     study_free(s);
 
-    s = test_study_parse("[endpoint.os]\ntime=t\nstatus=s\nevent_values=1\ncensor_values=0\ntime_unit=month\n");
+    s = test_study_parse("[endpoint.os]\ntime=t\nstatus=s\nevent_values=1\ncensor_values=0\ntime_unit=months\n");
     assert_close(s->endpoints[0].time_scale, 30.4375, 1e-15);
     study_free(s);
 }
@@ -643,6 +653,162 @@ static void test_rejects_bad_procedures(void **state)
     assert_rejected("[endpoint.index]\nstart = a\nevent_dates = b\ncensor_date = c\n", 2, "'index' is reserved");
 }
 
+/* Round-2 keys (study-file.md, "Round 2 keys"). */
+static void test_round2_keys(void **state)
+{
+    (void)state;
+    char *text = with_lines("[endpoint.rel]\ntime = t\nstatus = s2\nevent_values = 1\ncensor_values = 0\n"
+                            "competing_values = 3, Died Other\n"
+                            "[variable.centre]\ntype = categorical\nlevels = A, B\n"
+                            "[variable.grade]\ntype = categorical\nlevels = G1, G2\nordered = yes\n"
+                            "[variable.burden]\ntype = numeric\ncut = 50\nordered = no\n"
+                            "[treatment]\nvariable = centre\nps_covariates = age\n"
+                            "[analysis]\nmultivariable = age\ncentre = centre\nrmst_tau = 36.5\nforest = grade, burden\n");
+    study *s = test_study_parse(text);
+    free(text);
+    assert_false(study_endpoint_has_competing(&s->endpoints[0]));
+    assert_true(study_endpoint_has_competing(&s->endpoints[1]));
+    assert_int_equal(s->endpoints[1].n_competing_values, 2);
+    assert_string_equal(s->endpoints[1].competing_values[1], "died other");
+    assert_int_equal(s->centre, study_find_variable(s, "centre"));
+    assert_true(s->has_rmst_tau && s->rmst_tau == 36.5);
+    assert_int_equal(s->n_forest, 2);
+    assert_int_equal(s->forest[1], study_find_variable(s, "burden"));
+    assert_true(s->variables[study_find_variable(s, "grade")].ordered);
+    assert_false(s->variables[study_find_variable(s, "burden")].ordered);
+    study_free(s);
+    text = with_lines("");
+    s = test_study_parse(text);
+    free(text);
+    assert_int_equal(s->centre, -1);
+    assert_false(s->has_rmst_tau || s->n_forest || study_endpoint_has_competing(&s->endpoints[0]));
+    study_free(s);
+}
+
+static void test_round2_competing_dates(void **state)
+{
+    (void)state;
+    study *s = test_study_parse("[endpoint.hp]\nstart = a\nevent_dates = p\ncompeting_dates = d, d2\ncensor_date = c\n"
+                                "[variable.x]\ntype = numeric\n");
+    assert_int_equal(s->endpoints[0].n_competing_dates, 2);
+    assert_string_equal(s->endpoints[0].competing_dates[1], "d2");
+    study_free(s);
+}
+
+static void test_rejects_bad_round2_keys(void **state)
+{
+    (void)state;
+    static const char factors[] = "[variable.c]\ntype = categorical\nlevels = a, b\n";
+    static const rejection cases[] = {
+        {"[endpoint.os]\nstart = a\nevent_dates = b\ncensor_date = c\ncompeting_values = 2\n", 5,
+         "competing_values belongs to the time/status form"},
+        {"[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 0\ncompeting_dates = d\n", 6,
+         "competing_dates belongs to the date form"},
+        {"[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1, 2\ncensor_values = 0\ncompeting_values = 2\n", 6,
+         "'2' is in both competing_values and event_values"},
+        {"[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 0, 2\ncompeting_values = 2\n", 6,
+         "'2' is in both competing_values and censor_values"},
+        {"[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 1\n", 5,
+         "'1' is in both event_values and censor_values"},
+        {"[endpoint.os]\nstart = a\nevent_dates = b, d\ncensor_date = c\ncompeting_dates = D\n", 5,
+         "'D' is in both competing_dates and event_dates"},
+    };
+    assert_all_rejected(cases, sizeof cases / sizeof cases[0]);
+    char extra[512];
+    snprintf(extra, sizeof extra, "%s[analysis]\nmultivariable = age, c\ncentre = c\n", factors);
+    assert_extra_rejected(extra, "centre = c", "may not be in multivariable");
+    assert_extra_rejected("[analysis]\ncentre = age\n", "centre = age", "centre variable 'age' is not categorical");
+    assert_extra_rejected("[analysis]\ncentre = nobody\n", "centre = nobody", "no [variable.nobody]");
+    assert_extra_rejected("[analysis]\nrmst_tau = 0\n", "rmst_tau", "rmst_tau '0' is not a number > 0");
+    assert_extra_rejected("[analysis]\nrmst_tau = soon\n", "rmst_tau", "is not a number > 0");
+    snprintf(extra, sizeof extra, "%s[analysis]\nforest = c\n", factors);
+    assert_extra_rejected(extra, "forest", "forest needs a [treatment] section");
+    snprintf(extra, sizeof extra, "%s[treatment]\nvariable = c\nps_covariates = age\n[analysis]\nforest = c\n", factors);
+    assert_extra_rejected(extra, "forest", "forest names the treatment variable 'c' itself");
+    snprintf(extra, sizeof extra, "%s[treatment]\nvariable = c\nps_covariates = age\n[analysis]\nforest = age\n",
+             factors);
+    assert_extra_rejected(extra, "forest", "forest variable 'age' is numeric without a cut");
+    assert_extra_rejected("[variable.x]\ntype = numeric\nordered = yes\n", "ordered", "ordered applies to categorical");
+    snprintf(extra, sizeof extra, "%sordered = maybe\n", factors);
+    assert_extra_rejected(extra, "ordered", "ordered 'maybe' of c is not yes or no");
+}
+
+/* Aliases that would misread a value: one spelling for two levels, or another level's own name. */
+static void test_rejects_ambiguous_aliases(void **state)
+{
+    (void)state;
+    assert_extra_rejected("[variable.x]\ntype = categorical\nlevels = a, b\naliases = a: alpha | z, b: Z\n",
+                          "aliases", "alias 'z' of x names two levels: a and b");
+    assert_extra_rejected("[variable.x]\ntype = categorical\nlevels = Lev, Lev+5FU\naliases = Lev: LEV+5fu\n",
+                          "aliases", "alias 'lev+5fu' of x level Lev is the name of its level Lev+5FU");
+    assert_extra_rejected("[variable.x]\ntype = categorical\nlevels = US:NIH, EU\naliases = US:NIH: nih\n",
+                          "aliases", "write a level that holds ':' in double quotes");
+    assert_extra_rejected("[variable.x]\ntype = categorical\nlevels = a, b\naliases = \"a: x\n", "aliases",
+                          "lacks 'LEVEL:'");
+}
+
+/* A level's own name as its alias, or one alias given twice for one level, misreads nothing. */
+static void test_quoted_level_takes_aliases(void **state)
+{
+    (void)state;
+    char *text = with_lines("[variable.funder]\ntype = categorical\nlevels = US:NIH, EU:ERC\n"
+                            "aliases = \"US:NIH\": nih | us-nih | nih, \"eu:erc\" : erc | e:r\n");
+    study *s = test_study_parse(text);
+    const study_variable *v = variable_named(s, "funder");
+    assert_int_equal(v->n_aliases, 5);
+    assert_string_equal(v->aliases[0].text, "nih");
+    assert_int_equal(v->aliases[0].level, 0);
+    assert_string_equal(v->aliases[1].text, "us-nih");
+    assert_string_equal(v->aliases[3].text, "erc");
+    assert_int_equal(v->aliases[3].level, 1);
+    assert_string_equal(v->aliases[4].text, "e:r");
+    study_free(s);
+    free(text);
+}
+
+/* Landmarks that print alike under %g would be one results.csv line; an empty na_values would make
+ * no value missing. */
+static void test_rejects_duplicate_landmarks_and_empty_na_values(void **state)
+{
+    (void)state;
+    assert_rejected("[study]\nlandmarks = 12, 24, 12.0\n", 2, "landmarks 1 and 3 are both 12");
+    assert_rejected("[study]\ntitle = x\nlandmarks = 1e1, 10.0000001\n", 3, "landmarks 1 and 2 are both 10");
+    assert_rejected("[study]\nna_values =\n", 2, "na_values is empty");
+    assert_rejected("[study]\nna_values = , ,\n", 2, "na_values is empty");
+    study *s = test_study_parse("[study]\nlandmarks = 10, 10.001\n[endpoint.os]\ntime = t\nstatus = s\n"
+                                "event_values = 1\ncensor_values = 0\n");
+    assert_int_equal(s->n_landmarks, 2);
+    assert_string_equal(s->landmark_texts[1], "10.001");
+    study_free(s);
+}
+
+static void test_delimiter(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value;
+        char delimiter;
+    } cases[] = {{",", ','}, {";", ';'}, {"tab", '\t'}, {"TAB", '\t'}};
+    study *s = test_study_parse(minimal_study);
+    assert_int_equal(s->delimiter, ',');
+    study_free(s);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "[study]\ndelimiter = %s\n%s", cases[i].value,
+                 minimal_study + strlen("[study]\n"));
+        s = test_study_parse(text);
+        assert_int_equal(s->delimiter, cases[i].delimiter);
+        study_free(s);
+    }
+    s = test_study_parse("[study]\ndelimiter = ; European Excel\n[endpoint.os]\ntime = t\nstatus = s\n"
+                         "event_values = 1\ncensor_values = 0\n");
+    assert_int_equal(s->delimiter, ';');
+    study_free(s);
+    assert_rejected("[study]\ndelimiter = |\n", 2, "delimiter '|' is not ',', ';' or 'tab'");
+    assert_rejected("[study]\ndelimiter =\n", 2, "delimiter '' is not");
+    assert_rejected("[study]\ndelimiter = semicolon\n", 2, "delimiter 'semicolon'");
+}
+
 static void test_rejection_leaves_short_buffers_terminated(void **state)
 {
     (void)state;
@@ -725,6 +891,13 @@ int main(void)
         cmocka_unit_test(test_rejects_bad_variables),
         cmocka_unit_test(test_procedures_section),
         cmocka_unit_test(test_rejects_bad_procedures),
+        cmocka_unit_test(test_round2_keys),
+        cmocka_unit_test(test_round2_competing_dates),
+        cmocka_unit_test(test_rejects_bad_round2_keys),
+        cmocka_unit_test(test_rejects_ambiguous_aliases),
+        cmocka_unit_test(test_quoted_level_takes_aliases),
+        cmocka_unit_test(test_rejects_duplicate_landmarks_and_empty_na_values),
+        cmocka_unit_test(test_delimiter),
         cmocka_unit_test(test_rejection_leaves_short_buffers_terminated),
         cmocka_unit_test(test_read_missing_file),
         cmocka_unit_test(test_read_fixture_studies),

@@ -161,6 +161,22 @@ static void test_thresholds(void **state)
     expect_rejected("[thresholds]\ncusum_p0 = 0.3\ncusum_p1 = 0.2\n", "t.ini:3: cusum_p0 (0.3) must be below");
 }
 
+/* Whole-number keys beyond int's range are refused before any conversion (UBSan caught the cast of
+ * 1e20), and so are fractions just inside the range. */
+static void test_whole_numbers_are_checked_before_the_cast(void **state)
+{
+    (void)state;
+    expect_rejected("[format]\ndecimals = 1e20\n", "t.ini:2: decimals must be a whole number from 0 to 6");
+    expect_rejected("[format]\nhr_decimals = -1e300\n", "t.ini:2: hr_decimals must be");
+    expect_rejected("[template]\nmin_count = 4294967301\n", "t.ini:2: min_count must be");
+    expect_rejected("[figures]\nper_page = 2.5\n", "t.ini:2: per_page must be");
+    expect_rejected("[workbook]\npatients_max_rows = 1e300\n", "t.ini:2: patients_max_rows must be");
+    report_template *t = parse_ok("[format]\ndecimals = 6\n[figures]\nper_page = 4e0\n");
+    assert_int_equal(t->decimals, 6);
+    assert_int_equal(t->figures_per_page, 4);
+    template_free(t);
+}
+
 static void test_shipped_templates_parse(void **state)
 {
     (void)state;
@@ -196,6 +212,7 @@ int main(void)
         cmocka_unit_test(test_benchmarks_are_read),
         cmocka_unit_test(test_rule_breaches_name_the_line),
         cmocka_unit_test(test_thresholds),
+        cmocka_unit_test(test_whole_numbers_are_checked_before_the_cast),
         cmocka_unit_test(test_shipped_templates_parse),
         cmocka_unit_test(test_missing_template_file),
     };

@@ -26,8 +26,8 @@ static const struct {
     {"E_EVENT_BEFORE_START", "the event date is before the start date"},
     {"E_CENSOR_BEFORE_START", "there is no event and the censor date is before the start date"},
     {"E_NO_FOLLOWUP", "there is no event date and no censor date"},
-    {"E_BAD_TIME", "the time is missing, negative or not a number"},
-    {"E_BAD_STATUS", "the status is missing or not one of the event or censor values"},
+    {"E_BAD_TIME", "the time is missing, negative, not a number, or too large in the study's time unit"},
+    {"E_BAD_STATUS", "the status is missing or not one of the event, censor or competing values"},
     {"W_INVALID_VALUE", "the value is invalid and treated as missing"},
 };
 
@@ -39,6 +39,11 @@ const char *clean_code_message(const char *code)
         if (strcmp(clean_codes[i].code, code) == 0)
             return clean_codes[i].message;
     return clean_procedure_code_message(code);
+}
+
+const char *clean_code_at(size_t i)
+{
+    return i < N_CODES ? clean_codes[i].code : NULL;
 }
 
 static size_t code_rank(const char *code)
@@ -92,6 +97,8 @@ embolo_error clean_columns_new(const study *s, clean_columns **out)
             err = columns_add(c, ep->start);
             for (size_t k = 0; k < ep->n_event_dates && err == EMBOLO_OK; k++)
                 err = columns_add(c, ep->event_dates[k]);
+            for (size_t k = 0; k < ep->n_competing_dates && err == EMBOLO_OK; k++)
+                err = columns_add(c, ep->competing_dates[k]);
             if (err == EMBOLO_OK)
                 err = columns_add(c, ep->censor_date);
         } else {
@@ -146,6 +153,52 @@ embolo_error clean_procedure_columns_new(const study *s, clean_columns **out)
     return columns_finish(c, err, out);
 }
 
+/* ---- categorical values that match no level, counted per variable and value ---- */
+
+/* The index of log->unmatched for each key "VARIABLE\x1fVALUE" (open addressing, index + 1). */
+typedef struct value_tally {
+    char **keys;       /* [n], as log->unmatched */
+    size_t n;
+    size_t *slots;
+    size_t capacity;
+} value_tally;
+
+static void value_tally_free(value_tally *tally)
+{
+    for (size_t i = 0; tally->keys && i < tally->n; i++)
+        free(tally->keys[i]);
+    free(tally->keys);
+    free(tally->slots);
+}
+
+static size_t value_tally_find(const value_tally *tally, char *const *keys, const char *key)
+{
+    size_t mask = tally->capacity - 1, i = (size_t)text_map_hash(key) & mask;
+    while (tally->slots[i] && strcmp(keys[tally->slots[i] - 1], key) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Room for one more key: the key array and, at half load, twice the slots. */
+static embolo_error value_tally_reserve(value_tally *tally, size_t n)
+{
+    char **keys = realloc(tally->keys, (n + 1) * sizeof *keys);
+    if (!keys)
+        return EMBOLO_ERROR_NOMEM;
+    tally->keys = keys;
+    if ((n + 1) * 2 <= tally->capacity)
+        return EMBOLO_OK;
+    size_t capacity = tally->capacity ? tally->capacity * 2 : 64;
+    value_tally grown = {.keys = keys, .n = n, .slots = calloc(capacity, sizeof *grown.slots), .capacity = capacity};
+    if (!grown.slots)
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t k = 0; k < n; k++)
+        grown.slots[value_tally_find(&grown, keys, keys[k])] = k + 1;
+    free(tally->slots);
+    *tally = grown;
+    return EMBOLO_OK;
+}
+
 /* ---- one record ---- */
 
 typedef struct clean_context {
@@ -157,6 +210,8 @@ typedef struct clean_context {
     dataset *data;
     exclusion_log *log;
     text_map ids;      /* normalized id -> the record that keeps it */
+    value_tally unmatched;
+    size_t *variable_column;   /* [n_variables] index among columns: found once, not per cell */
     size_t row_excluded;
 } clean_context;
 
@@ -168,17 +223,74 @@ typedef struct cell {
     int absent;       /* an optional column the header lacks (unless filled): missing */
 } cell;
 
+static void cell_read_at(const clean_context *ctx, size_t record, size_t column, cell *out)
+{
+    out->bytes = ingest_value(ctx->table, record, column, &out->length);
+    out->valid_text = text_normalize(out->bytes, out->length, out->normalized, sizeof out->normalized);
+    out->absent = out->length == 0 && !ingest_column_present(ctx->table, column);
+}
+
 static void cell_read(const clean_context *ctx, size_t record, const char *column, cell *out)
 {
-    size_t index = column_index(ctx->columns, column);
-    out->bytes = ingest_value(ctx->table, record, index, &out->length);
-    out->valid_text = text_normalize(out->bytes, out->length, out->normalized, sizeof out->normalized);
-    out->absent = out->length == 0 && !ingest_column_present(ctx->table, index);
+    cell_read_at(ctx, record, column_index(ctx->columns, column), out);
 }
 
 static int cell_is_missing(const clean_context *ctx, const cell *c)
 {
     return c->absent || (c->valid_text && study_is_missing(ctx->s, c->normalized));
+}
+
+#define UNMATCHED_MAX_BYTES 200
+
+/* The value as written for messages: trimmed, at most UNMATCHED_MAX_BYTES (cut at a character),
+ * bytes other than printable ASCII shown as '?' unless the value is valid text. */
+static size_t display_value(const char *bytes, size_t length, int valid_text, char *out)
+{
+    while (length > 0 && (*bytes == ' ' || *bytes == '\t')) {
+        bytes++;
+        length--;
+    }
+    while (length > 0 && (bytes[length - 1] == ' ' || bytes[length - 1] == '\t' || bytes[length - 1] == '\r'))
+        length--;
+    if (length > UNMATCHED_MAX_BYTES) {
+        length = UNMATCHED_MAX_BYTES;
+        while (valid_text && length > 0 && ((unsigned char)bytes[length] & 0xC0) == 0x80)
+            length--;
+    }
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = (unsigned char)bytes[i];
+        out[i] = c < 0x20 || c == 0x7f || (!valid_text && c >= 0x80) ? '?' : (char)c;
+    }
+    out[length] = '\0';
+    return length;
+}
+
+/* Counts one record's value of a categorical variable that matched no level. */
+static embolo_error tally_unmatched(clean_context *ctx, size_t variable, const cell *c)
+{
+    char shown[UNMATCHED_MAX_BYTES + 1], key[CLEAN_MAX_TEXT + 32];
+    size_t length = display_value(c->bytes, c->length, c->valid_text, shown);
+    /* Values compare as cleaning matches them: normalized; one that is not text by its shown bytes. */
+    snprintf(key, sizeof key, "%zu\x1f%s%s", variable, c->valid_text ? "" : "\x01",
+             c->valid_text ? c->normalized : shown);
+    size_t n = ctx->unmatched.n, index;
+    embolo_error err = value_tally_reserve(&ctx->unmatched, n);
+    if (err != EMBOLO_OK)
+        return err;
+    size_t slot = value_tally_find(&ctx->unmatched, ctx->unmatched.keys, key);
+    if (ctx->unmatched.slots[slot]) {
+        ctx->log->unmatched[ctx->unmatched.slots[slot] - 1].count++;
+        return EMBOLO_OK;
+    }
+    if (!(ctx->unmatched.keys[n] = text_copy(key)))
+        return EMBOLO_ERROR_NOMEM;
+    ctx->unmatched.n = n + 1;
+    err = exclusion_log_add_unmatched(ctx->log, variable, shown, length, &index);
+    if (err != EMBOLO_OK)
+        return err;
+    ctx->unmatched.slots[slot] = index + 1;
+    ctx->log->unmatched[index].count = 1;
+    return EMBOLO_OK;
 }
 
 /* The display form of an identifier: trimmed, inner spaces kept. */
@@ -208,8 +320,12 @@ static int match_level(const study_variable *v, const char *normalized)
 
 typedef enum value_state { VALUE_OK, VALUE_MISSING, VALUE_INVALID } value_state;
 
-static value_state variable_parse(const clean_context *ctx, const study_variable *v, const cell *c, double *out)
+/* The value of v in c: a level index, a number, or for a cut variable 0 / 1 with the number in
+ * *number (which is NAN otherwise). */
+static value_state variable_parse(const clean_context *ctx, const study_variable *v, const cell *c, double *out,
+                                  double *number_out)
 {
+    *number_out = NAN;
     if (v->type == VARIABLE_CATEGORICAL) {
         int level = c->valid_text ? match_level(v, c->normalized) : -1;
         if (level >= 0) {
@@ -226,6 +342,7 @@ static value_state variable_parse(const clean_context *ctx, const study_variable
     if ((v->has_min && number < v->min) || (v->has_max && number > v->max))
         return VALUE_INVALID;
     *out = v->has_cut ? (number > v->cut ? 1.0 : 0.0) : number;
+    *number_out = number;
     return VALUE_OK;
 }
 
@@ -269,39 +386,61 @@ static int outcome_fail(endpoint_outcome *o, const char *code, const char *colum
     return 0;
 }
 
-/* Returns 1 when the endpoint is analysable, 0 with o->code set. */
+/* The earliest present date of columns (not after the as-of date) into *first, *has; a date after
+ * the as-of date sets *later. Returns 0 with o->code set for a bad date or one before the start. */
+static int earliest_date(clean_context *ctx, size_t record, char **columns, size_t n_columns, long start,
+                         endpoint_outcome *o, long *first, int *has, int *later)
+{
+    cell c;
+    long day;
+    for (size_t k = 0; k < n_columns; k++) {
+        date_state state = date_read(ctx, record, columns[k], &c, &day);
+        if (state == DATE_MISSING)
+            continue;
+        if (state == DATE_BAD)
+            return outcome_fail(o, "E_BAD_DATE", columns[k], &c);
+        if (day < start)
+            return outcome_fail(o, "E_EVENT_BEFORE_START", columns[k], &c);
+        if (ctx->has_as_of && day > ctx->as_of) {
+            *later = 1;
+            continue;
+        }
+        if (!*has || day < *first)
+            *first = day;
+        *has = 1;
+    }
+    return 1;
+}
+
+/* Returns 1 when the endpoint is analysable, 0 with o->code set. An event on the day of the
+ * competing event counts as the event (study-file.md, "Round 2 keys"). */
 static int endpoint_from_dates(clean_context *ctx, size_t record, const study_endpoint *ep, endpoint_outcome *o)
 {
     cell c;
-    long start, day, censor;
-    long event_day = 0;
-    int has_event = 0, has_later_event = 0;
+    long start, censor;
+    long event_day = 0, competing_day = 0;
+    int has_event = 0, has_competing = 0, has_later_event = 0;
     date_state state = date_read(ctx, record, ep->start, &c, &start);
     if (state == DATE_MISSING)
         return outcome_fail(o, "E_MISSING_START", ep->start, &c);
     if (state == DATE_BAD)
         return outcome_fail(o, "E_BAD_DATE", ep->start, &c);
-    for (size_t k = 0; k < ep->n_event_dates; k++) {
-        state = date_read(ctx, record, ep->event_dates[k], &c, &day);
-        if (state == DATE_MISSING)
-            continue;
-        if (state == DATE_BAD)
-            return outcome_fail(o, "E_BAD_DATE", ep->event_dates[k], &c);
-        if (day < start)
-            return outcome_fail(o, "E_EVENT_BEFORE_START", ep->event_dates[k], &c);
-        if (ctx->has_as_of && day > ctx->as_of) {
-            has_later_event = 1;
-            continue;
-        }
-        if (!has_event || day < event_day)
-            event_day = day;
-        has_event = 1;
-    }
+    if (!earliest_date(ctx, record, ep->event_dates, ep->n_event_dates, start, o, &event_day, &has_event,
+                       &has_later_event) ||
+        !earliest_date(ctx, record, ep->competing_dates, ep->n_competing_dates, start, o, &competing_day,
+                       &has_competing, &has_later_event))
+        return 0;
     o->start_day = start;
-    if (has_event) {
+    if (has_event && (!has_competing || event_day <= competing_day)) {
         o->end_day = event_day;
         o->time = (double)(event_day - start) / ctx->s->days_per_unit;
         o->event = 1;
+        return 1;
+    }
+    if (has_competing) {
+        o->end_day = competing_day;
+        o->time = (double)(competing_day - start) / ctx->s->days_per_unit;
+        o->event = 2;
         return 1;
     }
     if (has_later_event) {
@@ -333,24 +472,35 @@ static int in_list(char **items, size_t n, const char *normalized)
     return 0;
 }
 
-/* Returns 1 when the endpoint is analysable, 0 with o->code set. */
-static int endpoint_from_time(clean_context *ctx, size_t record, const study_endpoint *ep, endpoint_outcome *o)
+/* Returns 1 when the endpoint is analysable, 0 with o->code set. Every record's status is tallied
+ * (whatever its time), so that event or censor values that match no record can be named. */
+static int endpoint_from_time(clean_context *ctx, size_t record, size_t endpoint, endpoint_outcome *o)
 {
-    cell c;
+    const study_endpoint *ep = &ctx->s->endpoints[endpoint];
+    endpoint_tally *tally = &ctx->data->tally[endpoint];
+    cell time_cell, status_cell;
     double time;
-    cell_read(ctx, record, ep->time, &c);
-    if (cell_is_missing(ctx, &c) || !c.valid_text || !text_parse_number(c.bytes, c.length, &time) || time < 0)
-        return outcome_fail(o, "E_BAD_TIME", ep->time, &c);
-    cell_read(ctx, record, ep->status, &c);
-    if (c.valid_text && in_list(ep->event_values, ep->n_event_values, c.normalized))
-        o->event = 1;
-    else if (c.valid_text && in_list(ep->censor_values, ep->n_censor_values, c.normalized))
-        o->event = 0;
-    else
-        return outcome_fail(o, "E_BAD_STATUS", ep->status, &c);
+    cell_read(ctx, record, ep->status, &status_cell);
+    int is_event = status_cell.valid_text && in_list(ep->event_values, ep->n_event_values, status_cell.normalized);
+    int is_censored = status_cell.valid_text &&
+                      in_list(ep->censor_values, ep->n_censor_values, status_cell.normalized);
+    int is_competing = status_cell.valid_text &&
+                       in_list(ep->competing_values, ep->n_competing_values, status_cell.normalized);
+    tally->event_values += is_event;
+    tally->censor_values += is_censored;
+    cell_read(ctx, record, ep->time, &time_cell);
+    if (cell_is_missing(ctx, &time_cell) || !time_cell.valid_text ||
+        !text_parse_number(time_cell.bytes, time_cell.length, &time) || time < 0)
+        return outcome_fail(o, "E_BAD_TIME", ep->time, &time_cell);
     o->time = ep->time_scale > 0 ? time * ep->time_scale / ctx->s->days_per_unit : time;
     if (time == 0)
         o->time = 0.0;
+    /* 1e307 years is finite, but not in days. */
+    if (!isfinite(o->time))
+        return outcome_fail(o, "E_BAD_TIME", ep->time, &time_cell);
+    if (!is_event && !is_censored && !is_competing)
+        return outcome_fail(o, "E_BAD_STATUS", ep->status, &status_cell);
+    o->event = is_event ? 1 : is_competing ? 2 : 0;
     return 1;
 }
 
@@ -405,20 +555,67 @@ static const char *row_check(clean_context *ctx, size_t record, const char **col
     return NULL;
 }
 
+/* Appends up to 12 levels of v ("F, M") to out at used; returns the new length. */
+static size_t append_levels(const study_variable *v, char *out, size_t size, size_t used)
+{
+    enum { MAX_LISTED = 12 };
+    for (size_t l = 0; l < v->n_levels && l < MAX_LISTED && used < size; l++) {
+        int n = snprintf(out + used, size - used, "%s%s", l ? ", " : "", v->levels[l]);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (v->n_levels > MAX_LISTED && used < size) {
+        int n = snprintf(out + used, size - used, ", and %zu more", v->n_levels - MAX_LISTED);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    return used < size ? used : size - 1;
+}
+
+/* Why a value of v is invalid, in plain words with what is allowed (exclusions.csv's message). */
+static void invalid_value_message(const study_variable *v, const cell *c, char *out, size_t size)
+{
+    double number;
+    size_t used;
+    if (!c->valid_text) {
+        snprintf(out, size, "the value is not valid text (a NUL byte, invalid UTF-8 or too long) and is treated "
+                 "as missing");
+    } else if (v->type == VARIABLE_CATEGORICAL) {
+        int n = snprintf(out, size, "the value is not a level or alias of %s (levels: ", v->name);
+        used = append_levels(v, out, size, n > 0 && (size_t)n < size ? (size_t)n : size - 1);
+        snprintf(out + used, size - used, ") and is treated as missing");
+    } else if (!text_parse_number(c->bytes, c->length, &number)) {
+        snprintf(out, size, "the value is not a number and is treated as missing");
+    } else if (v->has_min && v->has_max) {
+        snprintf(out, size, "the value is outside the allowed range of %s (%g to %g) and is treated as missing",
+                 v->name, v->min, v->max);
+    } else {
+        snprintf(out, size, "the value is %s the allowed %s of %s (%g) and is treated as missing",
+                 v->has_min ? "below" : "above", v->has_min ? "minimum" : "maximum", v->name,
+                 v->has_min ? v->min : v->max);
+    }
+}
+
 static embolo_error record_variables(clean_context *ctx, size_t record, size_t row, const char *id)
 {
     const study *s = ctx->s;
     embolo_error err = EMBOLO_OK;
     for (size_t v = 0; v < s->n_variables && err == EMBOLO_OK; v++) {
         cell c;
-        double value = NAN;
-        cell_read(ctx, record, s->variables[v].column, &c);
-        value_state state = variable_parse(ctx, &s->variables[v], &c, &value);
+        double value = NAN, number;
+        char message[512];
+        cell_read_at(ctx, record, ctx->variable_column[v], &c);
+        value_state state = variable_parse(ctx, &s->variables[v], &c, &value, &number);
         ctx->data->value[v][row] = state == VALUE_OK ? value : NAN;
+        if (ctx->data->cut_number[v])
+            ctx->data->cut_number[v][row] = state == VALUE_OK ? number : NAN;
         if (state != VALUE_OK)
             ctx->data->missing[v]++;
-        if (state == VALUE_INVALID)
-            err = log_line(ctx, record, id, "value", "W_INVALID_VALUE", s->variables[v].column, &c);
+        if (state != VALUE_INVALID)
+            continue;
+        invalid_value_message(&s->variables[v], &c, message, sizeof message);
+        err = exclusion_log_add(ctx->log, record + 1, id, "value", "W_INVALID_VALUE", s->variables[v].column, c.bytes,
+                                c.length, message);
+        if (err == EMBOLO_OK && s->variables[v].type == VARIABLE_CATEGORICAL)
+            err = tally_unmatched(ctx, v, &c);
     }
     return err;
 }
@@ -438,7 +635,10 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
         return err;
     if (code) {
         ctx->row_excluded++;
-        return log_line(ctx, record, id, "row", code, column, column ? &c : NULL);
+        err = log_line(ctx, record, id, "row", code, column, column ? &c : NULL);
+        if (err == EMBOLO_OK && strcmp(code, "E_UNKNOWN_TREATMENT") == 0)
+            err = tally_unmatched(ctx, (size_t)s->treatment, &c);
+        return err;
     }
     for (size_t e = 0; e < s->n_endpoints; e++) {
         endpoint_outcome *o = &outcomes[e];
@@ -446,7 +646,7 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
         if (s->endpoints[e].form == ENDPOINT_DATES)
             endpoint_from_dates(ctx, record, &s->endpoints[e], o);
         else
-            endpoint_from_time(ctx, record, &s->endpoints[e], o);
+            endpoint_from_time(ctx, record, e, o);
         if (o->code) {
             if (n_failed == 0 || code_rank(o->code) < code_rank(outcomes[worst].code))
                 worst = e;
@@ -466,6 +666,8 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
         int dated = !o->code && s->endpoints[e].form == ENDPOINT_DATES;
         ctx->data->start_day[e][row] = dated ? o->start_day : DATASET_NO_DAY;
         ctx->data->end_day[e][row] = dated ? o->end_day : DATASET_NO_DAY;
+        ctx->data->tally[e].analysed += !o->code;
+        ctx->data->tally[e].events += !o->code && o->event == 1;
         if (o->code)
             err = log_line(ctx, record, id, s->endpoints[e].name, o->code, o->column, &o->bad);
     }
@@ -498,11 +700,14 @@ embolo_error clean_run(const study *s, const clean_columns *columns, const inges
     ctx.has_as_of = options && options->has_as_of ? 1 : s->has_as_of;
     ctx.as_of = options && options->has_as_of ? options->as_of : s->as_of;
     ctx.log = exclusion_log_new();
-    if (!ctx.log || text_map_init(&ctx.ids, n_records) != EMBOLO_OK ||
+    ctx.variable_column = malloc((s->n_variables ? s->n_variables : 1) * sizeof *ctx.variable_column);
+    if (!ctx.log || !ctx.variable_column || text_map_init(&ctx.ids, n_records) != EMBOLO_OK ||
         dataset_new(s, n_records, &ctx.data) != EMBOLO_OK) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
+    for (size_t v = 0; v < s->n_variables; v++)
+        ctx.variable_column[v] = column_index(columns, s->variables[v].column);
     ctx.data->rows_read = n_records;
     for (size_t r = 0; r < n_records && err == EMBOLO_OK; r++)
         err = clean_record(&ctx, r);
@@ -522,7 +727,103 @@ cleanup:
     if (err == EMBOLO_ERROR_NOMEM)
         snprintf(message, message_size, "out of memory while cleaning the data");
     text_map_free(&ctx.ids);
+    free(ctx.variable_column);
+    value_tally_free(&ctx.unmatched);
     dataset_free(ctx.data);
     exclusion_log_free(ctx.log);
+    return err;
+}
+
+/* ---- warnings ---- */
+
+static const char *variable_title(const study_variable *v)
+{
+    return v->label && v->label[0] ? v->label : v->name;
+}
+
+/* The most frequent first; equal counts in order of first appearance (their order in the log). */
+static int unmatched_compare(const void *a, const void *b)
+{
+    const unmatched_value *x = *(const unmatched_value *const *)a, *y = *(const unmatched_value *const *)b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+static embolo_error warn_unmatched_variable(const study *s, size_t variable, const exclusion_log *log,
+                                            results *out)
+{
+    const study_variable *v = &s->variables[variable];
+    int is_treatment = (int)variable == s->treatment;
+    const char *consequence = is_treatment ? "excluded (E_UNKNOWN_TREATMENT)" : "treated as missing (W_INVALID_VALUE)";
+    size_t n = 0, rest_values = 0, rest_rows = 0;
+    embolo_error err = EMBOLO_OK;
+    char levels[512];
+    const unmatched_value **values = malloc((log->n_unmatched ? log->n_unmatched : 1) * sizeof *values);
+    if (!values)
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t i = 0; i < log->n_unmatched; i++)
+        if (log->unmatched[i].variable == variable)
+            values[n++] = &log->unmatched[i];
+    qsort((void *)values, n, sizeof *values, unmatched_compare);
+    append_levels(v, levels, sizeof levels, 0);
+    for (size_t i = 0; i < n && err == EMBOLO_OK; i++) {
+        if (i >= CLEAN_MAX_LISTED_VALUES) {
+            rest_values++;
+            rest_rows += values[i]->count;
+            continue;
+        }
+        int one = values[i]->count == 1;
+        err = results_warn(out, "%s: %zu %s '%s', which is not a level (levels: %s); %s %s", variable_title(v),
+                           values[i]->count, one ? "row has" : "rows have", values[i]->value, levels,
+                           is_treatment ? (one ? "the row is" : "the rows are") : (one ? "the value is" : "the values are"),
+                           consequence);
+    }
+    if (err == EMBOLO_OK && rest_values > 0)
+        err = results_warn(out, "%s: and %zu more %s that %s not a level, in %zu %s (exclusions.csv lists them); "
+                           "%s", variable_title(v), rest_values, rest_values == 1 ? "value" : "values",
+                           rest_values == 1 ? "is" : "are", rest_rows, rest_rows == 1 ? "row" : "rows", consequence);
+    free((void *)values);
+    return err;
+}
+
+/* "1, dead" */
+static void join_values(char *const *items, size_t n, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        int written = snprintf(out + used, size - used, "%s%s", i ? ", " : "", items[i]);
+        used += written > 0 ? (size_t)written : 0;
+    }
+}
+
+static embolo_error warn_endpoint(const study_endpoint *ep, const endpoint_tally *tally, results *out)
+{
+    char values[256];
+    embolo_error err = EMBOLO_OK;
+    if (ep->form == ENDPOINT_TIME_STATUS && tally->event_values == 0) {
+        join_values(ep->event_values, ep->n_event_values, values, sizeof values);
+        return results_warn(out, "%s: no record has one of the event values (%s) in the column '%s': the endpoint "
+                            "has no events", ep->name, values, ep->status);
+    }
+    if (ep->form == ENDPOINT_TIME_STATUS && tally->censor_values == 0) {
+        join_values(ep->censor_values, ep->n_censor_values, values, sizeof values);
+        err = results_warn(out, "%s: no record has one of the censor values (%s) in the column '%s': no patient "
+                           "is censored", ep->name, values, ep->status);
+    }
+    if (err == EMBOLO_OK && tally->analysed > 0 && tally->events == 0)
+        err = results_warn(out, "%s: no events among its %zu analysed rows: no median, survival differences or "
+                           "hazard ratios can be estimated", ep->name, tally->analysed);
+    return err;
+}
+
+embolo_error clean_warn(const study *s, const dataset *data, const exclusion_log *log, results *out)
+{
+    embolo_error err = EMBOLO_OK;
+    for (size_t v = 0; v < s->n_variables && err == EMBOLO_OK; v++)
+        err = warn_unmatched_variable(s, v, log, out);
+    for (size_t e = 0; e < s->n_endpoints && err == EMBOLO_OK; e++)
+        err = warn_endpoint(&s->endpoints[e], &data->tally[e], out);
     return err;
 }

@@ -7,6 +7,7 @@
 #include "common/dataset.h"
 #include "common/error.h"
 #include "common/procedures.h"
+#include "common/results.h"
 #include "common/study.h"
 #include "ingest/ingest.h"
 
@@ -14,7 +15,7 @@
 typedef struct clean_columns {
     const char **names;
     size_t n;
-    unsigned char *optional;  /* [n] 1 for a column the file may lack (ingest_read_columns) */
+    unsigned char *optional;  /* [n] 1 for a column the file may lack (ingest_options) */
 } clean_columns;
 
 embolo_error clean_columns_new(const study *s, clean_columns **out);
@@ -55,5 +56,18 @@ const char *clean_procedure_code_message(const char *code);
 
 /* The plain-words message of a cleaning code, NULL for an unknown code. */
 const char *clean_code_message(const char *code);
+
+/* The i-th cleaning code in the order of study-file.md (the first wins), NULL past the last. */
+const char *clean_code_at(size_t i);
+
+/* At most this many values that match no level are named per variable; the rest are counted. */
+#define CLEAN_MAX_LISTED_VALUES 5
+
+/* The run warnings about what cleaning saw (after clean_run): each categorical value that matches no
+ * level or alias, once per variable and value with its count ("treatment: 304 rows have 'Lev+5-FU',
+ * which is not a level (levels: Obs, Lev, Lev+5FU); ..."), the most frequent first, the values past
+ * CLEAN_MAX_LISTED_VALUES in one more warning; an endpoint with no event among its analysed rows; an
+ * endpoint whose event values, or censor values, match no record's status. */
+embolo_error clean_warn(const study *s, const dataset *data, const exclusion_log *log, results *out);
 
 #endif

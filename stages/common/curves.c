@@ -65,6 +65,11 @@ static void curve_copy_steps(plot_curve *c, const curve_steps *s, size_t n, doub
 {
     c->time[0] = 0.0;
     c->surv[0] = c->lower[0] = c->upper[0] = 1.0;
+    if (s->incidence) {
+        c->surv[0] = 0.0;
+        c->lower[0] = c->upper[0] = NAN;
+    }
+    c->incidence = s->incidence;
     c->n_risk[0] = n;
     c->n_event[0] = c->n_censor[0] = 0;
     size_t k = 0;

@@ -22,6 +22,7 @@ typedef struct plot_curve {
     double tick_step;       /* x-axis tick step in the study's time unit */
     size_t n_ticks;         /* ticks 0, step, 2 step, ... covering the endpoint's longest time */
     size_t *at_risk;        /* [n_ticks] unweighted number at risk at each tick (exact) */
+    int incidence;          /* surv holds a cumulative incidence (rising from 0), not S */
 } plot_curve;
 
 typedef struct curve_set {
@@ -35,6 +36,7 @@ typedef struct curve_steps {
     const double *time, *surv, *lower, *upper;
     const size_t *n_risk;    /* unweighted, just before time */
     const size_t *n_event;   /* unweighted, at time */
+    int incidence;           /* a cumulative incidence: point 0 is (0, 0), not (0, 1) */
 } curve_steps;
 
 curve_set *curve_set_new(void);

@@ -21,6 +21,9 @@ void exclusion_log_free(exclusion_log *log)
         free(log->items[i].message);
     }
     free(log->items);
+    for (size_t i = 0; i < log->n_unmatched; i++)
+        free(log->unmatched[i].value);
+    free(log->unmatched);
     free(log);
 }
 
@@ -60,6 +63,25 @@ embolo_error exclusion_log_add(exclusion_log *log, size_t row, const char *id, c
     return EMBOLO_OK;
 }
 
+embolo_error exclusion_log_add_unmatched(exclusion_log *log, size_t variable, const char *value, size_t length,
+                                         size_t *index)
+{
+    if (log->n_unmatched == log->unmatched_capacity) {
+        size_t capacity = log->unmatched_capacity ? log->unmatched_capacity * 2 : 16;
+        unmatched_value *grown = realloc(log->unmatched, capacity * sizeof *grown);
+        if (!grown)
+            return EMBOLO_ERROR_NOMEM;
+        log->unmatched = grown;
+        log->unmatched_capacity = capacity;
+    }
+    char *copy = copy_bytes(value, length);
+    if (!copy)
+        return EMBOLO_ERROR_NOMEM;
+    log->unmatched[log->n_unmatched] = (unmatched_value){.variable = variable, .value = copy, .count = 0};
+    *index = log->n_unmatched++;
+    return EMBOLO_OK;
+}
+
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
 {
     dataset *d = calloc(1, sizeof *d);
@@ -76,7 +98,10 @@ embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
     d->end_day = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->end_day);
     d->value = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->value);
     d->missing = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->missing);
-    if (!d->record || !d->id || !d->time || !d->event || !d->start_day || !d->end_day || !d->value || !d->missing)
+    d->tally = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->tally);
+    d->cut_number = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->cut_number);
+    if (!d->record || !d->id || !d->time || !d->event || !d->start_day || !d->end_day || !d->value || !d->missing ||
+        !d->tally || !d->cut_number)
         goto fail;
     for (size_t e = 0; e < s->n_endpoints; e++) {
         d->time[e] = malloc(cap * sizeof **d->time);
@@ -86,9 +111,14 @@ embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
         if (!d->time[e] || !d->event[e] || !d->start_day[e] || !d->end_day[e])
             goto fail;
     }
-    for (size_t v = 0; v < s->n_variables; v++)
+    for (size_t v = 0; v < s->n_variables; v++) {
         if (!(d->value[v] = malloc(cap * sizeof **d->value)))
             goto fail;
+        if (s->variables[v].has_cut && !(d->cut_number[v] = malloc(cap * sizeof **d->cut_number)))
+            goto fail;
+        for (size_t i = 0; d->cut_number[v] && i < cap; i++)
+            d->cut_number[v][i] = NAN;
+    }
     *out = d;
     return EMBOLO_OK;
 fail:
@@ -118,10 +148,14 @@ void dataset_free(dataset *d)
     free(d->end_day);
     for (size_t v = 0; d->value && v < s->n_variables; v++)
         free(d->value[v]);
+    for (size_t v = 0; d->cut_number && v < s->n_variables; v++)
+        free(d->cut_number[v]);
+    free(d->cut_number);
     free(d->time);
     free(d->event);
     free(d->value);
     free(d->missing);
+    free(d->tally);
     free(d->ps);
     free(d->weight);
     free(d->weight_stabilized);

@@ -18,9 +18,20 @@ typedef struct exclusion {
     char *message;
 } exclusion;
 
+/* A categorical value that matches no level or alias: one per variable and distinct value (compared
+ * as cleaning normalizes them), counted over the records that logged it (W_INVALID_VALUE, or
+ * E_UNKNOWN_TREATMENT for the treatment). */
+typedef struct unmatched_value {
+    size_t variable;   /* study variable index */
+    char *value;       /* as first written, trimmed, at most 200 bytes; unprintable bytes as '?' */
+    size_t count;      /* records */
+} unmatched_value;
+
 typedef struct exclusion_log {
     exclusion *items;
     size_t n, capacity;
+    unmatched_value *unmatched;   /* in order of first appearance */
+    size_t n_unmatched, unmatched_capacity;
 } exclusion_log;
 
 exclusion_log *exclusion_log_new(void);
@@ -29,7 +40,19 @@ embolo_error exclusion_log_add(exclusion_log *log, size_t row, const char *id, c
                                const char *code, const char *column, const char *value, size_t value_length,
                                const char *message);
 
+/* Appends an unmatched value with count 0 (value: length bytes, copied); its index in *index. */
+embolo_error exclusion_log_add_unmatched(exclusion_log *log, size_t variable, const char *value, size_t length,
+                                         size_t *index);
+
 #define DATASET_NO_DAY LONG_MIN
+
+/* What cleaning saw of one endpoint, for the warnings and the report. */
+typedef struct endpoint_tally {
+    size_t analysed;        /* rows analysed for the endpoint */
+    size_t events;          /* of them, with the event */
+    size_t event_values;    /* time/status form: records whose status is one of event_values (any time) */
+    size_t censor_values;   /* time/status form: records whose status is one of censor_values */
+} endpoint_tally;
 
 typedef struct dataset {
     const study *study;
@@ -42,6 +65,8 @@ typedef struct dataset {
     long **start_day;      /* [n_endpoints][n] day number of the start date; DATASET_NO_DAY for a */
     long **end_day;        /* time/status endpoint or an excluded row; end = event or censoring day */
     double **value;        /* [n_variables][n] number, or level index of a factor; NAN if missing */
+    double **cut_number;   /* [n_variables]: for a cut variable [n] the number before the cut (NAN if missing
+                              or invalid), NULL for the others */
     size_t *missing;       /* [n_variables] missing or invalid values among the n rows */
     /* Propensity weighting, filled by the weight stage: NULL without it. */
     size_t n_groups;
@@ -53,6 +78,7 @@ typedef struct dataset {
     /* With a procedures file (procedures.md), filled by cleaning: NULL without one. */
     size_t *sessions;          /* [n] the patient's included procedures */
     unsigned char *crossover;  /* [n] 1 when a session has another modality than the index's */
+    endpoint_tally *tally; /* [n_endpoints], filled by cleaning */
 } dataset;
 
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out);

@@ -247,6 +247,30 @@ void ini_doc_check_unused(ini_doc *parser)
                         parser->entries[i].key, parser->entries[i].section);
 }
 
+const char *ini_doc_raw_value(const ini_doc *parser, int line, size_t *length)
+{
+    size_t start = 0, end;
+    for (int at = 1; at < line && start < parser->length; at++) {
+        const char *newline = memchr(parser->text + start, '\n', parser->length - start);
+        start = newline ? (size_t)(newline - parser->text) + 1 : parser->length;
+    }
+    for (end = start; end < parser->length && parser->text[end] != '\n'; end++)
+        ;
+    const char *equals = memchr(parser->text + start, '=', end - start);
+    if (!equals) {
+        *length = 0;
+        return "";
+    }
+    start = (size_t)(equals - parser->text) + 1;
+    while (start < end && (parser->text[start] == ' ' || parser->text[start] == '\t'))
+        start++;
+    while (end > start && (parser->text[end - 1] == ' ' || parser->text[end - 1] == '\t' ||
+                           parser->text[end - 1] == '\r'))
+        end--;
+    *length = end - start;
+    return parser->text + start;
+}
+
 void ini_doc_free_entries(ini_doc *parser)
 {
     for (size_t i = 0; i < parser->n_entries; i++) {

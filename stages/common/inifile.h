@@ -57,6 +57,10 @@ void ini_doc_check_unused(ini_doc *doc);
 
 void ini_doc_free_entries(ini_doc *doc);
 
+/* The raw text after the first '=' of a line (from 1), white space trimmed, before libinih's comment
+ * rule (a ';' after a space starts a comment); "" for a line without '='. Points into doc->text. */
+const char *ini_doc_raw_value(const ini_doc *doc, int line, size_t *length);
+
 
 char *ini_string_copy(const char *s);
 char *ini_trimmed_copy(const char *s);

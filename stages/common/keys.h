@@ -26,6 +26,12 @@
 #define KEY_CUSUM "cusum"
 #define KEY_FUNNEL "funnel"
 #define KEY_VOLUME "volume"
+#define KEY_RMST "rmst"
+#define KEY_CIF "cif"
+#define KEY_GRAY "gray"
+#define KEY_LOGRANK_PAIRWISE "logrank_pairwise"
+#define KEY_LOGRANK_TREND "logrank_trend"
+#define KEY_INTERACTION "interaction"
 
 /* Models. */
 #define KEY_REVERSE_KM "reverse_km"
@@ -40,6 +46,15 @@
 #define KEY_ROLLING_12M "rolling_12m"
 #define KEY_CUMULATIVE "cumulative"
 #define KEY_MONTHLY "monthly"
+#define KEY_STRATIFIED "stratified"
+#define KEY_MULTIVARIABLE_STRATIFIED "multivariable_stratified"
+#define KEY_MULTIVARIABLE_CLUSTER "multivariable_cluster"
+#define KEY_FINEGRAY_MULTIVARIABLE "finegray_multivariable"
+
+/* Model prefixes: "PREFIX:VAR" (key_model_of) or "PREFIX:VAR=LEVEL" (key_model_within). */
+#define KEY_FINEGRAY_UNIVARIATE "finegray_univariate"
+#define KEY_SUBGROUP "subgroup"
+#define KEY_WEIGHTED_SUBGROUP "weighted_subgroup"
 
 /* Variables. */
 #define KEY_ALL "all"

@@ -19,6 +19,7 @@ typedef struct results {
     size_t n_warnings, warnings_capacity;
     curve_set *curves;  /* Kaplan-Meier curves for drawing; NULL until the model stage adds one */
     series_set *series; /* other figures' data (CUSUM paths, funnel limits); NULL until one is added */
+    curve_set *cif_curves; /* cumulative-incidence curves (keys of the cif lines); NULL until one is added */
     size_t *slots;      /* lookup index kept by results_add: open addressing, line + 1 (0: empty) */
     size_t slot_mask;
 } results;
@@ -29,7 +30,7 @@ void results_free(results *r);
 embolo_error results_add(results *r, const char *section, const char *endpoint, const char *model,
                          const char *variable, const char *level, const char *stat, double value);
 
-/* Moves every line, warning and curve of src to the end of dst (src is left empty). */
+/* Moves every line, warning and curve (KM and CIF) of src to the end of dst (src is left empty). */
 embolo_error results_append(results *dst, results *src);
 
 /* The value of the first line with these keys (NULL keys match ""), NAN if there is none; a hash

@@ -2,6 +2,8 @@
 
 #include "inifile.h"
 
+#include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,8 @@ static const char *const default_na_values[] = {"", "na", "n/a", ".", "-", "unkn
 static int is_known_section(const char *name)
 {
     return strcmp(name, "study") == 0 || strcmp(name, "treatment") == 0 ||
-           strcmp(name, "analysis") == 0 || strcmp(name, "procedures") == 0 || (strncmp(name, "endpoint.", 9) == 0 && name[9]) ||
+           strcmp(name, "analysis") == 0 || strcmp(name, "procedures") == 0 ||
+           (strncmp(name, "endpoint.", 9) == 0 && name[9]) ||
            (strncmp(name, "variable.", 9) == 0 && name[9]);
 }
 
@@ -52,17 +55,54 @@ static embolo_error normalize_list(char **items, size_t count)
     return EMBOLO_OK;
 }
 
+/* The four units of study-file.md (any case); 0 for another spelling. */
 static double days_per_unit(const char *unit)
 {
-    if (text_equal_folded(unit, "days") || text_equal_folded(unit, "day"))
+    if (text_equal_folded(unit, "days"))
         return 1.0;
-    if (text_equal_folded(unit, "weeks") || text_equal_folded(unit, "week"))
+    if (text_equal_folded(unit, "weeks"))
         return 7.0;
-    if (text_equal_folded(unit, "months") || text_equal_folded(unit, "month"))
+    if (text_equal_folded(unit, "months"))
         return 365.25 / 12.0;
-    if (text_equal_folded(unit, "years") || text_equal_folded(unit, "year"))
+    if (text_equal_folded(unit, "years"))
         return 365.25;
     return 0.0;
+}
+
+/* Landmarks are keyed by their %g text in results.csv: two that print alike would be one line. */
+static void check_landmarks_distinct(ini_doc *parser, const ini_entry *e, const study *s)
+{
+    for (size_t i = 0; i < s->n_landmarks && parser->error == EMBOLO_OK; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(s->landmark_texts[i], s->landmark_texts[k]) == 0) {
+                ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                             "landmarks %zu and %zu are both %s (as results.csv writes them, %%g)", k + 1, i + 1,
+                             s->landmark_texts[i]);
+                break;
+            }
+}
+
+/* delimiter = , (default), ; or tab: the field separator of the CSV. */
+static void build_delimiter(ini_doc *parser, study *s)
+{
+    ini_entry *e = ini_doc_find(parser, "study", "delimiter");
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    s->delimiter = ',';
+    if (!e)
+        return;
+    size_t raw_length;
+    const char *raw = ini_doc_raw_value(parser, e->line, &raw_length);
+    if (!value)
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    else if (!value[0] && raw_length > 0 && raw[0] == ';')
+        s->delimiter = ';';   /* libinih took "= ;" for an empty value and a comment */
+    else if (!strcmp(value, ",") || !strcmp(value, ";"))
+        s->delimiter = value[0];
+    else if (text_equal_folded(value, "tab"))
+        s->delimiter = '\t';
+    else
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "delimiter '%s' is not ',', ';' or 'tab'", value);
+    free(value);
 }
 
 static void build_study_section(ini_doc *parser, study *s)
@@ -79,6 +119,10 @@ static void build_study_section(ini_doc *parser, study *s)
     else if ((s->days_per_unit = days_per_unit(s->time_unit)) == 0.0)
         ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e ? e->line : 0,
                     "time_unit '%s' is not one of days, weeks, months, years", s->time_unit);
+    else
+        for (char *c = s->time_unit; *c; c++)
+            *c = (char)tolower((unsigned char)*c);
+    build_delimiter(parser, s);
     if ((e = ini_doc_find(parser, "study", "date_format"))) {
         char *format = ini_trimmed_copy(e->value);
         if (!format)
@@ -126,6 +170,7 @@ static void build_study_section(ini_doc *parser, study *s)
             s->n_landmarks = i + 1;
         }
         ini_strings_free(items, count);
+        check_landmarks_distinct(parser, e, s);
     }
     if ((e = ini_doc_find(parser, "study", "na_values"))) {
         embolo_error err = ini_split_list(e->value, ',', &s->na_values, &s->n_na_values);
@@ -133,6 +178,9 @@ static void build_study_section(ini_doc *parser, study *s)
             err = normalize_list(s->na_values, s->n_na_values);
         if (err != EMBOLO_OK)
             ini_doc_fail(parser, err, e->line, "cannot read na_values");
+        else if (s->n_na_values == 0)
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                         "na_values is empty: list the missing-value tokens, or remove the key for the default list");
     } else {
         size_t count = sizeof default_na_values / sizeof default_na_values[0];
         s->na_values = calloc(count, sizeof *s->na_values);
@@ -181,6 +229,43 @@ static void take_list(ini_doc *parser, const char *section, const char *key, int
         ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "'%s' in [%s] is empty", key, section);
 }
 
+/* The item of list a that is also in list b (compared as text_equal_folded), NULL if none. */
+static const char *lists_common(char **a, size_t na, char **b, size_t nb)
+{
+    for (size_t i = 0; i < na; i++)
+        for (size_t k = 0; k < nb; k++)
+            if (text_equal_folded(a[i], b[k]))
+                return a[i];
+    return NULL;
+}
+
+/* A status value may mean one thing only; a date column cannot be both the event and the competing
+ * event. */
+static void check_competing(ini_doc *parser, const char *section, const study_endpoint *ep)
+{
+    const char *twice = NULL, *what = NULL;
+    if (ep->form == ENDPOINT_TIME_STATUS) {
+        if ((twice = lists_common(ep->event_values, ep->n_event_values, ep->censor_values, ep->n_censor_values)))
+            what = "event_values and censor_values";
+        else if ((twice = lists_common(ep->competing_values, ep->n_competing_values, ep->event_values,
+                                       ep->n_event_values)))
+            what = "competing_values and event_values";
+        else if ((twice = lists_common(ep->competing_values, ep->n_competing_values, ep->censor_values,
+                                       ep->n_censor_values)))
+            what = "competing_values and censor_values";
+    } else if ((twice = lists_common(ep->competing_dates, ep->n_competing_dates, ep->event_dates,
+                                     ep->n_event_dates))) {
+        what = "competing_dates and event_dates";
+    }
+    if (twice) {
+        const char *key = ep->form == ENDPOINT_TIME_STATUS ? (strstr(what, "competing") ? "competing_values" : "censor_values")
+                                                           : "competing_dates";
+        ini_entry *e = ini_doc_find(parser, section, key);
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e ? e->line : ep->line, "'%s' is in both %s of [%s]", twice, what,
+                     section);
+    }
+}
+
 static void build_endpoint(ini_doc *parser, const char *section, study_endpoint *ep)
 {
     int line = ini_doc_section_line(parser, section);
@@ -204,6 +289,11 @@ static void build_endpoint(ini_doc *parser, const char *section, study_endpoint 
         take_string(parser, section, "status", 1, line, &ep->status);
         take_list(parser, section, "event_values", 1, line, 1, &ep->event_values, &ep->n_event_values);
         take_list(parser, section, "censor_values", 1, line, 1, &ep->censor_values, &ep->n_censor_values);
+        take_list(parser, section, "competing_values", 0, line, 1, &ep->competing_values, &ep->n_competing_values);
+        if ((e = ini_doc_find(parser, section, "competing_dates")))
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                         "competing_dates belongs to the date form; [%s] has time and status (use competing_values)",
+                         section);
         if ((e = ini_doc_find(parser, section, "time_unit"))) {
             char *unit = ini_trimmed_copy(e->value);
             double days = unit ? days_per_unit(unit) : 0.0;
@@ -221,7 +311,14 @@ static void build_endpoint(ini_doc *parser, const char *section, study_endpoint 
         take_string(parser, section, "start", 1, line, &ep->start);
         take_list(parser, section, "event_dates", 1, line, 0, &ep->event_dates, &ep->n_event_dates);
         take_string(parser, section, "censor_date", 1, line, &ep->censor_date);
+        take_list(parser, section, "competing_dates", 0, line, 0, &ep->competing_dates, &ep->n_competing_dates);
+        if ((e = ini_doc_find(parser, section, "competing_values")))
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                         "competing_values belongs to the time/status form; [%s] has dates (use competing_dates)",
+                         section);
     }
+    if (parser->error == EMBOLO_OK)
+        check_competing(parser, section, ep);
 }
 
 static int find_level(const study_variable *v, const char *normalized)
@@ -233,6 +330,53 @@ static int find_level(const study_variable *v, const char *normalized)
             return (int)i;
     }
     return -1;
+}
+
+/* Splits an alias group "LEVEL: spellings" (or "\"LEVEL\": spellings" for a level that holds ':')
+ * in place: *level and *spellings point into group. Returns 0 without a ':' after the level. */
+static int split_alias_group(char *group, char **level, char **spellings)
+{
+    char *colon;
+    while (*group == ' ' || *group == '\t')
+        group++;
+    if (*group == '"') {
+        char *close = strchr(group + 1, '"');
+        if (!close)
+            return 0;
+        *close = '\0';
+        colon = close + 1;
+        while (*colon == ' ' || *colon == '\t')
+            colon++;
+        if (*colon != ':')
+            return 0;
+        *level = group + 1;
+    } else {
+        if (!(colon = strchr(group, ':')))
+            return 0;
+        *colon = '\0';
+        *level = group;
+    }
+    *spellings = colon + 1;
+    return 1;
+}
+
+/* An alias may not be another level's name nor name two levels: either would misread a value. */
+static int alias_is_clear(ini_doc *parser, const ini_entry *e, const study_variable *v, const char *alias,
+                          size_t level)
+{
+    int named = find_level(v, alias);
+    if (named >= 0 && (size_t)named != level) {
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias '%s' of %s level %s is the name of its level %s",
+                     alias, v->name, v->levels[level], v->levels[named]);
+        return 0;
+    }
+    for (size_t i = 0; i < v->n_aliases; i++)
+        if (strcmp(v->aliases[i].text, alias) == 0 && v->aliases[i].level != level) {
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias '%s' of %s names two levels: %s and %s", alias,
+                         v->name, v->levels[v->aliases[i].level], v->levels[level]);
+            return 0;
+        }
+    return 1;
 }
 
 /* aliases = LEVEL: alias | alias, LEVEL: alias */
@@ -253,23 +397,26 @@ static void build_aliases(ini_doc *parser, ini_entry *e, study_variable *v)
     if (!v->aliases)
         ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
     for (size_t g = 0; g < n_groups && parser->error == EMBOLO_OK; g++) {
-        char *colon = strchr(groups[g], ':');
+        char *level_text = NULL, *spelling_text = NULL;
         char level_name[INI_MAX_LINE + 1];
         char **spellings = NULL;
         size_t n_spellings = 0;
-        if (!colon) {
+        int colons = 0;
+        for (const char *c = groups[g]; *c; c++)
+            colons += *c == ':';
+        if (!split_alias_group(groups[g], &level_text, &spelling_text)) {
             ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias group '%s' lacks 'LEVEL:'", groups[g]);
             break;
         }
-        *colon = '\0';
-        int level = text_normalize(groups[g], strlen(groups[g]), level_name, sizeof level_name)
+        int level = text_normalize(level_text, strlen(level_text), level_name, sizeof level_name)
                         ? find_level(v, level_name) : -1;
         if (level < 0) {
-            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias names '%s', which is not a level of %s",
-                        groups[g], v->name);
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "alias names '%s', which is not a level of %s%s",
+                         level_text, v->name,
+                         colons > 1 ? " (write a level that holds ':' in double quotes: \"A:B\": alias)" : "");
             break;
         }
-        err = ini_split_list(colon + 1, '|', &spellings, &n_spellings);
+        err = ini_split_list(spelling_text, '|', &spellings, &n_spellings);
         if (err == EMBOLO_OK)
             err = normalize_list(spellings, n_spellings);
         if (err != EMBOLO_OK) {
@@ -278,6 +425,10 @@ static void build_aliases(ini_doc *parser, ini_entry *e, study_variable *v)
             break;
         }
         for (size_t k = 0; k < n_spellings; k++) {
+            if (parser->error != EMBOLO_OK || !alias_is_clear(parser, e, v, spellings[k], (size_t)level)) {
+                free(spellings[k]);
+                continue;
+            }
             v->aliases[v->n_aliases].text = spellings[k];
             v->aliases[v->n_aliases].level = (size_t)level;
             v->n_aliases++;
@@ -385,6 +536,25 @@ static void build_variable(ini_doc *parser, const char *section, study_variable 
         build_aliases(parser, e, v);
 }
 
+/* ordered = yes | no, for factors only (a numeric with a cut is one). */
+static void take_ordered(ini_doc *parser, const char *section, study_variable *v)
+{
+    ini_entry *e = ini_doc_find(parser, section, "ordered");
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    if (!value)
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    else if (text_equal_folded(value, "yes"))
+        v->ordered = 1;
+    else if (!text_equal_folded(value, "no"))
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "ordered '%s' of %s is not yes or no", value, v->name);
+    if (parser->error == EMBOLO_OK && v->ordered && !study_variable_is_factor(v))
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                     "ordered applies to categorical variables; %s is numeric without a cut", v->name);
+    free(value);
+}
+
 /* Collects the distinct sections with a prefix, in order of first appearance. */
 static embolo_error collect_sections(ini_doc *parser, const char *prefix, char ***out, size_t *count)
 {
@@ -449,6 +619,8 @@ static void build_endpoints_and_variables(ini_doc *parser, study *s)
             ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, 0, "out of memory");
         else
             build_variable(parser, sections[i], &s->variables[i]);
+        if (parser->error == EMBOLO_OK)
+            take_ordered(parser, sections[i], &s->variables[i]);
     }
     free(sections);
 }
@@ -486,6 +658,58 @@ static void take_variable_list(ini_doc *parser, study *s, const char *section, c
         *count = i + 1;
     }
     ini_strings_free(names, n);
+}
+
+/* [analysis] centre: a factor, not among the multivariable covariates. */
+static void take_centre(ini_doc *parser, study *s)
+{
+    ini_entry *e = ini_doc_find(parser, "analysis", "centre");
+    char *name = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    s->centre = name ? study_find_variable(s, name) : -1;
+    if (!name)
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    else if (s->centre < 0)
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "centre names '%s', which no [variable.%s] defines", name,
+                     name);
+    else if (!study_variable_is_factor(&s->variables[s->centre]))
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "centre variable '%s' is not categorical", name);
+    for (size_t i = 0; i < s->n_multivariable && parser->error == EMBOLO_OK; i++)
+        if ((int)s->multivariable[i] == s->centre)
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line,
+                         "centre variable '%s' may not be in multivariable (it is the strata of the stratified model "
+                         "and the clusters of the robust one)", name);
+    free(name);
+}
+
+/* [analysis] rmst_tau, forest (round 2 keys; statistics-2.md). */
+static void build_round2_analysis(ini_doc *parser, study *s)
+{
+    ini_entry *e;
+    take_centre(parser, s);
+    if (parser->error == EMBOLO_OK && (e = ini_doc_find(parser, "analysis", "rmst_tau"))) {
+        if (!parse_study_number(e->value, &s->rmst_tau) || !(s->rmst_tau > 0) || !isfinite(s->rmst_tau))
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "rmst_tau '%s' is not a number > 0", e->value);
+        else
+            s->has_rmst_tau = 1;
+    }
+    if (parser->error != EMBOLO_OK)
+        return;
+    take_variable_list(parser, s, "analysis", "forest", 0, &s->forest, &s->n_forest);
+    e = ini_doc_find(parser, "analysis", "forest");
+    if (parser->error == EMBOLO_OK && s->n_forest > 0 && s->treatment < 0)
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "forest needs a [treatment] section (its effect is what "
+                     "the forest shows)");
+    for (size_t i = 0; i < s->n_forest && parser->error == EMBOLO_OK; i++) {
+        const study_variable *v = &s->variables[s->forest[i]];
+        if ((int)s->forest[i] == s->treatment)
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "forest names the treatment variable '%s' itself",
+                         v->name);
+        else if (!study_variable_is_factor(v))
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "forest variable '%s' is numeric without a cut",
+                         v->name);
+    }
 }
 
 static void build_treatment_and_analysis(ini_doc *parser, study *s)
@@ -528,6 +752,8 @@ static void build_treatment_and_analysis(ini_doc *parser, study *s)
         if (!study_variable_is_factor(&s->variables[s->subgroups[i]]))
             ini_doc_fail(parser, EMBOLO_ERROR_STUDY, ini_doc_find(parser, "analysis", "subgroups")->line,
                         "subgroup variable '%s' is numeric without a cut", s->variables[s->subgroups[i]].name);
+    if (parser->error == EMBOLO_OK)
+        build_round2_analysis(parser, s);
 }
 
 
@@ -652,6 +878,7 @@ embolo_error study_parse(const char *text, size_t length, const char *path, stud
         goto cleanup;
     }
     s->treatment = -1;
+    s->centre = -1;
     build_study_section(&parser, s);
     if (parser.error == EMBOLO_OK)
         build_endpoints_and_variables(&parser, s);
@@ -707,6 +934,8 @@ static void endpoint_free(study_endpoint *ep)
     free(ep->status);
     ini_strings_free(ep->event_values, ep->n_event_values);
     ini_strings_free(ep->censor_values, ep->n_censor_values);
+    ini_strings_free(ep->competing_dates, ep->n_competing_dates);
+    ini_strings_free(ep->competing_values, ep->n_competing_values);
 }
 
 void study_free(study *s)
@@ -739,6 +968,7 @@ void study_free(study *s)
     free(s->procedures.technical_success);
     free(s->procedures.activity_gbq);
     free(s->procedures.operator);
+    free(s->forest);
     free(s);
 }
 
@@ -748,6 +978,11 @@ int study_find_variable(const study *s, const char *name)
         if (strcmp(s->variables[i].name, name) == 0)
             return (int)i;
     return -1;
+}
+
+int study_endpoint_has_competing(const study_endpoint *endpoint)
+{
+    return endpoint->n_competing_dates > 0 || endpoint->n_competing_values > 0;
 }
 
 int study_variable_is_factor(const study_variable *variable)

@@ -27,6 +27,7 @@ typedef struct study_variable {
     size_t reference;
     study_alias *aliases;
     size_t n_aliases;
+    int ordered;             /* `ordered = yes`: scores 1, 2, ... in levels order (trend test) */
     int line;
 } study_variable;
 
@@ -50,6 +51,10 @@ typedef struct study_endpoint {
     char **censor_values;    /* normalized */
     size_t n_censor_values;
     double time_scale;       /* days per unit of the time column; 0 = the study's time unit */
+    char **competing_dates;  /* date form: the earliest present one is the competing event */
+    size_t n_competing_dates;
+    char **competing_values; /* time/status form, normalized */
+    size_t n_competing_values;
     int line;
 } study_endpoint;
 
@@ -73,6 +78,8 @@ typedef struct study_procedures {
     size_t death_endpoint;    /* index of the date-form endpoint whose event is death */
     const char *start;        /* the start column every date-form endpoint shares */
 } study_procedures;
+/* True when the endpoint has a competing event (competing_dates or competing_values). */
+int study_endpoint_has_competing(const study_endpoint *endpoint);
 
 typedef struct study {
     char *path;
@@ -104,6 +111,12 @@ typedef struct study {
     size_t *multivariable;
     size_t n_multivariable;
     study_procedures procedures;
+    int centre;              /* [analysis] centre: variable index, -1 without */
+    int has_rmst_tau;
+    double rmst_tau;         /* [analysis] rmst_tau, in time_unit */
+    size_t *forest;          /* [analysis] forest: treatment effect within the levels of each */
+    size_t n_forest;
+    char delimiter;          /* field separator of the CSV: ',' (default), ';' or '\t' */
 } study;
 
 /* Reads and checks a study file. On failure *out is NULL and message (capacity message_size) says

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t text_hash(const char *s)
+uint64_t text_map_hash(const char *s)
 {
     uint64_t h = 1469598103934665603ULL;
     for (; *s; s++)
@@ -45,7 +45,7 @@ void text_map_free(text_map *map)
 /* The slot holding key, or the empty slot where it would go. */
 static size_t map_slot(const text_map *map, const char *key)
 {
-    size_t mask = map->capacity - 1, i = (size_t)text_hash(key) & mask;
+    size_t mask = map->capacity - 1, i = (size_t)text_map_hash(key) & mask;
     while (map->keys[i] && strcmp(map->keys[i], key) != 0)
         i = (i + 1) & mask;
     return i;

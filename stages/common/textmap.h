@@ -15,6 +15,9 @@ typedef struct text_map {
     size_t capacity, used;
 } text_map;
 
+/* The hash the map uses (FNV-1a, 64 bits), for other open-addressing tables of texts. */
+uint64_t text_map_hash(const char *s);
+
 /* Sized for `expected` keys (it grows beyond them). */
 embolo_error text_map_init(text_map *map, size_t expected);
 void text_map_free(text_map *map);

@@ -38,6 +38,8 @@ typedef struct ingest_reader {
     const char *path;
     const char *const *wanted;
     const unsigned char *optional;
+    char delimiter;
+    char header_separator;    /* another separator the header's first field holds, 0 if none */
     int in_header;
     size_t field_index;
     embolo_error error;
@@ -154,6 +156,29 @@ static int text_append(ingest_reader *reader, const char *field, size_t length, 
     return 0;
 }
 
+/* The separator (',', ';' or tab, not the delimiter) that a field holds most often; 0 for none. */
+static char other_separator(const char *field, size_t length, char delimiter)
+{
+    static const char separators[] = {',', ';', '\t'};
+    size_t best_count = 0;
+    char best = 0;
+    for (size_t k = 0; k < sizeof separators; k++) {
+        size_t count = 0;
+        for (size_t i = 0; i < length; i++)
+            count += field[i] == separators[k];
+        if (separators[k] != delimiter && count > best_count) {
+            best_count = count;
+            best = separators[k];
+        }
+    }
+    return best;
+}
+
+static const char *separator_name(char separator)
+{
+    return separator == '\t' ? "tab" : separator == ';' ? ";" : ",";
+}
+
 static void on_field(void *field, size_t length, void *data)
 {
     ingest_reader *reader = data;
@@ -166,6 +191,8 @@ static void on_field(void *field, size_t length, void *data)
         return;
     }
     if (reader->in_header) {
+        if (reader->field_index == 0)
+            reader->header_separator = other_separator(field ? field : "", length, reader->delimiter);
         header_add(reader, field ? field : "", length);
         reader->field_index++;
         return;
@@ -205,6 +232,13 @@ static embolo_error header_resolve(ingest_reader *reader)
         if (found < 0 && reader->optional && reader->optional[w]) {
             t->present[w] = 0;
             continue;
+        }
+        if (found < 0 && t->n_header == 1 && reader->header_separator) {
+            reader_fail(reader, EMBOLO_ERROR_DATA, "the header is one field and the file seems to be separated by "
+                        "'%s', not '%s': set delimiter = %s in [study] (the column '%s' is not found)",
+                        separator_name(reader->header_separator), separator_name(reader->delimiter),
+                        separator_name(reader->header_separator), reader->wanted[w]);
+            return reader->error;
         }
         if (found < 0) {
             reader_fail(reader, EMBOLO_ERROR_DATA, "the header lacks the column '%s' that the study file needs",
@@ -267,9 +301,9 @@ static embolo_error reader_finish(ingest_reader *reader, struct csv_parser *pars
  * (so `"a"b` swallows the following lines). */
 typedef enum quote_state { FIELD_START, UNQUOTED, QUOTED, QUOTE_SEEN } quote_state;
 
-static quote_state quote_step(quote_state state, char c)
+static quote_state quote_step(quote_state state, char c, char delimiter)
 {
-    int ends_field = c == ',' || c == '\n' || c == '\r', space = c == ' ' || c == '\t';
+    int ends_field = c == delimiter || c == '\n' || c == '\r', space = (c == ' ' || c == '\t') && c != delimiter;
     switch (state) {
     case FIELD_START:
         return c == '"' ? QUOTED : ends_field || space ? FIELD_START : UNQUOTED;
@@ -287,7 +321,7 @@ static void mark_open_quote(ingest_reader *reader, const char *data, size_t leng
 {
     quote_state state = FIELD_START;
     for (size_t i = 0; i < length; i++)
-        state = quote_step(state, data[i]);
+        state = quote_step(state, data[i], reader->delimiter);
     if (state == QUOTED && reader->table->n_records > 0)
         reader->table->malformed[reader->table->n_records - 1] = 1;
 }
@@ -304,15 +338,24 @@ static embolo_error table_new(size_t n_wanted, ingest_table **out)
 embolo_error ingest_parse(const char *data, size_t length, const char *path, const char *const *wanted,
                           size_t n_wanted, ingest_table **out, char *message, size_t message_size)
 {
-    return ingest_parse_columns(data, length, path, wanted, NULL, n_wanted, out, message, message_size);
+    return ingest_parse_with(data, length, path, NULL, wanted, n_wanted, out, message, message_size);
 }
 
-embolo_error ingest_parse_columns(const char *data, size_t length, const char *path, const char *const *wanted,
-                                  const unsigned char *optional, size_t n_wanted, ingest_table **out,
-                                  char *message, size_t message_size)
+embolo_error ingest_parse_delimited(const char *data, size_t length, const char *path, char delimiter,
+                                    const char *const *wanted, size_t n_wanted, ingest_table **out,
+                                    char *message, size_t message_size)
+{
+    ingest_options options = {.delimiter = delimiter};
+    return ingest_parse_with(data, length, path, &options, wanted, n_wanted, out, message, message_size);
+}
+
+embolo_error ingest_parse_with(const char *data, size_t length, const char *path, const ingest_options *options,
+                               const char *const *wanted, size_t n_wanted, ingest_table **out, char *message,
+                               size_t message_size)
 {
     struct csv_parser parser;
-    ingest_reader reader = {.path = path, .wanted = wanted, .optional = optional, .in_header = 1,
+    ingest_reader reader = {.path = path, .wanted = wanted, .optional = options ? options->optional : NULL,
+                            .delimiter = options && options->delimiter ? options->delimiter : ',', .in_header = 1,
                             .message = message, .message_size = message_size};
     embolo_error err;
     int parser_ready = 0;
@@ -327,6 +370,7 @@ embolo_error ingest_parse_columns(const char *data, size_t length, const char *p
         goto cleanup;
     }
     parser_ready = 1;
+    csv_set_delim(&parser, (unsigned char)reader.delimiter);
     if (length >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
         data += 3;
         length -= 3;
@@ -353,18 +397,25 @@ cleanup:
 embolo_error ingest_read(const char *path, const char *const *wanted, size_t n_wanted, ingest_table **out,
                          char *message, size_t message_size)
 {
-    return ingest_read_columns(path, wanted, NULL, n_wanted, out, message, message_size);
+    return ingest_read_with(path, NULL, wanted, n_wanted, out, message, message_size);
 }
 
-embolo_error ingest_read_columns(const char *path, const char *const *wanted, const unsigned char *optional,
-                                 size_t n_wanted, ingest_table **out, char *message, size_t message_size)
+embolo_error ingest_read_delimited(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
+                                   ingest_table **out, char *message, size_t message_size)
+{
+    ingest_options options = {.delimiter = delimiter};
+    return ingest_read_with(path, &options, wanted, n_wanted, out, message, message_size);
+}
+
+embolo_error ingest_read_with(const char *path, const ingest_options *options, const char *const *wanted,
+                              size_t n_wanted, ingest_table **out, char *message, size_t message_size)
 {
     char *data = NULL;
     size_t length = 0;
     embolo_error err = text_read_file(path, "input file", INGEST_MAX_TEXT, &data, &length, message, message_size);
     *out = NULL;
     if (err == EMBOLO_OK)
-        err = ingest_parse_columns(data, length, path, wanted, optional, n_wanted, out, message, message_size);
+        err = ingest_parse_with(data, length, path, options, wanted, n_wanted, out, message, message_size);
     free(data);
     return err;
 }

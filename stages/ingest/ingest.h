@@ -19,13 +19,28 @@ embolo_error ingest_parse(const char *data, size_t length, const char *path,
                           const char *const *wanted, size_t n_wanted, ingest_table **out,
                           char *message, size_t message_size);
 
-/* Both with optional[w] != 0 for a wanted column that the header may lack (optional NULL: none
- * may): such a column reads as empty, and ingest_column_present says it is absent. */
-embolo_error ingest_read_columns(const char *path, const char *const *wanted, const unsigned char *optional,
-                                 size_t n_wanted, ingest_table **out, char *message, size_t message_size);
-embolo_error ingest_parse_columns(const char *data, size_t length, const char *path, const char *const *wanted,
-                                  const unsigned char *optional, size_t n_wanted, ingest_table **out,
-                                  char *message, size_t message_size);
+/* ingest_read and ingest_parse with another field separator (the study's delimiter: ',', ';' or
+ * '\t'). A header that is one field holding another of these separators gets a message saying the
+ * file seems to be separated by it. */
+embolo_error ingest_read_delimited(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
+                                   ingest_table **out, char *message, size_t message_size);
+embolo_error ingest_parse_delimited(const char *data, size_t length, const char *path, char delimiter,
+                                    const char *const *wanted, size_t n_wanted, ingest_table **out,
+                                    char *message, size_t message_size);
+
+/* How a CSV is read: its field separator (0: ','), and optional[w] != 0 for a wanted column that the
+ * header may lack (optional NULL: none may): such a column reads as empty, and ingest_column_present
+ * says it is absent. options NULL: ',' and every column required. */
+typedef struct ingest_options {
+    char delimiter;
+    const unsigned char *optional;
+} ingest_options;
+
+embolo_error ingest_read_with(const char *path, const ingest_options *options, const char *const *wanted,
+                              size_t n_wanted, ingest_table **out, char *message, size_t message_size);
+embolo_error ingest_parse_with(const char *data, size_t length, const char *path, const ingest_options *options,
+                               const char *const *wanted, size_t n_wanted, ingest_table **out, char *message,
+                               size_t message_size);
 
 void ingest_table_free(ingest_table *table);
 

@@ -33,6 +33,16 @@ embolo_error audit_run(const study *s, const dataset *data, long period_start, l
     return err;
 }
 
+embolo_error audit_note_undated(const study *s, results *out)
+{
+    embolo_error err = EMBOLO_OK;
+    for (size_t e = 0; e < s->n_endpoints && err == EMBOLO_OK; e++)
+        if (s->endpoints[e].form == ENDPOINT_TIME_STATUS)
+            err = results_warn(out, "audit: %s has times, not dates: its procedures and events in the period and to "
+                               "date cannot be counted (the audit needs the date form)", s->endpoints[e].name);
+    return err;
+}
+
 embolo_error audit_compare_benchmark(results *out, const char *endpoint, const char *variable, const char *level,
                                      double benchmark)
 {

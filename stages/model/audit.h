@@ -13,6 +13,10 @@
  * procedures_total, events_period, events_total. */
 embolo_error audit_run(const study *s, const dataset *data, long period_start, long period_end, results *out);
 
+/* The audit counts procedures and events by date: a warning for each time/status endpoint, whose
+ * counts cannot be given (no audit line is written for it, rather than a count of 0). */
+embolo_error audit_note_undated(const study *s, results *out);
+
 /* Compares the unweighted KM median of endpoint/variable/level with a published one: stats median,
  * median_lower, median_upper, benchmark, and flag = 1 when the 95% CI excludes the benchmark (an
  * unreached upper limit counts as +infinity), 0 when it does not, NA without a median CI. */

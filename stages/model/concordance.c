@@ -218,18 +218,28 @@ static void block_process(concordance_workspace *ws, const int *status, const do
             row_insert(ws, weight, i);
 }
 
-static void rows_walk(concordance_workspace *ws, const double *time, const int *status,
-                      const double *weight)
+static void rank_tree_clear(rank_tree *t)
 {
-    size_t last = ws->n;
-    while (last > 0) {
+    for (size_t i = 0; i <= t->n_ranks; i++)
+        t->tree[i] = t->node[i] = 0.0;
+    t->total = 0.0;
+}
+
+/* Walks rows lo..hi-1 (one stratum: only pairs within it are compared). */
+static void rows_walk(concordance_workspace *ws, const double *time, const int *status,
+                      const double *weight, size_t lo, size_t hi)
+{
+    size_t last = hi;
+    rank_tree_clear(&ws->at_risk);
+    rank_tree_clear(&ws->deaths);
+    while (last > lo) {
         size_t first = last - 1;
-        while (first > 0 && time[first - 1] == time[last - 1])
+        while (first > lo && time[first - 1] == time[last - 1])
             first--;
         block_process(ws, status, weight, first, last);
         last = first;
     }
-    for (size_t i = 0; i < ws->n; i++) {
+    for (size_t i = lo; i < hi; i++) {
         rank_split d = rank_tree_split(&ws->deaths, ws->rank[i]);
         ws->diff[i] += d.above - d.below;
         ws->total[i] += ws->deaths.total;
@@ -253,7 +263,73 @@ embolo_error concordance_compute(const double *time, const int *status, const do
                                  const double *risk_score, size_t n, double *concordance,
                                  double *std_err)
 {
+    return concordance_compute_stratified(time, status, weight, risk_score, NULL, n, concordance, std_err);
+}
+
+/* The rows of each stratum together, time order kept within (stable counting sort). */
+typedef struct strata_copy {
+    double *time, *weight, *score;
+    int *status;
+    size_t *start;   /* [n_strata + 1] first row of each stratum */
+    size_t n_strata;
+} strata_copy;
+
+static void strata_copy_free(strata_copy *c)
+{
+    free(c->time);
+    free(c->weight);
+    free(c->score);
+    free(c->status);
+    free(c->start);
+}
+
+static embolo_error strata_copy_make(const double *time, const int *status, const double *weight,
+                                     const double *score, const int *strata, size_t n, strata_copy *c)
+{
+    int largest = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (strata[i] < 0)
+            return EMBOLO_ERROR_INVALID_ARGUMENT;
+        largest = strata[i] > largest ? strata[i] : largest;
+    }
+    c->n_strata = (size_t)largest + 1;
+    c->start = calloc(c->n_strata + 1, sizeof *c->start);
+    c->time = malloc((n ? n : 1) * sizeof *c->time);
+    c->weight = weight ? malloc((n ? n : 1) * sizeof *c->weight) : NULL;
+    c->score = malloc((n ? n : 1) * sizeof *c->score);
+    c->status = malloc((n ? n : 1) * sizeof *c->status);
+    size_t *next = malloc((c->n_strata + 1) * sizeof *next);
+    if (!c->start || !c->time || (weight && !c->weight) || !c->score || !c->status || !next) {
+        free(next);
+        return EMBOLO_ERROR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        c->start[strata[i] + 1]++;
+    for (size_t k = 1; k <= c->n_strata; k++)
+        c->start[k] += c->start[k - 1];
+    for (size_t k = 0; k <= c->n_strata; k++)
+        next[k] = c->start[k];
+    for (size_t i = 0; i < n; i++) {
+        size_t to = next[strata[i]]++;
+        c->time[to] = time[i];
+        c->status[to] = status[i];
+        c->score[to] = score[i];
+        if (weight)
+            c->weight[to] = weight[i];
+    }
+    free(next);
+    return EMBOLO_OK;
+}
+
+embolo_error concordance_compute_stratified(const double *time, const int *status, const double *weight,
+                                            const double *risk_score, const int *strata, size_t n,
+                                            double *concordance, double *std_err)
+{
     concordance_workspace ws = {0};
+    strata_copy copy = {0};
+    size_t whole[2] = {0, n};
+    const size_t *start = whole;
+    size_t n_strata = 1;
     embolo_error err = EMBOLO_OK;
     if (!concordance || !std_err) {
         err = EMBOLO_ERROR_INVALID_ARGUMENT;
@@ -262,12 +338,22 @@ embolo_error concordance_compute(const double *time, const int *status, const do
     *concordance = NAN;
     *std_err = NAN;
     err = inputs_check(time, status, weight, risk_score, n);
+    if (err == EMBOLO_OK && strata) {
+        err = strata_copy_make(time, status, weight, risk_score, strata, n, &copy);
+        time = copy.time;
+        status = copy.status;
+        weight = copy.weight;
+        risk_score = copy.score;
+        start = copy.start;
+        n_strata = copy.n_strata;
+    }
     if (err != EMBOLO_OK)
         goto cleanup;
     err = workspace_init(&ws, risk_score, n);
     if (err != EMBOLO_OK)
         goto cleanup;
-    rows_walk(&ws, time, status, weight);
+    for (size_t k = 0; k < n_strata; k++)
+        rows_walk(&ws, time, status, weight, start[k], start[k + 1]);
     double pairs = ws.concordant + ws.discordant + ws.tied;
     if (pairs > 0.0) {
         *concordance = (ws.concordant + ws.tied / 2.0) / pairs;
@@ -275,5 +361,6 @@ embolo_error concordance_compute(const double *time, const int *status, const do
     }
 cleanup:
     workspace_destroy(&ws);
+    strata_copy_free(&copy);
     return err;
 }

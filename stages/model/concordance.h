@@ -13,4 +13,11 @@ embolo_error concordance_compute(const double *time, const int *status, const do
                                  const double *risk_score, size_t n, double *concordance,
                                  double *std_err);
 
+/* The same within strata (R's concordance for a coxph fit with strata(): only pairs within one
+ * stratum are compared; the counts and the influence of each row are pooled). strata codes >= 0;
+ * NULL: one stratum. */
+embolo_error concordance_compute_stratified(const double *time, const int *status, const double *weight,
+                                            const double *risk_score, const int *strata, size_t n,
+                                            double *concordance, double *std_err);
+
 #endif

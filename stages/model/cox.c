@@ -20,6 +20,10 @@ typedef struct cox_work {
     const double *time;
     const int *status;
     const double *weight; /* NULL: all 1 */
+    const int *strata;    /* NULL: one stratum; else rows sorted by stratum, time within */
+    const int *cluster;   /* NULL: each row its own cluster (robust variance) */
+    size_t n_clusters;
+    double *cluster_sum;  /* [n_clusters*p] score residuals summed within cluster */
     cox_ties ties;
     double *x;       /* [n*p] centred and scaled copy of the design */
     double *risk;    /* [n] exp(linear predictor) for the residual walks */
@@ -109,6 +113,7 @@ cleanup:
 
 static void cox_work_free(cox_work *w)
 {
+    free(w->cluster_sum);
     free(w->x);
     free(w->risk);
     free(w->mean);
@@ -199,10 +204,31 @@ static void design_standardize(cox_work *w, const double *x)
     }
 }
 
-static size_t group_start(const double *time, size_t hi)
+static int same_stratum(const cox_work *w, size_t i, size_t j)
+{
+    return w->strata == NULL || w->strata[i] == w->strata[j];
+}
+
+/* True when row hi - 1 is the last of its stratum (the backward walks start a new risk set). */
+static int stratum_ends(const cox_work *w, size_t hi)
+{
+    return hi == w->n || !same_stratum(w, hi, hi - 1);
+}
+
+/* First row of the tie group (same time, same stratum) that ends at row hi - 1. */
+static size_t group_start(const cox_work *w, size_t hi)
 {
     size_t lo = hi - 1;
-    while (lo > 0 && time[lo - 1] == time[hi - 1])
+    while (lo > 0 && w->time[lo - 1] == w->time[hi - 1] && same_stratum(w, lo - 1, hi - 1))
+        lo--;
+    return lo;
+}
+
+/* First row of the stratum that ends at row hi - 1. */
+static size_t stratum_start(const cox_work *w, size_t hi)
+{
+    size_t lo = hi - 1;
+    while (lo > 0 && same_stratum(w, lo - 1, hi - 1))
         lo--;
     return lo;
 }
@@ -258,7 +284,12 @@ static double loglik_eval(cox_work *w, const double *beta)
     sums_clear(w->imat, p * p);
     sums_clear(w->c, p * p);
     for (size_t hi = n, lo; hi > 0; hi = lo) {
-        lo = group_start(w->time, hi);
+        if (stratum_ends(w, hi)) {
+            denom = 0.0;
+            sums_clear(w->a, p);
+            sums_clear(w->c, p * p);
+        }
+        lo = group_start(w, hi);
         size_t deaths = 0;
         double dead_weight = 0.0, dead_risk = 0.0;
         sums_clear(w->a2, p);
@@ -529,19 +560,33 @@ static void crossprod_add(double *cross, const double *v, size_t p)
     }
 }
 
-/* Sum and cross-product of the weighted score residuals (R's residuals(type = "score", weighted =
- * TRUE)) at the risk scores in w->risk, scaled units. A first walk sums the hazard increments over
- * all times; a second walk has those up to each row's time as the total minus the later ones. */
-static void score_crossprod(cox_work *w, double *sum, double *cross)
+/* Adds one row's residual (w->res) to the sum and to the cross-product, or to its cluster's sum. */
+static void residual_add(cox_work *w, size_t k, double *sum, double *cross)
 {
-    size_t n = w->n, p = w->p;
+    size_t p = w->p;
+    for (size_t j = 0; j < p; j++)
+        sum[j] += w->res[j];
+    if (w->cluster == NULL) {
+        crossprod_add(cross, w->res, p);
+        return;
+    }
+    double *c = w->cluster_sum + (size_t)w->cluster[k] * p;
+    for (size_t j = 0; j < p; j++)
+        c[j] += w->res[j];
+}
+
+/* The residuals of the stratum of rows lo..hi-1: a first walk sums the hazard increments over all
+ * its times; a second walk has those up to each row's time as the total minus the later ones. */
+static void score_stratum(cox_work *w, size_t lo, size_t hi, double *sum, double *cross)
+{
+    size_t p = w->p;
     tie_group g;
     double denom = 0.0, h_total = 0.0, h_after = 0.0;
     sums_clear(w->a, p);
     sums_clear(w->g_total, p);
-    for (size_t hi = n; hi > 0; hi = g.lo) {
-        g.hi = hi;
-        g.lo = group_start(w->time, hi);
+    for (size_t top = hi; top > lo; top = g.lo) {
+        g.hi = top;
+        g.lo = group_start(w, top);
         group_hazard(w, &g, &denom);
         h_total += g.h;
         for (size_t j = 0; j < p; j++)
@@ -550,24 +595,38 @@ static void score_crossprod(cox_work *w, double *sum, double *cross)
     denom = 0.0;
     sums_clear(w->a, p);
     sums_clear(w->g_after, p);
-    sums_clear(sum, p);
-    sums_clear(cross, p * p);
-    for (size_t hi = n; hi > 0; hi = g.lo) {
-        g.hi = hi;
-        g.lo = group_start(w->time, hi);
+    for (size_t top = hi; top > lo; top = g.lo) {
+        g.hi = top;
+        g.lo = group_start(w, top);
         group_hazard(w, &g, &denom);
         for (size_t j = 0; j < p; j++)
             w->vec[j] = w->g_total[j] - w->g_after[j];
         for (size_t k = g.lo; k < g.hi; k++) {
             row_residual(w, &g, k, h_total - h_after, w->vec);
-            for (size_t j = 0; j < p; j++)
-                sum[j] += w->res[j];
-            crossprod_add(cross, w->res, p);
+            residual_add(w, k, sum, cross);
         }
         h_after += g.h;
         for (size_t j = 0; j < p; j++)
             w->g_after[j] += w->hm[j];
     }
+}
+
+/* Sum and cross-product of the weighted score residuals (R's residuals(type = "score", weighted =
+ * TRUE)) at the risk scores in w->risk, scaled units, stratum by stratum; with clusters the
+ * cross-product is that of the residuals summed within cluster (R's rowsum). */
+static void score_crossprod(cox_work *w, double *sum, double *cross)
+{
+    size_t p = w->p;
+    sums_clear(sum, p);
+    sums_clear(cross, p * p);
+    if (w->cluster_sum != NULL)
+        sums_clear(w->cluster_sum, w->n_clusters * p);
+    for (size_t hi = w->n, lo; hi > 0; hi = lo) {
+        lo = stratum_start(w, hi);
+        score_stratum(w, lo, hi, sum, cross);
+    }
+    for (size_t c = 0; w->cluster_sum != NULL && c < w->n_clusters; c++)
+        crossprod_add(cross, w->cluster_sum + c * p, p);
     matrix_mirror(cross, p);
 }
 
@@ -673,6 +732,7 @@ static void monotone_check(cox_work *w, const cox_options *o, cox_result *r)
         step = fabs(step);
         double ratio = step_ratio(step, r->coef[i]);
         int bad = !isfinite(step) || (step > o->eps && step > toler_inf * fabs(r->coef[i]));
+        r->infinite[i] = (unsigned char)bad;
         if (bad && ratio > best) {
             best = ratio;
             flagged = (int)i;
@@ -682,8 +742,10 @@ static void monotone_check(cox_work *w, const cox_options *o, cox_result *r)
             moving = (int)i;
         }
     }
-    if (flagged < 0 && (r->warnings & COX_WARN_NOT_CONVERGED) && lp_largest(w) > COX_LP_LIMIT)
+    if (flagged < 0 && (r->warnings & COX_WARN_NOT_CONVERGED) && lp_largest(w) > COX_LP_LIMIT) {
         flagged = moving;
+        r->infinite[moving] = 1;
+    }
     if (flagged >= 0) {
         r->warnings |= COX_WARN_MONOTONE;
         r->infinite_coef = flagged;
@@ -697,6 +759,7 @@ static void estimates_store(cox_work *w, cox_result *r)
     for (size_t i = 0; i < p; i++) {
         w->dropped[i] = w->fac[i * p + i] == 0.0;
         r->coef[i] = w->dropped[i] != 0.0 ? 0.0 : w->beta[i] * w->scale[i];
+        r->singular[i] = w->dropped[i] != 0.0;
         if (w->dropped[i] != 0.0 && r->singular_coef < 0) {
             r->singular_coef = (int)i;
             r->warnings |= COX_WARN_SINGULAR;
@@ -755,7 +818,9 @@ static cox_result *cox_result_alloc(size_t n, size_t p, int robust)
     r->robust_score_chisq = NAN;
     r->infinite_coef = -1;
     r->singular_coef = -1;
-    if (r->coef == NULL || r->var == NULL || (robust && r->robust_var == NULL)) {
+    r->infinite = calloc(p ? p : 1, sizeof *r->infinite);
+    r->singular = calloc(p ? p : 1, sizeof *r->singular);
+    if (r->coef == NULL || r->var == NULL || (robust && r->robust_var == NULL) || !r->infinite || !r->singular) {
         cox_result_free(r);
         r = NULL;
     }
@@ -764,11 +829,90 @@ cleanup:
     return r;
 }
 
+/* Rows reordered by stratum (a stable counting sort: time order kept within each). */
+typedef struct stratum_order {
+    double *time;
+    int *status;
+    double *weight;
+    double *x;
+    int *strata;
+    int *cluster;
+} stratum_order;
+
+static void stratum_order_free(stratum_order *o)
+{
+    free(o->time);
+    free(o->status);
+    free(o->weight);
+    free(o->x);
+    free(o->strata);
+    free(o->cluster);
+}
+
+static int codes_max(const int *codes, size_t n)
+{
+    int largest = -1;
+    for (size_t i = 0; i < n; i++)
+        largest = codes[i] > largest ? codes[i] : largest;
+    return largest;
+}
+
+static int codes_valid(const int *codes, size_t n)
+{
+    for (size_t i = 0; codes != NULL && i < n; i++)
+        if (codes[i] < 0)
+            return 0;
+    return 1;
+}
+
+static embolo_error stratum_order_make(const double *time, const int *status, const double *weight,
+                                       const double *x, const int *strata, const int *cluster, size_t n,
+                                       size_t p, stratum_order *o)
+{
+    size_t n_strata = (size_t)codes_max(strata, n) + 1, *next = calloc(n_strata + 1, sizeof *next);
+    o->time = malloc(n * sizeof *o->time);
+    o->status = malloc(n * sizeof *o->status);
+    o->weight = weight != NULL ? malloc(n * sizeof *o->weight) : NULL;
+    o->x = doubles_alloc(n * p);
+    o->strata = malloc(n * sizeof *o->strata);
+    o->cluster = cluster != NULL ? malloc(n * sizeof *o->cluster) : NULL;
+    if (next == NULL || o->time == NULL || o->status == NULL || (weight != NULL && o->weight == NULL)
+        || o->x == NULL || o->strata == NULL || (cluster != NULL && o->cluster == NULL)) {
+        free(next);
+        return EMBOLO_ERROR_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        next[strata[i] + 1]++;
+    for (size_t k = 1; k <= n_strata; k++)
+        next[k] += next[k - 1];
+    for (size_t i = 0; i < n; i++) {
+        size_t to = next[strata[i]]++;
+        o->time[to] = time[i];
+        o->status[to] = status[i];
+        o->strata[to] = strata[i];
+        if (weight != NULL)
+            o->weight[to] = weight[i];
+        if (cluster != NULL)
+            o->cluster[to] = cluster[i];
+        memcpy(o->x + to * p, x + i * p, p * sizeof *x);
+    }
+    free(next);
+    return EMBOLO_OK;
+}
+
 embolo_error cox_fit(const double *time, const int *status, const double *weight, const double *x,
                      size_t n, size_t p, const cox_options *options, cox_result **out)
 {
+    return cox_fit_grouped(time, status, weight, x, NULL, NULL, n, p, options, out);
+}
+
+embolo_error cox_fit_grouped(const double *time, const int *status, const double *weight, const double *x,
+                             const int *strata, const int *cluster, size_t n, size_t p,
+                             const cox_options *options, cox_result **out)
+{
     embolo_error err = EMBOLO_OK;
     cox_work w = {0};
+    stratum_order sorted = {0};
     cox_result *r = NULL;
     cox_options o = options != NULL ? *options : cox_options_default();
     if (out == NULL) {
@@ -777,14 +921,36 @@ embolo_error cox_fit(const double *time, const int *status, const double *weight
     }
     *out = NULL;
     err = cox_input_check(time, status, weight, x, n, p);
+    if (err == EMBOLO_OK && (!codes_valid(strata, n) || !codes_valid(cluster, n)))
+        err = EMBOLO_ERROR_INVALID_ARGUMENT;
     if (err != EMBOLO_OK)
         goto cleanup;
+    if (strata != NULL) {
+        err = stratum_order_make(time, status, weight, x, strata, cluster, n, p, &sorted);
+        if (err != EMBOLO_OK)
+            goto cleanup;
+        time = sorted.time;
+        status = sorted.status;
+        weight = sorted.weight;
+        x = sorted.x;
+        cluster = sorted.cluster;
+        w.strata = sorted.strata;
+    }
     w.n = n;
     w.p = p;
     w.time = time;
     w.status = status;
     w.weight = weight;
     w.ties = o.ties;
+    w.cluster = cluster;
+    if (cluster != NULL) {
+        o.robust = 1;
+        w.n_clusters = (size_t)codes_max(cluster, n) + 1;
+        if (!(w.cluster_sum = doubles_alloc(w.n_clusters * p))) {
+            err = EMBOLO_ERROR_NOMEM;
+            goto cleanup;
+        }
+    }
     err = cox_work_alloc(&w);
     if (err != EMBOLO_OK)
         goto cleanup;
@@ -811,6 +977,7 @@ embolo_error cox_fit(const double *time, const int *status, const double *weight
 cleanup:
     cox_result_free(r);
     cox_work_free(&w);
+    stratum_order_free(&sorted);
     return err;
 }
 
@@ -821,15 +988,38 @@ void cox_result_free(cox_result *result)
     free(result->coef);
     free(result->var);
     free(result->robust_var);
+    free(result->infinite);
+    free(result->singular);
     free(result);
+}
+
+int cox_coef_singular(const cox_result *fit, size_t j)
+{
+    return fit->singular ? fit->singular[j] != 0 : fit->singular_coef >= 0 && (size_t)fit->singular_coef == j;
 }
 
 double cox_wald_block(const cox_result *fit, size_t first, size_t count)
 {
     double chisq = NAN;
+    size_t *index = NULL;
+    if (fit == NULL || count == 0 || first > fit->p || count > fit->p - first)
+        return chisq;
+    index = malloc(count * sizeof *index);
+    if (index == NULL)
+        return chisq;
+    for (size_t i = 0; i < count; i++)
+        index[i] = first + i;
+    chisq = cox_wald_subset(fit, index, count);
+    free(index);
+    return chisq;
+}
+
+double cox_wald_subset(const cox_result *fit, const size_t *index, size_t count)
+{
+    double chisq = NAN;
     double *v = NULL, *f = NULL, *b = NULL, *y = NULL;
     size_t rank = 0;
-    if (fit == NULL || count == 0 || first > fit->p || count > fit->p - first)
+    if (fit == NULL || index == NULL || count == 0)
         goto cleanup;
     const double *var = fit->robust_var != NULL ? fit->robust_var : fit->var;
     v = doubles_alloc(count * count);
@@ -839,9 +1029,11 @@ double cox_wald_block(const cox_result *fit, size_t first, size_t count)
     if (v == NULL || f == NULL || b == NULL || y == NULL)
         goto cleanup;
     for (size_t i = 0; i < count; i++) {
-        b[i] = fit->coef[first + i];
+        if (index[i] >= fit->p)
+            goto cleanup;
+        b[i] = fit->coef[index[i]];
         for (size_t j = 0; j < count; j++)
-            v[i * count + j] = var[(first + i) * fit->p + first + j];
+            v[i * count + j] = var[index[i] * fit->p + index[j]];
     }
     chisq = quadratic_form(v, b, count, cox_options_default().toler_chol, f, y, &rank);
     if (rank < count || !isfinite(chisq))

@@ -43,19 +43,36 @@ typedef struct cox_result {
     double wald_chisq;     /* coef' V^-1 coef with V = robust_var if robust, else var */
     int iterations;
     int warnings;          /* bit set of cox_warning */
-    int infinite_coef;     /* index of a coefficient running to infinity, -1 if none */
-    int singular_coef;     /* index of a coefficient dropped for collinearity, -1 if none */
+    int infinite_coef;     /* index of a coefficient running to infinity, -1 if none (the first of infinite) */
+    int singular_coef;     /* index of a coefficient dropped for collinearity, -1 if none (the first of singular) */
+    unsigned char *infinite;  /* [p] 1 for every coefficient R flags as possibly infinite */
+    unsigned char *singular;  /* [p] 1 for every coefficient dropped for collinearity */
 } cox_result;
+
+/* Whether coefficient j was dropped for collinearity (NULL-safe on a result without the flags). */
+int cox_coef_singular(const cox_result *fit, size_t j);
 
 /* Fits the model; *out is NULL on failure. Problems of the data (monotone likelihood, collinearity,
  * non-convergence) are not failures: they are flagged in warnings. */
 embolo_error cox_fit(const double *time, const int *status, const double *weight, const double *x,
                      size_t n, size_t p, const cox_options *options, cox_result **out);
 
+/* The same with strata and clusters (either may be NULL; codes >= 0, rows still in time order).
+ * strata: R's strata(): risk sets and Efron ties within each stratum, the partial likelihood summed
+ * over them. cluster: R's cluster = : the robust variance D'D with D the dfbeta residuals summed
+ * within cluster, and the robust score test from the score residuals at beta = 0 so summed (implies
+ * robust). */
+embolo_error cox_fit_grouped(const double *time, const int *status, const double *weight, const double *x,
+                             const int *strata, const int *cluster, size_t n, size_t p,
+                             const cox_options *options, cox_result **out);
+
 void cox_result_free(cox_result *result);
 
 /* Wald chi-square for coefficients first..first+count-1, with the robust variance when the fit has
  * one; NAN if that block of the variance is singular. */
 double cox_wald_block(const cox_result *fit, size_t first, size_t count);
+
+/* The same for the coefficients index[0..count). */
+double cox_wald_subset(const cox_result *fit, const size_t *index, size_t count);
 
 #endif

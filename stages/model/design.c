@@ -4,6 +4,37 @@
 #include <math.h>
 #include <stdlib.h>
 
+/* R's tolerance for times that are one time: sqrt(.Machine$double.eps). */
+#define TIMEFIX_TOLERANCE 1.4901161193847656e-08
+
+/* R's timefix (survival's aeqSurv, the default of survfit, survdiff and coxph): two successive distinct
+ * times closer than the tolerance, absolutely or relative to the mean of the distinct times, are one
+ * time, the earlier; a chain of such times takes its first. time is sorted ascending. */
+static void times_merge_near_ties(double *time, size_t n)
+{
+    double sum = 0.0, mean;
+    size_t distinct = 0;
+    for (size_t k = 0; k < n; k++)
+        if (k == 0 || time[k] != time[k - 1]) {
+            sum += fabs(time[k]);
+            distinct++;
+        }
+    if (distinct < 2)
+        return;
+    mean = sum / (double)distinct;
+    double previous = time[0], cut = time[0];
+    for (size_t k = 1; k < n; k++) {
+        double original = time[k];
+        if (original != previous) {
+            double gap = original - previous;
+            if (!(gap <= TIMEFIX_TOLERANCE || (mean > 0 && gap / mean <= TIMEFIX_TOLERANCE)))
+                cut = original;
+            previous = original;
+        }
+        time[k] = cut;
+    }
+}
+
 embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out)
 {
     embolo_error err = EMBOLO_ERROR_NOMEM;
@@ -25,7 +56,8 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
     r->row = malloc((n ? n : 1) * sizeof *r->row);
     r->time = malloc((n ? n : 1) * sizeof *r->time);
     r->status = malloc((n ? n : 1) * sizeof *r->status);
-    if (!r->row || !r->time || !r->status)
+    r->cause = malloc((n ? n : 1) * sizeof *r->cause);
+    if (!r->row || !r->time || !r->status || !r->cause)
         goto cleanup;
     /* One sort per endpoint; every estimator takes its rows in this order. */
     gsl_sort_index(order, all_times, 1, n);
@@ -33,8 +65,10 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
         size_t i = candidates[order[k]];
         r->row[k] = i;
         r->time[k] = data->time[endpoint][i];
-        r->status[k] = data->event[endpoint][i];
+        r->cause[k] = data->event[endpoint][i];
+        r->status[k] = r->cause[k] == 1;
     }
+    times_merge_near_ties(r->time, n);
     r->n = n;
     *out = r;
     r = NULL;
@@ -54,7 +88,38 @@ void endpoint_rows_free(endpoint_rows *rows)
     free(rows->row);
     free(rows->time);
     free(rows->status);
+    free(rows->cause);
     free(rows);
+}
+
+embolo_error endpoint_rows_subset(const endpoint_rows *rows, const dataset *data, size_t variable, int level,
+                                  endpoint_rows **out)
+{
+    endpoint_rows *r = calloc(1, sizeof *r);
+    size_t cap = rows->n ? rows->n : 1;
+    *out = NULL;
+    if (!r)
+        return EMBOLO_ERROR_NOMEM;
+    r->row = malloc(cap * sizeof *r->row);
+    r->time = malloc(cap * sizeof *r->time);
+    r->status = malloc(cap * sizeof *r->status);
+    r->cause = malloc(cap * sizeof *r->cause);
+    if (!r->row || !r->time || !r->status || !r->cause) {
+        endpoint_rows_free(r);
+        return EMBOLO_ERROR_NOMEM;
+    }
+    for (size_t k = 0; k < rows->n; k++) {
+        double value = data->value[variable][rows->row[k]];
+        if (isnan(value) || (level >= 0 && value != (double)level))
+            continue;
+        r->row[r->n] = rows->row[k];
+        r->time[r->n] = rows->time[k];
+        r->status[r->n] = rows->status[k];
+        r->cause[r->n] = rows->cause[k];
+        r->n++;
+    }
+    *out = r;
+    return EMBOLO_OK;
 }
 
 static int row_complete(const dataset *data, size_t row, const size_t *variables, size_t n_variables, int weighted)
@@ -77,10 +142,12 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
     for (size_t v = 0; v < n_variables; v++)
         capacity += study_variable_is_factor(&s->variables[variables[v]]) ? s->variables[variables[v]].n_levels : 1;
     d->columns = malloc((capacity ? capacity : 1) * sizeof *d->columns);
-    if (!d->columns)
+    d->reference = malloc((n_variables ? n_variables : 1) * sizeof *d->reference);
+    if (!d->columns || !d->reference)
         return EMBOLO_ERROR_NOMEM;
     for (size_t v = 0; v < n_variables; v++) {
         const study_variable *var = &s->variables[variables[v]];
+        d->reference[v] = -1;
         if (!study_variable_is_factor(var)) {
             d->columns[d->p++] = (design_column){variables[v], -1, v};
             continue;
@@ -98,6 +165,7 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
         for (size_t l = 0; l < var->n_levels; l++)
             if (l != reference && counts[l] > 0)
                 d->columns[d->p++] = (design_column){variables[v], (int)l, v};
+        d->reference[v] = counts[reference] > 0 ? (int)reference : -1;
         free(counts);
     }
     d->n_terms = n_variables;
@@ -115,9 +183,10 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
         return err;
     d->time = malloc(cap * sizeof *d->time);
     d->status = malloc(cap * sizeof *d->status);
+    d->cause = malloc(cap * sizeof *d->cause);
     d->row = malloc(cap * sizeof *d->row);
     d->weight = weighted ? malloc(cap * sizeof *d->weight) : NULL;
-    if (!d->time || !d->status || !d->row || (weighted && !d->weight))
+    if (!d->time || !d->status || !d->cause || !d->row || (weighted && !d->weight))
         goto cleanup;
     for (size_t k = 0; k < rows->n; k++) {
         size_t i = rows->row[k];
@@ -125,6 +194,7 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
             continue;
         d->time[d->n] = rows->time[k];
         d->status[d->n] = rows->status[k];
+        d->cause[d->n] = rows->cause[k];
         d->row[d->n] = i;
         if (weighted)
             d->weight[d->n] = data->weight[i];
@@ -158,9 +228,11 @@ void design_free(design *d)
         return;
     free(d->time);
     free(d->status);
+    free(d->cause);
     free(d->weight);
     free(d->x);
     free(d->row);
     free(d->columns);
+    free(d->reference);
     free(d);
 }

@@ -9,16 +9,24 @@
 #include "common/error.h"
 #include "common/study.h"
 
-/* Rows of one endpoint in time order. */
+/* Rows of one endpoint in time order, with R's timefix applied once: times within a relative
+ * sqrt(DBL_EPSILON) of each other are one time (survival's aeqSurv), for every analysis. status is
+ * cause-specific (1 the event, 0 censored or the competing event: every standard estimator reads
+ * it); cause keeps 0/1/2 (2 the competing event) for the competing-risks ones. */
 typedef struct endpoint_rows {
     size_t n;
     size_t *row;     /* dataset row of each */
     double *time;
     int *status;
+    int *cause;
 } endpoint_rows;
 
 embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out);
 void endpoint_rows_free(endpoint_rows *rows);
+
+/* The rows (order kept) whose value of variable is level, or any non-missing value with level -1. */
+embolo_error endpoint_rows_subset(const endpoint_rows *rows, const dataset *data, size_t variable, int level,
+                                  endpoint_rows **out);
 
 /* One coefficient column of a design. */
 typedef struct design_column {
@@ -31,12 +39,15 @@ typedef struct design_column {
 typedef struct design {
     size_t n, p;
     double *time;
-    int *status;
+    int *status;        /* cause-specific, as endpoint_rows */
+    int *cause;         /* 0/1/2, as endpoint_rows */
     double *weight;     /* NULL when unweighted */
     double *x;          /* n x p row-major */
     size_t *row;        /* dataset row of each */
     design_column *columns;
     size_t n_terms;
+    int *reference;     /* [n_terms] level index of each factor's reference in this design (the declared one,
+                           or the first level in `levels` order with a row when it has none); -1 otherwise */
     size_t events;
     size_t dropped;     /* endpoint rows left out as incomplete */
 } design;

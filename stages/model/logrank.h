@@ -17,4 +17,25 @@ typedef struct logrank_result {
 embolo_error logrank_test(const double *time, const int *status, const int *group, size_t n,
                           int n_groups, logrank_result *out);
 
+/* Observed and expected events per group and the hypergeometric covariance (R's survdiff $obs,
+ * $exp, $var), summed over strata when strata is not NULL (codes >= 0; each stratum its own risk
+ * sets: survdiff(... + strata(S))). Same input rules as logrank_test. */
+typedef struct logrank_table {
+    size_t k;
+    double *observed;  /* [k] */
+    double *expected;  /* [k] */
+    double *var;       /* [k*k] row-major */
+} logrank_table;
+
+embolo_error logrank_table_compute(const double *time, const int *status, const int *group, const int *strata,
+                                   size_t n, int n_groups, logrank_table *out);
+void logrank_table_free(logrank_table *table);
+
+/* The test of a table as logrank_test does it (df from the groups with E > 0; chisq NAN when their
+ * variance block is singular). */
+embolo_error logrank_table_test(const logrank_table *table, logrank_result *out);
+
+/* The test for trend: (sum s_j (O_j - E_j))^2 / s' V s; NAN when s' V s is not > 0. */
+double logrank_trend_chisq(const logrank_table *table, const double *score);
+
 #endif

@@ -9,32 +9,23 @@
 
 #include "common/keys.h"
 #include "concordance.h"
-#include "cox.h"
-#include "design.h"
+#include "evalue.h"
 #include "km.h"
 #include "logrank.h"
+#include "model_internal.h"
 #include "zph.h"
 
-/* qnorm(0.975) */
-#define Z_975 1.959963984540054
 #define MIN_EVENTS_PER_VARIABLE 10.0
 /* Endpoints modelled at once: the machines this runs on have two cores. */
 #define MODEL_THREADS 2
 
-typedef struct model_context {
-    const study *s;
-    const dataset *data;
-    results *out;
-    const study_endpoint *endpoint;
-    size_t endpoint_index;
-    endpoint_rows *rows;
-} model_context;
-
-static embolo_error add(model_context *ctx, const char *section, const char *model, const char *variable,
-                        const char *level, const char *stat, double value)
+embolo_error model_add(model_context *ctx, const char *section, const char *model, const char *variable,
+                       const char *level, const char *stat, double value)
 {
     return results_add(ctx->out, section, ctx->endpoint->name, model, variable, level, stat, value);
 }
+
+#define add model_add
 
 /* ---- Kaplan-Meier ---- */
 
@@ -97,7 +88,8 @@ static embolo_error fit_and_report_km(model_context *ctx, const char *model, con
     return err;
 }
 
-/* Median follow-up by the reverse Kaplan-Meier: censoring is the event. */
+/* Median follow-up by the reverse Kaplan-Meier: censoring is the event (a competing event ends
+ * follow-up as the event does). */
 static embolo_error report_followup(model_context *ctx)
 {
     endpoint_rows *r = ctx->rows;
@@ -108,7 +100,7 @@ static embolo_error report_followup(model_context *ctx)
     if (!flipped)
         return err;
     for (size_t i = 0; i < r->n; i++)
-        flipped[i] = 1 - r->status[i];
+        flipped[i] = r->cause[i] == 0;
     err = km_fit(r->time, flipped, NULL, r->n, &curve);
     if (err == EMBOLO_OK) {
         km_median(curve, &median, &lower, &upper);
@@ -183,24 +175,37 @@ cleanup:
 
 /* ---- Cox ---- */
 
-static double chisq_p(double chisq, double df)
+double model_chisq_p(double chisq, double df)
 {
     if (isnan(chisq) || df <= 0)
         return NAN;
     return gsl_cdf_chisq_Q(chisq, df);
 }
 
+#define chisq_p model_chisq_p
+
 static const char *column_level(const model_context *ctx, const design_column *c)
 {
     return c->level < 0 ? "" : ctx->s->variables[c->variable].levels[c->level];
 }
 
-static embolo_error report_coefficient(model_context *ctx, const char *model, const design *d,
+/* evalue and evalue_ci of one coefficient (statistics-2.md, 7), from the unrounded limits. */
+static embolo_error report_evalues(model_context *ctx, const char *model, const char *name, const char *level,
+                                   double hr, double lower, double upper)
+{
+    embolo_error err = add(ctx, KEY_COX, model, name, level, "evalue", evalue_hr(hr));
+    if (err == EMBOLO_OK)
+        err = add(ctx, KEY_COX, model, name, level, "evalue_ci", evalue_hr_ci(hr, lower, upper));
+    return err;
+}
+
+static embolo_error report_coefficient(model_context *ctx, const cox_request *request, const design *d,
                                        const cox_result *fit, size_t j)
 {
+    const char *model = request->model;
     const design_column *c = &d->columns[j];
     const char *name = ctx->s->variables[c->variable].name, *level = column_level(ctx, c);
-    int singular = !isfinite(fit->var[j * fit->p + j]) || (int)j == fit->singular_coef;
+    int singular = !isfinite(fit->var[j * fit->p + j]) || cox_coef_singular(fit, j);
     double naive_se = singular ? NAN : sqrt(fit->var[j * fit->p + j]);
     double se = fit->robust_var ? (singular ? NAN : sqrt(fit->robust_var[j * fit->p + j])) : naive_se;
     double coef = singular ? NAN : fit->coef[j];
@@ -214,6 +219,8 @@ static embolo_error report_coefficient(model_context *ctx, const char *model, co
             continue;
         err = add(ctx, KEY_COX, model, name, level, stats[k], values[k]);
     }
+    if (err == EMBOLO_OK && request->with_evalues)
+        err = report_evalues(ctx, model, name, level, values[3], values[4], values[5]);
     return err;
 }
 
@@ -221,11 +228,12 @@ static size_t estimable_count(const cox_result *fit)
 {
     size_t count = 0;
     for (size_t j = 0; j < fit->p; j++)
-        count += isfinite(fit->var[j * fit->p + j]) && (int)j != fit->singular_coef;
+        count += isfinite(fit->var[j * fit->p + j]) && !cox_coef_singular(fit, j);
     return count;
 }
 
-static embolo_error report_model_stats(model_context *ctx, const char *model, const design *d, const cox_result *fit)
+static embolo_error report_model_stats(model_context *ctx, const char *model, const design *d, const cox_result *fit,
+                                       const int *strata)
 {
     embolo_error err = add(ctx, KEY_COX, model, "", "", "n", (double)d->n);
     double df = (double)estimable_count(fit);
@@ -249,12 +257,13 @@ static embolo_error report_model_stats(model_context *ctx, const char *model, co
     for (size_t i = 0; i < d->n; i++) {
         double sum = 0;
         for (size_t j = 0; j < d->p; j++)
-            if (isfinite(fit->coef[j]) && (int)j != fit->singular_coef)
+            if (isfinite(fit->coef[j]) && !cox_coef_singular(fit, j))
                 sum += fit->coef[j] * d->x[i * d->p + j];
         lp[i] = sum;
     }
     if (err == EMBOLO_OK && d->n > 0)
-        err = concordance_compute(d->time, d->status, NULL, lp, d->n, &concordance, &concordance_se);
+        err = concordance_compute_stratified(d->time, d->status, NULL, lp, strata, d->n, &concordance,
+                                             &concordance_se);
     free(lp);
     const char *stats[] = {"lr_chisq", "lr_df", "lr_p", "score_chisq", "concordance", "concordance_se", "wald_chisq"};
     double values[] = {lr, df, chisq_p(lr, df), fit->score_chisq, concordance, concordance_se, fit->wald_chisq};
@@ -263,44 +272,88 @@ static embolo_error report_model_stats(model_context *ctx, const char *model, co
     return err;
 }
 
+/* The Wald chi-square of a factor's estimated coefficients only (aliased ones, NA, left out), in
+ * *count; NAN when fewer than 2 remain (no line then). */
+static double wald_estimated_block(const cox_result *fit, size_t first, size_t *count)
+{
+    size_t kept = 0, *index = malloc(*count * sizeof *index);
+    double chisq = NAN;
+    if (!index)
+        return NAN;
+    for (size_t j = first; j < first + *count; j++)
+        if (isfinite(fit->var[j * fit->p + j]) && (int)j != fit->singular_coef)
+            index[kept++] = j;
+    if (kept >= 2)
+        chisq = cox_wald_subset(fit, index, kept);
+    *count = kept;
+    free(index);
+    return chisq;
+}
+
 /* Joint Wald tests of factors with more than one coefficient. */
-static embolo_error report_factor_tests(model_context *ctx, const char *model, const design *d, const cox_result *fit)
+static embolo_error report_factor_tests(model_context *ctx, const cox_request *request, const design *d,
+                                        const cox_result *fit)
 {
     embolo_error err = EMBOLO_OK;
+    const char *model = request->model;
     for (size_t first = 0; first < d->p && err == EMBOLO_OK;) {
         size_t count = 1;
         while (first + count < d->p && d->columns[first + count].term == d->columns[first].term)
             count++;
+        size_t tested = count;
         if (count > 1 && d->columns[first].level >= 0) {
             const char *name = ctx->s->variables[d->columns[first].variable].name;
-            double chisq = cox_wald_block(fit, first, count);
+            double chisq = request->estimated_only ? wald_estimated_block(fit, first, &tested)
+                                                   : cox_wald_block(fit, first, count);
+            if (tested < 2) {
+                first += count;
+                continue;
+            }
             err = add(ctx, KEY_COX, model, name, "", "wald_global_chisq", chisq);
             if (err == EMBOLO_OK)
-                err = add(ctx, KEY_COX, model, name, "", "wald_global_df", (double)count);
+                err = add(ctx, KEY_COX, model, name, "", "wald_global_df", (double)tested);
             if (err == EMBOLO_OK)
-                err = add(ctx, KEY_COX, model, name, "", "wald_global_p", chisq_p(chisq, (double)count));
+                err = add(ctx, KEY_COX, model, name, "", "wald_global_p", chisq_p(chisq, (double)tested));
         }
         first += count;
     }
     return err;
 }
 
+/* "grade G3, burden >50": the columns whose flag is set; returns their count. */
+static size_t flagged_columns(const model_context *ctx, const design *d, const unsigned char *flags, char *out,
+                              size_t size)
+{
+    size_t used = 0, count = 0;
+    out[0] = '\0';
+    for (size_t j = 0; j < d->p; j++) {
+        if (!flags[j])
+            continue;
+        const design_column *c = &d->columns[j];
+        int n = used < size ? snprintf(out + used, size - used, "%s%s%s%s", count ? ", " : "",
+                                       ctx->s->variables[c->variable].name, c->level >= 0 ? " " : "",
+                                       column_level(ctx, c))
+                            : 0;
+        used += n > 0 ? (size_t)n : 0;
+        count++;
+    }
+    return count;
+}
+
 static embolo_error warn_about_fit(model_context *ctx, const char *model, const design *d, const cox_result *fit)
 {
     embolo_error err = EMBOLO_OK;
     const char *endpoint = ctx->endpoint->name;
-    if (fit->warnings & COX_WARN_MONOTONE && fit->infinite_coef >= 0) {
-        const design_column *c = &d->columns[fit->infinite_coef];
-        err = results_warn(ctx->out, "%s %s: the coefficient of %s%s%s may be infinite (monotone likelihood)",
-                           endpoint, model, ctx->s->variables[c->variable].name, c->level >= 0 ? " " : "",
-                           column_level(ctx, c));
-    }
-    if (err == EMBOLO_OK && fit->warnings & COX_WARN_SINGULAR && fit->singular_coef >= 0) {
-        const design_column *c = &d->columns[fit->singular_coef];
-        err = results_warn(ctx->out, "%s %s: %s%s%s is collinear with other covariates (singular information); "
-                           "its coefficient is not estimated", endpoint, model, ctx->s->variables[c->variable].name,
-                           c->level >= 0 ? " " : "", column_level(ctx, c));
-    }
+    char names[1024];
+    size_t n_names;
+    if (fit->warnings & COX_WARN_MONOTONE && (n_names = flagged_columns(ctx, d, fit->infinite, names, sizeof names)))
+        err = results_warn(ctx->out, "%s %s: the %s of %s may be infinite (monotone likelihood)", endpoint, model,
+                           n_names == 1 ? "coefficient" : "coefficients", names);
+    if (err == EMBOLO_OK && fit->warnings & COX_WARN_SINGULAR &&
+        (n_names = flagged_columns(ctx, d, fit->singular, names, sizeof names)))
+        err = results_warn(ctx->out, "%s %s: %s %s collinear with other covariates (singular information); %s not "
+                           "estimated", endpoint, model, names, n_names == 1 ? "is" : "are",
+                           n_names == 1 ? "its coefficient is" : "their coefficients are");
     if (err == EMBOLO_OK && fit->warnings & COX_WARN_NOT_CONVERGED)
         err = results_warn(ctx->out, "%s %s: the Cox model did not converge in %d iterations", endpoint, model,
                            fit->iterations);
@@ -346,18 +399,138 @@ static embolo_error report_zph(model_context *ctx, const design *d, const cox_re
     return err;
 }
 
+/* The reference level of each factor in the model, as a results line (stat reference_level, the level
+ * in the level column, its position in `levels` from 1 as the value), and a warning when no row of the
+ * model has the declared reference: its coefficients are then against the first level with rows. */
+static embolo_error report_references(model_context *ctx, const char *model, const design *d,
+                                      const size_t *variables, size_t n_variables)
+{
+    embolo_error err = EMBOLO_OK;
+    for (size_t v = 0; v < n_variables && err == EMBOLO_OK; v++) {
+        const study_variable *var = &ctx->s->variables[variables[v]];
+        int used = 0;
+        for (size_t j = 0; j < d->p; j++)
+            used |= d->columns[j].term == v;
+        if (d->reference[v] < 0 || !used)
+            continue;
+        const char *level = var->levels[d->reference[v]];
+        err = add(ctx, KEY_COX, model, var->name, level, "reference_level", (double)d->reference[v] + 1.0);
+        if (err == EMBOLO_OK && (size_t)d->reference[v] != var->reference)
+            err = results_warn(ctx->out, "%s %s: no row of the model has the reference level %s of %s; its "
+                               "hazard ratios are against %s, the first level with rows", ctx->endpoint->name, model,
+                               var->levels[var->reference], var->name, level);
+    }
+    return err;
+}
+
+/* Codes of a factor per design row (strata, clusters), and their number of distinct values. */
+static embolo_error group_codes(const model_context *ctx, const design *d, int variable, int **out, size_t *n_distinct)
+{
+    const study_variable *v = &ctx->s->variables[variable];
+    int *codes = malloc((d->n ? d->n : 1) * sizeof *codes);
+    size_t *seen = calloc(v->n_levels ? v->n_levels : 1, sizeof *seen);
+    *out = NULL;
+    *n_distinct = 0;
+    if (!codes || !seen) {
+        free(codes);
+        free(seen);
+        return EMBOLO_ERROR_NOMEM;
+    }
+    for (size_t i = 0; i < d->n; i++) {
+        codes[i] = (int)ctx->data->value[variable][d->row[i]];
+        *n_distinct += seen[codes[i]]++ == 0;
+    }
+    free(seen);
+    *out = codes;
+    return EMBOLO_OK;
+}
+
+/* The forest's no-model rules (statistics-2.md, 6): no event, the treatment's reference level
+ * absent, fewer than 2 treatment levels, or a treatment level without an event. */
+static int forest_model_possible(const model_context *ctx, const design *d)
+{
+    const study_variable *t = &ctx->s->variables[ctx->s->treatment];
+    size_t treatment = (size_t)ctx->s->treatment, present = 0;
+    int possible = d->events > 0;
+    for (size_t l = 0; l < t->n_levels && possible; l++) {
+        size_t rows = 0, events = 0;
+        for (size_t i = 0; i < d->n; i++)
+            if (ctx->data->value[treatment][d->row[i]] == (double)l) {
+                rows++;
+                events += d->status[i] == 1;
+            }
+        present += rows > 0;
+        if ((l == t->reference && rows == 0) || (rows > 0 && events == 0))
+            possible = 0;
+    }
+    return possible && present >= 2;
+}
+
+static embolo_error report_counts_only(model_context *ctx, const char *model, const design *d)
+{
+    embolo_error err = add(ctx, KEY_COX, model, "", "", "n", (double)d->n);
+    if (err == EMBOLO_OK)
+        err = add(ctx, KEY_COX, model, "", "", "events", (double)d->events);
+    return err;
+}
+
+static embolo_error run_cox_design(model_context *ctx, const cox_request *request, design *d);
+
+embolo_error model_cox_run(model_context *ctx, const cox_request *request)
+{
+    design *d = NULL;
+    endpoint_rows *all = ctx->rows, *subset = NULL;
+    embolo_error err = EMBOLO_OK;
+    int group = request->strata >= 0 ? request->strata : request->cluster;
+    if (group >= 0) {
+        err = endpoint_rows_subset(all, ctx->data, (size_t)group, -1, &subset);
+        ctx->rows = subset;
+    }
+    if (err == EMBOLO_OK)
+        err = design_new(ctx->data, ctx->rows, request->variables, request->n_variables, request->weighted, &d);
+    ctx->rows = all;
+    if (err == EMBOLO_OK)
+        err = run_cox_design(ctx, request, d);
+    design_free(d);
+    endpoint_rows_free(subset);
+    return err;
+}
+
 static embolo_error run_cox(model_context *ctx, const char *model, const size_t *variables, size_t n_variables,
                             int weighted, cox_ties ties, int with_zph)
 {
-    design *d = NULL;
+    cox_request request = cox_request_default(model, variables, n_variables);
+    request.weighted = weighted;
+    request.ties = ties;
+    request.with_zph = with_zph;
+    request.with_evalues = with_zph || strcmp(model, KEY_WEIGHTED_MULTIVARIABLE) == 0;
+    return model_cox_run(ctx, &request);
+}
+
+cox_request cox_request_default(const char *model, const size_t *variables, size_t n_variables)
+{
+    cox_request request = {.model = model, .variables = variables, .n_variables = n_variables,
+                           .ties = COX_TIES_EFRON, .strata = -1, .cluster = -1};
+    return request;
+}
+
+static embolo_error run_cox_design(model_context *ctx, const cox_request *request, design *d)
+{
+    const char *model = request->model;
+    const size_t *variables = request->variables;
+    size_t n_variables = request->n_variables;
+    int weighted = request->weighted;
     cox_result *fit = NULL;
     cox_options options = cox_options_default();
-    embolo_error err = design_new(ctx->data, ctx->rows, variables, n_variables, weighted, &d);
-    if (err != EMBOLO_OK)
-        return err;
+    int *strata = NULL, *cluster = NULL;
+    size_t n_strata = 0, n_clusters = 0;
+    embolo_error err = EMBOLO_OK;
+    if (request->forest && !forest_model_possible(ctx, d))
+        return report_counts_only(ctx, model, d);
     if (d->n == 0 || d->p == 0) {
-        err = results_warn(ctx->out, "%s %s: no Cox model (%s)", ctx->endpoint->name, model,
-                           d->n == 0 ? "no complete row" : "no covariate with two or more values");
+        err = request->forest ? report_counts_only(ctx, model, d)
+                              : results_warn(ctx->out, "%s %s: no Cox model (%s)", ctx->endpoint->name, model,
+                                             d->n == 0 ? "no complete row" : "no covariate with two or more values");
         goto cleanup;
     }
     for (size_t v = 0; v < n_variables && err == EMBOLO_OK; v++) {
@@ -365,8 +538,10 @@ static embolo_error run_cox(model_context *ctx, const char *model, const size_t 
         for (size_t j = 0; j < d->p; j++)
             used |= d->columns[j].variable == variables[v];
         if (!used)
-            err = results_warn(ctx->out, "%s %s: %s is left out of the model (one value only among its %zu rows)",
-                               ctx->endpoint->name, model, ctx->s->variables[variables[v]].name, d->n);
+            err = request->forest ? EMBOLO_OK
+                                  : results_warn(ctx->out, "%s %s: %s is left out of the model (one value only among "
+                                                 "its %zu rows)", ctx->endpoint->name, model,
+                                                 ctx->s->variables[variables[v]].name, d->n);
     }
     if (err != EMBOLO_OK)
         goto cleanup;
@@ -375,24 +550,43 @@ static embolo_error run_cox(model_context *ctx, const char *model, const size_t 
                            model, d->n);
         goto cleanup;
     }
-    options.ties = ties;
+    /* Not estimable, and slow to find out (2,000 covariates on 155 rows took minutes). */
+    if (d->p > d->events) {
+        err = results_warn(ctx->out, "%s %s: no Cox model (%zu coefficients but only %zu events among its %zu rows)",
+                           ctx->endpoint->name, model, d->p, d->events, d->n);
+        goto cleanup;
+    }
+    err = report_references(ctx, model, d, variables, n_variables);
+    if (err == EMBOLO_OK && request->strata >= 0)
+        err = group_codes(ctx, d, request->strata, &strata, &n_strata);
+    if (err == EMBOLO_OK && request->cluster >= 0)
+        err = group_codes(ctx, d, request->cluster, &cluster, &n_clusters);
+    if (err != EMBOLO_OK)
+        goto cleanup;
+    if (request->cluster >= 0 && n_clusters < 2) {
+        err = results_warn(ctx->out, "%s %s: no clustered Cox model (fewer than 2 centres among its %zu rows)",
+                           ctx->endpoint->name, model, d->n);
+        goto cleanup;
+    }
+    options.ties = request->ties;
     options.robust = weighted;
-    err = cox_fit(d->time, d->status, d->weight, d->x, d->n, d->p, &options, &fit);
+    err = cox_fit_grouped(d->time, d->status, d->weight, d->x, strata, cluster, d->n, d->p, &options, &fit);
     if (err != EMBOLO_OK)
         goto cleanup;
     for (size_t j = 0; j < d->p && err == EMBOLO_OK; j++)
-        err = report_coefficient(ctx, model, d, fit, j);
+        err = report_coefficient(ctx, request, d, fit, j);
     if (err == EMBOLO_OK)
-        err = report_model_stats(ctx, model, d, fit);
+        err = report_model_stats(ctx, model, d, fit, strata);
     if (err == EMBOLO_OK)
-        err = report_factor_tests(ctx, model, d, fit);
-    if (err == EMBOLO_OK)
+        err = report_factor_tests(ctx, request, d, fit);
+    if (err == EMBOLO_OK && !request->forest)
         err = warn_about_fit(ctx, model, d, fit);
-    if (err == EMBOLO_OK && with_zph && d->events > 0)
-        err = report_zph(ctx, d, fit, ties);
+    if (err == EMBOLO_OK && request->with_zph && d->events > 0)
+        err = report_zph(ctx, d, fit, request->ties);
 cleanup:
+    free(strata);
+    free(cluster);
     cox_result_free(fit);
-    design_free(d);
     return err;
 }
 
@@ -422,6 +616,10 @@ static embolo_error model_endpoint(model_context *ctx)
         if (s->n_multivariable > 0 && err == EMBOLO_OK)
             err = run_cox(ctx, KEY_WEIGHTED_MULTIVARIABLE, s->multivariable, s->n_multivariable, 1, COX_TIES_EFRON, 0);
     }
+    if (err == EMBOLO_OK)
+        err = model_survival2_run(ctx);
+    if (err == EMBOLO_OK)
+        err = model_cox2_run(ctx);
     return err;
 }
 

@@ -55,7 +55,7 @@ static double weight_of(const double *weight, size_t i)
 
 static int coef_kept(const cox_result *fit, size_t j)
 {
-    return isfinite(fit->coef[j]) && (fit->singular_coef < 0 || (size_t)fit->singular_coef != j);
+    return isfinite(fit->coef[j]) && !cox_coef_singular(fit, j);
 }
 
 static int row_valid(const double *time, const int *status, const double *weight, const double *x,

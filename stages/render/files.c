@@ -2,12 +2,12 @@
  * (outputs.md, results-csv.md). Internal to the render stage. */
 #include "files.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
-#include "common/keys.h"
 #include "common/text.h"
 
 /* ---- CSV cells ---- */
@@ -45,6 +45,28 @@ static void csv_number(FILE *file, double value, const char *missing)
         fprintf(file, "%.12g", value == 0 ? 0.0 : value);
 }
 
+/* A name the study file defines (an endpoint, variable or level, a column): guarded like input text,
+ * since a study file is input too. */
+static void csv_name(FILE *file, const char *name)
+{
+    csv_input_text(file, name);
+}
+
+/* A column of patients.csv named PREFIX NAME SUFFIX ("os" "_time"): bare when it is plain letters,
+ * digits, '_' and '.', else quoted and guarded. */
+static void csv_header_name(FILE *file, const char *prefix, const char *name, const char *suffix)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "%s%s%s", prefix, name, suffix);
+    int plain = text[0] != '\0';
+    for (const char *c = text; *c && plain; c++)
+        plain = isalnum((unsigned char)*c) || *c == '_' || (*c == '.' && c != text);
+    if (plain)
+        fputs(text, file);
+    else
+        csv_name(file, text);
+}
+
 static int write_results(FILE *file, const results *r)
 {
     fputs("section,endpoint,model,variable,level,stat,value\n", file);
@@ -52,9 +74,9 @@ static int write_results(FILE *file, const results *r)
         const result_row *row = &r->rows[i];
         const char *cells[] = {row->section, row->endpoint, row->model, row->variable, row->level, row->stat};
         for (size_t c = 0; c < 6; c++) {
-            /* A funnel line's level is an operator's name from the procedures file. */
-            if (c == 4 && !strcmp(row->section, KEY_FUNNEL))
-                csv_input_text(file, cells[c]);
+            /* endpoint, model (it holds variable and level names), variable and level come from the study. */
+            if (c >= 1 && c <= 4)
+                csv_name(file, cells[c]);
             else
                 csv_text(file, cells[c], 0);
             fputc(',', file);
@@ -73,11 +95,11 @@ static int write_exclusions(FILE *file, const exclusion_log *log)
         fprintf(file, "%zu,", e->row);
         csv_input_text(file, e->id);
         fputc(',', file);
-        csv_text(file, e->scope, 0);
+        csv_name(file, e->scope);
         fputc(',', file);
         csv_text(file, e->code, 0);
         fputc(',', file);
-        csv_text(file, e->column, 0);
+        csv_name(file, e->column);
         fputc(',', file);
         csv_input_text(file, e->value);
         fputc(',', file);
@@ -90,18 +112,27 @@ static int write_exclusions(FILE *file, const exclusion_log *log)
 static void write_patients_header(FILE *file, const study *s, const dataset *d)
 {
     fputs("row,id", file);
-    for (size_t e = 0; e < s->n_endpoints; e++)
-        fprintf(file, ",%s_time,%s_event", s->endpoints[e].name, s->endpoints[e].name);
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        fputc(',', file);
+        csv_header_name(file, "", s->endpoints[e].name, "_time");
+        fputc(',', file);
+        csv_header_name(file, "", s->endpoints[e].name, "_event");
+    }
     for (size_t v = 0; v < s->n_variables; v++) {
         fputc(',', file);
-        csv_text(file, s->variables[v].name, 0);
+        csv_name(file, s->variables[v].name);
+        if (d->cut_number[v]) {
+            fputc(',', file);
+            csv_header_name(file, "", s->variables[v].name, "_value");
+        }
     }
     if (d->weight && s->treatment >= 0) {
         const study_variable *t = &s->variables[s->treatment];
         for (size_t g = 0; g < t->n_levels; g++) {
-            fputs(",\"ps_", file);
-            fputs(t->levels[g], file);
-            fputc('"', file);
+            char name[1024];
+            snprintf(name, sizeof name, "ps_%s", t->levels[g]);
+            fputc(',', file);
+            csv_text(file, name, 0);
         }
         fputs(",w,w_stabilized", file);
     }
@@ -110,6 +141,7 @@ static void write_patients_header(FILE *file, const study *s, const dataset *d)
     fputc('\n', file);
 }
 
+/* Every missing value is NA (an empty field reads as "" in R for a text column). */
 static int write_patients(FILE *file, const study *s, const dataset *d)
 {
     write_patients_header(file, s, d);
@@ -118,30 +150,36 @@ static int write_patients(FILE *file, const study *s, const dataset *d)
         csv_input_text(file, d->id[i]);
         for (size_t e = 0; e < s->n_endpoints; e++) {
             fputc(',', file);
-            csv_number(file, d->time[e][i], "");
+            csv_number(file, d->time[e][i], "NA");
             fputc(',', file);
             if (d->event[e][i] >= 0)
                 fprintf(file, "%d", d->event[e][i]);
+            else
+                fputs("NA", file);
         }
         for (size_t v = 0; v < s->n_variables; v++) {
             double value = d->value[v][i];
             fputc(',', file);
             if (isnan(value))
-                continue;
-            if (study_variable_is_factor(&s->variables[v]))
-                csv_text(file, s->variables[v].levels[(size_t)value], 0);
+                fputs("NA", file);
+            else if (study_variable_is_factor(&s->variables[v]))
+                csv_name(file, s->variables[v].levels[(size_t)value]);
             else
-                csv_number(file, value, "");
+                csv_number(file, value, "NA");
+            if (d->cut_number[v]) {
+                fputc(',', file);
+                csv_number(file, d->cut_number[v][i], "NA");
+            }
         }
         if (d->weight && s->treatment >= 0) {
             for (size_t g = 0; g < d->n_groups; g++) {
                 fputc(',', file);
-                csv_number(file, d->ps[i * d->n_groups + g], "");
+                csv_number(file, d->ps[i * d->n_groups + g], "NA");
             }
             fputc(',', file);
-            csv_number(file, d->weight[i], "");
+            csv_number(file, d->weight[i], "NA");
             fputc(',', file);
-            csv_number(file, d->weight_stabilized[i], "");
+            csv_number(file, d->weight_stabilized[i], "NA");
         }
         if (d->sessions)
             fprintf(file, ",%zu,%d", d->sessions[i], d->crossover[i]);
@@ -239,9 +277,10 @@ int files_write_manifest(FILE *file, const render_input *in)
     /* The manifest is the last file written: render's time up to it is nearly all of render. */
     fprintf(file, "%s\n    {\"name\": \"render\", \"wall_ms\": %.3f}", in->n_stages ? "," : "", render_ms);
     fputs("\n  ],\n  \"warnings\": [", file);
-    for (size_t i = 0; in->results && i < in->results->n_warnings; i++) {
+    const results *warned = in->warnings ? in->warnings : in->results;
+    for (size_t i = 0; warned && i < warned->n_warnings; i++) {
         fputs(i ? ",\n    " : "\n    ", file);
-        json_string(file, in->results->warnings[i]);
+        json_string(file, warned->warnings[i]);
     }
     fputs("\n  ]\n}\n", file);
     return !ferror(file);

@@ -23,6 +23,7 @@ typedef struct render_input {
     const dataset *data;
     const exclusion_log *log;
     const results *results;      /* NULL for `embolo check`: no results.csv */
+    const results *warnings;     /* whose warnings the manifest lists (`check` too); NULL: those of results */
     const char *input_path;
     const char *input_sha256;
     const char *study_sha256;

@@ -1,5 +1,6 @@
 #include "template.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,8 +161,9 @@ static void take_integer(ini_doc *doc, const char *section, const char *key, int
     double value;
     if (!e)
         return;
-    if (!text_parse_number(e->value, strlen(e->value), &value) || value != (double)(int)value || value < low ||
-        value > high)
+    /* The range first: casting a double beyond int's range is undefined. */
+    if (!text_parse_number(e->value, strlen(e->value), &value) || !(value >= low && value <= high) ||
+        value != floor(value))
         ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "%s must be a whole number from %d to %d", key, low,
                      high);
     else

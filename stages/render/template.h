@@ -84,6 +84,7 @@ typedef struct report_template {
     int period_year, period_month;
     template_benchmark benchmarks[TEMPLATE_MAX_BENCHMARKS];
     size_t n_benchmarks;
+    size_t n_skipped_benchmarks; /* benchmarks the run dropped: the study lacks their endpoint, variable or level */
     char *benchmark_source;     /* citation of the benchmarks */
     template_threshold thresholds[TEMPLATE_MAX_THRESHOLDS];  /* the audit's (procedures.md, section 5) */
     size_t n_thresholds;

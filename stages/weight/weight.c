@@ -11,11 +11,13 @@
 
 #define EXTREME_SCORE 0.01
 
-/* The complete-case rows of the propensity model and its design (intercept + contrasts). */
+/* The complete-case rows of the propensity model and its design (intercept + contrasts). The groups
+ * are the treatment levels that have a complete row (R's droplevels): an empty level has no group. */
 typedef struct ps_design {
     size_t n, p, k;
     size_t *row;        /* dataset row */
-    int *group;         /* treatment level of each */
+    int *group;         /* group (0..k-1) of each */
+    size_t *level;      /* [k] the treatment level of each group */
     double *x;          /* n x p */
     size_t *column_variable;
     int *column_level;  /* -1 for intercept or numeric */
@@ -27,6 +29,7 @@ static void ps_design_free(ps_design *d)
         return;
     free(d->row);
     free(d->group);
+    free(d->level);
     free(d->x);
     free(d->column_variable);
     free(d->column_level);
@@ -55,6 +58,32 @@ static size_t *level_group_counts(const study *s, const dataset *data, const ps_
     return counts;
 }
 
+/* The groups of the complete rows: the treatment levels present among them, in level order. */
+static embolo_error ps_design_groups(const study *s, const dataset *data, ps_design *d)
+{
+    size_t n_levels = s->variables[s->treatment].n_levels;
+    int *group_of_level = malloc(n_levels * sizeof *group_of_level);
+    d->level = malloc(n_levels * sizeof *d->level);
+    if (!group_of_level || !d->level) {
+        free(group_of_level);
+        return EMBOLO_ERROR_NOMEM;
+    }
+    for (size_t l = 0; l < n_levels; l++)
+        group_of_level[l] = -1;
+    for (size_t i = 0; i < d->n; i++)
+        group_of_level[(size_t)data->value[s->treatment][d->row[i]]] = 0;
+    d->k = 0;
+    for (size_t l = 0; l < n_levels; l++)
+        if (group_of_level[l] == 0) {
+            group_of_level[l] = (int)d->k;
+            d->level[d->k++] = l;
+        }
+    for (size_t i = 0; i < d->n; i++)
+        d->group[i] = group_of_level[(size_t)data->value[s->treatment][d->row[i]]];
+    free(group_of_level);
+    return EMBOLO_OK;
+}
+
 static embolo_error ps_design_new(const study *s, const dataset *data, ps_design **out)
 {
     ps_design *d = calloc(1, sizeof *d);
@@ -62,7 +91,6 @@ static embolo_error ps_design_new(const study *s, const dataset *data, ps_design
     *out = NULL;
     if (!d)
         return EMBOLO_ERROR_NOMEM;
-    d->k = s->variables[s->treatment].n_levels;
     for (size_t c = 0; c < s->n_ps_covariates; c++) {
         const study_variable *v = &s->variables[s->ps_covariates[c]];
         columns += study_variable_is_factor(v) ? v->n_levels : 1;
@@ -74,13 +102,11 @@ static embolo_error ps_design_new(const study *s, const dataset *data, ps_design
     d->x = malloc(cap * columns * sizeof *d->x);
     if (!d->row || !d->group || !d->column_variable || !d->column_level || !d->x)
         goto fail;
-    for (size_t i = 0; i < data->n; i++) {
-        if (!row_has_ps_data(s, data, i))
-            continue;
-        d->row[d->n] = i;
-        d->group[d->n] = (int)data->value[s->treatment][i];
-        d->n++;
-    }
+    for (size_t i = 0; i < data->n; i++)
+        if (row_has_ps_data(s, data, i))
+            d->row[d->n++] = i;
+    if (ps_design_groups(s, data, d) != EMBOLO_OK)
+        goto fail;
     d->column_variable[0] = 0;
     d->column_level[0] = -1;
     d->p = 1;
@@ -154,7 +180,8 @@ static embolo_error find_empty_cell(const study *s, const dataset *data, const p
                 *found = 1;
                 embolo_error err = results_warn(out,
                     "propensity model separated: no %s patient has %s = %s; the propensity scores do not "
-                    "exist, so no weights and no weighted analyses are reported", t->levels[g], v->name, v->levels[l]);
+                    "exist, so no weights and no weighted analyses are reported", t->levels[d->level[g]], v->name,
+                    v->levels[l]);
                 if (err != EMBOLO_OK) {
                     free(counts);
                     return err;
@@ -166,6 +193,7 @@ static embolo_error find_empty_cell(const study *s, const dataset *data, const p
     return EMBOLO_OK;
 }
 
+/* data->ps keeps a column per treatment level; an empty level's stays NAN (it is not modelled). */
 static embolo_error weights_allocate(dataset *data, size_t k)
 {
     size_t cap = data->n ? data->n : 1;
@@ -210,6 +238,7 @@ static embolo_error report_groups(const study *s, const ps_design *d, const doub
     if (err == EMBOLO_OK)
         err = results_add(out, "ps", "", "", t->name, "", "loglik", fit->loglik);
     for (size_t g = 0; g < d->k && err == EMBOLO_OK; g++) {
+        const char *level = t->levels[d->level[g]];
         double n = 0, sum = 0, sum_sq = 0, max = 0;
         for (size_t i = 0; i < d->n; i++) {
             if ((size_t)d->group[i] != g)
@@ -222,18 +251,18 @@ static embolo_error report_groups(const study *s, const ps_design *d, const doub
         if (n == 0)
             continue;
         double ess = sum * sum / sum_sq;
-        err = results_add(out, "ps", "", "", t->name, t->levels[g], "n", n);
+        err = results_add(out, "ps", "", "", t->name, level, "n", n);
         if (err == EMBOLO_OK)
-            err = results_add(out, "ps", "", "", t->name, t->levels[g], "sum_w", sum);
+            err = results_add(out, "ps", "", "", t->name, level, "sum_w", sum);
         if (err == EMBOLO_OK)
-            err = results_add(out, "ps", "", "", t->name, t->levels[g], "ess", ess);
+            err = results_add(out, "ps", "", "", t->name, level, "ess", ess);
         if (err == EMBOLO_OK)
-            err = results_add(out, "ps", "", "", t->name, t->levels[g], "max_w", max);
+            err = results_add(out, "ps", "", "", t->name, level, "max_w", max);
         if (err == EMBOLO_OK && ess < n / 2)
-            err = results_warn(out, "treatment group %s: effective sample size %.1f is below half its n (%g)",
-                               t->levels[g], ess, n);
+            err = results_warn(out, "treatment group %s: effective sample size %.1f is below half its n (%g)", level,
+                               ess, n);
         if (err == EMBOLO_OK && max > 10)
-            err = results_warn(out, "treatment group %s: largest weight %.1f is above 10", t->levels[g], max);
+            err = results_warn(out, "treatment group %s: largest weight %.1f is above 10", level, max);
     }
     return err;
 }
@@ -301,7 +330,7 @@ static embolo_error warn_extreme_scores(const ps_design *d, const mlogit_result 
 static embolo_error apply_fit(const study *s, dataset *data, const ps_design *d, const mlogit_result *fit,
                               results *out)
 {
-    embolo_error err = weights_allocate(data, d->k);
+    embolo_error err = weights_allocate(data, s->variables[s->treatment].n_levels);
     double *w = malloc((d->n ? d->n : 1) * sizeof *w);
     size_t *group_n = calloc(d->k, sizeof *group_n);
     if (err != EMBOLO_OK || !w || !group_n) {
@@ -318,7 +347,7 @@ static embolo_error apply_fit(const study *s, dataset *data, const ps_design *d,
     for (size_t i = 0; i < d->n && err == EMBOLO_OK; i++) {
         size_t row = d->row[i];
         for (size_t g = 0; g < d->k; g++)
-            data->ps[row * d->k + g] = fit->fitted[i * d->k + g];
+            data->ps[row * data->n_groups + d->level[g]] = fit->fitted[i * d->k + g];
         data->weight[row] = w[i];
         data->weight_stabilized[row] = w[i] * (double)group_n[d->group[i]] / (double)d->n;
     }
@@ -333,8 +362,46 @@ static embolo_error apply_fit(const study *s, dataset *data, const ps_design *d,
     return err;
 }
 
+/* A declared treatment level without a complete row is left out of the model, as R's droplevels
+ * leaves it out of multinom (modelled, it would look like separation). */
+static embolo_error warn_empty_levels(const study *s, const ps_design *d, results *out)
+{
+    const study_variable *t = &s->variables[s->treatment];
+    embolo_error err = EMBOLO_OK;
+    for (size_t l = 0, g = 0; l < t->n_levels && err == EMBOLO_OK && d->n > 0; l++) {
+        if (g < d->k && d->level[g] == l) {
+            g++;
+            continue;
+        }
+        err = results_warn(out, "propensity model: the treatment level %s has no patient among its %zu complete "
+                           "rows and is left out (no weights, no weighted estimates for it)", t->levels[l], d->n);
+    }
+    return err;
+}
+
+/* No row has the treatment and every covariate: names the variables missing in every row (or says
+ * that each row lacks one or another). */
+static embolo_error warn_no_complete_row(const study *s, const dataset *data, results *out)
+{
+    char names[512];
+    size_t used = 0, n_names = 0;
+    names[0] = '\0';
+    for (size_t c = 0; c <= s->n_ps_covariates; c++) {
+        size_t v = c < s->n_ps_covariates ? s->ps_covariates[c] : (size_t)s->treatment;
+        if (data->missing[v] < data->n || used >= sizeof names)
+            continue;
+        int n = snprintf(names + used, sizeof names - used, "%s%s", n_names++ ? ", " : "", s->variables[v].name);
+        used += n > 0 ? (size_t)n : 0;
+    }
+    if (n_names > 0)
+        return results_warn(out, "propensity model: %s %s missing in every row; no weights and no weighted analyses",
+                            names, n_names == 1 ? "is" : "are");
+    return results_warn(out, "propensity model: no row has every covariate (each lacks one or another); no weights "
+                             "and no weighted analyses");
+}
+
 /* Weighting needs complete rows in two treatment groups or more; says why not otherwise. */
-static int enough_groups(const study *s, const ps_design *d, results *out, embolo_error *err)
+static int enough_groups(const study *s, const dataset *data, const ps_design *d, results *out, embolo_error *err)
 {
     const study_variable *t = &s->variables[s->treatment];
     size_t present = 0, last = 0;
@@ -346,12 +413,11 @@ static int enough_groups(const study *s, const ps_design *d, results *out, embol
     for (size_t i = 0; i < d->n; i++)
         if (!seen[d->group[i]]++) {
             present++;
-            last = (size_t)d->group[i];
+            last = d->level[d->group[i]];
         }
     free(seen);
     if (d->n == 0)
-        *err = results_warn(out, "propensity model: no row has every covariate (%s); no weights and no weighted "
-                                 "analyses", s->n_ps_covariates ? s->variables[s->ps_covariates[0]].name : "none");
+        *err = warn_no_complete_row(s, data, out);
     else if (present < 2)
         *err = results_warn(out, "propensity model: every complete row is in one treatment group (%s); no weights "
                                  "and no weighted analyses", t->levels[last]);
@@ -369,7 +435,9 @@ embolo_error weight_run(const study *s, dataset *data, results *out, char *messa
     err = ps_design_new(s, data, &d);
     if (err == EMBOLO_OK && d->n < data->n)
         err = results_warn(out, "propensity model: %zu rows left out for a missing covariate", data->n - d->n);
-    if (err == EMBOLO_OK && !enough_groups(s, d, out, &err))
+    if (err == EMBOLO_OK)
+        err = warn_empty_levels(s, d, out);
+    if (err == EMBOLO_OK && !enough_groups(s, data, d, out, &err))
         goto cleanup;
     if (err == EMBOLO_OK)
         err = find_empty_cell(s, data, d, out, &separated);

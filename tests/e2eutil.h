@@ -1,9 +1,9 @@
-/* Helpers of the end-to-end tests (include after cmocka.h and testutil.h): files and directories, a
- * small RFC 4180 reader, the comparison of a results.csv with an R reference (as
- * shared/tools/compare_results.py does), the patient verdicts (check_verdicts.py), the manifest's
- * counts, and running the program (EMBOLO_BIN) in a per-test scratch directory. */
-#ifndef EMBOLO_E2E_H
-#define EMBOLO_E2E_H
+/* Helpers of the end-to-end tests (test_e2e.c, test_trust.c): files, a small RFC 4180 reader, the
+ * comparison with R's reference results (as shared/tools/compare_results.py does), the cleaning
+ * verdicts (check_verdicts.py), the manifest's counts, and running the program (EMBOLO_BIN) in a
+ * scratch directory per test. Include after cmocka.h and testutil.h. */
+#ifndef EMBOLO_E2EUTIL_H
+#define EMBOLO_E2EUTIL_H
 
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #define FIXTURES "tests/fixtures/data/"
 
@@ -51,8 +52,8 @@ static inline void remove_tree(const char *path)
             char child[4096];
             if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, ".."))
                 continue;
-            int length = snprintf(child, sizeof child, "%s/%s", path, entry->d_name);
-            if (length > 0 && (size_t)length < sizeof child)
+            int n = snprintf(child, sizeof child, "%s/%s", path, entry->d_name);
+            if (n > 0 && (size_t)n < sizeof child)
                 remove_tree(child);
         }
         if (dir)
@@ -183,6 +184,18 @@ static inline size_t csv_column(const csv_file *file, const char *name)
 static inline const char *csv_get(const csv_file *file, size_t record, size_t column)
 {
     return column < file->records[record].n ? file->records[record].fields[column] : "";
+}
+
+/* The field of column name in the record whose first field is first; fails if none. */
+static inline const char *cell_of(const csv_file *file, const char *first, const char *name)
+{
+    size_t column = csv_column(file, name);
+    for (size_t r = 1; r < file->n; r++)
+        if (!strcmp(csv_get(file, r, 0), first))
+            return csv_get(file, r, column);
+    print_error("no record %s\n", first);
+    fail();
+    return "";
 }
 
 /* ---- comparison with a reference results file (compare_results.py) ---- */
@@ -387,12 +400,11 @@ static inline int scratch_teardown(void **state)
 }
 
 /* `embolo run` of fixture NAME into DIR/out_name (as_of may be NULL); fails unless it succeeds. */
-static inline void run_fixture(const scratch *s, const char *name, const char *out_name, const char *as_of, char *out,
-                        size_t out_size)
+/* `embolo run` of a study file and input into DIR/out_name (as_of may be NULL); fails unless it
+ * succeeds. */
+static inline void run_study_file(const scratch *s, const char *study, const char *input, const char *out_name,
+                             const char *as_of, char *out, size_t out_size)
 {
-    char study[256], input[256];
-    snprintf(study, sizeof study, FIXTURES "%s.study.ini", name);
-    snprintf(input, sizeof input, FIXTURES "%s.csv", name);
     if (!file_exists(study) || !file_exists(input))
         print_error("fixture %s missing: run the tests from the repository's root\n", input);
     assert_true(file_exists(study) && file_exists(input));
@@ -402,10 +414,63 @@ static inline void run_fixture(const scratch *s, const char *name, const char *o
     int code = run_embolo(args, s->err);
     if (code != 0) {
         char *err = test_file_read(s->err, NULL);
-        print_error("embolo run on %s: exit %d: %s\n", name, code, err ? err : "");
+        print_error("embolo run on %s: exit %d: %s\n", input, code, err ? err : "");
         free(err);
     }
     assert_int_equal(code, 0);
+}
+
+/* `embolo run` of fixture NAME into DIR/out_name (as_of may be NULL); fails unless it succeeds. */
+static inline void run_fixture(const scratch *s, const char *name, const char *out_name, const char *as_of, char *out,
+                               size_t out_size)
+{
+    char study[256], input[256];
+    snprintf(study, sizeof study, FIXTURES "%s.study.ini", name);
+    snprintf(input, sizeof input, FIXTURES "%s.csv", name);
+    run_study_file(s, study, input, out_name, as_of, out, out_size);
+}
+
+/* Every line of the reference results. */
+static inline void check_fixture_results(void **state, const char *name)
+{
+    scratch *s = *state;
+    char out[256], results[300], expected[256];
+    run_fixture(s, name, "out", NULL, out, sizeof out);
+    path_join(results, sizeof results, out, "results.csv");
+    snprintf(expected, sizeof expected, FIXTURES "%s.expected.csv", name);
+    compare_results(expected, results);
+}
+
+/* Per-patient propensity scores and weights of patients.csv against R's (a NAME.ps.csv): 1e-6. */
+static inline void compare_propensity_scores(const char *reference_path, const char *patients_path)
+{
+    csv_file want, got;
+    csv_load(reference_path, &want);
+    csv_load(patients_path, &got);
+    size_t want_id = csv_column(&want, "id"), got_id = csv_column(&got, "id"), compared = 0;
+    for (size_t r = 1; r < want.n; r++) {
+        size_t match = 0;
+        for (size_t g = 1; g < got.n && !match; g++)
+            if (!strcmp(csv_get(&got, g, got_id), csv_get(&want, r, want_id)))
+                match = g;
+        assert_true(match > 0);
+        /* Columns after id and the treatment: one per level, then w and w_stabilized. */
+        for (size_t c = 2; c < want.records[0].n; c++) {
+            const char *column = want.records[0].fields[c];
+            char name_in_patients[128];
+            if (strcmp(column, "w") && strcmp(column, "w_stabilized"))
+                snprintf(name_in_patients, sizeof name_in_patients, "ps_%s", column);
+            else
+                snprintf(name_in_patients, sizeof name_in_patients, "%s", column);
+            double expected = strtod(csv_get(&want, r, c), NULL);
+            double value = strtod(csv_get(&got, match, csv_column(&got, name_in_patients)), NULL);
+            assert_close(value, expected, 1e-6);
+            compared++;
+        }
+    }
+    assert_true(compared >= 5 * (want.n - 1));
+    csv_free(&want);
+    csv_free(&got);
 }
 
 /* ---- exclusions against the verdicts (check_verdicts.py) ---- */
@@ -532,24 +597,6 @@ static inline void check_manifest_counts(const char *out, long want_rows_read)
     assert_int_equal(analysed, patient_lines);
 }
 
-static inline void assert_same_file(const char *a_dir, const char *b_dir, const char *name)
-{
-    char a_path[300], b_path[300];
-    size_t a_size = 0, b_size = 0;
-    path_join(a_path, sizeof a_path, a_dir, name);
-    path_join(b_path, sizeof b_path, b_dir, name);
-    char *a = test_file_read(a_path, &a_size), *b = test_file_read(b_path, &b_size);
-    assert_non_null(a);
-    assert_non_null(b);
-    if (a_size != b_size || memcmp(a, b, a_size) != 0)
-        print_error("%s and %s differ\n", a_path, b_path);
-    assert_int_equal(a_size, b_size);
-    assert_memory_equal(a, b, a_size);
-    assert_true(a_size > 0);
-    free(a);
-    free(b);
-}
-
 /* Runs a failing command; checks its exit status and that stderr is one line holding each of the
  * fragments. */
 static inline void expect_failure(const scratch *s, const char *const *args, int want_code, const char *fragment,
@@ -573,6 +620,25 @@ static inline void expect_failure(const scratch *s, const char *const *args, int
     if (fragment2)
         assert_non_null(strstr(err, fragment2));
     free(err);
+}
+
+/* Fails unless DIR_A/NAME and DIR_B/NAME hold the same bytes (and are not empty). */
+static inline void assert_same_file(const char *a_dir, const char *b_dir, const char *name)
+{
+    char a_path[300], b_path[300];
+    size_t a_size = 0, b_size = 0;
+    path_join(a_path, sizeof a_path, a_dir, name);
+    path_join(b_path, sizeof b_path, b_dir, name);
+    char *a = test_file_read(a_path, &a_size), *b = test_file_read(b_path, &b_size);
+    assert_non_null(a);
+    assert_non_null(b);
+    if (a_size != b_size || memcmp(a, b, a_size) != 0)
+        print_error("%s and %s differ\n", a_path, b_path);
+    assert_int_equal(a_size, b_size);
+    assert_memory_equal(a, b, a_size);
+    assert_true(a_size > 0);
+    free(a);
+    free(b);
 }
 
 #endif
