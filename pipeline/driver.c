@@ -318,14 +318,20 @@ static void describe_no_analysable_row(const run_context *ctx, char *message, si
                  ctx->options->command == DRIVER_CHECK ? "; see exclusions.csv" : "; `embolo check` lists them");
 }
 
-/* --strict: every exclusion and invalid value counts but E_START_AFTER_AS_OF, which is no fault of the
- * data. Writes "PATH: --strict: 5 exclusions or invalid values: E_DUPLICATE_ID 2, W_INVALID_VALUE 3
+/* Records after the as-of date are not yet part of the report: no fault of the data. */
+static int is_after_as_of(const char *code)
+{
+    return !strcmp(code, "E_START_AFTER_AS_OF") || !strcmp(code, "E_PROC_AFTER_AS_OF");
+}
+
+/* --strict: every exclusion and invalid value counts but those after the as-of date, which are no
+ * fault of the data. Writes "PATH: --strict: 5 exclusions or invalid values: E_DUPLICATE_ID 2, W_INVALID_VALUE 3
  * (see exclusions.csv)" and returns the count. */
 static size_t describe_strict_failure(const run_context *ctx, char *message, size_t message_size)
 {
     size_t total = 0, used;
     for (size_t i = 0; i < ctx->log->n; i++)
-        total += strcmp(ctx->log->items[i].code, "E_START_AFTER_AS_OF") != 0;
+        total += !is_after_as_of(ctx->log->items[i].code);
     if (total == 0)
         return 0;
     int n = snprintf(message, message_size, "%s: --strict: %zu %s or invalid values:", ctx->options->input_path,
@@ -334,7 +340,7 @@ static size_t describe_strict_failure(const run_context *ctx, char *message, siz
     for (size_t k = 0, listed = 0; clean_code_at(k) && used < message_size; k++) {
         const char *code = clean_code_at(k);
         size_t count = 0;
-        for (size_t i = 0; i < ctx->log->n && strcmp(code, "E_START_AFTER_AS_OF"); i++)
+        for (size_t i = 0; i < ctx->log->n && !is_after_as_of(code); i++)
             count += strcmp(ctx->log->items[i].code, code) == 0;
         if (count == 0)
             continue;

@@ -453,6 +453,24 @@ static void test_procedure_failures(void **state)
     assert_false(file_exists(line));
 }
 
+/* --strict counts the procedure lines too (not those after the as-of date) and names their codes. */
+static void test_strict(void **state)
+{
+    scratch *s = *state;
+    char out[256], path[300];
+    run_with(s, "run", SAMPLE_STUDY, SAMPLE_INPUT, "clean", out, sizeof out, "--strict", "--as-of", "2012-12-31", NULL);
+    path_join(out, sizeof out, s->dir, "messy");
+    const char *args[] = {"run", "--study", MESSY_STUDY, "--input", MESSY_INPUT, "--out", out, "--strict", "--quiet",
+                          NULL};
+    expect_failure(s, args, 65, "E_PROC_DUPLICATE 3", "W_INDEX_MODALITY_MISMATCH 2");
+    char *err = test_file_read(s->err, NULL);
+    assert_non_null(err);
+    assert_null(strstr(err, "E_PROC_AFTER_AS_OF"));
+    free(err);
+    path_join(path, sizeof path, out, "results.csv");
+    assert_false(file_exists(path));
+}
+
 static void test_reruns_are_identical(void **state)
 {
     scratch *s = *state;
@@ -479,6 +497,7 @@ int main(void)
         E2E_TEST(test_template_thresholds),
         E2E_TEST(test_procedures_option),
         E2E_TEST(test_procedure_failures),
+        E2E_TEST(test_strict),
         E2E_TEST(test_reruns_are_identical),
     };
 #undef E2E_TEST

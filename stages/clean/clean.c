@@ -43,7 +43,7 @@ const char *clean_code_message(const char *code)
 
 const char *clean_code_at(size_t i)
 {
-    return i < N_CODES ? clean_codes[i].code : NULL;
+    return i < N_CODES ? clean_codes[i].code : clean_procedure_code_at(i - N_CODES);
 }
 
 static size_t code_rank(const char *code)

@@ -54,10 +54,14 @@ embolo_error clean_run_with_procedures(const study *s, const clean_columns *colu
 /* The plain-words message of a procedure code (E_PROC_*, W_PROC_*, W_INDEX_*), NULL for another. */
 const char *clean_procedure_code_message(const char *code);
 
+/* The i-th procedure code in the order of procedures.md, NULL past the last. */
+const char *clean_procedure_code_at(size_t i);
+
 /* The plain-words message of a cleaning code, NULL for an unknown code. */
 const char *clean_code_message(const char *code);
 
-/* The i-th cleaning code in the order of study-file.md (the first wins), NULL past the last. */
+/* The i-th cleaning code in the order of study-file.md (the first wins), then the procedure codes,
+ * NULL past the last. */
 const char *clean_code_at(size_t i);
 
 /* At most this many values that match no level are named per variable; the rest are counted. */

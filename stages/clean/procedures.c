@@ -42,6 +42,11 @@ static const struct {
                                   "patient file's is used)"},
 };
 
+const char *clean_procedure_code_at(size_t i)
+{
+    return i < sizeof procedure_codes / sizeof procedure_codes[0] ? procedure_codes[i].code : NULL;
+}
+
 const char *clean_procedure_code_message(const char *code)
 {
     for (size_t i = 0; i < sizeof procedure_codes / sizeof procedure_codes[0]; i++)
