@@ -1,13 +1,17 @@
 #include "driver.h"
 
 #include <gsl/gsl_errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "clean/clean.h"
 #include "common/dataset.h"
+#include "common/inifile.h"
 #include "common/results.h"
 #include "common/sha256.h"
 #include "common/study.h"
@@ -17,6 +21,7 @@
 #include "model/model.h"
 #include "model/safety.h"
 #include "model/table1.h"
+#include "outset.h"
 #include "render/render.h"
 #include "render/template.h"
 #include "weight/weight.h"
@@ -48,7 +53,78 @@ typedef struct run_context {
     render_stage_time stages[DRIVER_MAX_STAGES];
     size_t n_stages;
     struct timespec stage_start;
+    outset *set;                /* --out, published when every file was written */
 } run_context;
+
+/* SIGINT, SIGTERM and SIGHUP are blocked in every thread of the run and taken by one watcher thread,
+ * which removes what the run has not published and ends the process with 128 + the signal. */
+typedef struct signal_watch {
+    pthread_t thread;
+    pthread_mutex_t mutex;
+    sigset_t signals, previous;
+    outset *set;                /* what an interruption cleans up; NULL once freed */
+    int started, stopping, quiet;
+} signal_watch;
+
+static void *watch_signals(void *arg)
+{
+    signal_watch *w = arg;
+    for (;;) {
+        int signal_number = 0;
+        if (sigwait(&w->signals, &signal_number) != 0)
+            continue;
+        pthread_mutex_lock(&w->mutex);
+        if (w->stopping) {
+            pthread_mutex_unlock(&w->mutex);
+            return NULL;
+        }
+        outset_abort(w->set);
+        if (!w->quiet)
+            fprintf(stderr, "embolo: interrupted by signal %d\n", signal_number);
+        /* The one exit below main: an interrupted run ends here, having removed its private files. */
+        _exit(128 + signal_number);
+    }
+}
+
+static void watch_start(signal_watch *w, outset *set, int quiet)
+{
+    *w = (signal_watch){.set = set, .quiet = quiet};
+    /* A file size limit (ulimit -f) then fails a write with EFBIG, reported, instead of killing. */
+    signal(SIGXFSZ, SIG_IGN);
+    sigemptyset(&w->signals);
+    sigaddset(&w->signals, SIGINT);
+    sigaddset(&w->signals, SIGTERM);
+    sigaddset(&w->signals, SIGHUP);
+    if (pthread_mutex_init(&w->mutex, NULL) != 0)
+        return;
+    if (pthread_sigmask(SIG_BLOCK, &w->signals, &w->previous) != 0) {
+        pthread_mutex_destroy(&w->mutex);
+        return;
+    }
+    w->started = pthread_create(&w->thread, NULL, watch_signals, w) == 0;
+    if (!w->started) {
+        pthread_sigmask(SIG_SETMASK, &w->previous, NULL);
+        pthread_mutex_destroy(&w->mutex);
+    }
+}
+
+/* Frees the set (an interruption meanwhile waits, then finds nothing to clean) and stops watching. */
+static void watch_stop(signal_watch *w)
+{
+    if (!w->started) {
+        outset_free(w->set);
+        return;
+    }
+    pthread_mutex_lock(&w->mutex);
+    outset_free(w->set);
+    w->set = NULL;
+    w->stopping = 1;
+    pthread_mutex_unlock(&w->mutex);
+    pthread_kill(w->thread, SIGTERM);
+    pthread_join(w->thread, NULL);
+    pthread_sigmask(SIG_SETMASK, &w->previous, NULL);
+    pthread_mutex_destroy(&w->mutex);
+}
 
 static void stage_begin(run_context *ctx)
 {
@@ -70,26 +146,41 @@ static void stage_end(run_context *ctx, const char *name, size_t rows)
         fprintf(stderr, "embolo: %-7s %10zu rows %10.1f ms\n", name, rows, ms);
 }
 
-static embolo_error hash_inputs(run_context *ctx, char *message, size_t message_size)
+/* Reads a study file or template once: the bytes hashed are the bytes parsed. */
+static embolo_error read_hashed(const char *path, const char *what, embolo_error too_large, char **text,
+                                size_t *length, char hex[65], char *message, size_t message_size)
+{
+    embolo_error err = text_read_file(path, what, INI_MAX_FILE, text, length, message, message_size);
+    if (err == EMBOLO_ERROR_TOO_LARGE)
+        err = too_large;
+    if (err == EMBOLO_OK) {
+        sha256_state state;
+        sha256_init(&state);
+        sha256_update(&state, *text, *length);
+        sha256_final_hex(&state, hex);
+    }
+    return err;
+}
+
+static embolo_error read_study_and_template(run_context *ctx, char *message, size_t message_size)
 {
     const driver_options *o = ctx->options;
-    if (!sha256_file_hex(o->input_path, ctx->input_sha256)) {
-        snprintf(message, message_size, "%s: cannot read the input file", o->input_path);
-        return EMBOLO_ERROR_FILE_NOT_FOUND;
-    }
-    if (!sha256_file_hex(o->study_path, ctx->study_sha256)) {
-        snprintf(message, message_size, "%s: cannot read the study file", o->study_path);
-        return EMBOLO_ERROR_FILE_NOT_FOUND;
-    }
-    if (o->template_path && !sha256_file_hex(o->template_path, ctx->template_sha256)) {
-        snprintf(message, message_size, "%s: cannot read the template", o->template_path);
-        return EMBOLO_ERROR_FILE_NOT_FOUND;
-    }
-    if (ctx->procedures_path && !sha256_file_hex(ctx->procedures_path, ctx->procedures_sha256)) {
-        snprintf(message, message_size, "%s: cannot read the procedures file", ctx->procedures_path);
-        return EMBOLO_ERROR_FILE_NOT_FOUND;
-    }
-    return EMBOLO_OK;
+    char *text = NULL;
+    size_t length = 0;
+    embolo_error err = read_hashed(o->study_path, "study file", EMBOLO_ERROR_STUDY, &text, &length,
+                                   ctx->study_sha256, message, message_size);
+    if (err == EMBOLO_OK)
+        err = study_parse(text, length, o->study_path, &ctx->study, message, message_size);
+    free(text);
+    text = NULL;
+    if (err != EMBOLO_OK || !o->template_path)
+        return err == EMBOLO_OK ? template_default(&ctx->template) : err;
+    err = read_hashed(o->template_path, "template", EMBOLO_ERROR_TEMPLATE, &text, &length, ctx->template_sha256,
+                      message, message_size);
+    if (err == EMBOLO_OK)
+        err = template_parse(text, length, o->template_path, &ctx->template, message, message_size);
+    free(text);
+    return err;
 }
 
 /* The procedures file: --procedures, else the study's [procedures] file (procedures.md); its
@@ -126,14 +217,16 @@ static embolo_error run_ingest(run_context *ctx, char *message, size_t message_s
         clean_columns_allow_index_fill(ctx->columns, ctx->study);
     ingest_options patients = {.delimiter = ctx->study->delimiter, .optional = ctx->columns->optional};
     err = ingest_read_with(ctx->options->input_path, &patients, ctx->columns->names, ctx->columns->n, &ctx->table,
-                           message, message_size);
+                           ctx->input_sha256, message, message_size);
     if (err == EMBOLO_OK && ctx->procedures_path)
         err = clean_procedure_columns_new(ctx->study, &ctx->procedure_columns);
-    /* The procedures file follows every rule of the patient file, its delimiter too. */
+    /* The procedures file follows every rule of the patient file, its delimiter too, and is hashed
+     * from the bytes parsed. */
     ingest_options procedures = {.delimiter = ctx->study->delimiter};
     if (err == EMBOLO_OK && ctx->procedures_path)
         err = ingest_read_with(ctx->procedures_path, &procedures, ctx->procedure_columns->names,
-                               ctx->procedure_columns->n, &ctx->procedure_table, message, message_size);
+                               ctx->procedure_columns->n, &ctx->procedure_table, ctx->procedures_sha256, message,
+                               message_size);
     if (err != EMBOLO_OK)
         return err;
     stage_end(ctx, "ingest", ingest_record_count(ctx->table));
@@ -274,9 +367,16 @@ static embolo_error run_render(run_context *ctx, char *message, size_t message_s
         .procedures = ctx->procedures,
         .procedures_path = ctx->procedures_path,
         .procedures_sha256 = ctx->procedures_sha256,
+        .quiet = o->quiet,
     };
+    outset_options options = {.no_wait = o->no_wait, .quiet = o->quiet};
+    err = outset_open(ctx->set, o->out_dir, &options, message, message_size);
+    if (err != EMBOLO_OK)
+        return err;
     stage_begin(ctx);
-    err = render_run(&input, o->out_dir, message, message_size);
+    err = render_run(&input, outset_dir(ctx->set), message, message_size);
+    if (err == EMBOLO_OK)
+        err = outset_publish(ctx->set, message, message_size);
     if (err == EMBOLO_OK)
         stage_end(ctx, "render", ctx->data->n);
     return err;
@@ -355,18 +455,13 @@ static size_t describe_strict_failure(const run_context *ctx, char *message, siz
 static embolo_error run_stages(run_context *ctx, char *message, size_t message_size)
 {
     const driver_options *o = ctx->options;
-    embolo_error err = study_read(o->study_path, &ctx->study, message, message_size);
-    if (err == EMBOLO_OK)
-        err = o->template_path ? template_read(o->template_path, &ctx->template, message, message_size)
-                               : template_default(&ctx->template);
+    embolo_error err = read_study_and_template(ctx, message, message_size);
     if (err == EMBOLO_OK)
         err = settle_template(ctx);
     if (err == EMBOLO_OK)
         err = settle_procedures(ctx, message, message_size);
     if (err == EMBOLO_OK)
-        err = hash_inputs(ctx, message, message_size);
-    if (err == EMBOLO_OK)
-        err = render_prepare(o->out_dir, message, message_size);
+        err = outset_check(o->out_dir, message, message_size);
     if (err == EMBOLO_OK)
         err = run_ingest(ctx, message, message_size);
     if (err == EMBOLO_OK)
@@ -427,15 +522,19 @@ static void message_to_one_line(char *message)
 embolo_error driver_run(const driver_options *options, char *message, size_t message_size)
 {
     run_context ctx = {.options = options};
+    signal_watch watch;
     embolo_error err;
     gsl_set_error_handler_off();
     message[0] = '\0';
     ctx.results = results_new();
-    if (!ctx.results) {
+    ctx.set = outset_new();
+    watch_start(&watch, ctx.set, options->quiet);
+    if (!ctx.results || !ctx.set) {
         snprintf(message, message_size, "out of memory");
-        return EMBOLO_ERROR_NOMEM;
-    }
-    err = run_stages(&ctx, message, message_size);
+        err = EMBOLO_ERROR_NOMEM;
+    } else
+        err = run_stages(&ctx, message, message_size);
+    watch_stop(&watch);
     if (err != EMBOLO_OK && !message[0])
         snprintf(message, message_size, "%s", embolo_error_message(err));
     message_to_one_line(message);

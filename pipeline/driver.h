@@ -20,6 +20,7 @@ typedef struct driver_options {
     long as_of;
     int quiet;
     int strict;                 /* any exclusion or invalid value fails the run (after the exclusion log) */
+    int no_wait;                /* another run holds --out's lock: fail (73) instead of waiting */
 } driver_options;
 
 /* Runs the pipeline. On failure message holds one line naming the file, line or column at fault. */

@@ -14,8 +14,9 @@
 
 static const char usage_text[] =
     "usage: embolo run [--study FILE] [--input CSV] [--procedures CSV] [--template FILE] [--out DIR]\n"
-    "                  [--as-of YYYY-MM-DD] [--strict] [--quiet]\n"
+    "                  [--as-of YYYY-MM-DD] [--strict] [--quiet] [--no-wait]\n"
     "       embolo check [--study FILE] [--input CSV] [--procedures CSV] [--out DIR] [--strict] [--quiet]\n"
+    "                    [--no-wait]\n"
     "       embolo simulate [--n N] [--seed S] [--out CSV] [--procedures-out CSV]\n"
     "       embolo --help | --version     (embolo COMMAND --help: that command's usage)\n"
     "\n"
@@ -28,6 +29,9 @@ static const char usage_text[] =
     "       --procedures-out CSV also its procedures, one row per session, consistent with the cohort\n"
     "--strict  any excluded row or endpoint or invalid value fails the run (exit 65) once the\n"
     "       exclusion log is written\n"
+    "--input -  reads the cohort from standard input (--procedures - likewise, not both)\n"
+    "--out DIR  is replaced as a whole when the run succeeds: DIR must be absent, empty or an earlier\n"
+    "       embolo output set; a second run on it waits for the first (--no-wait: fails at once, 73)\n"
     "Defaults: --study " DEFAULT_STUDY " --input " DEFAULT_INPUT " --out " DEFAULT_OUT "\n"
     "          --template " DEFAULT_TEMPLATE " (the same built in when that file is not there)\n"
     "Exit codes: 0 ok, 64 usage, 65 bad data or study file, 66 file not found, 73 output not writable,\n"
@@ -35,15 +39,18 @@ static const char usage_text[] =
 
 static const char run_usage[] =
     "usage: embolo run [--study FILE] [--input CSV] [--procedures CSV] [--template FILE] [--out DIR]\n"
-    "                  [--as-of YYYY-MM-DD] [--strict] [--quiet]\n"
+    "                  [--as-of YYYY-MM-DD] [--strict] [--quiet] [--no-wait]\n"
     "\n"
     "Ingests, cleans, weights and models the cohort and writes report.pdf, tables.xlsx, results.csv,\n"
     "exclusions.csv, patients.csv and manifest.json (with procedures also procedures.csv) to --out.\n"
     "  --study FILE       the study file (default " DEFAULT_STUDY ")\n"
-    "  --input CSV        the patient file (default " DEFAULT_INPUT ")\n"
-    "  --procedures CSV   a procedures file, one row per session (overrides the study's [procedures] file)\n"
+    "  --input CSV        the patient file (default " DEFAULT_INPUT "; - : standard input)\n"
+    "  --procedures CSV   a procedures file, one row per session (overrides the study's [procedures] file;\n"
+    "                     - : standard input, unless --input is -)\n"
     "  --template FILE    the report template (default " DEFAULT_TEMPLATE ", else built in)\n"
-    "  --out DIR          the output directory (default " DEFAULT_OUT ")\n"
+    "  --out DIR          the output directory (default " DEFAULT_OUT "), replaced as a whole: absent, empty\n"
+    "                     or an earlier embolo output set\n"
+    "  --no-wait          fail at once (exit 73) while another run on --out holds its lock, instead of waiting\n"
     "  --as-of DATE       the data cut-off YYYY-MM-DD (overrides the template's period and the study's as_of)\n"
     "  --strict           any excluded row or endpoint or invalid value fails the run (exit 65) after\n"
     "                     exclusions.csv, patients.csv and manifest.json are written\n"
@@ -51,13 +58,17 @@ static const char run_usage[] =
 
 static const char check_usage[] =
     "usage: embolo check [--study FILE] [--input CSV] [--procedures CSV] [--out DIR] [--strict] [--quiet]\n"
+    "                    [--no-wait]\n"
     "\n"
     "Ingests and cleans only: writes exclusions.csv, patients.csv and manifest.json (with procedures also\n"
     "procedures.csv) to --out.\n"
     "  --study FILE       the study file (default " DEFAULT_STUDY ")\n"
-    "  --input CSV        the patient file (default " DEFAULT_INPUT ")\n"
-    "  --procedures CSV   a procedures file, one row per session (overrides the study's [procedures] file)\n"
-    "  --out DIR          the output directory (default " DEFAULT_OUT ")\n"
+    "  --input CSV        the patient file (default " DEFAULT_INPUT "; - : standard input)\n"
+    "  --procedures CSV   a procedures file, one row per session (overrides the study's [procedures] file;\n"
+    "                     - : standard input, unless --input is -)\n"
+    "  --out DIR          the output directory (default " DEFAULT_OUT "), replaced as a whole: absent, empty\n"
+    "                     or an earlier embolo output set\n"
+    "  --no-wait          fail at once (exit 73) while another run on --out holds its lock, instead of waiting\n"
     "  --strict           any excluded row or endpoint or invalid value fails (exit 65) after the files are written\n"
     "  --quiet            no progress or warnings on stderr\n";
 
@@ -98,6 +109,10 @@ static int parse_options(int argc, char **argv, driver_options *o)
             *(arg[2] == 'q' ? &o->quiet : &o->strict) = 1;
             continue;
         }
+        if (strcmp(arg, "--no-wait") == 0) {
+            o->no_wait = 1;
+            continue;
+        }
         if (strcmp(arg, "--study") == 0)
             target = &o->study_path;
         else if (strcmp(arg, "--input") == 0)
@@ -126,6 +141,11 @@ static int parse_options(int argc, char **argv, driver_options *o)
             return 0;
         *target = value;
         i++;
+    }
+    /* Standard input is one stream: it cannot be both files. */
+    if (strcmp(o->input_path, "-") == 0 && o->procedures_path && strcmp(o->procedures_path, "-") == 0) {
+        fprintf(stderr, "embolo: --input - and --procedures - cannot both read standard input\n");
+        return 0;
     }
     return 1;
 }

@@ -6,11 +6,19 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/sha256.h"
 #include "ingest/ingest.h"
 #include "testutil.h"
 
@@ -374,6 +382,156 @@ static void test_read_file(void **state)
     assert_non_null(strstr(message, path));
 }
 
+/* ---- reading from a stream: once, hashed, stopped at the first limit ---- */
+
+/* Writes into a FIFO: a header, then `repeat` over and over until the reader closes it or `limit`
+ * bytes are written; how many were written. */
+typedef struct fifo_writer {
+    const char *path;
+    const char *header;
+    char repeat[65536];
+    size_t repeat_length;
+    size_t limit;
+    size_t written;
+} fifo_writer;
+
+static void *fifo_write(void *arg)
+{
+    fifo_writer *w = arg;
+    int fd = open(w->path, O_WRONLY);
+    if (fd < 0)
+        return NULL;
+    ssize_t got = write(fd, w->header, strlen(w->header));
+    w->written = got > 0 ? (size_t)got : 0;
+    while (got > 0 && w->written < w->limit) {
+        got = write(fd, w->repeat, w->repeat_length);
+        if (got > 0)
+            w->written += (size_t)got;
+    }
+    close(fd);
+    return NULL;
+}
+
+static void fifo_make(char *path, size_t size)
+{
+    char dir[] = "/tmp/embolo-ingest-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, size, "%s/input.fifo", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+}
+
+static void fifo_remove(const char *path)
+{
+    char dir[256];
+    snprintf(dir, sizeof dir, "%s", path);
+    unlink(path);
+    *strrchr(dir, '/') = '\0';
+    rmdir(dir);
+}
+
+/* ingest_read_hashed on a FIFO that w fills from another thread. */
+static embolo_error read_through_fifo(fifo_writer *w, ingest_table **table, char hex[65], char *message,
+                                      size_t message_size)
+{
+    char path[256];
+    pthread_t thread;
+    signal(SIGPIPE, SIG_IGN);
+    fifo_make(path, sizeof path);
+    w->path = path;
+    assert_int_equal(pthread_create(&thread, NULL, fifo_write, w), 0);
+    embolo_error err = ingest_read_hashed(path, ',', id_x, 2, table, hex, message, message_size);
+    pthread_join(thread, NULL);
+    fifo_remove(path);
+    return err;
+}
+
+/* An open quote never closed (libcsv keeps the field until it ends): the read stops at the 16 MiB
+ * field limit, not at the end of the input, and the table is refused as too large. */
+static void test_field_limit_stops_the_read(void **state)
+{
+    (void)state;
+    char message[512];
+    static fifo_writer w = {.header = "id,x\n1,\"", .limit = (size_t)512 << 20};
+    ingest_table *table = NULL;
+    memset(w.repeat, 'a', sizeof w.repeat);
+    w.repeat_length = sizeof w.repeat;
+    embolo_error err = read_through_fifo(&w, &table, NULL, message, sizeof message);
+    assert_int_equal(err, EMBOLO_ERROR_TOO_LARGE);
+    assert_null(table);
+    assert_non_null(strstr(message, "16 MiB"));
+    /* What was written before the reader stopped: the limit, one piece, and the pipe's buffer. */
+    if (w.written > ((size_t)17 << 20))
+        print_error("%zu bytes were read\n", w.written);
+    assert_true(w.written <= ((size_t)17 << 20));
+}
+
+/* The hash is that of the bytes parsed, read once from a FIFO. */
+static void test_hash_of_the_bytes_read(void **state)
+{
+    (void)state;
+    char message[512], want[65], got[65];
+    static const char csv[] = "\xEF\xBB\xBFid,x\n1,a\n2,\"b\nc\"\n";
+    static fifo_writer w = {.header = csv, .limit = 0};
+    ingest_table *table = NULL;
+    sha256_state hash;
+    sha256_init(&hash);
+    sha256_update(&hash, csv, LEN(csv));
+    sha256_final_hex(&hash, want);
+    assert_int_equal(read_through_fifo(&w, &table, got, message, sizeof message), EMBOLO_OK);
+    assert_string_equal(got, want);
+    assert_int_equal(ingest_record_count(table), 2);
+    assert_text_value(table, 1, 1, "b\nc");
+    ingest_table_free(table);
+}
+
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define INGEST_TEST_SANITIZED 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define INGEST_TEST_SANITIZED 1
+#endif
+
+/* Out of memory while the table grows: NOMEM, "out of memory while reading PATH" (not "too large").
+ * In a child whose address space is limited (not under a sanitizer or valgrind, which need more). */
+static void test_out_of_memory_is_named(void **state)
+{
+    (void)state;
+#ifdef INGEST_TEST_SANITIZED
+    print_message("(skipped under a sanitizer: it cannot run in a limited address space)\n");
+    return;
+#endif
+    if (test_under_valgrind()) {
+        print_message("(skipped under valgrind)\n");
+        return;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        static fifo_writer w = {.header = "id,x\n", .limit = (size_t)4 << 30};
+        char message[512];
+        ingest_table *table = NULL;
+        struct rlimit limit = {(rlim_t)256 << 20, (rlim_t)256 << 20};
+        /* Records of a 64 KiB value: the table's text outgrows the address space. */
+        memset(w.repeat, 'v', sizeof w.repeat);
+        w.repeat[0] = '1';
+        w.repeat[1] = ',';
+        w.repeat_length = sizeof w.repeat;
+        for (size_t i = 1; i <= 16; i++)
+            w.repeat[i * 4096 - 1] = i % 16 ? 'v' : '\n';
+        if (setrlimit(RLIMIT_AS, &limit) != 0)
+            _exit(2);
+        embolo_error err = read_through_fifo(&w, &table, NULL, message, sizeof message);
+        _exit(err == EMBOLO_ERROR_NOMEM && !strncmp(message, "out of memory while reading /tmp/", 33) ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -395,6 +553,9 @@ int main(void)
         cmocka_unit_test(test_delimiter),
         cmocka_unit_test(test_no_wanted_columns),
         cmocka_unit_test(test_read_file),
+        cmocka_unit_test(test_field_limit_stops_the_read),
+        cmocka_unit_test(test_hash_of_the_bytes_read),
+        cmocka_unit_test(test_out_of_memory_is_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sha256.h"
 #include "testutil.h"
 #include "e2eutil.h"
 
@@ -110,6 +111,27 @@ static long manifest_procedures_number(const char *out, const char *key)
     return value;
 }
 
+/* Fails unless out's manifest names the procedures file `path` with the SHA-256 of `file`'s bytes, and
+ * its "files" lists procedures.csv exactly when want_listed. */
+static void check_manifest_procedures(const char *out, const char *path, const char *file, int want_listed)
+{
+    char manifest_path[300], hex[65], want[600];
+    path_join(manifest_path, sizeof manifest_path, out, "manifest.json");
+    char *manifest = test_file_read(manifest_path, NULL);
+    assert_non_null(manifest);
+    assert_true(sha256_file_hex(file, hex));
+    snprintf(want, sizeof want, "\"procedures\": {\"path\": \"%s\", \"sha256\": \"%s\",", path, hex);
+    const char *files = strstr(manifest, "\"files\": [");
+    const char *files_end = files ? strchr(files, ']') : NULL;
+    const char *listed = files ? strstr(files, "\"procedures.csv\"") : NULL;
+    if (!strstr(manifest, want))
+        print_error("want %s in\n%s", want, manifest);
+    assert_non_null(strstr(manifest, want));
+    assert_non_null(files_end);
+    assert_int_equal(listed && listed < files_end, want_listed);
+    free(manifest);
+}
+
 static size_t lines_with_scope(const char *out, const char *scope)
 {
     csv_file exclusions;
@@ -160,6 +182,8 @@ static void test_sample(void **state)
     compare_in(FIXTURES "net_sample_155.expected.csv", out);
     check_procedure_accounting(out, 236);
     check_manifest_counts(out, 155);
+    check_manifest_procedures(out, FIXTURES "net_sample_155.procedures.csv", FIXTURES "net_sample_155.procedures.csv",
+                              1);
 }
 
 static void test_sample_as_of(void **state)
@@ -353,6 +377,8 @@ static void test_share_writes_no_procedures_csv(void **state)
     path_join(path, sizeof path, out, "procedures.csv");
     assert_false(file_exists(path));
     assert_int_equal(manifest_procedures_number(out, "rows_read"), 236);
+    check_manifest_procedures(out, FIXTURES "net_sample_155.procedures.csv", FIXTURES "net_sample_155.procedures.csv",
+                              0);
 }
 
 /* Thresholds per modality from the template: the audit and the CUSUM use them. */
@@ -414,6 +440,30 @@ static void test_procedures_option(void **state)
     free(manifest);
     path_join(path, sizeof path, out, "procedures.csv");
     assert_false(file_exists(path));
+}
+
+/* --procedures - reads standard input like a file (the same results, the hash of the bytes read);
+ * standard input cannot be both files (usage, 64). */
+static void test_procedures_from_stdin(void **state)
+{
+    scratch *s = *state;
+    char out[256], file_out[256];
+    path_join(out, sizeof out, s->dir, "stdin");
+    const char *args[] = {"run", "--study", SAMPLE_STUDY, "--input", SAMPLE_INPUT, "--procedures", "-", "--out", out,
+                          "--quiet", NULL};
+    test_spawn_options o = {.stdin_path = FIXTURES "net_sample_155.procedures.csv", .stderr_path = s->err};
+    assert_int_equal(test_run_embolo(args, &o), 0);
+    compare_in(FIXTURES "net_sample_155.procedures.expected.csv", out);
+    check_procedure_accounting(out, 236);
+    check_manifest_procedures(out, "-", FIXTURES "net_sample_155.procedures.csv", 1);
+    run_with(s, "run", SAMPLE_STUDY, SAMPLE_INPUT, "file", file_out, sizeof file_out, NULL, NULL, NULL, NULL);
+    assert_same_file(out, file_out, "results.csv");
+    assert_same_file(out, file_out, "procedures.csv");
+    const char *both[] = {"run", "--study", SAMPLE_STUDY, "--input", "-", "--procedures", "-", "--out", out,
+                          "--quiet", NULL};
+    expect_failure(s, both, 64, "standard input", NULL);
+    const char *check_both[] = {"check", "--study", SAMPLE_STUDY, "--procedures", "-", "--input", "-", NULL};
+    expect_failure(s, check_both, 64, "standard input", NULL);
 }
 
 static void test_procedure_failures(void **state)
@@ -496,6 +546,7 @@ int main(void)
         E2E_TEST(test_share_writes_no_procedures_csv),
         E2E_TEST(test_template_thresholds),
         E2E_TEST(test_procedures_option),
+        E2E_TEST(test_procedures_from_stdin),
         E2E_TEST(test_procedure_failures),
         E2E_TEST(test_strict),
         E2E_TEST(test_reruns_are_identical),

@@ -615,6 +615,14 @@ static void test_procedures_section(void **state)
     assert_int_equal(study_parse(text, strlen(text), "dir/test.ini", &s, message, sizeof message), EMBOLO_OK);
     assert_string_equal(s->procedures.file, "/data/p.csv");
     study_free(s);
+    /* A file named "-" is that file, never standard input. */
+    snprintf(text, sizeof text, "%s[procedures]\nfile = -\nid = pid\ndate = d\nmodality = m\n", procedures_study);
+    assert_int_equal(study_parse(text, strlen(text), "test.ini", &s, message, sizeof message), EMBOLO_OK);
+    assert_string_equal(s->procedures.file, "./-");
+    study_free(s);
+    assert_int_equal(study_parse(text, strlen(text), "dir/test.ini", &s, message, sizeof message), EMBOLO_OK);
+    assert_string_equal(s->procedures.file, "dir/-");
+    study_free(s);
     s = test_study_parse(procedures_study);
     assert_false(s->procedures.present);
     study_free(s);

@@ -228,4 +228,236 @@ static inline int test_run_program(const char *bin, char *const argv[], const ch
     return WEXITSTATUS(status);
 }
 
+
+/* ---- Output sets (test_faults, test_outset): a directory's files, and runs with an environment ---- */
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#define TEST_SET_MAX_FILES 64
+
+/* The entries of a directory, sorted by name, hidden ones included; a regular file's contents, other
+ * entries (directories, links) with NULL contents. */
+typedef struct test_set {
+    size_t n;
+    char names[TEST_SET_MAX_FILES][256];
+    char *contents[TEST_SET_MAX_FILES];
+    size_t sizes[TEST_SET_MAX_FILES];
+} test_set;
+
+static inline int test_name_compare(const void *a, const void *b)
+{
+    return strcmp((const char *)a, (const char *)b);
+}
+
+/* 0 when dir cannot be read (no entries then). */
+static inline int test_set_take(const char *dir, test_set *s)
+{
+    DIR *d = opendir(dir);
+    struct dirent *entry;
+    s->n = 0;
+    if (!d)
+        return 0;
+    while ((entry = readdir(d))) {
+        if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, ".."))
+            continue;
+        assert_true(s->n < TEST_SET_MAX_FILES);
+        snprintf(s->names[s->n++], sizeof s->names[0], "%s", entry->d_name);
+    }
+    closedir(d);
+    qsort(s->names, s->n, sizeof s->names[0], test_name_compare);
+    for (size_t i = 0; i < s->n; i++) {
+        char path[8192];
+        struct stat info;
+        snprintf(path, sizeof path, "%s/%s", dir, s->names[i]);
+        s->contents[i] = NULL;
+        s->sizes[i] = 0;
+        if (lstat(path, &info) == 0 && S_ISREG(info.st_mode))
+            s->contents[i] = test_file_read(path, &s->sizes[i]);
+    }
+    return 1;
+}
+
+static inline void test_set_free(test_set *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        free(s->contents[i]);
+    s->n = 0;
+}
+
+/* Whether the file named is in the NULL-terminated list (NULL: an empty list). */
+static inline int test_name_listed(const char *name, const char *const *list)
+{
+    for (size_t i = 0; list && list[i]; i++)
+        if (!strcmp(name, list[i]))
+            return 1;
+    return 0;
+}
+
+/* Whether two sets hold the same names and, but for the files named in skip (NULL-terminated, NULL:
+ * none), the same bytes; prints the first difference. */
+static inline int test_set_compare(const test_set *a, const test_set *b, const char *const *skip, int quiet)
+{
+    if (quiet) {
+        if (a->n != b->n)
+            return 0;
+        for (size_t i = 0; i < a->n; i++)
+            if (strcmp(a->names[i], b->names[i]) ||
+                (!test_name_listed(a->names[i], skip) &&
+                 (!a->contents[i] != !b->contents[i] || a->sizes[i] != b->sizes[i] ||
+                  (a->contents[i] && memcmp(a->contents[i], b->contents[i], a->sizes[i])))))
+                return 0;
+        return 1;
+    }
+    if (a->n != b->n) {
+        print_error("%zu entries against %zu\n", a->n, b->n);
+        for (size_t i = 0; i < b->n; i++)
+            print_error("  %s\n", b->names[i]);
+        return 0;
+    }
+    for (size_t i = 0; i < a->n; i++) {
+        if (strcmp(a->names[i], b->names[i])) {
+            print_error("%s against %s\n", a->names[i], b->names[i]);
+            return 0;
+        }
+        if (test_name_listed(a->names[i], skip))
+            continue;
+        if (!a->contents[i] != !b->contents[i] || a->sizes[i] != b->sizes[i] ||
+            (a->contents[i] && memcmp(a->contents[i], b->contents[i], a->sizes[i]))) {
+            print_error("%s differs\n", a->names[i]);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static inline int test_set_equal(const test_set *a, const test_set *b, const char *const *skip)
+{
+    return test_set_compare(a, b, skip, 0);
+}
+
+/* Whether dir holds exactly the entries named (a NULL-terminated list); prints the others. */
+static inline int test_dir_holds_only(const char *dir, const char *const *names)
+{
+    test_set s;
+    int only = 1;
+    test_set_take(dir, &s);
+    for (size_t i = 0; i < s.n; i++) {
+        int known = 0;
+        for (size_t k = 0; names[k]; k++)
+            known = known || !strcmp(names[k], s.names[i]);
+        if (!known) {
+            print_error("%s holds %s\n", dir, s.names[i]);
+            only = 0;
+        }
+    }
+    for (size_t k = 0; names[k]; k++) {
+        int found = 0;
+        for (size_t i = 0; i < s.n; i++)
+            found = found || !strcmp(names[k], s.names[i]);
+        if (!found) {
+            print_error("%s lacks %s\n", dir, names[k]);
+            only = 0;
+        }
+    }
+    test_set_free(&s);
+    return only;
+}
+
+/* How a child is started: its arguments after the program (NULL-terminated), environment variables
+ * added ("NAME=value", NULL-terminated, may be NULL; LD_PRELOAD of the fault library when preload),
+ * standard input and error files (NULL: /dev/null), and a file size limit in bytes (0: none). */
+typedef struct test_spawn_options {
+    const char *const *env;
+    int preload;
+    const char *stdin_path;
+    const char *stderr_path;
+    long file_size_limit;
+} test_spawn_options;
+
+/* Starts EMBOLO_BIN with args; its pid. */
+static inline pid_t test_spawn_embolo(const char *const *args, const test_spawn_options *o)
+{
+    const char *bin = getenv("EMBOLO_BIN");
+    const char *library = getenv("EMBOLO_FAULT_LIB");
+    const char *argv[64];
+    size_t n = 0;
+    assert_non_null(bin);
+    argv[n++] = bin;
+    for (size_t i = 0; args[i]; i++) {
+        assert_true(n < 63);
+        argv[n++] = args[i];
+    }
+    argv[n] = NULL;
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int in = open(o && o->stdin_path ? o->stdin_path : "/dev/null", O_RDONLY);
+        int err = o && o->stderr_path ? open(o->stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0644)
+                                      : open("/dev/null", O_WRONLY);
+        int out = open("/dev/null", O_WRONLY);
+        if (in < 0 || err < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+            _exit(126);
+        for (size_t i = 0; o && o->env && o->env[i]; i++) {
+            char name[128];
+            const char *equals = strchr(o->env[i], '=');
+            if (!equals || (size_t)(equals - o->env[i]) >= sizeof name)
+                _exit(123);
+            memcpy(name, o->env[i], (size_t)(equals - o->env[i]));
+            name[equals - o->env[i]] = '\0';
+            setenv(name, equals + 1, 1);
+        }
+        if (o && o->preload) {
+            if (!library)
+                _exit(125);
+            setenv("LD_PRELOAD", library, 1);
+            setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+        }
+        if (o && o->file_size_limit > 0) {
+            struct rlimit limit = {(rlim_t)o->file_size_limit, (rlim_t)o->file_size_limit};
+            if (setrlimit(RLIMIT_FSIZE, &limit) != 0)
+                _exit(124);
+        }
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* Waits for a child: its exit status, or -(signal) when a signal ended it. */
+static inline int test_wait(pid_t pid)
+{
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    if (WIFSIGNALED(status))
+        return -WTERMSIG(status);
+    assert_true(WIFEXITED(status));
+    /* 123 to 127: the child could not be set up (test_spawn_embolo). */
+    assert_true(WEXITSTATUS(status) < 123 || WEXITSTATUS(status) > 127);
+    return WEXITSTATUS(status);
+}
+
+static inline int test_run_embolo(const char *const *args, const test_spawn_options *o)
+{
+    return test_wait(test_spawn_embolo(args, o));
+}
+
+/* Fails unless the file holds exactly one line, and that line holds each needle (NULL-terminated). */
+static inline void test_assert_one_line(const char *path, const char *const *needles)
+{
+    char *text = test_file_read(path, NULL);
+    assert_non_null(text);
+    size_t length = strlen(text);
+    int one = length > 0 && text[length - 1] == '\n' && strchr(text, '\n') == text + length - 1;
+    for (size_t i = 0; one && needles[i]; i++)
+        one = strstr(text, needles[i]) != NULL;
+    if (!one)
+        print_error("stderr: %s", text);
+    free(text);
+    assert_true(one);
+}
+
 #endif

@@ -760,15 +760,21 @@ static void build_treatment_and_analysis(ini_doc *parser, study *s)
 
 /* ---- [procedures] ---- */
 
-/* PATH relative to the study file's folder (an absolute PATH as it is). */
+/* PATH relative to the study file's folder (an absolute PATH as it is). A file named "-" stays a
+ * file ("./-"): only --procedures - reads standard input. */
 static char *path_beside(const char *study_path, const char *file)
 {
     const char *slash = strrchr(study_path, '/');
+    const char *folder_text = study_path;
     size_t folder = file[0] == '/' || !slash ? 0 : (size_t)(slash - study_path + 1);
+    if (folder == 0 && strcmp(file, "-") == 0) {
+        folder_text = "./";
+        folder = 2;
+    }
     size_t length = strlen(file);
     char *joined = malloc(folder + length + 1);
     if (joined) {
-        memcpy(joined, study_path, folder);
+        memcpy(joined, folder_text, folder);
         memcpy(joined + folder, file, length + 1);
     }
     return joined;

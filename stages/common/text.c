@@ -256,10 +256,15 @@ embolo_error text_read_file(const char *path, const char *what, size_t max_bytes
         /* Room for a chunk and the final NUL. */
         if (capacity - used < CHUNK + 1) {
             capacity = capacity ? capacity * 2 : 4 * CHUNK;
-            char *grown = capacity > max_bytes + CHUNK + 1 ? NULL : realloc(buffer, capacity);
-            if (!grown) {
+            if (capacity > max_bytes + CHUNK + 1) {
                 snprintf(message, message_size, "%s: the %s is too large to read", path, what);
                 err = EMBOLO_ERROR_TOO_LARGE;
+                goto cleanup;
+            }
+            char *grown = realloc(buffer, capacity);
+            if (!grown) {
+                snprintf(message, message_size, "out of memory while reading %s", path);
+                err = EMBOLO_ERROR_NOMEM;
                 goto cleanup;
             }
             buffer = grown;

@@ -33,7 +33,8 @@ long text_days_from_civil(int year, int month, int day);
 
 /* Reads a whole file of at most max_bytes into *text (NUL-terminated, the caller frees it) and its
  * size into *length; what names the file in messages ("input file"). Fails with FILE_NOT_FOUND when
- * the file cannot be opened or read, TOO_LARGE beyond max_bytes, message naming the path. */
+ * the file cannot be opened or read, TOO_LARGE beyond max_bytes (the read stops there), NOMEM "out of
+ * memory while reading PATH", message naming the path. */
 embolo_error text_read_file(const char *path, const char *what, size_t max_bytes, char **text, size_t *length,
                             char *message, size_t message_size);
 

@@ -1,12 +1,16 @@
 #include "ingest.h"
 
 #include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "common/sha256.h"
 #include "common/text.h"
 
 /* Bounds on input-sized allocations: beyond them the input is refused, not read. */
@@ -14,6 +18,9 @@
 #define INGEST_MAX_FIELD (16u * 1024u * 1024u)
 #define INGEST_MAX_RECORDS 50000000u
 #define INGEST_MAX_TEXT ((size_t)4 * 1024 * 1024 * 1024)
+#define INGEST_MAX_INPUT ((size_t)4 * 1024 * 1024 * 1024)
+/* Bytes read and handed to libcsv at a time: the field limit is checked after each piece. */
+#define INGEST_CHUNK ((size_t)65536)
 
 struct ingest_table {
     size_t n_wanted;
@@ -128,16 +135,18 @@ static int record_begin(ingest_reader *reader)
     return 1;
 }
 
-/* Copies a field into the table's text; returns 0 when out of memory. */
-static int table_append_text(ingest_table *t, const char *field, size_t length, size_t *offset)
+/* Copies a field into the table's text: EMBOLO_OK, TOO_LARGE beyond INGEST_MAX_TEXT or NOMEM. */
+static embolo_error table_append_text(ingest_table *t, const char *field, size_t length, size_t *offset)
 {
     if (t->text_used + length + 1 > t->text_capacity) {
         size_t capacity = t->text_capacity ? t->text_capacity : 65536;
         while (capacity < t->text_used + length + 1)
             capacity *= 2;
-        char *grown = capacity > INGEST_MAX_TEXT ? NULL : realloc(t->text, capacity);
+        if (capacity > INGEST_MAX_TEXT)
+            return EMBOLO_ERROR_TOO_LARGE;
+        char *grown = realloc(t->text, capacity);
         if (!grown)
-            return 0;
+            return EMBOLO_ERROR_NOMEM;
         t->text = grown;
         t->text_capacity = capacity;
     }
@@ -145,15 +154,17 @@ static int table_append_text(ingest_table *t, const char *field, size_t length, 
     t->text[t->text_used + length] = '\0';
     *offset = t->text_used;
     t->text_used += length + 1;
-    return 1;
+    return EMBOLO_OK;
 }
 
 static int text_append(ingest_reader *reader, const char *field, size_t length, size_t *offset)
 {
-    if (table_append_text(reader->table, field, length, offset))
-        return 1;
-    reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory reading the data");
-    return 0;
+    embolo_error err = table_append_text(reader->table, field, length, offset);
+    if (err == EMBOLO_ERROR_TOO_LARGE)
+        reader_fail(reader, err, "the needed columns hold more than %zu GiB", INGEST_MAX_TEXT >> 30);
+    else if (err != EMBOLO_OK)
+        reader_fail(reader, err, "out of memory");
+    return err == EMBOLO_OK;
 }
 
 /* The separator (',', ';' or tab, not the delimiter) that a field holds most often; 0 for none. */
@@ -317,15 +328,6 @@ static quote_state quote_step(quote_state state, char c, char delimiter)
     return state;
 }
 
-static void mark_open_quote(ingest_reader *reader, const char *data, size_t length)
-{
-    quote_state state = FIELD_START;
-    for (size_t i = 0; i < length; i++)
-        state = quote_step(state, data[i], reader->delimiter);
-    if (state == QUOTED && reader->table->n_records > 0)
-        reader->table->malformed[reader->table->n_records - 1] = 1;
-}
-
 static embolo_error table_new(size_t n_wanted, ingest_table **out)
 {
     *out = calloc(1, sizeof **out);
@@ -335,10 +337,110 @@ static embolo_error table_new(size_t n_wanted, ingest_table **out)
     return EMBOLO_OK;
 }
 
-embolo_error ingest_parse(const char *data, size_t length, const char *path, const char *const *wanted,
-                          size_t n_wanted, ingest_table **out, char *message, size_t message_size)
+/* The CSV fed to libcsv in pieces as it is read, so that the field limit stops the read: libcsv
+ * holds a field (an open quote: all the rest of the file) until it ends. */
+typedef struct ingest_stream {
+    struct csv_parser parser;
+    int parser_ready;
+    ingest_reader reader;
+    quote_state quote;
+    unsigned char head[3];  /* the first bytes, held until a BOM is told from data */
+    size_t n_head;
+    int head_done;
+} ingest_stream;
+
+static embolo_error stream_begin(ingest_stream *s, const char *path, const ingest_options *options,
+                                 const char *const *wanted, size_t n_wanted, char *message, size_t message_size)
 {
-    return ingest_parse_with(data, length, path, NULL, wanted, n_wanted, out, message, message_size);
+    char delimiter = options && options->delimiter ? options->delimiter : ',';
+    *s = (ingest_stream){.reader = {.path = path, .wanted = wanted, .optional = options ? options->optional : NULL,
+                                    .delimiter = delimiter, .in_header = 1, .message = message,
+                                    .message_size = message_size},
+                         .quote = FIELD_START};
+    if (message_size)
+        message[0] = '\0';
+    embolo_error err = table_new(n_wanted, &s->reader.table);
+    if (err == EMBOLO_OK && csv_init(&s->parser, CSV_APPEND_NULL) != 0)
+        err = EMBOLO_ERROR_NOMEM;
+    s->parser_ready = err == EMBOLO_OK;
+    /* libcsv grows a field's buffer by this much at a time (128 bytes by default). */
+    if (s->parser_ready) {
+        csv_set_blk_size(&s->parser, INGEST_CHUNK);
+        csv_set_delim(&s->parser, (unsigned char)delimiter);
+    }
+    if (err != EMBOLO_OK)
+        reader_fail(&s->reader, err, "out of memory");
+    return err;
+}
+
+static embolo_error stream_parse(ingest_stream *s, const char *data, size_t length)
+{
+    ingest_reader *reader = &s->reader;
+    for (size_t done = 0; done < length && reader->error == EMBOLO_OK;) {
+        size_t piece = length - done < INGEST_CHUNK ? length - done : INGEST_CHUNK;
+        for (size_t i = 0; i < piece; i++)
+            s->quote = quote_step(s->quote, data[done + i], reader->delimiter);
+        if (csv_parse(&s->parser, data + done, piece, on_field, on_record, reader) != piece) {
+            int nomem = csv_error(&s->parser) == CSV_ENOMEM;
+            reader_fail(reader, nomem ? EMBOLO_ERROR_NOMEM : EMBOLO_ERROR_DATA, "cannot parse the CSV: %s",
+                        csv_strerror(csv_error(&s->parser)));
+        }
+        if (s->parser.entry_pos > INGEST_MAX_FIELD)
+            reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "a field of record %zu is larger than 16 MiB",
+                        reader->table->n_records + (reader->in_header ? 0 : 1));
+        done += piece;
+    }
+    return reader->error;
+}
+
+/* Feeds the next bytes of the file; a UTF-8 BOM at its start is skipped. */
+static embolo_error stream_feed(ingest_stream *s, const char *data, size_t length)
+{
+    while (!s->head_done && length > 0) {
+        s->head[s->n_head++] = (unsigned char)*data++;
+        length--;
+        if (s->n_head == 3) {
+            s->head_done = 1;
+            if (memcmp(s->head, "\xEF\xBB\xBF", 3) != 0 && stream_parse(s, (const char *)s->head, 3) != EMBOLO_OK)
+                return s->reader.error;
+        }
+    }
+    return stream_parse(s, data, length);
+}
+
+/* Ends the file: the table in *out, or the first error. */
+static embolo_error stream_end(ingest_stream *s, ingest_table **out)
+{
+    ingest_reader *reader = &s->reader;
+    if (!s->head_done && reader->error == EMBOLO_OK)
+        stream_parse(s, (const char *)s->head, s->n_head);
+    if (reader->error == EMBOLO_OK)
+        reader_finish(reader, &s->parser);
+    /* A quote still open at the end of the file makes the last record malformed. */
+    if (reader->error == EMBOLO_OK && s->quote == QUOTED && reader->table->n_records > 0)
+        reader->table->malformed[reader->table->n_records - 1] = 1;
+    if (reader->error == EMBOLO_OK) {
+        *out = reader->table;
+        reader->table = NULL;
+    }
+    if (s->parser_ready)
+        csv_free(&s->parser);
+    ingest_table_free(reader->table);
+    reader->table = NULL;
+    if (reader->error == EMBOLO_ERROR_NOMEM && reader->message_size)
+        snprintf(reader->message, reader->message_size, "out of memory while reading %s", reader->path);
+    return reader->error;
+}
+
+embolo_error ingest_parse_with(const char *data, size_t length, const char *path, const ingest_options *options,
+                               const char *const *wanted, size_t n_wanted, ingest_table **out, char *message,
+                               size_t message_size)
+{
+    ingest_stream stream;
+    *out = NULL;
+    if (stream_begin(&stream, path, options, wanted, n_wanted, message, message_size) == EMBOLO_OK)
+        stream_feed(&stream, data, length);
+    return stream_end(&stream, out);
 }
 
 embolo_error ingest_parse_delimited(const char *data, size_t length, const char *path, char delimiter,
@@ -349,75 +451,83 @@ embolo_error ingest_parse_delimited(const char *data, size_t length, const char 
     return ingest_parse_with(data, length, path, &options, wanted, n_wanted, out, message, message_size);
 }
 
-embolo_error ingest_parse_with(const char *data, size_t length, const char *path, const ingest_options *options,
-                               const char *const *wanted, size_t n_wanted, ingest_table **out, char *message,
-                               size_t message_size)
+embolo_error ingest_parse(const char *data, size_t length, const char *path, const char *const *wanted,
+                          size_t n_wanted, ingest_table **out, char *message, size_t message_size)
 {
-    struct csv_parser parser;
-    ingest_reader reader = {.path = path, .wanted = wanted, .optional = options ? options->optional : NULL,
-                            .delimiter = options && options->delimiter ? options->delimiter : ',', .in_header = 1,
-                            .message = message, .message_size = message_size};
-    embolo_error err;
-    int parser_ready = 0;
+    return ingest_parse_with(data, length, path, NULL, wanted, n_wanted, out, message, message_size);
+}
+
+/* Reads fd to its end in pieces, hashing and parsing each. */
+static embolo_error stream_read(ingest_stream *s, int fd, sha256_state *hash)
+{
+    ingest_reader *reader = &s->reader;
+    char *buffer = malloc(INGEST_CHUNK);
+    size_t total = 0;
+    if (!buffer)
+        reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory");
+    while (buffer && reader->error == EMBOLO_OK) {
+        ssize_t got = read(fd, buffer, INGEST_CHUNK);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            reader_fail(reader, EMBOLO_ERROR_FILE_NOT_FOUND, "cannot read the input file: %s", strerror(errno));
+        if (got <= 0)
+            break;
+        total += (size_t)got;
+        if (total > INGEST_MAX_INPUT)
+            reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "the input file is larger than %zu GiB",
+                        INGEST_MAX_INPUT >> 30);
+        else {
+            if (hash)
+                sha256_update(hash, buffer, (size_t)got);
+            stream_feed(s, buffer, (size_t)got);
+        }
+    }
+    free(buffer);
+    return reader->error;
+}
+
+embolo_error ingest_read_with(const char *path, const ingest_options *options, const char *const *wanted,
+                              size_t n_wanted, ingest_table **out, char sha256_hex[65], char *message,
+                              size_t message_size)
+{
+    ingest_stream stream;
+    sha256_state hash;
+    int from_stdin = strcmp(path, "-") == 0;
+    int fd = from_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
     *out = NULL;
-    if (message_size)
-        message[0] = '\0';
-    err = table_new(n_wanted, &reader.table);
-    if (err != EMBOLO_OK)
-        goto cleanup;
-    if (csv_init(&parser, CSV_APPEND_NULL) != 0) {
-        err = EMBOLO_ERROR_NOMEM;
-        goto cleanup;
+    if (fd < 0) {
+        snprintf(message, message_size, "%s: cannot open the input file: %s", path, strerror(errno));
+        return EMBOLO_ERROR_FILE_NOT_FOUND;
     }
-    parser_ready = 1;
-    csv_set_delim(&parser, (unsigned char)reader.delimiter);
-    if (length >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-        data += 3;
-        length -= 3;
-    }
-    if (csv_parse(&parser, data, length, on_field, on_record, &reader) != length && reader.error == EMBOLO_OK)
-        reader_fail(&reader, EMBOLO_ERROR_DATA, "cannot parse the CSV: %s", csv_strerror(csv_error(&parser)));
-    if (reader.error == EMBOLO_OK)
-        reader_finish(&reader, &parser);
-    err = reader.error;
-    if (err != EMBOLO_OK)
-        goto cleanup;
-    mark_open_quote(&reader, data, length);
-    *out = reader.table;
-    reader.table = NULL;
-cleanup:
-    if (parser_ready)
-        csv_free(&parser);
-    ingest_table_free(reader.table);
-    if (err == EMBOLO_ERROR_NOMEM && message_size && !message[0])
-        snprintf(message, message_size, "%s: out of memory", path);
+    sha256_init(&hash);
+    if (stream_begin(&stream, path, options, wanted, n_wanted, message, message_size) == EMBOLO_OK)
+        stream_read(&stream, fd, &hash);
+    if (!from_stdin)
+        close(fd);
+    embolo_error err = stream_end(&stream, out);
+    if (err == EMBOLO_OK && sha256_hex)
+        sha256_final_hex(&hash, sha256_hex);
     return err;
+}
+
+embolo_error ingest_read_hashed(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
+                                ingest_table **out, char sha256_hex[65], char *message, size_t message_size)
+{
+    ingest_options options = {.delimiter = delimiter};
+    return ingest_read_with(path, &options, wanted, n_wanted, out, sha256_hex, message, message_size);
 }
 
 embolo_error ingest_read(const char *path, const char *const *wanted, size_t n_wanted, ingest_table **out,
                          char *message, size_t message_size)
 {
-    return ingest_read_with(path, NULL, wanted, n_wanted, out, message, message_size);
+    return ingest_read_with(path, NULL, wanted, n_wanted, out, NULL, message, message_size);
 }
 
 embolo_error ingest_read_delimited(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
                                    ingest_table **out, char *message, size_t message_size)
 {
-    ingest_options options = {.delimiter = delimiter};
-    return ingest_read_with(path, &options, wanted, n_wanted, out, message, message_size);
-}
-
-embolo_error ingest_read_with(const char *path, const ingest_options *options, const char *const *wanted,
-                              size_t n_wanted, ingest_table **out, char *message, size_t message_size)
-{
-    char *data = NULL;
-    size_t length = 0;
-    embolo_error err = text_read_file(path, "input file", INGEST_MAX_TEXT, &data, &length, message, message_size);
-    *out = NULL;
-    if (err == EMBOLO_OK)
-        err = ingest_parse_with(data, length, path, options, wanted, n_wanted, out, message, message_size);
-    free(data);
-    return err;
+    return ingest_read_hashed(path, delimiter, wanted, n_wanted, out, NULL, message, message_size);
 }
 
 void ingest_table_free(ingest_table *table)
@@ -476,8 +586,9 @@ embolo_error ingest_set_value(ingest_table *table, size_t record, size_t column,
     size_t offset, cell = record * table->n_wanted + column;
     if (length > INGEST_MAX_FIELD)
         return EMBOLO_ERROR_TOO_LARGE;
-    if (!table_append_text(table, text, length, &offset))
-        return EMBOLO_ERROR_NOMEM;
+    embolo_error err = table_append_text(table, text, length, &offset);
+    if (err != EMBOLO_OK)
+        return err;
     table->offsets[cell] = offset;
     table->lengths[cell] = (uint32_t)length;
     return EMBOLO_OK;

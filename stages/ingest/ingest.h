@@ -36,8 +36,17 @@ typedef struct ingest_options {
     const unsigned char *optional;
 } ingest_options;
 
+/* The one entry point every file read goes through (the patient file and the procedures file):
+ * reads the file once, streaming (path "-": standard input; a FIFO works), and gives the SHA-256 of
+ * exactly the bytes parsed in sha256_hex (NULL: not wanted). The read stops at the first limit
+ * reached (a field over 16 MiB, 4 GiB in all); out of memory is EMBOLO_ERROR_NOMEM "out of memory
+ * while reading PATH". ingest_read, ingest_read_delimited and ingest_read_hashed are this with a
+ * delimiter only; ingest_parse_with is the same parse from memory. */
 embolo_error ingest_read_with(const char *path, const ingest_options *options, const char *const *wanted,
-                              size_t n_wanted, ingest_table **out, char *message, size_t message_size);
+                              size_t n_wanted, ingest_table **out, char sha256_hex[65], char *message,
+                              size_t message_size);
+embolo_error ingest_read_hashed(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
+                                ingest_table **out, char sha256_hex[65], char *message, size_t message_size);
 embolo_error ingest_parse_with(const char *data, size_t length, const char *path, const ingest_options *options,
                                const char *const *wanted, size_t n_wanted, ingest_table **out, char *message,
                                size_t message_size);

@@ -1290,17 +1290,54 @@ static void draw_footers(draw_doc *d)
     }
 }
 
+/* Writes the document, built in memory, to path; errno of the first failed write or close, 0 if all
+ * went well. (HPDF_SaveToFile ignores a failure of its final fclose: a full disk could go unnoticed.) */
+static int draw_write_file(draw_doc *d, const char *path)
+{
+    enum { CHUNK = 65536 };
+    HPDF_BYTE *buffer = malloc(CHUNK);
+    FILE *file = buffer ? fopen(path, "wb") : NULL;
+    int error = buffer ? 0 : ENOMEM;
+    if (!file) {
+        error = error ? error : errno;
+        free(buffer);
+        return error;
+    }
+    HPDF_UINT32 left = HPDF_GetStreamSize(d->pdf);
+    HPDF_ResetStream(d->pdf);
+    while (left > 0 && !error && d->failure == EMBOLO_OK) {
+        HPDF_UINT32 size = left < CHUNK ? left : CHUNK;
+        if (HPDF_ReadFromStream(d->pdf, buffer, &size) != HPDF_OK || size == 0 || size > left)
+            error = EIO;
+        else if (fwrite(buffer, 1, size, file) != size)
+            error = errno;
+        else
+            left -= size;
+    }
+    if (fclose(file) != 0 && !error)
+        error = errno;
+    free(buffer);
+    return error;
+}
+
 embolo_error draw_save(draw_doc *d, const char *path, char *message, size_t message_size)
 {
     draw_footers(d);
+    int error = 0;
     if (d->failure == EMBOLO_OK) {
         snprintf(d->doing, sizeof d->doing, "writing the file");
-        HPDF_STATUS status = HPDF_SaveToFile(d->pdf, path);
+        HPDF_STATUS status = HPDF_SaveToStream(d->pdf);
         if (status != HPDF_OK && d->failure == EMBOLO_OK)
             draw_on_error(status, 0, d);
     }
     if (d->failure == EMBOLO_OK)
+        error = draw_write_file(d, path);
+    if (d->failure == EMBOLO_OK && !error)
         return EMBOLO_OK;
+    if (d->failure == EMBOLO_OK) {
+        snprintf(message, message_size, "%s: cannot write: %s", path, strerror(error));
+        return EMBOLO_ERROR_OUTPUT;
+    }
     draw_describe_failure(d, path, message, message_size);
     return d->failure;
 }

@@ -230,6 +230,14 @@ int files_write_manifest(FILE *file, const render_input *in)
 {
     fputs("{\n  \"version\": ", file);
     json_string(file, in->version);
+    /* The set's inventory: what a later run may replace (pipeline/outset.c reads it back). */
+    fputs(",\n  \"files\": [", file);
+    for (size_t i = 0; in->out && i < outdir_count(in->out); i++) {
+        if (i)
+            fputs(", ", file);
+        json_string(file, outdir_name(in->out, i));
+    }
+    fputc(']', file);
     fputs(",\n  \"input\": {\"path\": ", file);
     json_string(file, in->input_path);
     fputs(", \"sha256\": ", file);

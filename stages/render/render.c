@@ -1,132 +1,66 @@
 #include "render.h"
 
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "files.h"
 #include "report.h"
 #include "workbook.h"
 
-#define RENDER_MAX_FILES 8
-
-/* The files of one run, written to temporary names and renamed together. */
-typedef struct output_set {
-    const char *out_dir;
-    char temp_paths[RENDER_MAX_FILES][4096];
-    char final_paths[RENDER_MAX_FILES][4096];
-    char backup_paths[RENDER_MAX_FILES][4096];
-    size_t n;
-} output_set;
-
-/* Reserves the temporary name of the next file; NULL when the set is full. */
-static const char *output_reserve(output_set *set, const char *name)
-{
-    if (set->n == RENDER_MAX_FILES)
-        return NULL;
-    snprintf(set->final_paths[set->n], sizeof set->final_paths[0], "%s/%s", set->out_dir, name);
-    snprintf(set->temp_paths[set->n], sizeof set->temp_paths[0], "%s/.%s.tmp.%ld", set->out_dir, name,
-             (long)getpid());
-    snprintf(set->backup_paths[set->n], sizeof set->backup_paths[0], "%s/.%s.bak.%ld", set->out_dir, name,
-             (long)getpid());
-    return set->temp_paths[set->n++];
-}
-
-static FILE *output_open(output_set *set, const char *name)
-{
-    const char *path = output_reserve(set, name);
-    FILE *file = path ? fopen(path, "wb") : NULL;
-    if (path && !file)
-        set->n--;
-    return file;
-}
-
-/* Closes a file and reports whether everything written to it reached the disk buffer. */
-static int output_close(FILE *file)
-{
-    int ok = !ferror(file);
-    return fclose(file) == 0 && ok;
-}
-
-static void output_discard(output_set *set)
-{
-    for (size_t i = 0; i < set->n; i++)
-        unlink(set->temp_paths[i]);
-    set->n = 0;
-}
-
-/* Keeps a hard link to each file about to be replaced, so that a failed rename can put it back. */
-static void output_keep_backups(output_set *set, int *has_backup)
-{
-    for (size_t i = 0; i < set->n; i++) {
-        unlink(set->backup_paths[i]);
-        has_backup[i] = link(set->final_paths[i], set->backup_paths[i]) == 0;
-    }
-}
-
-/* Renames every temporary file into place. When one rename fails, the files already renamed are
- * restored from their backups (or removed when they did not exist before): --out is as it was. */
-static int output_commit(output_set *set, char *message, size_t message_size)
-{
-    int has_backup[RENDER_MAX_FILES];
-    size_t renamed = 0;
-    output_keep_backups(set, has_backup);
-    while (renamed < set->n && rename(set->temp_paths[renamed], set->final_paths[renamed]) == 0)
-        renamed++;
-    int ok = renamed == set->n;
-    if (!ok) {
-        snprintf(message, message_size, "%s: cannot rename into place: %s", set->final_paths[renamed],
-                 strerror(errno));
-        for (size_t k = 0; k < renamed; k++) {
-            if (has_backup[k])
-                rename(set->backup_paths[k], set->final_paths[k]);
-            else
-                unlink(set->final_paths[k]);
-        }
-        for (size_t k = renamed; k < set->n; k++)
-            unlink(set->temp_paths[k]);
-    }
-    for (size_t k = 0; k < set->n; k++)
-        if (has_backup[k])
-            unlink(set->backup_paths[k]);
-    set->n = 0;
-    return ok;
-}
-
-embolo_error render_prepare(const char *out_dir, char *message, size_t message_size)
-{
-    struct stat info;
-    char probe[4096];
-    if (stat(out_dir, &info) != 0 && mkdir(out_dir, 0777) != 0) {
-        snprintf(message, message_size, "%s: cannot create the output directory: %s", out_dir, strerror(errno));
-        return EMBOLO_ERROR_OUTPUT;
-    }
-    if (stat(out_dir, &info) != 0 || !S_ISDIR(info.st_mode)) {
-        snprintf(message, message_size, "%s: not a directory", out_dir);
-        return EMBOLO_ERROR_OUTPUT;
-    }
-    snprintf(probe, sizeof probe, "%s/.embolo-probe.%ld", out_dir, (long)getpid());
-    FILE *file = fopen(probe, "wb");
-    if (!file) {
-        snprintf(message, message_size, "%s: the output directory is not writable: %s", out_dir, strerror(errno));
-        return EMBOLO_ERROR_OUTPUT;
-    }
-    fclose(file);
-    unlink(probe);
-    return EMBOLO_OK;
-}
-
 typedef int (*file_writer)(FILE *file, const render_input *in);
 
 typedef embolo_error (*path_writer)(const render_input *in, const char *path, char *message, size_t message_size);
 
-/* The report and the workbook: libraries that write to a path themselves. */
-/* One document written on its own thread. */
+/* libxlsxwriter prints its errors and warnings on stderr and cannot be told not to. While the documents
+ * are written, stderr goes to an anonymous file (the documents' threads are the only ones running, and
+ * neither prints otherwise); when a document failed, its one line replaces what the library said,
+ * otherwise the library's lines are shown as warnings. */
+typedef struct stderr_capture {
+    int saved;
+    FILE *file;
+} stderr_capture;
+
+static void capture_begin(stderr_capture *c)
+{
+    c->saved = -1;
+    fflush(stderr);
+    c->file = tmpfile();
+    if (!c->file)
+        c->file = fopen("/dev/null", "w");
+    if (!c->file)
+        return;
+    c->saved = dup(STDERR_FILENO);
+    if (c->saved >= 0 && dup2(fileno(c->file), STDERR_FILENO) >= 0)
+        return;
+    if (c->saved >= 0)
+        close(c->saved);
+    c->saved = -1;
+    fclose(c->file);
+    c->file = NULL;
+}
+
+static void capture_end(stderr_capture *c, int show)
+{
+    char line[1024];
+    if (c->saved < 0)
+        return;
+    fflush(stderr);
+    dup2(c->saved, STDERR_FILENO);
+    close(c->saved);
+    rewind(c->file);
+    while (show && fgets(line, sizeof line, c->file)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0])
+            fprintf(stderr, "embolo: warning: %s\n", line);
+    }
+    fclose(c->file);
+}
+
+/* One document written on its own thread, by a library that opens the path itself. */
 typedef struct document_job {
     const render_input *in;
     path_writer write;
@@ -144,7 +78,7 @@ static void *document_job_run(void *arg)
 
 /* The report and the workbook, written at the same time (they only read the run's data); the first
  * failure in this order is reported. */
-static embolo_error render_documents(const render_input *in, output_set *set, char *message, size_t message_size)
+static embolo_error render_documents(const render_input *in, outdir *out, char *message, size_t message_size)
 {
     const struct {
         const char *name;
@@ -159,16 +93,16 @@ static embolo_error render_documents(const render_input *in, output_set *set, ch
     pthread_t threads[N_DOCUMENTS];
     int started[N_DOCUMENTS] = {0}, used[N_DOCUMENTS] = {0};
     embolo_error err = EMBOLO_OK;
+    stderr_capture capture;
+    capture_begin(&capture);
     for (size_t i = 0; i < N_DOCUMENTS; i++) {
         if (!documents[i].enabled)
             continue;
-        jobs[i] = (document_job){.in = in, .write = documents[i].write, .path = output_reserve(set, documents[i].name)};
+        jobs[i] = (document_job){.in = in, .write = documents[i].write};
         used[i] = 1;
-        if (!jobs[i].path) {
-            jobs[i].err = EMBOLO_ERROR_INTERNAL;
-            snprintf(jobs[i].message, sizeof jobs[i].message, "too many output files");
+        jobs[i].err = outdir_reserve(out, documents[i].name, &jobs[i].path, jobs[i].message, sizeof jobs[i].message);
+        if (jobs[i].err != EMBOLO_OK)
             continue;
-        }
         /* The last document runs on this thread; one whose thread cannot start runs here too. */
         if (i + 1 < N_DOCUMENTS)
             started[i] = pthread_create(&threads[i], NULL, document_job_run, &jobs[i]) == 0;
@@ -178,27 +112,29 @@ static embolo_error render_documents(const render_input *in, output_set *set, ch
     for (size_t i = 0; i < N_DOCUMENTS; i++) {
         if (started[i])
             pthread_join(threads[i], NULL);
+        if (used[i] && jobs[i].err == EMBOLO_OK)
+            jobs[i].err = outdir_settle(out, documents[i].name, jobs[i].message, sizeof jobs[i].message);
+        else if (used[i])
+            outdir_rename_in_message(out, documents[i].name, jobs[i].message, sizeof jobs[i].message);
         if (used[i] && jobs[i].err != EMBOLO_OK && err == EMBOLO_OK) {
             err = jobs[i].err;
             snprintf(message, message_size, "%s", jobs[i].message);
         }
     }
+    capture_end(&capture, err == EMBOLO_OK && !in->quiet);
     return err;
 }
 
-embolo_error render_run(const render_input *given, const char *out_dir, char *message, size_t message_size)
+embolo_error render_run(const render_input *given, outdir *out, char *message, size_t message_size)
 {
-    output_set set = {.out_dir = out_dir};
     render_input timed = *given;
     const render_input *in = &timed;
+    embolo_error err = EMBOLO_OK;
+    timed.out = out;
     clock_gettime(CLOCK_MONOTONIC, &timed.render_start);
-    if (in->results) {
-        embolo_error err = render_documents(in, &set, message, message_size);
-        if (err != EMBOLO_OK) {
-            output_discard(&set);
-            return err;
-        }
-    }
+    if (in->results)
+        err = render_documents(in, out, message, message_size);
+    /* A file of the set: one line here (a subdirectory: outdir_mkdir before its files). */
     const struct {
         const char *name;
         file_writer write;
@@ -210,23 +146,16 @@ embolo_error render_run(const render_input *given, const char *out_dir, char *me
         {"procedures.csv", files_write_procedures, files_has_procedures(in)},
         {"manifest.json", files_write_manifest, 1},
     };
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+    for (size_t i = 0; i < sizeof files / sizeof files[0] && err == EMBOLO_OK; i++) {
+        FILE *file;
         if (!files[i].enabled)
             continue;
-        FILE *file = output_open(&set, files[i].name);
-        if (!file) {
-            snprintf(message, message_size, "%s/%s: cannot write: %s", out_dir, files[i].name, strerror(errno));
-            output_discard(&set);
-            return EMBOLO_ERROR_OUTPUT;
-        }
-        int written = files[i].write(file, in);
-        if (!output_close(file) || !written) {
-            snprintf(message, message_size, "%s/%s: write failed", out_dir, files[i].name);
-            output_discard(&set);
-            return EMBOLO_ERROR_OUTPUT;
+        err = outdir_open(out, files[i].name, &file, message, message_size);
+        if (err == EMBOLO_OK) {
+            errno = 0;
+            int written = files[i].write(file, in);
+            err = outdir_close(out, file, files[i].name, written, message, message_size);
         }
     }
-    if (!output_commit(&set, message, message_size))
-        return EMBOLO_ERROR_OUTPUT;
-    return EMBOLO_OK;
+    return err;
 }

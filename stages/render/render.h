@@ -1,5 +1,6 @@
-/* Rendering stage: writes the run's files to --out. Every file goes to a temporary name first and
- * all are renamed into place only when all were written: a failed run leaves no partial file. */
+/* Rendering stage: writes the run's files into the directory it is given (the private directory of
+ * the output set, which the driver publishes as --out when every file was written: pipeline/outset.h).
+ * Every file is created new through outdir, which records it for manifest.json's "files". */
 #ifndef EMBOLO_RENDER_H
 #define EMBOLO_RENDER_H
 
@@ -7,6 +8,7 @@
 #include <time.h>
 #include "common/dataset.h"
 #include "common/error.h"
+#include "common/outdir.h"
 #include "common/procedures.h"
 #include "common/results.h"
 #include "common/study.h"
@@ -39,12 +41,14 @@ typedef struct render_input {
     const procedure_set *procedures;  /* NULL without a procedures file */
     const char *procedures_path;
     const char *procedures_sha256;
+    int quiet;                        /* libraries' complaints about a file written are not shown */
     struct timespec render_start;     /* set by render_run: the manifest gives render's time so far */
+    outdir *out;                      /* set by render_run: where the set's files are created (a writer
+                                         that makes more, e.g. under figures/, uses it); the manifest
+                                         lists its names */
 } render_input;
 
-/* Creates out_dir if needed and checks that files can be created in it. */
-embolo_error render_prepare(const char *out_dir, char *message, size_t message_size);
-
-embolo_error render_run(const render_input *input, const char *out_dir, char *message, size_t message_size);
+/* Writes the run's files into out. On failure message is one line naming the file and the reason. */
+embolo_error render_run(const render_input *input, outdir *out, char *message, size_t message_size);
 
 #endif

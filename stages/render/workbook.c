@@ -2,6 +2,7 @@
  * sheets in the template's order. The sheets themselves are in workbook_*.c. */
 #include "workbook.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -151,8 +152,8 @@ static uint8_t book_needs_zip64(const render_input *in)
     return (double)in->data->n * cols * WB_BYTES_PER_CELL > WB_ZIP32_LIMIT ? LXW_TRUE : LXW_FALSE;
 }
 
-static embolo_error book_result(const wb_book *b, lxw_error closed, const char *path, char *message,
-                                size_t message_size)
+static embolo_error book_result(const wb_book *b, lxw_error closed, int close_errno, const char *path,
+                                char *message, size_t message_size)
 {
     if (b->error != EMBOLO_OK) {
         snprintf(message, message_size, "%s: writing the workbook failed (%s): %s", path, b->failed,
@@ -165,7 +166,9 @@ static embolo_error book_result(const wb_book *b, lxw_error closed, const char *
         return EMBOLO_ERROR_OUTPUT;
     }
     if (closed != LXW_NO_ERROR) {
-        snprintf(message, message_size, "%s: cannot write the workbook: %s", path, lxw_strerror(closed));
+        /* The system's reason, as libxlsxwriter's own message (not shown) would give it. */
+        snprintf(message, message_size, "%s: cannot write: %s (%s)", path,
+                 close_errno ? strerror(close_errno) : "write error", lxw_strerror(closed));
         return EMBOLO_ERROR_OUTPUT;
     }
     return EMBOLO_OK;
@@ -176,6 +179,7 @@ embolo_error workbook_write(const render_input *in, const char *path, char *mess
     wb_book b = {.in = in, .t = in->template};
     lxw_workbook_options options = {.constant_memory = LXW_TRUE, .use_zip64 = book_needs_zip64(in)};
     lxw_error closed = LXW_NO_ERROR;
+    int close_errno = 0;
     b.workbook = workbook_new_opt(path, &options);
     if (!b.workbook) {
         snprintf(message, message_size, "%s: cannot create the workbook", path);
@@ -185,9 +189,11 @@ embolo_error workbook_write(const render_input *in, const char *path, char *mess
     book_add_styles(&b);
     for (size_t i = 0; i < b.t->n_sheets && wb_ok(&b); i++)
         book_write_sheet(&b, b.t->sheets[i]);
-    if (wb_ok(&b))
+    if (wb_ok(&b)) {
+        errno = 0;
         closed = workbook_close(b.workbook);
-    else
+        close_errno = errno;
+    } else
         lxw_workbook_free(b.workbook);
-    return book_result(&b, closed, path, message, message_size);
+    return book_result(&b, closed, close_errno, path, message, message_size);
 }

@@ -1,5 +1,5 @@
 /* The Excel workbook (tables.xlsx) via libxlsxwriter, as outputs.md describes. Internal to the
- * render stage: render_run calls it with a temporary path and renames the file when all succeeded. */
+ * render stage: render_run calls it with a file it created in the private directory of the output set. */
 #ifndef EMBOLO_WORKBOOK_H
 #define EMBOLO_WORKBOOK_H
 
