@@ -10,7 +10,9 @@
 # runs `embolo run --input COHORT --study inputs/net_sample_155.study.ini --out DIR --quiet` RUNS times
 # under /usr/bin/time -v (5 times up to n = 10,000, 3 above); reports the median wall time (measured
 # around the command, nanosecond clock) and the largest peak RSS ("Maximum resident set size"), with
-# the stage timings of the last run's manifest.json. R is run once per size (the same count as embolo up
+# the stage timings of the last run's manifest.json. The same run with the cohort's procedures
+# (`simulate --procedures-out`, `--study inputs/net_sample_155.procedures.study.ini --procedures FILE`:
+# the safety audit of procedures.md) is timed the same way, and its columns give the time it adds. R is run once per size (the same count as embolo up
 # to 10,000) and only up to BENCH_R_MAX_N patients: survival's robust variance of a weighted Efron fit is
 # quadratic in n (about 300 s for the whole script at n = 100,000), so 1e6 would take hours.
 # Where R ran, bench/compare_r.py checks embolo's results.csv against R's results_R.csv for the same
@@ -34,6 +36,7 @@ R_TIMEOUT=${BENCH_R_TIMEOUT:-1800}
 RUNS_SMALL=${BENCH_RUNS_SMALL:-5}
 RUNS_LARGE=${BENCH_RUNS_LARGE:-3}
 STUDY=inputs/net_sample_155.study.ini
+PROCEDURES_STUDY=inputs/net_sample_155.procedures.study.ini
 DIR=$BUILD/bench
 TIME=/usr/bin/time
 
@@ -125,9 +128,10 @@ rows=()
 disagree=()
 for n in $SIZES; do
     cohort=$DIR/net_${n}_seed${SEED}.csv
-    if [ ! -s "$cohort" ] || [ pipeline/simulate.c -nt "$cohort" ]; then
-        echo "bench: writing $cohort" >&2
-        "$BIN" simulate --n "$n" --seed "$SEED" --out "$cohort"
+    procedures=$DIR/net_${n}_seed${SEED}.procedures.csv
+    if [ ! -s "$cohort" ] || [ ! -s "$procedures" ] || [ pipeline/simulate.c -nt "$cohort" ]; then
+        echo "bench: writing $cohort and $procedures" >&2
+        "$BIN" simulate --n "$n" --seed "$SEED" --out "$cohort" --procedures-out "$procedures"
     fi
     runs=$RUNS_LARGE
     if [ "$n" -le 10000 ]; then runs=$RUNS_SMALL; fi
@@ -137,6 +141,13 @@ for n in $SIZES; do
     c_s=$median_s
     c_mb=$max_rss_mb
     stages=$(stages_of "$out/manifest.json" "$wall_us")
+    echo "bench: n = $n: embolo run with procedures x $runs" >&2
+    series "$runs" "$DIR/embolo_procedures_$n" "$BIN" run --study "$PROCEDURES_STUDY" --input "$cohort" \
+        --procedures "$procedures" --out "$DIR/out_procedures_$n" --quiet
+    p_s=$median_s
+    p_mb=$max_rss_mb
+    p_rows=$(($(wc -l <"$procedures") - 1))
+    added=$(awk -v p="$p_s" -v c="$c_s" 'BEGIN { printf "%+.0f%%", (p / c - 1) * 100 }')
 
     r_s="-" r_mb="-" ratio="-" agree="-"
     if [ "$have_r" = 0 ]; then
@@ -156,7 +167,7 @@ for n in $SIZES; do
             r_s="failed or over ${R_TIMEOUT} s"
         fi
     fi
-    rows+=("| $n | $c_s | $c_mb | $runs | $r_s | $r_mb | $ratio | $agree | $stages |")
+    rows+=("| $n | $c_s | $c_mb | $runs | $p_rows | $p_s | $p_mb | $added | $r_s | $r_mb | $ratio | $agree | $stages |")
 done
 
 {
@@ -168,8 +179,10 @@ done
     echo "Agrees with R: lines of R's results_R.csv that embolo's results.csv matches (bench/compare_r.py: relative"
     echo "1e-6, 1e-5 where propensity weights enter; counts and medians exactly; NA = NA) / lines compared."
     echo
-    echo "| n | embolo wall (s) | embolo peak RSS (MB) | runs | R wall (s) | R peak RSS (MB) | R / embolo | agrees with R | embolo stages of the last run (ms) |"
-    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    echo "With procedures: the same run with the cohort's procedures (simulate --procedures-out) and the safety audit."
+    echo
+    echo "| n | embolo wall (s) | embolo peak RSS (MB) | runs | procedures | with procedures (s) | with procedures RSS (MB) | added | R wall (s) | R peak RSS (MB) | R / embolo | agrees with R | embolo stages of the last run (ms) |"
+    echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     printf '%s\n' "${rows[@]}"
     echo
     if [ ${#disagree[@]} -gt 0 ]; then

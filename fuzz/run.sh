@@ -15,7 +15,7 @@ OUT=build/fuzz
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=c11 -Wall -Wextra -Wpedantic -Werror -O1 -g -fno-omit-frame-pointer $SAN"
 CPPFLAGS="-D_POSIX_C_SOURCE=200809L -Istages -Ipipeline"
-HARNESSES="${FUZZ_HARNESSES:-fuzz_ingest_clean fuzz_study}"
+HARNESSES="${FUZZ_HARNESSES:-fuzz_ingest_clean fuzz_study fuzz_procedures}"
 
 mkdir -p "$OUT/obj" "$OUT/artifacts"
 
@@ -69,6 +69,7 @@ for h in $HARNESSES; do
   case $h in
     fuzz_ingest_clean) run_one fuzz_ingest_clean ingest ingest.dict 16384 || failed=1 ;;
     fuzz_study) run_one fuzz_study study study.dict 8192 || failed=1 ;;
+    fuzz_procedures) run_one fuzz_procedures procedures procedures.dict 16384 || failed=1 ;;
   esac
 done
 exit $failed

@@ -19,6 +19,7 @@
 #include "ingest/ingest.h"
 #include "model/audit.h"
 #include "model/model.h"
+#include "model/safety.h"
 #include "model/table1.h"
 #include "outset.h"
 #include "render/render.h"
@@ -33,6 +34,12 @@ typedef struct run_context {
     study *study;
     clean_columns *columns;
     ingest_table *table;
+    const char *procedures_path;  /* --procedures, else the study's [procedures] file; NULL: none */
+    clean_columns *procedure_columns;
+    ingest_table *procedure_table;
+    procedure_set *procedures;
+    procedure_thresholds *thresholds;
+    char procedures_sha256[65];
     dataset *data;
     exclusion_log *log;
     results *results;
@@ -174,6 +181,29 @@ static embolo_error read_study_and_template(run_context *ctx, char *message, siz
     return err;
 }
 
+/* The procedures file: --procedures, else the study's [procedures] file (procedures.md); its
+ * thresholds from the template. A [procedures] section without a file is a warning. */
+static embolo_error settle_procedures(run_context *ctx, char *message, size_t message_size)
+{
+    const study *s = ctx->study;
+    ctx->procedures_path = ctx->options->procedures_path ? ctx->options->procedures_path : s->procedures.file;
+    if (ctx->procedures_path && !s->procedures.present) {
+        snprintf(message, message_size, "%s: --procedures needs a [procedures] section in the study file (which "
+                 "columns hold the id, date and modality)", s->path);
+        return EMBOLO_ERROR_STUDY;
+    }
+    if (!ctx->procedures_path) {
+        if (s->procedures.present &&
+            results_warn(ctx->results, "the study's [procedures] section names no file and no --procedures was "
+                         "given: no procedure statistics") != EMBOLO_OK)
+            return EMBOLO_ERROR_NOMEM;
+        return EMBOLO_OK;
+    }
+    const study_variable *t = &s->variables[s->treatment];
+    return template_thresholds(ctx->template, (const char *const *)t->levels, t->n_levels, &ctx->thresholds,
+                               message, message_size);
+}
+
 static embolo_error run_ingest(run_context *ctx, char *message, size_t message_size)
 {
     embolo_error err;
@@ -181,8 +211,20 @@ static embolo_error run_ingest(run_context *ctx, char *message, size_t message_s
     err = clean_columns_new(ctx->study, &ctx->columns);
     if (err != EMBOLO_OK)
         return err;
-    err = ingest_read_hashed(ctx->options->input_path, ctx->study->delimiter, ctx->columns->names, ctx->columns->n,
-                             &ctx->table, ctx->input_sha256, message, message_size);
+    if (ctx->procedures_path)
+        clean_columns_allow_index_fill(ctx->columns, ctx->study);
+    ingest_options patients = {.delimiter = ctx->study->delimiter, .optional = ctx->columns->optional};
+    err = ingest_read_with(ctx->options->input_path, &patients, ctx->columns->names, ctx->columns->n, &ctx->table,
+                           ctx->input_sha256, message, message_size);
+    if (err == EMBOLO_OK && ctx->procedures_path)
+        err = clean_procedure_columns_new(ctx->study, &ctx->procedure_columns);
+    /* The procedures file follows every rule of the patient file, its delimiter too, and is hashed
+     * from the bytes parsed. */
+    ingest_options procedures = {.delimiter = ctx->study->delimiter};
+    if (err == EMBOLO_OK && ctx->procedures_path)
+        err = ingest_read_with(ctx->procedures_path, &procedures, ctx->procedure_columns->names,
+                               ctx->procedure_columns->n, &ctx->procedure_table, ctx->procedures_sha256, message,
+                               message_size);
     if (err != EMBOLO_OK)
         return err;
     stage_end(ctx, "ingest", ingest_record_count(ctx->table));
@@ -194,7 +236,12 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
     clean_options options = {.has_as_of = ctx->has_as_of, .as_of = ctx->as_of};
     embolo_error err;
     stage_begin(ctx);
-    err = clean_run(ctx->study, ctx->columns, ctx->table, &options, &ctx->data, &ctx->log, message, message_size);
+    if (ctx->procedure_table)
+        err = clean_run_with_procedures(ctx->study, ctx->columns, ctx->table, ctx->procedure_columns,
+                                        ctx->procedure_table, &options, &ctx->data, &ctx->log, &ctx->procedures,
+                                        message, message_size);
+    else
+        err = clean_run(ctx->study, ctx->columns, ctx->table, &options, &ctx->data, &ctx->log, message, message_size);
     if (err == EMBOLO_OK)
         err = clean_warn(ctx->study, ctx->data, ctx->log, ctx->results);
     if (err != EMBOLO_OK)
@@ -315,6 +362,9 @@ static embolo_error run_render(run_context *ctx, char *message, size_t message_s
         .stages = ctx->stages,
         .n_stages = ctx->n_stages,
         .template = ctx->template,
+        .procedures = ctx->procedures,
+        .procedures_path = ctx->procedures_path,
+        .procedures_sha256 = ctx->procedures_sha256,
         .quiet = o->quiet,
     };
     outset_options options = {.no_wait = o->no_wait, .quiet = o->quiet};
@@ -366,14 +416,20 @@ static void describe_no_analysable_row(const run_context *ctx, char *message, si
                  ctx->options->command == DRIVER_CHECK ? "; see exclusions.csv" : "; `embolo check` lists them");
 }
 
-/* --strict: every exclusion and invalid value counts but E_START_AFTER_AS_OF, which is no fault of the
- * data. Writes "PATH: --strict: 5 exclusions or invalid values: E_DUPLICATE_ID 2, W_INVALID_VALUE 3
+/* Records after the as-of date are not yet part of the report: no fault of the data. */
+static int is_after_as_of(const char *code)
+{
+    return !strcmp(code, "E_START_AFTER_AS_OF") || !strcmp(code, "E_PROC_AFTER_AS_OF");
+}
+
+/* --strict: every exclusion and invalid value counts but those after the as-of date, which are no
+ * fault of the data. Writes "PATH: --strict: 5 exclusions or invalid values: E_DUPLICATE_ID 2, W_INVALID_VALUE 3
  * (see exclusions.csv)" and returns the count. */
 static size_t describe_strict_failure(const run_context *ctx, char *message, size_t message_size)
 {
     size_t total = 0, used;
     for (size_t i = 0; i < ctx->log->n; i++)
-        total += strcmp(ctx->log->items[i].code, "E_START_AFTER_AS_OF") != 0;
+        total += !is_after_as_of(ctx->log->items[i].code);
     if (total == 0)
         return 0;
     int n = snprintf(message, message_size, "%s: --strict: %zu %s or invalid values:", ctx->options->input_path,
@@ -382,7 +438,7 @@ static size_t describe_strict_failure(const run_context *ctx, char *message, siz
     for (size_t k = 0, listed = 0; clean_code_at(k) && used < message_size; k++) {
         const char *code = clean_code_at(k);
         size_t count = 0;
-        for (size_t i = 0; i < ctx->log->n && strcmp(code, "E_START_AFTER_AS_OF"); i++)
+        for (size_t i = 0; i < ctx->log->n && !is_after_as_of(code); i++)
             count += strcmp(ctx->log->items[i].code, code) == 0;
         if (count == 0)
             continue;
@@ -400,6 +456,8 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
     embolo_error err = read_study_and_template(ctx, message, message_size);
     if (err == EMBOLO_OK)
         err = settle_template(ctx);
+    if (err == EMBOLO_OK)
+        err = settle_procedures(ctx, message, message_size);
     if (err == EMBOLO_OK)
         err = outset_check(o->out_dir, message, message_size);
     if (err == EMBOLO_OK)
@@ -438,6 +496,9 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         if (err != EMBOLO_OK)
             return err;
         err = run_audit(ctx);
+        if (err == EMBOLO_OK && ctx->procedures)
+            err = safety_run(ctx->study, ctx->data, ctx->procedures, ctx->log, ctx->thresholds, ctx->has_as_of,
+                             ctx->as_of, ctx->results);
         if (err == EMBOLO_OK)
             err = table1_run(ctx->study, ctx->data, ctx->results, message, message_size);
         if (err != EMBOLO_OK)
@@ -480,6 +541,10 @@ embolo_error driver_run(const driver_options *options, char *message, size_t mes
     exclusion_log_free(ctx.log);
     ingest_table_free(ctx.table);
     clean_columns_free(ctx.columns);
+    procedure_set_free(ctx.procedures);
+    procedure_thresholds_free(ctx.thresholds);
+    ingest_table_free(ctx.procedure_table);
+    clean_columns_free(ctx.procedure_columns);
     study_free(ctx.study);
     template_free(ctx.template);
     return err;

@@ -14,6 +14,7 @@ typedef struct driver_options {
     const char *study_path;
     const char *input_path;
     const char *template_path;  /* NULL: none */
+    const char *procedures_path;  /* --procedures: overrides the study's [procedures] file; NULL: none */
     const char *out_dir;
     int has_as_of;
     long as_of;

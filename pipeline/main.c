@@ -13,20 +13,23 @@
 #define DEFAULT_TEMPLATE "templates/manuscript.ini"
 
 static const char usage_text[] =
-    "usage: embolo run [--study FILE] [--input CSV] [--template FILE] [--out DIR] [--as-of YYYY-MM-DD] [--strict] [--quiet]\n"
-    "                  [--no-wait]\n"
-    "       embolo check [--study FILE] [--input CSV] [--out DIR] [--strict] [--quiet] [--no-wait]\n"
-    "       embolo simulate [--n N] [--seed S] [--out CSV]\n"
+    "usage: embolo run [--study FILE] [--input CSV] [--procedures CSV] [--template FILE] [--out DIR]\n"
+    "                  [--as-of YYYY-MM-DD] [--strict] [--quiet] [--no-wait]\n"
+    "       embolo check [--study FILE] [--input CSV] [--procedures CSV] [--out DIR] [--strict] [--quiet]\n"
+    "                    [--no-wait]\n"
+    "       embolo simulate [--n N] [--seed S] [--out CSV] [--procedures-out CSV]\n"
     "       embolo --help | --version     (embolo COMMAND --help: that command's usage)\n"
     "\n"
     "run    ingest, clean, weight, model and write the outputs to --out\n"
     "check  ingest and clean only: exclusions.csv, patients.csv and manifest.json\n"
+    "--procedures CSV  a procedures file, one row per session (overrides the study's [procedures] file)\n"
     "simulate  write a synthetic cohort of N patients (default 155) in the columns of " DEFAULT_INPUT ",\n"
     "       the same for the same seed S (1 to 4294967295, default 1), to the file --out CSV (written\n"
-    "       under a temporary name, then renamed), or to standard output without --out\n"
+    "       under a temporary name, then renamed), or to standard output without --out; with\n"
+    "       --procedures-out CSV also its procedures, one row per session, consistent with the cohort\n"
     "--strict  any excluded row or endpoint or invalid value fails the run (exit 65) once the\n"
     "       exclusion log is written\n"
-    "--input -  reads the cohort from standard input\n"
+    "--input -  reads the cohort from standard input (--procedures - likewise, not both)\n"
     "--out DIR  is replaced as a whole when the run succeeds: DIR must be absent, empty or an earlier\n"
     "       embolo output set; a second run on it waits for the first (--no-wait: fails at once, 73)\n"
     "Defaults: --study " DEFAULT_STUDY " --input " DEFAULT_INPUT " --out " DEFAULT_OUT "\n"
@@ -35,13 +38,15 @@ static const char usage_text[] =
     "70 internal error.\n";
 
 static const char run_usage[] =
-    "usage: embolo run [--study FILE] [--input CSV] [--template FILE] [--out DIR] [--as-of YYYY-MM-DD] [--strict] [--quiet]\n"
-    "                  [--no-wait]\n"
+    "usage: embolo run [--study FILE] [--input CSV] [--procedures CSV] [--template FILE] [--out DIR]\n"
+    "                  [--as-of YYYY-MM-DD] [--strict] [--quiet] [--no-wait]\n"
     "\n"
     "Ingests, cleans, weights and models the cohort and writes report.pdf, tables.xlsx, results.csv,\n"
-    "exclusions.csv, patients.csv and manifest.json to --out.\n"
+    "exclusions.csv, patients.csv and manifest.json (with procedures also procedures.csv) to --out.\n"
     "  --study FILE       the study file (default " DEFAULT_STUDY ")\n"
     "  --input CSV        the patient file (default " DEFAULT_INPUT "; - : standard input)\n"
+    "  --procedures CSV   a procedures file, one row per session (overrides the study's [procedures] file;\n"
+    "                     - : standard input, unless --input is -)\n"
     "  --template FILE    the report template (default " DEFAULT_TEMPLATE ", else built in)\n"
     "  --out DIR          the output directory (default " DEFAULT_OUT "), replaced as a whole: absent, empty\n"
     "                     or an earlier embolo output set\n"
@@ -52,11 +57,15 @@ static const char run_usage[] =
     "  --quiet            no progress or warnings on stderr\n";
 
 static const char check_usage[] =
-    "usage: embolo check [--study FILE] [--input CSV] [--out DIR] [--strict] [--quiet] [--no-wait]\n"
+    "usage: embolo check [--study FILE] [--input CSV] [--procedures CSV] [--out DIR] [--strict] [--quiet]\n"
+    "                    [--no-wait]\n"
     "\n"
-    "Ingests and cleans only: writes exclusions.csv, patients.csv and manifest.json to --out.\n"
+    "Ingests and cleans only: writes exclusions.csv, patients.csv and manifest.json (with procedures also\n"
+    "procedures.csv) to --out.\n"
     "  --study FILE       the study file (default " DEFAULT_STUDY ")\n"
     "  --input CSV        the patient file (default " DEFAULT_INPUT "; - : standard input)\n"
+    "  --procedures CSV   a procedures file, one row per session (overrides the study's [procedures] file;\n"
+    "                     - : standard input, unless --input is -)\n"
     "  --out DIR          the output directory (default " DEFAULT_OUT "), replaced as a whole: absent, empty\n"
     "                     or an earlier embolo output set\n"
     "  --no-wait          fail at once (exit 73) while another run on --out holds its lock, instead of waiting\n"
@@ -64,12 +73,13 @@ static const char check_usage[] =
     "  --quiet            no progress or warnings on stderr\n";
 
 static const char simulate_usage[] =
-    "usage: embolo simulate [--n N] [--seed S] [--out CSV]\n"
+    "usage: embolo simulate [--n N] [--seed S] [--out CSV] [--procedures-out CSV]\n"
     "\n"
     "Writes a synthetic NET cohort in the columns of " DEFAULT_INPUT ".\n"
     "  --n N              patients, 1 to 1000000000 (default 155)\n"
     "  --seed S           1 to 4294967295 (default 1): the same seed gives the same file\n"
-    "  --out CSV          the file (written under a temporary name, then renamed); standard output without it\n";
+    "  --out CSV          the file (written under a temporary name, then renamed); standard output without it\n"
+    "  --procedures-out CSV  also the cohort's procedures, one row per session (pipeline/simulate.h)\n";
 
 static int is_help(const char *arg)
 {
@@ -109,6 +119,8 @@ static int parse_options(int argc, char **argv, driver_options *o)
             target = &o->input_path;
         else if (strcmp(arg, "--out") == 0)
             target = &o->out_dir;
+        else if (strcmp(arg, "--procedures") == 0)
+            target = &o->procedures_path;
         else if (strcmp(arg, "--template") == 0 && o->command == DRIVER_RUN)
             target = &o->template_path;
         else if (strcmp(arg, "--as-of") == 0 && o->command == DRIVER_RUN) {
@@ -130,6 +142,11 @@ static int parse_options(int argc, char **argv, driver_options *o)
         *target = value;
         i++;
     }
+    /* Standard input is one stream: it cannot be both files. */
+    if (strcmp(o->input_path, "-") == 0 && o->procedures_path && strcmp(o->procedures_path, "-") == 0) {
+        fprintf(stderr, "embolo: --input - and --procedures - cannot both read standard input\n");
+        return 0;
+    }
     return 1;
 }
 
@@ -148,15 +165,16 @@ static int parse_count(const char *text, unsigned long max, unsigned long *out)
     return value >= 1;
 }
 
-/* `embolo simulate [--n N] [--seed S] [--out CSV]`: the exit status. */
+/* `embolo simulate [--n N] [--seed S] [--out CSV] [--procedures-out CSV]`: the exit status. */
 static int simulate_main(int argc, char **argv)
 {
     unsigned long n = SIMULATE_DEFAULT_N, seed = SIMULATE_DEFAULT_SEED;
-    const char *out = NULL;
+    const char *out = NULL, *procedures_out = NULL;
     char message[2048];
     for (int i = 2; i < argc; i++) {
         const char *arg = argv[i], *value;
-        if (strcmp(arg, "--n") != 0 && strcmp(arg, "--seed") != 0 && strcmp(arg, "--out") != 0) {
+        if (strcmp(arg, "--n") != 0 && strcmp(arg, "--seed") != 0 && strcmp(arg, "--out") != 0 &&
+            strcmp(arg, "--procedures-out") != 0) {
             fprintf(stderr, "embolo: unknown option '%s' (see embolo simulate --help)\n", arg);
             return 64;
         }
@@ -165,6 +183,8 @@ static int simulate_main(int argc, char **argv)
         i++;
         if (strcmp(arg, "--out") == 0)
             out = value;
+        else if (strcmp(arg, "--procedures-out") == 0)
+            procedures_out = value;
         else if (strcmp(arg, "--n") == 0 && !parse_count(value, SIMULATE_MAX_N, &n)) {
             fprintf(stderr, "embolo: --n needs a whole number from 1 to %lu, not '%s'\n", SIMULATE_MAX_N, value);
             return 64;
@@ -174,7 +194,7 @@ static int simulate_main(int argc, char **argv)
             return 64;
         }
     }
-    embolo_error err = simulate_to_path(out, n, seed, message, sizeof message);
+    embolo_error err = simulate_to_paths(out, procedures_out, n, seed, message, sizeof message);
     if (err != EMBOLO_OK) {
         fprintf(stderr, "embolo: %s\n", message);
         return embolo_error_exit_code(err);

@@ -57,6 +57,17 @@ static const double ki67_range[N_GRADES][2] = {{0.5, 2.9}, {3.0, 20.0}, {20.1, 6
 #define NOTE_REVIEWED_SHARE 0.09
 #define NOTE_STABLE_SHARE 0.045
 
+#define PROCEDURE_GRADES 5      /* grades 0-4 are drawn by their shares; 5 (death) apart */
+#define DEATH_GRADE 5
+#define DEATH_AE_SHARE 0.6
+#define RAISED_ODDS_OPERATOR 5
+#define RAISED_ODDS 3.0
+#define CROSSOVER_SHARE 0.05
+#define SESSION_GAP_MIN_DAYS 28
+#define SESSION_GAP_SPREAD_DAYS 155
+#define ACTIVITY_MEDIAN_GBQ 1.7
+#define ACTIVITY_LOG_SD 0.35
+
 #define DEATH_SHAPE 0.9
 #define DEATH_HR_BURDEN 1.8
 #define DEATH_HR_TARE 2.0
@@ -393,12 +404,133 @@ static int patient_write(FILE *out, unsigned long number, const patient *p)
                    modality_names[p->modality], treatment, progression, death, followup, notes[p->note]) >= 0;
 }
 
+/* ---- Procedures (--procedures-out): one row per session, consistent with the patient ---- */
+
+static const char procedures_header[] =
+    "patient_id,procedure_date,modality,ae_grade,ae_term,technical_success,activity_gbq,operator\n";
+/* Patients with repeat sessions by modality, and the worst-AE grades 0-4 per session. */
+static const double repeat_share[N_MODALITIES] = {0.60, 0.24, 0.39};
+static const double grade_shares[N_MODALITIES][PROCEDURE_GRADES] = {
+    {0.53, 0.21, 0.16, 0.08, 0.02}, {0.57, 0.30, 0.10, 0.025, 0.005}, {0.52, 0.32, 0.12, 0.03, 0.01}};
+static const double success_share[N_MODALITIES] = {0.965, 0.985, 0.975};
+/* Operators IR-01 .. IR-08, nested in the centres; IR-06 with raised odds of a major AE. */
+static const int center_operators[N_CENTERS][2] = {{0, 1}, {2, 3}, {4, 4}, {5, 6}, {7, 7}};
+static const char *const minor_terms[] = {"Post-embolization syndrome", "Abdominal pain", "Nausea", "Fever",
+                                          "Fatigue"};
+static const char *const major_terms[] = {"Cholecystitis", "Liver abscess", "Hepatic failure",
+                                          "Gastrointestinal ulcer"};
+
+/* A session's worst AE: death (grade 5) only for a patient who dies within 30 days of it. */
+static int grade_draw(const gsl_rng *rng, int modality, int op, int dies_within_30_days)
+{
+    double shares[PROCEDURE_GRADES], total = 0.0;
+    if (dies_within_30_days && gsl_rng_uniform(rng) < DEATH_AE_SHARE)
+        return DEATH_GRADE;
+    for (int g = 0; g < PROCEDURE_GRADES; g++) {
+        shares[g] = grade_shares[modality][g] * (op == RAISED_ODDS_OPERATOR && g >= 3 ? RAISED_ODDS : 1.0);
+        total += shares[g];
+    }
+    double x = gsl_rng_uniform(rng) * total;
+    int g = 0;
+    while (g + 1 < PROCEDURE_GRADES && x >= shares[g])
+        x -= shares[g++];
+    return g;
+}
+
+/* Sessions after the first: none, or one to three for a repeat patient. */
+static int extra_sessions(const gsl_rng *rng, int modality)
+{
+    if (gsl_rng_uniform(rng) >= repeat_share[modality])
+        return 0;
+    double u = gsl_rng_uniform(rng);
+    return u < 0.08 ? 3 : u < 0.25 ? 2 : 1;
+}
+
+typedef struct session {
+    long day;
+    int modality, op, grade, success;
+    double activity;
+} session;
+
+static void session_draw(const gsl_rng *rng, const patient *p, session *s)
+{
+    s->op = center_operators[p->center][gsl_rng_uniform_int(rng, 2)];
+    s->grade = grade_draw(rng, s->modality, s->op, p->death_day >= 0 && p->death_day - s->day <= 30);
+    s->success = gsl_rng_uniform(rng) < success_share[s->modality];
+    s->activity = s->modality == MODALITY_TARE
+                      ? fmax(0.3, round(100.0 * ACTIVITY_MEDIAN_GBQ * exp(ACTIVITY_LOG_SD * gsl_ran_gaussian(rng, 1.0))) / 100.0)
+                      : NAN;
+}
+
+static int session_write(FILE *out, const gsl_rng *rng, unsigned long number, const session *s)
+{
+    char date[11], activity[32] = "";
+    const char *term = s->grade == 0 ? ""
+                       : s->grade == DEATH_GRADE ? "Hepatic failure"
+                       : s->grade >= 3 ? major_terms[gsl_rng_uniform_int(rng, 4)]
+                                       : minor_terms[gsl_rng_uniform_int(rng, 5)];
+    text_format_date(s->day, date);
+    if (!isnan(s->activity))
+        snprintf(activity, sizeof activity, "%.2f", s->activity);
+    return fprintf(out, "NET-%05lu,%s,%s,%d,%s,%s,%s,IR-%02d\n", number, date, modality_names[s->modality], s->grade,
+                   term, s->success ? "yes" : "no", activity, s->op + 1) >= 0;
+}
+
+/* The patient's sessions: the first on its treatment date with its modality, later ones 4 to 26
+ * weeks apart while it is alive and followed, now and then with another modality. */
+static int procedures_write(FILE *out, const gsl_rng *rng, unsigned long number, const patient *p)
+{
+    long end = p->death_day >= 0 ? p->death_day - 1 : p->followup_day;
+    int extra = extra_sessions(rng, p->modality);
+    session s = {.day = p->treatment_day, .modality = p->modality};
+    for (int k = 0; k <= extra; k++) {
+        if (k > 0) {
+            s.day += SESSION_GAP_MIN_DAYS + (long)gsl_rng_uniform_int(rng, SESSION_GAP_SPREAD_DAYS);
+            if (s.day > end)
+                return 1;
+            if (gsl_rng_uniform(rng) < CROSSOVER_SHARE)
+                s.modality = (s.modality + 1 + (int)gsl_rng_uniform_int(rng, N_MODALITIES - 1)) % N_MODALITIES;
+        }
+        session_draw(rng, p, &s);
+        if (!session_write(out, rng, number, &s))
+            return 0;
+    }
+    return 1;
+}
+
+/* The procedures' own generator, so that the cohort is the same with or without them. */
+static unsigned long procedures_seed(unsigned long seed)
+{
+    unsigned long mixed = (seed * 2654435761UL + 97531UL) & 0xffffffffUL;
+    return mixed ? mixed : 1;
+}
+
 embolo_error simulate_write(FILE *out, const char *out_name, unsigned long n, unsigned long seed, char *message,
                             size_t message_size)
 {
+    return simulate_write_with_procedures(out, out_name, NULL, NULL, n, seed, message, message_size);
+}
+
+static embolo_error rngs_new(unsigned long seed, int with_procedures, gsl_rng **rng, gsl_rng **procedures_rng)
+{
+    *rng = gsl_rng_alloc(gsl_rng_mt19937);
+    *procedures_rng = with_procedures ? gsl_rng_alloc(gsl_rng_mt19937) : NULL;
+    if (!*rng || (with_procedures && !*procedures_rng))
+        return EMBOLO_ERROR_NOMEM;
+    gsl_rng_set(*rng, seed);
+    if (*procedures_rng)
+        gsl_rng_set(*procedures_rng, procedures_seed(seed));
+    return EMBOLO_OK;
+}
+
+embolo_error simulate_write_with_procedures(FILE *out, const char *out_name, FILE *procedures,
+                                            const char *procedures_name, unsigned long n, unsigned long seed,
+                                            char *message, size_t message_size)
+{
     embolo_error err = EMBOLO_OK;
     gsl_error_handler_t *handler = gsl_set_error_handler_off();
-    gsl_rng *rng = NULL;
+    gsl_rng *rng = NULL, *procedures_rng = NULL;
+    const char *failed = out_name;
     sim_model model;
     urns u;
     if (n < 1 || n > SIMULATE_MAX_N || seed < 1 || seed > SIMULATE_MAX_SEED) {
@@ -412,94 +544,136 @@ embolo_error simulate_write(FILE *out, const char *out_name, unsigned long n, un
         err = EMBOLO_ERROR_NUMERIC;
         goto cleanup;
     }
-    rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!rng) {
+    if (rngs_new(seed, procedures != NULL, &rng, &procedures_rng) != EMBOLO_OK) {
         snprintf(message, message_size, "simulate: cannot allocate the random number generator");
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
-    gsl_rng_set(rng, seed);
     urn_fill(&u.center, center_counts, N_CENTERS, n);
     urn_fill(&u.site_grade, site_grade_counts, N_CELLS, n);
     urn_fill(&u.sex, sex_counts, N_SEXES, n);
     urn_fill(&u.modality, modality_counts, N_MODALITIES, n);
     if (fputs(header, out) < 0)
         goto write_failed;
+    if (procedures && fputs(procedures_header, procedures) < 0)
+        goto procedures_failed;
     for (unsigned long i = 1; i <= n; i++) {
         patient p;
         patient_draw(&model, &u, rng, &p);
         if (!patient_write(out, i, &p))
             goto write_failed;
+        if (procedures && !procedures_write(procedures, procedures_rng, i, &p))
+            goto procedures_failed;
     }
     if (fflush(out) != 0 || ferror(out))
         goto write_failed;
+    if (procedures && (fflush(procedures) != 0 || ferror(procedures)))
+        goto procedures_failed;
     goto cleanup;
+procedures_failed:
+    failed = procedures_name;
 write_failed:
-    snprintf(message, message_size, "%s: cannot write: %s", out_name, strerror(errno));
+    snprintf(message, message_size, "%s: cannot write: %s", failed, strerror(errno));
     err = EMBOLO_ERROR_OUTPUT;
 cleanup:
     gsl_rng_free(rng);
+    gsl_rng_free(procedures_rng);
     gsl_set_error_handler(handler);
     return err;
+}
+
+/* ---- Files: written under a temporary name beside the path, renamed into place when all are ---- */
+
+typedef struct temp_output {
+    const char *path;
+    char temp[4096];
+    FILE *file;
+    int created;
+} temp_output;
+
+static embolo_error temp_output_open(temp_output *t, char *message, size_t message_size)
+{
+    const char *slash = strrchr(t->path, '/');
+    int dir_length = slash ? (int)(slash - t->path + 1) : 0;
+    int length = snprintf(t->temp, sizeof t->temp, "%.*s.%s.tmp.XXXXXX", dir_length, t->path, t->path + dir_length);
+    if (length < 0 || (size_t)length >= sizeof t->temp) {
+        snprintf(message, message_size, "%.200s...: output path too long", t->path);
+        return EMBOLO_ERROR_OUTPUT;
+    }
+    int fd = mkstemp(t->temp);
+    if (fd < 0) {
+        snprintf(message, message_size, "%s: cannot create a file in its directory: %s", t->path, strerror(errno));
+        return EMBOLO_ERROR_OUTPUT;
+    }
+    t->created = 1;
+    /* mkstemp creates the file private; give it the mode fopen would have. */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0 || !(t->file = fdopen(fd, "wb"))) {
+        snprintf(message, message_size, "%s: cannot write: %s", t->path, strerror(errno));
+        close(fd);
+        return EMBOLO_ERROR_OUTPUT;
+    }
+    /* A larger buffer only saves system calls: a refusal is no error. */
+    (void)setvbuf(t->file, NULL, _IOFBF, (size_t)1 << 16);
+    return EMBOLO_OK;
+}
+
+static embolo_error temp_output_close(temp_output *t, char *message, size_t message_size)
+{
+    int closed = fclose(t->file) == 0;
+    t->file = NULL;
+    if (!closed) {
+        snprintf(message, message_size, "%s: cannot write: %s", t->path, strerror(errno));
+        return EMBOLO_ERROR_OUTPUT;
+    }
+    return EMBOLO_OK;
+}
+
+static embolo_error temp_output_rename(temp_output *t, char *message, size_t message_size)
+{
+    if (rename(t->temp, t->path) != 0) {
+        snprintf(message, message_size, "%s: cannot rename into place: %s", t->path, strerror(errno));
+        return EMBOLO_ERROR_OUTPUT;
+    }
+    t->created = 0;
+    return EMBOLO_OK;
+}
+
+static void temp_output_discard(temp_output *t)
+{
+    if (t->file)
+        fclose(t->file);
+    if (t->created)
+        unlink(t->temp);
 }
 
 embolo_error simulate_to_path(const char *path, unsigned long n, unsigned long seed, char *message,
                               size_t message_size)
 {
-    embolo_error err = EMBOLO_OK;
-    char temp[4096];
-    FILE *file = NULL;
-    int fd = -1, created = 0;
-    mode_t mask;
-    if (!path || strcmp(path, "-") == 0)
-        return simulate_write(stdout, "standard output", n, seed, message, message_size);
-    /* The temporary file: ".NAME.tmp.XXXXXX" beside path. */
-    const char *slash = strrchr(path, '/');
-    int dir_length = slash ? (int)(slash - path + 1) : 0;
-    int length = snprintf(temp, sizeof temp, "%.*s.%s.tmp.XXXXXX", dir_length, path, path + dir_length);
-    if (length < 0 || (size_t)length >= sizeof temp) {
-        snprintf(message, message_size, "%.200s...: output path too long", path);
-        err = EMBOLO_ERROR_OUTPUT;
-        goto cleanup;
-    }
-    fd = mkstemp(temp);
-    if (fd < 0) {
-        snprintf(message, message_size, "%s: cannot create a file in its directory: %s", path, strerror(errno));
-        err = EMBOLO_ERROR_OUTPUT;
-        goto cleanup;
-    }
-    created = 1;
-    /* mkstemp creates the file private; give it the mode fopen would have. */
-    mask = umask(0);
-    umask(mask);
-    if (fchmod(fd, 0666 & ~mask) != 0 || !(file = fdopen(fd, "wb"))) {
-        snprintf(message, message_size, "%s: cannot write: %s", path, strerror(errno));
-        err = EMBOLO_ERROR_OUTPUT;
-        goto cleanup;
-    }
-    fd = -1; /* the stream owns it */
-    /* A larger buffer only saves system calls: a refusal is no error. */
-    (void)setvbuf(file, NULL, _IOFBF, (size_t)1 << 16);
-    err = simulate_write(file, path, n, seed, message, message_size);
-    if (err != EMBOLO_OK)
-        goto cleanup;
-    if (fclose(file) != 0) {
-        file = NULL;
-        snprintf(message, message_size, "%s: cannot write: %s", path, strerror(errno));
-        err = EMBOLO_ERROR_OUTPUT;
-        goto cleanup;
-    }
-    file = NULL;
-    if (rename(temp, path) != 0) {
-        snprintf(message, message_size, "%s: cannot rename into place: %s", path, strerror(errno));
-        err = EMBOLO_ERROR_OUTPUT;
-    }
-cleanup:
-    if (file)
-        fclose(file);
-    if (fd >= 0)
-        close(fd);
-    if (err != EMBOLO_OK && created)
-        unlink(temp);
+    return simulate_to_paths(path, NULL, n, seed, message, message_size);
+}
+
+embolo_error simulate_to_paths(const char *path, const char *procedures_path, unsigned long n, unsigned long seed,
+                               char *message, size_t message_size)
+{
+    temp_output cohort = {.path = path}, procedures = {.path = procedures_path};
+    int to_stdout = !path || strcmp(path, "-") == 0;
+    embolo_error err = to_stdout ? EMBOLO_OK : temp_output_open(&cohort, message, message_size);
+    if (err == EMBOLO_OK && procedures_path)
+        err = temp_output_open(&procedures, message, message_size);
+    if (err == EMBOLO_OK)
+        err = simulate_write_with_procedures(to_stdout ? stdout : cohort.file, to_stdout ? "standard output" : path,
+                                             procedures.file, procedures_path, n, seed, message, message_size);
+    if (err == EMBOLO_OK && !to_stdout)
+        err = temp_output_close(&cohort, message, message_size);
+    if (err == EMBOLO_OK && procedures_path)
+        err = temp_output_close(&procedures, message, message_size);
+    if (err == EMBOLO_OK && procedures_path)
+        err = temp_output_rename(&procedures, message, message_size);
+    if (err == EMBOLO_OK && !to_stdout)
+        err = temp_output_rename(&cohort, message, message_size);
+    temp_output_discard(&cohort);
+    temp_output_discard(&procedures);
     return err;
 }

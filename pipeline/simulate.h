@@ -35,14 +35,33 @@
  * 1 .. 4294967295, so that different seeds give different cohorts. */
 #define SIMULATE_MAX_SEED 4294967295UL
 
+/* With a procedures stream (simulate --procedures-out), one row per embolization session in the
+ * columns of ../shared/data/net_sample_155.procedures.csv, consistent with the cohort: session 1 on
+ * the patient's treatment date with its modality; repeat sessions (4 to 26 weeks apart, while alive
+ * and followed) for 60/24/39% of TACE/TARE/TAE patients; crossovers to another modality in 5% of
+ * later sessions; the worst AE per session by modality (CTCAE 0-4; 5 only for a death within 30
+ * days); technical success 96-99%; Y-90 activity for TARE only (lognormal, median 1.7 GBq);
+ * operators IR-01 .. IR-08 nested in the centres, IR-06 with three times the odds of a major AE.
+ * The procedures have their own generator: the cohort is the same with or without them. */
+
 /* Writes the header and n rows to out (not closed). Fails with EMBOLO_ERROR_OUTPUT when a write
  * fails, EMBOLO_ERROR_USAGE for n or seed out of range, EMBOLO_ERROR_NOMEM when GSL cannot allocate. */
 embolo_error simulate_write(FILE *out, const char *out_name, unsigned long n, unsigned long seed, char *message,
                             size_t message_size);
 
+/* The same, with the procedures to `procedures` (NULL: none; not closed). */
+embolo_error simulate_write_with_procedures(FILE *out, const char *out_name, FILE *procedures,
+                                            const char *procedures_name, unsigned long n, unsigned long seed,
+                                            char *message, size_t message_size);
+
 /* Writes the cohort to path through a temporary file in the same directory renamed into place (a
  * failure leaves no partial file and an earlier file untouched); path NULL or "-" writes to stdout. */
 embolo_error simulate_to_path(const char *path, unsigned long n, unsigned long seed, char *message,
                               size_t message_size);
+
+/* The same, and the procedures to procedures_path (NULL: none) the same way; both are renamed into
+ * place only when both were written. */
+embolo_error simulate_to_paths(const char *path, const char *procedures_path, unsigned long n, unsigned long seed,
+                               char *message, size_t message_size);
 
 #endif

@@ -622,4 +622,23 @@ static inline void expect_failure(const scratch *s, const char *const *args, int
     free(err);
 }
 
+/* Fails unless DIR_A/NAME and DIR_B/NAME hold the same bytes (and are not empty). */
+static inline void assert_same_file(const char *a_dir, const char *b_dir, const char *name)
+{
+    char a_path[300], b_path[300];
+    size_t a_size = 0, b_size = 0;
+    path_join(a_path, sizeof a_path, a_dir, name);
+    path_join(b_path, sizeof b_path, b_dir, name);
+    char *a = test_file_read(a_path, &a_size), *b = test_file_read(b_path, &b_size);
+    assert_non_null(a);
+    assert_non_null(b);
+    if (a_size != b_size || memcmp(a, b, a_size) != 0)
+        print_error("%s and %s differ\n", a_path, b_path);
+    assert_int_equal(a_size, b_size);
+    assert_memory_equal(a, b, a_size);
+    assert_true(a_size > 0);
+    free(a);
+    free(b);
+}
+
 #endif

@@ -234,24 +234,6 @@ static void snapshot_free(snapshot *shot)
 
 /* ---- reruns are byte-identical ---- */
 
-static void assert_same_file(const char *a_dir, const char *b_dir, const char *name)
-{
-    char a_path[300], b_path[300];
-    size_t a_size = 0, b_size = 0;
-    path_join(a_path, sizeof a_path, a_dir, name);
-    path_join(b_path, sizeof b_path, b_dir, name);
-    char *a = test_file_read(a_path, &a_size), *b = test_file_read(b_path, &b_size);
-    assert_non_null(a);
-    assert_non_null(b);
-    if (a_size != b_size || memcmp(a, b, a_size) != 0)
-        print_error("%s and %s differ\n", a_path, b_path);
-    assert_int_equal(a_size, b_size);
-    assert_memory_equal(a, b, a_size);
-    assert_true(a_size > 0);
-    free(a);
-    free(b);
-}
-
 static void test_reruns_are_identical(void **state)
 {
     static const char *const names[] = {"net_messy_155", "net_sample_155", "veteran"};

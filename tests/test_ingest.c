@@ -262,6 +262,40 @@ static void test_missing_column_is_named(void **state)
     assert_refused(csv, LEN(csv), id_x, 2, EMBOLO_ERROR_DATA, "the header lacks the column 'x'");
 }
 
+/* An optional column may be absent: it reads as empty and says so; a required one is still refused. */
+static void test_optional_columns(void **state)
+{
+    (void)state;
+    static const char *const wanted[] = {"id", "start", "x"};
+    static const unsigned char optional[] = {0, 1, 0};
+    static const char csv[] = "id,x\na,1\nb,2\n";
+    ingest_options options = {.optional = optional};
+    ingest_table *table = NULL;
+    char message[512];
+    assert_int_equal(ingest_parse_with(csv, LEN(csv), "test.csv", &options, wanted, 3, &table, message,
+                                          sizeof message), EMBOLO_OK);
+    assert_int_equal(ingest_record_count(table), 2);
+    assert_true(ingest_column_present(table, 0));
+    assert_false(ingest_column_present(table, 1));
+    assert_text_value(table, 1, 1, "");
+    assert_text_value(table, 1, 2, "2");
+    /* A value set in place (cleaning's fill from the index procedure). */
+    assert_int_equal(ingest_set_value(table, 1, 1, "2010-01-01", 10), EMBOLO_OK);
+    assert_text_value(table, 1, 1, "2010-01-01");
+    assert_text_value(table, 0, 1, "");
+    assert_int_equal(ingest_set_value(table, 0, 2, "9", 1), EMBOLO_OK);
+    assert_text_value(table, 0, 2, "9");
+    assert_text_value(table, 1, 2, "2");
+    ingest_table_free(table);
+    static const unsigned char none_optional[] = {0, 0, 0};
+    ingest_options required = {.delimiter = ',', .optional = none_optional};
+    table = NULL;
+    assert_int_equal(ingest_parse_with(csv, LEN(csv), "test.csv", &required, wanted, 3, &table, message,
+                                          sizeof message), EMBOLO_ERROR_DATA);
+    assert_null(table);
+    assert_non_null(strstr(message, "'start'"));
+}
+
 /* A European Excel export (';') or a tab-separated file read with the default ',' is one header field:
  * the message names the separator it seems to use and the key that reads it. */
 static void test_other_separator_is_named(void **state)
@@ -511,6 +545,7 @@ int main(void)
         cmocka_unit_test(test_header_only_and_empty),
         cmocka_unit_test(test_missing_column_is_named),
         cmocka_unit_test(test_needed_column_twice_is_refused),
+        cmocka_unit_test(test_optional_columns),
         cmocka_unit_test(test_other_separator_is_named),
         cmocka_unit_test(test_delimiter),
         cmocka_unit_test(test_no_wanted_columns),

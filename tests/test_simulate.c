@@ -328,6 +328,59 @@ static void test_program_analyses_it_without_exclusions(void **state)
     free(results);
 }
 
+/* ---- procedures ---- */
+
+/* --procedures-out: the cohort is byte for byte the one without it; the procedures are the same for
+ * the seed, and the program includes every one of them (none before the start, after the death or
+ * on the same day), with session 1 on each patient's treatment date and modality. */
+static void test_procedures_are_consistent_with_the_cohort(void **state)
+{
+    (void)state;
+    char alone[128], cohort[128], procedures[128], again[128], again_procedures[128], out[128], file[256];
+    size_t alone_size = 0, cohort_size = 0, a_size = 0, b_size = 0;
+    simulate_file("alone.csv", 2000, 7, alone, sizeof alone);
+    char message[512];
+    scratch_path("with.csv", cohort, sizeof cohort);
+    scratch_path("with.procedures.csv", procedures, sizeof procedures);
+    assert_int_equal(simulate_to_paths(cohort, procedures, 2000, 7, message, sizeof message), EMBOLO_OK);
+    const char *twice[] = {"simulate", "--n", "2000", "--seed", "7", "--out", scratch_path("again.csv", again, sizeof again),
+                           "--procedures-out", scratch_path("again.procedures.csv", again_procedures,
+                                                            sizeof again_procedures), NULL};
+    assert_int_equal(run_embolo(NULL, twice), 0);
+    char *a = test_file_read(alone, &alone_size), *b = test_file_read(cohort, &cohort_size);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(alone_size, cohort_size);
+    assert_memory_equal(a, b, alone_size);
+    free(a);
+    free(b);
+    a = test_file_read(procedures, &a_size);
+    b = test_file_read(again_procedures, &b_size);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_int_equal(a_size, b_size);
+    assert_memory_equal(a, b, a_size);
+    assert_true(strncmp(a, "patient_id,procedure_date,modality,ae_grade,ae_term,technical_success,activity_gbq,operator\n",
+                        90) == 0);
+    size_t records = count_lines(a) - 1;
+    assert_true(records > 2000 * 13 / 10 && records < 2000 * 18 / 10);
+    free(a);
+    free(b);
+    const char *check[] = {"check", "--quiet", "--study", "inputs/net_sample_155.procedures.study.ini", "--input",
+                           cohort, "--procedures", procedures, "--out", scratch_path("pcheck", out, sizeof out), NULL};
+    assert_int_equal(run_embolo(NULL, check), 0);
+    snprintf(file, sizeof file, "%s/exclusions.csv", out);
+    char *exclusions = test_file_read(file, NULL);
+    assert_non_null(exclusions);
+    assert_int_equal(count_lines(exclusions), 1); /* the header only: no procedure excluded, no W_INDEX_* */
+    free(exclusions);
+    snprintf(file, sizeof file, "%s/procedures.csv", out);
+    char *included = test_file_read(file, NULL);
+    assert_non_null(included);
+    assert_int_equal(count_lines(included), records + 1);
+    free(included);
+}
+
 /* ---- usage and output errors ---- */
 
 /* Fails if dir holds a file whose name begins with prefix. */
@@ -360,6 +413,14 @@ static void test_bad_usage_and_unwritable_output(void **state)
     /* A directory that does not exist; an existing directory as the output file (the rename fails). */
     const char *missing[] = {"simulate", "--out", scratch_path("no/such/dir/x.csv", path, sizeof path), NULL};
     assert_int_equal(run_embolo(NULL, missing), 73);
+    /* A procedures file that cannot be written: the cohort is not left behind either. */
+    char cohort_path[128];
+    const char *missing_procedures[] = {"simulate", "--n", "20", "--out", scratch_path("lone.csv", cohort_path,
+                                        sizeof cohort_path), "--procedures-out", scratch_path("no/dir/p.csv", path,
+                                        sizeof path), NULL};
+    assert_int_equal(run_embolo(NULL, missing_procedures), 73);
+    assert_no_file_starting(scratch, "lone.csv");
+    assert_no_file_starting(scratch, ".lone.csv");
     scratch_path("taken", dir_path, sizeof dir_path);
     assert_int_equal(mkdir(dir_path, 0700), 0);
     const char *onto_dir[] = {"simulate", "--n", "50", "--out", dir_path, NULL};
@@ -418,6 +479,7 @@ int main(void)
         cmocka_unit_test(test_header_is_the_samples),
         cmocka_unit_test(test_marginals_of_a_large_cohort),
         cmocka_unit_test(test_program_analyses_it_without_exclusions),
+        cmocka_unit_test(test_procedures_are_consistent_with_the_cohort),
         cmocka_unit_test(test_bad_usage_and_unwritable_output),
     };
     return cmocka_run_group_tests(tests, make_scratch, remove_scratch);

@@ -559,6 +559,108 @@ static void test_rejects_bad_variables(void **state)
                           "alias group 'beta' lacks 'LEVEL:'");
 }
 
+/* ---- [procedures] ---- */
+
+static const char procedures_study[] =
+    "[study]\n"
+    "id = pid\n"
+    "[endpoint.hpfs]\n"
+    "start = start\n"
+    "event_dates = prog, death\n"
+    "censor_date = last\n"
+    "[endpoint.os]\n"
+    "start = Start\n"
+    "event_dates = death\n"
+    "censor_date = last\n"
+    "[variable.age]\n"
+    "type = numeric\n"
+    "[variable.m]\n"
+    "type = categorical\n"
+    "levels = a, b\n"
+    "[treatment]\n"
+    "variable = m\n"
+    "ps_covariates = age\n";
+
+static void test_procedures_section(void **state)
+{
+    (void)state;
+    char text[1024];
+    snprintf(text, sizeof text, "%s[procedures]\nfile = p.csv\nid = pid\ndate = d\nmodality = mod\n"
+             "ae_grade = g\nae_scale = SIR\nae_empty = unknown\noperator = op\n", procedures_study);
+    study *s = NULL;
+    char message[512];
+    assert_int_equal(study_parse(text, strlen(text), "some/dir/test.ini", &s, message, sizeof message), EMBOLO_OK);
+    const study_procedures *p = &s->procedures;
+    assert_true(p->present);
+    assert_string_equal(p->file, "some/dir/p.csv");
+    assert_string_equal(p->modality, "mod");
+    assert_string_equal(p->operator, "op");
+    assert_null(p->ae_term);
+    assert_null(p->technical_success);
+    assert_int_equal(p->scale, AE_SCALE_SIR);
+    assert_true(p->ae_empty_unknown);
+    assert_int_equal(p->death_endpoint, 1);
+    assert_string_equal(p->start, "Start");
+    study_free(s);
+    /* Without a file, with an absolute one, and without the section. */
+    snprintf(text, sizeof text, "%s[procedures]\nid = pid\ndate = d\nmodality = m\n", procedures_study);
+    s = test_study_parse(text);
+    assert_true(s->procedures.present);
+    assert_null(s->procedures.file);
+    assert_int_equal(s->procedures.scale, AE_SCALE_CTCAE);
+    assert_false(s->procedures.ae_empty_unknown);
+    study_free(s);
+    snprintf(text, sizeof text, "%s[procedures]\nfile = /data/p.csv\nid = pid\ndate = d\nmodality = m\n",
+             procedures_study);
+    assert_int_equal(study_parse(text, strlen(text), "dir/test.ini", &s, message, sizeof message), EMBOLO_OK);
+    assert_string_equal(s->procedures.file, "/data/p.csv");
+    study_free(s);
+    /* A file named "-" is that file, never standard input. */
+    snprintf(text, sizeof text, "%s[procedures]\nfile = -\nid = pid\ndate = d\nmodality = m\n", procedures_study);
+    assert_int_equal(study_parse(text, strlen(text), "test.ini", &s, message, sizeof message), EMBOLO_OK);
+    assert_string_equal(s->procedures.file, "./-");
+    study_free(s);
+    assert_int_equal(study_parse(text, strlen(text), "dir/test.ini", &s, message, sizeof message), EMBOLO_OK);
+    assert_string_equal(s->procedures.file, "dir/-");
+    study_free(s);
+    s = test_study_parse(procedures_study);
+    assert_false(s->procedures.present);
+    study_free(s);
+}
+
+static void test_rejects_bad_procedures(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *before, *section, *marker, *fragment;
+    } cases[] = {
+        {"", "id = pid\ndate = d\n", "id = pid\ndate", "needs the key 'modality'"},
+        {"", "id = pid\ndate = d\nmodality = m\nae_scale = A-F\n", "ae_scale", "ae_scale 'A-F' is not ctcae or sir"},
+        {"", "id = pid\ndate = d\nmodality = m\nae_empty = zero\n", "ae_empty", "is not none or unknown"},
+        {"", "id = pid\ndate = d\nmodality = m\ndeath_endpoint = pfs\n", "death_endpoint", "names no [endpoint.NAME]"},
+        {"", "id = pid\ndate = d\nmodality = m\ncolour = red\n", "colour", "unknown key 'colour'"},
+        {"[endpoint.rfs]\nstart = other\nevent_dates = r\ncensor_date = last\n", "id = pid\ndate = d\nmodality = m\n",
+         "[endpoint.rfs]", "the same start column"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[2048];
+        snprintf(text, sizeof text, "%s%s[procedures]\n%s", procedures_study, cases[i].before, cases[i].section);
+        assert_rejected(text, line_of(text, cases[i].marker) + (cases[i].marker[0] == '[' ? 1 : 0), cases[i].fragment);
+    }
+    /* The section needs [study] id, a [treatment] and a date-form death endpoint. */
+    assert_extra_rejected("[procedures]\nid = pid\ndate = d\nmodality = m\n", "id = pid", "needs the patient id");
+    char text[1024];
+    snprintf(text, sizeof text, "[study]\nid = pid\n[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1\n"
+             "censor_values = 0\n[variable.m]\ntype = categorical\nlevels = a, b\n[variable.age]\ntype = numeric\n"
+             "[treatment]\nvariable = m\nps_covariates = age\n[procedures]\nid = pid\ndate = d\nmodality = m\n");
+    assert_rejected(text, line_of(text, "id = pid\ndate"), "is not in the date form");
+    snprintf(text, sizeof text, "[study]\nid = pid\n[endpoint.os]\nstart = a\nevent_dates = b\ncensor_date = c\n"
+             "[procedures]\nid = pid\ndate = d\nmodality = m\n");
+    assert_rejected(text, line_of(text, "id = pid\ndate"), "needs a [treatment] section");
+    /* Endpoint names that are exclusions.csv scopes. */
+    assert_rejected("[endpoint.index]\nstart = a\nevent_dates = b\ncensor_date = c\n", 2, "'index' is reserved");
+}
+
 /* Round-2 keys (study-file.md, "Round 2 keys"). */
 static void test_round2_keys(void **state)
 {
@@ -795,6 +897,8 @@ int main(void)
         cmocka_unit_test(test_rejects_bad_study_values),
         cmocka_unit_test(test_rejects_bad_endpoints),
         cmocka_unit_test(test_rejects_bad_variables),
+        cmocka_unit_test(test_procedures_section),
+        cmocka_unit_test(test_rejects_bad_procedures),
         cmocka_unit_test(test_round2_keys),
         cmocka_unit_test(test_round2_competing_dates),
         cmocka_unit_test(test_rejects_bad_round2_keys),

@@ -149,6 +149,44 @@ static void test_rule_breaches_name_the_line(void **state)
     expect_rejected("[format]\nyes_no_rows = all\n", "t.ini:2: yes_no_rows must be one or both");
 }
 
+static void test_thresholds(void **state)
+{
+    (void)state;
+    static const char *const levels[] = {"TACE", "TARE", "TAE"};
+    procedure_thresholds *th = NULL;
+    char message[512];
+    report_template *t = parse_ok("[thresholds]\nmajor_ae = 0.12\nmajor_ae.tare = 0.08\ncusum_h = 4\n"
+                                  "cusum_p1.TAE = 0.2\n");
+    assert_int_equal(t->n_thresholds, 4);
+    assert_int_equal(template_thresholds(t, levels, 3, &th, message, sizeof message), EMBOLO_OK);
+    assert_true(th->all[THRESHOLD_MAJOR_AE] == 0.12);
+    assert_true(th->level[0][THRESHOLD_MAJOR_AE] == 0.12);
+    assert_true(th->level[1][THRESHOLD_MAJOR_AE] == 0.08);
+    assert_true(th->level[2][THRESHOLD_CUSUM_P1] == 0.2);
+    assert_true(th->level[1][THRESHOLD_CUSUM_H] == 4.0);
+    assert_true(th->all[THRESHOLD_MORTALITY_30D] == procedure_threshold_default(THRESHOLD_MORTALITY_30D));
+    procedure_thresholds_free(th);
+    template_free(t);
+    /* A level the treatment lacks, or a CUSUM whose p0 is not below its p1 at a level. */
+    t = parse_ok("[template]\nname = x\n[thresholds]\nmajor_ae.RFA = 0.1\n");
+    assert_int_equal(template_thresholds(t, levels, 3, &th, message, sizeof message), EMBOLO_ERROR_TEMPLATE);
+    assert_non_null(strstr(message, "t.ini:4:"));
+    assert_non_null(strstr(message, "RFA"));
+    template_free(t);
+    t = parse_ok("[thresholds]\ncusum_p0.TACE = 0.2\n");
+    assert_int_equal(template_thresholds(t, levels, 3, &th, message, sizeof message), EMBOLO_ERROR_TEMPLATE);
+    assert_non_null(strstr(message, "t.ini:2:"));
+    template_free(t);
+    expect_rejected("[thresholds]\nmajor = 0.1\n", "t.ini:2: unknown threshold 'major'");
+    expect_rejected("[thresholds]\nmajor_ae. = 0.1\n", "t.ini:2: unknown threshold");
+    expect_rejected("[thresholds]\nmortality_30d = 1\n", "t.ini:2: threshold mortality_30d must be");
+    expect_rejected("[thresholds]\ntechnical_success.TACE = 0\n", "t.ini:2: threshold technical_success.TACE");
+    expect_rejected("[thresholds]\ncusum_h = -1\n", "t.ini:2: threshold cusum_h must be a number above 0");
+    expect_rejected("[thresholds]\nmajor_ae = high\n", "t.ini:2: threshold major_ae");
+    expect_rejected("[x]\n[thresholds]\ncusum_p0 = 0.3\ncusum_p1 = 0.2\n", "unknown section");
+    expect_rejected("[thresholds]\ncusum_p0 = 0.3\ncusum_p1 = 0.2\n", "t.ini:3: cusum_p0 (0.3) must be below");
+}
+
 /* Whole-number keys beyond int's range are refused before any conversion (UBSan caught the cast of
  * 1e20), and so are fractions just inside the range. */
 static void test_whole_numbers_are_checked_before_the_cast(void **state)
@@ -200,6 +238,7 @@ int main(void)
         cmocka_unit_test(test_period_gives_the_month_end),
         cmocka_unit_test(test_benchmarks_are_read),
         cmocka_unit_test(test_rule_breaches_name_the_line),
+        cmocka_unit_test(test_thresholds),
         cmocka_unit_test(test_whole_numbers_are_checked_before_the_cast),
         cmocka_unit_test(test_shipped_templates_parse),
         cmocka_unit_test(test_missing_template_file),

@@ -1,12 +1,12 @@
 #include "clean.h"
 
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/text.h"
+#include "common/textmap.h"
 
 #define CLEAN_MAX_TEXT 4096
 
@@ -38,12 +38,12 @@ const char *clean_code_message(const char *code)
     for (size_t i = 0; i < N_CODES; i++)
         if (strcmp(clean_codes[i].code, code) == 0)
             return clean_codes[i].message;
-    return NULL;
+    return clean_procedure_code_message(code);
 }
 
 const char *clean_code_at(size_t i)
 {
-    return i < N_CODES ? clean_codes[i].code : NULL;
+    return i < N_CODES ? clean_codes[i].code : clean_procedure_code_at(i - N_CODES);
 }
 
 static size_t code_rank(const char *code)
@@ -66,6 +66,19 @@ static embolo_error columns_add(clean_columns *c, const char *name)
         return EMBOLO_ERROR_NOMEM;
     c->names = grown;
     c->names[c->n++] = name;
+    return EMBOLO_OK;
+}
+
+/* Every column required; frees c on failure. */
+static embolo_error columns_finish(clean_columns *c, embolo_error err, clean_columns **out)
+{
+    if (err == EMBOLO_OK && !(c->optional = calloc(c->n ? c->n : 1, 1)))
+        err = EMBOLO_ERROR_NOMEM;
+    if (err != EMBOLO_OK) {
+        clean_columns_free(c);
+        return err;
+    }
+    *out = c;
     return EMBOLO_OK;
 }
 
@@ -96,12 +109,7 @@ embolo_error clean_columns_new(const study *s, clean_columns **out)
     }
     for (size_t v = 0; v < s->n_variables && err == EMBOLO_OK; v++)
         err = columns_add(c, s->variables[v].column);
-    if (err != EMBOLO_OK) {
-        clean_columns_free(c);
-        return err;
-    }
-    *out = c;
-    return EMBOLO_OK;
+    return columns_finish(c, err, out);
 }
 
 void clean_columns_free(clean_columns *columns)
@@ -109,6 +117,7 @@ void clean_columns_free(clean_columns *columns)
     if (!columns)
         return;
     free((void *)columns->names);
+    free(columns->optional);
     free(columns);
 }
 
@@ -120,56 +129,28 @@ static size_t column_index(const clean_columns *c, const char *name)
     return 0;
 }
 
-/* ---- a set of identifiers (open addressing) ---- */
-
-typedef struct id_set {
-    char **slots;
-    size_t capacity, used;
-} id_set;
-
-static uint64_t hash_text(const char *s)
+void clean_columns_allow_index_fill(clean_columns *columns, const study *s)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
+    if (!s->procedures.present)
+        return;
+    columns->optional[column_index(columns, s->procedures.start)] = 1;
+    columns->optional[column_index(columns, s->variables[s->treatment].column)] = 1;
 }
 
-static embolo_error id_set_init(id_set *set, size_t expected)
+embolo_error clean_procedure_columns_new(const study *s, clean_columns **out)
 {
-    set->capacity = 64;
-    while (set->capacity < expected * 2 + 1)
-        set->capacity *= 2;
-    set->used = 0;
-    set->slots = calloc(set->capacity, sizeof *set->slots);
-    return set->slots ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
-}
-
-static void id_set_free(id_set *set)
-{
-    for (size_t i = 0; set->slots && i < set->capacity; i++)
-        free(set->slots[i]);
-    free(set->slots);
-}
-
-/* Inserts key; *seen says whether it was there already. */
-static embolo_error id_set_insert(id_set *set, const char *key, int *seen)
-{
-    size_t mask = set->capacity - 1, i = (size_t)hash_text(key) & mask;
-    while (set->slots[i]) {
-        if (strcmp(set->slots[i], key) == 0) {
-            *seen = 1;
-            return EMBOLO_OK;
-        }
-        i = (i + 1) & mask;
-    }
-    *seen = 0;
-    size_t length = strlen(key);
-    if (!(set->slots[i] = malloc(length + 1)))
+    const study_procedures *p = &s->procedures;
+    const char *names[] = {p->id, p->date, p->modality, p->ae_grade, p->ae_term, p->technical_success,
+                           p->activity_gbq, p->operator};
+    embolo_error err = EMBOLO_OK;
+    clean_columns *c = calloc(1, sizeof *c);
+    *out = NULL;
+    if (!c)
         return EMBOLO_ERROR_NOMEM;
-    memcpy(set->slots[i], key, length + 1);
-    set->used++;
-    return EMBOLO_OK;
+    for (size_t i = 0; i < sizeof names / sizeof names[0] && err == EMBOLO_OK; i++)
+        if (names[i])
+            err = columns_add(c, names[i]);
+    return columns_finish(c, err, out);
 }
 
 /* ---- categorical values that match no level, counted per variable and value ---- */
@@ -192,7 +173,7 @@ static void value_tally_free(value_tally *tally)
 
 static size_t value_tally_find(const value_tally *tally, char *const *keys, const char *key)
 {
-    size_t mask = tally->capacity - 1, i = (size_t)hash_text(key) & mask;
+    size_t mask = tally->capacity - 1, i = (size_t)text_map_hash(key) & mask;
     while (tally->slots[i] && strcmp(keys[tally->slots[i] - 1], key) != 0)
         i = (i + 1) & mask;
     return i;
@@ -228,7 +209,7 @@ typedef struct clean_context {
     long as_of;
     dataset *data;
     exclusion_log *log;
-    id_set ids;
+    text_map ids;      /* normalized id -> the record that keeps it */
     value_tally unmatched;
     size_t *variable_column;   /* [n_variables] index among columns: found once, not per cell */
     size_t row_excluded;
@@ -239,12 +220,14 @@ typedef struct cell {
     size_t length;
     char normalized[CLEAN_MAX_TEXT];
     int valid_text;   /* no NUL, valid UTF-8, fits */
+    int absent;       /* an optional column the header lacks (unless filled): missing */
 } cell;
 
 static void cell_read_at(const clean_context *ctx, size_t record, size_t column, cell *out)
 {
     out->bytes = ingest_value(ctx->table, record, column, &out->length);
     out->valid_text = text_normalize(out->bytes, out->length, out->normalized, sizeof out->normalized);
+    out->absent = out->length == 0 && !ingest_column_present(ctx->table, column);
 }
 
 static void cell_read(const clean_context *ctx, size_t record, const char *column, cell *out)
@@ -254,12 +237,7 @@ static void cell_read(const clean_context *ctx, size_t record, const char *colum
 
 static int cell_is_missing(const clean_context *ctx, const cell *c)
 {
-    if (!c->valid_text)
-        return 0;
-    for (size_t i = 0; i < ctx->s->n_na_values; i++)
-        if (strcmp(c->normalized, ctx->s->na_values[i]) == 0)
-            return 1;
-    return 0;
+    return c->absent || (c->valid_text && study_is_missing(ctx->s, c->normalized));
 }
 
 #define UNMATCHED_MAX_BYTES 200
@@ -324,19 +302,7 @@ static void id_text(const clean_context *ctx, size_t record, char *out, size_t s
     }
     size_t length;
     const char *bytes = ingest_value(ctx->table, record, column_index(ctx->columns, ctx->s->id_column), &length);
-    while (length > 0 && (*bytes == ' ' || *bytes == '\t')) {
-        bytes++;
-        length--;
-    }
-    while (length > 0 && (bytes[length - 1] == ' ' || bytes[length - 1] == '\t' || bytes[length - 1] == '\r'))
-        length--;
-    if (length >= size)
-        length = size - 1;
-    memcpy(out, bytes, length);
-    out[length] = '\0';
-    for (size_t i = 0; i < length; i++)
-        if (out[i] == '\0')
-            out[i] = '?';
+    text_display(bytes, length, out, size);
 }
 
 static embolo_error log_line(clean_context *ctx, size_t record, const char *id, const char *scope,
@@ -349,15 +315,7 @@ static embolo_error log_line(clean_context *ctx, size_t record, const char *id, 
 /* Matches a categorical value to a level (by name or alias); -1 if none. */
 static int match_level(const study_variable *v, const char *normalized)
 {
-    char level[CLEAN_MAX_TEXT];
-    for (size_t i = 0; i < v->n_levels; i++)
-        if (text_normalize(v->levels[i], strlen(v->levels[i]), level, sizeof level) &&
-            strcmp(level, normalized) == 0)
-            return (int)i;
-    for (size_t i = 0; i < v->n_aliases; i++)
-        if (strcmp(v->aliases[i].text, normalized) == 0)
-            return (int)v->aliases[i].level;
-    return -1;
+    return study_match_level(v, normalized);
 }
 
 typedef enum value_state { VALUE_OK, VALUE_MISSING, VALUE_INVALID } value_state;
@@ -558,7 +516,9 @@ static const char *row_check(clean_context *ctx, size_t record, const char **col
     if (s->id_column) {
         cell_read(ctx, record, s->id_column, c);
         if (!cell_is_missing(ctx, c) && c->valid_text) {
-            *err = id_set_insert(&ctx->ids, c->normalized, &duplicate);
+            size_t kept;
+            *err = text_map_insert(&ctx->ids, c->normalized, record, &kept);
+            duplicate = kept != record;
             if (*err != EMBOLO_OK)
                 return NULL;
         }
@@ -741,7 +701,7 @@ embolo_error clean_run(const study *s, const clean_columns *columns, const inges
     ctx.as_of = options && options->has_as_of ? options->as_of : s->as_of;
     ctx.log = exclusion_log_new();
     ctx.variable_column = malloc((s->n_variables ? s->n_variables : 1) * sizeof *ctx.variable_column);
-    if (!ctx.log || !ctx.variable_column || id_set_init(&ctx.ids, n_records) != EMBOLO_OK ||
+    if (!ctx.log || !ctx.variable_column || text_map_init(&ctx.ids, n_records) != EMBOLO_OK ||
         dataset_new(s, n_records, &ctx.data) != EMBOLO_OK) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
@@ -766,7 +726,7 @@ embolo_error clean_run(const study *s, const clean_columns *columns, const inges
 cleanup:
     if (err == EMBOLO_ERROR_NOMEM)
         snprintf(message, message_size, "out of memory while cleaning the data");
-    id_set_free(&ctx.ids);
+    text_map_free(&ctx.ids);
     free(ctx.variable_column);
     value_tally_free(&ctx.unmatched);
     dataset_free(ctx.data);

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include "common/dataset.h"
 #include "common/error.h"
+#include "common/procedures.h"
 #include "common/results.h"
 #include "common/study.h"
 #include "ingest/ingest.h"
@@ -14,10 +15,18 @@
 typedef struct clean_columns {
     const char **names;
     size_t n;
+    unsigned char *optional;  /* [n] 1 for a column the file may lack (ingest_options) */
 } clean_columns;
 
 embolo_error clean_columns_new(const study *s, clean_columns **out);
 void clean_columns_free(clean_columns *columns);
+
+/* With a procedures file the patient file may lack the start and treatment columns altogether
+ * (procedures.md): marks them optional. */
+void clean_columns_allow_index_fill(clean_columns *columns, const study *s);
+
+/* The columns of the procedures file that the study's [procedures] maps. */
+embolo_error clean_procedure_columns_new(const study *s, clean_columns **out);
 
 typedef struct clean_options {
     int has_as_of;   /* overrides the study's as_of */
@@ -31,10 +40,28 @@ embolo_error clean_run(const study *s, const clean_columns *columns, const inges
                        const clean_options *options, dataset **data, exclusion_log **log,
                        char *message, size_t message_size);
 
+/* Cleaning with a procedures file (procedures.md, "Order of work"): (1) the patient records' id
+ * checks, (2) the procedure codes up to E_PROC_UNKNOWN_MODALITY, (3) a patient's missing start or
+ * treatment filled in `table` from its earliest procedure left that is not after its death, (4)
+ * clean_run on the patient records, (5) the remaining procedure codes, the values of the included
+ * procedures and the W_INDEX_* lines. *procedures holds the included procedures; the log has one
+ * `procedure` line per excluded record; data gains sessions and crossover. */
+embolo_error clean_run_with_procedures(const study *s, const clean_columns *columns, ingest_table *table,
+                                       const clean_columns *procedure_columns, const ingest_table *procedure_table,
+                                       const clean_options *options, dataset **data, exclusion_log **log,
+                                       procedure_set **procedures, char *message, size_t message_size);
+
+/* The plain-words message of a procedure code (E_PROC_*, W_PROC_*, W_INDEX_*), NULL for another. */
+const char *clean_procedure_code_message(const char *code);
+
+/* The i-th procedure code in the order of procedures.md, NULL past the last. */
+const char *clean_procedure_code_at(size_t i);
+
 /* The plain-words message of a cleaning code, NULL for an unknown code. */
 const char *clean_code_message(const char *code);
 
-/* The i-th cleaning code in the order of study-file.md (the first wins), NULL past the last. */
+/* The i-th cleaning code in the order of study-file.md (the first wins), then the procedure codes,
+ * NULL past the last. */
 const char *clean_code_at(size_t i);
 
 /* At most this many values that match no level are named per variable; the rest are counted. */

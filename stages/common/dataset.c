@@ -159,6 +159,8 @@ void dataset_free(dataset *d)
     free(d->ps);
     free(d->weight);
     free(d->weight_stabilized);
+    free(d->sessions);
+    free(d->crossover);
     free(d);
 }
 

@@ -11,7 +11,7 @@
 typedef struct exclusion {
     size_t row;
     char *id;
-    char *scope;       /* "row", an endpoint NAME, or "value" */
+    char *scope;       /* "row", an endpoint NAME, "value"; "procedure", "procedure_value", "index" */
     const char *code;  /* E_... or W_INVALID_VALUE */
     char *column;
     char *value;
@@ -75,6 +75,9 @@ typedef struct dataset {
     double *weight_stabilized;
     int has_newest_date;
     long newest_date;      /* newest date in the data (day number), for file dates */
+    /* With a procedures file (procedures.md), filled by cleaning: NULL without one. */
+    size_t *sessions;          /* [n] the patient's included procedures */
+    unsigned char *crossover;  /* [n] 1 when a session has another modality than the index's */
     endpoint_tally *tally; /* [n_endpoints], filled by cleaning */
 } dataset;
 

@@ -40,3 +40,15 @@ const char *key_stat_at_index(char *buffer, const char *stat, size_t index)
     snprintf(buffer, KEY_SIZE, "%s@%zu", stat, index);
     return buffer;
 }
+
+const char *key_crossover(char *buffer, const char *from, const char *to)
+{
+    snprintf(buffer, KEY_SIZE, "%s>%s", from, to);
+    return buffer;
+}
+
+const char *key_stat_with(char *buffer, const char *stat, const char *suffix)
+{
+    snprintf(buffer, KEY_SIZE, "%s_%s", stat, suffix);
+    return buffer;
+}

@@ -23,6 +23,12 @@
 #define KEY_TABLE1 "table1"
 #define KEY_AUDIT "audit"
 #define KEY_BENCHMARK "benchmark"
+#define KEY_PROCEDURES "procedures"
+#define KEY_SAFETY "safety"
+#define KEY_AUDIT_SAFETY "audit_safety"
+#define KEY_CUSUM "cusum"
+#define KEY_FUNNEL "funnel"
+#define KEY_VOLUME "volume"
 #define KEY_RMST "rmst"
 #define KEY_CIF "cif"
 #define KEY_GRAY "gray"
@@ -38,6 +44,11 @@
 #define KEY_MULTIVARIABLE_BRESLOW "multivariable_breslow"
 #define KEY_WEIGHTED_UNIVARIATE "weighted_univariate"
 #define KEY_WEIGHTED_MULTIVARIABLE "weighted_multivariable"
+#define KEY_FISHER "fisher"
+#define KEY_MONTH "month"
+#define KEY_ROLLING_12M "rolling_12m"
+#define KEY_CUMULATIVE "cumulative"
+#define KEY_MONTHLY "monthly"
 #define KEY_STRATIFIED "stratified"
 #define KEY_MULTIVARIABLE_STRATIFIED "multivariable_stratified"
 #define KEY_MULTIVARIABLE_CLUSTER "multivariable_cluster"
@@ -54,6 +65,10 @@
 /* Variables. */
 #define KEY_ALL "all"
 #define KEY_GLOBAL "GLOBAL"
+#define KEY_SESSIONS "sessions"
+#define KEY_CROSSOVER "crossover"
+#define KEY_CODE "code"
+#define KEY_OPERATOR "operator"
 
 /* Stats: counts, Kaplan-Meier and follow-up medians. */
 #define KEY_STAT_N "n"
@@ -155,7 +170,13 @@ const char *key_model_within(char *buffer, const char *prefix, const char *varia
 /* "STAT@AT", e.g. key_stat_at("surv", "24") (a landmark as the study writes it, %g). */
 const char *key_stat_at(char *buffer, const char *stat, const char *at);
 
-/* "STAT@N", e.g. key_stat_at_index("grade", 3). */
+/* "STAT@N", e.g. key_stat_at_index("grade", 3), key_stat_at_index("signal_t", 1). */
 const char *key_stat_at_index(char *buffer, const char *stat, size_t index);
+
+/* "A>B": a crossover from index modality A to a later session's modality B. */
+const char *key_crossover(char *buffer, const char *from, const char *to);
+
+/* "STAT_SUFFIX", e.g. key_stat_with("major_ae", "lower"). */
+const char *key_stat_with(char *buffer, const char *stat, const char *suffix);
 
 #endif

@@ -48,6 +48,7 @@ void results_free(results *r)
     free(r->warnings);
     free(r->warning_parts);
     curve_set_free(r->curves);
+    series_set_free(r->series);
     curve_set_free(r->cif_curves);
     free(r->slots);
     free(r);
@@ -197,6 +198,10 @@ embolo_error results_append(results *dst, results *src)
         err = EMBOLO_ERROR_NOMEM;
     if (err == EMBOLO_OK && src->curves)
         err = curve_set_append(dst->curves, src->curves);
+    if (err == EMBOLO_OK && src->series && !dst->series && !(dst->series = series_set_new()))
+        err = EMBOLO_ERROR_NOMEM;
+    if (err == EMBOLO_OK && src->series)
+        err = series_set_append(dst->series, src->series);
     if (err == EMBOLO_OK && src->cif_curves && !dst->cif_curves && !(dst->cif_curves = curve_set_new()))
         err = EMBOLO_ERROR_NOMEM;
     if (err == EMBOLO_OK && src->cif_curves)

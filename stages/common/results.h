@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include "curves.h"
 #include "error.h"
+#include "series.h"
 
 typedef struct result_row {
     char *section, *endpoint, *model, *variable, *level, *stat;
@@ -29,6 +30,7 @@ typedef struct results {
     result_warning *warning_parts;  /* [n_warnings]: the same warnings in parts */
     size_t n_warnings, warnings_capacity;
     curve_set *curves;  /* Kaplan-Meier curves for drawing; NULL until the model stage adds one */
+    series_set *series; /* other figures' data (CUSUM paths, funnel limits); NULL until one is added */
     curve_set *cif_curves; /* cumulative-incidence curves (keys of the cif lines); NULL until one is added */
     size_t *slots;      /* lookup index kept by results_add: open addressing, line + 1 (0: empty) */
     size_t slot_mask;

@@ -20,7 +20,8 @@ static const char *const default_na_values[] = {"", "na", "n/a", ".", "-", "unkn
 static int is_known_section(const char *name)
 {
     return strcmp(name, "study") == 0 || strcmp(name, "treatment") == 0 ||
-           strcmp(name, "analysis") == 0 || (strncmp(name, "endpoint.", 9) == 0 && name[9]) ||
+           strcmp(name, "analysis") == 0 || strcmp(name, "procedures") == 0 ||
+           (strncmp(name, "endpoint.", 9) == 0 && name[9]) ||
            (strncmp(name, "variable.", 9) == 0 && name[9]);
 }
 
@@ -592,8 +593,9 @@ static void build_endpoints_and_variables(ini_doc *parser, study *s)
     for (size_t i = 0; i < count && parser->error == EMBOLO_OK; i++) {
         s->n_endpoints = i + 1;
         const char *name = sections[i] + 9;
-        /* exclusions.csv's scope column holds "row", "value" or an endpoint name. */
-        if (!strcmp(name, "row") || !strcmp(name, "value"))
+        /* exclusions.csv's scope column holds "row", "value", an endpoint name or a procedure scope. */
+        if (!strcmp(name, "row") || !strcmp(name, "value") || !strcmp(name, "procedure") ||
+            !strcmp(name, "procedure_value") || !strcmp(name, "index"))
             ini_doc_fail(parser, EMBOLO_ERROR_STUDY, ini_doc_section_line(parser, sections[i]),
                          "the endpoint name '%s' is reserved (exclusions.csv uses it as a scope)", name);
         else if (!(s->endpoints[i].name = ini_string_copy(name)))
@@ -756,12 +758,118 @@ static void build_treatment_and_analysis(ini_doc *parser, study *s)
 
 
 
+/* ---- [procedures] ---- */
+
+/* PATH relative to the study file's folder (an absolute PATH as it is). A file named "-" stays a
+ * file ("./-"): only --procedures - reads standard input. */
+static char *path_beside(const char *study_path, const char *file)
+{
+    const char *slash = strrchr(study_path, '/');
+    const char *folder_text = study_path;
+    size_t folder = file[0] == '/' || !slash ? 0 : (size_t)(slash - study_path + 1);
+    if (folder == 0 && strcmp(file, "-") == 0) {
+        folder_text = "./";
+        folder = 2;
+    }
+    size_t length = strlen(file);
+    char *joined = malloc(folder + length + 1);
+    if (joined) {
+        memcpy(joined, folder_text, folder);
+        memcpy(joined + folder, file, length + 1);
+    }
+    return joined;
+}
+
+/* Reads KEY = first | second into *second_chosen (0 or 1); absent keeps it. */
+static void take_choice(ini_doc *parser, const char *key, const char *first, const char *second, int *second_chosen)
+{
+    ini_entry *e = ini_doc_find(parser, "procedures", key);
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    if (!value)
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    else if (text_equal_folded(value, first) || text_equal_folded(value, second))
+        *second_chosen = text_equal_folded(value, second);
+    else
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e->line, "%s '%s' is not %s or %s", key, value, first, second);
+    free(value);
+}
+
+/* The death endpoint (a date-form one) and the start column every date-form endpoint shares. */
+static void check_procedure_endpoints(ini_doc *parser, study *s, int line)
+{
+    study_procedures *p = &s->procedures;
+    char *name = NULL;
+    int found = -1;
+    take_string(parser, "procedures", "death_endpoint", 0, line, &name);
+    for (size_t e = 0; e < s->n_endpoints && parser->error == EMBOLO_OK; e++)
+        if (!strcmp(s->endpoints[e].name, name ? name : "os"))
+            found = (int)e;
+    if (parser->error == EMBOLO_OK && (found < 0 || s->endpoints[found].form != ENDPOINT_DATES)) {
+        ini_entry *e = ini_doc_find(parser, "procedures", "death_endpoint");
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, e ? e->line : line,
+                     "[procedures] needs a date-form death endpoint: death_endpoint %s'%s' %s",
+                     e ? "" : "(default) ", name ? name : "os", found < 0 ? "names no [endpoint.NAME]" :
+                     "is not in the date form (start, event_dates, censor_date)");
+    }
+    free(name);
+    if (parser->error != EMBOLO_OK)
+        return;
+    p->death_endpoint = (size_t)found;
+    p->start = s->endpoints[found].start;
+    for (size_t e = 0; e < s->n_endpoints; e++)
+        if (s->endpoints[e].form == ENDPOINT_DATES && !text_equal_folded(s->endpoints[e].start, p->start)) {
+            ini_doc_fail(parser, EMBOLO_ERROR_STUDY, s->endpoints[e].line,
+                         "with [procedures], every date-form endpoint needs the same start column: [endpoint.%s] "
+                         "starts at '%s', [endpoint.%s] at '%s'", s->endpoints[e].name, s->endpoints[e].start,
+                         s->endpoints[found].name, p->start);
+            return;
+        }
+}
+
+static void build_procedures(ini_doc *parser, study *s)
+{
+    study_procedures *p = &s->procedures;
+    int line = ini_doc_section_line(parser, "procedures");
+    char *file = NULL;
+    if (!line)
+        return;
+    p->present = 1;
+    p->line = line;
+    if (!s->id_column)
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, line, "[procedures] needs the patient id: [study] id");
+    else if (s->treatment < 0)
+        ini_doc_fail(parser, EMBOLO_ERROR_STUDY, line, "[procedures] needs a [treatment] section (its variable "
+                     "reads the modality)");
+    if (parser->error != EMBOLO_OK)
+        return;
+    take_string(parser, "procedures", "file", 0, line, &file);
+    if (file && !(p->file = path_beside(s->path, file)))
+        ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, line, "out of memory");
+    free(file);
+    take_string(parser, "procedures", "id", 1, line, &p->id);
+    take_string(parser, "procedures", "date", 1, line, &p->date);
+    take_string(parser, "procedures", "modality", 1, line, &p->modality);
+    take_string(parser, "procedures", "ae_grade", 0, line, &p->ae_grade);
+    take_string(parser, "procedures", "ae_term", 0, line, &p->ae_term);
+    take_string(parser, "procedures", "technical_success", 0, line, &p->technical_success);
+    take_string(parser, "procedures", "activity_gbq", 0, line, &p->activity_gbq);
+    take_string(parser, "procedures", "operator", 0, line, &p->operator);
+    int choice = 0;
+    take_choice(parser, "ae_scale", "ctcae", "sir", &choice);
+    p->scale = choice ? AE_SCALE_SIR : AE_SCALE_CTCAE;
+    take_choice(parser, "ae_empty", "none", "unknown", &p->ae_empty_unknown);
+    if (parser->error == EMBOLO_OK)
+        check_procedure_endpoints(parser, s, line);
+}
+
 embolo_error study_parse(const char *text, size_t length, const char *path, study **out, char *message,
                          size_t message_size)
 {
     ini_doc parser = {.path = path, .text = text, .length = length, .kind = EMBOLO_ERROR_STUDY,
                       .known_section = is_known_section,
-                      .known_sections = "study, endpoint.NAME, variable.NAME, treatment, analysis",
+                      .known_sections = "study, endpoint.NAME, variable.NAME, treatment, analysis, procedures",
                       .message = message, .message_size = message_size};
     study *s = NULL;
     *out = NULL;
@@ -782,6 +890,8 @@ embolo_error study_parse(const char *text, size_t length, const char *path, stud
         build_endpoints_and_variables(&parser, s);
     if (parser.error == EMBOLO_OK)
         build_treatment_and_analysis(&parser, s);
+    if (parser.error == EMBOLO_OK)
+        build_procedures(&parser, s);
     if (parser.error == EMBOLO_OK)
         ini_doc_check_unused(&parser);
     if (parser.error == EMBOLO_OK) {
@@ -855,6 +965,15 @@ void study_free(study *s)
     free(s->subgroups);
     free(s->univariate);
     free(s->multivariable);
+    free(s->procedures.file);
+    free(s->procedures.id);
+    free(s->procedures.date);
+    free(s->procedures.modality);
+    free(s->procedures.ae_grade);
+    free(s->procedures.ae_term);
+    free(s->procedures.technical_success);
+    free(s->procedures.activity_gbq);
+    free(s->procedures.operator);
     free(s->forest);
     free(s);
 }
@@ -875,4 +994,24 @@ int study_endpoint_has_competing(const study_endpoint *endpoint)
 int study_variable_is_factor(const study_variable *variable)
 {
     return variable->type == VARIABLE_CATEGORICAL || variable->has_cut;
+}
+
+int study_match_level(const study_variable *v, const char *normalized)
+{
+    char level[INI_MAX_LINE + 1];
+    for (size_t i = 0; i < v->n_levels; i++)
+        if (text_normalize(v->levels[i], strlen(v->levels[i]), level, sizeof level) && strcmp(level, normalized) == 0)
+            return (int)i;
+    for (size_t i = 0; i < v->n_aliases; i++)
+        if (strcmp(v->aliases[i].text, normalized) == 0)
+            return (int)v->aliases[i].level;
+    return -1;
+}
+
+int study_is_missing(const study *s, const char *normalized)
+{
+    for (size_t i = 0; i < s->n_na_values; i++)
+        if (strcmp(normalized, s->na_values[i]) == 0)
+            return 1;
+    return 0;
 }

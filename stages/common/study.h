@@ -58,6 +58,26 @@ typedef struct study_endpoint {
     int line;
 } study_endpoint;
 
+typedef enum ae_scale { AE_SCALE_CTCAE, AE_SCALE_SIR } ae_scale;
+
+/* [procedures] (procedures.md): the columns of the procedures CSV, one row per session. */
+typedef struct study_procedures {
+    int present;              /* the study file has the section */
+    int line;                 /* the line of its first key */
+    char *file;               /* the CSV, resolved against the study file's folder; NULL: none given */
+    char *id;                 /* required columns */
+    char *date;
+    char *modality;           /* read with the levels and aliases of the treatment variable */
+    char *ae_grade;           /* optional columns: NULL when not mapped */
+    char *ae_term;
+    char *technical_success;
+    char *activity_gbq;
+    char *operator;
+    ae_scale scale;
+    int ae_empty_unknown;     /* ae_empty = unknown; by default an empty grade means no AE */
+    size_t death_endpoint;    /* index of the date-form endpoint whose event is death */
+    const char *start;        /* the start column every date-form endpoint shares */
+} study_procedures;
 /* True when the endpoint has a competing event (competing_dates or competing_values). */
 int study_endpoint_has_competing(const study_endpoint *endpoint);
 
@@ -90,6 +110,7 @@ typedef struct study {
     size_t n_univariate;
     size_t *multivariable;
     size_t n_multivariable;
+    study_procedures procedures;
     int centre;              /* [analysis] centre: variable index, -1 without */
     int has_rmst_tau;
     double rmst_tau;         /* [analysis] rmst_tau, in time_unit */
@@ -110,5 +131,12 @@ void study_free(study *s);
 
 /* Index of the variable with this name, -1 if none. */
 int study_find_variable(const study *s, const char *name);
+
+/* The level of categorical variable v that a normalized value names (a level or an alias), -1 if
+ * none. */
+int study_match_level(const study_variable *v, const char *normalized);
+
+/* Whether a normalized value is one of the study's missing-value tokens (na_values). */
+int study_is_missing(const study *s, const char *normalized);
 
 #endif

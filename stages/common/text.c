@@ -293,3 +293,22 @@ cleanup:
     fclose(file);
     return err;
 }
+
+void text_display(const char *value, size_t length, char *out, size_t size)
+{
+    if (size == 0)
+        return;
+    while (length > 0 && (*value == ' ' || *value == '\t')) {
+        value++;
+        length--;
+    }
+    while (length > 0 && (value[length - 1] == ' ' || value[length - 1] == '\t' || value[length - 1] == '\r'))
+        length--;
+    if (length >= size)
+        length = size - 1;
+    memcpy(out, value, length);
+    out[length] = '\0';
+    for (size_t i = 0; i < length; i++)
+        if (out[i] == '\0')
+            out[i] = '?';
+}

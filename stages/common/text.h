@@ -38,6 +38,10 @@ long text_days_from_civil(int year, int month, int day);
 embolo_error text_read_file(const char *path, const char *what, size_t max_bytes, char **text, size_t *length,
                             char *message, size_t message_size);
 
+/* A value as identifiers are shown: leading blanks and tabs and trailing blanks, tabs and CRs
+ * trimmed, NUL bytes as '?', cut to fit out (size > 0, NUL-terminated). */
+void text_display(const char *value, size_t length, char *out, size_t size);
+
 /* A copy of s (NULL gives ""), NULL when out of memory. */
 char *text_copy(const char *s);
 

@@ -34,6 +34,7 @@ struct ingest_table {
     char **header;
     size_t n_header;
     long *column_of_header;   /* header index -> wanted index, -1 if unused */
+    unsigned char *present;   /* [n_wanted] 0 for an optional column the header lacks */
     char **unused;
     size_t n_unused;
 };
@@ -43,6 +44,7 @@ typedef struct ingest_reader {
     ingest_table *table;
     const char *path;
     const char *const *wanted;
+    const unsigned char *optional;
     char delimiter;
     char header_separator;    /* another separator the header's first field holds, 0 if none */
     int in_header;
@@ -133,23 +135,18 @@ static int record_begin(ingest_reader *reader)
     return 1;
 }
 
-static int text_append(ingest_reader *reader, const char *field, size_t length, size_t *offset)
+/* Copies a field into the table's text: EMBOLO_OK, TOO_LARGE beyond INGEST_MAX_TEXT or NOMEM. */
+static embolo_error table_append_text(ingest_table *t, const char *field, size_t length, size_t *offset)
 {
-    ingest_table *t = reader->table;
     if (t->text_used + length + 1 > t->text_capacity) {
         size_t capacity = t->text_capacity ? t->text_capacity : 65536;
         while (capacity < t->text_used + length + 1)
             capacity *= 2;
-        if (capacity > INGEST_MAX_TEXT) {
-            reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "the needed columns hold more than %zu GiB",
-                        INGEST_MAX_TEXT >> 30);
-            return 0;
-        }
+        if (capacity > INGEST_MAX_TEXT)
+            return EMBOLO_ERROR_TOO_LARGE;
         char *grown = realloc(t->text, capacity);
-        if (!grown) {
-            reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory");
-            return 0;
-        }
+        if (!grown)
+            return EMBOLO_ERROR_NOMEM;
         t->text = grown;
         t->text_capacity = capacity;
     }
@@ -157,7 +154,17 @@ static int text_append(ingest_reader *reader, const char *field, size_t length, 
     t->text[t->text_used + length] = '\0';
     *offset = t->text_used;
     t->text_used += length + 1;
-    return 1;
+    return EMBOLO_OK;
+}
+
+static int text_append(ingest_reader *reader, const char *field, size_t length, size_t *offset)
+{
+    embolo_error err = table_append_text(reader->table, field, length, offset);
+    if (err == EMBOLO_ERROR_TOO_LARGE)
+        reader_fail(reader, err, "the needed columns hold more than %zu GiB", INGEST_MAX_TEXT >> 30);
+    else if (err != EMBOLO_OK)
+        reader_fail(reader, err, "out of memory");
+    return err == EMBOLO_OK;
 }
 
 /* The separator (',', ';' or tab, not the delimiter) that a field holds most often; 0 for none. */
@@ -219,8 +226,10 @@ static embolo_error header_resolve(ingest_reader *reader)
     ingest_table *t = reader->table;
     t->column_of_header = malloc((t->n_header ? t->n_header : 1) * sizeof *t->column_of_header);
     t->unused = calloc(t->n_header ? t->n_header : 1, sizeof *t->unused);
-    if (!t->column_of_header || !t->unused)
+    t->present = malloc(t->n_wanted ? t->n_wanted : 1);
+    if (!t->column_of_header || !t->unused || !t->present)
         return EMBOLO_ERROR_NOMEM;
+    memset(t->present, 1, t->n_wanted);
     for (size_t h = 0; h < t->n_header; h++)
         t->column_of_header[h] = -1;
     for (size_t w = 0; w < t->n_wanted; w++) {
@@ -231,6 +240,10 @@ static embolo_error header_resolve(ingest_reader *reader)
         for (size_t h = 0; h < t->n_header && found < 0; h++)
             if (strcmp(t->header[h], name) == 0)
                 found = (long)h;
+        if (found < 0 && reader->optional && reader->optional[w]) {
+            t->present[w] = 0;
+            continue;
+        }
         if (found < 0 && t->n_header == 1 && reader->header_separator) {
             reader_fail(reader, EMBOLO_ERROR_DATA, "the header is one field and the file seems to be separated by "
                         "'%s', not '%s': set delimiter = %s in [study] (the column '%s' is not found)",
@@ -336,11 +349,13 @@ typedef struct ingest_stream {
     int head_done;
 } ingest_stream;
 
-static embolo_error stream_begin(ingest_stream *s, const char *path, char delimiter, const char *const *wanted,
-                                 size_t n_wanted, char *message, size_t message_size)
+static embolo_error stream_begin(ingest_stream *s, const char *path, const ingest_options *options,
+                                 const char *const *wanted, size_t n_wanted, char *message, size_t message_size)
 {
-    *s = (ingest_stream){.reader = {.path = path, .wanted = wanted, .delimiter = delimiter, .in_header = 1,
-                                    .message = message, .message_size = message_size},
+    char delimiter = options && options->delimiter ? options->delimiter : ',';
+    *s = (ingest_stream){.reader = {.path = path, .wanted = wanted, .optional = options ? options->optional : NULL,
+                                    .delimiter = delimiter, .in_header = 1, .message = message,
+                                    .message_size = message_size},
                          .quote = FIELD_START};
     if (message_size)
         message[0] = '\0';
@@ -417,21 +432,29 @@ static embolo_error stream_end(ingest_stream *s, ingest_table **out)
     return reader->error;
 }
 
+embolo_error ingest_parse_with(const char *data, size_t length, const char *path, const ingest_options *options,
+                               const char *const *wanted, size_t n_wanted, ingest_table **out, char *message,
+                               size_t message_size)
+{
+    ingest_stream stream;
+    *out = NULL;
+    if (stream_begin(&stream, path, options, wanted, n_wanted, message, message_size) == EMBOLO_OK)
+        stream_feed(&stream, data, length);
+    return stream_end(&stream, out);
+}
+
 embolo_error ingest_parse_delimited(const char *data, size_t length, const char *path, char delimiter,
                                     const char *const *wanted, size_t n_wanted, ingest_table **out,
                                     char *message, size_t message_size)
 {
-    ingest_stream stream;
-    *out = NULL;
-    if (stream_begin(&stream, path, delimiter, wanted, n_wanted, message, message_size) == EMBOLO_OK)
-        stream_feed(&stream, data, length);
-    return stream_end(&stream, out);
+    ingest_options options = {.delimiter = delimiter};
+    return ingest_parse_with(data, length, path, &options, wanted, n_wanted, out, message, message_size);
 }
 
 embolo_error ingest_parse(const char *data, size_t length, const char *path, const char *const *wanted,
                           size_t n_wanted, ingest_table **out, char *message, size_t message_size)
 {
-    return ingest_parse_delimited(data, length, path, ',', wanted, n_wanted, out, message, message_size);
+    return ingest_parse_with(data, length, path, NULL, wanted, n_wanted, out, message, message_size);
 }
 
 /* Reads fd to its end in pieces, hashing and parsing each. */
@@ -464,8 +487,9 @@ static embolo_error stream_read(ingest_stream *s, int fd, sha256_state *hash)
     return reader->error;
 }
 
-embolo_error ingest_read_hashed(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
-                                ingest_table **out, char sha256_hex[65], char *message, size_t message_size)
+embolo_error ingest_read_with(const char *path, const ingest_options *options, const char *const *wanted,
+                              size_t n_wanted, ingest_table **out, char sha256_hex[65], char *message,
+                              size_t message_size)
 {
     ingest_stream stream;
     sha256_state hash;
@@ -477,7 +501,7 @@ embolo_error ingest_read_hashed(const char *path, char delimiter, const char *co
         return EMBOLO_ERROR_FILE_NOT_FOUND;
     }
     int hashed = sha256_init(&hash);
-    if (stream_begin(&stream, path, delimiter, wanted, n_wanted, message, message_size) == EMBOLO_OK)
+    if (stream_begin(&stream, path, options, wanted, n_wanted, message, message_size) == EMBOLO_OK)
         stream_read(&stream, fd, &hash);
     if (!from_stdin)
         close(fd);
@@ -495,10 +519,17 @@ embolo_error ingest_read_hashed(const char *path, char delimiter, const char *co
     return err;
 }
 
+embolo_error ingest_read_hashed(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
+                                ingest_table **out, char sha256_hex[65], char *message, size_t message_size)
+{
+    ingest_options options = {.delimiter = delimiter};
+    return ingest_read_with(path, &options, wanted, n_wanted, out, sha256_hex, message, message_size);
+}
+
 embolo_error ingest_read(const char *path, const char *const *wanted, size_t n_wanted, ingest_table **out,
                          char *message, size_t message_size)
 {
-    return ingest_read_delimited(path, ',', wanted, n_wanted, out, message, message_size);
+    return ingest_read_with(path, NULL, wanted, n_wanted, out, NULL, message, message_size);
 }
 
 embolo_error ingest_read_delimited(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
@@ -515,6 +546,7 @@ void ingest_table_free(ingest_table *table)
         free(table->header[h]);
     free(table->header);
     free(table->column_of_header);
+    free(table->present);
     free(table->unused);
     free(table->offsets);
     free(table->lengths);
@@ -550,4 +582,22 @@ size_t ingest_unused_column_count(const ingest_table *table)
 const char *ingest_unused_column(const ingest_table *table, size_t index)
 {
     return table->unused[index];
+}
+
+int ingest_column_present(const ingest_table *table, size_t column)
+{
+    return table->present[column];
+}
+
+embolo_error ingest_set_value(ingest_table *table, size_t record, size_t column, const char *text, size_t length)
+{
+    size_t offset, cell = record * table->n_wanted + column;
+    if (length > INGEST_MAX_FIELD)
+        return EMBOLO_ERROR_TOO_LARGE;
+    embolo_error err = table_append_text(table, text, length, &offset);
+    if (err != EMBOLO_OK)
+        return err;
+    table->offsets[cell] = offset;
+    table->lengths[cell] = (uint32_t)length;
+    return EMBOLO_OK;
 }

@@ -28,15 +28,38 @@ embolo_error ingest_parse_delimited(const char *data, size_t length, const char 
                                     const char *const *wanted, size_t n_wanted, ingest_table **out,
                                     char *message, size_t message_size);
 
-/* ingest_read_delimited, reading the file once (path "-": standard input; a FIFO works) and giving
- * the SHA-256 of exactly the bytes parsed in sha256_hex (NULL: not wanted); ingest_read and
- * ingest_read_delimited are this without the hash. The read stops at the first limit reached
- * (a field over 16 MiB, 4 GiB in all); out of memory is EMBOLO_ERROR_NOMEM "out of memory while
- * reading PATH". */
+/* How a CSV is read: its field separator (0: ','), and optional[w] != 0 for a wanted column that the
+ * header may lack (optional NULL: none may): such a column reads as empty, and ingest_column_present
+ * says it is absent. options NULL: ',' and every column required. */
+typedef struct ingest_options {
+    char delimiter;
+    const unsigned char *optional;
+} ingest_options;
+
+/* The one entry point every file read goes through (the patient file and the procedures file):
+ * reads the file once, streaming (path "-": standard input; a FIFO works), and gives the SHA-256 of
+ * exactly the bytes parsed in sha256_hex (NULL: not wanted). The read stops at the first limit
+ * reached (a field over 16 MiB, 4 GiB in all); out of memory is EMBOLO_ERROR_NOMEM "out of memory
+ * while reading PATH". ingest_read, ingest_read_delimited and ingest_read_hashed are this with a
+ * delimiter only; ingest_parse_with is the same parse from memory. */
+embolo_error ingest_read_with(const char *path, const ingest_options *options, const char *const *wanted,
+                              size_t n_wanted, ingest_table **out, char sha256_hex[65], char *message,
+                              size_t message_size);
 embolo_error ingest_read_hashed(const char *path, char delimiter, const char *const *wanted, size_t n_wanted,
                                 ingest_table **out, char sha256_hex[65], char *message, size_t message_size);
+embolo_error ingest_parse_with(const char *data, size_t length, const char *path, const ingest_options *options,
+                               const char *const *wanted, size_t n_wanted, ingest_table **out, char *message,
+                               size_t message_size);
 
 void ingest_table_free(ingest_table *table);
+
+/* 0 when the optional wanted column `column` is absent from the header, else 1 (its cells read as
+ * empty unless ingest_set_value filled them). */
+int ingest_column_present(const ingest_table *table, size_t column);
+
+/* Replaces the value of (record, column): cleaning fills a patient's missing start or treatment
+ * from the index procedure this way (procedures.md), so that every later rule applies to it. */
+embolo_error ingest_set_value(ingest_table *table, size_t record, size_t column, const char *text, size_t length);
 
 size_t ingest_record_count(const ingest_table *table);
 

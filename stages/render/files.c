@@ -136,6 +136,8 @@ static void write_patients_header(FILE *file, const study *s, const dataset *d)
         }
         fputs(",w,w_stabilized", file);
     }
+    if (d->sessions)
+        fputs(",sessions,crossover", file);
     fputc('\n', file);
 }
 
@@ -179,6 +181,8 @@ static int write_patients(FILE *file, const study *s, const dataset *d)
             fputc(',', file);
             csv_number(file, d->weight_stabilized[i], "NA");
         }
+        if (d->sessions)
+            fprintf(file, ",%zu,%d", d->sessions[i], d->crossover[i]);
         fputc('\n', file);
     }
     return !ferror(file);
@@ -196,6 +200,22 @@ static void json_string(FILE *file, const char *text)
             fputc(*c, file);
     }
     fputc('"', file);
+}
+
+/* {path, sha256, rows_read, rows_included, rows_excluded}, or null without a procedures file. */
+static void write_manifest_procedures(FILE *file, const render_input *in)
+{
+    const procedure_set *p = in->procedures;
+    if (!p) {
+        fputs("null", file);
+        return;
+    }
+    fputs("{\"path\": ", file);
+    json_string(file, in->procedures_path);
+    fputs(", \"sha256\": ", file);
+    json_string(file, in->procedures_sha256);
+    fprintf(file, ", \"rows_read\": %zu, \"rows_included\": %zu, \"rows_excluded\": %zu}", p->records, p->n,
+            p->excluded);
 }
 
 int files_write_manifest(FILE *file, const render_input *in)
@@ -238,6 +258,8 @@ int files_write_manifest(FILE *file, const render_input *in)
     } else {
         fputs("null", file);
     }
+    fputs(",\n  \"procedures\": ", file);
+    write_manifest_procedures(file, in);
     fputs(",\n  \"unused_columns\": [", file);
     for (size_t i = 0; i < in->n_unused_columns; i++) {
         if (i)
@@ -277,4 +299,51 @@ int files_write_exclusions(FILE *file, const render_input *in)
 int files_write_patients(FILE *file, const render_input *in)
 {
     return write_patients(file, in->study, in->data);
+}
+
+/* 1, 0 or NA for a flag that may be unknown. */
+static void csv_flag(FILE *file, int value)
+{
+    if (value == PROCEDURE_UNKNOWN)
+        fputs("NA", file);
+    else
+        fprintf(file, "%d", value);
+}
+
+int files_has_procedures(const render_input *in)
+{
+    return in->procedures && !in->template->share;
+}
+
+int files_write_procedures(FILE *file, const render_input *in)
+{
+    const procedure_set *p = in->procedures;
+    const study_variable *treatment = &in->study->variables[in->study->treatment];
+    fputs("row,id,date,modality,session,ae_grade,major_ae,death30,technical_success,activity_gbq,operator\n", file);
+    for (size_t i = 0; i < p->n; i++) {
+        const procedure *item = &p->items[i];
+        char date[11];
+        text_format_date(item->day, date);
+        fprintf(file, "%zu,", item->record);
+        csv_input_text(file, in->data->id[item->patient]);
+        fprintf(file, ",%s,", date);
+        csv_text(file, treatment->levels[item->modality], 0);
+        fprintf(file, ",%d,", item->session);
+        csv_flag(file, item->grade);
+        fputc(',', file);
+        csv_flag(file, item->grade == PROCEDURE_UNKNOWN ? PROCEDURE_UNKNOWN : item->grade >= PROCEDURE_MAJOR_GRADE);
+        fputc(',', file);
+        csv_flag(file, item->death30);
+        fputc(',', file);
+        csv_flag(file, item->success);
+        fputc(',', file);
+        csv_number(file, item->activity, "NA");
+        fputc(',', file);
+        if (item->operator_index == PROCEDURE_UNKNOWN)
+            fputs("NA", file);
+        else
+            csv_input_text(file, p->operators[item->operator_index]);
+        fputc('\n', file);
+    }
+    return !ferror(file);
 }

@@ -9,6 +9,10 @@
 int files_write_results(FILE *file, const render_input *in);
 int files_write_exclusions(FILE *file, const render_input *in);
 int files_write_patients(FILE *file, const render_input *in);
+/* One line per included procedure (procedures.md, section 3); only with a procedures file. */
+int files_write_procedures(FILE *file, const render_input *in);
+/* Whether procedures.csv is written: with a procedures file, and not under a share template. */
+int files_has_procedures(const render_input *in);
 /* The manifest is the last file written: it gives render's time up to it. */
 int files_write_manifest(FILE *file, const render_input *in);
 

@@ -158,16 +158,17 @@ embolo_error render_run(const render_input *given, outdir *out, char *message, s
     const struct {
         const char *name;
         file_writer write;
-        int needs_results;
+        int enabled;
     } files[] = {
-        {"results.csv", files_write_results, 1},
-        {"exclusions.csv", files_write_exclusions, 0},
-        {"patients.csv", files_write_patients, 0},
-        {"manifest.json", files_write_manifest, 0},
+        {"results.csv", files_write_results, in->results != NULL},
+        {"exclusions.csv", files_write_exclusions, 1},
+        {"patients.csv", files_write_patients, 1},
+        {"procedures.csv", files_write_procedures, files_has_procedures(in)},
+        {"manifest.json", files_write_manifest, 1},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0] && err == EMBOLO_OK; i++) {
         FILE *file;
-        if (files[i].needs_results && !in->results)
+        if (!files[i].enabled)
             continue;
         err = outdir_open(out, files[i].name, &file, message, message_size);
         if (err == EMBOLO_OK) {

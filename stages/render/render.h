@@ -9,6 +9,7 @@
 #include "common/dataset.h"
 #include "common/error.h"
 #include "common/outdir.h"
+#include "common/procedures.h"
 #include "common/results.h"
 #include "common/study.h"
 #include "template.h"
@@ -37,6 +38,9 @@ typedef struct render_input {
     const render_stage_time *stages;
     size_t n_stages;
     const report_template *template;  /* never NULL */
+    const procedure_set *procedures;  /* NULL without a procedures file */
+    const char *procedures_path;
+    const char *procedures_sha256;
     int quiet;                        /* libraries' complaints about a file written are not shown */
     struct timespec render_start;     /* set by render_run: the manifest gives render's time so far */
     outdir *out;                      /* set by render_run: where the set's files are created (a writer

@@ -64,7 +64,7 @@ embolo_error template_default(report_template **out)
 static int is_template_section(const char *name)
 {
     return !strcmp(name, "template") || !strcmp(name, "format") || !strcmp(name, "figures") ||
-           !strcmp(name, "workbook") || !strcmp(name, "benchmarks");
+           !strcmp(name, "workbook") || !strcmp(name, "benchmarks") || !strcmp(name, "thresholds");
 }
 
 static int name_index(const char *const *names, size_t count, const char *name)
@@ -222,6 +222,104 @@ static void take_benchmarks(ini_doc *doc, report_template *t)
     }
 }
 
+/* [thresholds]: KEY = value or KEY.LEVEL = value; rates and the CUSUM's p0 and p1 in (0, 1), its h > 0. */
+static int threshold_value_ok(procedure_threshold key, double value)
+{
+    return key == THRESHOLD_CUSUM_H ? value > 0 : value > 0 && value < 1;
+}
+
+static int threshold_key(const char *name, size_t length)
+{
+    for (int k = 0; k < THRESHOLD_COUNT; k++) {
+        const char *known = procedure_threshold_name((procedure_threshold)k);
+        if (strlen(known) == length && !strncmp(known, name, length))
+            return k;
+    }
+    return -1;
+}
+
+static void take_threshold(ini_doc *doc, report_template *t, ini_entry *e)
+{
+    const char *dot = strchr(e->key, '.');
+    size_t length = dot ? (size_t)(dot - e->key) : strlen(e->key);
+    int key = threshold_key(e->key, length);
+    double value;
+    e->used = 1;
+    if (key < 0 || (dot && !dot[1])) {
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "unknown threshold '%s' (known: major_ae, mortality_30d, "
+                     "technical_success, cusum_p0, cusum_p1, cusum_h, each also as KEY.LEVEL)", e->key);
+        return;
+    }
+    if (!text_parse_number(e->value, strlen(e->value), &value) || !threshold_value_ok((procedure_threshold)key, value)) {
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "threshold %s must be a number %s", e->key,
+                     key == THRESHOLD_CUSUM_H ? "above 0" : "between 0 and 1 (exclusive)");
+        return;
+    }
+    if (t->n_thresholds == TEMPLATE_MAX_THRESHOLDS) {
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "more than %d thresholds", TEMPLATE_MAX_THRESHOLDS);
+        return;
+    }
+    template_threshold *th = &t->thresholds[t->n_thresholds++];
+    th->key = (procedure_threshold)key;
+    th->value = value;
+    th->line = e->line;
+    if (dot && !(th->level = strdup(dot + 1)))
+        ini_doc_fail(doc, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+}
+
+/* The line of the entry for key at level (NULL: the overall KEY), 0 if there is none. */
+static int threshold_line(const report_template *t, procedure_threshold key, const char *level)
+{
+    for (size_t i = 0; i < t->n_thresholds; i++) {
+        const template_threshold *th = &t->thresholds[i];
+        if (th->key == key && (level ? th->level && text_equal_folded(th->level, level) : !th->level))
+            return th->line;
+    }
+    return 0;
+}
+
+/* Where a CUSUM's p0 >= p1 was set: the level's p1 or p0, else the overall ones. */
+static int cusum_line(const report_template *t, const char *level)
+{
+    int line = level ? threshold_line(t, THRESHOLD_CUSUM_P1, level) : 0;
+    if (!line && level)
+        line = threshold_line(t, THRESHOLD_CUSUM_P0, level);
+    if (!line)
+        line = threshold_line(t, THRESHOLD_CUSUM_P1, NULL);
+    return line ? line : threshold_line(t, THRESHOLD_CUSUM_P0, NULL);
+}
+
+static int cusum_rates_ok(const double *values)
+{
+    return values[THRESHOLD_CUSUM_P0] < values[THRESHOLD_CUSUM_P1];
+}
+
+/* Sets the values of one level (or overall, level NULL) from the template's entries. */
+static void thresholds_apply(const report_template *t, const char *level, double *values)
+{
+    for (size_t i = 0; i < t->n_thresholds; i++)
+        if (!t->thresholds[i].level)
+            values[t->thresholds[i].key] = t->thresholds[i].value;
+    for (size_t i = 0; level && i < t->n_thresholds; i++)
+        if (t->thresholds[i].level && text_equal_folded(t->thresholds[i].level, level))
+            values[t->thresholds[i].key] = t->thresholds[i].value;
+}
+
+static void take_thresholds(ini_doc *doc, report_template *t)
+{
+    for (size_t i = 0; i < doc->n_entries && doc->error == EMBOLO_OK; i++)
+        if (!strcmp(doc->entries[i].section, "thresholds"))
+            take_threshold(doc, t, &doc->entries[i]);
+    double overall[THRESHOLD_COUNT];
+    for (int k = 0; k < THRESHOLD_COUNT; k++)
+        overall[k] = procedure_threshold_default((procedure_threshold)k);
+    thresholds_apply(t, NULL, overall);
+    if (doc->error == EMBOLO_OK && !cusum_rates_ok(overall))
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, cusum_line(t, NULL),
+                     "cusum_p0 (%g) must be below cusum_p1 (%g)", overall[THRESHOLD_CUSUM_P0],
+                     overall[THRESHOLD_CUSUM_P1]);
+}
+
 static void template_build(ini_doc *doc, report_template *t)
 {
     int indices[(int)SHEET_COUNT + (int)SECTION_COUNT];
@@ -260,6 +358,8 @@ static void template_build(ini_doc *doc, report_template *t)
     take_integer(doc, "workbook", "patients_max_rows", 0, 1048575, &max_rows);
     t->patients_max_rows = (size_t)max_rows;
     take_benchmarks(doc, t);
+    if (doc->error == EMBOLO_OK)
+        take_thresholds(doc, t);
     if (doc->error == EMBOLO_OK && t->share)
         t->n_sheets = template_without_sheet(t->sheets, t->n_sheets, SHEET_PATIENTS);
 }
@@ -269,7 +369,7 @@ embolo_error template_parse(const char *text, size_t length, const char *path, r
 {
     ini_doc doc = {.path = path, .text = text, .length = length, .kind = EMBOLO_ERROR_TEMPLATE,
                    .known_section = is_template_section,
-                   .known_sections = "template, format, figures, workbook, benchmarks",
+                   .known_sections = "template, format, figures, workbook, benchmarks, thresholds",
                    .message = message, .message_size = message_size};
     report_template *t = NULL;
     *out = NULL;
@@ -351,7 +451,41 @@ void template_free(report_template *t)
         free(t->benchmarks[i].level);
     }
     free(t->benchmark_source);
+    for (size_t i = 0; i < t->n_thresholds; i++)
+        free(t->thresholds[i].level);
     free(t);
+}
+
+embolo_error template_thresholds(const report_template *t, const char *const *levels, size_t n_levels,
+                                 procedure_thresholds **out, char *message, size_t message_size)
+{
+    procedure_thresholds *th = NULL;
+    *out = NULL;
+    for (size_t i = 0; i < t->n_thresholds; i++) {
+        int known = !t->thresholds[i].level;
+        for (size_t l = 0; l < n_levels && !known; l++)
+            known = text_equal_folded(t->thresholds[i].level, levels[l]);
+        if (!known) {
+            snprintf(message, message_size, "%s:%d: threshold for '%s', which is not a level of the treatment variable",
+                     t->path ? t->path : "template", t->thresholds[i].line, t->thresholds[i].level);
+            return EMBOLO_ERROR_TEMPLATE;
+        }
+    }
+    if (procedure_thresholds_new(n_levels, &th) != EMBOLO_OK)
+        return EMBOLO_ERROR_NOMEM;
+    thresholds_apply(t, NULL, th->all);
+    for (size_t l = 0; l < n_levels; l++) {
+        thresholds_apply(t, levels[l], th->level[l]);
+        if (!cusum_rates_ok(th->level[l])) {
+            snprintf(message, message_size, "%s:%d: for %s, cusum_p0 (%g) must be below cusum_p1 (%g)",
+                     t->path ? t->path : "template", cusum_line(t, levels[l]), levels[l],
+                     th->level[l][THRESHOLD_CUSUM_P0], th->level[l][THRESHOLD_CUSUM_P1]);
+            procedure_thresholds_free(th);
+            return EMBOLO_ERROR_TEMPLATE;
+        }
+    }
+    *out = th;
+    return EMBOLO_OK;
 }
 
 int template_has_section(const report_template *t, report_section section)

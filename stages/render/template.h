@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include "common/error.h"
+#include "common/procedures.h"
 
 typedef enum report_section {
     SECTION_FLOW,          /* 1. cohort flow, exclusions by reason, missing values */
@@ -39,6 +40,7 @@ typedef enum workbook_sheet {
 } workbook_sheet;
 
 #define TEMPLATE_MAX_BENCHMARKS 16
+#define TEMPLATE_MAX_THRESHOLDS 64
 #define TEMPLATE_PATIENTS_MAX_ROWS 10000
 
 /* A published median to compare an institution's median with. */
@@ -49,6 +51,14 @@ typedef struct template_benchmark {
     double median;    /* in the study's time unit */
     int line;         /* in the template file */
 } template_benchmark;
+
+/* A [thresholds] entry: KEY = value, or KEY.LEVEL = value for one modality. */
+typedef struct template_threshold {
+    procedure_threshold key;
+    char *level;      /* a level of the treatment variable; NULL for KEY alone */
+    double value;
+    int line;         /* in the template file */
+} template_threshold;
 
 typedef struct report_template {
     char *path;                 /* NULL for the built-in default */
@@ -78,6 +88,8 @@ typedef struct report_template {
     size_t n_benchmarks;
     size_t n_skipped_benchmarks; /* benchmarks the run dropped: the study lacks their endpoint, variable or level */
     char *benchmark_source;     /* citation of the benchmarks */
+    template_threshold thresholds[TEMPLATE_MAX_THRESHOLDS];  /* the audit's (procedures.md, section 5) */
+    size_t n_thresholds;
 } report_template;
 
 /* The built-in default (the manuscript template's settings, all sections and sheets). */
@@ -91,6 +103,12 @@ embolo_error template_parse(const char *text, size_t length, const char *path, r
                             char *message, size_t message_size);
 
 void template_free(report_template *t);
+
+/* The audit's thresholds for the levels of the treatment variable: embolo's defaults, replaced by
+ * the template's KEY, then by its KEY.LEVEL. A level that is not one of levels (matched
+ * case-insensitively), or a CUSUM with p0 >= p1, fails naming the template's file and line. */
+embolo_error template_thresholds(const report_template *t, const char *const *levels, size_t n_levels,
+                                 procedure_thresholds **out, char *message, size_t message_size);
 
 /* Removes a sheet from a list; returns the new count. */
 size_t template_without_sheet(workbook_sheet *sheets, size_t n, workbook_sheet sheet);
