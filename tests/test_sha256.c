@@ -36,8 +36,8 @@ static void test_pieces(void **state)
     (void)state;
     sha256_state digest;
     assert_true(sha256_init(&digest));
-    for (size_t at = 0; text[at]; at += 5)
-        sha256_update(&digest, text + at, strlen(text + at) < 5 ? strlen(text + at) : 5);
+    for (size_t at = 0, length = strlen(text); at < length; at += 5)
+        sha256_update(&digest, text + at, length - at < 5 ? length - at : 5);
     assert_true(sha256_final_hex(&digest, hex));
     assert_true(sha256_hex(text, strlen(text), whole));
     assert_string_equal(hex, whole);
