@@ -215,22 +215,23 @@ static void test_long_table_repeats_its_header_on_each_page(void **state)
 {
     scratch *s = *state;
     const char *path = scratch_path(s, "table.pdf"), *text = scratch_path(s, "table.txt");
-    const draw_column columns[] = {{"Name", DRAW_LEFT}, {"Value\n(unit)", DRAW_RIGHT}, {"Note", DRAW_CENTER}};
-    draw_table *t = draw_table_new(columns, 3, 8.0);
+    const char *headers[] = {"Name", "Value\n(unit)", "Note"};
+    table *t = table_new("Long table", headers, 3);
     assert_non_null(t);
     for (int r = 0; r < 150; r++) {
-        char name[32], value[32];
+        char name[32];
         snprintf(name, sizeof name, "row %d", r);
-        snprintf(value, sizeof value, "%d.5", r);
-        const char *cells[] = {name, value, r % 10 ? NULL : "a note that wraps over more than one line here"};
-        assert_int_equal(draw_table_add(t, cells, r % 10 ? DRAW_ROW_INDENTED : DRAW_ROW_GROUP), EMBOLO_OK);
+        table_row *row = table_add_row(t, r % 10 ? TABLE_ROW_LEVEL : TABLE_ROW_HEADING, name);
+        table_set_values(row, 1, CELL_NUMBER, 1, r + 0.5, NAN, NAN);
+        if (r % 10 == 0)
+            table_set_text(t, row, 2, "a note that wraps over more than one line here");
     }
-    draw_table_wrap(t, 2, 60.0);
+    table_set_wrap(t, 2, 14);
+    assert_int_equal(table_error(t), EMBOLO_OK);
     draw_doc *d = doc_open();
     draw_new_page(d, 0);
-    assert_int_equal(draw_table_rows(t), 150);
-    draw_table_draw(d, t, "Long table");
-    draw_table_free(t);
+    draw_table(d, t);
+    table_free(t);
     size_t pages = draw_page_count(d);
     assert_true(pages >= 3);
     doc_save(d, path);
@@ -349,9 +350,9 @@ static void test_missing_fonts_fail_with_the_file_named(void **state)
     assert_int_equal(draw_open(&info, &d), EMBOLO_OK);
     assert_true(draw_failed(d));
     draw_sample_page(d); /* harmless after the failure */
-    draw_table *t = draw_table_new((const draw_column[]){{"a", DRAW_LEFT}}, 1, 8.0);
-    draw_table_draw(d, t, NULL);
-    draw_table_free(t);
+    table *t = table_new("", (const char *const[]){"a"}, 1);
+    draw_table(d, t);
+    table_free(t);
     assert_int_equal(draw_save(d, path, message, sizeof message), EMBOLO_ERROR_OUTPUT);
     draw_free(d);
     assert_non_null(strstr(message, path));

@@ -17,8 +17,6 @@
 #define TEXT_MAX 2048
 #define WRAP_MAX_LINES 256
 #define TABLE_MAX_COLUMNS 64
-#define TABLE_MAX_SPANS 16
-#define TABLE_MAX_NOTES 8
 #define NOTE_SIZE 7.5
 #define TABLE_MIN_FONT 5.5
 /* Points closer than this on the page are merged in step paths. */
@@ -681,27 +679,9 @@ double draw_legend(draw_doc *d, double x, double top, double width, const char *
 
 /* ---- tables ---- */
 
-typedef struct table_span_text {
-    char *text;
-    size_t first, count;
-} table_span_text;
-
-struct draw_table {
-    draw_column columns[TABLE_MAX_COLUMNS];
-    char *headers[TABLE_MAX_COLUMNS];
-    size_t n_columns;
-    table_span_text spans[TABLE_MAX_SPANS];  /* headings over several columns, a line above the headers */
-    size_t n_spans;
-    char *notes[TABLE_MAX_NOTES];            /* footnotes, kept on the page of the last row */
-    size_t n_notes;
-    double size;
-    double wrap[TABLE_MAX_COLUMNS];  /* widest line of a wrapped column at size; 0: not wrapped */
-    char **cells;             /* [n_rows * n_columns] */
-    draw_row_style *styles;
-    size_t n_rows, capacity;
-};
-
 #define CELL_MAX_LINES 6
+#define CELL_TEXT_SIZE 256
+#define WRAP_EM 0.55           /* the width of a character of a wrapped column, in font sizes */
 
 typedef struct table_layout {
     double size, pad, row_height, header_height, span_height, indent;
@@ -709,110 +689,29 @@ typedef struct table_layout {
     size_t header_lines;
 } table_layout;
 
-draw_table *draw_table_new(const draw_column *columns, size_t n_columns, double font_size)
+/* The text of cell c of row r: the label in the stub, else the cell's text (table_cell_text). */
+static const char *cell_text(const table *t, size_t r, size_t c, char *buffer)
 {
-    if (n_columns == 0 || n_columns > TABLE_MAX_COLUMNS)
-        return NULL;
-    draw_table *t = calloc(1, sizeof *t);
-    if (!t)
-        return NULL;
-    t->n_columns = n_columns;
-    t->size = font_size;
-    for (size_t c = 0; c < n_columns; c++) {
-        t->columns[c] = columns[c];
-        t->headers[c] = strdup(columns[c].header ? columns[c].header : "");
-        if (!t->headers[c]) {
-            draw_table_free(t);
-            return NULL;
-        }
-        t->columns[c].header = t->headers[c];
-    }
-    return t;
+    if (c == 0)
+        return t->rows[r].label;
+    table_cell_text(&t->rows[r].cells[c], buffer, CELL_TEXT_SIZE);
+    return buffer;
 }
 
-void draw_table_free(draw_table *t)
+static int row_is_bold(const table_row *row)
 {
-    if (!t)
-        return;
-    for (size_t i = 0; i < t->n_rows * t->n_columns; i++)
-        free(t->cells[i]);
-    for (size_t c = 0; c < t->n_columns; c++)
-        free(t->headers[c]);
-    for (size_t k = 0; k < t->n_spans; k++)
-        free(t->spans[k].text);
-    for (size_t k = 0; k < t->n_notes; k++)
-        free(t->notes[k]);
-    free(t->cells);
-    free(t->styles);
-    free(t);
+    return row->role == TABLE_ROW_HEADING || row->role == TABLE_ROW_TOTAL;
 }
 
-static int table_reserve(draw_table *t)
+static draw_align column_align(const table *t, size_t c)
 {
-    size_t cells_capacity = t->capacity, styles_capacity = t->capacity;
-    char **cells = array_room(t->cells, t->n_rows, &cells_capacity, t->n_columns * sizeof *cells);
-    if (cells)
-        t->cells = cells;
-    draw_row_style *styles = cells ? array_room(t->styles, t->n_rows, &styles_capacity, sizeof *styles) : NULL;
-    if (styles) {
-        t->styles = styles;
-        t->capacity = styles_capacity;
-    }
-    return styles != NULL;
+    return t->columns[c].align == TABLE_LEFT ? DRAW_LEFT : DRAW_CENTER;
 }
 
-embolo_error draw_table_add(draw_table *t, const char *const *cells, draw_row_style style)
+/* The widest line of a wrapped column at a font size; 0: not wrapped. */
+static double column_wrap(const table *t, size_t c, double size)
 {
-    if (!table_reserve(t))
-        return EMBOLO_ERROR_NOMEM;
-    char **row = t->cells + t->n_rows * t->n_columns;
-    for (size_t c = 0; c < t->n_columns; c++) {
-        row[c] = strdup(cells[c] ? cells[c] : "");
-        if (!row[c]) {
-            for (size_t k = 0; k < c; k++)
-                free(row[k]);
-            return EMBOLO_ERROR_NOMEM;
-        }
-    }
-    t->styles[t->n_rows++] = style;
-    return EMBOLO_OK;
-}
-
-size_t draw_table_rows(const draw_table *t)
-{
-    return t->n_rows;
-}
-
-embolo_error draw_table_span(draw_table *t, size_t first, size_t count, const char *text)
-{
-    if (t->n_spans == TABLE_MAX_SPANS || count == 0 || first + count > t->n_columns)
-        return EMBOLO_ERROR_INVALID_ARGUMENT;
-    char *copy = strdup(text ? text : "");
-    if (!copy)
-        return EMBOLO_ERROR_NOMEM;
-    t->spans[t->n_spans++] = (table_span_text){copy, first, count};
-    return EMBOLO_OK;
-}
-
-embolo_error draw_table_note(draw_table *t, const char *text)
-{
-    if (t->n_notes == TABLE_MAX_NOTES)
-        return EMBOLO_ERROR_INVALID_ARGUMENT;
-    if (!(t->notes[t->n_notes] = strdup(text ? text : "")))
-        return EMBOLO_ERROR_NOMEM;
-    t->n_notes++;
-    return EMBOLO_OK;
-}
-
-void draw_table_wrap(draw_table *t, size_t column, double width)
-{
-    if (column < t->n_columns)
-        t->wrap[column] = width;
-}
-
-static int row_is_bold(draw_row_style style)
-{
-    return style == DRAW_ROW_GROUP || style == DRAW_ROW_TOTAL;
+    return (double)t->columns[c].wrap * WRAP_EM * size;
 }
 
 /* Widest line of a header, and its number of lines. */
@@ -833,11 +732,11 @@ static double header_width(draw_doc *d, const char *header, double size, size_t 
 }
 
 /* Widens the columns under a span whose heading is wider than they are; returns the width added. */
-static double spans_widen(draw_doc *d, const draw_table *t, table_layout *layout, double size)
+static double spans_widen(draw_doc *d, const table *t, table_layout *layout, double size)
 {
     double added = 0.0;
     for (size_t k = 0; k < t->n_spans; k++) {
-        const table_span_text *span = &t->spans[k];
+        const table_span *span = &t->spans[k];
         double under = 0.0, need = width_of(d, span->text, strlen(span->text), DRAW_BOLD, size) + 2 * layout->pad;
         for (size_t c = span->first; c < span->first + span->count; c++)
             under += layout->widths[c];
@@ -851,8 +750,9 @@ static double spans_widen(draw_doc *d, const draw_table *t, table_layout *layout
 }
 
 /* Natural widths of the columns at a font size; returns their sum. */
-static double table_measure(draw_doc *d, const draw_table *t, table_layout *layout, double size)
+static double table_measure(draw_doc *d, const table *t, table_layout *layout, double size)
 {
+    char buffer[CELL_TEXT_SIZE];
     double total = 0.0;
     layout->size = size;
     layout->pad = 0.5 * size;
@@ -864,13 +764,13 @@ static double table_measure(draw_doc *d, const draw_table *t, table_layout *layo
         double widest = header_width(d, t->columns[c].header, size, &lines);
         layout->header_lines = lines > layout->header_lines ? lines : layout->header_lines;
         for (size_t r = 0; r < t->n_rows; r++) {
-            draw_row_style style = t->styles[r];
-            const char *cell = t->cells[r * t->n_columns + c];
-            double w = width_of(d, cell, strlen(cell), c == 0 && row_is_bold(style) ? DRAW_BOLD : DRAW_REGULAR, size);
-            w += c == 0 && style == DRAW_ROW_INDENTED ? layout->indent : 0.0;
+            const table_row *row = &t->rows[r];
+            const char *cell = cell_text(t, r, c, buffer);
+            double w = width_of(d, cell, strlen(cell), c == 0 && row_is_bold(row) ? DRAW_BOLD : DRAW_REGULAR, size);
+            w += c == 0 && table_row_is_member(row) ? layout->indent : 0.0;
             widest = w > widest ? w : widest;
         }
-        double wrap = t->wrap[c] * size / t->size;
+        double wrap = column_wrap(t, c, size);
         layout->widths[c] = (wrap > 0 && widest > wrap ? wrap : widest) + 2 * layout->pad;
         total += layout->widths[c];
     }
@@ -880,16 +780,21 @@ static double table_measure(draw_doc *d, const draw_table *t, table_layout *layo
     return total;
 }
 
-double draw_table_width(draw_doc *d, const draw_table *t)
+static int table_drawable(const table *t)
+{
+    return !t->fill && t->n_columns > 0 && t->n_columns <= TABLE_MAX_COLUMNS;
+}
+
+double draw_table_width(draw_doc *d, const table *t)
 {
     table_layout layout;
-    return table_measure(d, t, &layout, t->size);
+    return table_drawable(t) ? table_measure(d, t, &layout, DRAW_TABLE_FONT) : 0.0;
 }
 
 /* Fits the table to width: a smaller font when it is too wide, some air when it is narrow. */
-static void table_fit(draw_doc *d, const draw_table *t, table_layout *layout, double width)
+static void table_fit(draw_doc *d, const table *t, table_layout *layout, double width)
 {
-    double size = t->size, total = table_measure(d, t, layout, size);
+    double size = DRAW_TABLE_FONT, total = table_measure(d, t, layout, size);
     while (total > width && size > TABLE_MIN_FONT) {
         size = size * width / total * 0.995;
         size = size < TABLE_MIN_FONT ? TABLE_MIN_FONT : size;
@@ -915,7 +820,7 @@ static double cell_x(const table_layout *layout, size_t column, double left, dra
     return x + layout->pad;
 }
 
-static double table_total_width(const draw_table *t, const table_layout *layout)
+static double table_total_width(const table *t, const table_layout *layout)
 {
     double w = 0.0;
     for (size_t c = 0; c < t->n_columns; c++)
@@ -929,10 +834,10 @@ static void table_rule(draw_doc *d, double left, double width, double y, double 
 }
 
 /* The span headings above the column headers, each over a thin rule as wide as its columns. */
-static void table_spans(draw_doc *d, const draw_table *t, const table_layout *layout, draw_box box)
+static void table_spans(draw_doc *d, const table *t, const table_layout *layout, draw_box box)
 {
     for (size_t k = 0; k < t->n_spans; k++) {
-        const table_span_text *span = &t->spans[k];
+        const table_span *span = &t->spans[k];
         double left = box.x, width = 0.0;
         for (size_t c = 0; c < span->first; c++)
             left += layout->widths[c];
@@ -945,13 +850,12 @@ static void table_spans(draw_doc *d, const draw_table *t, const table_layout *la
     }
 }
 
-static void table_header(draw_doc *d, const draw_table *t, const table_layout *layout, const char *caption,
-                         int continued)
+static void table_header(draw_doc *d, const table *t, const table_layout *layout, int continued)
 {
     double width = table_total_width(t, layout);
-    if (caption) {
+    if (t->title && t->title[0]) {
         char text[512];
-        snprintf(text, sizeof text, "%s%s", caption, continued ? " (continued)" : "");
+        snprintf(text, sizeof text, "%s%s", t->title, continued ? " (continued)" : "");
         draw_box box = draw_block(d, layout->size * 2.0);
         draw_text(d, box.x, box.y + layout->size * 0.6, text, DRAW_BOLD, layout->size + 1.0, DRAW_LEFT);
     }
@@ -962,7 +866,7 @@ static void table_header(draw_doc *d, const draw_table *t, const table_layout *l
         double y = box.y + box.h - layout->span_height - layout->size * 1.2;
         for (const char *line = t->columns[c].header;; y -= layout->size * 1.25) {
             size_t length = strcspn(line, "\n");
-            draw_align align = t->columns[c].align;
+            draw_align align = column_align(t, c);
             page_text(d, d->page, cell_x(layout, c, box.x, align), y, line, length, DRAW_BOLD, layout->size, align);
             line += length;
             if (!*line++)
@@ -972,20 +876,20 @@ static void table_header(draw_doc *d, const draw_table *t, const table_layout *l
     table_rule(d, box.x, width, box.y, 0.5);
 }
 
-static draw_font cell_font(draw_row_style style, size_t column)
+static draw_font cell_font(const table_row *row, size_t column)
 {
-    return column == 0 && row_is_bold(style) ? DRAW_BOLD : DRAW_REGULAR;
+    return column == 0 && row_is_bold(row) ? DRAW_BOLD : DRAW_REGULAR;
 }
 
-/* The lines of a cell: wrapped in a wrapping column, else the whole text. */
-static size_t cell_lines(draw_doc *d, const draw_table *t, const table_layout *layout, size_t r, size_t c,
-                         const char **starts, size_t *lengths)
+/* The lines of a cell: wrapped in a wrapping column, else the whole text (buffer holds it). */
+static size_t cell_lines(draw_doc *d, const table *t, const table_layout *layout, size_t r, size_t c,
+                         char *buffer, const char **starts, size_t *lengths)
 {
-    const char *cell = t->cells[r * t->n_columns + c];
-    draw_row_style style = t->styles[r];
-    double width = layout->widths[c] - 2 * layout->pad - (c == 0 && style == DRAW_ROW_INDENTED ? layout->indent : 0);
-    if (t->wrap[c] > 0 && cell[0]) {
-        size_t n = draw_wrap(d, cell, cell_font(style, c), layout->size, width, starts, lengths, CELL_MAX_LINES);
+    const table_row *row = &t->rows[r];
+    const char *cell = cell_text(t, r, c, buffer);
+    double width = layout->widths[c] - 2 * layout->pad - (c == 0 && table_row_is_member(row) ? layout->indent : 0);
+    if (t->columns[c].wrap && cell[0]) {
+        size_t n = draw_wrap(d, cell, cell_font(row, c), layout->size, width, starts, lengths, CELL_MAX_LINES);
         if (n > 0)
             return n;
     }
@@ -994,77 +898,84 @@ static size_t cell_lines(draw_doc *d, const draw_table *t, const table_layout *l
     return 1;
 }
 
-static double row_height(draw_doc *d, const draw_table *t, const table_layout *layout, size_t r)
+static double row_height(draw_doc *d, const table *t, const table_layout *layout, size_t r)
 {
+    char buffer[CELL_TEXT_SIZE];
     const char *starts[CELL_MAX_LINES];
     size_t lengths[CELL_MAX_LINES], lines = 1;
     for (size_t c = 0; c < t->n_columns; c++) {
-        size_t n = t->wrap[c] > 0 ? cell_lines(d, t, layout, r, c, starts, lengths) : 1;
+        size_t n = t->columns[c].wrap ? cell_lines(d, t, layout, r, c, buffer, starts, lengths) : 1;
         lines = n > lines ? n : lines;
     }
     return layout->row_height + (double)(lines - 1) * 1.2 * layout->size;
 }
 
-static void table_row(draw_doc *d, const draw_table *t, const table_layout *layout, size_t r)
+static void table_row_draw(draw_doc *d, const table *t, const table_layout *layout, size_t r)
 {
+    char buffer[CELL_TEXT_SIZE];
     const char *starts[CELL_MAX_LINES];
     size_t lengths[CELL_MAX_LINES];
-    draw_row_style style = t->styles[r];
+    const table_row *row = &t->rows[r];
     draw_box box = draw_block(d, row_height(d, t, layout, r));
-    if (style == DRAW_ROW_TOTAL)
+    if (row->role == TABLE_ROW_TOTAL)
         table_rule(d, box.x, table_total_width(t, layout), box.y + box.h, 0.3);
     double top = box.y + box.h - layout->row_height * 0.68;
     for (size_t c = 0; c < t->n_columns; c++) {
-        draw_align align = t->columns[c].align;
+        draw_align align = column_align(t, c);
         double x = cell_x(layout, c, box.x, align);
-        if (c == 0 && style == DRAW_ROW_INDENTED && align == DRAW_LEFT)
+        if (c == 0 && table_row_is_member(row) && align == DRAW_LEFT)
             x += layout->indent;
-        size_t n = cell_lines(d, t, layout, r, c, starts, lengths);
+        size_t n = cell_lines(d, t, layout, r, c, buffer, starts, lengths);
         for (size_t i = 0; i < n; i++)
-            page_text(d, d->page, x, top - (double)i * 1.2 * layout->size, starts[i], lengths[i], cell_font(style, c),
+            page_text(d, d->page, x, top - (double)i * 1.2 * layout->size, starts[i], lengths[i], cell_font(row, c),
                       layout->size, align);
     }
 }
 
 /* The height of the footnotes, wrapped to the frame. */
-static double notes_height(draw_doc *d, const draw_table *t)
+static double notes_height(draw_doc *d, const table *t)
 {
     const char *starts[WRAP_MAX_LINES];
     size_t lengths[WRAP_MAX_LINES], lines = 0;
-    for (size_t k = 0; k < t->n_notes; k++)
-        lines += draw_wrap(d, t->notes[k], DRAW_REGULAR, NOTE_SIZE, draw_frame(d).w, starts, lengths, WRAP_MAX_LINES);
-    return t->n_notes ? (double)lines * NOTE_SIZE * 1.4 + 4.0 * (double)t->n_notes + 3.0 : 0.0;
+    for (size_t k = 0; k < t->n_footnotes; k++)
+        lines += draw_wrap(d, t->footnotes[k], DRAW_REGULAR, NOTE_SIZE, draw_frame(d).w, starts, lengths,
+                           WRAP_MAX_LINES);
+    return t->n_footnotes ? (double)lines * NOTE_SIZE * 1.4 + 4.0 * (double)t->n_footnotes + 3.0 : 0.0;
 }
 
-static void table_notes(draw_doc *d, const draw_table *t)
+static void table_notes(draw_doc *d, const table *t)
 {
-    if (t->n_notes)
+    if (t->n_footnotes)
         draw_gap(d, 3.0);
-    for (size_t k = 0; k < t->n_notes; k++) {
-        draw_paragraph(d, t->notes[k], DRAW_REGULAR, NOTE_SIZE, 0.0);
+    for (size_t k = 0; k < t->n_footnotes; k++) {
+        draw_paragraph(d, t->footnotes[k], DRAW_REGULAR, NOTE_SIZE, 0.0);
         draw_gap(d, 4.0);
     }
 }
 
 /* The room row r needs: its own, the next row's when it is a group's heading, the footnotes' after the
  * last row (a footnote stays on the page of its table's end). */
-static double row_need(draw_doc *d, const draw_table *t, const table_layout *layout, size_t r, double notes)
+static double row_need(draw_doc *d, const table *t, const table_layout *layout, size_t r, double notes)
 {
-    int keep = t->styles[r] == DRAW_ROW_GROUP && r + 1 < t->n_rows;
+    int keep = t->rows[r].role == TABLE_ROW_HEADING && r + 1 < t->n_rows;
     double need = row_height(d, t, layout, r) + (keep ? row_height(d, t, layout, r + 1) : 0.0);
     return need + (r + 1 == t->n_rows || (keep && r + 2 == t->n_rows) ? notes : 0.0);
 }
 
-void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption)
+void draw_table(draw_doc *d, const table *t)
 {
     table_layout layout;
     if (d->failure != EMBOLO_OK)
         return;
+    if (!table_drawable(t)) {
+        draw_fail(d, EMBOLO_ERROR_INVALID_ARGUMENT);
+        return;
+    }
     if (!d->page)
         draw_new_page(d, 0);
     table_fit(d, t, &layout, draw_frame(d).w);
     double notes = notes_height(d, t);
-    double first = (caption ? 2.0 * layout.size : 0.0) + layout.header_height + 2.0 * layout.row_height;
+    double first = (t->title[0] ? 2.0 * layout.size : 0.0) + layout.header_height + 2.0 * layout.row_height;
     double whole = first + notes;
     for (size_t r = 0; r < t->n_rows; r++)
         whole += row_height(d, t, &layout, r);
@@ -1072,14 +983,14 @@ void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption)
     int fits_a_page = whole < draw_frame(d).h && draw_room(d) < 0.6 * draw_frame(d).h;
     if (draw_room(d) < first || (draw_room(d) < whole && fits_a_page))
         draw_new_page(d, d->landscape);
-    table_header(d, t, &layout, caption, 0);
+    table_header(d, t, &layout, 0);
     for (size_t r = 0; r < t->n_rows && d->failure == EMBOLO_OK; r++) {
         if (draw_room(d) < row_need(d, t, &layout, r, notes) + 1.0) {
             table_rule(d, MARGIN_SIDE, table_total_width(t, &layout), d->cursor, 0.8);
             draw_new_page(d, d->landscape);
-            table_header(d, t, &layout, caption, 1);
+            table_header(d, t, &layout, 1);
         }
-        table_row(d, t, &layout, r);
+        table_row_draw(d, t, &layout, r);
     }
     table_rule(d, MARGIN_SIDE, table_total_width(t, &layout), d->cursor, 0.8);
     table_notes(d, t);

@@ -11,9 +11,9 @@
 
 #include <stddef.h>
 #include "common/error.h"
+#include "table.h"
 
 typedef struct draw_doc draw_doc;
-typedef struct draw_table draw_table;
 
 typedef enum draw_font { DRAW_REGULAR, DRAW_BOLD, DRAW_FONT_COUNT } draw_font;
 typedef enum draw_align { DRAW_LEFT, DRAW_CENTER, DRAW_RIGHT } draw_align;
@@ -84,34 +84,15 @@ size_t draw_wrap(draw_doc *d, const char *text, draw_font font, double size, dou
 
 /* ---- tables ---- */
 
-typedef enum draw_row_style {
-    DRAW_ROW_PLAIN,
-    DRAW_ROW_GROUP,     /* bold first cell, kept with the row below it */
-    DRAW_ROW_INDENTED,  /* first cell indented: a level under its group row */
-    DRAW_ROW_TOTAL      /* a rule above, bold */
-} draw_row_style;
+#define DRAW_TABLE_FONT 8.0
 
-typedef struct draw_column {
-    const char *header;  /* '\n' breaks it into lines */
-    draw_align align;
-} draw_column;
-
-/* A table is filled row by row and then drawn: the columns take their natural widths (the font
- * shrinks when the table is wider than the frame), and a page break repeats the caption and header. */
-draw_table *draw_table_new(const draw_column *columns, size_t n_columns, double font_size);
-void draw_table_free(draw_table *t);
-/* Copies a row of n_columns cells (NULL cells print empty). */
-embolo_error draw_table_add(draw_table *t, const char *const *cells, draw_row_style style);
-size_t draw_table_rows(const draw_table *t);
-/* A heading over columns first .. first + count - 1, on a line above the column headers. */
-embolo_error draw_table_span(draw_table *t, size_t first, size_t count, const char *text);
-/* A footnote under the table; it stays on the page of the table's last row. */
-embolo_error draw_table_note(draw_table *t, const char *text);
-/* Wraps the cells of a column to lines of at most width points (at the table's font size). */
-void draw_table_wrap(draw_table *t, size_t column, double width);
-/* The table's natural width at its font size. */
-double draw_table_width(draw_doc *d, const draw_table *t);
-void draw_table_draw(draw_doc *d, const draw_table *t, const char *caption);
+/* A table of the model (table.h, rows held, at most 64 columns) at its natural width: the columns
+ * take the widths of their texts (a wrapped column at most its characters), the font shrinks when the
+ * table is wider than the frame, a page break repeats the title and header, a group's heading stays
+ * with its first row and the footnotes with the last row. */
+void draw_table(draw_doc *d, const table *t);
+/* The table's natural width at DRAW_TABLE_FONT. */
+double draw_table_width(draw_doc *d, const table *t);
 
 /* ---- plots ---- */
 

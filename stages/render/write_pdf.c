@@ -12,14 +12,11 @@
 #include "format.h"
 
 #define TITLE_LABEL_WIDTH 118.0
-#define TABLE_FONT 8.0
-#define CHAR_WIDTH 4.4          /* points per character of a wrapped column, at TABLE_FONT */
 #define MAX_SECTIONS 64
 
 typedef struct pdf_writer {
     pdf_context ctx;
     const document *d;
-    draw_table **tables;        /* [n_blocks]: each table block's drawing, made when its section starts */
     size_t section_number;
     char section_titles[MAX_SECTIONS][128];
     size_t section_pages[MAX_SECTIONS];
@@ -45,64 +42,6 @@ void figure_number(const pdf_context *ctx, char *out, size_t size, double value)
 
 /* ---- tables ---- */
 
-static draw_row_style row_style(table_role role)
-{
-    switch (role) {
-    case TABLE_ROW_HEADING:
-        return DRAW_ROW_GROUP;
-    case TABLE_ROW_LEVEL:
-        return DRAW_ROW_INDENTED;
-    case TABLE_ROW_TOTAL:
-        return DRAW_ROW_TOTAL;
-    default:
-        return DRAW_ROW_PLAIN;
-    }
-}
-
-static embolo_error table_row_add(draw_table *drawn, table *t, size_t r, const char **cells, char *texts,
-                                  size_t text_size)
-{
-    const table_row *row = &t->rows[r];
-    cells[0] = row->label;
-    for (size_t c = 1; c < t->n_columns; c++) {
-        table_cell_text(&row->cells[c], texts + c * text_size, text_size);
-        cells[c] = texts + c * text_size;
-    }
-    return draw_table_add(drawn, cells, row_style(row->role));
-}
-
-/* The drawing of a model table: its columns, spans, rows and footnotes; NULL when out of memory. */
-static draw_table *table_drawing(table *t)
-{
-    enum { TEXT_SIZE = 256 };
-    draw_column *columns = calloc(t->n_columns, sizeof *columns);
-    const char **cells = calloc(t->n_columns, sizeof *cells);
-    char *texts = calloc(t->n_columns, TEXT_SIZE);
-    draw_table *drawn = NULL;
-    embolo_error err = columns && cells && texts ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
-    for (size_t c = 0; err == EMBOLO_OK && c < t->n_columns; c++)
-        columns[c] = (draw_column){t->columns[c].header, t->columns[c].align == TABLE_LEFT ? DRAW_LEFT : DRAW_CENTER};
-    if (err == EMBOLO_OK && !(drawn = draw_table_new(columns, t->n_columns, TABLE_FONT)))
-        err = EMBOLO_ERROR_NOMEM;
-    for (size_t c = 0; err == EMBOLO_OK && c < t->n_columns; c++)
-        if (t->columns[c].wrap)
-            draw_table_wrap(drawn, c, CHAR_WIDTH * t->columns[c].wrap);
-    for (size_t k = 0; err == EMBOLO_OK && k < t->n_spans; k++)
-        err = draw_table_span(drawn, t->spans[k].first, t->spans[k].count, t->spans[k].text);
-    for (size_t r = 0; err == EMBOLO_OK && r < t->n_rows; r++)
-        err = table_row_add(drawn, t, r, cells, texts, TEXT_SIZE);
-    for (size_t k = 0; err == EMBOLO_OK && k < t->n_footnotes; k++)
-        err = draw_table_note(drawn, t->footnotes[k]);
-    free(columns);
-    free(cells);
-    free(texts);
-    if (err != EMBOLO_OK) {
-        draw_table_free(drawn);
-        return NULL;
-    }
-    return drawn;
-}
-
 static void block_table(pdf_writer *w, size_t i)
 {
     table *t = w->d->blocks[i].table;
@@ -111,29 +50,18 @@ static void block_table(pdf_writer *w, size_t i)
             figure_note(&w->ctx, t->rows[r].label);
         return;
     }
-    if (!w->tables[i] && !(w->tables[i] = table_drawing(t))) {
-        draw_fail(w->ctx.doc, EMBOLO_ERROR_NOMEM);
-        return;
-    }
-    draw_table_draw(w->ctx.doc, w->tables[i], t->title);
+    draw_table(w->ctx.doc, t);
 }
 
 /* ---- sections ---- */
 
-/* Whether the section starting at block first has a table too wide for a portrait page; makes the
- * drawings of its tables. */
+/* Whether the section starting at block first has a table too wide for a portrait page. */
 static int section_is_wide(pdf_writer *w, size_t first)
 {
     int wide = 0;
-    for (size_t i = first + 1; i < w->d->n_blocks && w->d->blocks[i].kind != DOC_SECTION; i++) {
-        if (w->d->blocks[i].kind != DOC_TABLE || document_table_is_note(w->d->blocks[i].table))
-            continue;
-        if (!w->tables[i] && !(w->tables[i] = table_drawing(w->d->blocks[i].table))) {
-            draw_fail(w->ctx.doc, EMBOLO_ERROR_NOMEM);
-            return 0;
-        }
-        wide |= draw_table_width(w->ctx.doc, w->tables[i]) > 1.1 * draw_frame_width(0);
-    }
+    for (size_t i = first + 1; i < w->d->n_blocks && w->d->blocks[i].kind != DOC_SECTION; i++)
+        if (w->d->blocks[i].kind == DOC_TABLE && !document_table_is_note(w->d->blocks[i].table))
+            wide |= draw_table_width(w->ctx.doc, w->d->blocks[i].table) > 1.1 * draw_frame_width(0);
     return wide;
 }
 
@@ -291,9 +219,6 @@ static void title_contents(pdf_writer *w, double cursor)
 
 static void pdf_writer_free(pdf_writer *w)
 {
-    for (size_t i = 0; w->tables && i < w->d->n_blocks; i++)
-        draw_table_free(w->tables[i]);
-    free(w->tables);
     draw_free(w->ctx.doc);
     free(w);
 }
@@ -304,7 +229,7 @@ embolo_error pdf_write(const document *d, const char *path, char *message, size_
     char creator[64];
     pdf_writer *w = calloc(1, sizeof *w);
     embolo_error err = EMBOLO_ERROR_NOMEM;
-    if (!w || !(w->tables = calloc(d->n_blocks ? d->n_blocks : 1, sizeof *w->tables)))
+    if (!w)
         goto cleanup;
     w->d = d;
     w->ctx = (pdf_context){.in = in, .s = in->study, .data = in->data, .r = in->results, .t = in->template,
