@@ -355,7 +355,8 @@ static embolo_error warn_about_fit(model_context *ctx, const char *model, const 
         err = results_warn_about(ctx->out, about, "%.1f events per coefficient (below %g)",
                                  (double)d->events / (double)d->p, MIN_EVENTS_PER_VARIABLE);
     if (err == EMBOLO_OK && d->dropped > 0 && !d->weight)
-        err = results_warn_about(ctx->out, about, "%zu rows left out for missing covariates", d->dropped);
+        err = results_warn_about(ctx->out, about, "%zu %s left out for missing covariates", d->dropped,
+                                 d->dropped == 1 ? "row" : "rows");
     return err;
 }
 

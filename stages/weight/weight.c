@@ -436,7 +436,8 @@ embolo_error weight_run(const study *s, dataset *data, results *out, char *messa
         return EMBOLO_OK;
     err = ps_design_new(s, data, &d);
     if (err == EMBOLO_OK && d->n < data->n)
-        err = results_warn(out, "propensity model: %zu rows left out for a missing covariate", data->n - d->n);
+        err = results_warn(out, "propensity model: %zu %s left out for a missing covariate", data->n - d->n,
+                           data->n - d->n == 1 ? "row" : "rows");
     if (err == EMBOLO_OK)
         err = warn_empty_levels(s, d, out);
     if (err == EMBOLO_OK && !enough_groups(s, data, d, out, &err))
