@@ -118,7 +118,7 @@ static void chart_series(km_charts *k, lxw_chart *chart, size_t c, size_t index)
     lxw_col_t x = (lxw_col_t)(2 * c);
     lxw_row_t last = (lxw_row_t)k->n_vertices[c];
     lxw_chart_line line = series_line(index);
-    char name[256];
+    char name[256], level[240];
     lxw_chart_series *series = chart_add_series(chart, NULL, NULL);
     if (!series) {
         xlsx_fail(k->book, EMBOLO_ERROR_NOMEM, "a chart series");
@@ -126,7 +126,8 @@ static void chart_series(km_charts *k, lxw_chart *chart, size_t c, size_t index)
     }
     chart_series_set_categories(series, DATA_SHEET, 1, x, last, x);
     chart_series_set_values(series, DATA_SHEET, 1, x + 1, last, x + 1);
-    chart_text(name, sizeof name, strcmp(curve->variable, KEY_ALL) ? curve->level : "All patients");
+    build_level(level, sizeof level, curve->level);  /* as the report's legend: "≤50" */
+    chart_text(name, sizeof name, strcmp(curve->variable, KEY_ALL) ? level : "All patients");
     chart_series_set_name(series, name);
     chart_series_set_line(series, &line);
 }
