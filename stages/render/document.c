@@ -184,6 +184,14 @@ static void section_cox(document *d)
         doc_text(d, DOC_NOTE, "No Cox model was fitted in this run.");
 }
 
+/* A warning of the run as an item, its subject named by labels. */
+static void doc_warning(document *d, size_t index)
+{
+    char text[2048];
+    build_warning_text(&d->build, index, text, sizeof text);
+    doc_text(d, DOC_BULLET, text);
+}
+
 /* Without weights: why, in the warnings that speak of the propensity model. */
 static void propensity_without_weights(document *d)
 {
@@ -191,7 +199,7 @@ static void propensity_without_weights(document *d)
     doc_text(d, DOC_NOTE, "No propensity weights in this run, so no weighted analyses:");
     for (size_t i = 0; i < r->n_warnings; i++)
         if (strstr(r->warnings[i], "propensity"))
-            doc_text(d, DOC_BULLET, r->warnings[i]);
+            doc_warning(d, i);
 }
 
 static int has_weights(const document *d)
@@ -233,11 +241,8 @@ static void section_model_checks(document *d)
     doc_text(d, DOC_SUBHEADING, "Warnings of the run");
     if (r->n_warnings == 0)
         doc_text(d, DOC_NOTE, "The run gave no warning.");
-    for (size_t i = 0; i < r->n_warnings; i++) {
-        char text[2048];
-        build_warning_text(&d->build, i, text, sizeof text);
-        doc_text(d, DOC_BULLET, text);
-    }
+    for (size_t i = 0; i < r->n_warnings; i++)
+        doc_warning(d, i);
 }
 
 static void section_audit(document *d)
