@@ -59,7 +59,13 @@ embolo_error audit_compare_benchmark(results *out, const char *endpoint, const c
     const char *stats[] = {KEY_STAT_MEDIAN, KEY_STAT_MEDIAN_LOWER, KEY_STAT_MEDIAN_UPPER, KEY_STAT_BENCHMARK,
                            KEY_STAT_FLAG};
     double values[] = {median, lower, upper, benchmark, flag};
-    embolo_error err = EMBOLO_OK;
+    /* The counts of the median's group, on its lines too (the share template hides the median of a group
+     * with too few). */
+    embolo_error err = results_add(out, KEY_BENCHMARK, endpoint, "", variable, level, KEY_STAT_N,
+                                   results_value(out, KEY_KM, endpoint, KEY_UNWEIGHTED, variable, level, KEY_STAT_N));
+    if (err == EMBOLO_OK)
+        err = results_add(out, KEY_BENCHMARK, endpoint, "", variable, level, KEY_STAT_EVENTS,
+                          results_value(out, KEY_KM, endpoint, KEY_UNWEIGHTED, variable, level, KEY_STAT_EVENTS));
     for (size_t k = 0; k < sizeof stats / sizeof stats[0] && err == EMBOLO_OK; k++)
         err = results_add(out, KEY_BENCHMARK, endpoint, "", variable, level, stats[k], values[k]);
     return err;

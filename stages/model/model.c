@@ -226,6 +226,28 @@ static embolo_error report_coefficient(model_context *ctx, const cox_request *re
     return err;
 }
 
+embolo_error model_report_level_counts(model_context *ctx, const char *model, const design *d)
+{
+    embolo_error err = EMBOLO_OK;
+    for (size_t j = 0; j < d->p && err == EMBOLO_OK; j++) {
+        const design_column *c = &d->columns[j];
+        size_t n = 0, events = 0;
+        if (c->level < 0)
+            continue;
+        for (size_t i = 0; i < d->n; i++)
+            if (d->x[i * d->p + j] != 0.0) {
+                n++;
+                events += d->status[i] == 1;
+            }
+        err =
+            add(ctx, KEY_COX, model, ctx->s->variables[c->variable].name, column_level(ctx, c), KEY_STAT_N, (double)n);
+        if (err == EMBOLO_OK)
+            err = add(ctx, KEY_COX, model, ctx->s->variables[c->variable].name, column_level(ctx, c), KEY_STAT_EVENTS,
+                      (double)events);
+    }
+    return err;
+}
+
 static size_t estimable_count(const cox_result *fit)
 {
     size_t count = 0;
@@ -573,6 +595,8 @@ static embolo_error run_cox_design(model_context *ctx, const cox_request *reques
         goto cleanup;
     for (size_t j = 0; j < d->p && err == EMBOLO_OK; j++)
         err = report_coefficient(ctx, request, d, fit, j);
+    if (err == EMBOLO_OK)
+        err = model_report_level_counts(ctx, model, d);
     if (err == EMBOLO_OK)
         err = report_model_stats(ctx, model, d, fit, strata);
     if (err == EMBOLO_OK)

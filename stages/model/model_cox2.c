@@ -239,6 +239,8 @@ static embolo_error run_finegray(model_context *ctx, const char *model, const si
     if (err == EMBOLO_OK)
         err = finegray_coefficients(ctx, model, d, fit);
     if (err == EMBOLO_OK)
+        err = model_report_level_counts(ctx, model, d);
+    if (err == EMBOLO_OK)
         err = finegray_factor_tests(ctx, model, d, fit);
     if (err == EMBOLO_OK)
         err = model_add(ctx, KEY_COX, model, "", "", KEY_STAT_N, (double)d->n);

@@ -52,6 +52,10 @@ cox_request cox_request_default(const char *model, const size_t *variables, size
 /* Fits the model on ctx->rows (complete cases) and adds its lines (or a warning). */
 embolo_error model_cox_run(model_context *ctx, const cox_request *request);
 
+/* The patients and events of each factor level that has a coefficient in design d: lines n and events
+ * on the coefficient's level (the share template hides a coefficient whose level has too few). */
+embolo_error model_report_level_counts(model_context *ctx, const char *model, const design *d);
+
 /* Round 2 (statistics-2.md): stratified log-rank, pairwise and trend log-rank, RMST, cumulative
  * incidence and Gray's test. */
 embolo_error model_survival2_run(model_context *ctx);

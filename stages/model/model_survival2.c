@@ -216,14 +216,21 @@ static embolo_error report_trend(model_context *ctx, size_t variable, const fact
 
 /* ---- restricted mean survival time (2) ---- */
 
+/* An RMST with the patients and events it is of (lines n and events: the share template hides the
+ * RMST of a group with too few). */
 typedef struct rmst_value {
     double rmst, se;
+    size_t n, events;
 } rmst_value;
 
 static embolo_error rmst_of(const double *time, const int *status, size_t n, double tau, rmst_value *out)
 {
     km_curve *curve = NULL;
     embolo_error err = km_fit(time, status, NULL, n, &curve);
+    out->n = n;
+    out->events = 0;
+    for (size_t i = 0; i < n; i++)
+        out->events += status[i] == 1;
     if (err == EMBOLO_OK)
         rmst_compute(curve, tau, &out->rmst, &out->se);
     km_curve_free(curve);
@@ -246,7 +253,9 @@ static embolo_error add_rmst(model_context *ctx, const char *variable, const cha
         values[8] = se > 0 ? 2.0 * gsl_cdf_ugaussian_P(-fabs(diff / se)) : (diff != 0 ? 0.0 : NAN);
         count = 9;
     }
-    embolo_error err = EMBOLO_OK;
+    embolo_error err = model_add(ctx, KEY_RMST, KEY_UNWEIGHTED, variable, level, KEY_STAT_N, (double)r->n);
+    if (err == EMBOLO_OK)
+        err = model_add(ctx, KEY_RMST, KEY_UNWEIGHTED, variable, level, KEY_STAT_EVENTS, (double)r->events);
     for (size_t k = 0; k < count && err == EMBOLO_OK; k++)
         err = model_add(ctx, KEY_RMST, KEY_UNWEIGHTED, variable, level, stats[k], values[k]);
     return err;
