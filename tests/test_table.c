@@ -45,6 +45,20 @@ static void test_each_format(void **state)
 }
 
 /* Missing numbers print NA: an estimate and both limits missing is one "NA". */
+/* Huge numbers with an exponent, never hundreds of digits cut by a buffer (issue 13). */
+static void test_huge_numbers(void **state)
+{
+    (void)state;
+    assert_string_equal(text_of(CELL_NUMBER, 1, 1e300, NAN, NAN), "1e+300");
+    assert_string_equal(text_of(CELL_NUMBER, 1, -2.5e20, NAN, NAN), "-2.5e+20");
+    assert_string_equal(text_of(CELL_NUMBER, 1, 999999999999999.0, NAN, NAN), "999999999999999.0");
+    assert_string_equal(text_of(CELL_COUNT, 0, 1e300, NAN, NAN), "1e+300");
+    assert_string_equal(text_of(CELL_PERCENT, 1, 1e300, NAN, NAN), "1e+302%");
+    assert_string_equal(text_of(CELL_ESTIMATE_CI, 2, 1e300, 1, 1e301), "1e+300 (1.00\xe2\x80\x93" "1e+301)");
+    assert_string_equal(text_of(CELL_MEAN_SD, 1, 1e300, 0, NAN), "1e+300 \xc2\xb1 0.0");
+    assert_string_equal(text_of(CELL_COUNT_PERCENT, 1, 1e300, 0.5, NAN), "1e+300 (50.0%)");
+}
+
 static void test_missing(void **state)
 {
     (void)state;
@@ -152,7 +166,7 @@ static void test_rows_on_demand(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_each_format), cmocka_unit_test(test_missing),     cmocka_unit_test(test_suppressed),
+        cmocka_unit_test(test_each_format), cmocka_unit_test(test_huge_numbers), cmocka_unit_test(test_missing),     cmocka_unit_test(test_suppressed),
         cmocka_unit_test(test_parts),       cmocka_unit_test(test_building),    cmocka_unit_test(test_rows_on_demand),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/text.h"
+#include "format.h"
 
 #define DRAW_FONT_DIR "/usr/share/fonts/truetype/dejavu"
 #define MARGIN_SIDE 48.0
@@ -1041,7 +1042,7 @@ static void tick_label(char *out, size_t size, const draw_axis *a, double v)
 {
     if (a->percent)
         snprintf(out, size, "%.0f%%", v * 100.0);
-    else if (a->decimals >= 0)
+    else if (a->decimals >= 0 && !format_is_huge(v))
         snprintf(out, size, "%.*f", a->decimals, v);
     else
         snprintf(out, size, "%g", fabs(v) < 1e-12 ? 0.0 : v);

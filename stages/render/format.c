@@ -5,10 +5,20 @@
 
 #include "common/text.h"
 
+int format_is_huge(double value)
+{
+    return isfinite(value) && fabs(value) >= FORMAT_HUGE;
+}
+
 void format_number(char *out, size_t size, double value, int decimals)
 {
     if (!isfinite(value)) {
         snprintf(out, size, "NA");
+        return;
+    }
+    /* Fixed decimals would print hundreds of digits (and be cut by the buffer): 1e+300. */
+    if (format_is_huge(value)) {
+        snprintf(out, size, "%g", value);
         return;
     }
     /* Avoid "-0.0" for small negatives that round to zero. */
@@ -50,13 +60,15 @@ void format_count(char *out, size_t size, const report_template *t, double count
     else if (format_count_hidden(t, count))
         snprintf(out, size, "<%d", t->min_count);
     else
-        snprintf(out, size, "%.0f", count);
+        format_number(out, size, count, 0);
 }
 
 void format_percent(char *out, size_t size, double percent, int decimals)
 {
     if (!isfinite(percent))
         snprintf(out, size, "NA");
+    else if (format_is_huge(percent))
+        snprintf(out, size, "%g%%", percent);
     else
         snprintf(out, size, "%.*f%%", decimals, percent);
 }

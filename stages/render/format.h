@@ -5,7 +5,12 @@
 #include <stddef.h>
 #include "template.h"
 
-/* "NA" for a missing value (NAN or infinite), else value with decimals digits ("12.3"). */
+/* From this magnitude on a number is written with an exponent (1e+300), not with fixed decimals. */
+#define FORMAT_HUGE 1e15
+int format_is_huge(double value);
+
+/* "NA" for a missing value (NAN or infinite), else value with decimals digits ("12.3"); from
+ * FORMAT_HUGE on as %g ("1e+300"). */
 void format_number(char *out, size_t size, double value, int decimals);
 
 /* p-value: "<0.001" below 10^-decimals, else "0.023" (decimals digits); "NA" when missing. */

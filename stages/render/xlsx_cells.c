@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format.h"
 #include "xml.h"
 
 #define XLSX_MAX_CHARS 32767      /* Excel's limit of characters in a cell */
@@ -216,6 +217,9 @@ void xlsx_number(xlsx_sheet *s, lxw_col_t col, double value, lxw_format *format,
 {
     if (!xlsx_ok(s->book))
         return;
+    /* A fixed number format would show hundreds of digits: Excel's General shows 1E+300. */
+    if (format_is_huge(value))
+        format = NULL;
     cell_check(s, col, worksheet_write_number(s->ws, s->row, col, value == 0 ? 0.0 : value, format));
     cell_measure(s, col, width);
 }
