@@ -445,8 +445,12 @@ static size_t describe_strict_failure(const run_context *ctx, char *message, siz
         n = snprintf(message + used, message_size - used, "%s %s %zu", listed++ ? "," : "", code, count);
         used += n > 0 ? (size_t)n : 0;
     }
+    /* The share template writes no exclusion log (it names patients). */
     if (used < message_size)
-        snprintf(message + used, message_size - used, " (see exclusions.csv)");
+        snprintf(message + used, message_size - used, "%s",
+                 ctx->template && ctx->template->share
+                     ? " (the share template writes no exclusions.csv: `embolo check` lists them)"
+                     : " (see exclusions.csv)");
     return total;
 }
 

@@ -399,7 +399,29 @@ static inline int scratch_teardown(void **state)
     return 0;
 }
 
-/* `embolo run` of fixture NAME into DIR/out_name (as_of may be NULL); fails unless it succeeds. */
+/* `embolo run --quiet --out DIR/name` with more arguments (NULL-terminated); fails unless it
+ * succeeds. */
+static inline void run_into(const scratch *s, const char *name, char *out, size_t size, ...)
+{
+    const char *args[24] = {"run", "--quiet", "--out", NULL};
+    size_t n = 3;
+    va_list more;
+    path_join(out, size, s->dir, name);
+    args[n++] = out;
+    va_start(more, size);
+    for (const char *a; (a = va_arg(more, const char *)) != NULL && n < 23;)
+        args[n++] = a;
+    va_end(more);
+    args[n] = NULL;
+    int code = run_embolo(args, s->err);
+    if (code != 0) {
+        char *err = test_file_read(s->err, NULL);
+        print_error("embolo run into %s: exit %d: %s\n", name, code, err ? err : "");
+        free(err);
+    }
+    assert_int_equal(code, 0);
+}
+
 /* `embolo run` of a study file and input into DIR/out_name (as_of may be NULL); fails unless it
  * succeeds. */
 static inline void run_study_file(const scratch *s, const char *study, const char *input, const char *out_name,

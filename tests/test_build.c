@@ -126,6 +126,7 @@ static int setup(void **state)
     assert_int_equal(dataset_new(f.s, 40, &f.d), EMBOLO_OK);
     f.d->rows_read = 41;
     f.d->n = 40;
+    f.d->tally[0] = (endpoint_tally){.analysed = 40, .events = 30, .event_values = 30, .censor_values = 10};
     for (size_t i = 0; i < 40; i++) {
         f.d->record[i] = i + 1;
         f.d->time[0][i] = (double)i;
@@ -358,13 +359,203 @@ static void test_every_kind_builds(void **state)
     assert_null(build_table(&f->b, BUILD_KIND_COUNT, 0));
 }
 
+/* The share rule, one for results.csv and every table: a hidden count suppresses the estimates of its
+ * cell (n, events, patients, procedures) or of its family (major_ae_n ...); a count beside the cell's
+ * (missing, mort30_unknown) suppresses none; parameters stay, procedure dates never show. */
+static void test_share_rule(void **state)
+{
+    fixture *f = *state;
+    results *r = results_new();
+    assert_non_null(r);
+    add(r, "km", "os", "unweighted", "g", "a", "n", 3);
+    add(r, "km", "os", "unweighted", "g", "a", "median", 12);
+    add(r, "km", "os", "unweighted", "g", "b", "n", 30);
+    add(r, "km", "os", "unweighted", "g", "b", "median", 10);
+    add(r, "table1", "", "A", "age", "", "n", 40);
+    add(r, "table1", "", "A", "age", "", "missing", 2);
+    add(r, "table1", "", "A", "age", "", "mean", 60);
+    const char *const stats[] = {"procedures", "major_ae_n", "major_ae_events", "major_ae_rate", "mort30_n",
+                                 "mort30_events", "mort30_rate", "mort30_unknown", "mort30_patient_n",
+                                 "mort30_patient_rate", "major_ae_threshold", "grade@4"};
+    const double values[] = {40, 40, 2, 0.05, 40, 6, 0.15, 1, 3, 0.33, 0.1, 2};
+    for (size_t k = 0; k < sizeof stats / sizeof stats[0]; k++)
+        add(r, "safety", "", "", "modality", "TACE", stats[k], values[k]);
+    add(r, "audit_safety", "", "month", "all", "", "procedures", 3);
+    add(r, "audit_safety", "", "month", "all", "", "start", 20121201);
+    add(r, "audit_safety", "", "month", "all", "", "major_ae_threshold", 0.1);
+    add(r, "audit_safety", "", "month", "all", "", "major_ae_rate", 0.5);
+    add(r, "cusum", "", "", "all", "", "signal_date@1", 20120304);
+    assert_int_equal(build_share_kind_of("n"), BUILD_SHARE_COUNT);
+    assert_int_equal(build_share_kind_of("grade@4"), BUILD_SHARE_COUNT);
+    assert_int_equal(build_share_kind_of("procedures@201212"), BUILD_SHARE_COUNT);
+    assert_int_equal(build_share_kind_of("major_ae_threshold"), BUILD_SHARE_KEPT);
+    assert_int_equal(build_share_kind_of("reference_level"), BUILD_SHARE_KEPT);
+    assert_int_equal(build_share_kind_of("signal_date@2"), BUILD_SHARE_WITHHELD);
+    assert_int_equal(build_share_kind_of("hr"), BUILD_SHARE_ESTIMATE);
+    f->t->share = 1;
+    assert_true(isnan(build_share_value(r, f->t, "km", "os", "unweighted", "g", "a", "median")));
+    assert_true(build_share_value(r, f->t, "km", "os", "unweighted", "g", "a", "n") == 3); /* a count: as it is */
+    assert_true(build_share_value(r, f->t, "km", "os", "unweighted", "g", "b", "median") == 10);
+    assert_true(build_share_value(r, f->t, "table1", "", "A", "age", "", "mean") == 60);
+    assert_true(isnan(build_share_value(r, f->t, "safety", "", "", "modality", "TACE", "major_ae_rate")));
+    assert_true(build_share_value(r, f->t, "safety", "", "", "modality", "TACE", "mort30_rate") == 0.15);
+    assert_true(isnan(build_share_value(r, f->t, "safety", "", "", "modality", "TACE", "mort30_patient_rate")));
+    assert_true(build_share_value(r, f->t, "safety", "", "", "modality", "TACE", "major_ae_threshold") == 0.1);
+    assert_true(isnan(build_share_value(r, f->t, "audit_safety", "", "month", "all", "", "major_ae_rate")));
+    assert_true(build_share_value(r, f->t, "audit_safety", "", "month", "all", "", "start") == 20121201);
+    assert_true(build_share_value(r, f->t, "audit_safety", "", "month", "all", "", "major_ae_threshold") == 0.1);
+    assert_true(isnan(build_share_value(r, f->t, "cusum", "", "", "all", "", "signal_date@1")));
+    f->t->share = 0;
+    assert_true(build_share_value(r, f->t, "km", "os", "unweighted", "g", "a", "median") == 12);
+    assert_true(build_share_value(r, f->t, "cusum", "", "", "all", "", "signal_date@1") == 20120304);
+    assert_false(build_share_suppressed(r, f->t, "km", "os", "unweighted", "g", "a", "median"));
+    results_free(r);
+}
+
+/* Share: a hazard ratio whose level has fewer than 5 patients or events (its n and events lines) is
+ * suppressed, with a note; the same model's other rows and the other models' are shown. */
+static void test_cox_level_suppressed(void **state)
+{
+    fixture *f = *state;
+    static const char *const lines[] = {
+        "H Tumour burden |  |  |  | ",
+        "L \xe2\x89\xa4" "50 | 1 (reference) |  | 1 (reference) | ",
+        "L >50 | 2.50 (1.25\xe2\x80\x93" "5.00) | 0.030 | \xe2\x80\x94 | \xe2\x80\x94",
+        "P Age (years), per unit | 1.02 (0.51\xe2\x80\x93" "2.04) | 0.200 | 1.01 (0.51\xe2\x80\x93" "2.02) | 0.400",
+    };
+    add(f->r, "cox", "os", "multivariable", "burden", ">50", "n", 3);
+    add(f->r, "cox", "os", "multivariable", "burden", ">50", "events", 2);
+    add(f->r, "cox", "os", "univariate:burden", "burden", ">50", "n", 12);
+    add(f->r, "cox", "os", "univariate:burden", "burden", ">50", "events", 6);
+    f->t->share = 1;
+    table *t = build_table(&f->b, BUILD_COX, 0);
+    f->t->share = 0;
+    expect_model(t, "Cox models, Overall survival", lines, 4);
+    assert_non_null(strstr(t->footnotes[t->n_footnotes - 1], "suppressed (a level with fewer than 5 patients"));
+    table_free(t);
+}
+
+/* The values that match no level, once per variable and value with their records; under share the
+ * values are not shown and a small count is "<5". */
+static void test_unmatched_values(void **state)
+{
+    fixture *f = *state;
+    static const char *const lines[] = {
+        ("H Tumour burden (levels: \xe2\x89\xa4" "50, >50) |  | "),
+        "L 60% | 3 | treated as missing (W_INVALID_VALUE)",
+        "H Arm (levels: A, B) |  | ",
+        "L C | 7 | records excluded (E_UNKNOWN_TREATMENT)",
+        "L c- | 1 | records excluded (E_UNKNOWN_TREATMENT)",
+    };
+    static const char *const shared[] = {
+        ("H Tumour burden (levels: \xe2\x89\xa4" "50, >50) |  | "),
+        "L (a value not shown) | <5 | treated as missing (W_INVALID_VALUE)",
+        "H Arm (levels: A, B) |  | ",
+        "L (a value not shown) | 7 | records excluded (E_UNKNOWN_TREATMENT)",
+        "L (a value not shown) | <5 | records excluded (E_UNKNOWN_TREATMENT)",
+    };
+    table *t = build_table(&f->b, BUILD_UNMATCHED, 0);
+    assert_non_null(t);
+    assert_int_equal(t->n_rows, 1);
+    assert_int_equal(t->rows[0].role, TABLE_ROW_NOTE);
+    table_free(t);
+    size_t index;
+    const struct {
+        size_t variable;
+        const char *value;
+        size_t count;
+    } values[] = {{3, "c-", 1}, {1, "60%", 3}, {3, "C", 7}};
+    for (size_t k = 0; k < 3; k++) {
+        assert_int_equal(exclusion_log_add_unmatched(f->log, values[k].variable, values[k].value,
+                                                     strlen(values[k].value), &index),
+                         EMBOLO_OK);
+        f->log->unmatched[index].count = values[k].count;
+    }
+    t = build_table(&f->b, BUILD_UNMATCHED, 0);
+    expect_model(t, "Values that match no level or alias", lines, 5);
+    table_free(t);
+    f->t->share = 1;
+    t = build_table(&f->b, BUILD_UNMATCHED, 0);
+    f->t->share = 0;
+    expect_model(t, "Values that match no level or alias", shared, 5);
+    table_free(t);
+    f->log->n_unmatched = 0;
+    for (size_t k = 0; k < 3; k++)
+        free(f->log->unmatched[k].value);
+}
+
+/* An endpoint without events (here: no record has an event value) says so under its tables and in
+ * the Summary, instead of leaving NA to be read as "not reached". */
+static void test_endpoint_without_events(void **state)
+{
+    fixture *f = *state;
+    const char *want = "no record has an event value (1) in the column s: the endpoint has no events, so no median, "
+                       "survival difference or hazard ratio can be estimated";
+    char text[512];
+    endpoint_tally kept = f->d->tally[0];
+    f->d->tally[0] = (endpoint_tally){.analysed = 10, .events = 0, .event_values = 0, .censor_values = 10};
+    table *t = build_table(&f->b, BUILD_SURVIVAL, 0);
+    snprintf(text, sizeof text, "Warning: %s.", want);
+    assert_string_equal(t->footnotes[t->n_footnotes - 1], text);
+    table_free(t);
+    t = build_table(&f->b, BUILD_FLOW_ENDPOINTS, 0);
+    snprintf(text, sizeof text, "Warning: Overall survival: %s.", want);
+    assert_string_equal(t->footnotes[t->n_footnotes - 1], text);
+    table_free(t);
+    t = build_table(&f->b, BUILD_SUMMARY, 0);
+    int found = 0;
+    for (size_t r = 0; r < t->n_rows; r++)
+        found |= !strcmp(t->rows[r].label, "Warning") && t->rows[r].cells[1].text &&
+                 !strcmp(t->rows[r].cells[1].text, want);
+    assert_true(found);
+    table_free(t);
+    f->d->tally[0] = (endpoint_tally){.analysed = 10, .events = 0, .event_values = 1, .censor_values = 10};
+    assert_int_equal(build_endpoint_problem(&f->b, 0, text, sizeof text), 1);
+    assert_string_equal(text, "no events among its 10 analysed records: no median, survival difference or hazard "
+                              "ratio can be estimated");
+    f->d->tally[0] = kept;
+    assert_int_equal(build_endpoint_problem(&f->b, 0, text, sizeof text), 0);
+    t = build_table(&f->b, BUILD_SURVIVAL, 0);
+    assert_int_equal(t->n_footnotes, 1);
+    table_free(t);
+}
+
+/* The audit template on any study: a time/status endpoint says its period counts need dates, and the
+ * benchmarks the study lacks are counted. */
+static void test_audit_notes(void **state)
+{
+    fixture *f = *state;
+    f->in.has_as_of = 1;
+    f->in.as_of = 15705; /* 2012-12-31 */
+    table *t = build_table(&f->b, BUILD_AUDIT, 0);
+    assert_int_equal(t->n_rows, 1);
+    assert_int_equal(t->rows[0].role, TABLE_ROW_NOTE);
+    assert_string_equal(t->rows[0].label, "Overall survival: times and status, not dates: its procedures and events "
+                                          "in the month and to date cannot be counted (the audit needs the date form).");
+    table_free(t);
+    f->in.has_as_of = 0;
+    f->t->n_skipped_benchmarks = 6;
+    t = build_table(&f->b, BUILD_BENCHMARKS, 0);
+    f->t->n_skipped_benchmarks = 0;
+    assert_int_equal(t->n_rows, 1);
+    assert_string_equal(t->rows[0].label, "6 benchmarks of the template were skipped: the study lacks their endpoint, "
+                                          "variable or level (the warnings name them).");
+    table_free(t);
+    t = build_table(&f->b, BUILD_BENCHMARKS, 0);
+    assert_string_equal(t->rows[0].label, "The template names no benchmark.");
+    table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_survival),      cmocka_unit_test(test_survival_shared),
         cmocka_unit_test(test_cox),           cmocka_unit_test(test_table1_yes_no),
         cmocka_unit_test(test_weights),       cmocka_unit_test(test_warnings_by_labels),
-        cmocka_unit_test(test_every_kind_builds),     cmocka_unit_test(test_cox_effective_reference),
+        cmocka_unit_test(test_every_kind_builds),     cmocka_unit_test(test_share_rule),
+        cmocka_unit_test(test_cox_level_suppressed),  cmocka_unit_test(test_unmatched_values),
+        cmocka_unit_test(test_endpoint_without_events), cmocka_unit_test(test_audit_notes),
+        cmocka_unit_test(test_cox_effective_reference),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

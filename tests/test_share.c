@@ -1,207 +1,222 @@
-/* The share template: every cell of the workbook (read back by gnumeric's ssconvert) and every line
- * of the report's text is free of patient identifiers and dates, and no count from 1 to 4 appears in
- * a column of counts; the Patients sheet is absent. */
+/* The share template makes the whole --out folder safe to send: every file of a share run (the report's
+ * text, every sheet of the workbook, the Word tables, results.csv, the manifest) is read back by
+ * tests/fixtures/share/check_share.py, which finds no patient identifier, no patient or procedure
+ * date, no free text (operators, AE terms, values that match no level), no count from 1 to 4 in a
+ * count column, no estimate beside a hidden count, no hazard ratio of a level with fewer than 5
+ * patients or events, and no patients.csv, exclusions.csv or procedures.csv (the manifest says so).
+ * Three cohorts: the sample with templates/share.ini, a cohort of 40 with small cells everywhere, and
+ * the procedures study, both with every section and sheet and the Word tables. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <csv.h>
-#include <dirent.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "testutil.h"
+#include "e2eutil.h"
 
-#define SAMPLE "tests/fixtures/data/net_sample_155"
-#define MAX_COLUMNS 128
+#define CHECKER "tests/fixtures/share/check_share.py"
+#define SAMPLE FIXTURES "net_sample_155"
+#define PROCEDURES_STUDY FIXTURES "net_sample_155.procedures.study.ini"
 
-typedef struct sheet_reader {
-    const char *sheet;
-    size_t row, column;
-    int counted[MAX_COLUMNS];  /* the column is headed n, events, n at risk, deaths or patients */
-    char (*ids)[32];
-    size_t n_ids;
-    size_t cells, violations;
-} sheet_reader;
+/* Every section and sheet, the Word tables too, under the share template. */
+static const char *const share_everything =
+    "[template]\nname = share-everything\nshare = yes\ndocx = yes\nmin_count = 5\n"
+    "sections = flow, table1, subgroups, km_figures, cox, propensity, model_checks, methods, results_text, audit, "
+    "benchmarks\n"
+    "sheets = summary, subgroups, cox, table1, balance, km_curves, exclusions, patients, dictionary, methods, audit, "
+    "benchmarks\n"
+    "[benchmarks]\nsource = Chen JX et al. 2017\nhpfs.grade.G1 = 18.5\nos.grade.G2 = 33.9\nos.grade.G3 = 9.3\n";
 
-static int is_count_heading(const char *text)
+static void write_template(const scratch *s, const char *name, const char *text, char *path, size_t size)
 {
-    static const char *const headings[] = {"n", "events", "n at risk", "deaths", "patients"};
-    for (size_t i = 0; i < sizeof headings / sizeof headings[0]; i++)
-        if (!strcasecmp(text, headings[i]))
-            return 1;
-    return 0;
+    path_join(path, size, s->dir, name);
+    file_write(path, text);
 }
 
-/* YYYY-MM-DD or D/M/YYYY anywhere in the text. */
-static int has_date(const char *text)
+/* The same template without share: what the checker must object to. */
+static void write_unshared(const scratch *s, char *path, size_t size)
 {
-    for (const char *c = text; *c; c++) {
-        int y, m, d, used = 0;
-        if ((sscanf(c, "%4d-%2d-%2d%n", &y, &m, &d, &used) == 3 && used == 10) ||
-            (sscanf(c, "%2d/%2d/%4d%n", &d, &m, &y, &used) == 3 && used >= 8))
-            return 1;
+    char text[2048];
+    const char *at = strstr(share_everything, "share = yes");
+    assert_non_null(at);
+    snprintf(text, sizeof text, "%.*sshare = no%s", (int)(at - share_everything), share_everything,
+             at + strlen("share = yes"));
+    write_template(s, "unshared.ini", text, path, size);
+}
+
+/* The checker's exit status on an output folder (its findings in DIR/checker.txt); extra arguments
+ * NULL-terminated. */
+static int run_checker(const scratch *s, const char *out, char *report, size_t report_size, ...)
+{
+    char *argv[40] = {"/usr/bin/python3", CHECKER, (char *)out};
+    size_t n = 3;
+    va_list more;
+    va_start(more, report_size);
+    for (char *a; (a = va_arg(more, char *)) != NULL && n < 39;)
+        argv[n++] = a;
+    va_end(more);
+    argv[n] = NULL;
+    path_join(report, report_size, s->dir, "checker.txt");
+    return test_run_program("/usr/bin/python3", argv, report, NULL);
+}
+
+static void assert_checker_passes(const scratch *s, const char *out, int code, const char *report)
+{
+    (void)s;
+    if (code != 0) {
+        char *text = test_file_read(report, NULL);
+        print_error("%s is not safe to share:\n%.6000s\n", out, text ? text : "");
+        free(text);
     }
-    return 0;
+    assert_int_equal(code, 0);
 }
 
-static void violation(sheet_reader *r, const char *what, const char *text)
+/* A cohort of the sample's first 40 patients (small cells in every table), a grade and a treatment
+ * that match no level. */
+static void write_small_cohort(const char *path)
 {
-    print_error("%s, row %zu, column %zu: %s '%s'\n", r->sheet, r->row + 1, r->column + 1, what, text);
-    r->violations++;
-}
-
-static void on_cell(void *data, size_t length, void *user)
-{
-    sheet_reader *r = user;
-    const char *text = data ? data : "";
-    (void)length;
-    r->cells++;
-    if (r->column < MAX_COLUMNS && r->row < 2 && is_count_heading(text))
-        r->counted[r->column] = 1;
-    for (size_t i = 0; i < r->n_ids; i++)
-        if (strstr(text, r->ids[i]))
-            violation(r, "patient identifier", text);
-    if (has_date(text))
-        violation(r, "date", text);
-    char *end;
-    double number = strtod(text, &end);
-    if (r->column < MAX_COLUMNS && r->counted[r->column] && r->row >= 1 && end != text && !*end && number >= 1 &&
-        number <= 4)
-        violation(r, "count below 5", text);
-    r->column++;
-}
-
-static void on_row(int terminator, void *user)
-{
-    sheet_reader *r = user;
-    (void)terminator;
-    r->row++;
-    r->column = 0;
-}
-
-/* The patient_id column of the input. */
-static size_t read_ids(char (*ids)[32], size_t capacity)
-{
-    FILE *file = fopen(SAMPLE ".csv", "r");
-    char line[4096];
-    size_t n = 0;
+    csv_file input;
+    csv_load(SAMPLE ".csv", &input);
+    FILE *file = fopen(path, "w");
     assert_non_null(file);
-    assert_non_null(fgets(line, sizeof line, file));
-    while (n < capacity && fgets(line, sizeof line, file)) {
-        size_t length = strcspn(line, ",");
-        assert_true(length > 0 && length < 32);
-        memcpy(ids[n], line, length);
-        ids[n++][length] = '\0';
+    size_t grade = csv_column(&input, "grade"), modality = csv_column(&input, "modality");
+    for (size_t r = 0; r < input.n && r <= 40; r++) {
+        for (size_t f = 0; f < input.records[r].n; f++) {
+            const char *text = input.records[r].fields[f];
+            if (r == 2 && f == grade)
+                text = "G-2x";
+            if (r == 4 && f == modality)
+                text = "TAEE";
+            fprintf(file, "%s\"%s\"", f ? "," : "", text);
+        }
+        fputc('\n', file);
     }
-    fclose(file);
-    return n;
+    assert_int_equal(fclose(file), 0);
+    csv_free(&input);
 }
 
-typedef struct share_run {
-    char dir[64];
-    char out[128];
-    char (*ids)[32];
-    size_t n_ids;
-} share_run;
+/* ---- the three cohorts ---- */
 
-static int run_setup(void **state)
+static void test_sample_with_the_share_template(void **state)
 {
-    static share_run run;
-    snprintf(run.dir, sizeof run.dir, "/tmp/embolo-share-XXXXXX");
-    if (!mkdtemp(run.dir))
-        return -1;
-    snprintf(run.out, sizeof run.out, "%s/out", run.dir);
-    run.ids = calloc(1000, sizeof *run.ids);
-    if (!run.ids)
-        return -1;
-    run.n_ids = read_ids(run.ids, 1000);
-    const char *bin = getenv("EMBOLO_BIN");
-    if (!bin)
-        return -1;
-    char *argv[] = {(char *)bin, "run", "--study", SAMPLE ".study.ini", "--input", SAMPLE ".csv", "--template",
-                    "templates/share.ini", "--out", run.out, "--quiet", NULL};
-    if (test_run_program(bin, argv, NULL, NULL) != 0)
-        return -1;
-    *state = &run;
-    return 0;
-}
-
-static int run_teardown(void **state)
-{
-    share_run *run = *state;
-    char command[256];
-    snprintf(command, sizeof command, "rm -rf '%s'", run->dir);
-    free(run->ids);
-    return system(command) == 0 ? 0 : -1;
-}
-
-static size_t check_sheet(const share_run *run, const char *path, const char *name)
-{
-    struct csv_parser parser;
-    sheet_reader reader = {.sheet = name, .ids = run->ids, .n_ids = run->n_ids};
-    size_t size = 0;
-    char *text = test_file_read(path, &size);
-    assert_non_null(text);
-    assert_int_equal(csv_init(&parser, CSV_APPEND_NULL), 0);
-    assert_int_equal(csv_parse(&parser, text, size, on_cell, on_row, &reader), size);
-    csv_fini(&parser, on_cell, on_row, &reader);
-    csv_free(&parser);
-    free(text);
-    assert_int_equal(reader.violations, 0);
-    return reader.cells;
-}
-
-static void test_workbook_cells_are_safe_to_share(void **state)
-{
-    share_run *run = *state;
-    char book[192], pattern[192], sheets_dir[160];
+    scratch *s = *state;
+    char out[256], full[256], full_results[300], report[300];
+    run_into(s, "share", out, sizeof out, "--study", SAMPLE ".study.ini", "--input", SAMPLE ".csv", "--template",
+             "templates/share.ini", (char *)NULL);
+    run_into(s, "full", full, sizeof full, "--study", SAMPLE ".study.ini", "--input", SAMPLE ".csv", (char *)NULL);
     if (test_under_valgrind())
         skip();
-    snprintf(book, sizeof book, "%s/tables.xlsx", run->out);
-    snprintf(sheets_dir, sizeof sheets_dir, "%s/sheets", run->dir);
-    assert_int_equal(mkdir(sheets_dir, 0777), 0);
-    snprintf(pattern, sizeof pattern, "%s/%%n.csv", sheets_dir);
-    char *argv[] = {"ssconvert", "-S", "--export-type=Gnumeric_stf:stf_csv", book, pattern, NULL};
-    assert_int_equal(test_run_program("/usr/bin/ssconvert", argv, "/dev/null", "/dev/null"), 0);
-    DIR *dir = opendir(sheets_dir);
-    struct dirent *entry;
-    size_t sheets = 0, cells = 0;
-    assert_non_null(dir);
-    while ((entry = readdir(dir))) {
-        char path[512];
-        if (entry->d_name[0] == '.')
-            continue;
-        snprintf(path, sizeof path, "%s/%s", sheets_dir, entry->d_name);
-        cells += check_sheet(run, path, entry->d_name);
-        sheets++;
-    }
-    closedir(dir);
-    assert_int_equal(sheets, 5); /* summary, two subgroup sheets, cox, table1: no Patients sheet */
-    assert_true(cells > 500);
+    path_join(full_results, sizeof full_results, full, "results.csv");
+    int code = run_checker(s, out, report, sizeof report, "--ids", SAMPLE ".csv:patient_id", "--full", full_results,
+                           (char *)NULL);
+    assert_checker_passes(s, out, code, report);
 }
 
-static void test_the_checks_catch_what_they_look_for(void **state)
+static void test_small_cells_everywhere(void **state)
 {
-    (void)state;
-    assert_true(has_date("seen 2012-01-31"));
-    assert_true(has_date("3/12/2011"));
-    assert_false(has_date("12.5 (3.1-20.0)"));
-    assert_true(is_count_heading("Events"));
-    assert_false(is_count_heading("HR"));
+    scratch *s = *state;
+    char input[256], template_path[256], out[256], full[256], full_results[300], report[300];
+    path_join(input, sizeof input, s->dir, "small.csv");
+    write_small_cohort(input);
+    write_template(s, "share.ini", share_everything, template_path, sizeof template_path);
+    run_into(s, "share", out, sizeof out, "--study", SAMPLE ".study.ini", "--input", input, "--template", template_path,
+             (char *)NULL);
+    run_into(s, "full", full, sizeof full, "--study", SAMPLE ".study.ini", "--input", input, (char *)NULL);
+    if (test_under_valgrind())
+        skip();
+    path_join(full_results, sizeof full_results, full, "results.csv");
+    int code = run_checker(s, out, report, sizeof report, "--ids", SAMPLE ".csv:patient_id", "--text", "G-2x",
+                           "--text", "TAEE", "--full", full_results, (char *)NULL);
+    assert_checker_passes(s, out, code, report);
+}
+
+static void test_procedures_study(void **state)
+{
+    scratch *s = *state;
+    char template_path[256], out[256], full[256], full_results[300], report[300];
+    write_template(s, "share.ini", share_everything, template_path, sizeof template_path);
+    run_into(s, "share", out, sizeof out, "--study", PROCEDURES_STUDY, "--input", SAMPLE ".csv", "--template",
+             template_path, "--as-of", "2012-12-31", (char *)NULL);
+    run_into(s, "full", full, sizeof full, "--study", PROCEDURES_STUDY, "--input", SAMPLE ".csv", "--as-of",
+             "2012-12-31", (char *)NULL);
+    if (test_under_valgrind())
+        skip();
+    path_join(full_results, sizeof full_results, full, "results.csv");
+    /* The as-of date and the audit's windows (the month, the rolling 12 months) may appear. */
+    int code = run_checker(s, out, report, sizeof report, "--ids", SAMPLE ".csv:patient_id", "--ids",
+                           SAMPLE ".procedures.csv:patient_id", "--free", SAMPLE ".procedures.csv:operator", "--free",
+                           SAMPLE ".procedures.csv:ae_term", "--allow-date", "2012-12-31", "--allow-date",
+                           "2012-12-01", "--allow-date", "2012-01-01", "--full", full_results, (char *)NULL);
+    assert_checker_passes(s, out, code, report);
+}
+
+/* The checker finds each kind of leak in the same cohort's folder written without share. */
+static void test_the_checker_finds_leaks(void **state)
+{
+    static const char *const findings[] = {
+        "patients.csv is written under the share template",
+        "manifest.json: share does not list",
+        "results.csv km,",                    /* a count of results.csv */
+        "free text 'G-2x'",                   /* a value that matches no level */
+        "patient identifier 'NET-",           /* the Patients sheet */
+        "Exclusions!",                        /* a date of the exclusion log */
+        "(Events): count",                    /* a count column of the workbook */
+        "tables.docx table",                  /* n (%) of Table 1 in the Word tables */
+        "report.pdf: 'n = ",                  /* a legend of the report */
+        "at risk in",                         /* the numbers at risk under a figure */
+        "report.pdf: a suppressed hazard ratio",
+        "tables.xlsx: a suppressed hazard ratio",
+    };
+    scratch *s = *state;
+    char input[256], template_path[256], out[256], report[300], full_results[300];
+    path_join(input, sizeof input, s->dir, "small.csv");
+    write_small_cohort(input);
+    write_unshared(s, template_path, sizeof template_path);
+    run_into(s, "unshared", out, sizeof out, "--study", SAMPLE ".study.ini", "--input", input, "--template",
+             template_path, (char *)NULL);
+    if (test_under_valgrind())
+        skip();
+    path_join(full_results, sizeof full_results, out, "results.csv");
+    int code = run_checker(s, out, report, sizeof report, "--ids", SAMPLE ".csv:patient_id", "--text", "G-2x",
+                           "--full", full_results, (char *)NULL);
+    assert_int_equal(code, 1);
+    char *text = test_file_read(report, NULL);
+    assert_non_null(text);
+    for (size_t i = 0; i < sizeof findings / sizeof findings[0]; i++) {
+        if (!strstr(text, findings[i]))
+            print_error("the checker did not report '%s'\n", findings[i]);
+        assert_non_null(strstr(text, findings[i]));
+    }
+    free(text);
+}
+
+/* --strict under share: the failure writes no exclusion log (it names patients) and says so. */
+static void test_strict_writes_no_exclusion_log(void **state)
+{
+    scratch *s = *state;
+    char out[256];
+    path_join(out, sizeof out, s->dir, "strict");
+    const char *args[] = {"run", "--quiet", "--strict", "--study", FIXTURES "net_messy_155.study.ini", "--input",
+                          FIXTURES "net_messy_155.csv", "--template", "templates/share.ini", "--out", out, NULL};
+    assert_int_equal(run_embolo(args, s->err), 65);
+    const char *const only[] = {"manifest.json", NULL};
+    assert_true(test_dir_holds_only(out, only));
+    const char *const needles[] = {"--strict: 21 exclusions or invalid values",
+                                   "the share template writes no exclusions.csv: `embolo check` lists them", NULL};
+    test_assert_one_line(s->err, needles);
 }
 
 int main(void)
 {
+#define SHARE_TEST(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_the_checks_catch_what_they_look_for),
-        cmocka_unit_test(test_workbook_cells_are_safe_to_share),
+        SHARE_TEST(test_sample_with_the_share_template),
+        SHARE_TEST(test_small_cells_everywhere),
+        SHARE_TEST(test_procedures_study),
+        SHARE_TEST(test_the_checker_finds_leaks),
+        SHARE_TEST(test_strict_writes_no_exclusion_log),
     };
-    return cmocka_run_group_tests(tests, run_setup, run_teardown);
+#undef SHARE_TEST
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }

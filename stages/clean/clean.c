@@ -774,10 +774,12 @@ static embolo_error warn_unmatched_variable(const study *s, size_t variable, con
             continue;
         }
         int one = values[i]->count == 1;
-        err = results_warn(out, "%s: %zu %s '%s', which is not a level (levels: %s); %s %s", variable_title(v),
-                           values[i]->count, one ? "row has" : "rows have", values[i]->value, levels,
-                           is_treatment ? (one ? "the row is" : "the rows are") : (one ? "the value is" : "the values are"),
-                           consequence);
+        err = results_warn_quoting(out, values[i]->value, "%s: %zu %s '%s', which is not a level (levels: %s); %s %s",
+                                   variable_title(v), values[i]->count, one ? "row has" : "rows have", values[i]->value,
+                                   levels,
+                                   is_treatment ? (one ? "the row is" : "the rows are")
+                                                : (one ? "the value is" : "the values are"),
+                                   consequence);
     }
     if (err == EMBOLO_OK && rest_values > 0)
         err = results_warn(out, "%s: and %zu more %s that %s not a level, in %zu %s (exclusions.csv lists them); "

@@ -32,6 +32,7 @@ static void warning_parts_free(result_warning *w)
     free(w->variable);
     free(w->level);
     free(w->message);
+    free(w->quoted);
 }
 
 void results_free(results *r)
@@ -256,6 +257,19 @@ embolo_error results_warn(results *r, const char *format, ...)
     vsnprintf(text, sizeof text, format, args);
     va_end(args);
     return warning_add(r, text, (result_warning){0});
+}
+
+embolo_error results_warn_quoting(results *r, const char *value, const char *format, ...)
+{
+    char text[1024];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(text, sizeof text, format, args);
+    va_end(args);
+    result_warning parts = {.quoted = text_copy(value ? value : "")};
+    if (!parts.quoted)
+        return EMBOLO_ERROR_NOMEM;
+    return warning_add(r, text, parts);
 }
 
 /* "os multivariable sex: ": the keys that apply, then a colon (the variable of "univariate:VAR" once). */

@@ -21,6 +21,8 @@ typedef struct result_subject {
 typedef struct result_warning {
     char *endpoint, *model, *variable, *level;  /* "" where they do not apply */
     char *message;  /* what is said of the subject; NULL for a warning of results_warn (only its text) */
+    char *quoted;   /* an input value the text quotes as 'VALUE' (results_warn_quoting), else NULL: a
+                       renderer that must show no input text (the share template) masks it */
 } result_warning;
 
 typedef struct results {
@@ -52,6 +54,10 @@ double results_value(const results *r, const char *section, const char *endpoint
 
 /* Adds a warning (printf-style). */
 embolo_error results_warn(results *r, const char *format, ...);
+
+/* Adds a warning (printf-style) whose text quotes an input value as 'VALUE' (e.g. one that matches no
+ * level), kept in its parts so that a renderer can mask it. */
+embolo_error results_warn_quoting(results *r, const char *value, const char *format, ...);
 
 /* Adds a warning about a subject (printf-style: what is wrong, without the subject's names). Its text
  * is "ENDPOINT MODEL VARIABLE LEVEL: message" with the keys that apply, as results.csv spells them;

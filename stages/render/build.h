@@ -11,6 +11,7 @@
 typedef enum build_table_kind {
     BUILD_FLOW_REASONS,    /* exclusions and invalid values by reason */
     BUILD_FLOW_ENDPOINTS,  /* analysed records, events and follow-up per endpoint */
+    BUILD_UNMATCHED,       /* categorical values that match no level, per variable and value */
     BUILD_MISSING,         /* missing values per variable */
     BUILD_TABLE1,          /* baseline characteristics by treatment group */
     BUILD_SURVIVAL,        /* survival by subgroup of one endpoint (index) */
@@ -53,6 +54,7 @@ table *build_table(const build_context *b, build_table_kind kind, size_t index);
 
 table *build_flow_reasons(const build_context *b);
 table *build_flow_endpoints(const build_context *b);
+table *build_unmatched(const build_context *b);
 table *build_missing_values(const build_context *b);
 table *build_table1(const build_context *b);
 table *build_survival(const build_context *b, size_t endpoint);
@@ -73,8 +75,35 @@ table *build_km_data(const build_context *b);
 
 /* ---- shared by the builders (build_common.c) ---- */
 
+/* A value of the results as the template shows it: under the share template NAN for an estimate its
+ * cell's counts suppress and for a withheld stat (build_share_value); counts as they are. */
 double build_value(const build_context *b, const char *section, const char *endpoint, const char *model,
                    const char *variable, const char *level, const char *stat);
+
+/* The share template's rule (results-csv.md), one for results.csv and every table and figure: what
+ * each stat of results.csv is under it. */
+typedef enum build_share_kind {
+    BUILD_SHARE_ESTIMATE,  /* suppressed (NA, "—") when a count of its cell that governs it is hidden */
+    BUILD_SHARE_COUNT,     /* "<5" from 1 to min_count - 1 */
+    BUILD_SHARE_KEPT,      /* a label or parameter, shown as it is (reference_level, thresholds ...) */
+    BUILD_SHARE_WITHHELD   /* never shown: a procedure's date (a CUSUM signal's) */
+} build_share_kind;
+
+build_share_kind build_share_kind_of(const char *stat);
+/* Whether the estimate stat of a cell (section, endpoint, model, variable, level) is suppressed:
+ * a count of the cell that governs it (build_common.c lists them) is from 1 to min_count - 1. */
+int build_share_suppressed(const results *r, const report_template *t, const char *section, const char *endpoint,
+                           const char *model, const char *variable, const char *level, const char *stat);
+/* The value of a line as the template shows it: NAN for a suppressed estimate or a withheld stat under
+ * the share template; otherwise (and every count) the line's value. */
+double build_share_value(const results *r, const report_template *t, const char *section, const char *endpoint,
+                         const char *model, const char *variable, const char *level, const char *stat);
+/* An operator's label under the share template (free text): "operator K", K its number in the
+ * procedure set (from 1). */
+void build_share_operator(const procedure_set *p, const char *label, char *out, size_t size);
+/* text (a warning's) with the input value it quotes ('VALUE', w->quoted) masked. */
+#define BUILD_SHARE_MASK "(a value not shown)"
+void build_share_mask(const result_warning *w, const char *text, char *out, size_t size);
 
 /* Whether a count is hidden by the share template (1 to min_count - 1). */
 int build_hidden(const build_context *b, double count);
@@ -104,6 +133,13 @@ int build_endpoint_index(const study *s, const char *name);
 
 /* Analysed rows and events of an endpoint. */
 void build_endpoint_counts(const build_context *b, size_t endpoint, size_t *analysed, size_t *events);
+/* What is wrong with an endpoint's events (cleaning's tally): no event value in any record, no event
+ * among its analysed records, or no censor value; the text (a warning's, mid-sentence) in out and 1,
+ * or 0 when nothing is. */
+int build_endpoint_problem(const build_context *b, size_t endpoint, char *out, size_t size);
+/* Whether an endpoint has no events among its analysed records (its medians are not estimable). */
+int build_endpoint_has_no_events(const build_context *b, size_t endpoint);
+
 /* Records excluded as a whole (rows read = analysed + excluded). */
 size_t build_rows_excluded(const build_context *b);
 

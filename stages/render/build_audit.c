@@ -29,7 +29,7 @@ static void audit_row(const build_context *b, table *t, const study_endpoint *ep
     for (size_t k = 0; k < 4; k++)
         build_count(b, row, 1 + k, build_value(b, KEY_AUDIT, ep->name, "", KEY_ALL, "", stats[k]));
     build_time_ci(b, row, 5, KEY_KM, ep->name, KEY_UNWEIGHTED, KEY_ALL, "");
-    if (build_hidden(b, build_value(b, KEY_KM, ep->name, KEY_UNWEIGHTED, KEY_ALL, "", KEY_STAT_N)))
+    if (build_share_suppressed(b->r, b->t, KEY_KM, ep->name, KEY_UNWEIGHTED, KEY_ALL, "", KEY_STAT_MEDIAN))
         build_suppress_estimates(row, 5, 6);
 }
 
@@ -55,6 +55,21 @@ table *build_audit(const build_context *b)
         if (b->s->endpoints[e].form == ENDPOINT_DATES &&
             isfinite(build_value(b, KEY_AUDIT, b->s->endpoints[e].name, "", KEY_ALL, "", KEY_STAT_PROCEDURES_TOTAL)))
             audit_row(b, t, &b->s->endpoints[e]);
+    int dated = t->n_rows > 0;
+    /* The period counts need dates: an endpoint of times and status says so (a note in the table's place
+     * when no endpoint has dates, else under it). */
+    for (size_t e = 0; e < b->s->n_endpoints; e++) {
+        const study_endpoint *ep = &b->s->endpoints[e];
+        if (ep->form != ENDPOINT_TIME_STATUS)
+            continue;
+        const char *text = table_format(t, "%s: times and status, not dates: its procedures and events in the month "
+                                           "and to date cannot be counted (the audit needs the date form).",
+                                        build_endpoint_label(ep));
+        if (dated)
+            table_add_footnote(t, "%s", text);
+        else
+            table_add_row(t, TABLE_ROW_NOTE, text);
+    }
     if (t->n_rows == 0)
         table_add_row(t, TABLE_ROW_NOTE, "No audit period: the audit needs dated endpoints.");
     text_format_date(in->as_of, cut_off);
@@ -73,7 +88,10 @@ static void benchmark_row(const build_context *b, table *t, const template_bench
     table_row *row = table_add_row(t, TABLE_ROW_PLAIN, e >= 0 ? build_endpoint_label(&b->s->endpoints[e]) : m->endpoint);
     table_set_text(t, row, 1, table_format(t, "%s %s", v >= 0 ? build_variable_label(&b->s->variables[v]) : m->variable,
                                            level));
-    int hidden = build_count(b, row, 2, n);
+    /* Hidden with its group's count, or its events (the share rule on the benchmark's own lines). */
+    int hidden = build_count(b, row, 2, n) ||
+                 build_share_suppressed(b->r, b->t, KEY_BENCHMARK, m->endpoint, "", m->variable, m->level,
+                                        KEY_STAT_MEDIAN);
     build_time_ci(b, row, 3, KEY_BENCHMARK, m->endpoint, "", m->variable, m->level);
     build_time(b, row, 4, m->median);
     table_set_text(t, row, 5, hidden ? "" : flag == 1.0 ? "FLAG: CI excludes it" : flag == 0.0 ? "consistent" : "no CI");
@@ -92,8 +110,17 @@ table *build_benchmarks(const build_context *b)
     table_set_parts(t, 3, "Median", "Lower 95% CI", "Upper 95% CI");
     for (size_t i = 0; i < tp->n_benchmarks; i++)
         benchmark_row(b, t, &tp->benchmarks[i]);
+    /* A template serves any study: the benchmarks this one lacks the endpoint, variable or level of. */
+    size_t skipped = tp->n_skipped_benchmarks;
+    const char *skip_text = table_format(t, "%zu %s of the template %s skipped: the study lacks %s endpoint, "
+                                            "variable or level (the warnings name %s).",
+                                         skipped, skipped == 1 ? "benchmark" : "benchmarks",
+                                         skipped == 1 ? "was" : "were", skipped == 1 ? "its" : "their",
+                                         skipped == 1 ? "it" : "them");
     if (tp->n_benchmarks == 0)
-        table_add_row(t, TABLE_ROW_NOTE, "The template names no benchmark.");
+        table_add_row(t, TABLE_ROW_NOTE, skipped ? skip_text : "The template names no benchmark.");
+    else if (skipped)
+        table_add_footnote(t, "%s", skip_text);
     table_add_footnote(t, "A benchmark is flagged when the institution's 95%% confidence interval of the median "
                           "excludes it (an upper limit not reached counts as unbounded). Times in %s. Source: %s.",
                        b->s->time_unit, tp->benchmark_source ? tp->benchmark_source : "not given");

@@ -24,7 +24,161 @@ void build_context_init(build_context *b, const render_input *in)
 double build_value(const build_context *b, const char *section, const char *endpoint, const char *model,
                    const char *variable, const char *level, const char *stat)
 {
-    return results_value(b->r, section, endpoint, model, variable, level, stat);
+    return build_share_value(b->r, b->t, section, endpoint, model, variable, level, stat);
+}
+
+/* ---- the share template's rule: one for results.csv, every table and figure ---- */
+
+/* A count: shown "<5" from 1 to min_count - 1, and then the estimates it governs are suppressed: with
+ * family NULL every estimate of its cell (the lines with its section, endpoint, model, variable and
+ * level), else those of its family (the estimates whose name begins with family, the longest family
+ * that fits); family "" governs none (a count beside the cell's, e.g. its missing values). A stat
+ * ending in '@' stands for every stat@K. */
+typedef struct share_count {
+    const char *stat, *family;
+} share_count;
+
+static const share_count share_counts[] = {
+    {KEY_STAT_N, NULL},
+    {KEY_STAT_EVENTS, NULL},
+    {KEY_STAT_COMPETING, NULL},
+    {"patients", NULL},
+    {"procedures", NULL},
+    {KEY_STAT_PROCEDURES_PERIOD, NULL},
+    {KEY_STAT_PROCEDURES_TOTAL, NULL},
+    {KEY_STAT_EVENTS_PERIOD, NULL},
+    {KEY_STAT_EVENTS_TOTAL, NULL},
+    {KEY_STAT_MISSING, ""},
+    {KEY_STAT_MISSING_TREATMENT, ""},
+    {"records", ""},
+    {"included", ""},
+    {"excluded", ""},
+    {"patients_without", ""},
+    {"start_from_index", ""},
+    {"treatment_from_index", ""},
+    {"index_date_mismatch", ""},
+    {"index_modality_mismatch", ""},
+    {"after_followup", ""},
+    {"repeat", "repeat_"},
+    {"crossover", "crossover_"},
+    {"grade@", ""},
+    {"grade_unknown", ""},
+    {"major_ae_n", "major_ae_"},
+    {"major_ae_events", "major_ae_"},
+    {"mort30_n", "mort30_"},
+    {"mort30_events", "mort30_"},
+    {"mort30_unknown", ""},
+    {"mort30_patient_n", "mort30_patient_"},
+    {"mort30_patient_events", "mort30_patient_"},
+    {"tech_success_n", "tech_success_"},
+    {"tech_success_events", "tech_success_"},
+    {"activity_n", "activity_"},
+    {"operator_missing", ""},
+    {"procedures@", ""},
+};
+
+/* Shown as they are: labels and parameters, not estimates from the data (the reference level, a
+ * published median, thresholds, the audit window's bounds, the CUSUM's design). */
+static const char *const share_kept[] = {
+    KEY_STAT_REFERENCE_LEVEL, KEY_STAT_BENCHMARK, "major_ae_threshold", "mort30_threshold", "tech_success_threshold",
+    "start", "end", "p0", "p1", "h", "w_event", "w_no_event",
+};
+
+/* Never shown: the dates of procedures (a CUSUM signal's). */
+static const char *const share_withheld[] = {"signal_date@"};
+
+static int share_stat_matches(const char *pattern, const char *stat)
+{
+    size_t n = strlen(pattern);
+    return n > 0 && pattern[n - 1] == '@' ? strncmp(pattern, stat, n) == 0 : strcmp(pattern, stat) == 0;
+}
+
+static int share_listed(const char *const *list, size_t n, const char *stat)
+{
+    for (size_t k = 0; k < n; k++)
+        if (share_stat_matches(list[k], stat))
+            return 1;
+    return 0;
+}
+
+build_share_kind build_share_kind_of(const char *stat)
+{
+    for (size_t k = 0; k < sizeof share_counts / sizeof share_counts[0]; k++)
+        if (share_stat_matches(share_counts[k].stat, stat))
+            return BUILD_SHARE_COUNT;
+    if (share_listed(share_kept, sizeof share_kept / sizeof share_kept[0], stat))
+        return BUILD_SHARE_KEPT;
+    if (share_listed(share_withheld, sizeof share_withheld / sizeof share_withheld[0], stat))
+        return BUILD_SHARE_WITHHELD;
+    return BUILD_SHARE_ESTIMATE;
+}
+
+/* The family of an estimate: the longest count family its name begins with; NULL when none. */
+static const char *share_family(const char *stat)
+{
+    const char *family = NULL;
+    for (size_t k = 0; k < sizeof share_counts / sizeof share_counts[0]; k++) {
+        const char *f = share_counts[k].family;
+        if (f && f[0] && !strncmp(stat, f, strlen(f)) && (!family || strlen(f) > strlen(family)))
+            family = f;
+    }
+    return family;
+}
+
+int build_share_suppressed(const results *r, const report_template *t, const char *section, const char *endpoint,
+                           const char *model, const char *variable, const char *level, const char *stat)
+{
+    if (!t || !t->share || build_share_kind_of(stat) != BUILD_SHARE_ESTIMATE)
+        return 0;
+    const char *family = share_family(stat);
+    for (size_t k = 0; k < sizeof share_counts / sizeof share_counts[0]; k++) {
+        const share_count *c = &share_counts[k];
+        size_t n = strlen(c->stat);
+        if (c->stat[n - 1] == '@' || (c->family && (!family || strcmp(c->family, family) != 0)))
+            continue;
+        if (format_count_hidden(t, results_value(r, section, endpoint, model, variable, level, c->stat)))
+            return 1;
+    }
+    return 0;
+}
+
+double build_share_value(const results *r, const report_template *t, const char *section, const char *endpoint,
+                         const char *model, const char *variable, const char *level, const char *stat)
+{
+    double value = results_value(r, section, endpoint, model, variable, level, stat);
+    if (!t || !t->share)
+        return value;
+    build_share_kind kind = build_share_kind_of(stat);
+    if (kind == BUILD_SHARE_WITHHELD ||
+        (kind == BUILD_SHARE_ESTIMATE && build_share_suppressed(r, t, section, endpoint, model, variable, level, stat)))
+        return NAN;
+    return value;
+}
+
+void build_share_operator(const procedure_set *p, const char *label, char *out, size_t size)
+{
+    size_t k = 0;
+    while (p && k < p->n_operators && strcmp(p->operators[k], label) != 0)
+        k++;
+    if (p && k < p->n_operators)
+        snprintf(out, size, "operator %zu", k + 1);
+    else
+        snprintf(out, size, "operator");
+}
+
+void build_share_mask(const result_warning *w, const char *text, char *out, size_t size)
+{
+    char quoted[512];
+    const char *at = NULL;
+    if (w && w->quoted) {
+        snprintf(quoted, sizeof quoted, "'%s'", w->quoted);
+        at = strstr(text, quoted);
+    }
+    if (!at) {
+        snprintf(out, size, "%s", text);
+        return;
+    }
+    snprintf(out, size, "%.*s%s%s", (int)(at - text), text, BUILD_SHARE_MASK, at + strlen(quoted));
 }
 
 /* ---- cells ---- */
@@ -152,6 +306,47 @@ void build_endpoint_counts(const build_context *b, size_t endpoint, size_t *anal
         *analysed += event[i] >= 0;
         *events += event[i] == 1;
     }
+}
+
+/* "1, dead" of a list of status values. */
+static void join_values(char *const *items, size_t n, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++)
+        used += (size_t)snprintf(out + used, size - used, "%s%s", i ? ", " : "", items[i]);
+}
+
+int build_endpoint_problem(const build_context *b, size_t endpoint, char *out, size_t size)
+{
+    const study_endpoint *ep = &b->s->endpoints[endpoint];
+    const endpoint_tally *tally = b->data->tally ? &b->data->tally[endpoint] : NULL;
+    char values[256];
+    out[0] = '\0';
+    if (!tally)
+        return 0;
+    if (ep->form == ENDPOINT_TIME_STATUS && tally->event_values == 0) {
+        join_values(ep->event_values, ep->n_event_values, values, sizeof values);
+        snprintf(out, size, "no record has an event value (%s) in the column %s: the endpoint has no events, so no "
+                 "median, survival difference or hazard ratio can be estimated", values, ep->status);
+    } else if (tally->analysed > 0 && tally->events == 0) {
+        snprintf(out, size, "no events among its %zu analysed records: no median, survival difference or hazard ratio "
+                 "can be estimated", tally->analysed);
+    } else if (ep->form == ENDPOINT_TIME_STATUS && tally->censor_values == 0) {
+        join_values(ep->censor_values, ep->n_censor_values, values, sizeof values);
+        snprintf(out, size, "no record has a censor value (%s) in the column %s: no patient is censored", values,
+                 ep->status);
+    }
+    return out[0] != '\0';
+}
+
+int build_endpoint_has_no_events(const build_context *b, size_t endpoint)
+{
+    const endpoint_tally *tally = b->data->tally ? &b->data->tally[endpoint] : NULL;
+    if (!tally)
+        return 0;
+    return (b->s->endpoints[endpoint].form == ENDPOINT_TIME_STATUS && tally->event_values == 0) ||
+           (tally->analysed > 0 && tally->events == 0);
 }
 
 size_t build_rows_excluded(const build_context *b)
@@ -290,7 +485,10 @@ void build_warning_text(const build_context *b, size_t index, char *out, size_t 
     const result_warning *w = &b->r->warning_parts[index];
     char subject[1024];
     if (!w->message) {
-        snprintf(out, size, "%s", b->r->warnings[index]);
+        if (b->t->share)
+            build_share_mask(w, b->r->warnings[index], out, size);
+        else
+            snprintf(out, size, "%s", b->r->warnings[index]);
         return;
     }
     warning_subject(b, w, subject, sizeof subject);
@@ -305,6 +503,7 @@ table *build_table(const build_context *b, build_table_kind kind, size_t index)
     typedef table *(*endpoint_builder)(const build_context *b, size_t endpoint);
     static const builder builders[BUILD_KIND_COUNT] = {
         [BUILD_FLOW_REASONS] = build_flow_reasons, [BUILD_FLOW_ENDPOINTS] = build_flow_endpoints,
+        [BUILD_UNMATCHED] = build_unmatched,
         [BUILD_MISSING] = build_missing_values,    [BUILD_TABLE1] = build_table1,
         [BUILD_WEIGHTS] = build_weights,           [BUILD_BALANCE] = build_balance,
         [BUILD_ZPH] = build_zph,                   [BUILD_EPV] = build_events_per_coefficient,

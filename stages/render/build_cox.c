@@ -124,7 +124,20 @@ static void cox_coefficient_cells(const build_context *b, const char *endpoint, 
         }
         build_hr_ci(b, row, 1 + 2 * m, endpoint, model, v->name, level);
         build_p(b, row, 2 + 2 * m, build_value(b, KEY_COX, endpoint, model, v->name, level, KEY_STAT_P));
+        /* Share: a level with fewer than min_count patients or events (its n and events lines). */
+        if (build_share_suppressed(b->r, b->t, KEY_COX, endpoint, model, v->name, level, KEY_STAT_HR))
+            build_suppress_estimates(row, 1 + 2 * m, 3 + 2 * m);
     }
+}
+
+/* Whether a cell of the table was suppressed by the share template. */
+static int table_has_suppressed(const table *t)
+{
+    for (size_t r = 0; r < t->n_rows; r++)
+        for (size_t c = 1; c < t->n_columns; c++)
+            if (t->rows[r].cells[c].suppressed)
+                return 1;
+    return 0;
 }
 
 /* A factor: its heading with the joint Wald p of each model, then its levels; each model's reference
@@ -182,6 +195,9 @@ table *build_cox(const build_context *b, size_t endpoint)
         table_add_row(t, TABLE_ROW_NOTE, "No Cox model was fitted for this endpoint.");
     if (t && models.n > 0)
         cox_notes(&models, t);
+    if (t && table_has_suppressed(t))
+        table_add_footnote(t, "\xe2\x80\x94: suppressed (a level with fewer than %d patients or events).",
+                           b->t->min_count);
     free(variables);
     return t;
 }

@@ -1,7 +1,8 @@
-/* The cohort flow's tables: exclusions and invalid values by reason, analysed records per endpoint,
- * and missing values per variable. */
+/* The cohort flow's tables: exclusions and invalid values by reason, the values that match no level,
+ * analysed records per endpoint, and missing values per variable. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "build.h"
@@ -91,6 +92,11 @@ table *build_flow_endpoints(const build_context *b)
         endpoint_row(b, t, e);
     table_add_footnote(t, "Excluded: analysed records that this endpoint could not use. Median follow-up by the "
                           "reverse Kaplan-Meier method (censoring as the event).");
+    for (size_t e = 0; e < b->s->n_endpoints; e++) {
+        char problem[512];
+        if (build_endpoint_problem(b, e, problem, sizeof problem))
+            table_add_footnote(t, "Warning: %s: %s.", build_endpoint_label(&b->s->endpoints[e]), problem);
+    }
     return t;
 }
 
@@ -122,5 +128,85 @@ table *build_missing_values(const build_context *b)
         build_count(b, row, 3, (double)invalid_values(&reasons, &b->s->variables[v]));
     }
     build_reasons_free(&reasons);
+    return t;
+}
+
+/* ---- values that match no level ---- */
+
+/* Values listed per variable; the others are one line ("12 more values"). */
+#define UNMATCHED_LISTED 10
+
+/* The most frequent first; equal counts in order of first appearance (their order in the log). */
+static int unmatched_compare(const void *a, const void *b)
+{
+    const unmatched_value *x = *(const unmatched_value *const *)a, *y = *(const unmatched_value *const *)b;
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return x < y ? -1 : x > y;
+}
+
+/* One variable's values (values: room for every unmatched value of the log). */
+static void unmatched_rows(const build_context *b, table *t, size_t variable, const unmatched_value **values)
+{
+    const exclusion_log *log = b->in->log;
+    const study_variable *v = &b->s->variables[variable];
+    int is_treatment = (int)variable == b->s->treatment;
+    size_t n = 0, rest_values = 0, rest_rows = 0;
+    for (size_t i = 0; i < log->n_unmatched; i++)
+        if (log->unmatched[i].variable == variable)
+            values[n++] = &log->unmatched[i];
+    if (n == 0)
+        return;
+    qsort((void *)values, n, sizeof *values, unmatched_compare);
+    char levels[256];
+    size_t used = 0;
+    levels[0] = '\0';
+    for (size_t l = 0; l < v->n_levels && used < sizeof levels; l++) {
+        char shown[256];
+        build_level(shown, sizeof shown, v->levels[l]);
+        used += (size_t)snprintf(levels + used, sizeof levels - used, "%s%s", l ? ", " : "", shown);
+    }
+    table_add_row(t, TABLE_ROW_HEADING, table_format(t, "%s (levels: %s)", build_variable_label(v), levels));
+    for (size_t i = 0; i < n; i++) {
+        if (i >= UNMATCHED_LISTED) {
+            rest_values++;
+            rest_rows += values[i]->count;
+            continue;
+        }
+        /* Under share a value from the input is not shown: it may be anything (an id, a date). */
+        table_row *row = table_add_row(t, TABLE_ROW_LEVEL, b->t->share ? BUILD_SHARE_MASK : values[i]->value);
+        build_count(b, row, 1, (double)values[i]->count);
+        table_set_text(t, row, 2, is_treatment ? "records excluded (E_UNKNOWN_TREATMENT)"
+                                               : "treated as missing (W_INVALID_VALUE)");
+    }
+    if (rest_values > 0) {
+        table_row *row = table_add_row(t, TABLE_ROW_LEVEL, table_format(t, "%zu more values", rest_values));
+        build_count(b, row, 1, (double)rest_rows);
+        table_set_text(t, row, 2, is_treatment ? "records excluded (E_UNKNOWN_TREATMENT)"
+                                               : "treated as missing (W_INVALID_VALUE)");
+    }
+}
+
+table *build_unmatched(const build_context *b)
+{
+    static const char *const headers[] = {"Value as written", "Records", "What was done"};
+    const exclusion_log *log = b->in->log;
+    table *t = table_new("Values that match no level or alias", headers, 3);
+    const unmatched_value **values = malloc((log->n_unmatched ? log->n_unmatched : 1) * sizeof *values);
+    if (!t || !values) {
+        table_free(t);
+        free((void *)values);
+        return NULL;
+    }
+    table_set_flat_headers(t, "Variable", "Value as written");
+    for (size_t v = 0; v < b->s->n_variables; v++)
+        unmatched_rows(b, t, v, values);
+    free((void *)values);
+    if (t->n_rows == 0)
+        table_add_row(t, TABLE_ROW_NOTE, "Every categorical value matched a level or an alias.");
+    else
+        table_add_footnote(t, "Each distinct value that is neither a level nor an alias of its variable in the study "
+                              "file, with the records that have it.%s",
+                           b->t->share ? " The values themselves are not shown in a document to share." : "");
     return t;
 }

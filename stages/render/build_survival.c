@@ -131,5 +131,8 @@ table *build_survival(const build_context *b, size_t endpoint)
                         table_format(t, "%s, propensity-weighted (ATE)", build_variable_label(v)));
     }
     sv_notes(b, t);
+    char problem[512];
+    if (build_endpoint_problem(b, endpoint, problem, sizeof problem))
+        table_add_footnote(t, "Warning: %s.", problem);
     return t;
 }

@@ -105,13 +105,15 @@ static void summary_treatment(const build_context *b, table *t, const study_endp
             continue;
         for (size_t m = 0; m < BUILD_COX_MODELS; m++) {
             const char *model = build_cox_models[m].model ? build_cox_models[m].model : key_univariate(name, v->name);
-            if (isnan(build_value(b, KEY_COX, e->name, model, v->name, v->levels[l], KEY_STAT_HR)))
+            if (isnan(results_value(b->r, KEY_COX, e->name, model, v->name, v->levels[l], KEY_STAT_HR)))
                 continue;
             build_lower_first(title, sizeof title, build_cox_models[m].title);
             table_row *row = table_add_row(t, TABLE_ROW_LEVEL, table_format(t, "Hazard ratio %s vs %s, %s", v->levels[l],
                                                                              v->levels[v->reference], title));
             build_hr_ci(b, row, SUMMARY_VALUE, e->name, model, v->name, v->levels[l]);
             build_p(b, row, SUMMARY_P, build_value(b, KEY_COX, e->name, model, v->name, v->levels[l], KEY_STAT_P));
+            if (build_share_suppressed(b->r, b->t, KEY_COX, e->name, model, v->name, v->levels[l], KEY_STAT_HR))
+                build_suppress_estimates(row, SUMMARY_VALUE, SUMMARY_COLUMNS);
         }
     }
 }
@@ -128,7 +130,10 @@ table *build_summary(const build_context *b)
     summary_provenance(b, t);
     for (size_t e = 0; e < b->s->n_endpoints; e++) {
         const study_endpoint *ep = &b->s->endpoints[e];
+        char problem[512];
         table_add_row(t, TABLE_ROW_HEADING, build_endpoint_label(ep));
+        if (build_endpoint_problem(b, e, problem, sizeof problem))
+            summary_text(t, "Warning", problem);
         summary_survival(b, t, ep);
         if (b->s->treatment >= 0)
             summary_treatment(b, t, ep);

@@ -133,11 +133,19 @@ static void section_results_text(document *d)
     doc_text(d, DOC_NOTE, "Generated from this run's numbers; the tables and figures below give every estimate.");
 }
 
+/* Whether a categorical value matched no level (its table is shown then). */
+static int has_unmatched(const document *d)
+{
+    return d->build.in->log && d->build.in->log->n_unmatched > 0;
+}
+
 static void section_flow(document *d)
 {
     doc_text(d, DOC_SECTION, "Cohort flow");
     doc_figure_add(d, FIGURE_FLOW, 0);
     doc_put_table(d, BUILD_FLOW_REASONS, 0);
+    if (has_unmatched(d))
+        doc_put_table(d, BUILD_UNMATCHED, 0);
     doc_put_table(d, BUILD_FLOW_ENDPOINTS, 0);
     doc_put_table(d, BUILD_MISSING, 0);
 }
@@ -351,6 +359,15 @@ static void sheets_cox(document *d)
         sheet_put(d, s, BUILD_COX, 0);
 }
 
+/* The Summary, then the values that match no level when there are any (shown once in the workbook). */
+static void sheets_summary(document *d)
+{
+    doc_sheet *s = doc_sheet_add(d, "Summary", SHEET_SUMMARY);
+    sheet_put(d, s, BUILD_SUMMARY, 0);
+    if (has_unmatched(d))
+        sheet_put(d, s, BUILD_UNMATCHED, 0);
+}
+
 static void sheets_balance(document *d)
 {
     doc_sheet *s = doc_sheet_add(d, "Balance", SHEET_BALANCE);
@@ -367,7 +384,7 @@ static void doc_sheets(document *d)
         build_table_kind table;
         sheet_builder build;  /* NULL: one sheet of one table */
     } sheets[SHEET_COUNT] = {
-        [SHEET_SUMMARY] = {"Summary", BUILD_SUMMARY, NULL},
+        [SHEET_SUMMARY] = {NULL, BUILD_SUMMARY, sheets_summary},
         [SHEET_SUBGROUPS] = {NULL, BUILD_SURVIVAL, sheets_subgroups},
         [SHEET_COX] = {NULL, BUILD_COX, sheets_cox},
         [SHEET_TABLE1] = {"Table 1", BUILD_TABLE1, NULL},

@@ -91,7 +91,11 @@ static void forest_range(const pdf_context *ctx, forest *f)
 static void forest_text(const pdf_context *ctx, const forest *f, size_t series, const forest_row *row, char *out,
                         size_t size)
 {
+    const study_variable *var = &ctx->s->variables[row->variable];
     table_cell cell = {.format = CELL_ESTIMATE_CI, .decimals = (unsigned char)ctx->t->hr_decimals,
+                       .suppressed = row->level && build_share_suppressed(ctx->build.r, ctx->t, KEY_COX, f->endpoint,
+                                                                          f->series[series]->model, var->name,
+                                                                          row->level, KEY_STAT_HR),
                        .value = {forest_value(ctx, f, series, row, KEY_STAT_HR),
                                  forest_value(ctx, f, series, row, KEY_STAT_HR_LOWER),
                                  forest_value(ctx, f, series, row, KEY_STAT_HR_UPPER)}};

@@ -8,7 +8,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "build.h"
+#include "common/keys.h"
 #include "common/text.h"
+#include "format.h"
 
 /* ---- CSV cells ---- */
 
@@ -67,12 +70,36 @@ static void csv_header_name(FILE *file, const char *prefix, const char *name, co
         csv_name(file, text);
 }
 
-static int write_results(FILE *file, const results *r)
+/* The value of a line as the template shows it: under the share template a count from 1 to
+ * min_count - 1 is "<5" and an estimate its cell's counts suppress NA (build_share_value's rule). */
+static void write_result_value(FILE *file, const render_input *in, const result_row *row)
 {
+    const report_template *t = in->template;
+    if (t->share && build_share_kind_of(row->stat) == BUILD_SHARE_COUNT && format_count_hidden(t, row->value)) {
+        fprintf(file, "<%d", t->min_count);
+        return;
+    }
+    csv_number(file, build_share_value(in->results, t, row->section, row->endpoint, row->model, row->variable,
+                                       row->level, row->stat),
+               "NA");
+}
+
+static int write_results(FILE *file, const render_input *in)
+{
+    const results *r = in->results;
+    int share = in->template->share;
     fputs("section,endpoint,model,variable,level,stat,value\n", file);
     for (size_t i = 0; i < r->n; i++) {
         const result_row *row = &r->rows[i];
         const char *cells[] = {row->section, row->endpoint, row->model, row->variable, row->level, row->stat};
+        char operator[64];
+        if (share && build_share_kind_of(row->stat) == BUILD_SHARE_WITHHELD)
+            continue;
+        /* An operator's name is free text: under share its number instead. */
+        if (share && !strcmp(row->section, KEY_FUNNEL) && !strcmp(row->variable, KEY_OPERATOR) && row->level[0]) {
+            build_share_operator(in->procedures, row->level, operator, sizeof operator);
+            cells[4] = operator;
+        }
         for (size_t c = 0; c < 6; c++) {
             /* endpoint, model (it holds variable and level names), variable and level come from the study. */
             if (c >= 1 && c <= 4)
@@ -81,7 +108,7 @@ static int write_results(FILE *file, const results *r)
                 csv_text(file, cells[c], 0);
             fputc(',', file);
         }
-        csv_number(file, row->value, "NA");
+        write_result_value(file, in, row);
         fputc('\n', file);
     }
     return !ferror(file);
@@ -218,6 +245,36 @@ static void write_manifest_procedures(FILE *file, const render_input *in)
             p->excluded);
 }
 
+/* Under the share template: its smallest count shown and the files it does not write (they hold
+ * identifiers, dates or free text); null otherwise. */
+static void write_manifest_share(FILE *file, const render_input *in)
+{
+    static const char *const withheld[] = {"exclusions.csv", "patients.csv", "procedures.csv"};
+    fputs(",\n  \"share\": ", file);
+    if (!in->template->share) {
+        fputs("null", file);
+        return;
+    }
+    fprintf(file, "{\"min_count\": %d, \"not_written\": [", in->template->min_count);
+    for (size_t i = 0; i < sizeof withheld / sizeof withheld[0]; i++) {
+        fputs(i ? ", " : "", file);
+        json_string(file, withheld[i]);
+    }
+    fputs("]}", file);
+}
+
+/* A warning as the manifest gives it: under the share template without the input value it quotes. */
+static void write_manifest_warning(FILE *file, const render_input *in, const results *warned, size_t i)
+{
+    char text[2048];
+    if (in->template->share && warned->warning_parts[i].quoted) {
+        build_share_mask(&warned->warning_parts[i], warned->warnings[i], text, sizeof text);
+        json_string(file, text);
+    } else {
+        json_string(file, warned->warnings[i]);
+    }
+}
+
 int files_write_manifest(FILE *file, const render_input *in)
 {
     fputs("{\n  \"version\": ", file);
@@ -260,6 +317,7 @@ int files_write_manifest(FILE *file, const render_input *in)
     }
     fputs(",\n  \"procedures\": ", file);
     write_manifest_procedures(file, in);
+    write_manifest_share(file, in);
     fputs(",\n  \"unused_columns\": [", file);
     for (size_t i = 0; i < in->n_unused_columns; i++) {
         if (i)
@@ -280,7 +338,7 @@ int files_write_manifest(FILE *file, const render_input *in)
     const results *warned = in->warnings ? in->warnings : in->results;
     for (size_t i = 0; warned && i < warned->n_warnings; i++) {
         fputs(i ? ",\n    " : "\n    ", file);
-        json_string(file, warned->warnings[i]);
+        write_manifest_warning(file, in, warned, i);
     }
     fputs("\n  ]\n}\n", file);
     return !ferror(file);
@@ -288,7 +346,12 @@ int files_write_manifest(FILE *file, const render_input *in)
 
 int files_write_results(FILE *file, const render_input *in)
 {
-    return write_results(file, in->results);
+    return write_results(file, in);
+}
+
+int files_has_records(const render_input *in)
+{
+    return !in->template->share;
 }
 
 int files_write_exclusions(FILE *file, const render_input *in)

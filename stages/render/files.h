@@ -9,6 +9,9 @@
 int files_write_results(FILE *file, const render_input *in);
 int files_write_exclusions(FILE *file, const render_input *in);
 int files_write_patients(FILE *file, const render_input *in);
+/* Whether exclusions.csv and patients.csv are written: not under a share template (identifiers,
+ * patients' dates, input text). */
+int files_has_records(const render_input *in);
 /* One line per included procedure (procedures.md, section 3); only with a procedures file. */
 int files_write_procedures(FILE *file, const render_input *in);
 /* Whether procedures.csv is written: with a procedures file, and not under a share template. */

@@ -161,8 +161,8 @@ embolo_error render_run(const render_input *given, outdir *out, char *message, s
         int enabled;
     } files[] = {
         {"results.csv", files_write_results, in->results != NULL},
-        {"exclusions.csv", files_write_exclusions, 1},
-        {"patients.csv", files_write_patients, 1},
+        {"exclusions.csv", files_write_exclusions, files_has_records(in)},
+        {"patients.csv", files_write_patients, files_has_records(in)},
         {"procedures.csv", files_write_procedures, files_has_procedures(in)},
         {"manifest.json", files_write_manifest, 1},
     };
