@@ -4,7 +4,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include "build.h"
 #include "common/keys.h"
 #include "format.h"
 
@@ -29,11 +31,6 @@ static void say(paragraph *p, const char *format, ...)
 static const char *variable_label(const study_variable *v)
 {
     return v->label ? v->label : v->name;
-}
-
-static const char *endpoint_label(const study_endpoint *e)
-{
-    return e->label ? e->label : e->name;
 }
 
 /* "a, b and c" of the variables' labels, lower-cased first letters left as written. */
@@ -88,94 +85,293 @@ void narrative_methods(const render_input *in, char *out, size_t size)
             "reproduce R's survival package.", s->time_unit, in->version);
 }
 
-static void say_upper(paragraph *p, const char *name)
+/* ---- the Results paragraph ---- */
+
+/* A p-value in a sentence: "p = 0.020", "p < 0.001". */
+static void say_p(paragraph *p, const render_input *in, double value)
 {
-    for (const char *c = name; *c; c++)
-        say(p, "%c", *c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c);
+    char text[64];
+    format_p(text, sizeof text, value, in->template->p_decimals);
+    say(p, "p %s%s", text[0] == '<' ? "< " : "= ", text[0] == '<' ? text + 1 : text);
 }
 
-/* One level's medians: "18.5 and 125.1" (or "not reached", or "suppressed" for a hidden count). */
-static void say_level_medians(paragraph *p, const render_input *in, const study_variable *v, size_t level, double n)
+/* An endpoint as a sentence names it: "HPFS" (a short name, as an acronym), else its label as written
+ * mid-sentence ("time to recurrence"). */
+static void endpoint_name(const study_endpoint *e, char *out, size_t size)
 {
-    const study *s = in->study;
-    char number[64];
-    for (size_t e = 0; e < s->n_endpoints; e++) {
-        double median =
-            results_value(in->results, KEY_KM, s->endpoints[e].name, KEY_UNWEIGHTED, v->name, v->levels[level], KEY_STAT_MEDIAN);
-        if (format_count_hidden(in->template, n))
-            snprintf(number, sizeof number, "suppressed");
-        else if (isnan(median))
-            snprintf(number, sizeof number, "not reached");
-        else
-            format_number(number, sizeof number, median, in->template->decimals);
-        say(p, "%s%s", e == 0 ? "" : e + 1 == s->n_endpoints ? " and " : ", ", number);
+    size_t n = strlen(e->name);
+    if (n <= 5 || !e->label || !e->label[0]) {
+        for (size_t i = 0; i < n && i + 1 < size; i++)
+            out[i] = (char)(e->name[i] >= 'a' && e->name[i] <= 'z' ? e->name[i] - 'a' + 'A' : e->name[i]);
+        out[n < size ? n : size - 1] = '\0';
+    } else {
+        build_lower_first(out, size, e->label);
     }
 }
 
-/* "Median HPFS and OS were 18.5 and 125.1 months for G1 (n = 75), ... and 4.9 and 9.3 for G3 (n = 20)." */
-static void say_medians_by(paragraph *p, const render_input *in, const study_variable *v)
+static int contains_folded(const char *text, const char *word)
 {
-    const study *s = in->study;
-    char count[64];
-    size_t levels[256], n_levels = 0;
-    for (size_t l = 0; l < v->n_levels && n_levels < 256; l++)
-        if (!isnan(results_value(in->results, KEY_KM, s->endpoints[0].name, KEY_UNWEIGHTED, v->name, v->levels[l], KEY_STAT_N)))
-            levels[n_levels++] = l;
-    if (n_levels == 0)
+    size_t n = strlen(word);
+    for (const char *c = text ? text : ""; *c; c++)
+        if (strncasecmp(c, word, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether an endpoint's events are deaths: every event date a death date, or a name or label that
+ * says so (os, overall survival, death, mortality). */
+static int endpoint_is_death(const study_endpoint *e)
+{
+    int dates = e->form == ENDPOINT_DATES && e->n_event_dates > 0;
+    for (size_t k = 0; dates && k < e->n_event_dates; k++)
+        dates = contains_folded(e->event_dates[k], "death");
+    return dates || strcasecmp(e->name, "os") == 0 || contains_folded(e->name, "death") ||
+           contains_folded(e->label, "overall survival") || contains_folded(e->label, "death") ||
+           contains_folded(e->label, "mortality");
+}
+
+/* The endpoint whose events are deaths (the procedures' death endpoint, else the first that says so);
+ * -1 when none is. */
+static int death_endpoint(const study *s)
+{
+    if (s->procedures.present && s->procedures.death_endpoint < s->n_endpoints)
+        return (int)s->procedures.death_endpoint;
+    for (size_t e = 0; e < s->n_endpoints; e++)
+        if (endpoint_is_death(&s->endpoints[e]))
+            return (int)e;
+    return -1;
+}
+
+/* "50.5 months (95% CI 44.6–59.5)" of endpoint e's reverse Kaplan-Meier; 0 when it has none. */
+static int say_followup_of(paragraph *p, const build_context *b, size_t e)
+{
+    const char *ep = b->s->endpoints[e].name;
+    char number[64], lower[64], upper[64];
+    double median = build_value(b, KEY_FOLLOWUP, ep, KEY_REVERSE_KM, KEY_ALL, "", KEY_STAT_MEDIAN);
+    double low = build_value(b, KEY_FOLLOWUP, ep, KEY_REVERSE_KM, KEY_ALL, "", KEY_STAT_MEDIAN_LOWER);
+    double high = build_value(b, KEY_FOLLOWUP, ep, KEY_REVERSE_KM, KEY_ALL, "", KEY_STAT_MEDIAN_UPPER);
+    if (isnan(median))
+        return 0;
+    format_number(number, sizeof number, median, b->t->decimals);
+    format_number(lower, sizeof lower, low, b->t->decimals);
+    format_number(upper, sizeof upper, high, b->t->decimals);
+    say(p, "%s %s (95%% CI %s", number, b->s->time_unit, lower);
+    say(p, isfinite(high) ? "\xe2\x80\x93%s)" : " to not reached)", upper);
+    return 1;
+}
+
+/* Median follow-up of the endpoint whose events are deaths, named; without one, of each endpoint. */
+static void say_followup(paragraph *p, const build_context *b)
+{
+    const study *s = b->s;
+    char name[256];
+    int death = death_endpoint(s);
+    if (death >= 0 || s->n_endpoints == 1) {
+        size_t e = death >= 0 ? (size_t)death : 0;
+        build_lower_first(name, sizeof name, build_endpoint_label(&s->endpoints[e]));
+        say(p, " Median follow-up (reverse Kaplan-Meier, %s) was ", name);
+        if (!say_followup_of(p, b, e))
+            say(p, "not reached");
+        say(p, ".");
         return;
-    say(p, " Median ");
-    for (size_t e = 0; e < s->n_endpoints; e++) {
-        say(p, "%s", e == 0 ? "" : e + 1 == s->n_endpoints ? " and " : ", ");
-        say_upper(p, s->endpoints[e].name);
     }
-    say(p, " %s ", s->n_endpoints > 1 ? "were" : "was");
-    for (size_t k = 0; k < n_levels; k++) {
-        double n = results_value(in->results, KEY_KM, s->endpoints[0].name, KEY_UNWEIGHTED, v->name, v->levels[levels[k]], KEY_STAT_N);
-        say(p, "%s", k == 0 ? "" : k + 1 == n_levels ? " and " : ", ");
-        say_level_medians(p, in, v, levels[k], n);
-        format_count(count, sizeof count, in->template, n);
-        say(p, "%s%s for %s (n = %s)", k == 0 ? " " : "", k == 0 ? s->time_unit : "", v->levels[levels[k]], count);
+    size_t said = 0;
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        endpoint_name(&s->endpoints[e], name, sizeof name);
+        if (said == 0)
+            say(p, " Median follow-up (reverse Kaplan-Meier) was ");
+        else
+            say(p, "%s", said + 1 == s->n_endpoints ? " and " : ", ");
+        if (!say_followup_of(p, b, e))
+            say(p, "not reached");
+        say(p, " for %s", name);
+        said++;
     }
     say(p, ".");
 }
 
-/* "TARE had a higher hazard ratio than TACE for OS (unadjusted HR 2.10, p = 0.020; propensity-weighted ...)". */
-static void say_treatment_effects(paragraph *p, const render_input *in)
+/* A level's median for an endpoint as the template shows it (NAN: not reached, or suppressed). */
+static double level_median(const build_context *b, size_t endpoint, const study_variable *v, size_t level,
+                           int *suppressed)
 {
-    const study *s = in->study;
+    const char *ep = b->s->endpoints[endpoint].name;
+    *suppressed = build_share_suppressed(b->r, b->t, KEY_KM, ep, KEY_UNWEIGHTED, v->name, v->levels[level],
+                                         KEY_STAT_MEDIAN);
+    return build_value(b, KEY_KM, ep, KEY_UNWEIGHTED, v->name, v->levels[level], KEY_STAT_MEDIAN);
+}
+
+/* One level's medians over the endpoints listed: "18.5 and 125.1 months", "18.5 months and not
+ * reached", "not reached" (or "suppressed" for a hidden count): the unit after each run of numbers. */
+static void say_level_medians(paragraph *p, const build_context *b, const size_t *endpoints, size_t n_endpoints,
+                              const study_variable *v, size_t level)
+{
+    size_t reached = 0, suppressed = 0;
+    int hidden;
+    for (size_t k = 0; k < n_endpoints; k++) {
+        reached += !isnan(level_median(b, endpoints[k], v, level, &hidden));
+        suppressed += (size_t)hidden;
+    }
+    /* "not reached for Lev+5FU", not "not reached and not reached". */
+    if (reached == 0 && (suppressed == 0 || suppressed == n_endpoints)) {
+        say(p, "%s", suppressed ? "suppressed" : "not reached");
+        return;
+    }
+    for (size_t k = 0; k < n_endpoints; k++) {
+        double median = level_median(b, endpoints[k], v, level, &hidden);
+        say(p, "%s", k == 0 ? "" : k + 1 == n_endpoints ? " and " : ", ");
+        if (isnan(median)) {
+            say(p, "%s", hidden ? "suppressed" : "not reached");
+            continue;
+        }
+        char number[64];
+        format_number(number, sizeof number, median, b->t->decimals);
+        say(p, "%s", number);
+        if (k + 1 == n_endpoints || isnan(level_median(b, endpoints[k + 1], v, level, &hidden)))
+            say(p, " %s", b->s->time_unit);
+    }
+}
+
+/* "Median HPFS and OS were 18.5 and 125.1 months for G1 (n = 75), ... and 4.9 and 9.3 months for G3
+ * (n = 20)." over the endpoints with events. */
+static void say_medians_by(paragraph *p, const build_context *b, const study_variable *v)
+{
+    const study *s = b->s;
+    char count[64], name[256], level[256];
+    size_t levels[256], n_levels = 0, endpoints[64], n_endpoints = 0;
+    for (size_t e = 0; e < s->n_endpoints && n_endpoints < 64; e++)
+        if (!build_endpoint_has_no_events(b, e))
+            endpoints[n_endpoints++] = e;
+    if (n_endpoints == 0)
+        return;
+    const char *first = s->endpoints[endpoints[0]].name;
+    for (size_t l = 0; l < v->n_levels && n_levels < 256; l++)
+        if (!isnan(build_value(b, KEY_KM, first, KEY_UNWEIGHTED, v->name, v->levels[l], KEY_STAT_N)))
+            levels[n_levels++] = l;
+    if (n_levels == 0)
+        return;
+    say(p, " Median ");
+    for (size_t k = 0; k < n_endpoints; k++) {
+        endpoint_name(&s->endpoints[endpoints[k]], name, sizeof name);
+        say(p, "%s%s", k == 0 ? "" : k + 1 == n_endpoints ? " and " : ", ", name);
+    }
+    say(p, " %s ", n_endpoints > 1 ? "were" : "was");
+    for (size_t k = 0; k < n_levels; k++) {
+        double n = build_value(b, KEY_KM, first, KEY_UNWEIGHTED, v->name, v->levels[levels[k]], KEY_STAT_N);
+        say(p, "%s", k == 0 ? "" : k + 1 == n_levels ? " and " : ", ");
+        say_level_medians(p, b, endpoints, n_endpoints, v, levels[k]);
+        format_count(count, sizeof count, b->t, n);
+        build_level(level, sizeof level, v->levels[levels[k]]);
+        say(p, " for %s (n = %s)", level, count);
+    }
+    say(p, ".");
+}
+
+/* An endpoint without events (or whose event values match no record) says so: no median, survival
+ * difference or hazard ratio, rather than "not reached". */
+static void say_endpoint_problems(paragraph *p, const build_context *b)
+{
+    for (size_t e = 0; e < b->s->n_endpoints; e++) {
+        char problem[512], name[256];
+        if (!build_endpoint_has_no_events(b, e) || !build_endpoint_problem(b, e, problem, sizeof problem))
+            continue;
+        build_lower_first(name, sizeof name, build_endpoint_label(&b->s->endpoints[e]));
+        say(p, " For %s, %s.", name, problem);
+    }
+}
+
+/* One hazard ratio in a sentence: "HR 2.10, 95% CI 1.20–3.70, p = 0.020". */
+typedef struct hazard {
+    double hr, lower, upper, p;
+} hazard;
+
+static int hazard_of(const build_context *b, const char *endpoint, const char *model, const study_variable *t,
+                     size_t level, hazard *out)
+{
+    const char *name = t->name, *l = t->levels[level];
+    *out = (hazard){build_value(b, KEY_COX, endpoint, model, name, l, KEY_STAT_HR),
+                    build_value(b, KEY_COX, endpoint, model, name, l, KEY_STAT_HR_LOWER),
+                    build_value(b, KEY_COX, endpoint, model, name, l, KEY_STAT_HR_UPPER),
+                    build_value(b, KEY_COX, endpoint, model, name, l, KEY_STAT_P)};
+    return isfinite(out->hr);
+}
+
+static void say_hazard(paragraph *p, const build_context *b, const char *prefix, const hazard *h)
+{
+    char hr[64], lower[64], upper[64];
+    format_number(hr, sizeof hr, h->hr, b->t->hr_decimals);
+    say(p, "%sHR %s", prefix, hr);
+    if (isfinite(h->lower) && isfinite(h->upper)) {
+        format_number(lower, sizeof lower, h->lower, b->t->hr_decimals);
+        format_number(upper, sizeof upper, h->upper, b->t->hr_decimals);
+        say(p, ", 95%% CI %s\xe2\x80\x93%s", lower, upper);
+    }
+    say(p, ", ");
+    say_p(p, b->in, h->p);
+}
+
+/* "higher" or "lower" when the hazard ratio differs significantly from 1 (p < 0.05), else NULL. */
+static const char *direction(const hazard *h)
+{
+    if (!(h->p < 0.05))
+        return NULL;
+    return h->hr >= 1.0 ? "higher" : "lower";
+}
+
+/* A direction ("higher hazard") only where p < 0.05; otherwise "did not differ significantly", with
+ * the HR and p of the unadjusted and (when fitted) propensity-weighted models. */
+static void say_treatment_level(paragraph *p, const build_context *b, size_t e, const study_variable *t, size_t level)
+{
+    const char *ep = b->s->endpoints[e].name;
+    char model[KEY_SIZE], name[256], shown[256], reference[256];
+    hazard u, w;
+    key_univariate(model, t->name);
+    if (!hazard_of(b, ep, model, t, level, &u))
+        return;
+    int weighted = hazard_of(b, ep, KEY_WEIGHTED_UNIVARIATE, t, level, &w);
+    const char *du = direction(&u), *dw = weighted ? direction(&w) : du;
+    build_lower_first(name, sizeof name, build_endpoint_label(&b->s->endpoints[e]));
+    build_level(shown, sizeof shown, t->levels[level]);
+    build_level(reference, sizeof reference, t->levels[build_cox_reference(b, ep, model, t)]);
+    if ((du && dw && !strcmp(du, dw)) || (!du && !dw)) {
+        if (du)
+            say(p, " For %s, %s had a %s hazard than %s (", name, shown, du, reference);
+        else
+            say(p, " For %s, the hazards of %s and %s did not differ significantly (", name, shown, reference);
+        say_hazard(p, b, "unadjusted ", &u);
+        if (weighted)
+            say_hazard(p, b, "; propensity-weighted ", &w);
+        say(p, ").");
+        return;
+    }
+    if (du)
+        say(p, " For %s, the hazard of %s was %s than that of %s unadjusted (", name, shown, du, reference);
+    else
+        say(p, " For %s, the hazard of %s did not differ significantly from that of %s unadjusted (", name, shown,
+            reference);
+    say_hazard(p, b, "", &u);
+    if (dw)
+        say(p, "), but was %s after propensity weighting (", dw);
+    else
+        say(p, "), but did not differ significantly after propensity weighting (");
+    say_hazard(p, b, "", &w);
+    say(p, ").");
+}
+
+static void say_treatment_effects(paragraph *p, const build_context *b)
+{
+    const study *s = b->s;
     if (s->treatment < 0)
         return;
     const study_variable *t = &s->variables[s->treatment];
-    char model[KEY_SIZE], hr[64], pv[64];
+    char model[KEY_SIZE];
     key_univariate(model, t->name);
     for (size_t e = 0; e < s->n_endpoints; e++) {
-        const char *ep = s->endpoints[e].name;
-        for (size_t l = 0; l < t->n_levels; l++) {
-            if (l == t->reference)
-                continue;
-            double unadjusted = results_value(in->results, KEY_COX, ep, model, t->name, t->levels[l], KEY_STAT_HR);
-            double p_unadjusted = results_value(in->results, KEY_COX, ep, model, t->name, t->levels[l], KEY_STAT_P);
-            double weighted = results_value(in->results, KEY_COX, ep, KEY_WEIGHTED_UNIVARIATE, t->name, t->levels[l], KEY_STAT_HR);
-            double p_weighted = results_value(in->results, KEY_COX, ep, KEY_WEIGHTED_UNIVARIATE, t->name, t->levels[l], KEY_STAT_P);
-            if (isnan(unadjusted))
-                continue;
-            format_number(hr, sizeof hr, unadjusted, in->template->hr_decimals);
-            format_p(pv, sizeof pv, p_unadjusted, in->template->p_decimals);
-            char label[256];
-            snprintf(label, sizeof label, "%s", endpoint_label(&s->endpoints[e]));
-            /* Mid-sentence: "overall survival", but "HPFS" stays as it is. */
-            if (label[0] >= 'A' && label[0] <= 'Z' && label[1] >= 'a' && label[1] <= 'z')
-                label[0] = (char)(label[0] - 'A' + 'a');
-            say(p, " For %s, %s had a %s hazard than %s (unadjusted HR %s, p %s%s", label,
-                t->levels[l], unadjusted >= 1.0 ? "higher" : "lower", t->levels[t->reference], hr,
-                pv[0] == '<' ? "" : "= ", pv);
-            if (!isnan(weighted)) {
-                format_number(hr, sizeof hr, weighted, in->template->hr_decimals);
-                format_p(pv, sizeof pv, p_weighted, in->template->p_decimals);
-                say(p, "; propensity-weighted HR %s, p %s%s", hr, pv[0] == '<' ? "" : "= ", pv);
-            }
-            say(p, ").");
-        }
+        if (build_endpoint_has_no_events(b, e))
+            continue;
+        size_t reference = build_cox_reference(b, s->endpoints[e].name, model, t);
+        for (size_t l = 0; l < t->n_levels; l++)
+            if (l != reference)
+                say_treatment_level(p, b, e, t, l);
     }
 }
 
@@ -183,22 +379,16 @@ void narrative_results(const render_input *in, char *out, size_t size)
 {
     const study *s = in->study;
     paragraph p = {.text = out, .size = size};
-    char number[64], lower[64], upper[64];
+    build_context b;
     out[0] = '\0';
     if (!in->results || s->n_endpoints == 0)
         return;
+    build_context_init(&b, in);
     size_t excluded = in->data->rows_read - in->data->n;
     say(&p, "Of %zu patients, %zu were analysed and %zu excluded.", in->data->rows_read, in->data->n, excluded);
-    double follow = results_value(in->results, KEY_FOLLOWUP, s->endpoints[0].name, KEY_REVERSE_KM, KEY_ALL, "", KEY_STAT_MEDIAN);
-    if (!isnan(follow)) {
-        format_number(number, sizeof number, follow, in->template->decimals);
-        format_number(lower, sizeof lower, results_value(in->results, KEY_FOLLOWUP, s->endpoints[0].name, KEY_REVERSE_KM,
-                                                         KEY_ALL, "", KEY_STAT_MEDIAN_LOWER), in->template->decimals);
-        format_number(upper, sizeof upper, results_value(in->results, KEY_FOLLOWUP, s->endpoints[0].name, KEY_REVERSE_KM,
-                                                         KEY_ALL, "", KEY_STAT_MEDIAN_UPPER), in->template->decimals);
-        say(&p, " Median follow-up was %s %s (95%% CI %s\xe2\x80\x93%s).", number, s->time_unit, lower, upper);
-    }
+    say_followup(&p, &b);
     if (s->n_subgroups > 0)
-        say_medians_by(&p, in, &s->variables[s->subgroups[0]]);
-    say_treatment_effects(&p, in);
+        say_medians_by(&p, &b, &s->variables[s->subgroups[0]]);
+    say_endpoint_problems(&p, &b);
+    say_treatment_effects(&p, &b);
 }
