@@ -80,6 +80,8 @@ typedef struct report_template {
                                    costs seconds per 100,000 rows; patients.csv has every row) */
     int share;                  /* safe to send: no ids, dates or free text; counts 1-4 shown "<5" */
     int min_count;              /* with share: counts below this (and >0) are suppressed (5) */
+    char *previous;             /* [template] previous: an earlier output set to compare with (resolved
+                                   against the template's folder; --previous wins); NULL: none */
     int has_period;             /* audit: reporting period */
     int period_year, period_month;
     template_benchmark benchmarks[TEMPLATE_MAX_BENCHMARKS];
