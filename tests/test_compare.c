@@ -36,14 +36,16 @@
 
 /* ---- editing a fixture ---- */
 
-/* One edit of a CSV's data line: the line whose first field is id (or, id NULL, data record `record`,
- * from 1) gets `value` in field `column`, or is removed. Lines edited hold no quoted comma. */
+/* One edit of a CSV's data line: the line that begins with id and a comma (or, id NULL, data record
+ * `record`, from 1) gets `value` in field `column`, or is removed, or gets the line `before` before it.
+ * Lines edited hold no quoted comma. */
 typedef struct edit {
     const char *id;
     int record;
     int column;
     const char *value;
     int remove;
+    const char *before;
 } edit;
 
 static int edit_matches(const edit *e, const char *line, int record)
@@ -85,6 +87,8 @@ static void edit_csv(const char *source, const scratch *s, const char *name, con
                 continue;
             if (edits[k].remove)
                 removed = 1;
+            else if (edits[k].before)
+                fprintf(file, "%s\n", edits[k].before);
             else {
                 char replaced[4096];
                 replace_field(edited, edits[k].column, edits[k].value, replaced, sizeof replaced);
@@ -584,6 +588,38 @@ static void test_verdicts_and_values(void **state)
     in_process_free(&r);
 }
 
+/* A death recorded late for a censored patient: a new event of HPFS and OS and a new competing event of
+ * HP (the round-2 study), all dated before the previous cut-off; a death date that appears is no change
+ * of a past value. */
+static void test_competing(void **state)
+{
+    scratch *s = *state;
+    char previous[256], current[256], input[256];
+    const edit edits[] = {{.id = "NET-00001", .column = 14, .value = "2012-05-01"}};
+    edit_csv(INPUT, s, "edited.csv", edits, 1, NULL, input, sizeof input);
+    run_args(s, FIXTURES "net_sample_155.round2.study.ini", INPUT, "before", previous, sizeof previous,
+             (const char *[]){"--as-of", "2012-12-31", NULL});
+    run_args(s, FIXTURES "net_sample_155.round2.study.ini", input, "after", current, sizeof current,
+             (const char *[]){"--as-of", "2012-12-31", "--previous", previous, NULL});
+    const change_line want[] = {
+        {"", "patients", "all", "", "previous", "115"},
+        {"", "patients", "all", "", "current", "115"},
+        {"", "patients", "all", "", "matched", "115"},
+        {"hpfs", "events", "all", "", "previous", "86"},
+        {"hpfs", "events", "all", "", "current", "87"},
+        {"hpfs", "events", "all", "", "new", "1"},
+        {"hpfs", "events", "all", "", "new_before_previous_cutoff", "1"},
+        {"os", "events", "all", "", "previous", "48"},
+        {"os", "events", "all", "", "current", "49"},
+        {"os", "events", "all", "", "new", "1"},
+        {"os", "events", "all", "", "new_before_previous_cutoff", "1"},
+        {"hp", "events", "all", "", "previous", "59"},
+        {"hp", "events", "all", "", "current", "59"},
+        {"hp", "events", "all", "", "competing_new", "1"},
+    };
+    check_counts(current, want, sizeof want / sizeof want[0]);
+}
+
 /* A time/status study without an id column (patients matched by record number): a time corrected, a
  * censored one followed longer, a death recorded (undated), a time made invalid (excluded). */
 static void test_time_status(void **state)
@@ -624,6 +660,47 @@ static void test_time_status(void **state)
         {CHANGE_EVENT_NEW, "6", "os", "", "", NULL, -1, 0},
         {CHANGE_TIME, "1", "time", "306", "316", NULL, -1, 0},
         {CHANGE_FOLLOWUP_EXTENDED, "3", "time", "1010", "1100", NULL, -1, 0},
+    };
+    check_items(r.changes, items, sizeof items / sizeof items[0]);
+    in_process_free(&r);
+}
+
+/* Procedures re-graded, removed, and one added before another of the same patient and day: one session
+ * a day is kept, the earlier record (E_PROC_DUPLICATE for the other), so that session is re-graded. */
+static void test_procedures(void **state)
+{
+    scratch *s = *state;
+    char previous[256], current[256], procedures[256];
+    const edit edits[] = {
+        {.id = "NET-00040,2004-01-09", .column = 3, .value = "3"},
+        {.id = "NET-00027,2011-03-20", .remove = 1},
+        {.id = "NET-00098,2004-02-13", .before = "NET-00098,2004-02-13,TACE,4,Pain,yes,,IR-02"},
+    };
+    edit_csv(PROCEDURES, s, "edited.procedures.csv", edits, sizeof edits / sizeof edits[0], NULL, procedures,
+             sizeof procedures);
+    run_args(s, STUDY, INPUT, "before", previous, sizeof previous, (const char *[]){"--as-of", "2012-12-31", NULL});
+    run_args(s, STUDY, INPUT, "after", current, sizeof current,
+             (const char *[]){"--procedures", procedures, "--as-of", "2012-12-31", "--previous", previous, NULL});
+    const change_line want[] = {
+        {"", "patients", "all", "", "previous", "115"},
+        {"", "patients", "all", "", "current", "115"},
+        {"", "patients", "all", "", "matched", "115"},
+        {"hpfs", "events", "all", "", "previous", "86"},
+        {"hpfs", "events", "all", "", "current", "86"},
+        {"os", "events", "all", "", "previous", "48"},
+        {"os", "events", "all", "", "current", "48"},
+        {"", "procedures", "all", "", "previous", "174"},
+        {"", "procedures", "all", "", "current", "173"},
+        {"", "procedures", "all", "", "removed", "1"},
+        {"", "procedures", "all", "", "grade_changed", "2"},
+    };
+    check_counts(current, want, sizeof want / sizeof want[0]);
+    in_process r;
+    in_process_compare(&r, STUDY, INPUT, procedures, "2012-12-31", previous, 0);
+    const want_item items[] = {
+        {CHANGE_PROCEDURE_REMOVED, "NET-00027", "", "2", "", "2011-03-20", 0, -652},
+        {CHANGE_PROCEDURE_GRADE, "NET-00040", "", "1", "3", "2004-01-09", 0, -3279},
+        {CHANGE_PROCEDURE_GRADE, "NET-00098", "", "2", "4", "2004-02-13", 0, -3244},
     };
     check_items(r.changes, items, sizeof items / sizeof items[0]);
     in_process_free(&r);
@@ -804,7 +881,9 @@ int main(void)
         E2E_TEST(test_unchanged_and_references),
         E2E_TEST(test_estimates),
         E2E_TEST(test_verdicts_and_values),
+        E2E_TEST(test_competing),
         E2E_TEST(test_time_status),
+        E2E_TEST(test_procedures),
         E2E_TEST(test_share),
         E2E_TEST(test_template_previous),
         E2E_TEST(test_refusals),

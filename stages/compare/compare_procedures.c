@@ -109,9 +109,62 @@ static embolo_error list_current(compare_context *ctx, procedure_list *list)
     return EMBOLO_OK;
 }
 
-static int same_slot(const procedure_entry *a, const procedure_entry *b)
+/* The order of two slots (a patient's procedures of one day): by key, then day. */
+static int slot_compare(const procedure_entry *a, const procedure_entry *b)
 {
-    return strcmp(a->key, b->key) == 0 && a->day == b->day;
+    int by_key = strcmp(a->key, b->key);
+    return by_key ? by_key : (a->day > b->day) - (a->day < b->day);
+}
+
+/* Where the slot that begins at start ends. */
+static size_t slot_end(const procedure_list *list, size_t start)
+{
+    size_t end = start + 1;
+    while (end < list->n && slot_compare(&list->items[start], &list->items[end]) == 0)
+        end++;
+    return end;
+}
+
+#define GRADE_KINDS (PROCEDURE_MAX_GRADE + 2)
+
+/* A grade as an index: 0-5, else (NA) the last. */
+static size_t grade_kind(const char *grade)
+{
+    return grade[0] >= '0' && grade[0] <= '0' + PROCEDURE_MAX_GRADE && !grade[1] ? (size_t)(grade[0] - '0')
+                                                                                 : GRADE_KINDS - 1;
+}
+
+/* One slot: procedures of equal grade paired first (each with the next of its grade, in record order),
+ * then the others in record order (another grade); those left are removed (DIR's) or new (this run's). */
+static embolo_error merge_slot(compare_context *ctx, const procedure_entry *p, size_t np, const procedure_entry *c,
+                               size_t nc)
+{
+    unsigned char *p_used = calloc(np + nc + 1, 1), *c_used = p_used ? p_used + np : NULL;
+    size_t next[GRADE_KINDS] = {0}, j = 0;
+    embolo_error err = p_used ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
+    for (size_t i = 0; i < np && err == EMBOLO_OK; i++) {
+        size_t g = grade_kind(p[i].grade);
+        while (next[g] < nc && grade_kind(c[next[g]].grade) != g)
+            next[g]++;
+        if (next[g] < nc)
+            p_used[i] = c_used[next[g]++] = 1;
+    }
+    for (size_t i = 0; i < np && err == EMBOLO_OK; i++) {
+        while (j < nc && c_used[j])
+            j++;
+        if (p_used[i] || j == nc)
+            continue;
+        p_used[i] = c_used[j] = 1;
+        err = change_set_add(ctx->changes, CHANGE_PROCEDURE_GRADE, c[j].id, "", p[i].grade, c[j].grade, c[j].day);
+    }
+    for (size_t i = 0; i < np && err == EMBOLO_OK; i++)
+        if (!p_used[i])
+            err = change_set_add(ctx->changes, CHANGE_PROCEDURE_REMOVED, p[i].id, "", p[i].grade, "", p[i].day);
+    for (j = 0; j < nc && err == EMBOLO_OK; j++)
+        if (!c_used[j])
+            err = change_set_add(ctx->changes, CHANGE_PROCEDURE_NEW, c[j].id, "", "", c[j].grade, c[j].day);
+    free(p_used);
+    return err;
 }
 
 static embolo_error merge(compare_context *ctx, const procedure_list *prev, const procedure_list *cur)
@@ -119,20 +172,11 @@ static embolo_error merge(compare_context *ctx, const procedure_list *prev, cons
     size_t i = 0, j = 0;
     embolo_error err = EMBOLO_OK;
     while ((i < prev->n || j < cur->n) && err == EMBOLO_OK) {
-        int order = i == prev->n ? 1 : j == cur->n ? -1 : entry_compare(&prev->items[i], &cur->items[j]);
-        if (i < prev->n && j < cur->n && same_slot(&prev->items[i], &cur->items[j]))
-            order = 0;
-        if (order < 0) {
-            const procedure_entry *e = &prev->items[i++];
-            err = change_set_add(ctx->changes, CHANGE_PROCEDURE_REMOVED, e->id, "", e->grade, "", e->day);
-        } else if (order > 0) {
-            const procedure_entry *e = &cur->items[j++];
-            err = change_set_add(ctx->changes, CHANGE_PROCEDURE_NEW, e->id, "", "", e->grade, e->day);
-        } else {
-            const procedure_entry *p = &prev->items[i++], *c = &cur->items[j++];
-            if (strcmp(p->grade, c->grade) != 0)
-                err = change_set_add(ctx->changes, CHANGE_PROCEDURE_GRADE, c->id, "", p->grade, c->grade, c->day);
-        }
+        int order = i == prev->n ? 1 : j == cur->n ? -1 : slot_compare(&prev->items[i], &cur->items[j]);
+        size_t i_end = order <= 0 ? slot_end(prev, i) : i, j_end = order >= 0 ? slot_end(cur, j) : j;
+        err = merge_slot(ctx, prev->items + i, i_end - i, cur->items + j, j_end - j);
+        i = i_end;
+        j = j_end;
     }
     return err;
 }
