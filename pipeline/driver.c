@@ -349,7 +349,11 @@ static embolo_error load_previous(run_context *ctx, char *message, size_t messag
         return EMBOLO_OK;
     compare_this_run run = {.study = ctx->study, .study_sha256 = ctx->study_sha256, .has_as_of = ctx->has_as_of,
                             .as_of = ctx->as_of, .has_procedures = ctx->procedures_path != NULL};
-    return compare_load(ctx->previous_path, &run, ctx->results, &ctx->previous, message, message_size);
+    stage_begin(ctx);
+    embolo_error err = compare_load(ctx->previous_path, &run, ctx->results, &ctx->previous, message, message_size);
+    if (err == EMBOLO_OK)
+        stage_end(ctx, "previous", compare_previous_rows(ctx->previous));
+    return err;
 }
 
 /* The comparison with the earlier set, after the model stage: results.csv's section `changes`. */

@@ -37,6 +37,9 @@ embolo_error compare_load(const char *dir, const compare_this_run *run, results 
 
 void compare_previous_free(compare_previous *previous);
 
+/* The patients DIR analysed (the lines of its patients.csv). */
+size_t compare_previous_rows(const compare_previous *previous);
+
 /* This run, as the model stage left it. */
 typedef struct compare_current {
     const study *study;

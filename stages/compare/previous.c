@@ -470,6 +470,11 @@ cleanup:
     return err;
 }
 
+size_t compare_previous_rows(const compare_previous *previous)
+{
+    return ingest_record_count(previous->patients.table);
+}
+
 void compare_previous_free(compare_previous *previous)
 {
     if (!previous)
