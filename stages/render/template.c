@@ -320,6 +320,20 @@ static void take_thresholds(ini_doc *doc, report_template *t)
                      overall[THRESHOLD_CUSUM_P1]);
 }
 
+/* previous = DIR: an earlier output set to compare with, relative to the template's folder. */
+static void take_previous(ini_doc *doc, report_template *t)
+{
+    ini_entry *e = ini_doc_find(doc, "template", "previous");
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    if (value && !value[0])
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "previous needs the directory of an earlier output set");
+    else if (!value || !(t->previous = text_path_beside(t->path ? t->path : "", value)))
+        ini_doc_fail(doc, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    free(value);
+}
+
 static void template_build(ini_doc *doc, report_template *t)
 {
     int indices[(int)SHEET_COUNT + (int)SECTION_COUNT];
@@ -345,6 +359,7 @@ static void template_build(ini_doc *doc, report_template *t)
     take_yes_no_rows(doc, t);
     take_integer(doc, "template", "min_count", 1, 100, &t->min_count);
     take_period(doc, t);
+    take_previous(doc, t);
     take_integer(doc, "format", "decimals", 0, 6, &t->decimals);
     take_integer(doc, "format", "hr_decimals", 0, 6, &t->hr_decimals);
     take_integer(doc, "format", "p_decimals", 1, 6, &t->p_decimals);
@@ -445,6 +460,7 @@ void template_free(report_template *t)
     free(t->name);
     free(t->title);
     free(t->subtitle);
+    free(t->previous);
     for (size_t i = 0; i < t->n_benchmarks; i++) {
         free(t->benchmarks[i].endpoint);
         free(t->benchmarks[i].variable);

@@ -82,6 +82,8 @@ typedef struct report_template {
     int docx;                   /* write tables.docx with the report (default: yes, but no under share) */
     int yes_no_both;            /* Table 1 shows both levels of a yes/no variable (default: one row) */
     int min_count;              /* with share: counts below this (and >0) are suppressed (5) */
+    char *previous;             /* [template] previous: an earlier output set to compare with (resolved
+                                   against the template's folder; --previous wins); NULL: none */
     int has_period;             /* audit: reporting period */
     int period_year, period_month;
     template_benchmark benchmarks[TEMPLATE_MAX_BENCHMARKS];
