@@ -265,4 +265,39 @@ static inline const char *test_docx_cell(const test_docx_table *t, size_t row, s
     return row < t->n_rows && col < t->n_cells[row] ? t->rows[row][col] : "";
 }
 
+/* ---- a table model as lines (the builders' golden models) ---- */
+
+/* "role label | cell | cell ...": role P(lain), H(eading), L(evel), T(otal), N(ote); each cell's text. */
+static inline void test_model_line(const table *t, const table_row *row, char *out, size_t size)
+{
+    static const char roles[] = {'P', 'H', 'L', 'T', 'N'};
+    size_t used = (size_t)snprintf(out, size, "%c %s", roles[row->role], row->label);
+    for (size_t c = 1; c < t->n_columns && used < size; c++) {
+        char text[128];
+        table_cell_text(&row->cells[c], text, sizeof text);
+        used += (size_t)snprintf(out + used, size - used, " | %s", text);
+    }
+}
+
+/* The table has this title and exactly these rows (rows filled on demand too). */
+static inline void test_expect_model(table *t, const char *title, const char *const *lines, size_t n)
+{
+    char line[1024];
+    table_row scratch;
+    assert_non_null(t);
+    assert_int_equal(table_error(t), EMBOLO_OK);
+    assert_string_equal(t->title, title);
+    assert_int_equal(table_scratch_new(t, &scratch), EMBOLO_OK);
+    for (size_t r = 0; r < t->n_rows && r < n; r++) {
+        test_model_line(t, table_row_at(t, r, &scratch), line, sizeof line);
+        if (strcmp(line, lines[r]))
+            print_error("row %zu: '%s'\n     want '%s'\n", r, line, lines[r]);
+        assert_string_equal(line, lines[r]);
+    }
+    table_scratch_free(&scratch);
+    if (t->n_rows != n)
+        print_error("%s: %zu rows, want %zu\n", title, t->n_rows, n);
+    assert_int_equal(t->n_rows, n);
+}
+
 #endif

@@ -6,7 +6,10 @@
  * study without ids; the headline estimates; the share template (counts only, <5); the template's
  * previous key; every refusal and warning; and that --previous changes no other line (R's references
  * hold). The lists are checked in process (compare_load, compare_run on cleaned data), the counts
- * through the program (EMBOLO_BIN). */
+ * through the program (EMBOLO_BIN). Rendered with the audit template, the month's pair shows each edit
+ * exactly once in the report's "Since the last report" (pdftotext), every change on the workbook's
+ * Changes sheet (ssconvert) and the same tables in tables.docx (python-docx); the share template shows
+ * counts only, "<5" for a small one. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +29,7 @@
 #include "ingest/ingest.h"
 #include "testutil.h"
 #include "e2eutil.h"
+#include "render_testutil.h"
 
 #define STUDY FIXTURES "net_sample_155.procedures.study.ini"
 #define PLAIN_STUDY FIXTURES "net_sample_155.study.ini"
@@ -325,6 +329,83 @@ static void check_items(const change_set *c, const want_item *want, size_t n_wan
     assert_int_equal(bad, 0);
 }
 
+/* ---- the rendered documents (the report's section, the Changes sheet, the Word tables) ---- */
+
+#define AUDIT_TEMPLATE "templates/audit.ini"
+
+/* The month's pair of runs with a template: last month's set (the first, as of 2012-11-30) and this
+ * month's edited one (the second, as of 2012-12-31, with --previous). */
+static void month_pair(const scratch *s, const char *template, char *previous, char *current, size_t size)
+{
+    char input[256], procedures[256];
+    run_args(s, STUDY, INPUT, "nov", previous, size,
+             (const char *[]){"--as-of", "2012-11-30", "--template", AUDIT_TEMPLATE, NULL});
+    edited_sample(s, input, sizeof input, procedures, sizeof procedures);
+    run_args(s, STUDY, input, "dec", current, size,
+             (const char *[]){"--procedures", procedures, "--as-of", "2012-12-31", "--previous", previous,
+                              "--template", template, NULL});
+}
+
+/* The report's text (pdftotext -layout) from the first `from` on, cut at the first `to` after it (NULL:
+ * to its end); the caller frees. */
+static char *report_part(const char *out, const char *from, const char *to)
+{
+    char command[400];
+    snprintf(command, sizeof command, "pdftotext -layout '%s/report.pdf' -", out);
+    char *text = test_command_output(command);
+    assert_non_null(text);
+    char *start = strstr(text, from);
+    if (!start)
+        print_error("%s/report.pdf lacks '%s'\n", out, from);
+    assert_non_null(start);
+    char *end = to ? strstr(start, to) : NULL;
+    if (end)
+        *end = '\0';
+    char *part = strdup(start);
+    assert_non_null(part);
+    free(text);
+    return part;
+}
+
+static size_t occurrences(const char *text, const char *what)
+{
+    size_t n = 0;
+    for (const char *at = strstr(text, what); at; at = strstr(at + 1, what))
+        n++;
+    return n;
+}
+
+/* The text with every run of white space one space (a wrapped paragraph on one line); the caller frees. */
+static char *one_line(const char *text)
+{
+    char *out = malloc(strlen(text) + 1), *to = out;
+    assert_non_null(out);
+    for (const char *c = text; *c; c++)
+        if (!strchr(" \n", *c) || (to > out && to[-1] != ' '))
+            *to++ = strchr(" \n", *c) ? ' ' : *c;
+    *to = '\0';
+    return out;
+}
+
+/* The line of text holding id (exactly once) holds each of the texts (NULL-ended). */
+static void expect_line(const char *text, const char *id, const char *const *texts)
+{
+    const char *at = strstr(text, id);
+    if (occurrences(text, id) != 1)
+        print_error("'%s' is in the section %zu times\n", id, occurrences(text, id));
+    assert_int_equal(occurrences(text, id), 1);
+    const char *begin = at, *end = strchr(at, '\n');
+    while (begin > text && begin[-1] != '\n')
+        begin--;
+    char line[1024];
+    snprintf(line, sizeof line, "%.*s", (int)((end ? end : at + strlen(at)) - begin), begin);
+    for (size_t k = 0; texts[k]; k++) {
+        if (!strstr(line, texts[k]))
+            print_error("the line of %s lacks '%s': %s\n", id, texts[k], line);
+        assert_non_null(strstr(line, texts[k]));
+    }
+}
+
 /* ---- last month against this month, and a correction run ---- */
 
 static void test_month_to_month(void **state)
@@ -540,6 +621,14 @@ static void test_estimates(void **state)
     assert_int_equal(atol(n_compared), (long)compared);
     free(n_flagged);
     free(n_compared);
+    /* The audit report marks each flagged estimate. */
+    run_args(s, PLAIN_STUDY, INPUT, "y2012-audit", current, sizeof current,
+             (const char *[]){"--as-of", "2012-12-31", "--previous", previous, "--template", AUDIT_TEMPLATE, NULL});
+    if (test_under_valgrind())
+        return;
+    char *section = report_part(current, "Compared with the earlier output set", "Audit of the month");
+    assert_int_equal(occurrences(section, "FLAG: yes"), flagged);
+    free(section);
 }
 
 /* Verdicts (a treatment removed; a progression before the start), an invalid value, a new patient and
@@ -872,6 +961,179 @@ static void test_warnings(void **state)
     free(matched);
 }
 
+/* The workbook's sheets as CSV files DIR/sheets/s_NAME.csv (ssconvert). */
+static void convert_sheets(const char *out)
+{
+    char command[1200];
+    snprintf(command, sizeof command,
+             "mkdir -p '%s/sheets' && ssconvert -S --export-type=Gnumeric_stf:stf_csv '%s/tables.xlsx' "
+             "'%s/sheets/s_%%s.csv' >/dev/null 2>&1", out, out, out);
+    assert_int_equal(system(command), 0);
+}
+
+static void sheet_load(const char *out, const char *sheet, csv_file *csv)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/sheets/s_%s.csv", out, sheet);
+    csv_load(path, csv);
+}
+
+/* The records of the month's changes as the Changes sheet shows them: kind, patient, of, previous,
+ * now, date, days from the previous cut-off, dated. */
+static const char *const month_changes[][8] = {
+    {"No longer present", "NET-00010", "", "", "", "", "", ""},
+    {"New event", "NET-00064", "Overall survival", "", "", "2012-12-26", "26", "after the previous cut-off"},
+    {"New event", "NET-00072", "Hepatic progression-free survival", "", "", "2012-12-28", "28",
+     "after the previous cut-off"},
+    {"Value changed", "NET-00003", "WHO grade", "G1", "G2", "", "", ""},
+    {"Date changed", "NET-00002", "hepatic_progression_date", "2006-07-10", "2006-08-10", "", "", ""},
+    {"New procedure", "NET-00005", "", "", "2", "2012-06-01", "-182", "on or before the previous cut-off"},
+    {"New procedure", "NET-00118", "", "", "3", "2012-12-04", "4", "after the previous cut-off"},
+    {"New procedure", "NET-00126", "", "", "2", "2012-12-19", "19", "after the previous cut-off"},
+    {"New procedure", "NET-00132", "", "", "0", "2012-12-14", "14", "after the previous cut-off"},
+};
+#define MONTH_CHANGES (sizeof month_changes / sizeof month_changes[0])
+
+/* The section: what was compared with, the counts, each edit and each new event or procedure exactly
+ * once with its values and dates, no other patient; the estimates. */
+static void check_report_section(const char *current)
+{
+    char *section = report_part(current, "Compared with the earlier output set", "Audit of the month");
+    char *words = one_line(section);
+    assert_non_null(strstr(words, "nov, as of 2012-11-30, 31 days before this report's as-of date (2012-12-31)"));
+    free(words);
+    expect_line(section, "No longer present (no record now)", (const char *[]){"1", NULL});
+    expect_line(section, "NET-00010", (const char *[]){"no longer present", NULL});
+    expect_line(section, "NET-00003", (const char *[]){"WHO grade", "G1", "G2", NULL});
+    expect_line(section, "NET-00002", (const char *[]){"hepatic_progression_date", "2006-07-10", "2006-08-10", NULL});
+    expect_line(section, "NET-00005", (const char *[]){"new", "2012-06-01", "2", "-182 days", NULL});
+    expect_line(section, "NET-00064", (const char *[]){"Overall survival", "2012-12-26", "+26 days", NULL});
+    expect_line(section, "NET-00072", (const char *[]){"Hepatic progression-free survival", "+28 days", NULL});
+    expect_line(section, "NET-00118", (const char *[]){"2012-12-04", "+4 days", NULL});
+    expect_line(section, "NET-00126", (const char *[]){"2012-12-19", "+19 days", NULL});
+    expect_line(section, "NET-00132", (const char *[]){"2012-12-14", "+14 days", NULL});
+    assert_int_equal(occurrences(section, "NET-"), MONTH_CHANGES);
+    assert_non_null(strstr(section, "Headline estimates, Overall survival: previous and now"));
+    assert_null(strstr(section, "FLAG: yes"));  /* no previous value lies outside the new CI */
+    free(section);
+}
+
+/* The estimates on the sheet: one row per estimate line of results.csv. */
+static size_t estimate_lines(const char *out)
+{
+    char path[300];
+    csv_file r;
+    size_t n = 0;
+    path_join(path, sizeof path, out, "results.csv");
+    csv_load(path, &r);
+    for (size_t i = 1; i < r.n; i++) {
+        const char *const *f = (const char *const *)r.records[i].fields;
+        n += !strcmp(f[0], CHANGES_SECTION) && strchr(f[2], ':') && !strcmp(f[5], "previous");
+    }
+    csv_free(&r);
+    return n;
+}
+
+static void check_changes_sheet(const char *current)
+{
+    csv_file sheet;
+    convert_sheets(current);
+    sheet_load(current, "Changes", &sheet);
+    assert_string_equal(csv_get(&sheet, 0, 0), "Every change since the last report");
+    assert_string_equal(csv_get(&sheet, 2, 0), "Change");
+    for (size_t i = 0; i < MONTH_CHANGES; i++)
+        for (size_t c = 0; c < 8; c++) {
+            char got[128];
+            snprintf(got, sizeof got, "%s", csv_get(&sheet, 3 + i, c));
+            for (char *slash = strchr(got, '/'); c == 5 && slash; slash = strchr(slash, '/'))
+                *slash = '-';  /* ssconvert writes a date cell 2012/12/26 */
+            if (strcmp(got, month_changes[i][c]))
+                print_error("Changes row %zu column %zu: '%s', want '%s'\n", i, c, got, month_changes[i][c]);
+            assert_string_equal(got, month_changes[i][c]);
+        }
+    size_t title = 3 + MONTH_CHANGES;
+    while (title < sheet.n && strcmp(csv_get(&sheet, title, 0), "Headline estimates: previous and now"))
+        title++;
+    assert_true(title < sheet.n);
+    assert_string_equal(csv_get(&sheet, title + 1, 0), "Endpoint");
+    size_t rows = 0;
+    for (size_t r = title + 2; r < sheet.n && csv_get(&sheet, r, 0)[0]; r++)
+        rows += strcmp(csv_get(&sheet, r, 2), "") != 0;
+    assert_int_equal(rows, estimate_lines(current));
+    csv_free(&sheet);
+}
+
+static void check_word_tables(const char *current)
+{
+    char path[300];
+    path_join(path, sizeof path, current, "tables.docx");
+    test_docx *docx = test_docx_read(path);
+    const test_docx_table *counts = test_docx_table_titled(docx, "What changed since the last report");
+    const test_docx_table *values = test_docx_table_titled(docx, "Past values and dates changed");
+    const test_docx_table *procedures = test_docx_table_titled(docx, "Procedures new, removed or re-graded");
+    assert_true(counts && values && procedures);
+    assert_string_equal(test_docx_cell(counts, 6, 0), "No longer present (no record now)");
+    assert_string_equal(test_docx_cell(counts, 6, 1), "1");
+    assert_int_equal(values->n_rows, 3);
+    assert_string_equal(test_docx_cell(values, 1, 0), "NET-00003");
+    assert_string_equal(test_docx_cell(values, 1, 2), "G1");
+    assert_string_equal(test_docx_cell(values, 1, 3), "G2");
+    assert_string_equal(test_docx_cell(values, 2, 3), "2006-08-10");
+    assert_int_equal(procedures->n_rows, 5);
+    assert_string_equal(test_docx_cell(procedures, 1, 5), "-182 days");
+    assert_non_null(test_docx_table_titled(docx, "Headline estimates, Hepatic progression-free survival: previous and now"));
+    test_docx_free(docx);
+}
+
+static void test_rendered(void **state)
+{
+    scratch *s = *state;
+    char previous[256], current[256];
+    month_pair(s, AUDIT_TEMPLATE, previous, current, sizeof previous);
+    if (test_under_valgrind())
+        return;
+    check_report_section(current);
+    check_changes_sheet(current);
+    check_word_tables(current);
+    /* Without --previous the audit report has no such section, the workbook no Changes sheet. */
+    char *report = report_part(previous, "Audit of the month", NULL);
+    assert_null(strstr(report, "Since the last report"));
+    free(report);
+    convert_sheets(previous);
+    char path[400];
+    snprintf(path, sizeof path, "%s/sheets/s_Changes.csv", previous);
+    assert_false(file_exists(path));
+}
+
+/* The share template: the section and the sheet hold counts only, a small one "<5"; no id, no date. */
+static void test_rendered_share(void **state)
+{
+    scratch *s = *state;
+    char previous[256], current[256];
+    csv_file sheet;
+    month_pair(s, "templates/share.ini", previous, current, sizeof previous);
+    if (test_under_valgrind())
+        return;
+    char *section = report_part(current, "Counts of what changed since an earlier output set", NULL);
+    expect_line(section, "No longer present (no record now)", (const char *[]){"<5", NULL});
+    expect_line(section, "Past values changed (per variable)", (const char *[]){NULL});
+    assert_null(strstr(section, "NET-"));
+    assert_null(strstr(section, "2012-11-30"));
+    assert_null(strstr(section, "Headline estimates,"));
+    free(section);
+    convert_sheets(current);
+    sheet_load(current, "Changes", &sheet);
+    assert_string_equal(csv_get(&sheet, 0, 0), "What changed since the last report");
+    size_t hidden = 0;
+    for (size_t r = 0; r < sheet.n; r++)
+        for (size_t c = 0; c < sheet.records[r].n; c++) {
+            assert_null(strstr(csv_get(&sheet, r, c), "NET-"));
+            hidden += !strcmp(csv_get(&sheet, r, c), "<5");
+        }
+    assert_true(hidden >= 5);
+    csv_free(&sheet);
+}
+
 int main(void)
 {
 #define E2E_TEST(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)
@@ -888,6 +1150,8 @@ int main(void)
         E2E_TEST(test_template_previous),
         E2E_TEST(test_refusals),
         E2E_TEST(test_warnings),
+        E2E_TEST(test_rendered),
+        E2E_TEST(test_rendered_share),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -29,6 +29,29 @@
 /* An estimate's line: model "km:unweighted" (median), "cox:multivariable", "cox:weighted_univariate",
  * "cox:weighted_multivariable" (hr); stats previous, current, change, current_lower, current_upper,
  * previous_outside_ci. */
+/* The stats of the count lines (docs/results-changes.md, "Lines"). */
+#define CHANGES_STAT_PREVIOUS "previous"
+#define CHANGES_STAT_CURRENT "current"
+#define CHANGES_STAT_MATCHED "matched"
+#define CHANGES_STAT_NEW "new"
+#define CHANGES_STAT_NO_LONGER_PRESENT "no_longer_present"
+#define CHANGES_STAT_NOW_EXCLUDED "now_excluded"
+#define CHANGES_STAT_NOW_INCLUDED "now_included"
+#define CHANGES_STAT_RECORDS "records"
+#define CHANGES_STAT_CHANGED "changed"
+#define CHANGES_STAT_FOLLOWUP_EXTENDED "followup_extended"
+#define CHANGES_STAT_NEW_AFTER "new_after_previous_cutoff"
+#define CHANGES_STAT_NEW_BEFORE "new_before_previous_cutoff"
+#define CHANGES_STAT_NEW_UNDATED "new_undated"
+#define CHANGES_STAT_REMOVED "removed"
+#define CHANGES_STAT_COMPETING_NEW "competing_new"
+#define CHANGES_STAT_COMPETING_REMOVED "competing_removed"
+#define CHANGES_STAT_GRADE_CHANGED "grade_changed"
+#define CHANGES_STAT_PREVIOUS_UNMATCHED "previous_unmatched"
+#define CHANGES_STAT_CURRENT_UNMATCHED "current_unmatched"
+#define CHANGES_STAT_COMPARED "compared"
+#define CHANGES_STAT_OUTSIDE "previous_outside_ci"
+#define CHANGES_STAT_DAYS_SINCE "days_since"
 #define CHANGES_ABSENT "absent"             /* the verdict of a record a set does not hold */
 #define CHANGES_INCLUDED "included"         /* the verdict of an analysed record (of an endpoint: analysed for it) */
 

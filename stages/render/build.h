@@ -28,6 +28,15 @@ typedef enum build_table_kind {
     BUILD_EXCLUSIONS,      /* workbook: the exclusion log (share: counts per code) */
     BUILD_PATIENTS,        /* workbook: the analysed rows (rows filled on demand) */
     BUILD_KM_DATA,         /* workbook: the points of every Kaplan-Meier curve (on demand) */
+    BUILD_CHANGES_COUNTS,     /* since the last report (--previous): the counts of results.csv's changes */
+    BUILD_CHANGES_PATIENTS,   /* patients new and no longer present (at most BUILD_CHANGES_LIST_MAX per kind) */
+    BUILD_CHANGES_VERDICTS,   /* verdicts changed, both codes */
+    BUILD_CHANGES_EVENTS,     /* events new and removed, dated against the previous cut-off */
+    BUILD_CHANGES_VALUES,     /* past values, dates and times changed, old -> new */
+    BUILD_CHANGES_PROCEDURES, /* procedures new, removed, re-graded */
+    BUILD_CHANGES_ESTIMATES,  /* the headline estimates of one endpoint (index) previous -> now, flagged when
+                                 the previous value lies outside the new CI */
+    BUILD_CHANGES_ITEMS,      /* workbook: every change, one row each (on demand) */
     BUILD_KIND_COUNT
 } build_table_kind;
 
@@ -70,6 +79,21 @@ table *build_dictionary(const build_context *b);
 table *build_exclusions(const build_context *b);
 table *build_patients(const build_context *b);
 table *build_km_data(const build_context *b);
+
+/* build_changes.c: since the last report (render_input.changes; without it each table is one note). */
+#define BUILD_CHANGES_LIST_MAX 20   /* the report lists at most this many changes of a kind */
+table *build_changes_counts(const build_context *b);
+table *build_changes_patients(const build_context *b);
+table *build_changes_verdicts(const build_context *b);
+table *build_changes_events(const build_context *b);
+table *build_changes_values(const build_context *b);
+table *build_changes_procedures(const build_context *b);
+table *build_changes_estimates(const build_context *b, size_t endpoint);
+/* The headline estimates of an endpoint the change set holds. */
+size_t build_changes_estimates_of(const build_context *b, size_t endpoint);
+table *build_changes_items(const build_context *b);
+/* The section's opening paragraph: what was compared with (DIR, its as-of date, the days since). */
+void build_changes_header(const build_context *b, char *out, size_t size);
 
 /* ---- shared by the builders (build_common.c) ---- */
 

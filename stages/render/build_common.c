@@ -312,9 +312,14 @@ table *build_table(const build_context *b, build_table_kind kind, size_t index)
         [BUILD_SUMMARY] = build_summary,           [BUILD_METHODS] = build_methods,
         [BUILD_DICTIONARY] = build_dictionary,     [BUILD_EXCLUSIONS] = build_exclusions,
         [BUILD_PATIENTS] = build_patients,         [BUILD_KM_DATA] = build_km_data,
+        [BUILD_CHANGES_COUNTS] = build_changes_counts,         [BUILD_CHANGES_PATIENTS] = build_changes_patients,
+        [BUILD_CHANGES_VERDICTS] = build_changes_verdicts,     [BUILD_CHANGES_EVENTS] = build_changes_events,
+        [BUILD_CHANGES_VALUES] = build_changes_values,         [BUILD_CHANGES_PROCEDURES] = build_changes_procedures,
+        [BUILD_CHANGES_ITEMS] = build_changes_items,
     };
     static const endpoint_builder per_endpoint[BUILD_KIND_COUNT] = {
-        [BUILD_SURVIVAL] = build_survival, [BUILD_COX] = build_cox, [BUILD_COX_FIT] = build_cox_fit};
+        [BUILD_SURVIVAL] = build_survival, [BUILD_COX] = build_cox, [BUILD_COX_FIT] = build_cox_fit,
+        [BUILD_CHANGES_ESTIMATES] = build_changes_estimates};
     if ((size_t)kind >= BUILD_KIND_COUNT)
         return NULL;
     if (per_endpoint[kind])

@@ -257,6 +257,50 @@ static void section_benchmarks(document *d)
     doc_put_table(d, BUILD_BENCHMARKS, 0);
 }
 
+/* The headline estimates of each endpoint that has some; none: a note. */
+static void section_changes_estimates(document *d)
+{
+    size_t placed = 0;
+    for (size_t e = 0; e < d->build.s->n_endpoints; e++)
+        if (build_changes_estimates_of(&d->build, e) > 0) {
+            doc_put_table(d, BUILD_CHANGES_ESTIMATES, e);
+            placed++;
+        }
+    if (placed == 0)
+        doc_text(d, DOC_NOTE, "No headline estimate was compared (the earlier set has no results.csv).");
+}
+
+/* Since the last report (--previous DIR): what was compared with, the counts, and (not under share)
+ * the lists that hold something and the estimates. Without --previous the section is left out. */
+static void section_changes(document *d)
+{
+    static const build_table_kind lists[] = {BUILD_CHANGES_PATIENTS, BUILD_CHANGES_VERDICTS, BUILD_CHANGES_EVENTS,
+                                             BUILD_CHANGES_VALUES, BUILD_CHANGES_PROCEDURES};
+    const change_set *c = d->build.in->changes;
+    char *text = c ? malloc(PARAGRAPH_SIZE) : NULL;
+    if (!c)
+        return;
+    if (!text) {
+        doc_fail(d, EMBOLO_ERROR_NOMEM);
+        return;
+    }
+    doc_text(d, DOC_SECTION, "Since the last report");
+    build_changes_header(&d->build, text, PARAGRAPH_SIZE);
+    doc_text(d, DOC_PARAGRAPH, text);
+    free(text);
+    doc_put_table(d, BUILD_CHANGES_COUNTS, 0);
+    if (c->share)
+        return;
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+        table *t = doc_table(d, lists[k], 0);
+        if (t && t->n_rows > 0)
+            doc_put_table(d, lists[k], 0);
+    }
+    if (c->n_items == 0)
+        doc_text(d, DOC_NOTE, "No patient, verdict, event, value, date or procedure changed.");
+    section_changes_estimates(d);
+}
+
 static void doc_sections(document *d)
 {
     typedef void (*section_builder)(document *d);
@@ -272,6 +316,7 @@ static void doc_sections(document *d)
         [SECTION_RESULTS_TEXT] = section_results_text,
         [SECTION_AUDIT] = section_audit,
         [SECTION_BENCHMARKS] = section_benchmarks,
+        [SECTION_CHANGES] = section_changes,
     };
     const report_template *t = d->build.t;
     for (size_t i = 0; i < t->n_sections && d->error == EMBOLO_OK; i++)
@@ -359,6 +404,29 @@ static void sheets_balance(document *d)
         sheet_put(d, s, BUILD_WEIGHTS, 0);
 }
 
+/* Changes (--previous DIR): every change, then every estimate; under share the counts only. Left out
+ * without --previous. */
+static void sheets_changes(document *d)
+{
+    const change_set *c = d->build.in->changes;
+    if (!c)
+        return;
+    doc_sheet *s = doc_sheet_add(d, "Changes", SHEET_CHANGES);
+    if (c->share) {
+        sheet_put(d, s, BUILD_CHANGES_COUNTS, 0);
+        return;
+    }
+    sheet_put(d, s, BUILD_CHANGES_ITEMS, 0);
+    size_t placed = 0;
+    for (size_t e = 0; e < d->build.s->n_endpoints; e++)
+        if (build_changes_estimates_of(&d->build, e) > 0) {
+            sheet_put(d, s, BUILD_CHANGES_ESTIMATES, e);
+            placed++;
+        }
+    if (placed == 0 && d->build.s->n_endpoints > 0)
+        sheet_put(d, s, BUILD_CHANGES_ESTIMATES, 0); /* its note */
+}
+
 static void doc_sheets(document *d)
 {
     typedef void (*sheet_builder)(document *d);
@@ -379,6 +447,7 @@ static void doc_sheets(document *d)
         [SHEET_METHODS] = {"Methods", BUILD_METHODS, NULL},
         [SHEET_AUDIT] = {"Audit", BUILD_AUDIT, NULL},
         [SHEET_BENCHMARKS] = {"Benchmarks", BUILD_BENCHMARKS, NULL},
+        [SHEET_CHANGES] = {NULL, BUILD_CHANGES_ITEMS, sheets_changes},
     };
     const report_template *t = d->build.t;
     for (size_t i = 0; i < t->n_sheets && d->error == EMBOLO_OK; i++) {

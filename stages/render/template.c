@@ -13,6 +13,7 @@ static const char *const section_names[SECTION_COUNT] = {
     [SECTION_KM_FIGURES] = "km_figures", [SECTION_COX] = "cox",            [SECTION_PROPENSITY] = "propensity",
     [SECTION_MODEL_CHECKS] = "model_checks", [SECTION_METHODS] = "methods", [SECTION_RESULTS_TEXT] = "results_text",
     [SECTION_AUDIT] = "audit",         [SECTION_BENCHMARKS] = "benchmarks",
+    [SECTION_CHANGES] = "changes",
 };
 
 static const char *const sheet_names[SHEET_COUNT] = {
@@ -20,6 +21,7 @@ static const char *const sheet_names[SHEET_COUNT] = {
     [SHEET_BALANCE] = "balance", [SHEET_KM_CURVES] = "km_curves", [SHEET_EXCLUSIONS] = "exclusions",
     [SHEET_PATIENTS] = "patients", [SHEET_DICTIONARY] = "dictionary", [SHEET_METHODS] = "methods",
     [SHEET_AUDIT] = "audit", [SHEET_BENCHMARKS] = "benchmarks",
+    [SHEET_CHANGES] = "changes",
 };
 
 static void template_set_defaults(report_template *t)

@@ -20,6 +20,7 @@ typedef enum report_section {
     SECTION_RESULTS_TEXT,  /* results paragraph */
     SECTION_AUDIT,         /* audit period: procedures and events in the period and to date */
     SECTION_BENCHMARKS,    /* medians by grade beside published benchmarks */
+    SECTION_CHANGES,       /* "Since the last report": what changed since --previous DIR (left out without) */
     SECTION_COUNT
 } report_section;
 
@@ -36,6 +37,7 @@ typedef enum workbook_sheet {
     SHEET_METHODS,         /* the methods and results paragraphs as text */
     SHEET_AUDIT,
     SHEET_BENCHMARKS,
+    SHEET_CHANGES,         /* "Changes": every change since --previous DIR (left out without) */
     SHEET_COUNT
 } workbook_sheet;
 
