@@ -367,13 +367,13 @@ static void test_estimates(void **state)
     fixture *f = *state;
     static const char *const pfs[] = {
         "H Median, months (Kaplan-Meier) |  |  |  | ",
-        "L All patients | 10.0 | 10.5 (8.0\xe2\x80\x93" "12.0) | 0.5 | no",
+        "L All patients | 10.0 | 10.5 (8.0\342\200\22312.0) | 0.5 | no",
         "L Grade G2 | 9.0 | 8.2 (6.0\xe2\x80\x93NA) | -0.8 | CI limit NA",
     };
     static const char *const os[] = {
         "H Hazard ratio, multivariable Cox model |  |  |  | ",
-        "L Grade G2 | 1.00 | 2.50 (1.50\xe2\x80\x93" "4.00) | 1.50 | FLAG: yes",
-        "L Age (years), per unit | 1.01 | 1.02 (0.99\xe2\x80\x93" "1.05) | 0.01 | no",
+        "L Grade G2 | 1.00 | 2.50 (1.50\342\200\2234.00) | 1.50 | FLAG: yes",
+        "L Age (years), per unit | 1.01 | 1.02 (0.99\342\200\2231.05) | 0.01 | no",
     };
     EXPECT(&f->b, BUILD_CHANGES_ESTIMATES, 0, "Headline estimates, Progression-free survival: previous and now", pfs);
     EXPECT(&f->b, BUILD_CHANGES_ESTIMATES, 1, "Headline estimates, Overall survival: previous and now", os);
