@@ -263,8 +263,11 @@ static int model_text(const build_context *b, const char *model, char *out, size
         build_level(level, sizeof level, equals + 1);
     }
     int v = study_find_variable(b->s, key);
-    snprintf(out, size, "%s %s%s%s", name, v >= 0 ? build_variable_label(&b->s->variables[v]) : key,
-             level[0] ? " " : "", level);
+    const char *label = v >= 0 ? build_variable_label(&b->s->variables[v]) : key;
+    int written = snprintf(out, size, "%s %s%s%s", name, label, level[0] ? " " : "", level);
+    /* A name too long for the subject keeps the model and the variable, without the level. */
+    if (written < 0 || (size_t)written >= size)
+        snprintf(out, size, "%s %.200s", name, label);
     return equals ? -1 : v;
 }
 
