@@ -104,7 +104,7 @@ table *build_audit_procedures(const build_context *b)
 static const char *review_text(double above, double flag)
 {
     if (!isfinite(above))
-        return "n = 0";
+        return "no data";
     if (above != 1.0)
         return "no";
     return flag == 1.0 ? "REVIEW, beyond chance" : "REVIEW";
