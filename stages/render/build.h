@@ -164,6 +164,8 @@ double build_procedure_value(const build_context *b, const char *section, const 
 const char *build_grade_label(const build_context *b, int grade);
 /* A table of one note: the run has no procedures file. */
 table *build_no_procedures(const char *title);
+/* one when count is 1, else many ("1 procedure", "<5 procedures"). */
+const char *build_plural(double count, const char *one, const char *many);
 /* "December 2012" of a day number. */
 void build_month_name(long day, char *out, size_t size);
 /* A YYYYMMDD number of results.csv as a day number; -1 when it is not one. */

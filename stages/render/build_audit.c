@@ -40,8 +40,11 @@ table *build_audit(const build_context *b)
         return NULL;
     table_set_parts(t, 5, "Median to date", "Lower 95% CI", "Upper 95% CI");
     if (!in->has_as_of) {
-        table_add_row(t, TABLE_ROW_NOTE, "No data cut-off was given (--as-of, or period in the template): no audit "
-                                         "period.");
+        table_add_row(t, TABLE_ROW_NOTE, procedures ? "No data cut-off was given (--as-of, or period in the template): "
+                                                      "no audit period for the patients and events (the procedures' "
+                                                      "month ends with the latest procedure)."
+                                                    : "No data cut-off was given (--as-of, or period in the template): "
+                                                      "no audit period.");
         return t;
     }
     for (size_t e = 0; e < b->s->n_endpoints; e++)

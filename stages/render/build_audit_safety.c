@@ -151,12 +151,13 @@ static void audit_safety_notes(const build_context *b, table *t, const audit_win
                           "acceptable rate (technical success: the lowest), from the template's [thresholds] (embolo's "
                           "defaults are in the range of the SIR quality-improvement guidance; an institution sets its "
                           "own). n: the procedures with a known grade, 30-day status or result.");
-    format_count(month, sizeof month, b->t,
-                 build_procedure_value(b, KEY_AUDIT_SAFETY, KEY_MONTH, -1, KEY_RATE_MORT30, KEY_STAT_UNKNOWN));
+    double in_month = build_procedure_value(b, KEY_AUDIT_SAFETY, KEY_MONTH, -1, KEY_RATE_MORT30, KEY_STAT_UNKNOWN);
+    format_count(month, sizeof month, b->t, in_month);
     format_count(year, sizeof year, b->t,
                  build_procedure_value(b, KEY_AUDIT_SAFETY, KEY_ROLLING_12M, -1, KEY_RATE_MORT30, KEY_STAT_UNKNOWN));
     table_add_footnote(t, "30-day status unknown (follow-up or the data cut-off ends inside the 30 days; left out of "
-                          "n): %s procedures in %s, %s in the 12 months.", month, w->month, year);
+                          "n): %s %s in %s, %s in the 12 months.", month,
+                       build_plural(in_month, "procedure", "procedures"), w->month, year);
     windows_note(b, t, w);
 }
 
@@ -255,10 +256,10 @@ table *build_major_aes(const build_context *b)
     major_ae_rows(b, t, &w);
     if (t->n_rows == 0) {
         char known[32];
-        format_count(known, sizeof known, b->t,
-                     build_procedure_value(b, KEY_AUDIT_SAFETY, KEY_MONTH, -1, KEY_RATE_MAJOR_AE, KEY_STAT_N));
-        table_add_row(t, TABLE_ROW_NOTE, table_format(t, "No major adverse event in %s (%s procedures with a known "
-                                                         "grade).", w.month, known));
+        double n = build_procedure_value(b, KEY_AUDIT_SAFETY, KEY_MONTH, -1, KEY_RATE_MAJOR_AE, KEY_STAT_N);
+        format_count(known, sizeof known, b->t, n);
+        table_add_row(t, TABLE_ROW_NOTE, table_format(t, "No major adverse event in %s (%s %s with a known grade).",
+                                                      w.month, known, build_plural(n, "procedure", "procedures")));
     }
     table_add_footnote(t, "Major: %s; grades on the study's scale. Record: the procedure's record number in the "
                           "procedures file.", b->s->procedures.scale == AE_SCALE_SIR

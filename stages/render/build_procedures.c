@@ -185,10 +185,12 @@ table *build_funnel(const build_context *b)
     funnel_window(b, t, KEY_ROLLING_12M, label, operators);
     free(operators);
     char missing[32];
-    format_count(missing, sizeof missing, b->t, funnel_value(b, KEY_CUMULATIVE, KEY_ALL, "", KEY_STAT_OPERATOR_MISSING));
+    double without = funnel_value(b, KEY_CUMULATIVE, KEY_ALL, "", KEY_STAT_OPERATOR_MISSING);
+    format_count(missing, sizeof missing, b->t, without);
     table_add_footnote(t, "Procedures with a known grade and an operator; target: their major-AE rate. Limits: exact "
                           "binomial at the target with Spiegelhalter's interpolation; a rate on a limit is inside. %s "
-                          "procedures with a known grade name no operator (left out).%s", missing,
+                          "%s with a known grade %s no operator (left out).%s", missing,
+                       build_plural(without, "procedure", "procedures"), build_plural(without, "names", "name"),
                        b->t->share ? " Operators are numbered, not named." : "");
     return t;
 }

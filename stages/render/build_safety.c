@@ -50,6 +50,11 @@ const char *build_grade_label(const build_context *b, int grade)
     return b->s->procedures.scale == AE_SCALE_SIR ? sir[grade] : ctcae[grade];
 }
 
+const char *build_plural(double count, const char *one, const char *many)
+{
+    return count == 1.0 ? one : many;
+}
+
 long build_day_of_number(double yyyymmdd)
 {
     if (!isfinite(yyyymmdd) || yyyymmdd < 10101 || yyyymmdd > 99991231)
@@ -174,21 +179,23 @@ static void sessions_notes(const build_context *b, table *t)
     if (start > 0 || treatment > 0) {
         format_count(a, sizeof a, b->t, start);
         format_count(c, sizeof c, b->t, treatment);
-        table_add_footnote(t, "Taken from the first procedure: the start of %s patients, the treatment of %s.", a, c);
+        table_add_footnote(t, "Taken from the first procedure: the start of %s %s, the treatment of %s.", a,
+                           build_plural(start, "patient", "patients"), c);
     }
     double dates = sessions_value(b, -1, KEY_STAT_INDEX_DATE_MISMATCH);
     double modalities = sessions_value(b, -1, KEY_STAT_INDEX_MODALITY_MISMATCH);
     if (dates > 0 || modalities > 0) {
         format_count(a, sizeof a, b->t, dates);
         format_count(c, sizeof c, b->t, modalities);
-        table_add_footnote(t, "The patient file's start differs from the first procedure's date for %s patients, its "
+        table_add_footnote(t, "The patient file's start differs from the first procedure's date for %s %s, its "
                               "treatment from the first modality for %s (W_INDEX_* in exclusions.csv); the patient "
-                              "file's values are the ones analysed.", a, c);
+                              "file's values are the ones analysed.", a, build_plural(dates, "patient", "patients"), c);
     }
     double after = sessions_value(b, -1, KEY_STAT_AFTER_FOLLOWUP);
     if (after > 0) {
         format_count(a, sizeof a, b->t, after);
-        table_add_footnote(t, "%s procedures of living patients are dated after the end of their follow-up (kept).", a);
+        table_add_footnote(t, "%s %s of living patients %s dated after the end of their follow-up (kept).", a,
+                           build_plural(after, "procedure", "procedures"), build_plural(after, "is", "are"));
     }
 }
 
