@@ -154,10 +154,22 @@ static int teardown(void **state)
     return 0;
 }
 
-/* ---- a model as lines (render_testutil.h) ---- */
+/* ---- a model as lines ---- */
 
-#define model_line test_model_line
-#define expect_model test_expect_model
+static void expect_model(const table *t, const char *title, const char *const *lines, size_t n)
+{
+    char line[1024];
+    assert_non_null(t);
+    assert_int_equal(table_error(t), EMBOLO_OK);
+    assert_string_equal(t->title, title);
+    for (size_t r = 0; r < t->n_rows && r < n; r++) {
+        test_model_line(t, &t->rows[r], line, sizeof line);
+        if (strcmp(line, lines[r]))
+            print_error("row %zu: '%s'\n     want '%s'\n", r, line, lines[r]);
+        assert_string_equal(line, lines[r]);
+    }
+    assert_int_equal(t->n_rows, n);
+}
 
 /* ---- tests ---- */
 

@@ -13,6 +13,7 @@ static const char *const section_names[SECTION_COUNT] = {
     [SECTION_KM_FIGURES] = "km_figures", [SECTION_COX] = "cox",            [SECTION_PROPENSITY] = "propensity",
     [SECTION_MODEL_CHECKS] = "model_checks", [SECTION_METHODS] = "methods", [SECTION_RESULTS_TEXT] = "results_text",
     [SECTION_AUDIT] = "audit",         [SECTION_BENCHMARKS] = "benchmarks",
+    [SECTION_SAFETY] = "safety",       [SECTION_AUDIT_SAFETY] = "audit_safety", [SECTION_MAJOR_AES] = "major_aes",
     [SECTION_CHANGES] = "changes",
 };
 
@@ -21,6 +22,7 @@ static const char *const sheet_names[SHEET_COUNT] = {
     [SHEET_BALANCE] = "balance", [SHEET_KM_CURVES] = "km_curves", [SHEET_EXCLUSIONS] = "exclusions",
     [SHEET_PATIENTS] = "patients", [SHEET_DICTIONARY] = "dictionary", [SHEET_METHODS] = "methods",
     [SHEET_AUDIT] = "audit", [SHEET_BENCHMARKS] = "benchmarks",
+    [SHEET_PROCEDURES] = "procedures", [SHEET_SAFETY] = "safety",
     [SHEET_CHANGES] = "changes",
 };
 
@@ -28,11 +30,11 @@ static void template_set_defaults(report_template *t)
 {
     /* The order of templates/manuscript.ini. */
     static const report_section sections[] = {SECTION_METHODS, SECTION_RESULTS_TEXT, SECTION_FLOW, SECTION_TABLE1,
-                                              SECTION_SUBGROUPS, SECTION_KM_FIGURES, SECTION_COX, SECTION_PROPENSITY,
-                                              SECTION_MODEL_CHECKS};
+                                              SECTION_SAFETY, SECTION_SUBGROUPS, SECTION_KM_FIGURES, SECTION_COX,
+                                              SECTION_PROPENSITY, SECTION_MODEL_CHECKS};
     static const workbook_sheet sheets[] = {SHEET_SUMMARY, SHEET_METHODS, SHEET_TABLE1, SHEET_SUBGROUPS,
                                             SHEET_COX, SHEET_KM_CURVES, SHEET_BALANCE, SHEET_EXCLUSIONS,
-                                            SHEET_PATIENTS, SHEET_DICTIONARY};
+                                            SHEET_PATIENTS, SHEET_PROCEDURES, SHEET_DICTIONARY};
     t->n_sections = sizeof sections / sizeof sections[0];
     memcpy(t->sections, sections, sizeof sections);
     t->n_sheets = sizeof sheets / sizeof sheets[0];
@@ -379,6 +381,8 @@ static void template_build(ini_doc *doc, report_template *t)
         take_thresholds(doc, t);
     if (doc->error == EMBOLO_OK && t->share)
         t->n_sheets = template_without_sheet(t->sheets, t->n_sheets, SHEET_PATIENTS);
+    if (doc->error == EMBOLO_OK && t->share)
+        t->n_sheets = template_without_sheet(t->sheets, t->n_sheets, SHEET_PROCEDURES);
 }
 
 embolo_error template_parse(const char *text, size_t length, const char *path, report_template **out,

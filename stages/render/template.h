@@ -20,6 +20,9 @@ typedef enum report_section {
     SECTION_RESULTS_TEXT,  /* results paragraph */
     SECTION_AUDIT,         /* audit period: procedures and events in the period and to date */
     SECTION_BENCHMARKS,    /* medians by grade beside published benchmarks */
+    SECTION_SAFETY,        /* procedures: sessions per patient, AEs and outcomes by modality */
+    SECTION_AUDIT_SAFETY,  /* procedures: the month and the 12 months against the thresholds */
+    SECTION_MAJOR_AES,     /* procedures: the major AEs of the month (not under share) */
     SECTION_CHANGES,       /* "Since the last report": what changed since --previous DIR (left out without) */
     SECTION_COUNT
 } report_section;
@@ -37,6 +40,8 @@ typedef enum workbook_sheet {
     SHEET_METHODS,         /* the methods and results paragraphs as text */
     SHEET_AUDIT,
     SHEET_BENCHMARKS,
+    SHEET_PROCEDURES,      /* the included procedures (not under share) */
+    SHEET_SAFETY,          /* the procedures' tables: sessions, safety, audit, CUSUM, funnel */
     SHEET_CHANGES,         /* "Changes": every change since --previous DIR (left out without) */
     SHEET_COUNT
 } workbook_sheet;
