@@ -438,6 +438,18 @@ static void test_header(void **state)
     assert_non_null(strstr(text, "set last-month, which has no as-of date: its newest date, 2012-11-30, is taken as "
                                  "its cut-off."));
     assert_non_null(strstr(text, "another version of the study file"));
+    /* No cut-off (a set of times and status without an as-of date): nothing is dated against it. */
+    f->c->has_previous_as_of = f->c->has_cutoff = 0;
+    build_changes_header(&f->b, text, sizeof text);
+    table *t = build_table(&f->b, BUILD_CHANGES_COUNTS, 0);
+    f->c->has_previous_as_of = f->c->has_cutoff = 1;
+    assert_non_null(strstr(text, "last-month, which has no as-of date and no date: new events are undated. Patients "
+                                 "are matched by id. The lists"));
+    assert_non_null(t);
+    assert_int_equal(t->n_footnotes, 0);
+    for (size_t r = 0; r < t->n_rows; r++)
+        assert_null(strstr(t->rows[r].label, "cut-off ("));
+    table_free(t);
 }
 
 /* ---- the document ---- */

@@ -219,10 +219,15 @@ static void counts_endpoint(const build_context *b, table *t, const study_endpoi
 }
 
 /* The variables (values) or date columns (dates) with a change, each by name; "None changed (N
- * compared)" when none has. */
+ * compared)" when none has; nothing when none was compared. */
 static void counts_columns(const build_context *b, table *t, const char *model, const char *heading)
 {
     size_t compared = 0, shown = 0;
+    for (size_t i = 0; i < b->r->n && compared == 0; i++)
+        compared += is_changes_line(&b->r->rows[i], model);
+    if (compared == 0)
+        return;  /* nothing of the kind compared (a study without date columns) */
+    compared = 0;
     table_add_row(t, TABLE_ROW_HEADING, heading);
     for (size_t i = 0; i < b->r->n; i++) {
         const result_row *row = &b->r->rows[i];
@@ -296,9 +301,10 @@ table *build_changes_counts(const build_context *b)
     counts_columns(b, t, CHANGES_DATES, "Past dates changed (per date column)");
     counts_procedures(b, t, cutoff);
     counts_estimates(b, t);
-    table_add_footnote(t, "Events and procedures are dated against the previous report's cut-off: after it is new "
-                          "follow-up; on or before it was recorded late or corrected. A past date changed is one known "
-                          "at that cut-off that is now another or missing.");
+    if (changes_of(b)->has_cutoff)
+        table_add_footnote(t, "Events and procedures are dated against the previous report's cut-off: after it is "
+                              "new follow-up; on or before it was recorded late or corrected. A past date changed is "
+                              "one known at that cut-off that is now another or missing.");
     if (changes_of(b)->share) {
         char rule[256];
         share_rule(b, rule, sizeof rule);
@@ -662,7 +668,7 @@ static size_t header_dates(const build_context *b, char *out, size_t size)
         text_format_date(c->cutoff, previous);
         n = snprintf(out, size, ", which has no as-of date: its newest date, %s, is taken as its cut-off", previous);
     } else {
-        n = snprintf(out, size, ", which has no as-of date and no date: new events and procedures are undated");
+        n = snprintf(out, size, ", which has no as-of date and no date: new events are undated");
     }
     return n > 0 ? (size_t)n : 0;
 }
@@ -683,9 +689,11 @@ void build_changes_header(const build_context *b, char *out, size_t size)
     if (used < size)
         used += header_dates(b, out + used, size - used);
     if (used < size)
-        used += (size_t)snprintf(out + used, size - used, ". Patients are matched by %s; events and procedures are "
-                                 "dated against the earlier set's cut-off: after it is new follow-up, on or before it "
-                                 "was recorded late or corrected.", b->s->id_column ? "id" : "record number");
+        used += (size_t)snprintf(out + used, size - used, ". Patients are matched by %s%s.",
+                                 b->s->id_column ? "id" : "record number",
+                                 c->has_cutoff ? "; events and procedures are dated against the earlier set's "
+                                                 "cut-off: after it is new follow-up, on or before it was recorded "
+                                                 "late or corrected" : "");
     if (used < size && c->study_file_changed)
         used += (size_t)snprintf(out + used, size - used, " The earlier set was made with another version of the study "
                                  "file: the variables and date columns both have are compared.");
