@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "render/build.h"
-#include "testutil.h"
+#include "render_testutil.h"
 
 static const char *study_text =
     "[study]\ntitle = Small\ntime_unit = months\nlandmarks = 12\n"
@@ -157,17 +157,6 @@ static int teardown(void **state)
 
 /* ---- a model as lines ---- */
 
-static void model_line(const table *t, const table_row *row, char *out, size_t size)
-{
-    static const char roles[] = {'P', 'H', 'L', 'T', 'N'};
-    size_t used = (size_t)snprintf(out, size, "%c %s", roles[row->role], row->label);
-    for (size_t c = 1; c < t->n_columns && used < size; c++) {
-        char text[128];
-        table_cell_text(&row->cells[c], text, sizeof text);
-        used += (size_t)snprintf(out + used, size - used, " | %s", text);
-    }
-}
-
 static void expect_model(const table *t, const char *title, const char *const *lines, size_t n)
 {
     char line[1024];
@@ -175,7 +164,7 @@ static void expect_model(const table *t, const char *title, const char *const *l
     assert_int_equal(table_error(t), EMBOLO_OK);
     assert_string_equal(t->title, title);
     for (size_t r = 0; r < t->n_rows && r < n; r++) {
-        model_line(t, &t->rows[r], line, sizeof line);
+        test_model_line(t, &t->rows[r], line, sizeof line);
         if (strcmp(line, lines[r]))
             print_error("row %zu: '%s'\n     want '%s'\n", r, line, lines[r]);
         assert_string_equal(line, lines[r]);

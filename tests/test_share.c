@@ -156,7 +156,8 @@ static void test_the_checker_finds_leaks(void **state)
 {
     static const char *const findings[] = {
         "patients.csv is written under the share template",
-        "manifest.json: share does not list",
+        "manifest.json: share is False",
+        "manifest.json: not_written does not list",
         "results.csv km,",                    /* a count of results.csv */
         "free text 'G-2x'",                   /* a value that matches no level */
         "patient identifier 'NET-",           /* the Patients sheet */

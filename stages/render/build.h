@@ -29,6 +29,23 @@ typedef enum build_table_kind {
     BUILD_EXCLUSIONS,      /* workbook: the exclusion log (share: counts per code) */
     BUILD_PATIENTS,        /* workbook: the analysed rows (rows filled on demand) */
     BUILD_KM_DATA,         /* workbook: the points of every Kaplan-Meier curve (on demand) */
+    BUILD_SESSIONS,        /* procedures: sessions per patient, repeats and crossovers */
+    BUILD_SAFETY,          /* procedures: AEs and outcomes by modality */
+    BUILD_AUDIT_PROCEDURES,/* procedures and patients of the audit's windows and to date */
+    BUILD_AUDIT_SAFETY,    /* the month and the 12 months against the thresholds */
+    BUILD_MAJOR_AES,       /* the major AEs of the audit month (never under share) */
+    BUILD_CUSUM,           /* workbook: the CUSUM of major AEs, its parameters and signals */
+    BUILD_FUNNEL,          /* workbook: the operators' major-AE rates against the funnel's limits */
+    BUILD_PROCEDURES,      /* workbook: the included procedures as procedures.csv has them (on demand) */
+    BUILD_CHANGES_COUNTS,     /* since the last report (--previous): the counts of results.csv's changes */
+    BUILD_CHANGES_PATIENTS,   /* patients new and no longer present (at most BUILD_CHANGES_LIST_MAX per kind) */
+    BUILD_CHANGES_VERDICTS,   /* verdicts changed, both codes */
+    BUILD_CHANGES_EVENTS,     /* events new and removed, dated against the previous cut-off */
+    BUILD_CHANGES_VALUES,     /* past values, dates and times changed, old -> new */
+    BUILD_CHANGES_PROCEDURES, /* procedures new, removed, re-graded */
+    BUILD_CHANGES_ESTIMATES,  /* the headline estimates of one endpoint (index) previous -> now, flagged when
+                                 the previous value lies outside the new CI */
+    BUILD_CHANGES_ITEMS,      /* workbook: every change, one row each (on demand) */
     BUILD_KIND_COUNT
 } build_table_kind;
 
@@ -72,6 +89,29 @@ table *build_dictionary(const build_context *b);
 table *build_exclusions(const build_context *b);
 table *build_patients(const build_context *b);
 table *build_km_data(const build_context *b);
+table *build_sessions(const build_context *b);
+table *build_safety(const build_context *b);
+table *build_audit_procedures(const build_context *b);
+table *build_audit_safety(const build_context *b);
+table *build_major_aes(const build_context *b);
+table *build_cusum(const build_context *b);
+table *build_funnel(const build_context *b);
+table *build_procedures(const build_context *b);
+
+/* build_changes.c: since the last report (render_input.changes; without it each table is one note). */
+#define BUILD_CHANGES_LIST_MAX 20   /* the report lists at most this many changes of a kind */
+table *build_changes_counts(const build_context *b);
+table *build_changes_patients(const build_context *b);
+table *build_changes_verdicts(const build_context *b);
+table *build_changes_events(const build_context *b);
+table *build_changes_values(const build_context *b);
+table *build_changes_procedures(const build_context *b);
+table *build_changes_estimates(const build_context *b, size_t endpoint);
+/* The headline estimates of an endpoint the change set holds. */
+size_t build_changes_estimates_of(const build_context *b, size_t endpoint);
+table *build_changes_items(const build_context *b);
+/* The section's opening paragraph: what was compared with (DIR, its as-of date, the days since). */
+void build_changes_header(const build_context *b, char *out, size_t size);
 
 /* ---- shared by the builders (build_common.c) ---- */
 
@@ -109,6 +149,8 @@ void build_share_mask(const result_warning *w, const char *text, char *out, size
 int build_hidden(const build_context *b, double count);
 /* A count, "<5" when hidden; returns whether it was hidden. */
 int build_count(const build_context *b, table_row *row, size_t column, double count);
+/* A count and its proportion, "n (%)"; "<5" without the percentage when the count is hidden. */
+void build_count_percent(const build_context *b, table_row *row, size_t column, double count, double proportion);
 /* Suppresses the estimates (not the counts) of columns first .. end - 1. */
 void build_suppress_estimates(table_row *row, size_t first, size_t end);
 void build_p(const build_context *b, table_row *row, size_t column, double p);
@@ -164,6 +206,30 @@ const char *build_model_name(const char *model);
 
 /* A warning of the run as the report shows it: its subject by labels. */
 void build_warning_text(const build_context *b, size_t index, char *out, size_t size);
+
+/* ---- the procedures' tables (procedures.md; build_safety.c, build_audit_safety.c, build_procedures.c) ---- */
+
+/* Whether the run has a procedures file (and so a treatment variable). */
+int build_has_procedures(const build_context *b);
+/* The treatment variable's levels: the modalities. */
+size_t build_modalities(const build_context *b);
+/* "All" (modality -1) or the level. */
+const char *build_modality_label(const build_context *b, int modality);
+/* A value of a procedures section about all procedures (modality -1) or one modality: stat, or
+ * key_stat_with(stat, suffix) when suffix is not NULL. */
+double build_procedure_value(const build_context *b, const char *section, const char *model, int modality,
+                             const char *stat, const char *suffix);
+/* The worst AE grade of a procedure as the study's scale words it: "Grade 3 (severe)" (CTCAE),
+ * "Severe" (SIR); grade 0-5. */
+const char *build_grade_label(const build_context *b, int grade);
+/* A table of one note: the run has no procedures file. */
+table *build_no_procedures(const char *title);
+/* one when count is 1, else many ("1 procedure", "<5 procedures"). */
+const char *build_plural(double count, const char *one, const char *many);
+/* "December 2012" of a day number. */
+void build_month_name(long day, char *out, size_t size);
+/* A YYYYMMDD number of results.csv as a day number; -1 when it is not one. */
+long build_day_of_number(double yyyymmdd);
 
 /* Exclusions grouped by scope and code (and column for invalid values), in order of appearance. */
 typedef struct build_reason {

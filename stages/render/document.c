@@ -256,13 +256,86 @@ static void section_model_checks(document *d)
 static void section_audit(document *d)
 {
     doc_text(d, DOC_SECTION, "Audit of the month");
+    if (build_has_procedures(&d->build))
+        doc_put_table(d, BUILD_AUDIT_PROCEDURES, 0);
     doc_put_table(d, BUILD_AUDIT, 0);
+}
+
+/* ---- the procedures' sections: nothing without a procedures file ---- */
+
+static void section_safety(document *d)
+{
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_text(d, DOC_SECTION, "Treatment sessions and adverse events");
+    doc_put_table(d, BUILD_SESSIONS, 0);
+    doc_put_table(d, BUILD_SAFETY, 0);
+}
+
+static void section_audit_safety(document *d)
+{
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_text(d, DOC_SECTION, "Safety audit against the thresholds");
+    doc_put_table(d, BUILD_AUDIT_SAFETY, 0);
+}
+
+static void section_major_aes(document *d)
+{
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_text(d, DOC_SECTION, "Major adverse events of the month");
+    doc_put_table(d, BUILD_MAJOR_AES, 0);
 }
 
 static void section_benchmarks(document *d)
 {
     doc_text(d, DOC_SECTION, "Medians beside published benchmarks");
     doc_put_table(d, BUILD_BENCHMARKS, 0);
+}
+
+/* The headline estimates of each endpoint that has some; none: a note. */
+static void section_changes_estimates(document *d)
+{
+    size_t placed = 0;
+    for (size_t e = 0; e < d->build.s->n_endpoints; e++)
+        if (build_changes_estimates_of(&d->build, e) > 0) {
+            doc_put_table(d, BUILD_CHANGES_ESTIMATES, e);
+            placed++;
+        }
+    if (placed == 0)
+        doc_text(d, DOC_NOTE, "No headline estimate was compared (the earlier set has no results.csv).");
+}
+
+/* Since the last report (--previous DIR): what was compared with, the counts, and (not under share)
+ * the lists that hold something and the estimates. Without --previous the section is left out. */
+static void section_changes(document *d)
+{
+    static const build_table_kind lists[] = {BUILD_CHANGES_PATIENTS, BUILD_CHANGES_VERDICTS, BUILD_CHANGES_EVENTS,
+                                             BUILD_CHANGES_VALUES, BUILD_CHANGES_PROCEDURES};
+    const change_set *c = d->build.in->changes;
+    char *text = c ? malloc(PARAGRAPH_SIZE) : NULL;
+    if (!c)
+        return;
+    if (!text) {
+        doc_fail(d, EMBOLO_ERROR_NOMEM);
+        return;
+    }
+    doc_text(d, DOC_SECTION, "Since the last report");
+    build_changes_header(&d->build, text, PARAGRAPH_SIZE);
+    doc_text(d, DOC_PARAGRAPH, text);
+    free(text);
+    doc_put_table(d, BUILD_CHANGES_COUNTS, 0);
+    if (c->share)
+        return;
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+        table *t = doc_table(d, lists[k], 0);
+        if (t && t->n_rows > 0)
+            doc_put_table(d, lists[k], 0);
+    }
+    if (c->n_items == 0)
+        doc_text(d, DOC_NOTE, "No patient, verdict, event, value, date or procedure changed.");
+    section_changes_estimates(d);
 }
 
 static void doc_sections(document *d)
@@ -280,6 +353,10 @@ static void doc_sections(document *d)
         [SECTION_RESULTS_TEXT] = section_results_text,
         [SECTION_AUDIT] = section_audit,
         [SECTION_BENCHMARKS] = section_benchmarks,
+        [SECTION_SAFETY] = section_safety,
+        [SECTION_AUDIT_SAFETY] = section_audit_safety,
+        [SECTION_MAJOR_AES] = section_major_aes,
+        [SECTION_CHANGES] = section_changes,
     };
     const report_template *t = d->build.t;
     for (size_t i = 0; i < t->n_sections && d->error == EMBOLO_OK; i++)
@@ -376,6 +453,55 @@ static void sheets_balance(document *d)
         sheet_put(d, s, BUILD_WEIGHTS, 0);
 }
 
+static void sheets_audit(document *d)
+{
+    doc_sheet *s = doc_sheet_add(d, "Audit", SHEET_AUDIT);
+    if (build_has_procedures(&d->build))
+        sheet_put(d, s, BUILD_AUDIT_PROCEDURES, 0);
+    sheet_put(d, s, BUILD_AUDIT, 0);
+}
+
+/* The included procedures (never under share) and the procedures' tables, with a procedures file. */
+static void sheets_procedures(document *d)
+{
+    if (build_has_procedures(&d->build) && !d->build.t->share)
+        sheet_put(d, doc_sheet_add(d, "Procedures", SHEET_PROCEDURES), BUILD_PROCEDURES, 0);
+}
+
+static void sheets_safety(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_SESSIONS, BUILD_SAFETY, BUILD_AUDIT_SAFETY, BUILD_CUSUM,
+                                             BUILD_FUNNEL};
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_sheet *s = doc_sheet_add(d, "Safety", SHEET_SAFETY);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        sheet_put(d, s, kinds[k], 0);
+}
+
+/* Changes (--previous DIR): every change, then every estimate; under share the counts only. Left out
+ * without --previous. */
+static void sheets_changes(document *d)
+{
+    const change_set *c = d->build.in->changes;
+    if (!c)
+        return;
+    doc_sheet *s = doc_sheet_add(d, "Changes", SHEET_CHANGES);
+    if (c->share) {
+        sheet_put(d, s, BUILD_CHANGES_COUNTS, 0);
+        return;
+    }
+    sheet_put(d, s, BUILD_CHANGES_ITEMS, 0);
+    size_t placed = 0;
+    for (size_t e = 0; e < d->build.s->n_endpoints; e++)
+        if (build_changes_estimates_of(&d->build, e) > 0) {
+            sheet_put(d, s, BUILD_CHANGES_ESTIMATES, e);
+            placed++;
+        }
+    if (placed == 0 && d->build.s->n_endpoints > 0)
+        sheet_put(d, s, BUILD_CHANGES_ESTIMATES, 0); /* its note */
+}
+
 static void doc_sheets(document *d)
 {
     typedef void (*sheet_builder)(document *d);
@@ -394,8 +520,11 @@ static void doc_sheets(document *d)
         [SHEET_PATIENTS] = {"Patients", BUILD_PATIENTS, NULL},
         [SHEET_DICTIONARY] = {"Data dictionary", BUILD_DICTIONARY, NULL},
         [SHEET_METHODS] = {"Methods", BUILD_METHODS, NULL},
-        [SHEET_AUDIT] = {"Audit", BUILD_AUDIT, NULL},
+        [SHEET_AUDIT] = {NULL, BUILD_AUDIT, sheets_audit},
         [SHEET_BENCHMARKS] = {"Benchmarks", BUILD_BENCHMARKS, NULL},
+        [SHEET_PROCEDURES] = {NULL, BUILD_PROCEDURES, sheets_procedures},
+        [SHEET_SAFETY] = {NULL, BUILD_SAFETY, sheets_safety},
+        [SHEET_CHANGES] = {NULL, BUILD_CHANGES_ITEMS, sheets_changes},
     };
     const report_template *t = d->build.t;
     for (size_t i = 0; i < t->n_sheets && d->error == EMBOLO_OK; i++) {
