@@ -13,6 +13,8 @@ static const char *const section_names[SECTION_COUNT] = {
     [SECTION_KM_FIGURES] = "km_figures", [SECTION_COX] = "cox",            [SECTION_PROPENSITY] = "propensity",
     [SECTION_MODEL_CHECKS] = "model_checks", [SECTION_METHODS] = "methods", [SECTION_RESULTS_TEXT] = "results_text",
     [SECTION_AUDIT] = "audit",         [SECTION_BENCHMARKS] = "benchmarks",
+    [SECTION_RMST] = "rmst",           [SECTION_CIF] = "cif",              [SECTION_MULTICENTRE] = "multicentre",
+    [SECTION_FINEGRAY] = "finegray",   [SECTION_SUBGROUP_EFFECTS] = "subgroup_effects",
 };
 
 static const char *const sheet_names[SHEET_COUNT] = {
@@ -20,17 +22,21 @@ static const char *const sheet_names[SHEET_COUNT] = {
     [SHEET_BALANCE] = "balance", [SHEET_KM_CURVES] = "km_curves", [SHEET_EXCLUSIONS] = "exclusions",
     [SHEET_PATIENTS] = "patients", [SHEET_DICTIONARY] = "dictionary", [SHEET_METHODS] = "methods",
     [SHEET_AUDIT] = "audit", [SHEET_BENCHMARKS] = "benchmarks",
+    [SHEET_RMST] = "rmst", [SHEET_CIF] = "cif", [SHEET_MULTICENTRE] = "multicentre", [SHEET_FINEGRAY] = "finegray",
+    [SHEET_SUBGROUP_EFFECTS] = "subgroup_effects",
 };
 
 static void template_set_defaults(report_template *t)
 {
     /* The order of templates/manuscript.ini. */
     static const report_section sections[] = {SECTION_METHODS, SECTION_RESULTS_TEXT, SECTION_FLOW, SECTION_TABLE1,
-                                              SECTION_SUBGROUPS, SECTION_KM_FIGURES, SECTION_COX, SECTION_PROPENSITY,
-                                              SECTION_MODEL_CHECKS};
+                                              SECTION_SUBGROUPS, SECTION_RMST, SECTION_KM_FIGURES, SECTION_CIF,
+                                              SECTION_COX, SECTION_MULTICENTRE, SECTION_FINEGRAY,
+                                              SECTION_SUBGROUP_EFFECTS, SECTION_PROPENSITY, SECTION_MODEL_CHECKS};
     static const workbook_sheet sheets[] = {SHEET_SUMMARY, SHEET_METHODS, SHEET_TABLE1, SHEET_SUBGROUPS,
-                                            SHEET_COX, SHEET_KM_CURVES, SHEET_BALANCE, SHEET_EXCLUSIONS,
-                                            SHEET_PATIENTS, SHEET_DICTIONARY};
+                                            SHEET_RMST, SHEET_CIF, SHEET_COX, SHEET_MULTICENTRE, SHEET_FINEGRAY,
+                                            SHEET_SUBGROUP_EFFECTS, SHEET_KM_CURVES, SHEET_BALANCE,
+                                            SHEET_EXCLUSIONS, SHEET_PATIENTS, SHEET_DICTIONARY};
     t->n_sections = sizeof sections / sizeof sections[0];
     memcpy(t->sections, sections, sizeof sections);
     t->n_sheets = sizeof sheets / sizeof sheets[0];

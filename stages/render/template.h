@@ -20,6 +20,12 @@ typedef enum report_section {
     SECTION_RESULTS_TEXT,  /* results paragraph */
     SECTION_AUDIT,         /* audit period: procedures and events in the period and to date */
     SECTION_BENCHMARKS,    /* medians by grade beside published benchmarks */
+    /* Round 2, each shown when the study asks for it (nothing otherwise): */
+    SECTION_RMST,          /* restricted mean survival time ([analysis] rmst_tau) */
+    SECTION_CIF,           /* cumulative incidence at the landmarks (an endpoint with a competing event) */
+    SECTION_MULTICENTRE,   /* log-rank and the multivariable model by centre ([analysis] centre) */
+    SECTION_FINEGRAY,      /* Fine-Gray beside cause-specific Cox models (a competing event) */
+    SECTION_SUBGROUP_EFFECTS, /* the treatment's HR within subgroups ([analysis] forest) */
     SECTION_COUNT
 } report_section;
 
@@ -36,6 +42,12 @@ typedef enum workbook_sheet {
     SHEET_METHODS,         /* the methods and results paragraphs as text */
     SHEET_AUDIT,
     SHEET_BENCHMARKS,
+    /* Round 2, as the sections of the same names: */
+    SHEET_RMST,
+    SHEET_CIF,
+    SHEET_MULTICENTRE,
+    SHEET_FINEGRAY,
+    SHEET_SUBGROUP_EFFECTS,
     SHEET_COUNT
 } workbook_sheet;
 
