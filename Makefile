@@ -8,12 +8,12 @@ WARNINGS := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Istages -Ipipeline
 CFLAGS += $(WARNINGS) $(OPT) $(SANITIZE)
 LDFLAGS += $(SANITIZE)
-LIBS := -lxlsxwriter -lhpdf -lminizip -lcrypto -lcsv -linih -lgsl -lgslcblas -lm -pthread
+LIBS := -lxlsxwriter -lhpdf -lminizip -lcrypto -lcsv -linih -lcjson -lgsl -lgslcblas -lm -pthread
 TEST_LIBS := -lcmocka
 
 # Debian 12 packages: to build and run, and to test.
 RUN_PACKAGES := gcc make libc6-dev libgsl-dev libcsv-dev libinih-dev libxlsxwriter-dev libhpdf-dev \
-                libminizip-dev libssl-dev fonts-dejavu-core
+                libminizip-dev libssl-dev libcjson-dev fonts-dejavu-core
 TEST_PACKAGES := libcmocka-dev clang libclang-rt-14-dev valgrind python3 poppler-utils qpdf gnumeric \
                  python3-docx libreoffice-writer-nogui
 

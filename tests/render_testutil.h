@@ -27,6 +27,19 @@ static inline embolo_error test_write_document(const render_input *in, test_writ
     return err;
 }
 
+/* A row of a table model as one line: its role's letter, its label, then each cell's text
+ * ("P Procedures | 174 | 69"). */
+static inline void test_model_line(const table *t, const table_row *row, char *out, size_t size)
+{
+    static const char roles[] = {'P', 'H', 'L', 'T', 'N'};
+    size_t used = (size_t)snprintf(out, size, "%c %s", roles[row->role], row->label);
+    for (size_t c = 1; c < t->n_columns && used < size; c++) {
+        char text[256];
+        table_cell_text(&row->cells[c], text, sizeof text);
+        used += (size_t)snprintf(out + used, size - used, " | %s", text);
+    }
+}
+
 /* The standard output of a shell command (its error output is dropped); NULL when it cannot run. */
 static inline char *test_command_output(const char *command)
 {

@@ -15,7 +15,7 @@
 
 #include "build_testutil.h"
 #include "render/build.h"
-#include "testutil.h"
+#include "render_testutil.h"
 
 static const char *study_text =
     "[study]\ntitle = Small\ntime_unit = months\nlandmarks = 12\n"

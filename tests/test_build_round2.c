@@ -137,7 +137,7 @@ static void test_cif(void **state)
     t = built(f, BUILD_CIF, 1);
     static const char *const g3[] = {"L G3 | <5 | <5 | <5 | " EM " | "};
     char line[512];
-    model_line(t, &t->rows[4], line, sizeof line);
+    test_model_line(t, &t->rows[4], line, sizeof line);
     assert_string_equal(line, g3[0]);
     table_free(t);
 }
@@ -223,7 +223,7 @@ static void test_subgroup_effects(void **state)
     table_free(t);
     t = built(f, BUILD_SUBGROUP_EFFECTS, 1);
     char line[512];
-    model_line(t, &t->rows[3], line, sizeof line);
+    test_model_line(t, &t->rows[3], line, sizeof line);
     assert_string_equal(line, "L >50 | <5 | <5 |  |  |  |  | ");
     table_free(t);
 }

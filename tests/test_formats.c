@@ -1,5 +1,5 @@
 /* One table model, three formats: for every table of tables.docx (the manuscript and the audit
- * templates on the sample), the report's text (pdftotext) has its title, its footnotes, and each of
+ * templates on the sample, with and without its procedures), the report's text (pdftotext) has its title, its footnotes, and each of
  * its rows on one line with every cell in order; and where the workbook (ssconvert) shows the table,
  * it has the same title, the same row labels in the same order, the same counts and the same
  * footnotes. Skipped under valgrind (python, poppler and gnumeric are not run there). */
@@ -20,6 +20,7 @@
 #include "render_testutil.h"
 
 #define SAMPLE_STUDY "tests/fixtures/data/net_sample_155.study.ini"
+#define PROCEDURES_STUDY "tests/fixtures/data/net_sample_155.procedures.study.ini"
 
 typedef struct sheet {
     char name[64];
@@ -354,12 +355,29 @@ static void test_round2(void **state)
     check_formats("tests/fixtures/data/net_sample_155.round2.study.ini", NULL, 0, 9 + 3 * 6 + 3);
 }
 
+/* With the sample's procedures: the audit's procedures, patients and safety tables, the sessions and
+ * the AEs by modality besides the benchmarks and survival tables. */
+static void test_procedures_audit(void **state)
+{
+    (void)state;
+    check_formats(PROCEDURES_STUDY, "templates/audit.ini", 1, 8);
+}
+
+/* The manuscript's sessions and AEs by modality with the paper's other tables. */
+static void test_procedures_manuscript(void **state)
+{
+    (void)state;
+    check_formats(PROCEDURES_STUDY, NULL, 0, 9);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_manuscript),
         cmocka_unit_test(test_audit),
         cmocka_unit_test(test_round2),
+        cmocka_unit_test(test_procedures_audit),
+        cmocka_unit_test(test_procedures_manuscript),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -228,6 +228,26 @@ static void test_missing_template_file(void **state)
     assert_non_null(strstr(message, "templates/none.ini"));
 }
 
+/* previous = DIR: relative to the template's folder, an absolute one as it is; empty refused. */
+static void test_previous_is_beside_the_template(void **state)
+{
+    (void)state;
+    report_template *t = NULL;
+    char message[512];
+    const char relative[] = "[template]\nprevious = audit-2012-11\n";
+    assert_int_equal(template_parse(relative, strlen(relative), "outputs/t.ini", &t, message, sizeof message),
+                     EMBOLO_OK);
+    assert_string_equal(t->previous, "outputs/audit-2012-11");
+    template_free(t);
+    t = parse_ok("[template]\nprevious = /srv/audit/2012-11\n");
+    assert_string_equal(t->previous, "/srv/audit/2012-11");
+    template_free(t);
+    t = parse_ok("[template]\nname = x\n");
+    assert_null(t->previous);
+    template_free(t);
+    expect_rejected("[template]\nname = x\nprevious =\n", "t.ini:3: previous needs");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -242,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_whole_numbers_are_checked_before_the_cast),
         cmocka_unit_test(test_shipped_templates_parse),
         cmocka_unit_test(test_missing_template_file),
+        cmocka_unit_test(test_previous_is_beside_the_template),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

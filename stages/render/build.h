@@ -28,6 +28,14 @@ typedef enum build_table_kind {
     BUILD_EXCLUSIONS,      /* workbook: the exclusion log (share: counts per code) */
     BUILD_PATIENTS,        /* workbook: the analysed rows (rows filled on demand) */
     BUILD_KM_DATA,         /* workbook: the points of every Kaplan-Meier curve (on demand) */
+    BUILD_SESSIONS,        /* procedures: sessions per patient, repeats and crossovers */
+    BUILD_SAFETY,          /* procedures: AEs and outcomes by modality */
+    BUILD_AUDIT_PROCEDURES,/* procedures and patients of the audit's windows and to date */
+    BUILD_AUDIT_SAFETY,    /* the month and the 12 months against the thresholds */
+    BUILD_MAJOR_AES,       /* the major AEs of the audit month (never under share) */
+    BUILD_CUSUM,           /* workbook: the CUSUM of major AEs, its parameters and signals */
+    BUILD_FUNNEL,          /* workbook: the operators' major-AE rates against the funnel's limits */
+    BUILD_PROCEDURES,      /* workbook: the included procedures as procedures.csv has them (on demand) */
     /* Round 2 (statistics-2.md), one table per endpoint (index) each: */
     BUILD_PAIRWISE,        /* pairwise (Holm) and trend log-rank tests, under the survival table */
     BUILD_RMST,            /* restricted mean survival time to rmst_tau, differences from the reference */
@@ -81,6 +89,14 @@ table *build_dictionary(const build_context *b);
 table *build_exclusions(const build_context *b);
 table *build_patients(const build_context *b);
 table *build_km_data(const build_context *b);
+table *build_sessions(const build_context *b);
+table *build_safety(const build_context *b);
+table *build_audit_procedures(const build_context *b);
+table *build_audit_safety(const build_context *b);
+table *build_major_aes(const build_context *b);
+table *build_cusum(const build_context *b);
+table *build_funnel(const build_context *b);
+table *build_procedures(const build_context *b);
 table *build_pairwise(const build_context *b, size_t endpoint);
 table *build_rmst(const build_context *b, size_t endpoint);
 table *build_cif(const build_context *b, size_t endpoint);
@@ -100,6 +116,8 @@ double build_value(const build_context *b, const char *section, const char *endp
 int build_hidden(const build_context *b, double count);
 /* A count, "<5" when hidden; returns whether it was hidden. */
 int build_count(const build_context *b, table_row *row, size_t column, double count);
+/* A count and its proportion, "n (%)"; "<5" without the percentage when the count is hidden. */
+void build_count_percent(const build_context *b, table_row *row, size_t column, double count, double proportion);
 /* Suppresses the estimates (not the counts) of columns first .. end - 1. */
 void build_suppress_estimates(table_row *row, size_t first, size_t end);
 void build_p(const build_context *b, table_row *row, size_t column, double p);
@@ -153,6 +171,30 @@ const char *build_model_name(const char *model);
 
 /* A warning of the run as the report shows it: its subject by labels. */
 void build_warning_text(const build_context *b, size_t index, char *out, size_t size);
+
+/* ---- the procedures' tables (procedures.md; build_safety.c, build_audit_safety.c, build_procedures.c) ---- */
+
+/* Whether the run has a procedures file (and so a treatment variable). */
+int build_has_procedures(const build_context *b);
+/* The treatment variable's levels: the modalities. */
+size_t build_modalities(const build_context *b);
+/* "All" (modality -1) or the level. */
+const char *build_modality_label(const build_context *b, int modality);
+/* A value of a procedures section about all procedures (modality -1) or one modality: stat, or
+ * key_stat_with(stat, suffix) when suffix is not NULL. */
+double build_procedure_value(const build_context *b, const char *section, const char *model, int modality,
+                             const char *stat, const char *suffix);
+/* The worst AE grade of a procedure as the study's scale words it: "Grade 3 (severe)" (CTCAE),
+ * "Severe" (SIR); grade 0-5. */
+const char *build_grade_label(const build_context *b, int grade);
+/* A table of one note: the run has no procedures file. */
+table *build_no_procedures(const char *title);
+/* one when count is 1, else many ("1 procedure", "<5 procedures"). */
+const char *build_plural(double count, const char *one, const char *many);
+/* "December 2012" of a day number. */
+void build_month_name(long day, char *out, size_t size);
+/* A YYYYMMDD number of results.csv as a day number; -1 when it is not one. */
+long build_day_of_number(double yyyymmdd);
 
 /* Exclusions grouped by scope and code (and column for invalid values), in order of appearance. */
 typedef struct build_reason {

@@ -7,6 +7,7 @@
 
 #include "build.h"
 #include "common/keys.h"
+#include "common/text.h"
 #include "format.h"
 
 const build_cox_model build_cox_models[BUILD_COX_MODELS] = {
@@ -41,6 +42,13 @@ int build_count(const build_context *b, table_row *row, size_t column, double co
         return 0;
     table_suppress(row, column, (double)b->t->min_count);
     return 1;
+}
+
+void build_count_percent(const build_context *b, table_row *row, size_t column, double count, double proportion)
+{
+    table_set_values(row, column, CELL_COUNT_PERCENT, b->t->decimals, count, isfinite(count) ? proportion : NAN, NAN);
+    if (build_hidden(b, count))
+        table_suppress(row, column, (double)b->t->min_count);
 }
 
 void build_suppress_estimates(table_row *row, size_t first, size_t end)
@@ -143,6 +151,18 @@ table *build_endpoint_table(const study_endpoint *e, const char *join, const cha
     if (t)
         table_set_key(t, "Endpoint", build_endpoint_label(e), join);
     return t;
+}
+
+void build_month_name(long day, char *out, size_t size)
+{
+    static const char *const months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                         "July",    "August",   "September", "October", "November", "December"};
+    char date[11];
+    int year = 0, month = 1;
+    text_format_date(day, date);
+    if (sscanf(date, "%4d-%2d", &year, &month) != 2 || month < 1 || month > 12)
+        month = 1;
+    snprintf(out, size, "%s %d", months[month - 1], year);
 }
 
 int build_endpoint_index(const study *s, const char *name)
@@ -274,8 +294,11 @@ static int model_text(const build_context *b, const char *model, char *out, size
         build_level(level, sizeof level, equals + 1);
     }
     int v = study_find_variable(b->s, key);
-    snprintf(out, size, "%s %s%s%s", name, v >= 0 ? build_variable_label(&b->s->variables[v]) : key,
-             level[0] ? " " : "", level);
+    const char *label = v >= 0 ? build_variable_label(&b->s->variables[v]) : key;
+    int written = snprintf(out, size, "%s %s%s%s", name, label, level[0] ? " " : "", level);
+    /* A name too long for the subject keeps the model and the variable, without the level. */
+    if (written < 0 || (size_t)written >= size)
+        snprintf(out, size, "%s %.200s", name, label);
     return equals ? -1 : v;
 }
 
@@ -323,6 +346,10 @@ table *build_table(const build_context *b, build_table_kind kind, size_t index)
         [BUILD_SUMMARY] = build_summary,           [BUILD_METHODS] = build_methods,
         [BUILD_DICTIONARY] = build_dictionary,     [BUILD_EXCLUSIONS] = build_exclusions,
         [BUILD_PATIENTS] = build_patients,         [BUILD_KM_DATA] = build_km_data,
+        [BUILD_SESSIONS] = build_sessions,         [BUILD_SAFETY] = build_safety,
+        [BUILD_AUDIT_PROCEDURES] = build_audit_procedures, [BUILD_AUDIT_SAFETY] = build_audit_safety,
+        [BUILD_MAJOR_AES] = build_major_aes,       [BUILD_CUSUM] = build_cusum,
+        [BUILD_FUNNEL] = build_funnel,             [BUILD_PROCEDURES] = build_procedures,
     };
     static const endpoint_builder per_endpoint[BUILD_KIND_COUNT] = {
         [BUILD_SURVIVAL] = build_survival,         [BUILD_COX] = build_cox,

@@ -258,7 +258,36 @@ static void section_model_checks(document *d)
 static void section_audit(document *d)
 {
     doc_text(d, DOC_SECTION, "Audit of the month");
+    if (build_has_procedures(&d->build))
+        doc_put_table(d, BUILD_AUDIT_PROCEDURES, 0);
     doc_put_table(d, BUILD_AUDIT, 0);
+}
+
+/* ---- the procedures' sections: nothing without a procedures file ---- */
+
+static void section_safety(document *d)
+{
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_text(d, DOC_SECTION, "Treatment sessions and adverse events");
+    doc_put_table(d, BUILD_SESSIONS, 0);
+    doc_put_table(d, BUILD_SAFETY, 0);
+}
+
+static void section_audit_safety(document *d)
+{
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_text(d, DOC_SECTION, "Safety audit against the thresholds");
+    doc_put_table(d, BUILD_AUDIT_SAFETY, 0);
+}
+
+static void section_major_aes(document *d)
+{
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_text(d, DOC_SECTION, "Major adverse events of the month");
+    doc_put_table(d, BUILD_MAJOR_AES, 0);
 }
 
 static void section_benchmarks(document *d)
@@ -359,6 +388,9 @@ static void doc_sections(document *d)
         [SECTION_RESULTS_TEXT] = section_results_text,
         [SECTION_AUDIT] = section_audit,
         [SECTION_BENCHMARKS] = section_benchmarks,
+        [SECTION_SAFETY] = section_safety,
+        [SECTION_AUDIT_SAFETY] = section_audit_safety,
+        [SECTION_MAJOR_AES] = section_major_aes,
         [SECTION_RMST] = section_rmst,
         [SECTION_CIF] = section_cif,
         [SECTION_MULTICENTRE] = section_multicentre,
@@ -512,6 +544,32 @@ static void sheets_subgroup_effects(document *d)
         sheet_endpoints(d, "Subgroup effects", SHEET_SUBGROUP_EFFECTS, kinds, 1, endpoint_any);
 }
 
+static void sheets_audit(document *d)
+{
+    doc_sheet *s = doc_sheet_add(d, "Audit", SHEET_AUDIT);
+    if (build_has_procedures(&d->build))
+        sheet_put(d, s, BUILD_AUDIT_PROCEDURES, 0);
+    sheet_put(d, s, BUILD_AUDIT, 0);
+}
+
+/* The included procedures (never under share) and the procedures' tables, with a procedures file. */
+static void sheets_procedures(document *d)
+{
+    if (build_has_procedures(&d->build) && !d->build.t->share)
+        sheet_put(d, doc_sheet_add(d, "Procedures", SHEET_PROCEDURES), BUILD_PROCEDURES, 0);
+}
+
+static void sheets_safety(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_SESSIONS, BUILD_SAFETY, BUILD_AUDIT_SAFETY, BUILD_CUSUM,
+                                             BUILD_FUNNEL};
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_sheet *s = doc_sheet_add(d, "Safety", SHEET_SAFETY);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        sheet_put(d, s, kinds[k], 0);
+}
+
 static void doc_sheets(document *d)
 {
     typedef void (*sheet_builder)(document *d);
@@ -530,8 +588,10 @@ static void doc_sheets(document *d)
         [SHEET_PATIENTS] = {"Patients", BUILD_PATIENTS, NULL},
         [SHEET_DICTIONARY] = {"Data dictionary", BUILD_DICTIONARY, NULL},
         [SHEET_METHODS] = {"Methods", BUILD_METHODS, NULL},
-        [SHEET_AUDIT] = {"Audit", BUILD_AUDIT, NULL},
+        [SHEET_AUDIT] = {NULL, BUILD_AUDIT, sheets_audit},
         [SHEET_BENCHMARKS] = {"Benchmarks", BUILD_BENCHMARKS, NULL},
+        [SHEET_PROCEDURES] = {NULL, BUILD_PROCEDURES, sheets_procedures},
+        [SHEET_SAFETY] = {NULL, BUILD_SAFETY, sheets_safety},
         [SHEET_RMST] = {NULL, BUILD_RMST, sheets_rmst},
         [SHEET_CIF] = {NULL, BUILD_CIF, sheets_cif},
         [SHEET_MULTICENTRE] = {NULL, BUILD_CENTRE_LOGRANK, sheets_multicentre},

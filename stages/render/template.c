@@ -13,6 +13,7 @@ static const char *const section_names[SECTION_COUNT] = {
     [SECTION_KM_FIGURES] = "km_figures", [SECTION_COX] = "cox",            [SECTION_PROPENSITY] = "propensity",
     [SECTION_MODEL_CHECKS] = "model_checks", [SECTION_METHODS] = "methods", [SECTION_RESULTS_TEXT] = "results_text",
     [SECTION_AUDIT] = "audit",         [SECTION_BENCHMARKS] = "benchmarks",
+    [SECTION_SAFETY] = "safety",       [SECTION_AUDIT_SAFETY] = "audit_safety", [SECTION_MAJOR_AES] = "major_aes",
     [SECTION_RMST] = "rmst",           [SECTION_CIF] = "cif",              [SECTION_MULTICENTRE] = "multicentre",
     [SECTION_FINEGRAY] = "finegray",   [SECTION_SUBGROUP_EFFECTS] = "subgroup_effects",
 };
@@ -22,6 +23,7 @@ static const char *const sheet_names[SHEET_COUNT] = {
     [SHEET_BALANCE] = "balance", [SHEET_KM_CURVES] = "km_curves", [SHEET_EXCLUSIONS] = "exclusions",
     [SHEET_PATIENTS] = "patients", [SHEET_DICTIONARY] = "dictionary", [SHEET_METHODS] = "methods",
     [SHEET_AUDIT] = "audit", [SHEET_BENCHMARKS] = "benchmarks",
+    [SHEET_PROCEDURES] = "procedures", [SHEET_SAFETY] = "safety",
     [SHEET_RMST] = "rmst", [SHEET_CIF] = "cif", [SHEET_MULTICENTRE] = "multicentre", [SHEET_FINEGRAY] = "finegray",
     [SHEET_SUBGROUP_EFFECTS] = "subgroup_effects",
 };
@@ -30,13 +32,13 @@ static void template_set_defaults(report_template *t)
 {
     /* The order of templates/manuscript.ini. */
     static const report_section sections[] = {SECTION_METHODS, SECTION_RESULTS_TEXT, SECTION_FLOW, SECTION_TABLE1,
-                                              SECTION_SUBGROUPS, SECTION_RMST, SECTION_KM_FIGURES, SECTION_CIF,
-                                              SECTION_COX, SECTION_MULTICENTRE, SECTION_FINEGRAY,
+                                              SECTION_SAFETY, SECTION_SUBGROUPS, SECTION_RMST, SECTION_KM_FIGURES,
+                                              SECTION_CIF, SECTION_COX, SECTION_MULTICENTRE, SECTION_FINEGRAY,
                                               SECTION_SUBGROUP_EFFECTS, SECTION_PROPENSITY, SECTION_MODEL_CHECKS};
     static const workbook_sheet sheets[] = {SHEET_SUMMARY, SHEET_METHODS, SHEET_TABLE1, SHEET_SUBGROUPS,
                                             SHEET_RMST, SHEET_CIF, SHEET_COX, SHEET_MULTICENTRE, SHEET_FINEGRAY,
                                             SHEET_SUBGROUP_EFFECTS, SHEET_KM_CURVES, SHEET_BALANCE,
-                                            SHEET_EXCLUSIONS, SHEET_PATIENTS, SHEET_DICTIONARY};
+                                            SHEET_EXCLUSIONS, SHEET_PATIENTS, SHEET_PROCEDURES, SHEET_DICTIONARY};
     t->n_sections = sizeof sections / sizeof sections[0];
     memcpy(t->sections, sections, sizeof sections);
     t->n_sheets = sizeof sheets / sizeof sheets[0];
@@ -326,6 +328,20 @@ static void take_thresholds(ini_doc *doc, report_template *t)
                      overall[THRESHOLD_CUSUM_P1]);
 }
 
+/* previous = DIR: an earlier output set to compare with, relative to the template's folder. */
+static void take_previous(ini_doc *doc, report_template *t)
+{
+    ini_entry *e = ini_doc_find(doc, "template", "previous");
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    if (value && !value[0])
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "previous needs the directory of an earlier output set");
+    else if (!value || !(t->previous = text_path_beside(t->path ? t->path : "", value)))
+        ini_doc_fail(doc, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    free(value);
+}
+
 static void template_build(ini_doc *doc, report_template *t)
 {
     int indices[(int)SHEET_COUNT + (int)SECTION_COUNT];
@@ -351,6 +367,7 @@ static void template_build(ini_doc *doc, report_template *t)
     take_yes_no_rows(doc, t);
     take_integer(doc, "template", "min_count", 1, 100, &t->min_count);
     take_period(doc, t);
+    take_previous(doc, t);
     take_integer(doc, "format", "decimals", 0, 6, &t->decimals);
     take_integer(doc, "format", "hr_decimals", 0, 6, &t->hr_decimals);
     take_integer(doc, "format", "p_decimals", 1, 6, &t->p_decimals);
@@ -368,6 +385,8 @@ static void template_build(ini_doc *doc, report_template *t)
         take_thresholds(doc, t);
     if (doc->error == EMBOLO_OK && t->share)
         t->n_sheets = template_without_sheet(t->sheets, t->n_sheets, SHEET_PATIENTS);
+    if (doc->error == EMBOLO_OK && t->share)
+        t->n_sheets = template_without_sheet(t->sheets, t->n_sheets, SHEET_PROCEDURES);
 }
 
 embolo_error template_parse(const char *text, size_t length, const char *path, report_template **out,
@@ -451,6 +470,7 @@ void template_free(report_template *t)
     free(t->name);
     free(t->title);
     free(t->subtitle);
+    free(t->previous);
     for (size_t i = 0; i < t->n_benchmarks; i++) {
         free(t->benchmarks[i].endpoint);
         free(t->benchmarks[i].variable);

@@ -20,6 +20,9 @@ typedef enum report_section {
     SECTION_RESULTS_TEXT,  /* results paragraph */
     SECTION_AUDIT,         /* audit period: procedures and events in the period and to date */
     SECTION_BENCHMARKS,    /* medians by grade beside published benchmarks */
+    SECTION_SAFETY,        /* procedures: sessions per patient, AEs and outcomes by modality */
+    SECTION_AUDIT_SAFETY,  /* procedures: the month and the 12 months against the thresholds */
+    SECTION_MAJOR_AES,     /* procedures: the major AEs of the month (not under share) */
     /* Round 2, each shown when the study asks for it (nothing otherwise): */
     SECTION_RMST,          /* restricted mean survival time ([analysis] rmst_tau) */
     SECTION_CIF,           /* cumulative incidence at the landmarks (an endpoint with a competing event) */
@@ -42,6 +45,8 @@ typedef enum workbook_sheet {
     SHEET_METHODS,         /* the methods and results paragraphs as text */
     SHEET_AUDIT,
     SHEET_BENCHMARKS,
+    SHEET_PROCEDURES,      /* the included procedures (not under share) */
+    SHEET_SAFETY,          /* the procedures' tables: sessions, safety, audit, CUSUM, funnel */
     /* Round 2, as the sections of the same names: */
     SHEET_RMST,
     SHEET_CIF,
@@ -94,6 +99,8 @@ typedef struct report_template {
     int docx;                   /* write tables.docx with the report (default: yes, but no under share) */
     int yes_no_both;            /* Table 1 shows both levels of a yes/no variable (default: one row) */
     int min_count;              /* with share: counts below this (and >0) are suppressed (5) */
+    char *previous;             /* [template] previous: an earlier output set to compare with (resolved
+                                   against the template's folder; --previous wins); NULL: none */
     int has_period;             /* audit: reporting period */
     int period_year, period_month;
     template_benchmark benchmarks[TEMPLATE_MAX_BENCHMARKS];
