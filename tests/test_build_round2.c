@@ -206,6 +206,42 @@ static void test_centre(void **state)
     table_free(t);
 }
 
+/* One centre: no cluster-robust model, which the table's note says, and no row for it in the fits. */
+static void test_centre_without_clusters(void **state)
+{
+    static const char *const models[] = {
+        "H Grade |  |  |  | ",
+        "L G1 | 1 (reference) |  | 1 (reference) | ",
+        "L G2 | 2.00 (1.00" EN "4.00) | 0.050 | 2.00 (1.00" EN "4.00) | 0.050",
+        "L G3 | 2.00 (1.00" EN "4.00) | 0.050 | 2.00 (1.00" EN "4.00) | 0.050",
+        "P Age (years), per unit | 1.02 (0.51" EN "2.04) | 0.300 | 1.10 (0.55" EN "2.20) | 0.400",
+    };
+    static const char *const fits[] = {
+        "P Unstratified | 40 | 30 | ",
+        "P Stratified by Centre | 40 | 30 | ",
+    };
+    (void)state;
+    build_fixture f;
+    round2_fixture_make(&f, round2_study_text);
+    for (size_t m = 0; m < 2; m++) {
+        round2_add_hr(f.r, m ? "multivariable_stratified" : "multivariable", "grade", "G2", 2.0, 0.05);
+        round2_add_hr(f.r, m ? "multivariable_stratified" : "multivariable", "grade", "G3", 2.0, 0.05);
+    }
+    round2_add_hr(f.r, "multivariable", "age", "", 1.02, 0.3);
+    round2_add_hr(f.r, "multivariable_stratified", "age", "", 1.1, 0.4);
+    round2_add_fit(f.r, "multivariable", 40, 30, NAN, NULL);
+    round2_add_fit(f.r, "multivariable_stratified", 40, 30, NAN, NULL);
+    table *t = build_table(&f.b, BUILD_CENTRE_COX, 0);
+    expect_model(t, "Multicentre analyses, Progression: multivariable Cox model", models, 5);
+    assert_int_equal(t->n_spans, 2);
+    assert_non_null(strstr(t->footnotes[0], "no cluster-robust model (fewer than two centres)"));
+    table_free(t);
+    t = build_table(&f.b, BUILD_CENTRE_FIT, 0);
+    expect_model(t, "Multicentre analyses, Progression: patients and events per model", fits, 2);
+    table_free(t);
+    build_fixture_free(&f);
+}
+
 /* The treatment within each forest level: a level without a model shows its counts alone. */
 static void test_subgroup_effects(void **state)
 {
@@ -315,7 +351,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pairwise),         cmocka_unit_test(test_rmst),
         cmocka_unit_test(test_cif),              cmocka_unit_test(test_finegray),
-        cmocka_unit_test(test_centre),           cmocka_unit_test(test_subgroup_effects),
+        cmocka_unit_test(test_centre),           cmocka_unit_test(test_centre_without_clusters),
+        cmocka_unit_test(test_subgroup_effects),
         cmocka_unit_test(test_cox_evalues),      cmocka_unit_test(test_not_asked),
         cmocka_unit_test(test_sections_when_asked),
     };

@@ -315,17 +315,20 @@ table *build_centre_cox(const build_context *b, size_t endpoint)
     table *t = hr_table_new(&h, ep, "Multicentre analyses: multivariable Cox model");
     if (!t)
         return NULL;
+    int clustered_fitted = h.n > 0 && !strcmp(h.items[h.n - 1].model, KEY_MULTIVARIABLE_CLUSTER);
     if (h.n < 2)
         table_add_row(t, TABLE_ROW_NOTE, s->centre < 0 ? "The study names no centre."
                                                        : "No multivariable model by centre was fitted for this endpoint.");
     else
-        table_add_footnote(t, "The multivariable Cox model (Efron ties) three ways: unstratified (the Cox table's model); "
-                              "stratified by %s (a baseline hazard of its own per centre: risk sets and ties within "
-                              "centres); and with cluster-robust standard errors for patients clustered within centres "
-                              "(the unstratified estimates on the same patients, robust variance from the dfbeta "
-                              "residuals summed per centre). The last two use the patients with a centre. NA: a "
-                              "covariate constant within every centre (aliased in the stratified model).",
-                           centre);
+        table_add_footnote(t, "The multivariable Cox model (Efron ties) unstratified (the Cox table's model, on its "
+                              "complete cases) and stratified by %s (a baseline hazard of its own per centre: risk sets "
+                              "and ties within centres; the patients with a centre)%s. NA: a covariate constant within "
+                              "every centre (aliased in the stratified model).",
+                           centre, clustered_fitted ? "; and with cluster-robust standard errors for patients clustered "
+                                                      "within centres (the unstratified estimates on the patients with a "
+                                                      "centre, robust variance from the dfbeta residuals summed per "
+                                                      "centre)"
+                                                    : "; no cluster-robust model (fewer than two centres)");
     return t;
 }
 
@@ -448,9 +451,9 @@ table *build_centre_fit(const build_context *b, size_t endpoint)
         table_add_row(t, TABLE_ROW_NOTE, s->centre < 0 ? "The study names no centre."
                                                        : "No multivariable model by centre was fitted for this endpoint.");
     else
-        table_add_footnote(t, "Patients and events: the complete cases of the model, the centre included. Concordance: "
-                              "Harrell's C with its standard error; stratified, only pairs within one centre are "
-                              "compared; not computed for the cluster-robust model (the unstratified model's).");
+        table_add_footnote(t, "Patients and events: the complete cases of each model (the centre included for those by "
+                              "centre). Concordance: Harrell's C with its standard error; stratified, only pairs within "
+                              "one centre are compared.");
     return t;
 }
 
