@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build_testutil.h"
 #include "render/build.h"
 #include "render_testutil.h"
 
@@ -26,15 +27,7 @@ static const char *study_text =
     "[treatment]\nvariable = arm\nps_covariates = age\n"
     "[analysis]\nsubgroups = burden\nunivariate = burden, age\nmultivariable = burden, age\n";
 
-typedef struct fixture {
-    study *s;
-    dataset *d;
-    exclusion_log *log;
-    results *r;
-    report_template *t;
-    render_input in;
-    build_context b;
-} fixture;
+typedef build_fixture fixture;
 
 static void add(results *r, const char *section, const char *endpoint, const char *model, const char *variable,
                 const char *level, const char *stat, double value)
@@ -146,30 +139,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    dataset_free(f->d);
-    exclusion_log_free(f->log);
-    results_free(f->r);
-    template_free(f->t);
-    study_free(f->s);
+    build_fixture_free(*state);
     return 0;
-}
-
-/* ---- a model as lines ---- */
-
-static void expect_model(const table *t, const char *title, const char *const *lines, size_t n)
-{
-    char line[1024];
-    assert_non_null(t);
-    assert_int_equal(table_error(t), EMBOLO_OK);
-    assert_string_equal(t->title, title);
-    for (size_t r = 0; r < t->n_rows && r < n; r++) {
-        test_model_line(t, &t->rows[r], line, sizeof line);
-        if (strcmp(line, lines[r]))
-            print_error("row %zu: '%s'\n     want '%s'\n", r, line, lines[r]);
-        assert_string_equal(line, lines[r]);
-    }
-    assert_int_equal(t->n_rows, n);
 }
 
 /* ---- tests ---- */

@@ -12,13 +12,14 @@
 
 typedef struct headline {
     const char *section, *model, *stat, *lower, *upper;
+    int open_upper; /* an NA upper limit means the CI is unbounded above (a median's limit not reached) */
 } headline;
 
 static const headline headlines[] = {
-    {KEY_KM, KEY_UNWEIGHTED, "median", "median_lower", "median_upper"},
-    {KEY_COX, KEY_MULTIVARIABLE, "hr", "hr_lower", "hr_upper"},
-    {KEY_COX, KEY_WEIGHTED_UNIVARIATE, "hr", "hr_lower", "hr_upper"},
-    {KEY_COX, KEY_WEIGHTED_MULTIVARIABLE, "hr", "hr_lower", "hr_upper"},
+    {KEY_KM, KEY_UNWEIGHTED, "median", "median_lower", "median_upper", 1},
+    {KEY_COX, KEY_MULTIVARIABLE, "hr", "hr_lower", "hr_upper", 0},
+    {KEY_COX, KEY_WEIGHTED_UNIVARIATE, "hr", "hr_lower", "hr_upper", 0},
+    {KEY_COX, KEY_WEIGHTED_MULTIVARIABLE, "hr", "hr_lower", "hr_upper", 0},
 };
 
 static const headline *headline_of(const result_row *row)
@@ -60,10 +61,11 @@ static embolo_error add_estimate(compare_context *ctx, const headline *h, const 
     };
     snprintf(model, sizeof model, "%s:%s", h->section, h->model);
     e.change = e.current - e.previous;
-    if (isnan(e.previous) || isnan(e.current_lower) || isnan(e.current_upper))
+    double upper = h->open_upper && isnan(e.current_upper) ? INFINITY : e.current_upper;
+    if (isnan(e.previous) || isnan(e.current_lower) || isnan(upper))
         e.outside = -1;
     else
-        e.outside = e.previous < e.current_lower || e.previous > e.current_upper;
+        e.outside = e.previous < e.current_lower || e.previous > upper;
     ctx->estimates_compared += !isnan(e.previous) && !isnan(e.current);
     return change_set_add_estimate(ctx->changes, &e);
 }

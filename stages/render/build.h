@@ -46,6 +46,16 @@ typedef enum build_table_kind {
     BUILD_CHANGES_ESTIMATES,  /* the headline estimates of one endpoint (index) previous -> now, flagged when
                                  the previous value lies outside the new CI */
     BUILD_CHANGES_ITEMS,      /* workbook: every change, one row each (on demand) */
+    /* Round 2 (statistics-2.md), one table per endpoint (index) each: */
+    BUILD_PAIRWISE,        /* pairwise (Holm) and trend log-rank tests, under the survival table */
+    BUILD_RMST,            /* restricted mean survival time to rmst_tau, differences from the reference */
+    BUILD_CIF,             /* cumulative incidence at the landmarks with Gray's p (competing event) */
+    BUILD_FINEGRAY,        /* Fine-Gray models beside the cause-specific Cox models */
+    BUILD_FINEGRAY_FIT,    /* patients, events and competing events of those Fine-Gray models */
+    BUILD_CENTRE_LOGRANK,  /* log-rank tests unstratified and stratified by centre */
+    BUILD_CENTRE_COX,      /* the multivariable model unstratified, stratified, cluster-robust */
+    BUILD_CENTRE_FIT,      /* patients, events and concordance of those three */
+    BUILD_SUBGROUP_EFFECTS, /* the treatment's HR within each forest level, with the interaction p */
     BUILD_KIND_COUNT
 } build_table_kind;
 
@@ -67,7 +77,8 @@ void build_context_init(build_context *b, const render_input *in);
 table *build_table(const build_context *b, build_table_kind kind, size_t index);
 
 /* ---- the builders, one per kind (build_flow.c, build_table1.c, build_survival.c, build_cox.c,
- * build_propensity.c, build_checks.c, build_audit.c, build_workbook.c, build_data.c) ---- */
+ * build_propensity.c, build_checks.c, build_audit.c, build_workbook.c, build_data.c; round 2:
+ * build_logrank.c, build_rmst.c, build_effects.c, and build_survival.c and build_cox.c) ---- */
 
 table *build_flow_reasons(const build_context *b);
 table *build_flow_endpoints(const build_context *b);
@@ -97,6 +108,15 @@ table *build_major_aes(const build_context *b);
 table *build_cusum(const build_context *b);
 table *build_funnel(const build_context *b);
 table *build_procedures(const build_context *b);
+table *build_pairwise(const build_context *b, size_t endpoint);
+table *build_rmst(const build_context *b, size_t endpoint);
+table *build_cif(const build_context *b, size_t endpoint);
+table *build_finegray(const build_context *b, size_t endpoint);
+table *build_finegray_fit(const build_context *b, size_t endpoint);
+table *build_centre_logrank(const build_context *b, size_t endpoint);
+table *build_centre_cox(const build_context *b, size_t endpoint);
+table *build_centre_fit(const build_context *b, size_t endpoint);
+table *build_subgroup_effects(const build_context *b, size_t endpoint);
 
 /* build_changes.c: since the last report (render_input.changes; without it each table is one note). */
 #define BUILD_CHANGES_LIST_MAX 20   /* the report lists at most this many changes of a kind */
@@ -118,6 +138,10 @@ void build_changes_header(const build_context *b, char *out, size_t size);
 /* A value of the results as the template shows it: under the share template NAN for an estimate its
  * cell's counts suppress and for a withheld stat (build_share_value); counts as they are. */
 double build_value(const build_context *b, const char *section, const char *endpoint, const char *model,
+                   const char *variable, const char *level, const char *stat);
+/* Whether results.csv has the line with a number, before the share template's suppression: whether a
+ * row, column or table exists, so that suppressing an estimate never drops its row. */
+int build_has_line(const build_context *b, const char *section, const char *endpoint, const char *model,
                    const char *variable, const char *level, const char *stat);
 
 /* The share template's rule (results-csv.md), one for results.csv and every table and figure: what
@@ -170,6 +194,11 @@ void build_level(char *out, size_t size, const char *level);
 void build_lower_first(char *out, size_t size, const char *text);
 /* Copies text into out, cut to size - 1 bytes at a character boundary. */
 void build_copy(char *out, size_t size, const char *text);
+/* A table of one endpoint that a sheet joins with the other endpoints' (table_set_key): its title is
+ * join with ", LABEL" before the join's first ':' or at its end ("Cox models, Overall survival",
+ * "Fine-Gray models, Overall survival: patients and events per model"); NULL when out of memory. */
+table *build_endpoint_table(const study_endpoint *e, const char *join, const char *const *headers, size_t n_columns);
+
 /* The index of an endpoint by name, -1 when none. */
 int build_endpoint_index(const study *s, const char *name);
 

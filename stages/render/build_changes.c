@@ -576,7 +576,7 @@ table *build_changes_estimates(const build_context *b, size_t endpoint)
     }
     table_add_footnote(t, "The unweighted Kaplan-Meier medians (all patients and every subgroup) and the hazard ratios "
                           "of the multivariable and propensity-weighted Cox models; change: now minus previous. FLAG: "
-                          "the previous value lies outside this report's 95%% CI (CI limit NA: a limit is missing, not compared).");
+                          "the previous value lies outside this report's 95%% CI (a median's upper limit not reached counts as unbounded; CI limit NA: a limit is missing, not compared).");
     return t;
 }
 

@@ -28,6 +28,12 @@ double build_value(const build_context *b, const char *section, const char *endp
     return build_share_value(b->r, b->t, section, endpoint, model, variable, level, stat);
 }
 
+int build_has_line(const build_context *b, const char *section, const char *endpoint, const char *model,
+                   const char *variable, const char *level, const char *stat)
+{
+    return !isnan(results_value(b->r, section, endpoint, model, variable, level, stat));
+}
+
 /* ---- the share template's rule: one for results.csv, every table and figure ---- */
 
 /* A count: shown "<5" from 1 to min_count - 1, and then the estimates it governs are suppressed: with
@@ -296,6 +302,17 @@ void build_lower_first(char *out, size_t size, const char *text)
         out[0] = (char)(out[0] - 'A' + 'a');
 }
 
+table *build_endpoint_table(const study_endpoint *e, const char *join, const char *const *headers, size_t n_columns)
+{
+    char title[1024];
+    int head = (int)strcspn(join, ":");
+    snprintf(title, sizeof title, "%.*s, %.300s%.300s", head, join, build_endpoint_label(e), join + head);
+    table *t = table_new(title, headers, n_columns);
+    if (t)
+        table_set_key(t, "Endpoint", build_endpoint_label(e), join);
+    return t;
+}
+
 void build_month_name(long day, char *out, size_t size)
 {
     static const char *const months[] = {"January", "February", "March",     "April",   "May",      "June",
@@ -544,7 +561,12 @@ table *build_table(const build_context *b, build_table_kind kind, size_t index)
         [BUILD_CHANGES_ITEMS] = build_changes_items,
     };
     static const endpoint_builder per_endpoint[BUILD_KIND_COUNT] = {
-        [BUILD_SURVIVAL] = build_survival, [BUILD_COX] = build_cox, [BUILD_COX_FIT] = build_cox_fit,
+        [BUILD_SURVIVAL] = build_survival,         [BUILD_COX] = build_cox,
+        [BUILD_COX_FIT] = build_cox_fit,           [BUILD_PAIRWISE] = build_pairwise,
+        [BUILD_RMST] = build_rmst,                 [BUILD_CIF] = build_cif,
+        [BUILD_FINEGRAY] = build_finegray,         [BUILD_FINEGRAY_FIT] = build_finegray_fit,
+        [BUILD_CENTRE_LOGRANK] = build_centre_logrank, [BUILD_CENTRE_COX] = build_centre_cox,
+        [BUILD_CENTRE_FIT] = build_centre_fit,     [BUILD_SUBGROUP_EFFECTS] = build_subgroup_effects,
         [BUILD_CHANGES_ESTIMATES] = build_changes_estimates};
     if ((size_t)kind >= BUILD_KIND_COUNT)
         return NULL;

@@ -9,6 +9,7 @@
 #include "build.h"
 #include "common/keys.h"
 #include "format.h"
+#include "narrative_round2.h"
 
 /* A growing paragraph in a fixed buffer: appends stop quietly at the end of the buffer. */
 typedef struct paragraph {
@@ -81,6 +82,8 @@ void narrative_methods(const render_input *in, char *out, size_t size)
         say(&p, ". Each model used the patients with complete data for its covariates.");
     }
     say_weighting(&p, in);
+    narrative_methods_round2(in, p.text + p.used, p.size - p.used);
+    p.used += strlen(p.text + p.used);
     say(&p, " Times are in %s (a month is 30.4375 days). Analyses were run with embolo %s, whose estimates "
             "reproduce R's survival package.", s->time_unit, in->version);
 }
@@ -391,4 +394,5 @@ void narrative_results(const render_input *in, char *out, size_t size)
         say_medians_by(&p, &b, &s->variables[s->subgroups[0]]);
     say_endpoint_problems(&p, &b);
     say_treatment_effects(&p, &b);
+    narrative_results_round2(in, p.text + p.used, p.size - p.used);
 }

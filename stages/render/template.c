@@ -15,6 +15,8 @@ static const char *const section_names[SECTION_COUNT] = {
     [SECTION_AUDIT] = "audit",         [SECTION_BENCHMARKS] = "benchmarks",
     [SECTION_SAFETY] = "safety",       [SECTION_AUDIT_SAFETY] = "audit_safety", [SECTION_MAJOR_AES] = "major_aes",
     [SECTION_CHANGES] = "changes",
+    [SECTION_RMST] = "rmst",           [SECTION_CIF] = "cif",              [SECTION_MULTICENTRE] = "multicentre",
+    [SECTION_FINEGRAY] = "finegray",   [SECTION_SUBGROUP_EFFECTS] = "subgroup_effects",
 };
 
 static const char *const sheet_names[SHEET_COUNT] = {
@@ -24,17 +26,21 @@ static const char *const sheet_names[SHEET_COUNT] = {
     [SHEET_AUDIT] = "audit", [SHEET_BENCHMARKS] = "benchmarks",
     [SHEET_PROCEDURES] = "procedures", [SHEET_SAFETY] = "safety",
     [SHEET_CHANGES] = "changes",
+    [SHEET_RMST] = "rmst", [SHEET_CIF] = "cif", [SHEET_MULTICENTRE] = "multicentre", [SHEET_FINEGRAY] = "finegray",
+    [SHEET_SUBGROUP_EFFECTS] = "subgroup_effects",
 };
 
 static void template_set_defaults(report_template *t)
 {
     /* The order of templates/manuscript.ini. */
     static const report_section sections[] = {SECTION_METHODS, SECTION_RESULTS_TEXT, SECTION_FLOW, SECTION_TABLE1,
-                                              SECTION_SAFETY, SECTION_SUBGROUPS, SECTION_KM_FIGURES, SECTION_COX,
-                                              SECTION_PROPENSITY, SECTION_MODEL_CHECKS};
+                                              SECTION_SAFETY, SECTION_SUBGROUPS, SECTION_RMST, SECTION_KM_FIGURES,
+                                              SECTION_CIF, SECTION_COX, SECTION_MULTICENTRE, SECTION_FINEGRAY,
+                                              SECTION_SUBGROUP_EFFECTS, SECTION_PROPENSITY, SECTION_MODEL_CHECKS};
     static const workbook_sheet sheets[] = {SHEET_SUMMARY, SHEET_METHODS, SHEET_TABLE1, SHEET_SUBGROUPS,
-                                            SHEET_COX, SHEET_KM_CURVES, SHEET_BALANCE, SHEET_EXCLUSIONS,
-                                            SHEET_PATIENTS, SHEET_PROCEDURES, SHEET_DICTIONARY};
+                                            SHEET_RMST, SHEET_CIF, SHEET_COX, SHEET_MULTICENTRE, SHEET_FINEGRAY,
+                                            SHEET_SUBGROUP_EFFECTS, SHEET_KM_CURVES, SHEET_BALANCE,
+                                            SHEET_EXCLUSIONS, SHEET_PATIENTS, SHEET_PROCEDURES, SHEET_DICTIONARY};
     t->n_sections = sizeof sections / sizeof sections[0];
     memcpy(t->sections, sections, sizeof sections);
     t->n_sheets = sizeof sheets / sizeof sheets[0];

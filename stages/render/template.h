@@ -24,6 +24,12 @@ typedef enum report_section {
     SECTION_AUDIT_SAFETY,  /* procedures: the month and the 12 months against the thresholds */
     SECTION_MAJOR_AES,     /* procedures: the major AEs of the month (not under share) */
     SECTION_CHANGES,       /* "Since the last report": what changed since --previous DIR (left out without) */
+    /* Round 2, each shown when the study asks for it (nothing otherwise): */
+    SECTION_RMST,          /* restricted mean survival time ([analysis] rmst_tau) */
+    SECTION_CIF,           /* cumulative incidence at the landmarks (an endpoint with a competing event) */
+    SECTION_MULTICENTRE,   /* log-rank and the multivariable model by centre ([analysis] centre) */
+    SECTION_FINEGRAY,      /* Fine-Gray beside cause-specific Cox models (a competing event) */
+    SECTION_SUBGROUP_EFFECTS, /* the treatment's HR within subgroups ([analysis] forest) */
     SECTION_COUNT
 } report_section;
 
@@ -43,6 +49,12 @@ typedef enum workbook_sheet {
     SHEET_PROCEDURES,      /* the included procedures (not under share) */
     SHEET_SAFETY,          /* the procedures' tables: sessions, safety, audit, CUSUM, funnel */
     SHEET_CHANGES,         /* "Changes": every change since --previous DIR (left out without) */
+    /* Round 2, as the sections of the same names: */
+    SHEET_RMST,
+    SHEET_CIF,
+    SHEET_MULTICENTRE,
+    SHEET_FINEGRAY,
+    SHEET_SUBGROUP_EFFECTS,
     SHEET_COUNT
 } workbook_sheet;
 
