@@ -18,14 +18,15 @@
 #define CHECKER "tests/fixtures/share/check_share.py"
 #define SAMPLE FIXTURES "net_sample_155"
 #define PROCEDURES_STUDY FIXTURES "net_sample_155.procedures.study.ini"
+#define ROUND2_STUDY FIXTURES "net_sample_155.round2.study.ini"
 
 /* Every section and sheet, the Word tables too, under the share template. */
 static const char *const share_everything =
     "[template]\nname = share-everything\nshare = yes\ndocx = yes\nmin_count = 5\n"
     "sections = flow, table1, subgroups, km_figures, cox, propensity, model_checks, methods, results_text, audit, "
-    "benchmarks\n"
+    "benchmarks, rmst, cif, multicentre, finegray, subgroup_effects, changes\n"
     "sheets = summary, subgroups, cox, table1, balance, km_curves, exclusions, patients, dictionary, methods, audit, "
-    "benchmarks\n"
+    "benchmarks, rmst, cif, multicentre, finegray, subgroup_effects, changes\n"
     "[benchmarks]\nsource = Chen JX et al. 2017\nhpfs.grade.G1 = 18.5\nos.grade.G2 = 33.9\nos.grade.G3 = 9.3\n";
 
 static void write_template(const scratch *s, const char *name, const char *text, char *path, size_t size)
@@ -96,7 +97,37 @@ static void write_small_cohort(const char *path)
     csv_free(&input);
 }
 
-/* ---- the three cohorts ---- */
+/* This month's cohort against last month's set: the sample without 3 patients, 2 of them re-graded. */
+static void write_month_cohort(const char *path)
+{
+    static const char *const gone[] = {"NET-00010", "NET-00011", "NET-00012"};
+    static const char *const regraded[] = {"NET-00003", "NET-00004"};
+    csv_file input;
+    csv_load(SAMPLE ".csv", &input);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    size_t id = csv_column(&input, "patient_id"), grade = csv_column(&input, "grade");
+    for (size_t r = 0; r < input.n; r++) {
+        const char *const *fields = (const char *const *)input.records[r].fields;
+        int skip = 0, regrade = 0;
+        for (size_t k = 0; r > 0 && k < 3; k++)
+            skip |= !strcmp(fields[id], gone[k]);
+        for (size_t k = 0; r > 0 && k < 2; k++)
+            regrade |= !strcmp(fields[id], regraded[k]);
+        for (size_t f = 0; !skip && f < input.records[r].n; f++) {
+            const char *text = fields[f];
+            if (regrade && f == grade)
+                text = strcmp(text, "G3") ? "G3" : "G2";
+            fprintf(file, "%s\"%s\"", f ? "," : "", text);
+        }
+        if (!skip)
+            fputc('\n', file);
+    }
+    assert_int_equal(fclose(file), 0);
+    csv_free(&input);
+}
+
+/* ---- the cohorts ---- */
 
 static void test_sample_with_the_share_template(void **state)
 {
@@ -148,6 +179,50 @@ static void test_procedures_study(void **state)
                            SAMPLE ".procedures.csv:patient_id", "--free", SAMPLE ".procedures.csv:operator", "--free",
                            SAMPLE ".procedures.csv:ae_term", "--allow-date", "2012-12-31", "--allow-date",
                            "2012-12-01", "--allow-date", "2012-01-01", "--full", full_results, (char *)NULL);
+    assert_checker_passes(s, out, code, report);
+}
+
+/* The round-2 study (RMST, cumulative incidence, centres, Fine-Gray, subgroup effects): its primary
+ * sites lung and other have fewer than 5 deaths and competing events. */
+static void test_round2_study(void **state)
+{
+    scratch *s = *state;
+    char template_path[256], out[256], full[256], full_results[300], report[300];
+    write_template(s, "share.ini", share_everything, template_path, sizeof template_path);
+    run_into(s, "share", out, sizeof out, "--study", ROUND2_STUDY, "--input", SAMPLE ".csv", "--template",
+             template_path, (char *)NULL);
+    run_into(s, "full", full, sizeof full, "--study", ROUND2_STUDY, "--input", SAMPLE ".csv", (char *)NULL);
+    if (test_under_valgrind())
+        skip();
+    path_join(full_results, sizeof full_results, full, "results.csv");
+    int code = run_checker(s, out, report, sizeof report, "--ids", SAMPLE ".csv:patient_id", "--full", full_results,
+                           (char *)NULL);
+    assert_checker_passes(s, out, code, report);
+}
+
+/* --previous under templates/share.ini: what changed since last month's set, counts only; 3 patients
+ * gone and 2 re-graded are counts from 1 to 4. */
+static void test_previous_under_share(void **state)
+{
+    scratch *s = *state;
+    char input[256], previous[256], out[256], full[256], full_results[300], report[300];
+    path_join(input, sizeof input, s->dir, "december.csv");
+    write_month_cohort(input);
+    run_into(s, "november", previous, sizeof previous, "--study", PROCEDURES_STUDY, "--input", SAMPLE ".csv",
+             "--as-of", "2012-11-30", (char *)NULL);
+    run_into(s, "share", out, sizeof out, "--study", PROCEDURES_STUDY, "--input", input, "--as-of", "2012-12-31",
+             "--previous", previous, "--template", "templates/share.ini", (char *)NULL);
+    run_into(s, "full", full, sizeof full, "--study", PROCEDURES_STUDY, "--input", input, "--as-of", "2012-12-31",
+             "--previous", previous, (char *)NULL);
+    if (test_under_valgrind())
+        skip();
+    path_join(full_results, sizeof full_results, full, "results.csv");
+    /* The as-of dates of both sets and the audit's windows may appear. */
+    int code = run_checker(s, out, report, sizeof report, "--ids", SAMPLE ".csv:patient_id", "--ids",
+                           SAMPLE ".procedures.csv:patient_id", "--free", SAMPLE ".procedures.csv:operator", "--free",
+                           SAMPLE ".procedures.csv:ae_term", "--allow-date", "2012-12-31", "--allow-date",
+                           "2012-11-30", "--allow-date", "2012-12-01", "--allow-date", "2012-01-01", "--full",
+                           full_results, (char *)NULL);
     assert_checker_passes(s, out, code, report);
 }
 
@@ -215,6 +290,8 @@ int main(void)
         SHARE_TEST(test_sample_with_the_share_template),
         SHARE_TEST(test_small_cells_everywhere),
         SHARE_TEST(test_procedures_study),
+        SHARE_TEST(test_round2_study),
+        SHARE_TEST(test_previous_under_share),
         SHARE_TEST(test_the_checker_finds_leaks),
         SHARE_TEST(test_strict_writes_no_exclusion_log),
     };
