@@ -558,6 +558,27 @@ static void test_share(void **state)
     fixture_free(&f);
 }
 
+/* A count the compare stage withheld (NA: a hidden one could be worked out from it) reads "—", and a
+ * footnote says why. */
+static void test_share_withheld(void **state)
+{
+    (void)state;
+    fixture f;
+    char text[1024];
+    fixture_build(&f, 1);
+    for (size_t i = 0; i < f.r->n; i++)
+        if (!strcmp(f.r->rows[i].model, CHANGES_PATIENTS) && !strcmp(f.r->rows[i].stat, CHANGES_STAT_MATCHED))
+            f.r->rows[i].value = NAN;
+    table *t = build_table(&f.b, BUILD_CHANGES_COUNTS, 0);
+    assert_non_null(t);
+    test_model_line(t, &t->rows[3], text, sizeof text);
+    assert_string_equal(text, "L In both | \xe2\x80\x94");
+    assert_int_equal(t->n_footnotes, 2);
+    assert_non_null(strstr(t->footnotes[1], "withheld, so that a hidden count cannot be worked out"));
+    table_free(t);
+    fixture_free(&f);
+}
+
 /* ---- without --previous ---- */
 
 static void test_without_previous(void **state)
@@ -588,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_estimates),       cmocka_unit_test(test_items),
         cmocka_unit_test(test_header),          cmocka_unit_test(test_document),
         cmocka_unit_test(test_document_nothing_changed), cmocka_unit_test(test_share),
+        cmocka_unit_test(test_share_withheld),
         cmocka_unit_test(test_without_previous),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

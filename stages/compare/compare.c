@@ -11,13 +11,29 @@
 
 /* ---- results lines ---- */
 
+/* Whether the share template hides count ("<5"). */
+static int count_hidden(const compare_context *ctx, size_t count)
+{
+    return ctx->cur->share && count > 0 && count < (size_t)ctx->cur->min_count;
+}
+
 /* A count; under a share template one from 1 to min_count - 1 is hidden ("<5"). */
 static embolo_error put_count(const compare_context *ctx, results *out, const char *endpoint, const char *model,
                               const char *variable, const char *level, const char *stat, size_t count)
 {
-    if (ctx->cur->share && count > 0 && count < (size_t)ctx->cur->min_count)
+    if (count_hidden(ctx, count))
         return results_add_hidden(out, CHANGES_SECTION, endpoint, model, variable, level, stat, ctx->cur->min_count);
     return results_add(out, CHANGES_SECTION, endpoint, model, variable, level, stat, (double)count);
+}
+
+/* A count the share template withholds (NA, "—" in the documents) so that a hidden one cannot be
+ * worked out from the others; any other as put_count. */
+static embolo_error put_count_of(const compare_context *ctx, results *out, const char *endpoint, const char *model,
+                                 const char *variable, const char *level, const char *stat, size_t count, int withheld)
+{
+    if (withheld)
+        return results_add(out, CHANGES_SECTION, endpoint, model, variable, level, stat, NAN);
+    return put_count(ctx, out, endpoint, model, variable, level, stat, count);
 }
 
 /* A value that is not a count: not under a share template, which gives counts only. */
@@ -27,6 +43,18 @@ static embolo_error put_value(const compare_context *ctx, results *out, const ch
     if (ctx->cur->share)
         return EMBOLO_OK;
     return results_add(out, CHANGES_SECTION, endpoint, model, variable, level, stat, value);
+}
+
+/* ---- complementary suppression (share) ---- */
+
+/* Whether exactly one of the terms of a sum whose value is known is hidden: it would be the sum less
+ * the others. */
+static int one_hidden(const compare_context *ctx, const size_t *terms, size_t n)
+{
+    size_t hidden = 0;
+    for (size_t k = 0; k < n; k++)
+        hidden += (size_t)count_hidden(ctx, terms[k]);
+    return hidden == 1;
 }
 
 #define ANY_DATING (-2)
@@ -71,24 +99,64 @@ static embolo_error put_previous(const compare_context *ctx, results *out)
     return err;
 }
 
+/* Whether a record's verdict item is from (or, to_included, to) "included". */
+static int verdict_of_included(const change_item *item, int to_included)
+{
+    return item->kind == CHANGE_VERDICT && !strcmp(item->subject, "row") &&
+           !strcmp(to_included ? item->new_value : item->old_value, CHANGES_INCLUDED);
+}
+
+/* Whether exactly one of the verdict lines that add up to now_excluded (from included) or to
+ * now_included (to_included) is hidden. */
+static int verdicts_one_hidden(const compare_context *ctx, int to_included)
+{
+    const change_set *c = ctx->changes;
+    size_t hidden = 0;
+    for (size_t i = 0; i < c->n_items; i++) {
+        const change_item *item = &c->items[i];
+        size_t first = 0, count = 0;
+        if (!verdict_of_included(item, to_included))
+            continue;
+        while (strcmp(c->items[first].old_value, item->old_value) || strcmp(c->items[first].new_value, item->new_value) ||
+               !verdict_of_included(&c->items[first], to_included))
+            first++;
+        for (size_t j = first; first == i && j < c->n_items; j++)
+            count += verdict_of_included(&c->items[j], to_included) && !strcmp(c->items[j].old_value, item->old_value) &&
+                     !strcmp(c->items[j].new_value, item->new_value);
+        hidden += (size_t)count_hidden(ctx, count);
+    }
+    return hidden == 1;
+}
+
+/* The patients' counts: previous = matched + no_longer_present + now_excluded and current = matched +
+ * new + now_included, both totals shown (each report says how many it analysed), now_excluded and
+ * now_included the sums of the verdict lines from and to included. Under share, a sum with exactly one
+ * hidden term withholds every part but the totals. */
 static embolo_error put_patients(const compare_context *ctx, results *out)
 {
     const change_set *c = ctx->changes;
+    size_t added = count_items(c, CHANGE_PATIENT_NEW, NULL, ANY_DATING);
+    size_t gone = count_items(c, CHANGE_PATIENT_GONE, NULL, ANY_DATING);
+    const size_t before[] = {ctx->n_matched, gone, ctx->now_excluded}, now[] = {ctx->n_matched, added, ctx->now_included};
+    int withheld = one_hidden(ctx, before, 3) || one_hidden(ctx, now, 3) || verdicts_one_hidden(ctx, 0) ||
+                   verdicts_one_hidden(ctx, 1);
     const struct {
         const char *stat;
         size_t count;
+        int part;
     } lines[] = {
-        {"previous", ctx->n_previous},
-        {"current", ctx->n_current},
-        {"matched", ctx->n_matched},
-        {"new", count_items(c, CHANGE_PATIENT_NEW, NULL, ANY_DATING)},
-        {"no_longer_present", count_items(c, CHANGE_PATIENT_GONE, NULL, ANY_DATING)},
-        {"now_excluded", ctx->now_excluded},
-        {"now_included", ctx->now_included},
+        {"previous", ctx->n_previous, 0},
+        {"current", ctx->n_current, 0},
+        {"matched", ctx->n_matched, 1},
+        {"new", added, 1},
+        {"no_longer_present", gone, 1},
+        {"now_excluded", ctx->now_excluded, 1},
+        {"now_included", ctx->now_included, 1},
     };
     embolo_error err = EMBOLO_OK;
     for (size_t i = 0; i < sizeof lines / sizeof lines[0] && err == EMBOLO_OK; i++)
-        err = put_count(ctx, out, "", CHANGES_PATIENTS, KEY_ALL, "", lines[i].stat, lines[i].count);
+        err = put_count_of(ctx, out, "", CHANGES_PATIENTS, KEY_ALL, "", lines[i].stat, lines[i].count,
+                           withheld && lines[i].part && !count_hidden(ctx, lines[i].count));
     return err;
 }
 
@@ -165,27 +233,42 @@ static size_t endpoint_items(const compare_context *ctx, change_kind kind, size_
     return count_items(ctx->changes, kind, ctx->cur->study->endpoints[e].name, dating);
 }
 
+/* The new events (or procedures) by dating: new = after + on or before + undated. */
+static void new_by_dating(const compare_context *ctx, change_kind kind, const char *subject, size_t *terms)
+{
+    terms[0] = count_items(ctx->changes, kind, subject, ANY_DATING);
+    terms[1] = count_items(ctx->changes, kind, subject, 1);
+    terms[2] = count_items(ctx->changes, kind, subject, 0);
+    terms[3] = count_items(ctx->changes, kind, subject, -1);
+}
+
+/* An endpoint's events; under share, new and its datings withheld when exactly one of them is hidden. */
 static embolo_error put_events(const compare_context *ctx, results *out, size_t e)
 {
     const study_endpoint *ep = &ctx->cur->study->endpoints[e];
+    size_t added[4];
+    new_by_dating(ctx, CHANGE_EVENT_NEW, ep->name, added);
+    int withheld = one_hidden(ctx, added, 4);
     const struct {
         const char *stat;
         size_t count;
+        int part;
     } lines[] = {
-        {"previous", ctx->events_previous[e]},
-        {"current", ctx->events_current[e]},
-        {"new", endpoint_items(ctx, CHANGE_EVENT_NEW, e, ANY_DATING)},
-        {"new_after_previous_cutoff", endpoint_items(ctx, CHANGE_EVENT_NEW, e, 1)},
-        {"new_before_previous_cutoff", endpoint_items(ctx, CHANGE_EVENT_NEW, e, 0)},
-        {"new_undated", endpoint_items(ctx, CHANGE_EVENT_NEW, e, -1)},
-        {"removed", endpoint_items(ctx, CHANGE_EVENT_REMOVED, e, ANY_DATING)},
-        {"competing_new", endpoint_items(ctx, CHANGE_COMPETING_NEW, e, ANY_DATING)},
-        {"competing_removed", endpoint_items(ctx, CHANGE_COMPETING_REMOVED, e, ANY_DATING)},
+        {"previous", ctx->events_previous[e], 0},
+        {"current", ctx->events_current[e], 0},
+        {"new", added[0], 1},
+        {"new_after_previous_cutoff", added[1], 1},
+        {"new_before_previous_cutoff", added[2], 1},
+        {"new_undated", added[3], 1},
+        {"removed", endpoint_items(ctx, CHANGE_EVENT_REMOVED, e, ANY_DATING), 0},
+        {"competing_new", endpoint_items(ctx, CHANGE_COMPETING_NEW, e, ANY_DATING), 0},
+        {"competing_removed", endpoint_items(ctx, CHANGE_COMPETING_REMOVED, e, ANY_DATING), 0},
     };
     size_t n = sizeof lines / sizeof lines[0] - (study_endpoint_has_competing(ep) ? 0 : 2);
     embolo_error err = EMBOLO_OK;
     for (size_t i = 0; i < n && err == EMBOLO_OK; i++)
-        err = put_count(ctx, out, ep->name, CHANGES_EVENTS, KEY_ALL, "", lines[i].stat, lines[i].count);
+        err = put_count_of(ctx, out, ep->name, CHANGES_EVENTS, KEY_ALL, "", lines[i].stat, lines[i].count,
+                           withheld && lines[i].part && !count_hidden(ctx, lines[i].count));
     if (ep->form == ENDPOINT_TIME_STATUS && err == EMBOLO_OK) {
         err = put_count(ctx, out, ep->name, CHANGES_TIMES, ep->time, "", "changed",
                         count_items(ctx->changes, CHANGE_TIME, ep->time, ANY_DATING));
@@ -196,29 +279,39 @@ static embolo_error put_events(const compare_context *ctx, results *out, size_t 
     return err;
 }
 
+/* The procedures: previous - previous_unmatched - removed = current - current_unmatched - new (the
+ * procedures matched), both totals shown, and new by dating. Under share, a sum with exactly one
+ * hidden term withholds all of these parts. */
 static embolo_error put_procedures(const compare_context *ctx, results *out)
 {
     const change_set *c = ctx->changes;
+    size_t added[4], removed = count_items(c, CHANGE_PROCEDURE_REMOVED, NULL, ANY_DATING);
+    new_by_dating(ctx, CHANGE_PROCEDURE_NEW, NULL, added);
+    const size_t difference[] = {ctx->procedures_previous_unmatched, removed, ctx->procedures_current_unmatched,
+                                 added[0]};
+    int withheld = one_hidden(ctx, difference, 4) || one_hidden(ctx, added, 4);
     const struct {
         const char *stat;
         size_t count;
+        int part;
     } lines[] = {
-        {"previous", ctx->procedures_previous},
-        {"current", ctx->procedures_current},
-        {"new", count_items(c, CHANGE_PROCEDURE_NEW, NULL, ANY_DATING)},
-        {"new_after_previous_cutoff", count_items(c, CHANGE_PROCEDURE_NEW, NULL, 1)},
-        {"new_before_previous_cutoff", count_items(c, CHANGE_PROCEDURE_NEW, NULL, 0)},
-        {"new_undated", count_items(c, CHANGE_PROCEDURE_NEW, NULL, -1)},
-        {"removed", count_items(c, CHANGE_PROCEDURE_REMOVED, NULL, ANY_DATING)},
-        {"grade_changed", count_items(c, CHANGE_PROCEDURE_GRADE, NULL, ANY_DATING)},
-        {"previous_unmatched", ctx->procedures_previous_unmatched},
-        {"current_unmatched", ctx->procedures_current_unmatched},
+        {"previous", ctx->procedures_previous, 0},
+        {"current", ctx->procedures_current, 0},
+        {"new", added[0], 1},
+        {"new_after_previous_cutoff", added[1], 1},
+        {"new_before_previous_cutoff", added[2], 1},
+        {"new_undated", added[3], 1},
+        {"removed", removed, 1},
+        {"grade_changed", count_items(c, CHANGE_PROCEDURE_GRADE, NULL, ANY_DATING), 0},
+        {"previous_unmatched", ctx->procedures_previous_unmatched, 1},
+        {"current_unmatched", ctx->procedures_current_unmatched, 1},
     };
     embolo_error err = EMBOLO_OK;
     if (!ctx->prev->procedures || !ctx->cur->procedures)
         return EMBOLO_OK;
     for (size_t i = 0; i < sizeof lines / sizeof lines[0] && err == EMBOLO_OK; i++)
-        err = put_count(ctx, out, "", CHANGES_PROCEDURES, KEY_ALL, "", lines[i].stat, lines[i].count);
+        err = put_count_of(ctx, out, "", CHANGES_PROCEDURES, KEY_ALL, "", lines[i].stat, lines[i].count,
+                           withheld && lines[i].part && !count_hidden(ctx, lines[i].count));
     return err;
 }
 

@@ -121,6 +121,16 @@ static void share_rule(const build_context *b, char *out, size_t size)
 
 /* ---- the counts ---- */
 
+/* Whether the compare stage withheld a count of section changes (NA: a hidden one could be worked
+ * out from it and the others). */
+static int counts_withheld(const build_context *b)
+{
+    for (size_t i = 0; i < b->r->n; i++)
+        if (!strcmp(b->r->rows[i].section, CHANGES_SECTION) && b->r->rows[i].below <= 0 && isnan(b->r->rows[i].value))
+            return 1;
+    return 0;
+}
+
 /* A level row with a count line of section changes ("<5" when the compare stage hid it); none when
  * there is no such line, or (show_zero 0) when its count is 0. Returns whether a row was added. */
 static int count_row(const build_context *b, table *t, const char *label, const char *endpoint, const char *model,
@@ -133,6 +143,9 @@ static int count_row(const build_context *b, table *t, const char *label, const 
     if (line->below > 0) {
         table_set_values(row, 1, CELL_COUNT, 0, NAN, NAN, NAN);
         table_suppress(row, 1, (double)line->below);
+    } else if (isnan(line->value)) { /* withheld by the compare stage: "—", not a count */
+        table_set_values(row, 1, CELL_NUMBER, 0, NAN, NAN, NAN);
+        table_suppress(row, 1, NAN);
     } else {
         build_count(b, row, 1, line->value);
     }
@@ -308,7 +321,10 @@ table *build_changes_counts(const build_context *b)
     if (changes_of(b)->share) {
         char rule[256];
         share_rule(b, rule, sizeof rule);
-        table_add_footnote(t, "Counts only (a report to share): %s.", rule);
+        table_add_footnote(t, "Counts only (a report to share): %s.%s", rule,
+                           counts_withheld(b) ? " \xe2\x80\x94: withheld, so that a hidden count cannot be worked out "
+                                                "from a total and the other counts it adds up to."
+                                              : "");
     }
     return t;
 }
