@@ -99,67 +99,6 @@ static embolo_error put_previous(const compare_context *ctx, results *out)
     return err;
 }
 
-/* Whether a record's verdict item is from (or, to_included, to) "included". */
-static int verdict_of_included(const change_item *item, int to_included)
-{
-    return item->kind == CHANGE_VERDICT && !strcmp(item->subject, "row") &&
-           !strcmp(to_included ? item->new_value : item->old_value, CHANGES_INCLUDED);
-}
-
-/* Whether exactly one of the verdict lines that add up to now_excluded (from included) or to
- * now_included (to_included) is hidden. */
-static int verdicts_one_hidden(const compare_context *ctx, int to_included)
-{
-    const change_set *c = ctx->changes;
-    size_t hidden = 0;
-    for (size_t i = 0; i < c->n_items; i++) {
-        const change_item *item = &c->items[i];
-        size_t first = 0, count = 0;
-        if (!verdict_of_included(item, to_included))
-            continue;
-        while (strcmp(c->items[first].old_value, item->old_value) || strcmp(c->items[first].new_value, item->new_value) ||
-               !verdict_of_included(&c->items[first], to_included))
-            first++;
-        for (size_t j = first; first == i && j < c->n_items; j++)
-            count += verdict_of_included(&c->items[j], to_included) && !strcmp(c->items[j].old_value, item->old_value) &&
-                     !strcmp(c->items[j].new_value, item->new_value);
-        hidden += (size_t)count_hidden(ctx, count);
-    }
-    return hidden == 1;
-}
-
-/* The patients' counts: previous = matched + no_longer_present + now_excluded and current = matched +
- * new + now_included, both totals shown (each report says how many it analysed), now_excluded and
- * now_included the sums of the verdict lines from and to included. Under share, a sum with exactly one
- * hidden term withholds every part but the totals. */
-static embolo_error put_patients(const compare_context *ctx, results *out)
-{
-    const change_set *c = ctx->changes;
-    size_t added = count_items(c, CHANGE_PATIENT_NEW, NULL, ANY_DATING);
-    size_t gone = count_items(c, CHANGE_PATIENT_GONE, NULL, ANY_DATING);
-    const size_t before[] = {ctx->n_matched, gone, ctx->now_excluded}, now[] = {ctx->n_matched, added, ctx->now_included};
-    int withheld = one_hidden(ctx, before, 3) || one_hidden(ctx, now, 3) || verdicts_one_hidden(ctx, 0) ||
-                   verdicts_one_hidden(ctx, 1);
-    const struct {
-        const char *stat;
-        size_t count;
-        int part;
-    } lines[] = {
-        {"previous", ctx->n_previous, 0},
-        {"current", ctx->n_current, 0},
-        {"matched", ctx->n_matched, 1},
-        {"new", added, 1},
-        {"no_longer_present", gone, 1},
-        {"now_excluded", ctx->now_excluded, 1},
-        {"now_included", ctx->now_included, 1},
-    };
-    embolo_error err = EMBOLO_OK;
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0] && err == EMBOLO_OK; i++)
-        err = put_count_of(ctx, out, "", CHANGES_PATIENTS, KEY_ALL, "", lines[i].stat, lines[i].count,
-                           withheld && lines[i].part && !count_hidden(ctx, lines[i].count));
-    return err;
-}
-
 /* The endpoint of a verdict item ("" for a record's). */
 static const char *verdict_endpoint(const change_item *item)
 {
@@ -173,6 +112,71 @@ static int verdict_compare(const void *a, const void *b)
     if (!order)
         order = strcmp(x->old_value, y->old_value);
     return order ? order : strcmp(x->new_value, y->new_value);
+}
+
+/* Whether a record's verdict item is from (or, to_included, to) "included". */
+static int verdict_of_included(const change_item *item, int to_included)
+{
+    return item->kind == CHANGE_VERDICT && !strcmp(item->subject, "row") &&
+           !strcmp(to_included ? item->new_value : item->old_value, CHANGES_INCLUDED);
+}
+
+/* Whether exactly one of the verdict lines that add up to now_excluded (from included) or to
+ * now_included (to_included) is hidden, into *one. */
+static embolo_error verdicts_one_hidden(const compare_context *ctx, int to_included, int *one)
+{
+    const change_set *c = ctx->changes;
+    const change_item **items = malloc((c->n_items ? c->n_items : 1) * sizeof *items);
+    size_t n = 0, hidden = 0;
+    if (!items)
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t i = 0; i < c->n_items; i++)
+        if (verdict_of_included(&c->items[i], to_included))
+            items[n++] = &c->items[i];
+    if (n > 1)
+        qsort(items, n, sizeof *items, verdict_compare);
+    for (size_t i = 0, run = 1; i < n; i += run) {
+        for (run = 1; i + run < n && verdict_compare(&items[i], &items[i + run]) == 0;)
+            run++;
+        hidden += (size_t)count_hidden(ctx, run);
+    }
+    free(items);
+    *one = hidden == 1;
+    return EMBOLO_OK;
+}
+
+/* The patients' counts: previous = matched + no_longer_present + now_excluded and current = matched +
+ * new + now_included, both totals shown (each report says how many it analysed), now_excluded and
+ * now_included the sums of the verdict lines from and to included. Under share, a sum with exactly one
+ * hidden term withholds every part but the totals. */
+static embolo_error put_patients(const compare_context *ctx, results *out)
+{
+    const change_set *c = ctx->changes;
+    size_t added = count_items(c, CHANGE_PATIENT_NEW, NULL, ANY_DATING);
+    size_t gone = count_items(c, CHANGE_PATIENT_GONE, NULL, ANY_DATING);
+    const size_t before[] = {ctx->n_matched, gone, ctx->now_excluded}, now[] = {ctx->n_matched, added, ctx->now_included};
+    int from_included = 0, to_included = 0;
+    embolo_error err = verdicts_one_hidden(ctx, 0, &from_included);
+    if (err == EMBOLO_OK)
+        err = verdicts_one_hidden(ctx, 1, &to_included);
+    int withheld = one_hidden(ctx, before, 3) || one_hidden(ctx, now, 3) || from_included || to_included;
+    const struct {
+        const char *stat;
+        size_t count;
+        int part;
+    } lines[] = {
+        {"previous", ctx->n_previous, 0},
+        {"current", ctx->n_current, 0},
+        {"matched", ctx->n_matched, 1},
+        {"new", added, 1},
+        {"no_longer_present", gone, 1},
+        {"now_excluded", ctx->now_excluded, 1},
+        {"now_included", ctx->now_included, 1},
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0] && err == EMBOLO_OK; i++)
+        err = put_count_of(ctx, out, "", CHANGES_PATIENTS, KEY_ALL, "", lines[i].stat, lines[i].count,
+                           withheld && lines[i].part && !count_hidden(ctx, lines[i].count));
+    return err;
 }
 
 /* One line per verdict pair that occurs: (endpoint,) OLD, NEW, records. */
