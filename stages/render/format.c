@@ -1,6 +1,7 @@
 #include "format.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "common/text.h"
@@ -84,4 +85,21 @@ void format_date(char *out, size_t size, double day)
     }
     text_format_date((long)day, date);
     snprintf(out, size, "%s", date);
+}
+
+void paragraph_vsay(paragraph *p, const char *format, va_list args)
+{
+    if (p->used + 1 >= p->size)
+        return;
+    int n = vsnprintf(p->text + p->used, p->size - p->used, format, args);
+    if (n > 0)
+        p->used = p->used + (size_t)n < p->size ? p->used + (size_t)n : p->size - 1;
+}
+
+void paragraph_say(paragraph *p, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    paragraph_vsay(p, format, args);
+    va_end(args);
 }

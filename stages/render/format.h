@@ -2,6 +2,7 @@
 #ifndef EMBOLO_FORMAT_H
 #define EMBOLO_FORMAT_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include "template.h"
 
@@ -31,5 +32,14 @@ void format_percent(char *out, size_t size, double percent, int decimals);
 
 /* A day number (days since 1970-01-01) as YYYY-MM-DD; "NA" when missing. */
 void format_date(char *out, size_t size, double day);
+
+/* A growing paragraph in a fixed buffer (text, size): appends stop quietly at its end, which stays a
+ * terminated string. */
+typedef struct paragraph {
+    char *text;
+    size_t size, used;
+} paragraph;
+void paragraph_say(paragraph *p, const char *format, ...);
+void paragraph_vsay(paragraph *p, const char *format, va_list args);
 
 #endif

@@ -11,24 +11,6 @@
 #include "format.h"
 #include "narrative_round2.h"
 
-/* A growing paragraph in a fixed buffer: appends stop quietly at the end of the buffer. */
-typedef struct paragraph {
-    char *text;
-    size_t size, used;
-} paragraph;
-
-static void say(paragraph *p, const char *format, ...)
-{
-    va_list args;
-    if (p->used + 1 >= p->size)
-        return;
-    va_start(args, format);
-    int n = vsnprintf(p->text + p->used, p->size - p->used, format, args);
-    va_end(args);
-    if (n > 0)
-        p->used = p->used + (size_t)n < p->size ? p->used + (size_t)n : p->size - 1;
-}
-
 static const char *variable_label(const study_variable *v)
 {
     return v->label ? v->label : v->name;
@@ -38,7 +20,7 @@ static const char *variable_label(const study_variable *v)
 static void say_variables(paragraph *p, const study *s, const size_t *variables, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        say(p, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", variable_label(&s->variables[variables[i]]));
+        paragraph_say(p, "%s%s", i == 0 ? "" : i + 1 == n ? " and " : ", ", variable_label(&s->variables[variables[i]]));
 }
 
 static void say_weighting(paragraph *p, const render_input *in)
@@ -46,14 +28,14 @@ static void say_weighting(paragraph *p, const render_input *in)
     const study *s = in->study;
     if (s->treatment < 0 || !in->data->weight)
         return;
-    say(p, " To adjust for confounding of %s, a multinomial logistic propensity model of %s on ",
+    paragraph_say(p, " To adjust for confounding of %s, a multinomial logistic propensity model of %s on ",
         variable_label(&s->variables[s->treatment]), variable_label(&s->variables[s->treatment]));
     say_variables(p, s, s->ps_covariates, s->n_ps_covariates);
-    say(p, " was fitted by maximum likelihood, and inverse-probability-of-treatment weights for the average "
+    paragraph_say(p, " was fitted by maximum likelihood, and inverse-probability-of-treatment weights for the average "
            "treatment effect (ATE) were derived");
     if (s->has_trim)
-        say(p, ", truncated at the %g and %g percentiles", 100.0 * s->trim_low, 100.0 * s->trim_high);
-    say(p, ". Weighted Kaplan-Meier curves (infinitesimal-jackknife variance) and weighted Cox models with "
+        paragraph_say(p, ", truncated at the %g and %g percentiles", 100.0 * s->trim_low, 100.0 * s->trim_high);
+    paragraph_say(p, ". Weighted Kaplan-Meier curves (infinitesimal-jackknife variance) and weighted Cox models with "
            "robust sandwich standard errors were estimated; covariate balance was assessed by the largest "
            "absolute standardized mean difference between groups before and after weighting (adequate below 0.1).");
 }
@@ -63,28 +45,28 @@ void narrative_methods(const render_input *in, char *out, size_t size)
     const study *s = in->study;
     paragraph p = {.text = out, .size = size};
     out[0] = '\0';
-    say(&p, "Survival was estimated with the Kaplan-Meier method, with 95%% confidence intervals on the log "
+    paragraph_say(&p, "Survival was estimated with the Kaplan-Meier method, with 95%% confidence intervals on the log "
             "scale (Greenwood variance); median follow-up was estimated with the reverse Kaplan-Meier method. "
             "Groups were compared with the log-rank test.");
     if (s->n_univariate > 0 || s->n_multivariable > 0) {
-        say(&p, " Hazard ratios (HR) with 95%% confidence intervals were estimated with Cox proportional-hazards "
+        paragraph_say(&p, " Hazard ratios (HR) with 95%% confidence intervals were estimated with Cox proportional-hazards "
                 "models (Efron method for ties; Wald p-values)");
         if (s->n_univariate > 0) {
-            say(&p, ", univariate for ");
+            paragraph_say(&p, ", univariate for ");
             say_variables(&p, s, s->univariate, s->n_univariate);
         }
         if (s->n_multivariable > 0) {
-            say(&p, "%s multivariable with ", s->n_univariate > 0 ? " and" : ",");
+            paragraph_say(&p, "%s multivariable with ", s->n_univariate > 0 ? " and" : ",");
             say_variables(&p, s, s->multivariable, s->n_multivariable);
-            say(&p, "; proportional hazards were checked with scaled Schoenfeld residuals (cox.zph, "
+            paragraph_say(&p, "; proportional hazards were checked with scaled Schoenfeld residuals (cox.zph, "
                     "Kaplan-Meier time transform)");
         }
-        say(&p, ". Each model used the patients with complete data for its covariates.");
+        paragraph_say(&p, ". Each model used the patients with complete data for its covariates.");
     }
     say_weighting(&p, in);
     narrative_methods_round2(in, p.text + p.used, p.size - p.used);
     p.used += strlen(p.text + p.used);
-    say(&p, " Times are in %s (a month is 30.4375 days). Analyses were run with embolo %s, whose estimates "
+    paragraph_say(&p, " Times are in %s (a month is 30.4375 days). Analyses were run with embolo %s, whose estimates "
             "reproduce R's survival package.", s->time_unit, in->version);
 }
 
@@ -95,7 +77,7 @@ static void say_p(paragraph *p, const render_input *in, double value)
 {
     char text[64];
     format_p(text, sizeof text, value, in->template->p_decimals);
-    say(p, "p %s%s", text[0] == '<' ? "< " : "= ", text[0] == '<' ? text + 1 : text);
+    paragraph_say(p, "p %s%s", text[0] == '<' ? "< " : "= ", text[0] == '<' ? text + 1 : text);
 }
 
 /* An endpoint as a sentence names it: "HPFS" (a short name, as an acronym), else its label as written
@@ -158,8 +140,8 @@ static int say_followup_of(paragraph *p, const build_context *b, size_t e)
     format_number(number, sizeof number, median, b->t->decimals);
     format_number(lower, sizeof lower, low, b->t->decimals);
     format_number(upper, sizeof upper, high, b->t->decimals);
-    say(p, "%s %s (95%% CI %s", number, b->s->time_unit, lower);
-    say(p, isfinite(high) ? "\xe2\x80\x93%s)" : " to not reached)", upper);
+    paragraph_say(p, "%s %s (95%% CI %s", number, b->s->time_unit, lower);
+    paragraph_say(p, isfinite(high) ? "\xe2\x80\x93%s)" : " to not reached)", upper);
     return 1;
 }
 
@@ -172,25 +154,25 @@ static void say_followup(paragraph *p, const build_context *b)
     if (death >= 0 || s->n_endpoints == 1) {
         size_t e = death >= 0 ? (size_t)death : 0;
         build_lower_first(name, sizeof name, build_endpoint_label(&s->endpoints[e]));
-        say(p, " Median follow-up (reverse Kaplan-Meier, %s) was ", name);
+        paragraph_say(p, " Median follow-up (reverse Kaplan-Meier, %s) was ", name);
         if (!say_followup_of(p, b, e))
-            say(p, "not reached");
-        say(p, ".");
+            paragraph_say(p, "not reached");
+        paragraph_say(p, ".");
         return;
     }
     size_t said = 0;
     for (size_t e = 0; e < s->n_endpoints; e++) {
         endpoint_name(&s->endpoints[e], name, sizeof name);
         if (said == 0)
-            say(p, " Median follow-up (reverse Kaplan-Meier) was ");
+            paragraph_say(p, " Median follow-up (reverse Kaplan-Meier) was ");
         else
-            say(p, "%s", said + 1 == s->n_endpoints ? " and " : ", ");
+            paragraph_say(p, "%s", said + 1 == s->n_endpoints ? " and " : ", ");
         if (!say_followup_of(p, b, e))
-            say(p, "not reached");
-        say(p, " for %s", name);
+            paragraph_say(p, "not reached");
+        paragraph_say(p, " for %s", name);
         said++;
     }
-    say(p, ".");
+    paragraph_say(p, ".");
 }
 
 /* A level's median for an endpoint as the template shows it (NAN: not reached, or suppressed). */
@@ -216,21 +198,21 @@ static void say_level_medians(paragraph *p, const build_context *b, const size_t
     }
     /* "not reached for Lev+5FU", not "not reached and not reached". */
     if (reached == 0 && (suppressed == 0 || suppressed == n_endpoints)) {
-        say(p, "%s", suppressed ? "suppressed" : "not reached");
+        paragraph_say(p, "%s", suppressed ? "suppressed" : "not reached");
         return;
     }
     for (size_t k = 0; k < n_endpoints; k++) {
         double median = level_median(b, endpoints[k], v, level, &hidden);
-        say(p, "%s", k == 0 ? "" : k + 1 == n_endpoints ? " and " : ", ");
+        paragraph_say(p, "%s", k == 0 ? "" : k + 1 == n_endpoints ? " and " : ", ");
         if (isnan(median)) {
-            say(p, "%s", hidden ? "suppressed" : "not reached");
+            paragraph_say(p, "%s", hidden ? "suppressed" : "not reached");
             continue;
         }
         char number[64];
         format_number(number, sizeof number, median, b->t->decimals);
-        say(p, "%s", number);
+        paragraph_say(p, "%s", number);
         if (k + 1 == n_endpoints || isnan(level_median(b, endpoints[k + 1], v, level, &hidden)))
-            say(p, " %s", b->s->time_unit);
+            paragraph_say(p, " %s", b->s->time_unit);
     }
 }
 
@@ -252,21 +234,21 @@ static void say_medians_by(paragraph *p, const build_context *b, const study_var
             levels[n_levels++] = l;
     if (n_levels == 0)
         return;
-    say(p, " Median ");
+    paragraph_say(p, " Median ");
     for (size_t k = 0; k < n_endpoints; k++) {
         endpoint_name(&s->endpoints[endpoints[k]], name, sizeof name);
-        say(p, "%s%s", k == 0 ? "" : k + 1 == n_endpoints ? " and " : ", ", name);
+        paragraph_say(p, "%s%s", k == 0 ? "" : k + 1 == n_endpoints ? " and " : ", ", name);
     }
-    say(p, " %s ", n_endpoints > 1 ? "were" : "was");
+    paragraph_say(p, " %s ", n_endpoints > 1 ? "were" : "was");
     for (size_t k = 0; k < n_levels; k++) {
         double n = build_value(b, KEY_KM, first, KEY_UNWEIGHTED, v->name, v->levels[levels[k]], KEY_STAT_N);
-        say(p, "%s", k == 0 ? "" : k + 1 == n_levels ? " and " : ", ");
+        paragraph_say(p, "%s", k == 0 ? "" : k + 1 == n_levels ? " and " : ", ");
         say_level_medians(p, b, endpoints, n_endpoints, v, levels[k]);
         format_count(count, sizeof count, b->t, n);
         build_level(level, sizeof level, v->levels[levels[k]]);
-        say(p, " for %s (n = %s)", level, count);
+        paragraph_say(p, " for %s (n = %s)", level, count);
     }
-    say(p, ".");
+    paragraph_say(p, ".");
 }
 
 /* An endpoint without events (or whose event values match no record) says so: no median, survival
@@ -278,7 +260,7 @@ static void say_endpoint_problems(paragraph *p, const build_context *b)
         if (!build_endpoint_has_no_events(b, e) || !build_endpoint_problem(b, e, problem, sizeof problem))
             continue;
         build_lower_first(name, sizeof name, build_endpoint_label(&b->s->endpoints[e]));
-        say(p, " For %s, %s.", name, problem);
+        paragraph_say(p, " For %s, %s.", name, problem);
     }
 }
 
@@ -302,13 +284,13 @@ static void say_hazard(paragraph *p, const build_context *b, const char *prefix,
 {
     char hr[64], lower[64], upper[64];
     format_number(hr, sizeof hr, h->hr, b->t->hr_decimals);
-    say(p, "%sHR %s", prefix, hr);
+    paragraph_say(p, "%sHR %s", prefix, hr);
     if (isfinite(h->lower) && isfinite(h->upper)) {
         format_number(lower, sizeof lower, h->lower, b->t->hr_decimals);
         format_number(upper, sizeof upper, h->upper, b->t->hr_decimals);
-        say(p, ", 95%% CI %s\xe2\x80\x93%s", lower, upper);
+        paragraph_say(p, ", 95%% CI %s\xe2\x80\x93%s", lower, upper);
     }
-    say(p, ", ");
+    paragraph_say(p, ", ");
     say_p(p, b->in, h->p);
 }
 
@@ -337,27 +319,27 @@ static void say_treatment_level(paragraph *p, const build_context *b, size_t e, 
     build_level(reference, sizeof reference, t->levels[build_cox_reference(b, ep, model, t)]);
     if ((du && dw && !strcmp(du, dw)) || (!du && !dw)) {
         if (du)
-            say(p, " For %s, %s had a %s hazard than %s (", name, shown, du, reference);
+            paragraph_say(p, " For %s, %s had a %s hazard than %s (", name, shown, du, reference);
         else
-            say(p, " For %s, the hazards of %s and %s did not differ significantly (", name, shown, reference);
+            paragraph_say(p, " For %s, the hazards of %s and %s did not differ significantly (", name, shown, reference);
         say_hazard(p, b, "unadjusted ", &u);
         if (weighted)
             say_hazard(p, b, "; propensity-weighted ", &w);
-        say(p, ").");
+        paragraph_say(p, ").");
         return;
     }
     if (du)
-        say(p, " For %s, the hazard of %s was %s than that of %s unadjusted (", name, shown, du, reference);
+        paragraph_say(p, " For %s, the hazard of %s was %s than that of %s unadjusted (", name, shown, du, reference);
     else
-        say(p, " For %s, the hazard of %s did not differ significantly from that of %s unadjusted (", name, shown,
+        paragraph_say(p, " For %s, the hazard of %s did not differ significantly from that of %s unadjusted (", name, shown,
             reference);
     say_hazard(p, b, "", &u);
     if (dw)
-        say(p, "), but was %s after propensity weighting (", dw);
+        paragraph_say(p, "), but was %s after propensity weighting (", dw);
     else
-        say(p, "), but did not differ significantly after propensity weighting (");
+        paragraph_say(p, "), but did not differ significantly after propensity weighting (");
     say_hazard(p, b, "", &w);
-    say(p, ").");
+    paragraph_say(p, ").");
 }
 
 static void say_treatment_effects(paragraph *p, const build_context *b)
@@ -388,7 +370,7 @@ void narrative_results(const render_input *in, char *out, size_t size)
         return;
     build_context_init(&b, in);
     size_t excluded = in->data->rows_read - in->data->n;
-    say(&p, "Of %zu patients, %zu were analysed and %zu excluded.", in->data->rows_read, in->data->n, excluded);
+    paragraph_say(&p, "Of %zu patients, %zu were analysed and %zu excluded.", in->data->rows_read, in->data->n, excluded);
     say_followup(&p, &b);
     if (s->n_subgroups > 0)
         say_medians_by(&p, &b, &s->variables[s->subgroups[0]]);

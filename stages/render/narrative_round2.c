@@ -19,20 +19,15 @@
 typedef struct sentences {
     const render_input *in;
     build_context b;
-    char *text;
-    size_t size, used;
+    paragraph out;
 } sentences;
 
 static void put(sentences *o, const char *format, ...)
 {
     va_list args;
-    if (o->used + 1 >= o->size)
-        return;
     va_start(args, format);
-    int n = vsnprintf(o->text + o->used, o->size - o->used, format, args);
+    paragraph_vsay(&o->out, format, args);
     va_end(args);
-    if (n > 0)
-        o->used = o->used + (size_t)n < o->size ? o->used + (size_t)n : o->size - 1;
 }
 
 static const study *study_of(const sentences *o)
@@ -232,7 +227,7 @@ static void methods_evalues(sentences *o)
 /* Sentences into out; 0 when there is nothing to write about (no results, or no room). */
 static int sentences_begin(sentences *o, const render_input *in, char *out, size_t size)
 {
-    *o = (sentences){.in = in, .text = out, .size = size};
+    *o = (sentences){.in = in, .out = {.text = out, .size = size}};
     if (size == 0)
         return 0;
     out[0] = '\0';
