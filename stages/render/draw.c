@@ -599,8 +599,11 @@ size_t draw_axis_ticks(const draw_axis *a, double *ticks, size_t max)
     return n;
 }
 
+#define TICK_LABEL 40
+
 static void tick_label(char *out, size_t size, const draw_axis *a, double v)
 {
+    v = a->absolute ? fabs(v) : v;
     if (a->percent)
         snprintf(out, size, "%.0f%%", v * 100.0);
     else if (a->decimals >= 0)
@@ -609,18 +612,35 @@ static void tick_label(char *out, size_t size, const draw_axis *a, double v)
         snprintf(out, size, "%g", fabs(v) < 1e-12 ? 0.0 : v);
 }
 
+/* The ticks of an axis within its range and their labels: the axis's own, else from the values. */
+static size_t labelled_ticks(const draw_axis *a, double *ticks, char (*labels)[TICK_LABEL], size_t max)
+{
+    size_t n = 0;
+    if (a->ticks && a->labels) {
+        for (size_t k = 0; k < a->n_ticks && n < max; k++)
+            if (a->ticks[k] >= a->min - 1e-9 && a->ticks[k] <= a->max * (1 + 1e-9) + 1e-9) {
+                ticks[n] = a->ticks[k];
+                snprintf(labels[n++], TICK_LABEL, "%s", a->labels[k] ? a->labels[k] : "");
+            }
+        return n;
+    }
+    n = draw_axis_ticks(a, ticks, max);
+    for (size_t k = 0; k < n; k++)
+        tick_label(labels[k], TICK_LABEL, a, ticks[k]);
+    return n;
+}
+
 static void draw_bottom_axis(draw_doc *d, const draw_plot *p)
 {
     double ticks[64], size = p->font_size;
-    size_t n = draw_axis_ticks(&p->x, ticks, 64);
+    char labels[64][TICK_LABEL];
+    size_t n = labelled_ticks(&p->x, ticks, labels, 64);
     draw_pen pen = draw_grey_pen(0.0, 0.6, DRAW_DASH_SOLID);
     draw_segment(d, p->area.x, p->area.y, p->area.x + p->area.w, p->area.y, pen);
     for (size_t k = 0; k < n; k++) {
-        char label[32];
         double x = draw_plot_x(p, ticks[k]);
         draw_segment(d, x, p->area.y, x, p->area.y - 3.0, pen);
-        tick_label(label, sizeof label, &p->x, ticks[k]);
-        draw_text(d, x, p->area.y - 4.0 - size, label, DRAW_REGULAR, size, DRAW_CENTER);
+        draw_text(d, x, p->area.y - 4.0 - size, labels[k], DRAW_REGULAR, size, DRAW_CENTER);
     }
     if (p->x.title)
         draw_text(d, p->area.x + p->area.w / 2, p->area.y - 7.0 - 2.1 * size, p->x.title, DRAW_REGULAR, size,
@@ -636,20 +656,19 @@ void draw_x_axis(draw_doc *d, const draw_plot *p)
 void draw_axes(draw_doc *d, const draw_plot *p)
 {
     double ticks[64], size = p->font_size, widest = 0.0;
+    char labels[64][TICK_LABEL];
     if (!draw_ready(d))
         return;
     draw_bottom_axis(d, p);
-    size_t n = draw_axis_ticks(&p->y, ticks, 64);
+    size_t n = labelled_ticks(&p->y, ticks, labels, 64);
     draw_pen pen = draw_grey_pen(0.0, 0.6, DRAW_DASH_SOLID);
     draw_segment(d, p->area.x, p->area.y, p->area.x, p->area.y + p->area.h, pen);
     for (size_t k = 0; k < n; k++) {
-        char label[32];
         double y = draw_plot_y(p, ticks[k]);
         draw_segment(d, p->area.x, y, p->area.x - 3.0, y, pen);
-        tick_label(label, sizeof label, &p->y, ticks[k]);
-        double w = draw_text_width(d, label, DRAW_REGULAR, size);
+        double w = draw_text_width(d, labels[k], DRAW_REGULAR, size);
         widest = w > widest ? w : widest;
-        draw_text(d, p->area.x - 5.0, y - 0.35 * size, label, DRAW_REGULAR, size, DRAW_RIGHT);
+        draw_text(d, p->area.x - 5.0, y - 0.35 * size, labels[k], DRAW_REGULAR, size, DRAW_RIGHT);
     }
     if (p->y.title) {
         /* A title longer than the axis gets a smaller font. */
@@ -659,6 +678,26 @@ void draw_axes(draw_doc *d, const draw_plot *p)
         draw_text_up(d, p->area.x - 8.0 - widest - 0.25 * size, p->area.y + p->area.h / 2, p->y.title, DRAW_REGULAR,
                      fit);
     }
+}
+
+double draw_axis_label_width(draw_doc *d, const draw_axis *axis, double size)
+{
+    double ticks[64], widest = 0.0;
+    char labels[64][TICK_LABEL];
+    size_t n = labelled_ticks(axis, ticks, labels, 64);
+    for (size_t k = 0; k < n; k++) {
+        double w = draw_text_width(d, labels[k], DRAW_REGULAR, size);
+        widest = w > widest ? w : widest;
+    }
+    return widest;
+}
+
+double draw_axis_last_label_width(draw_doc *d, const draw_axis *axis, double size)
+{
+    double ticks[64];
+    char labels[64][TICK_LABEL];
+    size_t n = labelled_ticks(axis, ticks, labels, 64);
+    return n ? draw_text_width(d, labels[n - 1], DRAW_REGULAR, size) : 0.0;
 }
 
 void draw_clip(draw_doc *d, const draw_plot *p)

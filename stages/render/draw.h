@@ -78,6 +78,10 @@ void draw_subheading(draw_doc *d, const char *text);
 void draw_paragraph(draw_doc *d, const char *text, draw_font font, double size, double indent);
 /* One line of text at a point: x is the left, centre or right of the text as align says. */
 void draw_text(draw_doc *d, double x, double y, const char *text, draw_font font, double size, draw_align align);
+/* The same for length bytes of text (a line of draw_wrap). */
+void draw_text_n(draw_doc *d, double x, double y, const char *text, size_t length, draw_font font, double size,
+                 draw_align align);
+double draw_width_n(draw_doc *d, const char *text, size_t length, draw_font font, double size);
 /* The same, turned 90 degrees anticlockwise and centred on (x, y) (vertical axis titles). */
 void draw_text_up(draw_doc *d, double x, double y, const char *text, draw_font font, double size);
 double draw_text_width(draw_doc *d, const char *text, draw_font font, double size);
@@ -122,6 +126,8 @@ typedef struct draw_axis {
     int log;               /* logarithmic scale (min > 0) */
     int decimals;          /* tick labels; -1: shortest (%g) */
     int percent;           /* tick labels as percentages of 1 */
+    int absolute;          /* tick labels of |value| (a mirrored axis) */
+    const char *const *labels;  /* with ticks: the label of each; NULL: from the values */
     const char *title;
 } draw_axis;
 
@@ -135,6 +141,10 @@ double draw_plot_x(const draw_plot *p, double x);
 double draw_plot_y(const draw_plot *p, double y);
 /* The ticks of an axis (explicit, or from step): writes up to max and returns the count. */
 size_t draw_axis_ticks(const draw_axis *axis, double *ticks, size_t max);
+
+/* The widest tick label of an axis, and the last one's width, at a font size (margins). */
+double draw_axis_label_width(draw_doc *d, const draw_axis *axis, double size);
+double draw_axis_last_label_width(draw_doc *d, const draw_axis *axis, double size);
 
 /* Axes on the left and bottom of the area, with ticks, tick labels and titles. */
 void draw_axes(draw_doc *d, const draw_plot *p);

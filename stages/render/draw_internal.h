@@ -84,10 +84,6 @@ size_t draw_utf8_length(const unsigned char *s, size_t left);
 /* Text as printable ASCII ('?' for any other character): PDF outlines and information, DSC comments. */
 void draw_ascii(const char *text, char *out, size_t size);
 
-/* One line of text at a point of the current page, length bytes of text. */
-void draw_text_n(draw_doc *d, double x, double y, const char *text, size_t length, draw_font font, double size,
-                 draw_align align);
-double draw_width_n(draw_doc *d, const char *text, size_t length, draw_font font, double size);
 
 /* Writes "Page i of N" and the footer on every page. */
 void draw_footers(draw_doc *d);
