@@ -519,10 +519,13 @@ static void legend_sample(draw_doc *d, double x, double y, double w, const draw_
     draw_pen pen = item->pen;
     pen.width = pen.width > 1.6 ? 1.6 : pen.width;
     if (item->filled) {
-        draw_bar(d, (draw_box){x + 0.2 * w, y - 0.4 * size, 0.6 * w, 0.8 * size}, pen, item->alpha, 1);
+        draw_box box = {x + 0.2 * w, y - 0.4 * size, 0.6 * w, 0.8 * size};
+        draw_bar(d, box, pen, item->alpha, 0);
+        draw_rect(d, box, pen, -1.0);
         return;
     }
-    draw_swatch(d, x, y, w, pen);
+    if (!item->marker_only)
+        draw_swatch(d, x, y, w, pen);
     if (item->has_shape)
         draw_marker(d, x + w / 2, y, item->shape, 0.7 * size, pen);
 }

@@ -203,6 +203,7 @@ typedef struct draw_legend_item {
     draw_shape shape;
     int filled;       /* a box filled at alpha and outlined, instead of a line */
     double alpha;
+    int marker_only;  /* the marker without a line (points) */
 } draw_legend_item;
 double draw_legend_items(draw_doc *d, double x, double top, double width, const draw_legend_item *items, size_t n,
                          double size, int measure_only);

@@ -7,7 +7,9 @@
  *
  * Same drawing, same bytes: the PDF's creation date is the day given (cairo would write the clock),
  * the EPS's %%CreationDate line is rewritten to that day, the SVG's surface ids (a process-wide counter
- * in cairo) are renumbered from 1 and its size is given in millimetres; PNG and TIFF carry no time. */
+ * in cairo) are renumbered from 1 and its size is given in millimetres; PNG and TIFF carry no time.
+ * An SVG's text is editable <text> in DejaVu Sans over cairo's drawing (cairo would outline each
+ * glyph), each held to the width the layout measured. */
 #include "draw_internal.h"
 
 #include <cairo/cairo-ft.h>
@@ -96,6 +98,7 @@ typedef struct cairo_doc {
     double page_height;          /* points: y is flipped on the way to cairo */
     colour stroke[STATE_DEPTH], fill[STATE_DEPTH];
     size_t depth;
+    byte_buffer *svg_text;       /* SVG: the text as <text> elements, written over cairo's drawing */
 } cairo_doc;
 
 static cairo_doc *cairo_of(const draw_doc *d)
@@ -121,6 +124,13 @@ static double flip(const cairo_doc *c, double y)
 
 /* ---- the primitives ---- */
 
+/* The colour slots of the current state (the deepest kept when saves nest beyond STATE_DEPTH). */
+static size_t state_index(const cairo_doc *c)
+{
+    return c->depth < STATE_DEPTH ? c->depth : STATE_DEPTH - 1;
+}
+
+
 static int cairo_page_new(draw_doc *d, double width, double height)
 {
     (void)width;
@@ -136,10 +146,48 @@ static void cairo_page_select(draw_doc *d, size_t index)
     (void)index;
 }
 
+/* Appends text to b with the characters XML gives a meaning escaped. */
+static int buffer_write_xml(byte_buffer *b, const char *text)
+{
+    for (const char *at = text; *at;) {
+        size_t run = strcspn(at, "&<>\"");
+        const char *entity = at[run] == '&' ? "&amp;" : at[run] == '<' ? "&lt;" : at[run] == '>' ? "&gt;" : "&quot;";
+        if (!buffer_write(b, at, run) || (at[run] && !buffer_write(b, entity, strlen(entity))))
+            return 0;
+        at += run + (at[run] != '\0');
+    }
+    return 1;
+}
+
+/* An SVG <text> element: editable text in DejaVu Sans, its advance width held to the layout's
+ * (textLength), so a viewer with another font keeps the geometry. */
+static void svg_text(draw_doc *d, double x, double y, const char *text, draw_font font, double size, int up)
+{
+    cairo_doc *c = cairo_of(d);
+    const colour *f = &c->fill[state_index(c)];
+    char head[512];
+    double width = draw_width_n(d, text, strlen(text), font, size), sy = flip(c, y);
+    int n = snprintf(head, sizeof head, "<text x=\"%.2f\" y=\"%.2f\" font-family=\"DejaVu Sans, sans-serif\" "
+                     "font-size=\"%.2f\"%s fill=\"rgb(%d,%d,%d)\" textLength=\"%.2f\" lengthAdjust=\"spacingAndGlyphs\" "
+                     "xml:space=\"preserve\"", x, sy, size, font == DRAW_BOLD ? " font-weight=\"bold\"" : "",
+                     (int)lround(255 * f->r), (int)lround(255 * f->g), (int)lround(255 * f->b), width > 0 ? width : 0.01);
+    char turn[96] = "";
+    if (up)
+        snprintf(turn, sizeof turn, " transform=\"rotate(-90 %.2f %.2f)\"", x, sy);
+    if (n < 0 || (size_t)n >= sizeof head || !buffer_write(c->svg_text, head, (size_t)n) ||
+        !buffer_write(c->svg_text, turn, strlen(turn)) || !buffer_write(c->svg_text, ">", 1) ||
+        !buffer_write_xml(c->svg_text, text) || !buffer_write(c->svg_text, "</text>\n", 8))
+        draw_fail(d, EMBOLO_ERROR_NOMEM);
+}
+
 static void cairo_text(draw_doc *d, double x, double y, const char *text, draw_font font, double size, int up)
 {
     cairo_doc *c = cairo_of(d);
-    const colour *f = &c->fill[c->depth];
+    const colour *f = &c->fill[state_index(c)];
+    if (c->svg_text) {
+        svg_text(d, x, y, text, font, size, up);
+        return;
+    }
     cairo_save(c->cr);
     cairo_set_source_rgba(c->cr, f->r, f->g, f->b, f->a);
     cairo_set_font_face(c->cr, c->font_faces[font]);
@@ -185,12 +233,6 @@ static void cairo_pop(draw_doc *d)
         return;
     cairo_restore(c->cr);
     c->depth--;
-}
-
-/* The colour slots of the current state (the deepest kept when saves nest beyond STATE_DEPTH). */
-static size_t state_index(const cairo_doc *c)
-{
-    return c->depth < STATE_DEPTH ? c->depth : STATE_DEPTH - 1;
 }
 
 static void cairo_stroke_style(draw_doc *d, draw_pen pen)
@@ -390,43 +432,47 @@ static unsigned long svg_surface_number(unsigned long cairo_id, unsigned long *s
     return (unsigned long)*n_seen;
 }
 
-/* Writes the SVG of in to out with its surface ids renumbered in order of appearance and its size in
- * millimetres (the viewBox stays in points). */
-static int svg_fix(const byte_buffer *in, byte_buffer *out, double width, double height)
+/* Writes the SVG of in to out with its surface ids renumbered in order of appearance, its size in
+ * millimetres (the viewBox stays in points) and the text elements last, over the drawing. */
+static int svg_fix(const byte_buffer *in, const byte_buffer *texts, byte_buffer *out, double width, double height)
 {
     static const char id[] = "surface";
     enum { MAX_SURFACES = 256 };
     unsigned long seen[MAX_SURFACES];
     size_t n_seen = 0;
-    const unsigned char *s = in->data, *end = in->data + in->size;
+    const unsigned char *s = in->data, *end = in->data + in->size, *close = NULL;
     const unsigned char *svg = bytes_find(s, in->size, "<svg ", 5);
     const unsigned char *header_end = svg ? memchr(svg, '>', (size_t)(end - svg)) : NULL;
-    char text[256];
-    if (!svg || !header_end)
+    char line[256];
+    for (const unsigned char *at = header_end; at && (at = bytes_find(at + 1, (size_t)(end - at - 1), "</svg>", 6));)
+        close = at;
+    if (!svg || !header_end || !close)
         return 0;
-    int n = snprintf(text, sizeof text, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
+    int n = snprintf(line, sizeof line, "<svg xmlns=\"http://www.w3.org/2000/svg\" "
                      "xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"%.2fmm\" height=\"%.2fmm\" "
                      "viewBox=\"0 0 %g %g\" version=\"1.1\">", width / 72.0 * 25.4, height / 72.0 * 25.4, width, height);
-    if (n < 0 || (size_t)n >= sizeof text || !buffer_write(out, s, (size_t)(svg - s)) ||
-        !buffer_write(out, text, (size_t)n))
+    if (n < 0 || (size_t)n >= sizeof line || !buffer_write(out, s, (size_t)(svg - s)) ||
+        !buffer_write(out, line, (size_t)n))
         return 0;
-    for (s = header_end + 1; s < end;) {
-        const unsigned char *hit = bytes_find(s, (size_t)(end - s), id, sizeof id - 1);
-        const unsigned char *digits = hit ? hit + sizeof id - 1 : end;
-        if (!buffer_write(out, s, (size_t)(digits - s)))
+    for (s = header_end + 1; s < close;) {
+        const unsigned char *hit = bytes_find(s, (size_t)(close - s), id, sizeof id - 1);
+        const unsigned char *stop = hit ? hit + sizeof id - 1 : close;
+        if (!buffer_write(out, s, (size_t)(stop - s)))
             return 0;
+        s = stop;
         if (!hit)
             break;
         unsigned long number = 0;
-        for (s = digits; s < end && *s >= '0' && *s <= '9'; s++)
+        for (; s < close && *s >= '0' && *s <= '9'; s++)
             number = number * 10 + (unsigned long)(*s - '0');
-        if (s == digits)
+        if (s == stop)
             continue;
-        n = snprintf(text, sizeof text, "%lu", svg_surface_number(number, seen, &n_seen, MAX_SURFACES));
-        if (n < 0 || !buffer_write(out, text, (size_t)n))
+        n = snprintf(line, sizeof line, "%lu", svg_surface_number(number, seen, &n_seen, MAX_SURFACES));
+        if (n < 0 || !buffer_write(out, line, (size_t)n))
             return 0;
     }
-    return !out->failed;
+    return buffer_write(out, texts->data, texts->size) && buffer_write(out, close, (size_t)(end - close)) &&
+           !out->failed;
 }
 
 static cairo_surface_t *vector_surface(const draw_picture_info *info, byte_buffer *b)
@@ -460,10 +506,12 @@ static cairo_surface_t *vector_surface(const draw_picture_info *info, byte_buffe
 static embolo_error picture_vector(draw_doc *d, const draw_picture_info *info, draw_painter paint, void *arg,
                                    byte_buffer *out)
 {
-    byte_buffer raw = {0};
+    byte_buffer raw = {0}, text = {0};
     cairo_surface_t *surface = vector_surface(info, &raw);
     cairo_t *cr = cairo_create(surface);
+    cairo_of(d)->svg_text = info->format == DRAW_FORMAT_SVG ? &text : NULL;
     paint_page(d, cr, info->width, info->height, paint, arg);
+    cairo_of(d)->svg_text = NULL;
     cairo_destroy(cr);
     cairo_surface_finish(surface);
     cairo_status_t status = cairo_surface_status(surface);
@@ -476,12 +524,13 @@ static embolo_error picture_vector(draw_doc *d, const draw_picture_info *info, d
     } else if (info->format == DRAW_FORMAT_PDF) {
         *out = raw;
         return EMBOLO_OK;
-    } else if (!(info->format == DRAW_FORMAT_SVG ? svg_fix(&raw, out, info->width, info->height)
+    } else if (!(info->format == DRAW_FORMAT_SVG ? !text.failed && svg_fix(&raw, &text, out, info->width, info->height)
                                                  : eps_fix(&raw, out, info->day))) {
         snprintf(d->doing, sizeof d->doing, "writing the file (%s)", out->failed ? "out of memory" : "unexpected form");
         err = out->failed ? EMBOLO_ERROR_NOMEM : EMBOLO_ERROR_INTERNAL;
     }
     free(raw.data);
+    free(text.data);
     return err;
 }
 

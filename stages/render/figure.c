@@ -85,6 +85,16 @@ const double *figure_values(figure *f, const double *values, size_t n)
 
 /* ---- sizes ---- */
 
+/* The height (mm) a curve figure of width needs for its text and a plot of 0.42 of its width: the
+ * title, the legend (about two of its entries per 40 font sizes of width), the x axis and the risk table. */
+static double curves_height(double width, double font_mm, size_t curves, int risk_table)
+{
+    double per_line = floor(0.85 * width / (20.0 * font_mm)), n = (double)(curves ? curves : 1);
+    double legend_lines = ceil(n / (per_line >= 1 ? per_line : 1));
+    double text = 2.8 + 1.6 * legend_lines + 3.5 + (risk_table ? 1.5 * (n + 1) + 0.6 : 0.0) + 1.0;
+    return 0.42 * width + text * font_mm;
+}
+
 void figure_default_size(const report_template *t, figure_kind kind, size_t rows, double *width_mm,
                          double *height_mm)
 {
@@ -94,6 +104,7 @@ void figure_default_size(const report_template *t, figure_kind kind, size_t rows
     case FIGURE_KIND_KM:
     case FIGURE_KIND_CIF:
         height = t->risk_table ? 130.0 : 110.0;
+        aspect = 2;  /* in proportion to a width the template gives, but room for rows curves' text */
         break;
     case FIGURE_KIND_FOREST:
     case FIGURE_KIND_SUBGROUP_FOREST:
@@ -121,9 +132,11 @@ void figure_default_size(const report_template *t, figure_kind kind, size_t rows
         break;
     }
     height = height > 234.0 ? 234.0 : height;
-    if (kind < FIGURE_KIND_COUNT && t->width_mm[kind] > 0) {
+    if (kind < FIGURE_KIND_COUNT && t->width_mm[kind] > 0 && t->width_mm[kind] != width) {
         height *= aspect ? t->width_mm[kind] / width : 1.0;
         width = t->width_mm[kind];
+        if (aspect == 2)
+            height = fmax(height, curves_height(width, font_mm, rows, t->risk_table));
     }
     if (kind < FIGURE_KIND_COUNT && t->height_mm[kind] > 0)
         height = t->height_mm[kind];

@@ -166,8 +166,10 @@ const char *figure_text(figure *f, const char *format, ...);
 const double *figure_values(figure *f, const double *values, size_t n);
 
 /* The default width and height (mm) of a kind of figure: 174 x 130 for curves with a risk table
- * (height 118 without one), and per kind otherwise; rows (forest, love: their row count) and panels
- * (CUSUM) make the height of the kinds that grow with them. The template's sizes win. */
+ * (height 110 without one), and per kind otherwise; rows (forest, love: their row count; propensity,
+ * CUSUM: their panels; curves: their count) make the height of the kinds that grow with them. A width
+ * the template gives scales the height, keeping room for a curve figure's text; a height it gives
+ * wins. */
 void figure_default_size(const report_template *t, figure_kind kind, size_t rows, double *width_mm,
                          double *height_mm);
 

@@ -363,9 +363,7 @@ static void panel_place_notes(draw_doc *d, const figure_panel *p, panel_layout *
 
 static double legend_height(draw_doc *d, const figure *f, double width, double font)
 {
-    if (f->legend_place != FIGURE_LEGEND_TOP || f->n_legend == 0)
-        return 0.0;
-    return draw_legend_items(d, 0, 0, width, f->legend, f->n_legend, font, 1) + 0.4 * font;
+    return f->n_legend ? draw_legend_items(d, 0, 0, width, f->legend, f->n_legend, font, 1) + 0.4 * font : 0.0;
 }
 
 static void panels_layout(draw_doc *d, const figure *f, figure_layout *fl, draw_box area, const figure_style *style)
@@ -386,8 +384,23 @@ static void panels_layout(draw_doc *d, const figure *f, figure_layout *fl, draw_
     }
 }
 
+/* The legend inside the first panel's plot, in a free spot; 0 when there is none. */
+static int legend_inside(draw_doc *d, const figure *f, figure_layout *fl)
+{
+    panel_layout *l = &fl->panels[0];
+    double w = 0.0, h = 1.6 * fl->font * (double)f->n_legend + 0.4 * fl->font;
+    draw_box b;
+    for (size_t i = 0; i < f->n_legend; i++)
+        w = max_of(w, 2.8 * fl->font + draw_text_width(d, f->legend[i].label, DRAW_REGULAR, fl->font));
+    if (panel_has_rows(&f->panels[0]) || !free_spot(&f->panels[0], l, w + fl->font, h, &b))
+        return 0;
+    fl->legend_box = b;
+    l->placed[l->n_placed++] = b;
+    return 1;
+}
+
 /* Lays the figure out in box with the title text given; the panels' notes are placed (those that find
- * no room are appended to title). */
+ * no room are appended to title). A legend asked inside goes on top when the plot has no free spot. */
 static void figure_layout_make(draw_doc *d, const figure *f, figure_layout *fl, draw_box box,
                                const figure_style *style, const char *title)
 {
@@ -395,27 +408,17 @@ static void figure_layout_make(draw_doc *d, const figure *f, figure_layout *fl, 
     snprintf(fl->title, sizeof fl->title, "%s", title);
     fl->title_h = text_block(d, fl->title, 0, 0, box.w, DRAW_BOLD, fl->font + 1.0, 3, 1) + 0.4 * fl->font;
     fl->note_h = f->note ? text_block(d, f->note, 0, 0, box.w, DRAW_REGULAR, 0.85 * fl->font, 6, 1) + 0.5 * fl->font : 0.0;
-    /* The legend spans the first panel's plot: its width is known once the panels are laid out. */
     draw_box area = {box.x, box.y + fl->note_h, box.w, box.h - fl->title_h - fl->note_h};
     panels_layout(d, f, fl, area, style);
-    double plot_w = f->n_panels ? fl->panels[0].plot.area.w : box.w;
-    fl->legend_h = legend_height(d, f, plot_w, fl->font);
-    if (fl->legend_h > 0) {
+    fl->legend_inside = f->legend_place == FIGURE_LEGEND_INSIDE && f->n_panels && f->n_legend &&
+                        legend_inside(d, f, fl);
+    fl->legend_h = 0.0;
+    if (f->n_legend && !fl->legend_inside && f->legend_place != FIGURE_LEGEND_NONE) {
+        /* The legend spans from the first plot's left edge to the figure's right. */
+        double width = f->n_panels ? box.x + box.w - fl->panels[0].plot.area.x : box.w;
+        fl->legend_h = legend_height(d, f, width, fl->font);
         area.h -= fl->legend_h;
         panels_layout(d, f, fl, area, style);
-    }
-    fl->legend_inside = 0;
-    if (f->legend_place == FIGURE_LEGEND_INSIDE && f->n_legend && f->n_panels) {
-        panel_layout *l = &fl->panels[0];
-        double w = 0.0, h = 1.6 * fl->font * (double)f->n_legend + 0.4 * fl->font;
-        for (size_t i = 0; i < f->n_legend; i++)
-            w = max_of(w, 2.8 * fl->font + draw_text_width(d, f->legend[i].label, DRAW_REGULAR, fl->font));
-        draw_box b;
-        if (!panel_has_rows(&f->panels[0]) && free_spot(&f->panels[0], l, w + fl->font, h, &b)) {
-            fl->legend_box = b;
-            fl->legend_inside = 1;
-            l->placed[l->n_placed++] = b;
-        }
     }
     for (size_t i = 0; i < f->n_panels; i++)
         panel_place_notes(d, &f->panels[i], &fl->panels[i], fl->title, sizeof fl->title);
@@ -440,15 +443,10 @@ static void draw_series(draw_doc *d, const figure_panel *p, const panel_layout *
         draw_polyline(d, plot, s->x, s->y, s->n, s->pen);
         break;
     case SERIES_POINTS:
-        for (size_t k = 0; k < s->n; k++) {
-            if (!isfinite(s->x[k]) || !isfinite(s->y[k]))
-                continue;
-            double px = draw_plot_x(plot, s->x[k]), py = draw_plot_y(plot, s->y[k]);
-            draw_marker(d, px, py, s->shape, s->marker * l->font, s->pen);
-            if (s->labels && s->labels[k])
-                draw_text(d, px + 0.5 * s->marker * l->font + 2.0, py - 0.3 * l->font, s->labels[k], DRAW_REGULAR,
-                          0.85 * l->font, DRAW_LEFT);
-        }
+        for (size_t k = 0; k < s->n; k++)
+            if (isfinite(s->x[k]) && isfinite(s->y[k]) && s->marker > 0)
+                draw_marker(d, draw_plot_x(plot, s->x[k]), draw_plot_y(plot, s->y[k]), s->shape, s->marker * l->font,
+                            s->pen);
         break;
     case SERIES_INTERVALS:
         for (size_t k = 0; k < s->n; k++) {
@@ -499,6 +497,21 @@ static void draw_reference_line(draw_doc *d, const figure_panel *p, const panel_
                   DRAW_REGULAR, 0.85 * l->font, DRAW_RIGHT);
 }
 
+/* The labels of a series of points, beside each point (on its left near the plot's right edge), not
+ * clipped. */
+static void draw_point_labels(draw_doc *d, const panel_layout *l, const figure_series *s)
+{
+    const draw_plot *plot = &l->plot;
+    double size = 0.85 * l->font, gap = 0.5 * s->marker * l->font + 2.0;
+    for (size_t k = 0; s->labels && k < s->n; k++) {
+        if (!s->labels[k] || !isfinite(s->x[k]) || !isfinite(s->y[k]))
+            continue;
+        double px = draw_plot_x(plot, s->x[k]), py = draw_plot_y(plot, s->y[k]) - 0.3 * l->font;
+        int left = px + gap + draw_text_width(d, s->labels[k], DRAW_REGULAR, size) > plot->area.x + plot->area.w;
+        draw_text(d, left ? px - gap : px + gap, py, s->labels[k], DRAW_REGULAR, size, left ? DRAW_RIGHT : DRAW_LEFT);
+    }
+}
+
 /* The series in order of depth: bands and bars, reference lines, curves and lines, points. */
 static void draw_plot_content(draw_doc *d, const figure_panel *p, const panel_layout *l)
 {
@@ -515,6 +528,9 @@ static void draw_plot_content(draw_doc *d, const figure_panel *p, const panel_la
     }
     if (p->clip)
         draw_unclip(d);
+    for (size_t s = 0; s < p->n_series; s++)
+        if (p->series[s].kind == SERIES_POINTS)
+            draw_point_labels(d, l, &p->series[s]);
 }
 
 /* The x labels along the top (a second labelling of x: dates of procedures). */
@@ -742,8 +758,8 @@ void figure_draw(draw_doc *d, const figure *f, draw_box box, const figure_style 
     }
     draw_title(d, &fl, box);
     if (fl.legend_h > 0 && fl.n_panels)
-        draw_legend_items(d, fl.panels[0].plot.area.x, box.y + box.h - fl.title_h, fl.panels[0].plot.area.w, f->legend,
-                          f->n_legend, fl.font, 0);
+        draw_legend_items(d, fl.panels[0].plot.area.x, box.y + box.h - fl.title_h,
+                          box.x + box.w - fl.panels[0].plot.area.x, f->legend, f->n_legend, fl.font, 0);
     for (size_t i = 0; i < fl.n_panels; i++)
         draw_panel(d, &f->panels[i], &fl.panels[i]);
     if (fl.legend_inside)

@@ -317,6 +317,7 @@ static figure *curve_figure(const build_context *b, const curve_group *g)
     f->variable = g->var ? g->var->name : "";
     f->what = curve_what(f, g);
     f->slot = f->align = 1;
+    figure_default_size(b->t, g->spec->kind, g->n, &f->width_mm, &f->height_mm);
     curve_axes(f, b, g, p, ticks, &n_ticks);
     curve_series(f, b, g, p);
     if (!g->spec->incidence)

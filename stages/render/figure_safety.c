@@ -83,7 +83,8 @@ static void cusum_dates(figure *f, const series *path, figure_panel *p)
     size_t n = 0, at = 0;
     if (!ticks || !labels || !path->day)
         return;
-    for (double t = p->x.step; t <= p->x.max + 1e-9 && n <= DATE_TICKS; t += p->x.step) {
+    double last = path->x[path->n - 1];
+    for (double t = p->x.step; t <= last + 1e-9 && n <= DATE_TICKS; t += p->x.step) {
         while (at + 1 < path->n && path->x[at + 1] <= t)
             at++;
         if (path->x[at] > t)
@@ -146,10 +147,9 @@ static int cusum_panel(figure *f, const build_context *b, size_t k, figure_panel
     cusum_signals(f, b, variable, level, path, &series[1]);
     *limit = (figure_line){.at = h, .from = NAN, .to = NAN, .pen = {0.835, 0.369, 0.0, 0.8, DRAW_DASH_LONG},
                            .label = figure_text(f, "h = %.2f", h)};
-    *p = (figure_panel){.title = figure_text(f, "%s (n = %s, %s major AEs; p0 = %g, p1 = %g)", sequence_name(f, b, k),
-                                             figure_count(f, b, n),
-                                             figure_count(f, b, build_value(b, KEY_CUSUM, "", "", variable, level,
-                                                                            KEY_STAT_EVENTS)),
+    double events = build_value(b, KEY_CUSUM, "", "", variable, level, KEY_STAT_EVENTS);
+    *p = (figure_panel){.title = figure_text(f, "%s (n = %s, %s major AE%s; p0 = %g, p1 = %g)", sequence_name(f, b, k),
+                                             figure_count(f, b, n), figure_count(f, b, events), events == 1 ? "" : "s",
                                              build_value(b, KEY_CUSUM, "", "", variable, level, "p0"),
                                              build_value(b, KEY_CUSUM, "", "", variable, level, "p1")),
                         .x = {.min = 0.0, .max = nice_ceil(n, x_step), .step = x_step, .decimals = 0,
@@ -183,7 +183,7 @@ void figure_build_cusum(const build_context *b, figure_list *out)
     legend[0] = (draw_legend_item){.label = "CUSUM C\xe2\x82\x9c of major AEs", .pen = panels[0].series[0].pen};
     legend[1] = (draw_legend_item){.label = "Decision limit h", .pen = panels[0].lines[0].pen};
     legend[2] = (draw_legend_item){.label = "Signal (the chart restarts)", .pen = panels[0].series[1].pen,
-                                   .has_shape = 1, .shape = DRAW_DIAMOND};
+                                   .has_shape = 1, .shape = DRAW_DIAMOND, .marker_only = 1};
     f->title = "Bernoulli CUSUM of major adverse events, procedure by procedure";
     f->what = "cusum";
     f->panels = panels;
@@ -296,7 +296,7 @@ void figure_build_funnel(const build_context *b, figure_list *out)
     }
     if (legend && n > 0) {
         legend[0] = (draw_legend_item){.label = "Operator", .pen = panels[0].series[0].pen, .has_shape = 1,
-                                       .shape = DRAW_CIRCLE};
+                                       .shape = DRAW_CIRCLE, .marker_only = 1};
         legend[1] = (draw_legend_item){.label = "Target \xce\xb8 (all operators)", .pen = panels[0].lines[0].pen};
         legend[2] = (draw_legend_item){.label = "95% limits", .pen = draw_grey_pen(0.35, 0.7, DRAW_DASH_LONG)};
         legend[3] = (draw_legend_item){.label = "99.8% limits", .pen = draw_grey_pen(0.15, 0.8, DRAW_DASH_SOLID)};
