@@ -8,12 +8,12 @@ WARNINGS := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Istages -Ipipeline -I/usr/include/freetype2
 CFLAGS += $(WARNINGS) $(OPT) $(SANITIZE)
 LDFLAGS += $(SANITIZE)
-LIBS := -lxlsxwriter -lhpdf -lcairo -lfreetype -lpng16 -ltiff -lminizip -lcrypto -lcsv -linih -lgsl -lgslcblas -lm -pthread
+LIBS := -lxlsxwriter -lhpdf -lcairo -lfreetype -lpng16 -ltiff -lminizip -lcrypto -lcsv -linih -lcjson -lgsl -lgslcblas -lm -pthread
 TEST_LIBS := -lcmocka
 
 # Debian 12 packages: to build and run, and to test.
 RUN_PACKAGES := gcc make libc6-dev libgsl-dev libcsv-dev libinih-dev libxlsxwriter-dev libhpdf-dev \
-                libminizip-dev libssl-dev libcairo2-dev libfreetype-dev libpng-dev libtiff-dev fonts-dejavu-core
+                libminizip-dev libssl-dev libcjson-dev libcairo2-dev libfreetype-dev libpng-dev libtiff-dev fonts-dejavu-core
 TEST_PACKAGES := libcmocka-dev clang libclang-rt-14-dev valgrind python3 poppler-utils qpdf gnumeric \
                  python3-docx python3-pil libreoffice-writer-nogui
 
@@ -39,7 +39,7 @@ $(BUILD)/libembolo.a: $(LIB_OBJECTS)
 $(BUILD)/embolo: $(BUILD)/obj/pipeline/main.o $(BUILD)/libembolo.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h tests/e2eutil.h tests/render_testutil.h $(BUILD)/libembolo.a
+$(BUILD)/tests/%: tests/%.c tests/testutil.h tests/e2eutil.h tests/render_testutil.h tests/build_testutil.h tests/round2_fixture.h $(BUILD)/libembolo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $< $(BUILD)/libembolo.a $(LDFLAGS) $(TEST_LIBS) $(LIBS) -o $@
 

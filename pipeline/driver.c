@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include "clean/clean.h"
+#include "common/changes.h"
 #include "common/dataset.h"
 #include "common/inifile.h"
 #include "common/results.h"
 #include "common/sha256.h"
 #include "common/study.h"
 #include "common/text.h"
+#include "compare/compare.h"
 #include "ingest/ingest.h"
 #include "model/audit.h"
 #include "model/model.h"
@@ -54,6 +56,9 @@ typedef struct run_context {
     size_t n_stages;
     struct timespec stage_start;
     outset *set;                /* --out, published when every file was written */
+    const char *previous_path;  /* --previous, else the template's previous; NULL: no comparison */
+    compare_previous *previous; /* that set, loaded and checked before the data are read */
+    change_set *changes;        /* what changed since it, for the render stage */
 } run_context;
 
 /* SIGINT, SIGTERM and SIGHUP are blocked in every thread of the run and taken by one watcher thread,
@@ -333,6 +338,37 @@ static embolo_error run_audit(run_context *ctx)
     return err;
 }
 
+/* --previous (else the template's previous): checked and read before the data, so that a wrong DIR
+ * fails at once. */
+static embolo_error load_previous(run_context *ctx, char *message, size_t message_size)
+{
+    ctx->previous_path = ctx->options->previous_path ? ctx->options->previous_path : ctx->template->previous;
+    if (!ctx->previous_path || ctx->options->command != DRIVER_RUN)
+        return EMBOLO_OK;
+    compare_this_run run = {.study = ctx->study, .study_sha256 = ctx->study_sha256, .has_as_of = ctx->has_as_of,
+                            .as_of = ctx->as_of, .has_procedures = ctx->procedures_path != NULL};
+    stage_begin(ctx);
+    embolo_error err = compare_load(ctx->previous_path, &run, ctx->results, &ctx->previous, message, message_size);
+    if (err == EMBOLO_OK)
+        stage_end(ctx, "previous", compare_previous_rows(ctx->previous));
+    return err;
+}
+
+/* The comparison with the earlier set, after the model stage: results.csv's section `changes`. */
+static embolo_error run_compare(run_context *ctx, char *message, size_t message_size)
+{
+    if (!ctx->previous)
+        return EMBOLO_OK;
+    compare_current current = {.study = ctx->study, .data = ctx->data, .log = ctx->log,
+                               .procedures = ctx->procedures, .has_as_of = ctx->has_as_of, .as_of = ctx->as_of,
+                               .share = ctx->template->share, .min_count = ctx->template->min_count};
+    stage_begin(ctx);
+    embolo_error err = compare_run(ctx->previous, &current, ctx->results, &ctx->changes, message, message_size);
+    if (err == EMBOLO_OK)
+        stage_end(ctx, "compare", ctx->data->n);
+    return err;
+}
+
 static embolo_error run_render(run_context *ctx, char *message, size_t message_size)
 {
     const driver_options *o = ctx->options;
@@ -365,6 +401,7 @@ static embolo_error run_render(run_context *ctx, char *message, size_t message_s
         .procedures = ctx->procedures,
         .procedures_path = ctx->procedures_path,
         .procedures_sha256 = ctx->procedures_sha256,
+        .changes = ctx->changes,
         .quiet = o->quiet,
     };
     outset_options options = {.no_wait = o->no_wait, .quiet = o->quiet};
@@ -461,6 +498,8 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
     if (err == EMBOLO_OK)
         err = outset_check(o->out_dir, message, message_size);
     if (err == EMBOLO_OK)
+        err = load_previous(ctx, message, message_size);
+    if (err == EMBOLO_OK)
         err = run_ingest(ctx, message, message_size);
     if (err == EMBOLO_OK)
         err = run_clean(ctx, message, message_size);
@@ -505,6 +544,9 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         if (err != EMBOLO_OK)
             return err;
         stage_end(ctx, "model", ctx->data->n);
+        err = run_compare(ctx, message, message_size);
+        if (err != EMBOLO_OK)
+            return err;
     }
     print_warnings(ctx);
     return run_render(ctx, message, message_size);
@@ -546,6 +588,8 @@ embolo_error driver_run(const driver_options *options, char *message, size_t mes
     procedure_thresholds_free(ctx.thresholds);
     ingest_table_free(ctx.procedure_table);
     clean_columns_free(ctx.procedure_columns);
+    compare_previous_free(ctx.previous);
+    change_set_free(ctx.changes);
     study_free(ctx.study);
     template_free(ctx.template);
     return err;

@@ -16,6 +16,7 @@ typedef struct driver_options {
     const char *template_path;  /* NULL: none */
     const char *procedures_path;  /* --procedures: overrides the study's [procedures] file; NULL: none */
     const char *out_dir;
+    const char *previous_path;  /* --previous: an earlier output set to compare with; NULL: the template's */
     int has_as_of;
     long as_of;
     int quiet;

@@ -14,7 +14,7 @@
 
 static const char usage_text[] =
     "usage: embolo run [--study FILE] [--input CSV] [--procedures CSV] [--template FILE] [--out DIR]\n"
-    "                  [--as-of YYYY-MM-DD] [--strict] [--quiet] [--no-wait]\n"
+    "                  [--as-of YYYY-MM-DD] [--previous DIR] [--strict] [--quiet] [--no-wait]\n"
     "       embolo check [--study FILE] [--input CSV] [--procedures CSV] [--out DIR] [--strict] [--quiet]\n"
     "                    [--no-wait]\n"
     "       embolo simulate [--n N] [--seed S] [--out CSV] [--procedures-out CSV]\n"
@@ -23,6 +23,7 @@ static const char usage_text[] =
     "run    ingest, clean, weight, model and write the outputs to --out\n"
     "check  ingest and clean only: exclusions.csv, patients.csv and manifest.json\n"
     "--procedures CSV  a procedures file, one row per session (overrides the study's [procedures] file)\n"
+    "--previous DIR  compare with an earlier output set of the same study (results.csv section changes)\n"
     "simulate  write a synthetic cohort of N patients (default 155) in the columns of " DEFAULT_INPUT ",\n"
     "       the same for the same seed S (1 to 4294967295, default 1), to the file --out CSV (written\n"
     "       under a temporary name, then renamed), or to standard output without --out; with\n"
@@ -39,7 +40,7 @@ static const char usage_text[] =
 
 static const char run_usage[] =
     "usage: embolo run [--study FILE] [--input CSV] [--procedures CSV] [--template FILE] [--out DIR]\n"
-    "                  [--as-of YYYY-MM-DD] [--strict] [--quiet] [--no-wait]\n"
+    "                  [--as-of YYYY-MM-DD] [--previous DIR] [--strict] [--quiet] [--no-wait]\n"
     "\n"
     "Ingests, cleans, weights and models the cohort and writes report.pdf, tables.xlsx, results.csv,\n"
     "exclusions.csv, patients.csv and manifest.json (with procedures also procedures.csv) to --out.\n"
@@ -52,6 +53,8 @@ static const char run_usage[] =
     "                     or an earlier embolo output set\n"
     "  --no-wait          fail at once (exit 73) while another run on --out holds its lock, instead of waiting\n"
     "  --as-of DATE       the data cut-off YYYY-MM-DD (overrides the template's period and the study's as_of)\n"
+    "  --previous DIR     an earlier output set of the same study (last month's) to compare with: what changed\n"
+    "                     since, in results.csv's section changes (overrides the template's previous)\n"
     "  --strict           any excluded row or endpoint or invalid value fails the run (exit 65) after\n"
     "                     exclusions.csv, patients.csv and manifest.json are written\n"
     "  --quiet            no progress or warnings on stderr\n";
@@ -123,6 +126,8 @@ static int parse_options(int argc, char **argv, driver_options *o)
             target = &o->procedures_path;
         else if (strcmp(arg, "--template") == 0 && o->command == DRIVER_RUN)
             target = &o->template_path;
+        else if (strcmp(arg, "--previous") == 0 && o->command == DRIVER_RUN)
+            target = &o->previous_path;
         else if (strcmp(arg, "--as-of") == 0 && o->command == DRIVER_RUN) {
             if (!(value = option_value(argc, argv, i)))
                 return 0;

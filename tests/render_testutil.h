@@ -27,6 +27,19 @@ static inline embolo_error test_write_document(const render_input *in, test_writ
     return err;
 }
 
+/* A row of a table model as one line: its role's letter, its label, then each cell's text
+ * ("P Procedures | 174 | 69"). */
+static inline void test_model_line(const table *t, const table_row *row, char *out, size_t size)
+{
+    static const char roles[] = {'P', 'H', 'L', 'T', 'N'};
+    size_t used = (size_t)snprintf(out, size, "%c %s", roles[row->role], row->label);
+    for (size_t c = 1; c < t->n_columns && used < size; c++) {
+        char text[256];
+        table_cell_text(&row->cells[c], text, sizeof text);
+        used += (size_t)snprintf(out + used, size - used, " | %s", text);
+    }
+}
+
 /* The standard output of a shell command (its error output is dropped); NULL when it cannot run. */
 static inline char *test_command_output(const char *command)
 {
@@ -263,6 +276,29 @@ static inline const test_docx_table *test_docx_table_titled(const test_docx *d, 
 static inline const char *test_docx_cell(const test_docx_table *t, size_t row, size_t col)
 {
     return row < t->n_rows && col < t->n_cells[row] ? t->rows[row][col] : "";
+}
+
+/* ---- a table model against its expected lines (the builders' golden models) ---- */
+
+/* The table has this title and exactly these rows (rows filled on demand too). */
+static inline void test_expect_model(table *t, const char *title, const char *const *lines, size_t n)
+{
+    char line[1024];
+    table_row scratch;
+    assert_non_null(t);
+    assert_int_equal(table_error(t), EMBOLO_OK);
+    assert_string_equal(t->title, title);
+    assert_int_equal(table_scratch_new(t, &scratch), EMBOLO_OK);
+    for (size_t r = 0; r < t->n_rows && r < n; r++) {
+        test_model_line(t, table_row_at(t, r, &scratch), line, sizeof line);
+        if (strcmp(line, lines[r]))
+            print_error("row %zu: '%s'\n     want '%s'\n", r, line, lines[r]);
+        assert_string_equal(line, lines[r]);
+    }
+    table_scratch_free(&scratch);
+    if (t->n_rows != n)
+        print_error("%s: %zu rows, want %zu\n", title, t->n_rows, n);
+    assert_int_equal(t->n_rows, n);
 }
 
 #endif

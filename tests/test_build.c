@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build_testutil.h"
 #include "render/build.h"
-#include "testutil.h"
+#include "render_testutil.h"
 
 static const char *study_text =
     "[study]\ntitle = Small\ntime_unit = months\nlandmarks = 12\n"
@@ -26,15 +27,7 @@ static const char *study_text =
     "[treatment]\nvariable = arm\nps_covariates = age\n"
     "[analysis]\nsubgroups = burden\nunivariate = burden, age\nmultivariable = burden, age\n";
 
-typedef struct fixture {
-    study *s;
-    dataset *d;
-    exclusion_log *log;
-    results *r;
-    report_template *t;
-    render_input in;
-    build_context b;
-} fixture;
+typedef build_fixture fixture;
 
 static void add(results *r, const char *section, const char *endpoint, const char *model, const char *variable,
                 const char *level, const char *stat, double value)
@@ -145,41 +138,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-    fixture *f = *state;
-    dataset_free(f->d);
-    exclusion_log_free(f->log);
-    results_free(f->r);
-    template_free(f->t);
-    study_free(f->s);
+    build_fixture_free(*state);
     return 0;
-}
-
-/* ---- a model as lines ---- */
-
-static void model_line(const table *t, const table_row *row, char *out, size_t size)
-{
-    static const char roles[] = {'P', 'H', 'L', 'T', 'N'};
-    size_t used = (size_t)snprintf(out, size, "%c %s", roles[row->role], row->label);
-    for (size_t c = 1; c < t->n_columns && used < size; c++) {
-        char text[128];
-        table_cell_text(&row->cells[c], text, sizeof text);
-        used += (size_t)snprintf(out + used, size - used, " | %s", text);
-    }
-}
-
-static void expect_model(const table *t, const char *title, const char *const *lines, size_t n)
-{
-    char line[1024];
-    assert_non_null(t);
-    assert_int_equal(table_error(t), EMBOLO_OK);
-    assert_string_equal(t->title, title);
-    for (size_t r = 0; r < t->n_rows && r < n; r++) {
-        model_line(t, &t->rows[r], line, sizeof line);
-        if (strcmp(line, lines[r]))
-            print_error("row %zu: '%s'\n     want '%s'\n", r, line, lines[r]);
-        assert_string_equal(line, lines[r]);
-    }
-    assert_int_equal(t->n_rows, n);
 }
 
 /* ---- tests ---- */

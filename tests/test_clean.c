@@ -882,6 +882,43 @@ static void test_code_messages(void **state)
     assert_null(clean_code_message(""));
 }
 
+/* The recorded dates of each analysed row (patients.csv's date.COLUMN): every date column of the
+ * date-form endpoints once, in the study's order; as recorded, after the as-of date too; NA when
+ * missing or not a date. */
+static void test_recorded_dates(void **state)
+{
+    (void)state;
+    cleaned c;
+    clean_net(&c, "P1,2010-01-05,2010-06-01,2011-01-01,2015-05-05,60,10,G1,yes,TACE,\n"
+                  "P2,2010-02-05,,,2011-01-01,60,10,G1,yes,TACE,\n"
+                  "P3,2010-03-05,2010-02-30,,2011-01-01,60,10,G1,yes,TACE,\n",
+              "2012-12-31");
+    assert_int_equal(c.data->n_dates, 4);
+    const char *columns[] = {"start", "prog", "death", "last"};
+    for (size_t k = 0; k < 4; k++)
+        assert_string_equal(c.data->date_column[k], columns[k]);
+    char date[11];
+    /* P1's last follow-up, after the as-of date and never read (both endpoints have an event). */
+    text_format_date(c.data->date_day[3][0], date);
+    assert_string_equal(date, "2015-05-05");
+    text_format_date(c.data->date_day[0][1], date);
+    assert_string_equal(date, "2010-02-05");
+    assert_true(c.data->date_day[1][1] == DATASET_NO_DAY);
+    assert_true(c.data->date_day[2][1] == DATASET_NO_DAY);
+    /* P3's bad progression date excludes its HPFS, the row stays for OS; its date is NA. */
+    int p3 = analysed_index(&c, 3);
+    assert_true(p3 >= 0);
+    assert_true(c.data->date_day[1][p3] == DATASET_NO_DAY);
+    /* The newest date of the data stays the newest the analysis read (file dates do not change). */
+    text_format_date(c.data->newest_date, date);
+    assert_string_equal(date, "2011-01-01");
+    cleaned_free(&c);
+    clean_text(&c, time_study, "t,s,x\n10,dead,1\n", NULL);
+    assert_int_equal(c.data->n_dates, 0);
+    assert_null(c.data->date_day);
+    cleaned_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -905,6 +942,7 @@ int main(void)
         cmocka_unit_test(test_as_of_from_study_and_override),
         cmocka_unit_test(test_columns_of_a_study),
         cmocka_unit_test(test_code_messages),
+        cmocka_unit_test(test_recorded_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -120,10 +120,42 @@ static const char *level_shown(const study_variable *v, const char *text)
 
 /* ---- survival by subgroup ---- */
 
+/* The landmark cells from column 4 of a curve's line: STAT@L and its limits (stat "surv" or "cif"),
+ * then an empty test column. */
+static void check_landmarks(const run *r, const test_docx_table *t, size_t row, const char *section, const char *stat,
+                            const char *endpoint, const char *model, const char *variable, const char *level)
+{
+    char text[128], name[64];
+    for (size_t l = 0; l < r->study->n_landmarks; l++) {
+        double v[3];
+        static const char *const limits[] = {"", "_lower", "_upper"};
+        for (size_t k = 0; k < 3; k++) {
+            snprintf(name, sizeof name, "%s%s@%s", stat, limits[k], r->study->landmark_texts[l]);
+            v[k] = test_result(r->results, section, endpoint, model, variable, level, name);
+        }
+        expect_cell(t, row, 4 + l, shown(text, CELL_PERCENT_CI, 1, v[0], v[1], v[2]));
+    }
+    expect_cell(t, row, 4 + r->study->n_landmarks, "");
+}
+
+/* The variable of a group's heading, and its curves' model ("X, propensity-weighted (ATE)": weighted). */
+static const study_variable *curve_group(const run *r, const char *label, const char **model)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s", label);
+    char *weighted = strstr(name, ", propensity-weighted (ATE)");
+    *model = weighted ? "weighted" : "unweighted";
+    if (weighted)
+        *weighted = '\0';
+    const study_variable *v = variable_labelled(r->study, name);
+    assert_non_null(v);
+    return v;
+}
+
 static void check_survival_line(const run *r, const test_docx_table *t, size_t row, const char *endpoint,
                                 const char *model, const char *variable, const char *level)
 {
-    char text[128], stat[64];
+    char text[128];
     const test_results *x = r->results;
     expect_cell(t, row, 1, shown(text, CELL_COUNT, 0, test_result(x, "km", endpoint, model, variable, level, "n"), NAN, NAN));
     expect_cell(t, row, 2, shown(text, CELL_COUNT, 0, test_result(x, "km", endpoint, model, variable, level, "events"),
@@ -131,81 +163,109 @@ static void check_survival_line(const run *r, const test_docx_table *t, size_t r
     expect_cell(t, row, 3, shown(text, CELL_ESTIMATE_CI, 1, test_result(x, "km", endpoint, model, variable, level, "median"),
                                  test_result(x, "km", endpoint, model, variable, level, "median_lower"),
                                  test_result(x, "km", endpoint, model, variable, level, "median_upper")));
-    for (size_t l = 0; l < r->study->n_landmarks; l++) {
-        double v[3];
-        static const char *const stats[] = {"surv@%s", "surv_lower@%s", "surv_upper@%s"};
-        for (size_t k = 0; k < 3; k++) {
-            snprintf(stat, sizeof stat, stats[k], r->study->landmark_texts[l]);
-            v[k] = test_result(x, "km", endpoint, model, variable, level, stat);
+    check_landmarks(r, t, row, "km", "surv", endpoint, model, variable, level);
+}
+
+typedef void (*curve_line_check)(const run *r, const test_docx_table *t, size_t row, const char *endpoint,
+                                 const char *model, const char *variable, const char *level);
+
+/* Every line of a table of curves by subgroup: each curve's line, each variable's test (section
+ * test: logrank, gray) on its heading; returns the curves checked. */
+static size_t check_curves(const run *r, const study_endpoint *e, const test_docx_table *t, curve_line_check line,
+                           const char *test)
+{
+    const study_variable *v = NULL;
+    const char *model = "unweighted";
+    size_t curves = 0, p_col = 4 + r->study->n_landmarks;
+    char text[128];
+    assert_string_equal(test_docx_cell(t, 0, 0), "Subgroup");
+    for (size_t row = 1; row < t->n_rows; row++) {
+        const char *label = test_docx_cell(t, row, 0), *level = level_shown(v, label);
+        if (!strcmp(label, "All patients") || level) {
+            line(r, t, row, e->name, level ? model : "unweighted", level ? v->name : "all", level ? level : "");
+            curves++;
+            continue;
         }
-        expect_cell(t, row, 4 + l, shown(text, CELL_PERCENT_CI, 1, v[0], v[1], v[2]));
+        v = curve_group(r, label, &model);
+        expect_cell(t, row, p_col, !strcmp(model, "weighted") ? "" : shown(text, CELL_P, 3, test_result(r->results,
+                                                                   test, e->name, "", v->name, "", "p"), NAN, NAN));
     }
-    expect_cell(t, row, 4 + r->study->n_landmarks, "");
+    return curves;
 }
 
 /* Every line of an endpoint's survival table; returns the curves' lines checked. */
 static size_t check_survival(const run *r, const study_endpoint *e, const test_docx_table *t)
 {
-    const study_variable *v = NULL;
-    const char *model = "unweighted";
-    size_t curves = 0, p_col = 4 + r->study->n_landmarks;
-    char text[128], name[256];
-    assert_string_equal(test_docx_cell(t, 0, 0), "Subgroup");
-    for (size_t row = 1; row < t->n_rows; row++) {
-        const char *label = test_docx_cell(t, row, 0);
-        if (!strcmp(label, "All patients")) {
-            check_survival_line(r, t, row, e->name, "unweighted", "all", "");
-            curves++;
-            continue;
-        }
-        const char *level = level_shown(v, label);
-        if (level) {
-            check_survival_line(r, t, row, e->name, model, v->name, level);
-            curves++;
-            continue;
-        }
-        snprintf(name, sizeof name, "%s", label);
-        char *weighted = strstr(name, ", propensity-weighted (ATE)");
-        model = weighted ? "weighted" : "unweighted";
-        if (weighted)
-            *weighted = '\0';
-        assert_non_null(v = variable_labelled(r->study, name));
-        expect_cell(t, row, p_col, weighted ? "" : shown(text, CELL_P, 3, test_result(r->results, "logrank", e->name, "",
-                                                                                       v->name, "", "p"), NAN, NAN));
-    }
-    return curves;
+    return check_curves(r, e, t, check_survival_line, "logrank");
 }
 
 /* ---- Cox models ---- */
 
+/* The results model of a column group's title (and the variable of a univariate one). */
 static const char *cox_model(const char *title, const study_variable *v, char *out, size_t size)
 {
-    if (!strcmp(title, "Univariate"))
+    static const struct {
+        const char *title, *model;
+    } models[] = {
+        {"Multivariable", "multivariable"},
+        {"Propensity-weighted univariate", "weighted_univariate"},
+        {"Propensity-weighted multivariable", "weighted_multivariable"},
+        {"Unstratified", "multivariable"},
+        {"Multivariable, cause-specific Cox", "multivariable"},
+        {"Multivariable, Fine-Gray", "finegray_multivariable"},
+    };
+    if (!strcmp(title, "Univariate") || !strcmp(title, "Univariate, cause-specific Cox"))
         snprintf(out, size, "univariate:%s", v->name);
-    else
-        snprintf(out, size, "%s", !strcmp(title, "Multivariable")                  ? "multivariable"
-                                  : !strcmp(title, "Propensity-weighted univariate") ? "weighted_univariate"
-                                                                                     : "weighted_multivariable");
+    else if (!strcmp(title, "Univariate, Fine-Gray"))
+        snprintf(out, size, "finegray_univariate:%s", v->name);
+    else if (!strncmp(title, "Stratified by ", 14))
+        snprintf(out, size, "multivariable_stratified");
+    else if (!strncmp(title, "Cluster-robust (", 16))
+        snprintf(out, size, "multivariable_cluster");
+    else {
+        size_t k = 0;
+        while (k < sizeof models / sizeof models[0] && strcmp(models[k].title, title))
+            k++;
+        if (k == sizeof models / sizeof models[0])
+            fail_msg("no model is titled '%s'", title);
+        snprintf(out, size, "%s", models[k].model);
+    }
     return out;
 }
 
-/* The HR (95% CI) and p of one coefficient in each model that has it; returns the HRs shown. */
+/* The first column of the m-th model of a Cox table (its HR, SHR for Fine-Gray), 0 when there is
+ * none: each model has HR (95% CI) and p, the multivariable ones then their E-values. */
+static size_t cox_column(const test_docx_table *t, size_t m)
+{
+    for (size_t c = 1, k = 0; c < t->n_cells[1]; c++)
+        if ((!strcmp(test_docx_cell(t, 1, c), "HR (95% CI)") || !strcmp(test_docx_cell(t, 1, c), "SHR (95% CI)")) &&
+            k++ == m)
+            return c;
+    return 0;
+}
+
+/* The HR (95% CI), p and E-values of one coefficient in each model that has it; returns the HRs shown. */
 static size_t check_cox_cells(const run *r, const test_docx_table *t, size_t row, const char *endpoint,
                               const study_variable *v, const char *level)
 {
     char text[128], model[256];
     size_t hrs = 0;
-    for (size_t m = 0; 1 + 2 * m < t->n_cells[1]; m++) {
+    for (size_t m = 0, c; (c = cox_column(t, m)) != 0; m++) {
         cox_model(test_docx_cell(t, 0, 1 + m), v, model, sizeof model);
-        const char *hr = test_docx_cell(t, row, 1 + 2 * m);
+        const char *hr = test_docx_cell(t, row, c);
         if (!hr[0] || !strcmp(hr, "1 (reference)"))
             continue;
-        expect_cell(t, row, 1 + 2 * m, shown(text, CELL_ESTIMATE_CI, 2,
-                                             test_result(r->results, "cox", endpoint, model, v->name, level, "hr"),
-                                             test_result(r->results, "cox", endpoint, model, v->name, level, "hr_lower"),
-                                             test_result(r->results, "cox", endpoint, model, v->name, level, "hr_upper")));
-        expect_cell(t, row, 2 + 2 * m,
+        expect_cell(t, row, c, shown(text, CELL_ESTIMATE_CI, 2,
+                                     test_result(r->results, "cox", endpoint, model, v->name, level, "hr"),
+                                     test_result(r->results, "cox", endpoint, model, v->name, level, "hr_lower"),
+                                     test_result(r->results, "cox", endpoint, model, v->name, level, "hr_upper")));
+        expect_cell(t, row, c + 1,
                     shown(text, CELL_P, 3, test_result(r->results, "cox", endpoint, model, v->name, level, "p"), NAN, NAN));
+        if (!strcmp(test_docx_cell(t, 1, c + 2), "E-value (CI)"))
+            expect_cell(t, row, c + 2, shown(text, CELL_ESTIMATE_SE, 2,
+                                             test_result(r->results, "cox", endpoint, model, v->name, level, "evalue"),
+                                             test_result(r->results, "cox", endpoint, model, v->name, level, "evalue_ci"),
+                                             NAN));
         hrs++;
     }
     return hrs;
@@ -216,13 +276,13 @@ static void check_cox_factor(const run *r, const test_docx_table *t, size_t row,
                              const study_variable *v)
 {
     char text[128], model[256];
-    for (size_t m = 0; 1 + 2 * m < t->n_cells[1]; m++) {
-        const char *p = test_docx_cell(t, row, 2 + 2 * m);
+    for (size_t m = 0, c; (c = cox_column(t, m)) != 0; m++) {
+        const char *p = test_docx_cell(t, row, c + 1);
         cox_model(test_docx_cell(t, 0, 1 + m), v, model, sizeof model);
-        expect_cell(t, row, 1 + 2 * m, "");
+        expect_cell(t, row, c, "");
         if (p[0])
-            expect_cell(t, row, 2 + 2 * m, shown(text, CELL_P, 3, test_result(r->results, "cox", endpoint, model, v->name,
-                                                                              "", "wald_global_p"), NAN, NAN));
+            expect_cell(t, row, c + 1, shown(text, CELL_P, 3, test_result(r->results, "cox", endpoint, model, v->name,
+                                                                          "", "wald_global_p"), NAN, NAN));
     }
 }
 
@@ -253,8 +313,9 @@ static size_t check_cox(const run *r, const study_endpoint *e, const test_docx_t
     return hrs;
 }
 
-/* Patients, events and concordance of each model. */
-static void check_cox_fit(const run *r, const study_endpoint *e, const test_docx_table *t)
+/* Patients, events and the last column (concordance, or competing events) of each model of a fit
+ * table whose univariate models are PREFIX:VAR. */
+static void check_model_fits(const run *r, const study_endpoint *e, const test_docx_table *t, const char *prefix)
 {
     char text[128], model[256];
     const char *group = "";
@@ -266,7 +327,9 @@ static void check_cox_fit(const run *r, const study_endpoint *e, const test_docx
         }
         const study_variable *v = variable_labelled(r->study, label);
         if (v && !strcmp(group, "Univariate"))
-            cox_model("Univariate", v, model, sizeof model);
+            snprintf(model, sizeof model, "%s:%s", prefix, v->name);
+        else if (!strcmp(prefix, "finegray_univariate"))
+            snprintf(model, sizeof model, "finegray_multivariable");
         else
             cox_model(label, NULL, model, sizeof model);
         expect_cell(t, row, 1, shown(text, CELL_COUNT, 0, test_result(r->results, "cox", e->name, model, "", "", "n"), NAN,
@@ -274,10 +337,19 @@ static void check_cox_fit(const run *r, const study_endpoint *e, const test_docx
         expect_cell(t, row, 2, shown(text, CELL_COUNT, 0, test_result(r->results, "cox", e->name, model, "", "",
                                                                       "events"), NAN, NAN));
         double c = test_result(r->results, "cox", e->name, model, "", "", "concordance");
-        expect_cell(t, row, 3, isnan(c) ? "" : shown(text, CELL_ESTIMATE_SE, 3, c, test_result(r->results, "cox", e->name,
-                                                                                               model, "", "",
-                                                                                               "concordance_se"), NAN));
+        if (!strcmp(test_docx_cell(t, 0, 3), "Competing events"))
+            expect_cell(t, row, 3, shown(text, CELL_COUNT, 0, test_result(r->results, "cox", e->name, model, "", "",
+                                                                          "competing"), NAN, NAN));
+        else
+            expect_cell(t, row, 3, isnan(c) ? "" : shown(text, CELL_ESTIMATE_SE, 3, c, test_result(r->results, "cox",
+                                                           e->name, model, "", "", "concordance_se"), NAN));
     }
+}
+
+/* Patients, events and concordance of each Cox model. */
+static void check_cox_fit(const run *r, const study_endpoint *e, const test_docx_table *t)
+{
+    check_model_fits(r, e, t, "univariate");
 }
 
 /* ---- Table 1 ---- */
@@ -514,6 +586,288 @@ static void check_events_per_coefficient(const run *r, const test_docx_table *t)
     }
 }
 
+/* ---- round 2 (issue 18) ---- */
+
+/* The lines of results.csv of a section and endpoint with this stat whose model is model, or starts
+ * with it when it ends with ':' ("univariate:"). */
+static size_t result_lines(const run *r, const char *section, const char *endpoint, const char *model,
+                           const char *stat)
+{
+    size_t n = 0, length = strlen(model);
+    int prefix = length > 0 && model[length - 1] == ':';
+    for (size_t i = 0; i < r->results->n; i++) {
+        char *const *k = r->results->lines[i].keys;
+        n += !strcmp(k[0], section) && !strcmp(k[1], endpoint) && !strcmp(k[5], stat) &&
+             (prefix ? !strncmp(k[2], model, length) : !strcmp(k[2], model));
+    }
+    return n;
+}
+
+/* "G1 vs G2" as shown back to the results level "G1 vs G2" of v. */
+static const char *pair_key(const study_variable *v, const char *label, char *out, size_t size)
+{
+    char first[128];
+    const char *vs = strstr(label, " vs ");
+    assert_non_null(vs);
+    snprintf(first, sizeof first, "%.*s", (int)(vs - label), label);
+    const char *a = level_shown(v, first), *b = level_shown(v, vs + 4);
+    assert_true(a && b);
+    snprintf(out, size, "%s vs %s", a, b);
+    return out;
+}
+
+/* The pairwise and trend tests under a survival table; returns the pairs and trends checked. */
+static size_t check_pairwise(const run *r, const study_endpoint *e, const test_docx_table *t)
+{
+    const study_variable *v = NULL;
+    char text[128], pair[256];
+    size_t checked = 0;
+    assert_string_equal(test_docx_cell(t, 0, 3), "p (Holm)");
+    for (size_t row = 1; row < t->n_rows; row++) {
+        const char *label = test_docx_cell(t, row, 0);
+        if (variable_labelled(r->study, label)) {
+            v = variable_labelled(r->study, label);
+            continue;
+        }
+        const int trend = !strcmp(label, "Test for trend");
+        const char *section = trend ? "logrank_trend" : "logrank_pairwise", *level = trend ? "" : pair_key(v, label, pair, sizeof pair);
+        expect_cell(t, row, 1, shown(text, CELL_NUMBER, 2, test_result(r->results, section, e->name, "", v->name, level,
+                                                                       "chisq"), NAN, NAN));
+        expect_cell(t, row, 2, shown(text, CELL_P, 3, test_result(r->results, section, e->name, "", v->name, level, "p"),
+                                     NAN, NAN));
+        expect_cell(t, row, 3, trend ? "" : shown(text, CELL_P, 3, test_result(r->results, section, e->name, "", v->name,
+                                                                                level, "p_holm"), NAN, NAN));
+        checked++;
+    }
+    assert_int_equal(checked, result_lines(r, "logrank_pairwise", e->name, "", "p_holm") +
+                                  result_lines(r, "logrank_trend", e->name, "", "chisq"));
+    return checked;
+}
+
+/* One cumulative-incidence line: n, events, competing events, the landmarks, no Gray's p. */
+static void check_cif_line(const run *r, const test_docx_table *t, size_t row, const char *endpoint,
+                           const char *model, const char *variable, const char *level)
+{
+    static const char *const counts[] = {"n", "events", "competing"};
+    char text[128];
+    for (size_t k = 0; k < 3; k++)
+        expect_cell(t, row, 1 + k, shown(text, CELL_COUNT, 0, test_result(r->results, "cif", endpoint, model, variable,
+                                                                           level, counts[k]), NAN, NAN));
+    check_landmarks(r, t, row, "cif", "cif", endpoint, model, variable, level);
+}
+
+/* Every line of a cumulative-incidence table; returns the curves checked. */
+static size_t check_cif(const run *r, const study_endpoint *e, const test_docx_table *t)
+{
+    assert_string_equal(test_docx_cell(t, 0, 3), "Competing events");
+    size_t curves = check_curves(r, e, t, check_cif_line, "gray");
+    assert_int_equal(curves, result_lines(r, "cif", e->name, "unweighted", "n") +
+                                 result_lines(r, "cif", e->name, "weighted", "n"));
+    return curves;
+}
+
+/* Every line of an RMST table; returns the groups checked. */
+static size_t check_rmst(const run *r, const study_endpoint *e, const test_docx_table *t)
+{
+    const study_variable *v = NULL;
+    char text[128];
+    size_t groups = 0;
+    for (size_t row = 1; row < t->n_rows; row++) {
+        const char *label = test_docx_cell(t, row, 0), *level = level_shown(v, label);
+        if (strcmp(label, "All patients") && !level) {
+            assert_non_null(v = variable_labelled(r->study, label));
+            continue;
+        }
+        const char *variable = level ? v->name : "all";
+        level = level ? level : "";
+        expect_cell(t, row, 1, shown(text, CELL_COUNT, 0, test_result(r->results, "km", e->name, "unweighted", variable,
+                                                                      level, "n"), NAN, NAN));
+        expect_cell(t, row, 2, shown(text, CELL_COUNT, 0, test_result(r->results, "km", e->name, "unweighted", variable,
+                                                                      level, "events"), NAN, NAN));
+        expect_cell(t, row, 3, shown(text, CELL_ESTIMATE_CI, 1, test_result(r->results, "rmst", e->name, "unweighted",
+                                                                             variable, level, "rmst"),
+                                     test_result(r->results, "rmst", e->name, "unweighted", variable, level, "lower"),
+                                     test_result(r->results, "rmst", e->name, "unweighted", variable, level, "upper")));
+        if (!strcmp(test_docx_cell(t, row, 4), "reference")) {
+            assert_true(level[0] && !strcmp(level, v->levels[v->reference]));
+            expect_cell(t, row, 5, "");
+        } else if (level[0] && strcmp(level, v->levels[v->reference])) {
+            expect_cell(t, row, 4, shown(text, CELL_ESTIMATE_CI, 1, test_result(r->results, "rmst", e->name, "unweighted",
+                                                                                 variable, level, "diff"),
+                                         test_result(r->results, "rmst", e->name, "unweighted", variable, level, "diff_lower"),
+                                         test_result(r->results, "rmst", e->name, "unweighted", variable, level, "diff_upper")));
+            expect_cell(t, row, 5, shown(text, CELL_P, 3, test_result(r->results, "rmst", e->name, "unweighted", variable,
+                                                                       level, "diff_p"), NAN, NAN));
+        }
+        groups++;
+    }
+    assert_int_equal(groups, result_lines(r, "rmst", e->name, "unweighted", "rmst"));
+    return groups;
+}
+
+/* The log-rank tests unstratified and stratified by centre; returns the stratified tests shown. */
+static size_t check_centre_logrank(const run *r, const study_endpoint *e, const test_docx_table *t)
+{
+    char text[128];
+    size_t stratified = 0;
+    for (size_t row = 2; row < t->n_rows; row++) {
+        const study_variable *v = variable_labelled(r->study, test_docx_cell(t, row, 0));
+        assert_non_null(v);
+        for (size_t k = 0; k < 2; k++) {
+            const char *model = k ? "stratified" : "";
+            double p = test_result(r->results, "logrank", e->name, model, v->name, "", "p");
+            expect_cell(t, row, 1 + 3 * k, isnan(p) ? "" : shown(text, CELL_NUMBER, 2, test_result(r->results, "logrank",
+                                                                   e->name, model, v->name, "", "chisq"), NAN, NAN));
+            expect_cell(t, row, 2 + 3 * k, isnan(p) ? "" : shown(text, CELL_NUMBER, 0, test_result(r->results, "logrank",
+                                                                   e->name, model, v->name, "", "df"), NAN, NAN));
+            expect_cell(t, row, 3 + 3 * k, isnan(p) ? "" : shown(text, CELL_P, 3, p, NAN, NAN));
+            stratified += k && !isnan(p);
+        }
+    }
+    assert_int_equal(stratified, result_lines(r, "logrank", e->name, "stratified", "p"));
+    return stratified;
+}
+
+/* One row of the treatment effects: n, events, unweighted and weighted HR and p of one contrast. */
+static size_t check_effect_row(const run *r, const test_docx_table *t, size_t row, const char *endpoint,
+                               const char *unweighted, const char *weighted, const char *contrast)
+{
+    const study_variable *treatment = &r->study->variables[r->study->treatment];
+    const char *level = contrast ? level_shown(treatment, contrast) : NULL;
+    const char *models[] = {unweighted, weighted};
+    char text[128];
+    size_t hrs = 0;
+    for (size_t l = 0; !contrast && l < treatment->n_levels; l++)
+        if (l != treatment->reference)
+            level = treatment->levels[l];  /* one contrast: the label is the subgroup's alone */
+    expect_cell(t, row, 1, shown(text, CELL_COUNT, 0, test_result(r->results, "cox", endpoint, unweighted, "", "", "n"),
+                                 NAN, NAN));
+    expect_cell(t, row, 2, shown(text, CELL_COUNT, 0, test_result(r->results, "cox", endpoint, unweighted, "", "",
+                                                                  "events"), NAN, NAN));
+    for (size_t k = 0; k < 2 && level; k++) {
+        double hr = test_result(r->results, "cox", endpoint, models[k], treatment->name, level, "hr");
+        if (!test_docx_cell(t, row, 3 + 2 * k)[0]) {
+            assert_true(isnan(hr));
+            continue;
+        }
+        expect_cell(t, row, 3 + 2 * k, shown(text, CELL_ESTIMATE_CI, 2, hr,
+                                             test_result(r->results, "cox", endpoint, models[k], treatment->name, level,
+                                                         "hr_lower"),
+                                             test_result(r->results, "cox", endpoint, models[k], treatment->name, level,
+                                                         "hr_upper")));
+        expect_cell(t, row, 4 + 2 * k, shown(text, CELL_P, 3, test_result(r->results, "cox", endpoint, models[k],
+                                                                           treatment->name, level, "p"), NAN, NAN));
+        hrs++;
+    }
+    return hrs;
+}
+
+/* Every line of the treatment effects within subgroups; returns the hazard ratios shown. */
+static size_t check_effects(const run *r, const study_endpoint *e, const test_docx_table *t)
+{
+    const study_variable *v = NULL, *treatment = &r->study->variables[r->study->treatment];
+    char text[128], label[256], unweighted[256], weighted[256];
+    size_t hrs = 0;
+    for (size_t row = 2; row < t->n_rows; row++) {
+        snprintf(label, sizeof label, "%s", test_docx_cell(t, row, 0));
+        char *colon = strstr(label, ": "), *contrast = NULL;
+        if (colon) {
+            *colon = '\0';
+            contrast = colon + 2;
+            *strstr(contrast, " vs ") = '\0';
+        }
+        if (!strcmp(label, "All patients")) {
+            snprintf(unweighted, sizeof unweighted, "univariate:%s", treatment->name);
+            hrs += check_effect_row(r, t, row, e->name, unweighted, "weighted_univariate", contrast);
+            continue;
+        }
+        const char *level = level_shown(v, label);
+        if (!level) {
+            assert_non_null(v = variable_labelled(r->study, label));
+            expect_cell(t, row, 7, shown(text, CELL_P, 3, test_result(r->results, "interaction", e->name, "", v->name, "",
+                                                                      "lr_p"), NAN, NAN));
+            continue;
+        }
+        snprintf(unweighted, sizeof unweighted, "subgroup:%s=%s", v->name, level);
+        snprintf(weighted, sizeof weighted, "weighted_subgroup:%s=%s", v->name, level);
+        hrs += check_effect_row(r, t, row, e->name, unweighted, weighted, contrast);
+    }
+    char overall[256];
+    snprintf(overall, sizeof overall, "univariate:%s", treatment->name);
+    assert_int_equal(hrs, result_lines(r, "cox", e->name, "subgroup:", "hr") +
+                              result_lines(r, "cox", e->name, "weighted_subgroup:", "hr") +
+                              result_lines(r, "cox", e->name, overall, "hr") +
+                              result_lines(r, "cox", e->name, "weighted_univariate", "hr"));
+    return hrs;
+}
+
+/* A table of hazard ratios (check_cox) with its count: the hr lines of the models it shows. */
+static size_t check_hr_table(const run *r, const study_endpoint *e, const test_docx_table *t,
+                             const char *const *models, size_t n)
+{
+    size_t want = 0, hrs = check_cox(r, e, t);
+    for (size_t m = 0; m < n; m++)
+        want += result_lines(r, "cox", e->name, models[m], "hr");
+    assert_int_equal(hrs, want);
+    return hrs;
+}
+
+static size_t check_centre_cox(const run *r, const study_endpoint *e, const test_docx_table *t)
+{
+    static const char *const models[] = {"multivariable", "multivariable_stratified", "multivariable_cluster"};
+    return check_hr_table(r, e, t, models, 3);
+}
+
+static size_t check_finegray(const run *r, const study_endpoint *e, const test_docx_table *t)
+{
+    static const char *const models[] = {"univariate:", "finegray_univariate:", "multivariable", "finegray_multivariable"};
+    return check_hr_table(r, e, t, models, 4);
+}
+
+static size_t check_centre_fit(const run *r, const study_endpoint *e, const test_docx_table *t)
+{
+    check_model_fits(r, e, t, "univariate");
+    return t->n_rows - 1;
+}
+
+static size_t check_finegray_fit(const run *r, const study_endpoint *e, const test_docx_table *t)
+{
+    check_model_fits(r, e, t, "finegray_univariate");
+    return t->n_rows - 1;
+}
+
+typedef size_t (*table_check)(const run *r, const study_endpoint *e, const test_docx_table *t);
+
+/* Checks t if it is a round-2 table of the endpoint (by its title); returns whether it was one. */
+static int check_round2_table(const run *r, const study_endpoint *ep, const test_docx_table *t)
+{
+    char rmst[256], title[512];
+    snprintf(rmst, sizeof rmst, "Restricted mean survival time to %g %s, %%s", r->study->rmst_tau, r->study->time_unit);
+    const struct {
+        const char *format;  /* the title, %s the endpoint's label */
+        table_check check;
+    } kinds[] = {
+        {"%s by subgroup: pairwise and trend log-rank tests", check_pairwise},
+        {"%s by subgroup: pairwise log-rank tests", check_pairwise},
+        {"Cumulative incidence by subgroup, %s", check_cif},
+        {rmst, check_rmst},
+        {"Multicentre analyses, %s: log-rank tests", check_centre_logrank},
+        {"Multicentre analyses, %s: multivariable Cox model", check_centre_cox},
+        {"Multicentre analyses, %s: patients and events per model", check_centre_fit},
+        {"Competing-risks regression, %s", check_finegray},
+        {"Fine-Gray models, %s: patients and events per model", check_finegray_fit},
+        {"Treatment effect within subgroups, %s", check_effects},
+    };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        snprintf(title, sizeof title, kinds[k].format, endpoint_label(ep));
+        if (!strcmp(t->title, title)) {
+            assert_true(kinds[k].check(r, ep, t) > 0);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* ---- tests ---- */
 
 static int setup(void **state)
@@ -530,13 +884,14 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Every table is one the test knows, and every cell of it equals results.csv as the report shows it. */
-static void test_every_cell_equals_the_results(void **state)
+/* Every table is one the test knows, and every cell of it equals results.csv as the report shows it:
+ * each Kaplan-Meier line in a survival table and each hazard ratio of the Cox models in a Cox table,
+ * and the round-2 tables with their own counts. */
+static void check_every_table(const run *r)
 {
-    run *r = *state;
+    static const char *const cox_models[] = {"univariate:", "multivariable", "weighted_univariate",
+                                             "weighted_multivariable"};
     size_t curves = 0, hrs = 0, want_curves = 0, want_hrs = 0, checked = 0;
-    if (!r->docx)
-        skip();
     assert_true(r->docx->n >= 12);
     for (size_t i = 0; i < r->docx->n; i++) {
         const test_docx_table *t = &r->docx->tables[i];
@@ -552,6 +907,7 @@ static void test_every_cell_equals_the_results(void **state)
             snprintf(title, sizeof title, "Cox models, %s: patients and events per model", endpoint_label(ep));
             if (!strcmp(t->title, title))
                 check_cox_fit(r, ep, t), checked++;
+            checked += (size_t)check_round2_table(r, ep, t);
         }
         if (!strcmp(t->title, "Table 1. Baseline characteristics by treatment group"))
             check_table1(r, t, 4), checked++;
@@ -566,15 +922,48 @@ static void test_every_cell_equals_the_results(void **state)
         if (!strcmp(t->title, "Events per coefficient"))
             check_events_per_coefficient(r, t), checked++;
     }
-    for (size_t i = 0; i < r->results->n; i++) {
-        char *const *k = r->results->lines[i].keys;
-        want_curves += !strcmp(k[0], "km") && !strcmp(k[5], "n");
-        want_hrs += !strcmp(k[0], "cox") && !strcmp(k[5], "hr") && strcmp(k[2], "multivariable_breslow");
+    for (size_t e = 0; e < r->study->n_endpoints; e++) {
+        want_curves += result_lines(r, "km", r->study->endpoints[e].name, "unweighted", "n") +
+                       result_lines(r, "km", r->study->endpoints[e].name, "weighted", "n");
+        for (size_t m = 0; m < 4; m++)
+            want_hrs += result_lines(r, "cox", r->study->endpoints[e].name, cox_models[m], "hr");
     }
     assert_int_equal(curves, want_curves);
     assert_int_equal(hrs, want_hrs);
     /* All but the missing-values table, which the flow's own check (patients.csv) covers. */
     assert_int_equal(checked, r->docx->n - 1);
+}
+
+static void test_every_cell_equals_the_results(void **state)
+{
+    run *r = *state;
+    if (!r->docx)
+        skip();
+    check_every_table(r);
+}
+
+/* The round-2 sample (centre, a competing event, an ordered grade, RMST, a forest): every table,
+ * the new ones included (issue 18), each cell equal to results.csv as shown. */
+static void test_round2_every_cell(void **state)
+{
+    (void)state;
+    run r;
+    run_make(&r, "tests/fixtures/data/net_sample_155.round2.study.ini", "tests/fixtures/data/net_sample_155.csv", NULL);
+    if (r.docx) {
+        size_t round2 = 0;
+        for (size_t i = 0; i < r.docx->n; i++)
+            for (size_t e = 0; e < r.study->n_endpoints; e++)
+                round2 += strstr(r.docx->tables[i].title, r.study->endpoints[e].label) &&
+                          (strstr(r.docx->tables[i].title, "Multicentre") || strstr(r.docx->tables[i].title, "Fine-Gray") ||
+                           strstr(r.docx->tables[i].title, "Restricted mean") || strstr(r.docx->tables[i].title, "pairwise") ||
+                           strstr(r.docx->tables[i].title, "Cumulative incidence") ||
+                           strstr(r.docx->tables[i].title, "Competing-risks") ||
+                           strstr(r.docx->tables[i].title, "within subgroups"));
+        /* Per endpoint: pairwise, RMST, 3 multicentre, the effects; the competing endpoint: CIF, 2 Fine-Gray. */
+        assert_int_equal(round2, 3 * 6 + 3);
+        check_every_table(&r);
+    }
+    run_free(&r);
 }
 
 /* The tables come in the report's order; wide ones stand in landscape sections; footnotes follow. */
@@ -695,6 +1084,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_cell_equals_the_results),
+        cmocka_unit_test(test_round2_every_cell),
         cmocka_unit_test(test_order_orientation_and_notes),
         cmocka_unit_test(test_opens_in_libreoffice),
         cmocka_unit_test(test_share_writes_none_unless_asked),

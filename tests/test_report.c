@@ -396,6 +396,38 @@ static void test_veteran_with_four_treatment_levels(void **state)
     run_remove(&r);
 }
 
+/* Round 2 (issue 18): lung by institution (18 centres) with an ordered ECOG score and RMST, veteran
+ * with a forest of four cell types: their reports pass qpdf and show their new sections and tables;
+ * the round-1 sample shows none of those sections. */
+static void test_round2_lung_and_veteran(void **state)
+{
+    static const char *const lung[] = {"Multicentre analyses", "Multicentre analyses, Overall survival: log-rank tests",
+                                       "Stratified by Institution", "Cluster-robust (Institution)",
+                                       "Restricted mean survival time to 365 days, Overall survival",
+                                       "pairwise and trend log-rank tests", "Test for trend",
+                                       "To account for the centres (Institution)"};
+    static const char *const veteran[] = {"Treatment effect within subgroups, Overall survival", "Interaction",
+                                          "smallcell vs squamous", "Restricted mean survival time to 365 days",
+                                          "E-value", "The effect of Cell type was estimated"};
+    static const char *const round2[] = {"Multicentre analyses", "Restricted mean survival time",
+                                         "Cumulative incidence (competing risks)", "Competing-risks regression",
+                                         "Treatment effect within subgroups"};
+    if (test_under_valgrind())
+        skip();
+    fixture *f = *state;
+    run r;
+    run_pipeline(&r, "tests/fixtures/data/lung.round2.study.ini", "tests/fixtures/data/lung.round2.csv", NULL, 0);
+    expect_valid(&r);
+    expect_sections(&r, lung, sizeof lung / sizeof lung[0]);
+    run_remove(&r);
+    run_pipeline(&r, "tests/fixtures/data/veteran.round2.study.ini", "tests/fixtures/data/veteran.csv", NULL, 0);
+    expect_valid(&r);
+    expect_sections(&r, veteran, sizeof veteran / sizeof veteran[0]);
+    run_remove(&r);
+    for (size_t k = 0; k < sizeof round2 / sizeof round2[0]; k++)
+        assert_null(strstr(f->sample.text, round2[k]));
+}
+
 static void test_share_template_hides_small_counts_and_dates(void **state)
 {
     if (test_under_valgrind())
@@ -604,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_results_appear_as_formatted),
         cmocka_unit_test(test_every_page_renders),
         cmocka_unit_test(test_two_runs_give_the_same_bytes),
+        cmocka_unit_test(test_round2_lung_and_veteran),
     };
     const struct CMUnitTest others[] = {
         cmocka_unit_test(test_lung_in_days_without_treatment),

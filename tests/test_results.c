@@ -86,6 +86,27 @@ static void test_warnings_keep_their_subject(void **state)
     results_free(b);
 }
 
+/* A count hidden under share: value NAN, its bound kept; results_find gives the line. */
+static void test_hidden_counts_and_find(void **state)
+{
+    (void)state;
+    results *r = results_new();
+    assert_null(results_find(r, "changes", "", "patients", "all", "", "new"));
+    assert_int_equal(results_add(r, "changes", "", "patients", "all", "", "matched", 114.0), EMBOLO_OK);
+    assert_int_equal(results_add_hidden(r, "changes", "", "patients", "all", "", "new", 5), EMBOLO_OK);
+    const result_row *hidden = results_find(r, "changes", "", "patients", "all", "", "new");
+    const result_row *shown = results_find(r, "changes", NULL, "patients", "all", NULL, "matched");
+    assert_non_null(hidden);
+    assert_non_null(shown);
+    assert_int_equal(hidden->below, 5);
+    assert_true(isnan(hidden->value));
+    assert_int_equal(shown->below, 0);
+    assert_true(shown->value == 114.0);
+    assert_true(isnan(results_value(r, "changes", "", "patients", "all", "", "new")));
+    assert_null(results_find(NULL, "changes", "", "patients", "all", "", "new"));
+    results_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +114,7 @@ int main(void)
         cmocka_unit_test(test_first_line_wins_and_null_is_empty),
         cmocka_unit_test(test_appended_lines_are_found),
         cmocka_unit_test(test_warnings_keep_their_subject),
+        cmocka_unit_test(test_hidden_counts_and_find),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -219,6 +219,42 @@ static void test_shipped_templates_parse(void **state)
     }
 }
 
+/* Round 2's sections and sheets (issue 18) by name; the built-in default lists the same sections and
+ * sheets as templates/manuscript.ini, round 2's among them, and share.ini shows them too. */
+static void test_round2_sections_and_sheets(void **state)
+{
+    static const report_section sections[] = {SECTION_RMST, SECTION_CIF, SECTION_MULTICENTRE, SECTION_FINEGRAY,
+                                              SECTION_SUBGROUP_EFFECTS};
+    static const workbook_sheet sheets[] = {SHEET_RMST, SHEET_CIF, SHEET_MULTICENTRE, SHEET_FINEGRAY,
+                                            SHEET_SUBGROUP_EFFECTS};
+    (void)state;
+    report_template *t = parse_ok("[template]\nsections = rmst, cif, multicentre, finegray, subgroup_effects\n"
+                                  "sheets = subgroup_effects, finegray, multicentre, cif, rmst\n");
+    assert_int_equal(t->n_sections, 5);
+    assert_int_equal(t->n_sheets, 5);
+    for (size_t k = 0; k < 5; k++) {
+        assert_int_equal(t->sections[k], sections[k]);
+        assert_int_equal(t->sheets[4 - k], sheets[k]);
+    }
+    template_free(t);
+    report_template *builtin = NULL, *manuscript = NULL, *share = NULL;
+    char message[512];
+    assert_int_equal(template_default(&builtin), EMBOLO_OK);
+    assert_int_equal(template_read("templates/manuscript.ini", &manuscript, message, sizeof message), EMBOLO_OK);
+    assert_int_equal(template_read("templates/share.ini", &share, message, sizeof message), EMBOLO_OK);
+    assert_int_equal(builtin->n_sections, manuscript->n_sections);
+    assert_int_equal(builtin->n_sheets, manuscript->n_sheets);
+    assert_memory_equal(builtin->sections, manuscript->sections, builtin->n_sections * sizeof *builtin->sections);
+    assert_memory_equal(builtin->sheets, manuscript->sheets, builtin->n_sheets * sizeof *builtin->sheets);
+    for (size_t k = 0; k < 5; k++) {
+        assert_true(template_has_section(builtin, sections[k]) && template_has_sheet(builtin, sheets[k]));
+        assert_true(template_has_section(share, sections[k]) && template_has_sheet(share, sheets[k]));
+    }
+    template_free(builtin);
+    template_free(manuscript);
+    template_free(share);
+}
+
 static void test_missing_template_file(void **state)
 {
     (void)state;
@@ -226,6 +262,26 @@ static void test_missing_template_file(void **state)
     char message[512];
     assert_int_equal(template_read("templates/none.ini", &t, message, sizeof message), EMBOLO_ERROR_FILE_NOT_FOUND);
     assert_non_null(strstr(message, "templates/none.ini"));
+}
+
+/* previous = DIR: relative to the template's folder, an absolute one as it is; empty refused. */
+static void test_previous_is_beside_the_template(void **state)
+{
+    (void)state;
+    report_template *t = NULL;
+    char message[512];
+    const char relative[] = "[template]\nprevious = audit-2012-11\n";
+    assert_int_equal(template_parse(relative, strlen(relative), "outputs/t.ini", &t, message, sizeof message),
+                     EMBOLO_OK);
+    assert_string_equal(t->previous, "outputs/audit-2012-11");
+    template_free(t);
+    t = parse_ok("[template]\nprevious = /srv/audit/2012-11\n");
+    assert_string_equal(t->previous, "/srv/audit/2012-11");
+    template_free(t);
+    t = parse_ok("[template]\nname = x\n");
+    assert_null(t->previous);
+    template_free(t);
+    expect_rejected("[template]\nname = x\nprevious =\n", "t.ini:3: previous needs");
 }
 
 int main(void)
@@ -241,7 +297,9 @@ int main(void)
         cmocka_unit_test(test_thresholds),
         cmocka_unit_test(test_whole_numbers_are_checked_before_the_cast),
         cmocka_unit_test(test_shipped_templates_parse),
+        cmocka_unit_test(test_round2_sections_and_sheets),
         cmocka_unit_test(test_missing_template_file),
+        cmocka_unit_test(test_previous_is_beside_the_template),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -173,7 +173,8 @@ typedef struct run {
 /* Runs the pipeline on tests/fixtures/data/NAME.* with a template that selects only sheets (no
  * report), written to the run's directory or, when same_template is given, that run's template;
  * converts every sheet to CSV with ssconvert and reads results.csv. */
-static run *run_pipeline_with(const char *name, const char *template_extra, const char *as_of, const run *same_template)
+static run *run_pipeline_files(const char *name, const char *input, const char *template_extra, const char *as_of,
+                               const run *same_template)
 {
     run *r = calloc(1, sizeof *r);
     char study_path[256], input_path[256], template_path[128], message[1024], command[1024];
@@ -184,7 +185,7 @@ static run *run_pipeline_with(const char *name, const char *template_extra, cons
     snprintf(r->xlsx, sizeof r->xlsx, "%s/tables.xlsx", r->out);
     snprintf(template_path, sizeof template_path, "%s/test.ini", same_template ? same_template->dir : r->dir);
     snprintf(study_path, sizeof study_path, DATA "%s.study.ini", name);
-    snprintf(input_path, sizeof input_path, DATA "%s.csv", name);
+    snprintf(input_path, sizeof input_path, DATA "%s.csv", input);
     char template_text[1024];
     snprintf(template_text, sizeof template_text, "[template]\nname = test\nsections =\n%s\n", template_extra);
     write_text(template_path, template_text);
@@ -208,6 +209,11 @@ static run *run_pipeline_with(const char *name, const char *template_extra, cons
         assert_int_equal(system(command), 0);
     }
     return r;
+}
+
+static run *run_pipeline_with(const char *name, const char *template_extra, const char *as_of, const run *same_template)
+{
+    return run_pipeline_files(name, name, template_extra, as_of, same_template);
 }
 
 static run *run_pipeline(const char *name, const char *template_extra, const char *as_of)
@@ -407,6 +413,33 @@ static size_t check_subgroup_line(const run *r, const csv_table *t, size_t row, 
     return 1;
 }
 
+/* The row below the survival list of an endpoint's sheet (the pairwise tests follow it). */
+static size_t subgroup_list_end(const run *r, const char *endpoint)
+{
+    char sheet[64];
+    sheet_name_of(endpoint, sheet, sizeof sheet);
+    csv_table *t = run_sheet(r, sheet);
+    size_t row = TITLE_ROWS + 1;
+    assert_non_null(t);
+    while (data_row(t, row))
+        row++;
+    csv_free(t);
+    return row;
+}
+
+/* check_xlsx.py's arguments: every endpoint's survival list numeric from its third column. */
+static void numeric_subgroups(const run *r, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t e = 0; e < r->study->n_endpoints && used < size; e++) {
+        char sheet[64];
+        sheet_name_of(r->study->endpoints[e].name, sheet, sizeof sheet);
+        used += (size_t)snprintf(out + used, size - used, " --numeric '%s:3:2:16383:%zu'", sheet,
+                                 subgroup_list_end(r, r->study->endpoints[e].name));
+    }
+}
+
 /* Every km line of the endpoint is on its sheet, equal to results.csv. */
 static void check_subgroups(const run *r, const char *endpoint)
 {
@@ -422,14 +455,23 @@ static void check_subgroups(const run *r, const char *endpoint)
     csv_free(t);
 }
 
+/* The results model of a block's title (and the variable of a univariate one). */
 static const char *cox_model(const char *title, const char *variable, char *out, size_t size)
 {
-    if (!strcmp(title, "Univariate"))
+    if (!strcmp(title, "Univariate") || !strcmp(title, "Univariate, cause-specific Cox"))
         snprintf(out, size, "univariate:%s", variable);
+    else if (!strcmp(title, "Univariate, Fine-Gray"))
+        snprintf(out, size, "finegray_univariate:%s", variable);
+    else if (!strncmp(title, "Stratified by ", 14))
+        snprintf(out, size, "multivariable_stratified");
+    else if (!strncmp(title, "Cluster-robust (", 16))
+        snprintf(out, size, "multivariable_cluster");
+    else if (!strcmp(title, "Multivariable, Fine-Gray"))
+        snprintf(out, size, "finegray_multivariable");
     else
-        snprintf(out, size, "%s", !strcmp(title, "Multivariable")                  ? "multivariable"
-                                  : !strcmp(title, "Propensity-weighted univariate") ? "weighted_univariate"
-                                                                                     : "weighted_multivariable");
+        snprintf(out, size, "%s", !strcmp(title, "Propensity-weighted univariate")      ? "weighted_univariate"
+                                  : !strcmp(title, "Propensity-weighted multivariable") ? "weighted_multivariable"
+                                                                                        : "multivariable");
     return out;
 }
 
@@ -471,6 +513,11 @@ static size_t check_cox_block(const run *r, const csv_table *t, size_t row, size
     for (size_t k = 0; k < 4; k++)
         assert_cell(csv_cell(t, row, col + k), result(r, "cox", endpoint, model, variable, level, stats[k]),
                     k == 3 ? SHOWN_P : SHOWN_NUMBER, k == 3 ? 3 : 2);
+    if (!strcmp(csv_cell(t, header, col + 4), "E-value")) { /* a multivariable model's E-values (issue 18) */
+        assert_cell(csv_cell(t, row, col + 4), result(r, "cox", endpoint, model, variable, level, "evalue"), SHOWN_NUMBER, 2);
+        assert_cell(csv_cell(t, row, col + 5), result(r, "cox", endpoint, model, variable, level, "evalue_ci"),
+                    SHOWN_NUMBER, 2);
+    }
     return 1;
 }
 
@@ -498,13 +545,20 @@ static size_t check_cox_fit(const run *r, const csv_table *t, size_t header)
 static size_t check_cox(const run *r, size_t blocks)
 {
     csv_table *t = run_sheet(r, "Cox models");
-    size_t hrs = 0, want = 0, fits = 0, header = TITLE_ROWS + 1, row;
+    size_t hrs = 0, want = 0, fits = 0, header = TITLE_ROWS + 1, row, first[8], n_blocks = 0, evalues = 0;
     assert_non_null(t);
-    assert_int_equal(t->n_fields[header], 3 + 4 * blocks);
     assert_string_equal(csv_cell(t, header, 3), "HR");
+    /* Each model's block starts at its "HR"; the multivariable ones end with their two E-value columns. */
+    for (size_t c = 3; c < t->n_fields[header] && n_blocks < 8; c++) {
+        if (!strcmp(csv_cell(t, header, c), "HR"))
+            first[n_blocks++] = c;
+        evalues += !strcmp(csv_cell(t, header, c), "E-value");
+    }
+    assert_int_equal(n_blocks, blocks);
+    assert_int_equal(t->n_fields[header], 3 + 4 * blocks + 2 * evalues);
     for (row = header + 1; data_row(t, row); row++)
         for (size_t k = 0; k < blocks; k++)
-            hrs += check_cox_block(r, t, row, 3 + 4 * k, header);
+            hrs += check_cox_block(r, t, row, first[k], header);
     size_t data_end = row;
     while (row < t->n_rows && strcmp(csv_cell(t, row, 0), "Endpoint"))
         row++;
@@ -673,6 +727,259 @@ static void check_table1(const run *r, size_t n_groups)
     csv_free((csv_table *)l.t);
 }
 
+/* ---- round 2 (issue 18) ---- */
+
+/* A results value, NAN when there is no such line (an optional line). */
+static double result_or_nan(const run *r, const char *section, const char *endpoint, const char *model,
+                            const char *variable, const char *level, const char *stat)
+{
+    for (size_t row = 1; row < r->results->n_rows; row++) {
+        const char *keys[] = {section, endpoint, model, variable, level, stat};
+        size_t k = 0;
+        while (k < 6 && !strcmp(csv_cell(r->results, row, k), keys[k]))
+            k++;
+        if (k == 6)
+            return result(r, section, endpoint, model, variable, level, stat);
+    }
+    return NAN;
+}
+
+/* Whether a list's title is title, or title and the key of its one table ("Cumulative incidence by
+ * subgroup, Hepatic progression"). */
+static int list_titled(const char *cell, const char *title)
+{
+    size_t n = strlen(title);
+    return !strncmp(cell, title, n) && (!cell[n] || !strncmp(cell + n, ", ", 2));
+}
+
+/* The header row of the list titled title on a sheet (its first column "Endpoint" or "Variable"). */
+static size_t list_header(const csv_table *t, const char *title)
+{
+    size_t row = 0;
+    while (row < t->n_rows && !list_titled(csv_cell(t, row, 0), title))
+        row++;
+    assert_true(row < t->n_rows);
+    while (row < t->n_rows && strcmp(csv_cell(t, row, 0), "Endpoint") && strcmp(csv_cell(t, row, 0), "Variable"))
+        row++;
+    assert_true(row < t->n_rows);
+    return row;
+}
+
+/* A row's variable and level: "All patients" -> all; a group's heading -> its level "". */
+static const char *row_variable(const run *r, const csv_table *t, size_t row, char *level, size_t size)
+{
+    level_key(csv_cell(t, row, 2), level, size);
+    if (!csv_cell(t, row, 1)[0]) {
+        assert_string_equal(level, "All patients");
+        level[0] = '\0';
+        return "all";
+    }
+    return variable_by_label(r->study, csv_cell(t, row, 1))->name;
+}
+
+/* Cells col.. of a row against stats of one results line (NULL stat: skipped). */
+static void assert_cells(const run *r, const csv_table *t, size_t row, size_t col, const char *const *stats, size_t n,
+                         const char *section, const char *endpoint, const char *model, const char *variable,
+                         const char *level)
+{
+    for (size_t k = 0; k < n; k++)
+        if (stats[k])
+            assert_cell(csv_cell(t, row, col + k), result_or_nan(r, section, endpoint, model, variable, level, stats[k]),
+                        strstr(stats[k], "p") == stats[k] || strstr(stats[k], "_p") ? SHOWN_P : SHOWN_NUMBER,
+                        strstr(stats[k], "p") == stats[k] || strstr(stats[k], "_p") ? 3 : 2);
+}
+
+/* The RMST sheet: n, events, RMST and its CI, and the difference from the reference with CI and p. */
+static void check_rmst_sheet(const run *r)
+{
+    static const char *const values[] = {"rmst", "lower", "upper"};
+    static const char *const differences[] = {"diff", "diff_lower", "diff_upper", "diff_p"};
+    char title[128], level[256];
+    csv_table *t = run_sheet(r, "RMST");
+    size_t groups = 0, want = 0;
+    assert_non_null(t);
+    snprintf(title, sizeof title, "Restricted mean survival time to %g %s", r->study->rmst_tau, r->study->time_unit);
+    for (size_t row = list_header(t, title) + 1; data_row(t, row); row++) {
+        const char *endpoint = endpoint_by_label(r->study, csv_cell(t, row, 0));
+        const char *variable = row_variable(r, t, row, level, sizeof level);
+        assert_cell(csv_cell(t, row, 3), result(r, "km", endpoint, "unweighted", variable, level, "n"), SHOWN_NUMBER, 0);
+        assert_cell(csv_cell(t, row, 4), result(r, "km", endpoint, "unweighted", variable, level, "events"), SHOWN_NUMBER,
+                    0);
+        assert_cells(r, t, row, 5, values, 3, "rmst", endpoint, "unweighted", variable, level);
+        if (strcmp(csv_cell(t, row, 8), "reference"))
+            assert_cells(r, t, row, 8, differences, 4, "rmst", endpoint, "unweighted", variable, level);
+        groups++;
+    }
+    for (size_t e = 0; e < r->study->n_endpoints; e++)
+        want += result_count(r, "rmst", r->study->endpoints[e].name, "unweighted", "rmst");
+    assert_int_equal(groups, want);
+    csv_free(t);
+}
+
+/* The cumulative-incidence sheet: counts, the landmarks' incidence and limits, Gray's p. */
+static void check_cif_sheet(const run *r, const char *endpoint)
+{
+    static const char *const counts[] = {"n", "events", "competing"};
+    csv_table *t = run_sheet(r, "Cumulative incidence");
+    char level[256], name[256];
+    size_t curves = 0, p_col = 6 + 3 * r->study->n_landmarks;
+    assert_non_null(t);
+    for (size_t row = list_header(t, "Cumulative incidence by subgroup") + 1; data_row(t, row); row++) {
+        const char *model = "unweighted", *variable;
+        snprintf(name, sizeof name, "%s", csv_cell(t, row, 1));
+        char *weighted = strstr(name, ", propensity-weighted (ATE)");
+        if (weighted) {
+            *weighted = '\0';
+            model = "weighted";
+        }
+        if (!csv_cell(t, row, 2)[0]) { /* a variable's heading: Gray's p */
+            assert_cell(csv_cell(t, row, p_col), result(r, "gray", endpoint, "", variable_by_label(r->study, name)->name,
+                                                        "", "p"), SHOWN_P, 3);
+            continue;
+        }
+        level_key(csv_cell(t, row, 2), level, sizeof level);
+        variable = name[0] ? variable_by_label(r->study, name)->name : "all";
+        if (!name[0])
+            level[0] = '\0';
+        assert_cells(r, t, row, 3, counts, 3, "cif", endpoint, model, variable, level);
+        for (size_t l = 0; l < r->study->n_landmarks; l++) {
+            char stats[3][64];
+            const char *at = r->study->landmark_texts[l], *names[3] = {stats[0], stats[1], stats[2]};
+            snprintf(stats[0], sizeof stats[0], "cif@%s", at);
+            snprintf(stats[1], sizeof stats[1], "cif_lower@%s", at);
+            snprintf(stats[2], sizeof stats[2], "cif_upper@%s", at);
+            assert_cells(r, t, row, 6 + 3 * l, names, 3, "cif", endpoint, model, variable, level);
+        }
+        curves++;
+    }
+    assert_int_equal(curves, result_count(r, "cif", endpoint, "", "n"));
+    csv_free(t);
+}
+
+/* A list of hazard ratios whose blocks start at "HR" (or "SHR"); returns the hazard ratios. */
+static size_t check_hr_list(const run *r, const csv_table *t, size_t header)
+{
+    size_t first[8], n_blocks = 0, hrs = 0;
+    for (size_t c = 3; c < t->n_fields[header] && n_blocks < 8; c++)
+        if (!strcmp(csv_cell(t, header, c), "HR") || !strcmp(csv_cell(t, header, c), "SHR"))
+            first[n_blocks++] = c;
+    assert_true(n_blocks >= 3);
+    for (size_t row = header + 1; data_row(t, row); row++)
+        for (size_t k = 0; k < n_blocks; k++)
+            hrs += check_cox_block(r, t, row, first[k], header);
+    return hrs;
+}
+
+/* The multicentre sheet: log-rank tests unstratified and stratified, the three multivariable models. */
+static void check_multicentre_sheet(const run *r)
+{
+    static const char *const tests[] = {"chisq", "df", "p"};
+    csv_table *t = run_sheet(r, "Multicentre");
+    size_t stratified = 0, want = 0, hrs, want_hrs = 0;
+    assert_non_null(t);
+    for (size_t row = list_header(t, "Multicentre analyses: log-rank tests") + 1; data_row(t, row); row++) {
+        const char *endpoint = endpoint_by_label(r->study, csv_cell(t, row, 0));
+        const char *variable = variable_by_label(r->study, csv_cell(t, row, 1))->name;
+        assert_cells(r, t, row, 2, tests, 3, "logrank", endpoint, "", variable, "");
+        assert_cells(r, t, row, 5, tests, 3, "logrank", endpoint, "stratified", variable, "");
+        stratified += csv_cell(t, row, 7)[0] != '\0';
+    }
+    hrs = check_hr_list(r, t, list_header(t, "Multicentre analyses: multivariable Cox model"));
+    for (size_t e = 0; e < r->study->n_endpoints; e++) {
+        const char *name = r->study->endpoints[e].name;
+        size_t multivariable = result_count(r, "cox", name, "multivariable", "hr") -
+                               result_count(r, "cox", name, "multivariable_", "hr");
+        want += result_count(r, "logrank", name, "stratified", "p");
+        want_hrs += result_count(r, "cox", name, "multivariable_stratified", "hr") +
+                    result_count(r, "cox", name, "multivariable_cluster", "hr") + multivariable;
+    }
+    assert_int_equal(stratified, want);
+    assert_int_equal(hrs, want_hrs);
+    csv_free(t);
+}
+
+/* The Fine-Gray sheet: cause-specific and Fine-Gray hazard ratios of the competing endpoint. */
+static void check_finegray_sheet(const run *r, const char *endpoint)
+{
+    csv_table *t = run_sheet(r, "Fine-Gray");
+    assert_non_null(t);
+    size_t hrs = check_hr_list(r, t, list_header(t, "Competing-risks regression"));
+    size_t multivariable = result_count(r, "cox", endpoint, "multivariable", "hr") -
+                           result_count(r, "cox", endpoint, "multivariable_", "hr");
+    assert_int_equal(hrs, result_count(r, "cox", endpoint, "finegray_", "hr") +
+                              result_count(r, "cox", endpoint, "univariate:", "hr") + multivariable);
+    csv_free(t);
+}
+
+/* The subgroup-effects sheet: n, events, the treatment's HRs within each level, the interaction p. */
+static void check_effects_sheet(const run *r)
+{
+    static const char *const hr[] = {"hr", "hr_lower", "hr_upper", "p"};
+    const study_variable *treatment = &r->study->variables[r->study->treatment];
+    csv_table *t = run_sheet(r, "Subgroup effects");
+    char label[256], level[256], model[512], weighted[512];
+    size_t rows = 0;
+    assert_non_null(t);
+    for (size_t row = list_header(t, "Treatment effect within subgroups") + 1; data_row(t, row); row++) {
+        const char *endpoint = endpoint_by_label(r->study, csv_cell(t, row, 0));
+        snprintf(label, sizeof label, "%s", csv_cell(t, row, 2));
+        if (!label[0]) { /* a forest variable's heading: the interaction p */
+            assert_cell(csv_cell(t, row, 13), result(r, "interaction", endpoint, "", variable_by_label(r->study,
+                        csv_cell(t, row, 1))->name, "", "lr_p"), SHOWN_P, 3);
+            continue;
+        }
+        /* Three modalities: a row names its contrast, or has no model (counts only). */
+        char *colon = strstr(label, ": ");
+        const char *contrast = colon ? colon + 2 : "";
+        if (colon) {
+            *colon = '\0';
+            *strstr(colon + 2, " vs ") = '\0';
+        }
+        if (!strcmp(label, "All patients")) {
+            snprintf(model, sizeof model, "univariate:%s", treatment->name);
+            snprintf(weighted, sizeof weighted, "weighted_univariate");
+        } else {
+            const study_variable *v = variable_by_label(r->study, csv_cell(t, row, 1));
+            snprintf(model, sizeof model, "subgroup:%s=%s", v->name, level_key(label, level, sizeof level));
+            snprintf(weighted, sizeof weighted, "weighted_subgroup:%s=%s", v->name, level);
+        }
+        assert_cell(csv_cell(t, row, 3), result(r, "cox", endpoint, model, "", "", "n"), SHOWN_NUMBER, 0);
+        assert_cell(csv_cell(t, row, 4), result(r, "cox", endpoint, model, "", "", "events"), SHOWN_NUMBER, 0);
+        assert_cells(r, t, row, 5, hr, 4, "cox", endpoint, model, treatment->name, contrast);
+        assert_cells(r, t, row, 9, hr, 4, "cox", endpoint, weighted, treatment->name, contrast);
+        rows += colon != NULL;
+    }
+    size_t want = 0;  /* a row per contrast within each level, and all patients' */
+    for (size_t e = 0; e < r->study->n_endpoints; e++)
+        want += result_count(r, "cox", r->study->endpoints[e].name, "subgroup:", "hr") + treatment->n_levels - 1;
+    assert_int_equal(rows, want);
+    csv_free(t);
+}
+
+/* The pairwise and trend tests under an endpoint's survival list. */
+static void check_pairwise_list(const run *r, const char *endpoint)
+{
+    static const char *const pairwise[] = {"chisq", "p", "p_holm"};
+    char sheet[64], title[256], level[256];
+    const study_endpoint *ep = r->study->endpoints;
+    while (strcmp(ep->name, endpoint))
+        ep++;
+    size_t pairs = 0;
+    sheet_name_of(endpoint, sheet, sizeof sheet);
+    csv_table *t = run_sheet(r, sheet);
+    assert_non_null(t);
+    snprintf(title, sizeof title, "%s by subgroup: pairwise and trend log-rank tests", ep->label);
+    for (size_t row = list_header(t, title) + 1; data_row(t, row); row++) {
+        const char *variable = variable_by_label(r->study, csv_cell(t, row, 0))->name;
+        int trend = !strcmp(csv_cell(t, row, 1), "Test for trend");
+        assert_cells(r, t, row, 2, pairwise, trend ? 2 : 3, trend ? "logrank_trend" : "logrank_pairwise", endpoint, "",
+                     variable, trend ? "" : level_key(csv_cell(t, row, 1), level, sizeof level));
+        pairs += !trend;
+    }
+    assert_int_equal(pairs, result_count(r, "logrank_pairwise", endpoint, "", "p_holm"));
+    csv_free(t);
+}
+
 /* ---- tests ---- */
 
 /* A run with every sheet, checked against its results.csv: the file's structure (check_xlsx.py
@@ -680,7 +987,7 @@ static void check_table1(const run *r, size_t n_groups)
 static run *run_checked(const char *name, const char *structure, size_t cox_blocks, size_t table1_groups)
 {
     run *r = run_pipeline(name, "sheets = " ALL_SHEETS, NULL);
-    char arguments[1024];
+    char arguments[1536], subgroups[512];
     if (!r->checkable)
         return r;
     for (size_t e = 0; e < r->study->n_endpoints; e++)
@@ -688,8 +995,9 @@ static run *run_checked(const char *name, const char *structure, size_t cox_bloc
     size_t cox_end = check_cox(r, cox_blocks);
     check_table1(r, table1_groups);
     /* The hazard ratios' list is numeric from its fourth column down to its last row. */
-    snprintf(arguments, sizeof arguments, "%s --numeric 'Cox models:%d:3:16383:%zu'", structure, TITLE_ROWS + 2,
-             cox_end);
+    numeric_subgroups(r, subgroups, sizeof subgroups);
+    snprintf(arguments, sizeof arguments, "%s --numeric 'Cox models:%d:3:16383:%zu'%s", structure, TITLE_ROWS + 2,
+             cox_end, subgroups);
     run_check_structure(r, arguments);
     return r;
 }
@@ -698,8 +1006,8 @@ static void test_sample_matches_results(void **state)
 {
     (void)state;
     run *r = run_checked("net_sample_155",
-                         "--print " PALETTE " --charts 12 --numeric 'HPFS by subgroup:3:2' --numeric 'OS by subgroup:3:2' "
-                         "--numeric 'Table 1:3:2:16' --numeric 'KM curves:3:4:10' --numeric 'KM chart data:1:0'",
+                         "--print " PALETTE " --charts 12 --numeric 'Table 1:3:2:16' "
+                         "--numeric 'KM curves:3:4:10' --numeric 'KM chart data:1:0'",
                          4, 4);
     if (r->checkable)
         check_summary(r);
@@ -710,7 +1018,7 @@ static void test_sample_matches_results(void **state)
 static void test_lung_without_treatment(void **state)
 {
     (void)state;
-    run *r = run_checked("lung", "--print " PALETTE " --charts 3 --numeric 'OS by subgroup:3:2'", 2, 1);
+    run *r = run_checked("lung", "--print " PALETTE " --charts 3", 2, 1);
     csv_table *balance = run_sheet(r, "Balance");
     if (!r->checkable) {
         run_free(r);
@@ -726,7 +1034,7 @@ static void test_lung_without_treatment(void **state)
 static void test_veteran_four_levels(void **state)
 {
     (void)state;
-    run *r = run_checked("veteran", "--print " PALETTE " --charts 4 --numeric 'OS by subgroup:3:2'", 4, 5);
+    run *r = run_checked("veteran", "--print " PALETTE " --charts 4", 4, 5);
     csv_table *balance = run_sheet(r, "Balance");
     size_t weights = 0;
     if (!r->checkable) {
@@ -738,6 +1046,85 @@ static void test_veteran_four_levels(void **state)
         weights += !strcmp(csv_cell(balance, row, 0), "squamous") || !strcmp(csv_cell(balance, row, 0), "large");
     assert_int_equal(weights, 2);
     csv_free(balance);
+    run_free(r);
+}
+
+/* The round-2 sample's new sheets and lists (issue 18), every number at full precision as in
+ * results.csv: RMST, cumulative incidence, multicentre, Fine-Gray, subgroup effects, the pairwise
+ * tests under each survival list. */
+static void test_round2_sheets(void **state)
+{
+    (void)state;
+    run *r = run_pipeline_files("net_sample_155.round2", "net_sample_155",
+                                "sheets = subgroups, rmst, cif, cox, multicentre, finegray, subgroup_effects", NULL, NULL);
+    if (!r->checkable) {
+        run_free(r);
+        return;
+    }
+    run_check_structure(r, "--print");
+    check_rmst_sheet(r);
+    check_cif_sheet(r, "hp");
+    check_multicentre_sheet(r);
+    check_finegray_sheet(r, "hp");
+    check_effects_sheet(r);
+    for (size_t e = 0; e < r->study->n_endpoints; e++)
+        check_pairwise_list(r, r->study->endpoints[e].name);
+    run_free(r);
+}
+
+static int count_heading(const char *text)
+{
+    return !strcmp(text, "n") || !strcmp(text, "Events") || !strcmp(text, "Patients") ||
+           !strcmp(text, "Competing events");
+}
+
+/* Every list of a sheet: no count from 1 to 4 in a column of counts, and a row with a suppressed
+ * count ("<5") shows no estimate; returns the suppressed counts. */
+static size_t check_shared_sheet(const csv_table *t)
+{
+    int counts[64] = {0};
+    size_t suppressed = 0;
+    for (size_t row = 0; row < t->n_rows; row++) {
+        if (!strcmp(csv_cell(t, row, 0), "Endpoint")) { /* a list's header: which columns count */
+            for (size_t c = 0; c < 64; c++)
+                counts[c] = c < t->n_fields[row] && count_heading(csv_cell(t, row, c));
+            continue;
+        }
+        int hidden = 0;
+        for (size_t c = 3; c < t->n_fields[row] && c < 64; c++) {
+            const char *cell = csv_cell(t, row, c);
+            if (counts[c])
+                assert_false(cell[0] >= '1' && cell[0] <= '4' && !cell[1]);
+            hidden |= counts[c] && !strcmp(cell, "<5");
+            suppressed += counts[c] && !strcmp(cell, "<5");
+        }
+        for (size_t c = 3; hidden && c < t->n_fields[row] && c < 64; c++)
+            if (!counts[c])
+                assert_string_equal(csv_cell(t, row, c), "");
+    }
+    return suppressed;
+}
+
+/* The share template on the round-2 sample: the new sheets' counts from 1 to 4 are "<5" and their
+ * rows' estimates blank. */
+static void test_round2_share(void **state)
+{
+    static const char *const sheets[] = {"RMST", "Cumulative incidence", "Multicentre", "Fine-Gray", "Subgroup effects"};
+    (void)state;
+    run *r = run_pipeline_files("net_sample_155.round2", "net_sample_155",
+                                "share = yes\nsheets = rmst, cif, multicentre, finegray, subgroup_effects", NULL, NULL);
+    size_t suppressed = 0;
+    if (!r->checkable) {
+        run_free(r);
+        return;
+    }
+    for (size_t k = 0; k < sizeof sheets / sizeof sheets[0]; k++) {
+        csv_table *t = run_sheet(r, sheets[k]);
+        assert_non_null(t);
+        suppressed += check_shared_sheet(t);
+        csv_free(t);
+    }
+    assert_true(suppressed >= 4);  /* lung and other (8 patients): OS events, competing events */
     run_free(r);
 }
 
@@ -770,7 +1157,10 @@ static void test_share_suppresses(void **state)
         run_free(r);
         return;
     }
-    run_check_structure(r, "--print --numeric 'HPFS by subgroup:3:2'");
+    char arguments[256];
+    snprintf(arguments, sizeof arguments, "--print --numeric 'HPFS by subgroup:3:2:16383:%zu'",
+             subgroup_list_end(r, "hpfs"));
+    run_check_structure(r, arguments);
     csv_table *t = run_sheet(r, "HPFS by subgroup");
     size_t hidden = 0;
     assert_non_null(t);
@@ -966,6 +1356,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sample_matches_results), cmocka_unit_test(test_lung_without_treatment),
         cmocka_unit_test(test_veteran_four_levels),    cmocka_unit_test(test_share_suppresses),
+        cmocka_unit_test(test_round2_sheets),          cmocka_unit_test(test_round2_share),
         cmocka_unit_test(test_hostile_text),           cmocka_unit_test(test_deterministic_dates),
         cmocka_unit_test(test_write_failure),          cmocka_unit_test(test_patients_row_limit),
     };

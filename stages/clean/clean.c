@@ -212,6 +212,7 @@ typedef struct clean_context {
     text_map ids;      /* normalized id -> the record that keeps it */
     value_tally unmatched;
     size_t *variable_column;   /* [n_variables] index among columns: found once, not per cell */
+    size_t *date_column;       /* [data->n_dates] likewise */
     size_t row_excluded;
 } clean_context;
 
@@ -620,6 +621,20 @@ static embolo_error record_variables(clean_context *ctx, size_t record, size_t r
     return err;
 }
 
+/* The dates of an analysed row as recorded (patients.csv's date.COLUMN): not noted as the newest date,
+ * which only the dates the analysis reads are. */
+static void record_dates(clean_context *ctx, size_t record, size_t row)
+{
+    for (size_t k = 0; k < ctx->data->n_dates; k++) {
+        cell c;
+        long day;
+        cell_read_at(ctx, record, ctx->date_column[k], &c);
+        int valid = !cell_is_missing(ctx, &c) && c.valid_text &&
+                    text_parse_date(c.bytes, c.length, ctx->s->date_format, &day);
+        ctx->data->date_day[k][row] = valid ? day : DATASET_NO_DAY;
+    }
+}
+
 static embolo_error clean_record(clean_context *ctx, size_t record)
 {
     const study *s = ctx->s;
@@ -675,6 +690,7 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
         err = record_variables(ctx, record, row, id);
     if (err != EMBOLO_OK)
         return err;
+    record_dates(ctx, record, row);
     size_t id_length = strlen(id);
     if (!(ctx->data->id[row] = malloc(id_length + 1)))
         return EMBOLO_ERROR_NOMEM;
@@ -708,6 +724,12 @@ embolo_error clean_run(const study *s, const clean_columns *columns, const inges
     }
     for (size_t v = 0; v < s->n_variables; v++)
         ctx.variable_column[v] = column_index(columns, s->variables[v].column);
+    if (!(ctx.date_column = malloc((ctx.data->n_dates ? ctx.data->n_dates : 1) * sizeof *ctx.date_column))) {
+        err = EMBOLO_ERROR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t k = 0; k < ctx.data->n_dates; k++)
+        ctx.date_column[k] = column_index(columns, ctx.data->date_column[k]);
     ctx.data->rows_read = n_records;
     for (size_t r = 0; r < n_records && err == EMBOLO_OK; r++)
         err = clean_record(&ctx, r);
@@ -728,6 +750,7 @@ cleanup:
         snprintf(message, message_size, "out of memory while cleaning the data");
     text_map_free(&ctx.ids);
     free(ctx.variable_column);
+    free(ctx.date_column);
     value_tally_free(&ctx.unmatched);
     dataset_free(ctx.data);
     exclusion_log_free(ctx.log);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 exclusion_log *exclusion_log_new(void)
 {
     return calloc(1, sizeof(exclusion_log));
@@ -82,6 +84,58 @@ embolo_error exclusion_log_add_unmatched(exclusion_log *log, size_t variable, co
     return EMBOLO_OK;
 }
 
+size_t dataset_date_column_bound(const study *s)
+{
+    size_t n = 0;
+    for (size_t e = 0; e < s->n_endpoints; e++)
+        if (s->endpoints[e].form == ENDPOINT_DATES)
+            n += 2 + s->endpoints[e].n_event_dates + s->endpoints[e].n_competing_dates;
+    return n;
+}
+
+static size_t add_date_column(const char **columns, size_t n, const char *name)
+{
+    for (size_t k = 0; k < n; k++)
+        if (text_equal_folded(columns[k], name))
+            return n;
+    columns[n] = name;
+    return n + 1;
+}
+
+size_t dataset_date_columns(const study *s, const char **columns)
+{
+    size_t n = 0;
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        const study_endpoint *ep = &s->endpoints[e];
+        if (ep->form != ENDPOINT_DATES)
+            continue;
+        n = add_date_column(columns, n, ep->start);
+        for (size_t k = 0; k < ep->n_event_dates; k++)
+            n = add_date_column(columns, n, ep->event_dates[k]);
+        for (size_t k = 0; k < ep->n_competing_dates; k++)
+            n = add_date_column(columns, n, ep->competing_dates[k]);
+        n = add_date_column(columns, n, ep->censor_date);
+    }
+    return n;
+}
+
+/* The date columns and a day per row of each. */
+static int dataset_new_dates(dataset *d, const study *s, size_t cap)
+{
+    size_t bound = dataset_date_column_bound(s);
+    if (bound == 0)
+        return 1;
+    if (!(d->date_column = calloc(bound, sizeof *d->date_column)))
+        return 0;
+    d->n_dates = dataset_date_columns(s, d->date_column);
+    if (!(d->date_day = calloc(d->n_dates, sizeof *d->date_day)))
+        return 0;
+    for (size_t k = 0; k < d->n_dates; k++)
+        if (!(d->date_day[k] = malloc(cap * sizeof **d->date_day)))
+            return 0;
+    return 1;
+}
+
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
 {
     dataset *d = calloc(1, sizeof *d);
@@ -111,6 +165,8 @@ embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
         if (!d->time[e] || !d->event[e] || !d->start_day[e] || !d->end_day[e])
             goto fail;
     }
+    if (!dataset_new_dates(d, s, cap))
+        goto fail;
     for (size_t v = 0; v < s->n_variables; v++) {
         if (!(d->value[v] = malloc(cap * sizeof **d->value)))
             goto fail;
@@ -161,6 +217,10 @@ void dataset_free(dataset *d)
     free(d->weight_stabilized);
     free(d->sessions);
     free(d->crossover);
+    for (size_t k = 0; d->date_day && k < d->n_dates; k++)
+        free(d->date_day[k]);
+    free(d->date_day);
+    free(d->date_column);
     free(d);
 }
 

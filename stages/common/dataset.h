@@ -79,6 +79,13 @@ typedef struct dataset {
     size_t *sessions;          /* [n] the patient's included procedures */
     unsigned char *crossover;  /* [n] 1 when a session has another modality than the index's */
     endpoint_tally *tally; /* [n_endpoints], filled by cleaning */
+    /* The date columns of the date-form endpoints (start, event, competing, censor; each once, in the
+     * order of the study file) and each row's date as recorded, for patients.csv's date.COLUMN columns,
+     * which a later run compares (--previous): a date after the as-of date too, which the analysis
+     * ignores. */
+    size_t n_dates;
+    const char **date_column;  /* [n_dates]: the study's strings */
+    long **date_day;           /* [n_dates][n]: day number; DATASET_NO_DAY when missing or not a valid date */
 } dataset;
 
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out);
@@ -86,5 +93,13 @@ void dataset_free(dataset *data);
 
 /* Records excluded as a whole: rows read = analysed (n) + excluded. */
 size_t dataset_rows_excluded(const dataset *data);
+
+/* The date columns of a study's date-form endpoints, each once (compared case-insensitively, as the
+ * CSV's header is), in the order of the study file: into columns (room for dataset_date_column_bound),
+ * their count returned. */
+size_t dataset_date_columns(const study *s, const char **columns);
+
+/* The number of columns dataset_date_columns may give for s. */
+size_t dataset_date_column_bound(const study *s);
 
 #endif

@@ -155,6 +155,66 @@
 #define KEY_STAT_BENCHMARK "benchmark"
 #define KEY_STAT_FLAG "flag"
 
+/* Procedures (procedures.md; results-csv.md, "Procedures"). Section procedures. */
+#define KEY_STAT_RECORDS "records"
+#define KEY_STAT_INCLUDED "included"
+#define KEY_STAT_EXCLUDED "excluded"
+#define KEY_STAT_PATIENTS "patients"
+#define KEY_STAT_PATIENTS_WITHOUT "patients_without"
+#define KEY_STAT_SESSIONS_MEAN "sessions_mean"
+#define KEY_STAT_SESSIONS_MAX "sessions_max"
+#define KEY_STAT_REPEAT "repeat"
+#define KEY_STAT_REPEAT_PROP "repeat_prop"
+#define KEY_STAT_CROSSOVER "crossover"
+#define KEY_STAT_CROSSOVER_PROP "crossover_prop"
+#define KEY_STAT_START_FROM_INDEX "start_from_index"
+#define KEY_STAT_TREATMENT_FROM_INDEX "treatment_from_index"
+#define KEY_STAT_INDEX_DATE_MISMATCH "index_date_mismatch"
+#define KEY_STAT_INDEX_MODALITY_MISMATCH "index_modality_mismatch"
+#define KEY_STAT_AFTER_FOLLOWUP "after_followup"
+
+/* Sections safety and audit_safety: counts, grades (key_stat_at_index(KEY_STAT_GRADE, g)), and the
+ * rates, each a prefix with the suffixes below (key_stat_with(KEY_RATE_MAJOR_AE, KEY_STAT_LOWER)). */
+#define KEY_STAT_PROCEDURES "procedures"     /* also volume's procedures@YYYYMM */
+#define KEY_STAT_GRADE "grade"
+#define KEY_STAT_GRADE_UNKNOWN "grade_unknown"
+#define KEY_RATE_MAJOR_AE "major_ae"
+#define KEY_RATE_MORT30 "mort30"
+#define KEY_RATE_MORT30_PATIENT "mort30_patient"
+#define KEY_RATE_TECH_SUCCESS "tech_success"
+#define KEY_STAT_ACTIVITY "activity"         /* with _n, _mean, _median, _q1, _q3, _min, _max */
+#define KEY_STAT_RATE "rate"
+#define KEY_STAT_THRESHOLD "threshold"
+#define KEY_STAT_ABOVE "above"               /* the rate beyond its threshold: prompts a review */
+#define KEY_STAT_BELOW "below"               /* technical success: the rate below its threshold */
+#define KEY_STAT_UNKNOWN "unknown"
+#define KEY_STAT_ROWS "rows"                 /* Fisher's test: the modalities in its table */
+#define KEY_STAT_START "start"               /* an audit window, YYYYMMDD */
+#define KEY_STAT_END "end"
+
+/* Section cusum (and its series KEY_SERIES_PATH). */
+#define KEY_STAT_P0 "p0"
+#define KEY_STAT_P1 "p1"
+#define KEY_STAT_H "h"
+#define KEY_STAT_W_EVENT "w_event"
+#define KEY_STAT_W_NO_EVENT "w_no_event"
+#define KEY_STAT_S_FINAL "s_final"
+#define KEY_STAT_S_MAX "s_max"
+#define KEY_STAT_SIGNALS "signals"
+#define KEY_STAT_SIGNAL_T "signal_t"         /* with key_stat_at_index: the k-th signal */
+#define KEY_STAT_SIGNAL_DATE "signal_date"
+#define KEY_SERIES_PATH "path"
+
+/* Section funnel (its limits also the names of the funnel's series). */
+#define KEY_STAT_OPERATORS "operators"
+#define KEY_STAT_OPERATOR_MISSING "operator_missing"
+#define KEY_STAT_LOWER95 "lower95"
+#define KEY_STAT_UPPER95 "upper95"
+#define KEY_STAT_LOWER998 "lower998"
+#define KEY_STAT_UPPER998 "upper998"
+#define KEY_STAT_FLAG95 "flag95"
+#define KEY_STAT_FLAG998 "flag998"
+
 /* "univariate:VAR" */
 const char *key_univariate(char *buffer, const char *variable);
 

@@ -147,6 +147,7 @@ embolo_error results_add(results *r, const char *section, const char *endpoint, 
     row->level = text_copy(level);
     row->stat = text_copy(stat);
     row->value = value;
+    row->below = 0;
     r->n++;
     if (!row->section || !row->endpoint || !row->model || !row->variable || !row->level || !row->stat ||
         index_reserve(r, r->n) != EMBOLO_OK)
@@ -223,14 +224,30 @@ embolo_error results_append(results *dst, results *src)
     return EMBOLO_OK;
 }
 
-double results_value(const results *r, const char *section, const char *endpoint, const char *model,
-                     const char *variable, const char *level, const char *stat)
+embolo_error results_add_hidden(results *r, const char *section, const char *endpoint, const char *model,
+                                const char *variable, const char *level, const char *stat, int bound)
+{
+    embolo_error err = results_add(r, section, endpoint, model, variable, level, stat, NAN);
+    if (err == EMBOLO_OK)
+        r->rows[r->n - 1].below = bound;
+    return err;
+}
+
+const result_row *results_find(const results *r, const char *section, const char *endpoint, const char *model,
+                               const char *variable, const char *level, const char *stat)
 {
     const char *keys[KEY_PARTS] = {section, endpoint, model, variable, level, stat};
     if (!r || !r->slots)
-        return NAN;
+        return NULL;
     size_t slot = index_slot(r, keys);
-    return r->slots[slot] ? r->rows[r->slots[slot] - 1].value : NAN;
+    return r->slots[slot] ? &r->rows[r->slots[slot] - 1] : NULL;
+}
+
+double results_value(const results *r, const char *section, const char *endpoint, const char *model,
+                     const char *variable, const char *level, const char *stat)
+{
+    const result_row *row = results_find(r, section, endpoint, model, variable, level, stat);
+    return row ? row->value : NAN;
 }
 
 /* Adds a warning's text and parts (the parts are taken, freed on failure). */

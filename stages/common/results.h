@@ -10,6 +10,7 @@
 typedef struct result_row {
     char *section, *endpoint, *model, *variable, *level, *stat;
     double value;    /* NAN prints as NA */
+    int below;       /* > 0: a count hidden under a share template, written "<below" (value NAN) */
 } result_row;
 
 /* What a warning is about: the keys of its results lines (NULL or "" where they do not apply). */
@@ -44,6 +45,10 @@ void results_free(results *r);
 embolo_error results_add(results *r, const char *section, const char *endpoint, const char *model,
                          const char *variable, const char *level, const char *stat, double value);
 
+/* A count hidden under a share template (1 to min_count - 1): written "<bound", its value NAN. */
+embolo_error results_add_hidden(results *r, const char *section, const char *endpoint, const char *model,
+                                const char *variable, const char *level, const char *stat, int bound);
+
 /* Moves every line, warning and curve (KM and CIF) of src to the end of dst (src is left empty). */
 embolo_error results_append(results *dst, results *src);
 
@@ -51,6 +56,10 @@ embolo_error results_append(results *dst, results *src);
  * lookup, so renderers may ask thousands of times. */
 double results_value(const results *r, const char *section, const char *endpoint, const char *model,
                      const char *variable, const char *level, const char *stat);
+
+/* The first line with these keys (NULL keys match ""), NULL if there is none. */
+const result_row *results_find(const results *r, const char *section, const char *endpoint, const char *model,
+                               const char *variable, const char *level, const char *stat);
 
 /* Adds a warning (printf-style). */
 embolo_error results_warn(results *r, const char *format, ...);

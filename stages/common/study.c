@@ -760,26 +760,6 @@ static void build_treatment_and_analysis(ini_doc *parser, study *s)
 
 /* ---- [procedures] ---- */
 
-/* PATH relative to the study file's folder (an absolute PATH as it is). A file named "-" stays a
- * file ("./-"): only --procedures - reads standard input. */
-static char *path_beside(const char *study_path, const char *file)
-{
-    const char *slash = strrchr(study_path, '/');
-    const char *folder_text = study_path;
-    size_t folder = file[0] == '/' || !slash ? 0 : (size_t)(slash - study_path + 1);
-    if (folder == 0 && strcmp(file, "-") == 0) {
-        folder_text = "./";
-        folder = 2;
-    }
-    size_t length = strlen(file);
-    char *joined = malloc(folder + length + 1);
-    if (joined) {
-        memcpy(joined, folder_text, folder);
-        memcpy(joined + folder, file, length + 1);
-    }
-    return joined;
-}
-
 /* Reads KEY = first | second into *second_chosen (0 or 1); absent keeps it. */
 static void take_choice(ini_doc *parser, const char *key, const char *first, const char *second, int *second_chosen)
 {
@@ -845,7 +825,7 @@ static void build_procedures(ini_doc *parser, study *s)
     if (parser->error != EMBOLO_OK)
         return;
     take_string(parser, "procedures", "file", 0, line, &file);
-    if (file && !(p->file = path_beside(s->path, file)))
+    if (file && !(p->file = text_path_beside(s->path, file)))
         ini_doc_fail(parser, EMBOLO_ERROR_NOMEM, line, "out of memory");
     free(file);
     take_string(parser, "procedures", "id", 1, line, &p->id);

@@ -238,6 +238,24 @@ char *text_copy(const char *s)
     return copy;
 }
 
+char *text_path_beside(const char *file_path, const char *path)
+{
+    const char *slash = strrchr(file_path, '/');
+    const char *folder_text = file_path;
+    size_t folder = path[0] == '/' || !slash ? 0 : (size_t)(slash - file_path + 1);
+    if (folder == 0 && strcmp(path, "-") == 0) {
+        folder_text = "./";
+        folder = 2;
+    }
+    size_t length = strlen(path);
+    char *joined = malloc(folder + length + 1);
+    if (joined) {
+        memcpy(joined, folder_text, folder);
+        memcpy(joined + folder, path, length + 1);
+    }
+    return joined;
+}
+
 embolo_error text_read_file(const char *path, const char *what, size_t max_bytes, char **text, size_t *length,
                             char *message, size_t message_size)
 {

@@ -42,6 +42,10 @@ embolo_error text_read_file(const char *path, const char *what, size_t max_bytes
  * trimmed, NUL bytes as '?', cut to fit out (size > 0, NUL-terminated). */
 void text_display(const char *value, size_t length, char *out, size_t size);
 
+/* PATH relative to the folder of the file FILE_PATH (an absolute PATH as it is), newly allocated; NULL
+ * when out of memory. A PATH "-" stays a file ("./-"), never standard input. */
+char *text_path_beside(const char *file_path, const char *path);
+
 /* A copy of s (NULL gives ""), NULL when out of memory. */
 char *text_copy(const char *s);
 

@@ -167,22 +167,22 @@ static embolo_error write_overall(safety_context *ctx, const exclusion_log *log)
         const char *stat;
         double value;
     } lines[] = {
-        {"records", (double)p->records},
-        {"included", (double)p->n},
-        {"excluded", (double)p->excluded},
-        {"patients", (double)c.patients},
-        {"patients_without", (double)(ctx->data->n - c.patients)},
-        {"sessions_mean", ratio(c.sessions, c.patients)},
-        {"sessions_max", (double)max},
-        {"repeat", (double)c.repeat},
-        {"repeat_prop", ratio(c.repeat, c.patients)},
-        {"crossover", (double)c.crossover},
-        {"crossover_prop", ratio(c.crossover, c.patients)},
-        {"start_from_index", (double)p->start_from_index},
-        {"treatment_from_index", (double)p->treatment_from_index},
-        {"index_date_mismatch", (double)code_count(log, "W_INDEX_DATE_MISMATCH")},
-        {"index_modality_mismatch", (double)code_count(log, "W_INDEX_MODALITY_MISMATCH")},
-        {"after_followup", (double)p->after_followup},
+        {KEY_STAT_RECORDS, (double)p->records},
+        {KEY_STAT_INCLUDED, (double)p->n},
+        {KEY_STAT_EXCLUDED, (double)p->excluded},
+        {KEY_STAT_PATIENTS, (double)c.patients},
+        {KEY_STAT_PATIENTS_WITHOUT, (double)(ctx->data->n - c.patients)},
+        {KEY_STAT_SESSIONS_MEAN, ratio(c.sessions, c.patients)},
+        {KEY_STAT_SESSIONS_MAX, (double)max},
+        {KEY_STAT_REPEAT, (double)c.repeat},
+        {KEY_STAT_REPEAT_PROP, ratio(c.repeat, c.patients)},
+        {KEY_STAT_CROSSOVER, (double)c.crossover},
+        {KEY_STAT_CROSSOVER_PROP, ratio(c.crossover, c.patients)},
+        {KEY_STAT_START_FROM_INDEX, (double)p->start_from_index},
+        {KEY_STAT_TREATMENT_FROM_INDEX, (double)p->treatment_from_index},
+        {KEY_STAT_INDEX_DATE_MISMATCH, (double)code_count(log, "W_INDEX_DATE_MISMATCH")},
+        {KEY_STAT_INDEX_MODALITY_MISMATCH, (double)code_count(log, "W_INDEX_MODALITY_MISMATCH")},
+        {KEY_STAT_AFTER_FOLLOWUP, (double)p->after_followup},
     };
     embolo_error err = EMBOLO_OK;
     for (size_t i = 0; i < sizeof lines / sizeof lines[0] && err == EMBOLO_OK; i++)
@@ -196,13 +196,13 @@ static embolo_error write_by_index_modality(safety_context *ctx)
     for (size_t l = 0; l < ctx->treatment->n_levels && err == EMBOLO_OK; l++) {
         patient_counts c = count_patients(ctx, (int)l);
         line_keys k = keys_for(ctx, KEY_PROCEDURES, "", (int)l);
-        err = add_at(ctx, &k, "patients", (double)c.patients);
+        err = add_at(ctx, &k, KEY_STAT_PATIENTS, (double)c.patients);
         if (err == EMBOLO_OK)
-            err = add_at(ctx, &k, "sessions_mean", ratio(c.sessions, c.patients));
+            err = add_at(ctx, &k, KEY_STAT_SESSIONS_MEAN, ratio(c.sessions, c.patients));
         if (err == EMBOLO_OK)
-            err = add_at(ctx, &k, "repeat", (double)c.repeat);
+            err = add_at(ctx, &k, KEY_STAT_REPEAT, (double)c.repeat);
         if (err == EMBOLO_OK)
-            err = add_at(ctx, &k, "crossover", (double)c.crossover);
+            err = add_at(ctx, &k, KEY_STAT_CROSSOVER, (double)c.crossover);
     }
     return err;
 }
@@ -219,7 +219,7 @@ static embolo_error write_sessions(safety_context *ctx)
     for (size_t k = 1; k <= max && err == EMBOLO_OK; k++) {
         char level[32];
         snprintf(level, sizeof level, "%zu", k);
-        err = add(ctx, KEY_PROCEDURES, "", KEY_SESSIONS, level, "patients", (double)count[k]);
+        err = add(ctx, KEY_PROCEDURES, "", KEY_SESSIONS, level, KEY_STAT_PATIENTS, (double)count[k]);
     }
     free(count);
     return err;
@@ -247,8 +247,8 @@ static embolo_error write_crossovers(safety_context *ctx)
             char level[KEY_SIZE];
             if (pairs[a * k + b])
                 err = add(ctx, KEY_PROCEDURES, "", KEY_CROSSOVER,
-                          key_crossover(level, ctx->treatment->levels[a], ctx->treatment->levels[b]), "patients",
-                          (double)pairs[a * k + b]);
+                          key_crossover(level, ctx->treatment->levels[a], ctx->treatment->levels[b]),
+                          KEY_STAT_PATIENTS, (double)pairs[a * k + b]);
         }
     free(pairs);
     free(seen);
@@ -267,7 +267,7 @@ static embolo_error write_codes(safety_context *ctx, const exclusion_log *log)
         for (size_t j = 0; j < i && !counted; j++)
             counted = !strcmp(log->items[j].code, e->code);
         if (!counted)
-            err = add(ctx, KEY_PROCEDURES, "", KEY_CODE, e->code, "n", (double)code_count(log, e->code));
+            err = add(ctx, KEY_PROCEDURES, "", KEY_CODE, e->code, KEY_STAT_N, (double)code_count(log, e->code));
     }
     return err;
 }
@@ -361,15 +361,15 @@ static embolo_error write_rate(safety_context *ctx, const line_keys *k, const ch
     if (r.n)
         exact_binomial_ci(r.events, r.n, lower, upper);
     *rate_out = ratio(r.events, r.n);
-    embolo_error err = add_at(ctx, k, key_stat_with(stat, prefix, "n"), (double)r.n);
+    embolo_error err = add_at(ctx, k, key_stat_with(stat, prefix, KEY_STAT_N), (double)r.n);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, k, key_stat_with(stat, prefix, "events"), (double)r.events);
+        err = add_at(ctx, k, key_stat_with(stat, prefix, KEY_STAT_EVENTS), (double)r.events);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, k, key_stat_with(stat, prefix, "rate"), *rate_out);
+        err = add_at(ctx, k, key_stat_with(stat, prefix, KEY_STAT_RATE), *rate_out);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, k, key_stat_with(stat, prefix, "lower"), *lower);
+        err = add_at(ctx, k, key_stat_with(stat, prefix, KEY_STAT_LOWER), *lower);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, k, key_stat_with(stat, prefix, "upper"), *upper);
+        err = add_at(ctx, k, key_stat_with(stat, prefix, KEY_STAT_UPPER), *upper);
     return err;
 }
 
@@ -386,18 +386,19 @@ static embolo_error write_grades(safety_context *ctx, const line_keys *k, const 
     embolo_error err = EMBOLO_OK;
     for (size_t g = 0; g <= PROCEDURE_MAX_GRADE && err == EMBOLO_OK; g++) {
         char stat[KEY_SIZE];
-        err = add_at(ctx, k, key_stat_at_index(stat, "grade", g), (double)t->grade[g]);
+        err = add_at(ctx, k, key_stat_at_index(stat, KEY_STAT_GRADE, g), (double)t->grade[g]);
     }
     if (err == EMBOLO_OK)
-        err = add_at(ctx, k, "grade_unknown", (double)t->grade[PROCEDURE_MAX_GRADE + 1]);
+        err = add_at(ctx, k, KEY_STAT_GRADE_UNKNOWN, (double)t->grade[PROCEDURE_MAX_GRADE + 1]);
     if (err == EMBOLO_OK)
-        err = write_plain_rate(ctx, k, "major_ae", t->major);
+        err = write_plain_rate(ctx, k, KEY_RATE_MAJOR_AE, t->major);
     return err;
 }
 
 static embolo_error write_activity(safety_context *ctx, const line_keys *k, const tally *t)
 {
-    embolo_error err = add_at(ctx, k, "activity_n", (double)t->n_activity);
+    char stat[KEY_SIZE];
+    embolo_error err = add_at(ctx, k, key_stat_with(stat, KEY_STAT_ACTIVITY, KEY_STAT_N), (double)t->n_activity);
     if (t->n_activity == 0 || err != EMBOLO_OK)
         return err;
     double sum = 0.0;
@@ -407,15 +408,15 @@ static embolo_error write_activity(safety_context *ctx, const line_keys *k, cons
         const char *stat;
         double value;
     } lines[] = {
-        {"activity_mean", sum / (double)t->n_activity},
-        {"activity_median", exact_quantile7(t->activity, t->n_activity, 0.5)},
-        {"activity_q1", exact_quantile7(t->activity, t->n_activity, 0.25)},
-        {"activity_q3", exact_quantile7(t->activity, t->n_activity, 0.75)},
-        {"activity_min", t->activity[0]},
-        {"activity_max", t->activity[t->n_activity - 1]},
+        {KEY_STAT_MEAN, sum / (double)t->n_activity},
+        {KEY_STAT_MEDIAN, exact_quantile7(t->activity, t->n_activity, 0.5)},
+        {KEY_STAT_Q1, exact_quantile7(t->activity, t->n_activity, 0.25)},
+        {KEY_STAT_Q3, exact_quantile7(t->activity, t->n_activity, 0.75)},
+        {KEY_STAT_MIN, t->activity[0]},
+        {KEY_STAT_MAX, t->activity[t->n_activity - 1]},
     };
     for (size_t i = 0; i < sizeof lines / sizeof lines[0] && err == EMBOLO_OK; i++)
-        err = add_at(ctx, k, lines[i].stat, lines[i].value);
+        err = add_at(ctx, k, key_stat_with(stat, KEY_STAT_ACTIVITY, lines[i].stat), lines[i].value);
     return err;
 }
 
@@ -423,20 +424,21 @@ static embolo_error write_safety_set(safety_context *ctx, int modality, tally *t
 {
     procedure_filter f = {modality, LONG_MIN, LONG_MAX};
     line_keys k = keys_for(ctx, KEY_SAFETY, "", modality);
+    char stat[KEY_SIZE];
     tally_set(ctx, &f, t);
-    embolo_error err = add_at(ctx, &k, "procedures", (double)t->procedures);
+    embolo_error err = add_at(ctx, &k, KEY_STAT_PROCEDURES, (double)t->procedures);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "patients", (double)t->patients);
+        err = add_at(ctx, &k, KEY_STAT_PATIENTS, (double)t->patients);
     if (err == EMBOLO_OK && ctx->p->has_grade)
         err = write_grades(ctx, &k, t);
     if (err == EMBOLO_OK)
-        err = write_plain_rate(ctx, &k, "mort30", t->mort30);
+        err = write_plain_rate(ctx, &k, KEY_RATE_MORT30, t->mort30);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "mort30_unknown", (double)t->mort30_unknown);
+        err = add_at(ctx, &k, key_stat_with(stat, KEY_RATE_MORT30, KEY_STAT_UNKNOWN), (double)t->mort30_unknown);
     if (err == EMBOLO_OK)
-        err = write_plain_rate(ctx, &k, "mort30_patient", t->mort30_patient);
+        err = write_plain_rate(ctx, &k, KEY_RATE_MORT30_PATIENT, t->mort30_patient);
     if (err == EMBOLO_OK && ctx->p->has_success)
-        err = write_plain_rate(ctx, &k, "tech_success", t->success);
+        err = write_plain_rate(ctx, &k, KEY_RATE_TECH_SUCCESS, t->success);
     if (err == EMBOLO_OK && ctx->p->has_activity)
         err = write_activity(ctx, &k, t);
     return err;
@@ -455,10 +457,10 @@ static embolo_error write_fisher(safety_context *ctx, const char *prefix, const 
     }
     if (err == EMBOLO_OK && rows >= 2) {
         char stat[KEY_SIZE];
-        err = add(ctx, KEY_SAFETY, KEY_FISHER, ctx->treatment->name, "", key_stat_with(stat, prefix, "p"),
+        err = add(ctx, KEY_SAFETY, KEY_FISHER, ctx->treatment->name, "", key_stat_with(stat, prefix, KEY_STAT_P),
                   exact_fisher_kx2(events, totals, k));
         if (err == EMBOLO_OK)
-            err = add(ctx, KEY_SAFETY, KEY_FISHER, ctx->treatment->name, "", key_stat_with(stat, prefix, "rows"),
+            err = add(ctx, KEY_SAFETY, KEY_FISHER, ctx->treatment->name, "", key_stat_with(stat, prefix, KEY_STAT_ROWS),
                       (double)rows);
     }
     free(events);
@@ -479,11 +481,11 @@ static embolo_error write_safety(safety_context *ctx, tally *t)
         success[l] = t->success;
     }
     if (err == EMBOLO_OK && ctx->p->has_grade)
-        err = write_fisher(ctx, "major_ae", major);
+        err = write_fisher(ctx, KEY_RATE_MAJOR_AE, major);
     if (err == EMBOLO_OK)
-        err = write_fisher(ctx, "mort30", mort30);
+        err = write_fisher(ctx, KEY_RATE_MORT30, mort30);
     if (err == EMBOLO_OK && ctx->p->has_success)
-        err = write_fisher(ctx, "tech_success", success);
+        err = write_fisher(ctx, KEY_RATE_TECH_SUCCESS, success);
     free(major);
     free(mort30);
     free(success);
@@ -508,11 +510,12 @@ static embolo_error write_checked_rate(safety_context *ctx, const line_keys *k, 
     double beyond = lowest_acceptable ? value < threshold : value > threshold;
     double flag = lowest_acceptable ? upper < threshold : lower > threshold;
     if (err == EMBOLO_OK)
-        err = add_at(ctx, k, key_stat_with(stat, prefix, "threshold"), threshold);
+        err = add_at(ctx, k, key_stat_with(stat, prefix, KEY_STAT_THRESHOLD), threshold);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, k, key_stat_with(stat, prefix, lowest_acceptable ? "below" : "above"), r.n ? beyond : NAN);
+        err = add_at(ctx, k, key_stat_with(stat, prefix, lowest_acceptable ? KEY_STAT_BELOW : KEY_STAT_ABOVE),
+                     r.n ? beyond : NAN);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, k, key_stat_with(stat, prefix, "flag"), r.n ? flag : NAN);
+        err = add_at(ctx, k, key_stat_with(stat, prefix, KEY_STAT_FLAG), r.n ? flag : NAN);
     return err;
 }
 
@@ -530,22 +533,23 @@ static embolo_error write_audit_set(safety_context *ctx, const char *window, lon
     const double *threshold = thresholds_of(ctx, modality);
     procedure_filter f = {modality, from, ctx->reference};
     line_keys k = keys_for(ctx, KEY_AUDIT_SAFETY, window, modality);
+    char stat[KEY_SIZE];
     tally_set(ctx, &f, t);
-    embolo_error err = add_at(ctx, &k, "start", (double)day_as_number(from));
+    embolo_error err = add_at(ctx, &k, KEY_STAT_START, (double)day_as_number(from));
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "end", (double)day_as_number(ctx->reference));
+        err = add_at(ctx, &k, KEY_STAT_END, (double)day_as_number(ctx->reference));
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "procedures", (double)t->procedures);
+        err = add_at(ctx, &k, KEY_STAT_PROCEDURES, (double)t->procedures);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "patients", (double)t->patients);
+        err = add_at(ctx, &k, KEY_STAT_PATIENTS, (double)t->patients);
     if (err == EMBOLO_OK && ctx->p->has_grade)
-        err = write_checked_rate(ctx, &k, "major_ae", t->major, threshold[THRESHOLD_MAJOR_AE], 0);
+        err = write_checked_rate(ctx, &k, KEY_RATE_MAJOR_AE, t->major, threshold[THRESHOLD_MAJOR_AE], 0);
     if (err == EMBOLO_OK)
-        err = write_checked_rate(ctx, &k, "mort30", t->mort30, threshold[THRESHOLD_MORTALITY_30D], 0);
+        err = write_checked_rate(ctx, &k, KEY_RATE_MORT30, t->mort30, threshold[THRESHOLD_MORTALITY_30D], 0);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "mort30_unknown", (double)t->mort30_unknown);
+        err = add_at(ctx, &k, key_stat_with(stat, KEY_RATE_MORT30, KEY_STAT_UNKNOWN), (double)t->mort30_unknown);
     if (err == EMBOLO_OK && ctx->p->has_success)
-        err = write_checked_rate(ctx, &k, "tech_success", t->success, threshold[THRESHOLD_TECHNICAL_SUCCESS], 1);
+        err = write_checked_rate(ctx, &k, KEY_RATE_TECH_SUCCESS, t->success, threshold[THRESHOLD_TECHNICAL_SUCCESS], 1);
     return err;
 }
 
@@ -593,7 +597,8 @@ static embolo_error keep_cusum_path(safety_context *ctx, const line_keys *k, con
     if (!ctx->out->series && err == EMBOLO_OK && !(ctx->out->series = series_set_new()))
         err = EMBOLO_ERROR_NOMEM;
     if (err == EMBOLO_OK)
-        err = series_set_add(ctx->out->series, k->section, k->model, k->variable, k->level, "path", x, y, days, kept);
+        err = series_set_add(ctx->out->series, k->section, k->model, k->variable, k->level, KEY_SERIES_PATH, x, y,
+                             days, kept);
     free(x);
     free(y);
     free(days);
@@ -606,19 +611,19 @@ static embolo_error write_cusum_chart(safety_context *ctx, const line_keys *k, c
         const char *stat;
         double value;
     } lines[] = {
-        {"p0", c->p0},           {"p1", c->p1},         {"h", c->h},
-        {"w_event", c->w_event}, {"w_no_event", c->w_no_event},
-        {"n", (double)c->n},     {"events", (double)c->events},
-        {"s_final", c->s_final}, {"s_max", c->s_max}, {"signals", (double)c->n_signals},
+        {KEY_STAT_P0, c->p0},           {KEY_STAT_P1, c->p1},         {KEY_STAT_H, c->h},
+        {KEY_STAT_W_EVENT, c->w_event}, {KEY_STAT_W_NO_EVENT, c->w_no_event},
+        {KEY_STAT_N, (double)c->n},     {KEY_STAT_EVENTS, (double)c->events},
+        {KEY_STAT_S_FINAL, c->s_final}, {KEY_STAT_S_MAX, c->s_max}, {KEY_STAT_SIGNALS, (double)c->n_signals},
     };
     embolo_error err = EMBOLO_OK;
     for (size_t i = 0; i < sizeof lines / sizeof lines[0] && err == EMBOLO_OK; i++)
         err = add_at(ctx, k, lines[i].stat, lines[i].value);
     for (size_t s = 0; s < c->n_signals && err == EMBOLO_OK; s++) {
         char stat[KEY_SIZE];
-        err = add_at(ctx, k, key_stat_at_index(stat, "signal_t", s + 1), (double)c->signals[s]);
+        err = add_at(ctx, k, key_stat_at_index(stat, KEY_STAT_SIGNAL_T, s + 1), (double)c->signals[s]);
         if (err == EMBOLO_OK)
-            err = add_at(ctx, k, key_stat_at_index(stat, "signal_date", s + 1),
+            err = add_at(ctx, k, key_stat_at_index(stat, KEY_STAT_SIGNAL_DATE, s + 1),
                          (double)day_as_number(day[c->signals[s] - 1]));
     }
     if (err == EMBOLO_OK)
@@ -669,21 +674,21 @@ static embolo_error write_operator(safety_context *ctx, const char *window, size
     double rate_value = ratio(r.events, r.n);
     double limits[4];
     static const double probabilities[4] = {0.025, 0.975, 0.001, 0.999};
-    static const char *const names[4] = {"lower95", "upper95", "lower998", "upper998"};
+    static const char *const names[4] = {KEY_STAT_LOWER95, KEY_STAT_UPPER95, KEY_STAT_LOWER998, KEY_STAT_UPPER998};
     for (size_t i = 0; i < 4; i++)
         limits[i] = funnel_limit(probabilities[i], r.n, theta);
     line_keys k = {KEY_FUNNEL, window, KEY_OPERATOR, label};
-    embolo_error err = add_at(ctx, &k, "n", (double)r.n);
+    embolo_error err = add_at(ctx, &k, KEY_STAT_N, (double)r.n);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "events", (double)r.events);
+        err = add_at(ctx, &k, KEY_STAT_EVENTS, (double)r.events);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "rate", rate_value);
+        err = add_at(ctx, &k, KEY_STAT_RATE, rate_value);
     for (size_t i = 0; i < 4 && err == EMBOLO_OK; i++)
         err = add_at(ctx, &k, names[i], limits[i]);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "flag95", funnel_flag(rate_value, limits[0], limits[1]));
+        err = add_at(ctx, &k, KEY_STAT_FLAG95, funnel_flag(rate_value, limits[0], limits[1]));
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "flag998", funnel_flag(rate_value, limits[2], limits[3]));
+        err = add_at(ctx, &k, KEY_STAT_FLAG998, funnel_flag(rate_value, limits[2], limits[3]));
     return err;
 }
 
@@ -691,7 +696,7 @@ static embolo_error write_operator(safety_context *ctx, const char *window, size
 static embolo_error keep_funnel_limits(safety_context *ctx, const char *window, size_t largest, double theta)
 {
     static const double probabilities[4] = {0.025, 0.975, 0.001, 0.999};
-    static const char *const names[4] = {"lower95", "upper95", "lower998", "upper998"};
+    static const char *const names[4] = {KEY_STAT_LOWER95, KEY_STAT_UPPER95, KEY_STAT_LOWER998, KEY_STAT_UPPER998};
     size_t capacity = FUNNEL_DENSE_N + FUNNEL_GRID_POINTS + 2, count = 0;
     double *x = malloc(capacity * sizeof *x), *y = malloc(capacity * sizeof *y);
     embolo_error err = x && y ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
@@ -741,15 +746,15 @@ static embolo_error write_funnel_window(safety_context *ctx, const char *window,
     }
     double theta = ratio(all.events, all.n);
     line_keys k = {KEY_FUNNEL, window, KEY_ALL, ""};
-    embolo_error err = add_at(ctx, &k, "n", (double)all.n);
+    embolo_error err = add_at(ctx, &k, KEY_STAT_N, (double)all.n);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "events", (double)all.events);
+        err = add_at(ctx, &k, KEY_STAT_EVENTS, (double)all.events);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "rate", theta);
+        err = add_at(ctx, &k, KEY_STAT_RATE, theta);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "operators", (double)operators);
+        err = add_at(ctx, &k, KEY_STAT_OPERATORS, (double)operators);
     if (err == EMBOLO_OK)
-        err = add_at(ctx, &k, "operator_missing", (double)missing);
+        err = add_at(ctx, &k, KEY_STAT_OPERATOR_MISSING, (double)missing);
     for (size_t op = 0; op < ctx->p->n_operators && err == EMBOLO_OK; op++)
         if (by_operator[op].n)
             err = write_operator(ctx, window, op, by_operator[op], theta);
@@ -806,7 +811,7 @@ static embolo_error write_volume(safety_context *ctx)
     for (size_t month = 0; err == EMBOLO_OK && month < VOLUME_MONTHS; month++) {
         char stat[KEY_SIZE], at[32];
         snprintf(at, sizeof at, "%ld", day_as_number(starts[month]) / 100);
-        key_stat_at(stat, "procedures", at);
+        key_stat_at(stat, KEY_STAT_PROCEDURES, at);
         for (int m = ALL_MODALITIES; m < (int)k && err == EMBOLO_OK; m++) {
             line_keys lk = keys_for(ctx, KEY_VOLUME, KEY_MONTHLY, m);
             err = add_at(ctx, &lk, stat, (double)count[month * (k + 1) + (size_t)(m + 1)]);

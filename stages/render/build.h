@@ -28,6 +28,33 @@ typedef enum build_table_kind {
     BUILD_EXCLUSIONS,      /* workbook: the exclusion log (share: counts per code) */
     BUILD_PATIENTS,        /* workbook: the analysed rows (rows filled on demand) */
     BUILD_KM_DATA,         /* workbook: the points of every Kaplan-Meier curve (on demand) */
+    BUILD_SESSIONS,        /* procedures: sessions per patient, repeats and crossovers */
+    BUILD_SAFETY,          /* procedures: AEs and outcomes by modality */
+    BUILD_AUDIT_PROCEDURES,/* procedures and patients of the audit's windows and to date */
+    BUILD_AUDIT_SAFETY,    /* the month and the 12 months against the thresholds */
+    BUILD_MAJOR_AES,       /* the major AEs of the audit month (never under share) */
+    BUILD_CUSUM,           /* workbook: the CUSUM of major AEs, its parameters and signals */
+    BUILD_FUNNEL,          /* workbook: the operators' major-AE rates against the funnel's limits */
+    BUILD_PROCEDURES,      /* workbook: the included procedures as procedures.csv has them (on demand) */
+    BUILD_CHANGES_COUNTS,     /* since the last report (--previous): the counts of results.csv's changes */
+    BUILD_CHANGES_PATIENTS,   /* patients new and no longer present (at most BUILD_CHANGES_LIST_MAX per kind) */
+    BUILD_CHANGES_VERDICTS,   /* verdicts changed, both codes */
+    BUILD_CHANGES_EVENTS,     /* events new and removed, dated against the previous cut-off */
+    BUILD_CHANGES_VALUES,     /* past values, dates and times changed, old -> new */
+    BUILD_CHANGES_PROCEDURES, /* procedures new, removed, re-graded */
+    BUILD_CHANGES_ESTIMATES,  /* the headline estimates of one endpoint (index) previous -> now, flagged when
+                                 the previous value lies outside the new CI */
+    BUILD_CHANGES_ITEMS,      /* workbook: every change, one row each (on demand) */
+    /* Round 2 (statistics-2.md), one table per endpoint (index) each: */
+    BUILD_PAIRWISE,        /* pairwise (Holm) and trend log-rank tests, under the survival table */
+    BUILD_RMST,            /* restricted mean survival time to rmst_tau, differences from the reference */
+    BUILD_CIF,             /* cumulative incidence at the landmarks with Gray's p (competing event) */
+    BUILD_FINEGRAY,        /* Fine-Gray models beside the cause-specific Cox models */
+    BUILD_FINEGRAY_FIT,    /* patients, events and competing events of those Fine-Gray models */
+    BUILD_CENTRE_LOGRANK,  /* log-rank tests unstratified and stratified by centre */
+    BUILD_CENTRE_COX,      /* the multivariable model unstratified, stratified, cluster-robust */
+    BUILD_CENTRE_FIT,      /* patients, events and concordance of those three */
+    BUILD_SUBGROUP_EFFECTS, /* the treatment's HR within each forest level, with the interaction p */
     BUILD_KIND_COUNT
 } build_table_kind;
 
@@ -49,7 +76,8 @@ void build_context_init(build_context *b, const render_input *in);
 table *build_table(const build_context *b, build_table_kind kind, size_t index);
 
 /* ---- the builders, one per kind (build_flow.c, build_table1.c, build_survival.c, build_cox.c,
- * build_propensity.c, build_checks.c, build_audit.c, build_workbook.c, build_data.c) ---- */
+ * build_propensity.c, build_checks.c, build_audit.c, build_workbook.c, build_data.c; round 2:
+ * build_logrank.c, build_rmst.c, build_effects.c, and build_survival.c and build_cox.c) ---- */
 
 table *build_flow_reasons(const build_context *b);
 table *build_flow_endpoints(const build_context *b);
@@ -70,6 +98,38 @@ table *build_dictionary(const build_context *b);
 table *build_exclusions(const build_context *b);
 table *build_patients(const build_context *b);
 table *build_km_data(const build_context *b);
+table *build_sessions(const build_context *b);
+table *build_safety(const build_context *b);
+table *build_audit_procedures(const build_context *b);
+table *build_audit_safety(const build_context *b);
+table *build_major_aes(const build_context *b);
+table *build_cusum(const build_context *b);
+table *build_funnel(const build_context *b);
+table *build_procedures(const build_context *b);
+table *build_pairwise(const build_context *b, size_t endpoint);
+table *build_rmst(const build_context *b, size_t endpoint);
+table *build_cif(const build_context *b, size_t endpoint);
+table *build_finegray(const build_context *b, size_t endpoint);
+table *build_finegray_fit(const build_context *b, size_t endpoint);
+table *build_centre_logrank(const build_context *b, size_t endpoint);
+table *build_centre_cox(const build_context *b, size_t endpoint);
+table *build_centre_fit(const build_context *b, size_t endpoint);
+table *build_subgroup_effects(const build_context *b, size_t endpoint);
+
+/* build_changes.c: since the last report (render_input.changes; without it each table is one note). */
+#define BUILD_CHANGES_LIST_MAX 20   /* the report lists at most this many changes of a kind */
+table *build_changes_counts(const build_context *b);
+table *build_changes_patients(const build_context *b);
+table *build_changes_verdicts(const build_context *b);
+table *build_changes_events(const build_context *b);
+table *build_changes_values(const build_context *b);
+table *build_changes_procedures(const build_context *b);
+table *build_changes_estimates(const build_context *b, size_t endpoint);
+/* The headline estimates of an endpoint the change set holds. */
+size_t build_changes_estimates_of(const build_context *b, size_t endpoint);
+table *build_changes_items(const build_context *b);
+/* The section's opening paragraph: what was compared with (DIR, its as-of date, the days since). */
+void build_changes_header(const build_context *b, char *out, size_t size);
 
 /* ---- shared by the builders (build_common.c) ---- */
 
@@ -80,6 +140,8 @@ double build_value(const build_context *b, const char *section, const char *endp
 int build_hidden(const build_context *b, double count);
 /* A count, "<5" when hidden; returns whether it was hidden. */
 int build_count(const build_context *b, table_row *row, size_t column, double count);
+/* A count and its proportion, "n (%)"; "<5" without the percentage when the count is hidden. */
+void build_count_percent(const build_context *b, table_row *row, size_t column, double count, double proportion);
 /* Suppresses the estimates (not the counts) of columns first .. end - 1. */
 void build_suppress_estimates(table_row *row, size_t first, size_t end);
 void build_p(const build_context *b, table_row *row, size_t column, double p);
@@ -99,6 +161,11 @@ void build_level(char *out, size_t size, const char *level);
 void build_lower_first(char *out, size_t size, const char *text);
 /* Copies text into out, cut to size - 1 bytes at a character boundary. */
 void build_copy(char *out, size_t size, const char *text);
+/* A table of one endpoint that a sheet joins with the other endpoints' (table_set_key): its title is
+ * join with ", LABEL" before the join's first ':' or at its end ("Cox models, Overall survival",
+ * "Fine-Gray models, Overall survival: patients and events per model"); NULL when out of memory. */
+table *build_endpoint_table(const study_endpoint *e, const char *join, const char *const *headers, size_t n_columns);
+
 /* The index of an endpoint by name, -1 when none. */
 int build_endpoint_index(const study *s, const char *name);
 
@@ -128,6 +195,30 @@ const char *build_model_name(const char *model);
 
 /* A warning of the run as the report shows it: its subject by labels. */
 void build_warning_text(const build_context *b, size_t index, char *out, size_t size);
+
+/* ---- the procedures' tables (procedures.md; build_safety.c, build_audit_safety.c, build_procedures.c) ---- */
+
+/* Whether the run has a procedures file (and so a treatment variable). */
+int build_has_procedures(const build_context *b);
+/* The treatment variable's levels: the modalities. */
+size_t build_modalities(const build_context *b);
+/* "All" (modality -1) or the level. */
+const char *build_modality_label(const build_context *b, int modality);
+/* A value of a procedures section about all procedures (modality -1) or one modality: stat, or
+ * key_stat_with(stat, suffix) when suffix is not NULL. */
+double build_procedure_value(const build_context *b, const char *section, const char *model, int modality,
+                             const char *stat, const char *suffix);
+/* The worst AE grade of a procedure as the study's scale words it: "Grade 3 (severe)" (CTCAE),
+ * "Severe" (SIR); grade 0-5. */
+const char *build_grade_label(const build_context *b, int grade);
+/* A table of one note: the run has no procedures file. */
+table *build_no_procedures(const char *title);
+/* one when count is 1, else many ("1 procedure", "<5 procedures"). */
+const char *build_plural(double count, const char *one, const char *many);
+/* "December 2012" of a day number. */
+void build_month_name(long day, char *out, size_t size);
+/* A YYYYMMDD number of results.csv as a day number; -1 when it is not one. */
+long build_day_of_number(double yyyymmdd);
 
 /* Exclusions grouped by scope and code (and column for invalid values), in order of appearance. */
 typedef struct build_reason {

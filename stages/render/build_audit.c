@@ -1,5 +1,6 @@
-/* The monthly audit: procedures and events in the reporting month and to date per dated endpoint,
- * and the institution's medians beside published benchmarks. */
+/* The monthly audit: procedures (with a procedures file: patients starting treatment) and events in
+ * the reporting month and to date per dated endpoint, and the institution's medians beside published
+ * benchmarks. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -7,19 +8,6 @@
 #include "build.h"
 #include "common/keys.h"
 #include "common/text.h"
-
-/* "December 2012" of a day number. */
-static void month_name(long day, char *out, size_t size)
-{
-    static const char *const months[] = {"January", "February", "March",     "April",   "May",      "June",
-                                         "July",    "August",   "September", "October", "November", "December"};
-    char date[11];
-    int year = 0, month = 1;
-    text_format_date(day, date);
-    if (sscanf(date, "%4d-%2d", &year, &month) != 2 || month < 1 || month > 12)
-        month = 1;
-    snprintf(out, size, "%s %d", months[month - 1], year);
-}
 
 static void audit_row(const build_context *b, table *t, const study_endpoint *ep)
 {
@@ -33,22 +21,30 @@ static void audit_row(const build_context *b, table *t, const study_endpoint *ep
         build_suppress_estimates(row, 5, 6);
 }
 
+/* Without a procedures file each patient's start is its procedure; with one, the procedures are counted
+ * in their own table (build_audit_procedures) and this one counts the patients starting treatment. */
 table *build_audit(const build_context *b)
 {
-    static const char *const headers[] = {"Endpoint", "Procedures\nin the month", "Procedures\nto date",
-                                          "Events\nin the month", "Events\nto date", "Median to date\n(95% CI)"};
+    static const char *const by_start[] = {"Endpoint", "Procedures\nin the month", "Procedures\nto date",
+                                           "Events\nin the month", "Events\nto date", "Median to date\n(95% CI)"};
+    static const char *const by_patient[] = {"Endpoint", "Patients starting\nin the month", "Patients\nto date",
+                                             "Events\nin the month", "Events\nto date", "Median to date\n(95% CI)"};
     char month[32] = "the month", title[96], cut_off[11];
     const render_input *in = b->in;
+    int procedures = build_has_procedures(b);
     if (in->has_as_of)
-        month_name(in->as_of, month, sizeof month);
-    snprintf(title, sizeof title, "Procedures and events in %s and to date", month);
-    table *t = table_new(title, headers, 6);
+        build_month_name(in->as_of, month, sizeof month);
+    snprintf(title, sizeof title, "%s and events in %s and to date", procedures ? "Patients" : "Procedures", month);
+    table *t = table_new(title, procedures ? by_patient : by_start, 6);
     if (!t)
         return NULL;
     table_set_parts(t, 5, "Median to date", "Lower 95% CI", "Upper 95% CI");
     if (!in->has_as_of) {
-        table_add_row(t, TABLE_ROW_NOTE, "No data cut-off was given (--as-of, or period in the template): no audit "
-                                         "period.");
+        table_add_row(t, TABLE_ROW_NOTE, procedures ? "No data cut-off was given (--as-of, or period in the template): "
+                                                      "no audit period for the patients and events (the procedures' "
+                                                      "month ends with the latest procedure)."
+                                                    : "No data cut-off was given (--as-of, or period in the template): "
+                                                      "no audit period.");
         return t;
     }
     for (size_t e = 0; e < b->s->n_endpoints; e++)
@@ -58,8 +54,14 @@ table *build_audit(const build_context *b)
     if (t->n_rows == 0)
         table_add_row(t, TABLE_ROW_NOTE, "No audit period: the audit needs dated endpoints.");
     text_format_date(in->as_of, cut_off);
-    table_add_footnote(t, "Reporting period: %s; data cut-off %s. Procedures are counted by their start date, events "
-                          "(progressions, deaths) by the date they were recorded.", month, cut_off);
+    if (procedures)
+        table_add_footnote(t, "Reporting period: %s; data cut-off %s. Patients are counted by the start of their "
+                              "follow-up (the patient file's, else their first procedure's date), events "
+                              "(progressions, deaths) by the date they were recorded; the procedures of the period "
+                              "are counted in the table of procedures.", month, cut_off);
+    else
+        table_add_footnote(t, "Reporting period: %s; data cut-off %s. Procedures are counted by their start date, "
+                              "events (progressions, deaths) by the date they were recorded.", month, cut_off);
     return t;
 }
 

@@ -7,6 +7,7 @@
 
 #include "build.h"
 #include "common/keys.h"
+#include "common/text.h"
 #include "format.h"
 
 const build_cox_model build_cox_models[BUILD_COX_MODELS] = {
@@ -41,6 +42,13 @@ int build_count(const build_context *b, table_row *row, size_t column, double co
         return 0;
     table_suppress(row, column, (double)b->t->min_count);
     return 1;
+}
+
+void build_count_percent(const build_context *b, table_row *row, size_t column, double count, double proportion)
+{
+    table_set_values(row, column, CELL_COUNT_PERCENT, b->t->decimals, count, isfinite(count) ? proportion : NAN, NAN);
+    if (build_hidden(b, count))
+        table_suppress(row, column, (double)b->t->min_count);
 }
 
 void build_suppress_estimates(table_row *row, size_t first, size_t end)
@@ -132,6 +140,29 @@ void build_lower_first(char *out, size_t size, const char *text)
     build_copy(out, size, text);
     if (out[0] >= 'A' && out[0] <= 'Z' && out[1] >= 'a' && out[1] <= 'z')
         out[0] = (char)(out[0] - 'A' + 'a');
+}
+
+table *build_endpoint_table(const study_endpoint *e, const char *join, const char *const *headers, size_t n_columns)
+{
+    char title[1024];
+    int head = (int)strcspn(join, ":");
+    snprintf(title, sizeof title, "%.*s, %.300s%.300s", head, join, build_endpoint_label(e), join + head);
+    table *t = table_new(title, headers, n_columns);
+    if (t)
+        table_set_key(t, "Endpoint", build_endpoint_label(e), join);
+    return t;
+}
+
+void build_month_name(long day, char *out, size_t size)
+{
+    static const char *const months[] = {"January", "February", "March",     "April",   "May",      "June",
+                                         "July",    "August",   "September", "October", "November", "December"};
+    char date[11];
+    int year = 0, month = 1;
+    text_format_date(day, date);
+    if (sscanf(date, "%4d-%2d", &year, &month) != 2 || month < 1 || month > 12)
+        month = 1;
+    snprintf(out, size, "%s %d", months[month - 1], year);
 }
 
 int build_endpoint_index(const study *s, const char *name)
@@ -263,8 +294,11 @@ static int model_text(const build_context *b, const char *model, char *out, size
         build_level(level, sizeof level, equals + 1);
     }
     int v = study_find_variable(b->s, key);
-    snprintf(out, size, "%s %s%s%s", name, v >= 0 ? build_variable_label(&b->s->variables[v]) : key,
-             level[0] ? " " : "", level);
+    const char *label = v >= 0 ? build_variable_label(&b->s->variables[v]) : key;
+    int written = snprintf(out, size, "%s %s%s%s", name, label, level[0] ? " " : "", level);
+    /* A name too long for the subject keeps the model and the variable, without the level. */
+    if (written < 0 || (size_t)written >= size)
+        snprintf(out, size, "%s %.200s", name, label);
     return equals ? -1 : v;
 }
 
@@ -312,9 +346,23 @@ table *build_table(const build_context *b, build_table_kind kind, size_t index)
         [BUILD_SUMMARY] = build_summary,           [BUILD_METHODS] = build_methods,
         [BUILD_DICTIONARY] = build_dictionary,     [BUILD_EXCLUSIONS] = build_exclusions,
         [BUILD_PATIENTS] = build_patients,         [BUILD_KM_DATA] = build_km_data,
+        [BUILD_SESSIONS] = build_sessions,         [BUILD_SAFETY] = build_safety,
+        [BUILD_AUDIT_PROCEDURES] = build_audit_procedures, [BUILD_AUDIT_SAFETY] = build_audit_safety,
+        [BUILD_MAJOR_AES] = build_major_aes,       [BUILD_CUSUM] = build_cusum,
+        [BUILD_FUNNEL] = build_funnel,             [BUILD_PROCEDURES] = build_procedures,
+        [BUILD_CHANGES_COUNTS] = build_changes_counts,         [BUILD_CHANGES_PATIENTS] = build_changes_patients,
+        [BUILD_CHANGES_VERDICTS] = build_changes_verdicts,     [BUILD_CHANGES_EVENTS] = build_changes_events,
+        [BUILD_CHANGES_VALUES] = build_changes_values,         [BUILD_CHANGES_PROCEDURES] = build_changes_procedures,
+        [BUILD_CHANGES_ITEMS] = build_changes_items,
     };
     static const endpoint_builder per_endpoint[BUILD_KIND_COUNT] = {
-        [BUILD_SURVIVAL] = build_survival, [BUILD_COX] = build_cox, [BUILD_COX_FIT] = build_cox_fit};
+        [BUILD_SURVIVAL] = build_survival,         [BUILD_COX] = build_cox,
+        [BUILD_COX_FIT] = build_cox_fit,           [BUILD_PAIRWISE] = build_pairwise,
+        [BUILD_RMST] = build_rmst,                 [BUILD_CIF] = build_cif,
+        [BUILD_FINEGRAY] = build_finegray,         [BUILD_FINEGRAY_FIT] = build_finegray_fit,
+        [BUILD_CENTRE_LOGRANK] = build_centre_logrank, [BUILD_CENTRE_COX] = build_centre_cox,
+        [BUILD_CENTRE_FIT] = build_centre_fit,     [BUILD_SUBGROUP_EFFECTS] = build_subgroup_effects,
+        [BUILD_CHANGES_ESTIMATES] = build_changes_estimates};
     if ((size_t)kind >= BUILD_KIND_COUNT)
         return NULL;
     if (per_endpoint[kind])

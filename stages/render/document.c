@@ -168,11 +168,21 @@ static void section_table1(document *d)
     doc_put_table(d, BUILD_TABLE1, 0);
 }
 
+/* Whether a table of a kind shows more than notes (it is built, once, to know). */
+static int doc_table_has_rows(document *d, build_table_kind kind, size_t index)
+{
+    table *t = doc_table(d, kind, index);
+    return t && !document_table_is_note(t);
+}
+
 static void section_subgroups(document *d)
 {
     doc_text(d, DOC_SECTION, "Survival by subgroup");
-    for (size_t e = 0; e < d->build.s->n_endpoints; e++)
+    for (size_t e = 0; e < d->build.s->n_endpoints; e++) {
         doc_put_table(d, BUILD_SURVIVAL, e);
+        if (doc_table_has_rows(d, BUILD_PAIRWISE, e))
+            doc_put_table(d, BUILD_PAIRWISE, e);
+    }
 }
 
 static void section_km_figures(document *d)
@@ -299,13 +309,163 @@ static void section_model_checks(document *d)
 static void section_audit(document *d)
 {
     doc_text(d, DOC_SECTION, "Audit of the month");
+    if (build_has_procedures(&d->build))
+        doc_put_table(d, BUILD_AUDIT_PROCEDURES, 0);
     doc_put_table(d, BUILD_AUDIT, 0);
+}
+
+/* ---- the procedures' sections: nothing without a procedures file ---- */
+
+static void section_safety(document *d)
+{
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_text(d, DOC_SECTION, "Treatment sessions and adverse events");
+    doc_put_table(d, BUILD_SESSIONS, 0);
+    doc_put_table(d, BUILD_SAFETY, 0);
+}
+
+static void section_audit_safety(document *d)
+{
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_text(d, DOC_SECTION, "Safety audit against the thresholds");
+    doc_put_table(d, BUILD_AUDIT_SAFETY, 0);
+}
+
+static void section_major_aes(document *d)
+{
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_text(d, DOC_SECTION, "Major adverse events of the month");
+    doc_put_table(d, BUILD_MAJOR_AES, 0);
 }
 
 static void section_benchmarks(document *d)
 {
     doc_text(d, DOC_SECTION, "Medians beside published benchmarks");
     doc_put_table(d, BUILD_BENCHMARKS, 0);
+}
+
+/* The headline estimates of each endpoint that has some; none: a note. */
+static void section_changes_estimates(document *d)
+{
+    size_t placed = 0;
+    for (size_t e = 0; e < d->build.s->n_endpoints; e++)
+        if (build_changes_estimates_of(&d->build, e) > 0) {
+            doc_put_table(d, BUILD_CHANGES_ESTIMATES, e);
+            placed++;
+        }
+    if (placed == 0)
+        doc_text(d, DOC_NOTE, "No headline estimate was compared (the earlier set has no results.csv).");
+}
+
+/* Since the last report (--previous DIR): what was compared with, the counts, and (not under share)
+ * the lists that hold something and the estimates. Without --previous the section is left out. */
+static void section_changes(document *d)
+{
+    static const build_table_kind lists[] = {BUILD_CHANGES_PATIENTS, BUILD_CHANGES_VERDICTS, BUILD_CHANGES_EVENTS,
+                                             BUILD_CHANGES_VALUES, BUILD_CHANGES_PROCEDURES};
+    const change_set *c = d->build.in->changes;
+    char *text = c ? malloc(PARAGRAPH_SIZE) : NULL;
+    if (!c)
+        return;
+    if (!text) {
+        doc_fail(d, EMBOLO_ERROR_NOMEM);
+        return;
+    }
+    doc_text(d, DOC_SECTION, "Since the last report");
+    build_changes_header(&d->build, text, PARAGRAPH_SIZE);
+    doc_text(d, DOC_PARAGRAPH, text);
+    free(text);
+    doc_put_table(d, BUILD_CHANGES_COUNTS, 0);
+    if (c->share)
+        return;
+    for (size_t k = 0; k < sizeof lists / sizeof lists[0]; k++) {
+        table *t = doc_table(d, lists[k], 0);
+        if (t && t->n_rows > 0)
+            doc_put_table(d, lists[k], 0);
+    }
+    if (c->n_items == 0)
+        doc_text(d, DOC_NOTE, "No patient, verdict, event, value, date or procedure changed.");
+    section_changes_estimates(d);
+}
+
+/* ---- round 2: each section only when the study asks for its analyses ---- */
+
+static int endpoint_any(const document *d, size_t e)
+{
+    (void)d;
+    (void)e;
+    return 1;
+}
+
+static int endpoint_competing(const document *d, size_t e)
+{
+    return study_endpoint_has_competing(&d->build.s->endpoints[e]);
+}
+
+static int study_has_competing(const document *d)
+{
+    for (size_t e = 0; e < d->build.s->n_endpoints; e++)
+        if (endpoint_competing(d, e))
+            return 1;
+    return 0;
+}
+
+static int study_has_forest(const document *d)
+{
+    return d->build.s->n_forest > 0 && d->build.s->treatment >= 0;
+}
+
+/* A section of per-endpoint tables: for each endpoint that wants them, the table of each kind; a
+ * kind after the first only when the one before it shows more than notes. */
+static void section_endpoints(document *d, const char *title, const build_table_kind *kinds, size_t n_kinds,
+                              int (*wanted)(const document *d, size_t e))
+{
+    doc_text(d, DOC_SECTION, title);
+    for (size_t e = 0; e < d->build.s->n_endpoints; e++) {
+        if (!wanted(d, e))
+            continue;
+        doc_put_table(d, kinds[0], e);
+        for (size_t k = 1; k < n_kinds && doc_table_has_rows(d, kinds[k - 1], e); k++)
+            doc_put_table(d, kinds[k], e);
+    }
+}
+
+static void section_rmst(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_RMST};
+    if (d->build.s->has_rmst_tau)
+        section_endpoints(d, "Restricted mean survival time", kinds, 1, endpoint_any);
+}
+
+static void section_cif(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_CIF};
+    if (study_has_competing(d))
+        section_endpoints(d, "Cumulative incidence (competing risks)", kinds, 1, endpoint_competing);
+}
+
+static void section_multicentre(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_CENTRE_LOGRANK, BUILD_CENTRE_COX, BUILD_CENTRE_FIT};
+    if (d->build.s->centre >= 0)
+        section_endpoints(d, "Multicentre analyses", kinds, 3, endpoint_any);
+}
+
+static void section_finegray(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_FINEGRAY, BUILD_FINEGRAY_FIT};
+    if (study_has_competing(d))
+        section_endpoints(d, "Competing-risks regression (Fine-Gray)", kinds, 2, endpoint_competing);
+}
+
+static void section_subgroup_effects(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_SUBGROUP_EFFECTS};
+    if (study_has_forest(d))
+        section_endpoints(d, "Treatment effect within subgroups", kinds, 1, endpoint_any);
 }
 
 static void doc_sections(document *d)
@@ -323,6 +483,15 @@ static void doc_sections(document *d)
         [SECTION_RESULTS_TEXT] = section_results_text,
         [SECTION_AUDIT] = section_audit,
         [SECTION_BENCHMARKS] = section_benchmarks,
+        [SECTION_SAFETY] = section_safety,
+        [SECTION_AUDIT_SAFETY] = section_audit_safety,
+        [SECTION_MAJOR_AES] = section_major_aes,
+        [SECTION_CHANGES] = section_changes,
+        [SECTION_RMST] = section_rmst,
+        [SECTION_CIF] = section_cif,
+        [SECTION_MULTICENTRE] = section_multicentre,
+        [SECTION_FINEGRAY] = section_finegray,
+        [SECTION_SUBGROUP_EFFECTS] = section_subgroup_effects,
         [SECTION_CIF_FIGURES] = section_cif_figures,
         [SECTION_SUBGROUP_FOREST] = section_subgroup_forest,
         [SECTION_CUSUM] = section_cusum,
@@ -390,7 +559,10 @@ static void sheets_subgroups(document *d)
     for (size_t e = 0; e < d->build.s->n_endpoints; e++) {
         char name[64];
         subgroup_sheet_name(d, d->build.s->endpoints[e].name, name, sizeof name);
-        sheet_put(d, doc_sheet_add(d, name, SHEET_SUBGROUPS), BUILD_SURVIVAL, e);
+        doc_sheet *s = doc_sheet_add(d, name, SHEET_SUBGROUPS);
+        sheet_put(d, s, BUILD_SURVIVAL, e);
+        if (doc_table_has_rows(d, BUILD_PAIRWISE, e))
+            sheet_put(d, s, BUILD_PAIRWISE, e);
     }
 }
 
@@ -415,6 +587,113 @@ static void sheets_balance(document *d)
         sheet_put(d, s, BUILD_WEIGHTS, 0);
 }
 
+/* A sheet of per-endpoint tables: the tables of each kind for every endpoint that wants them, one
+ * kind after the other (a kind's endpoints join into one list), those that show more than notes; the
+ * first one's note when none does. */
+static void sheet_endpoints(document *d, const char *name, workbook_sheet kind, const build_table_kind *kinds,
+                            size_t n_kinds, int (*wanted)(const document *d, size_t e))
+{
+    doc_sheet *s = doc_sheet_add(d, name, kind);
+    int first = -1;
+    if (!s)
+        return;
+    s->keyed = 1;
+    for (size_t k = 0; k < n_kinds; k++)
+        for (size_t e = 0; e < d->build.s->n_endpoints; e++) {
+            if (!wanted(d, e))
+                continue;
+            first = first < 0 ? (int)e : first;
+            if (doc_table_has_rows(d, kinds[k], e))
+                sheet_put(d, s, kinds[k], e);
+        }
+    if (s->n_tables == 0 && first >= 0)
+        sheet_put(d, s, kinds[0], (size_t)first);
+}
+
+static void sheets_rmst(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_RMST};
+    if (d->build.s->has_rmst_tau)
+        sheet_endpoints(d, "RMST", SHEET_RMST, kinds, 1, endpoint_any);
+}
+
+static void sheets_cif(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_CIF};
+    if (study_has_competing(d))
+        sheet_endpoints(d, "Cumulative incidence", SHEET_CIF, kinds, 1, endpoint_competing);
+}
+
+static void sheets_multicentre(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_CENTRE_LOGRANK, BUILD_CENTRE_COX, BUILD_CENTRE_FIT};
+    if (d->build.s->centre >= 0)
+        sheet_endpoints(d, "Multicentre", SHEET_MULTICENTRE, kinds, 3, endpoint_any);
+}
+
+static void sheets_finegray(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_FINEGRAY, BUILD_FINEGRAY_FIT};
+    if (study_has_competing(d))
+        sheet_endpoints(d, "Fine-Gray", SHEET_FINEGRAY, kinds, 2, endpoint_competing);
+}
+
+static void sheets_subgroup_effects(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_SUBGROUP_EFFECTS};
+    if (study_has_forest(d))
+        sheet_endpoints(d, "Subgroup effects", SHEET_SUBGROUP_EFFECTS, kinds, 1, endpoint_any);
+}
+
+static void sheets_audit(document *d)
+{
+    doc_sheet *s = doc_sheet_add(d, "Audit", SHEET_AUDIT);
+    if (build_has_procedures(&d->build))
+        sheet_put(d, s, BUILD_AUDIT_PROCEDURES, 0);
+    sheet_put(d, s, BUILD_AUDIT, 0);
+}
+
+/* The included procedures (never under share) and the procedures' tables, with a procedures file. */
+static void sheets_procedures(document *d)
+{
+    if (build_has_procedures(&d->build) && !d->build.t->share)
+        sheet_put(d, doc_sheet_add(d, "Procedures", SHEET_PROCEDURES), BUILD_PROCEDURES, 0);
+}
+
+static void sheets_safety(document *d)
+{
+    static const build_table_kind kinds[] = {BUILD_SESSIONS, BUILD_SAFETY, BUILD_AUDIT_SAFETY, BUILD_CUSUM,
+                                             BUILD_FUNNEL};
+    if (!build_has_procedures(&d->build))
+        return;
+    doc_sheet *s = doc_sheet_add(d, "Safety", SHEET_SAFETY);
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        sheet_put(d, s, kinds[k], 0);
+}
+
+/* Changes (--previous DIR): every change, then every estimate; under share the counts only. Left out
+ * without --previous. */
+static void sheets_changes(document *d)
+{
+    const change_set *c = d->build.in->changes;
+    if (!c)
+        return;
+    doc_sheet *s = doc_sheet_add(d, "Changes", SHEET_CHANGES);
+    if (c->share) {
+        sheet_put(d, s, BUILD_CHANGES_COUNTS, 0);
+        return;
+    }
+    sheet_put(d, s, BUILD_CHANGES_ITEMS, 0);
+    size_t placed = 0;
+    for (size_t e = 0; e < d->build.s->n_endpoints; e++)
+        if (build_changes_estimates_of(&d->build, e) > 0) {
+            sheet_put(d, s, BUILD_CHANGES_ESTIMATES, e);
+            placed++;
+        }
+    if (placed == 0 && d->build.s->n_endpoints > 0)
+        sheet_put(d, s, BUILD_CHANGES_ESTIMATES, 0); /* its note */
+}
+
 static void doc_sheets(document *d)
 {
     typedef void (*sheet_builder)(document *d);
@@ -433,8 +712,16 @@ static void doc_sheets(document *d)
         [SHEET_PATIENTS] = {"Patients", BUILD_PATIENTS, NULL},
         [SHEET_DICTIONARY] = {"Data dictionary", BUILD_DICTIONARY, NULL},
         [SHEET_METHODS] = {"Methods", BUILD_METHODS, NULL},
-        [SHEET_AUDIT] = {"Audit", BUILD_AUDIT, NULL},
+        [SHEET_AUDIT] = {NULL, BUILD_AUDIT, sheets_audit},
         [SHEET_BENCHMARKS] = {"Benchmarks", BUILD_BENCHMARKS, NULL},
+        [SHEET_PROCEDURES] = {NULL, BUILD_PROCEDURES, sheets_procedures},
+        [SHEET_SAFETY] = {NULL, BUILD_SAFETY, sheets_safety},
+        [SHEET_CHANGES] = {NULL, BUILD_CHANGES_ITEMS, sheets_changes},
+        [SHEET_RMST] = {NULL, BUILD_RMST, sheets_rmst},
+        [SHEET_CIF] = {NULL, BUILD_CIF, sheets_cif},
+        [SHEET_MULTICENTRE] = {NULL, BUILD_CENTRE_LOGRANK, sheets_multicentre},
+        [SHEET_FINEGRAY] = {NULL, BUILD_FINEGRAY, sheets_finegray},
+        [SHEET_SUBGROUP_EFFECTS] = {NULL, BUILD_SUBGROUP_EFFECTS, sheets_subgroup_effects},
     };
     const report_template *t = d->build.t;
     for (size_t i = 0; i < t->n_sheets && d->error == EMBOLO_OK; i++) {

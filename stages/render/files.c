@@ -86,7 +86,10 @@ static int write_results(FILE *file, const results *r)
                 csv_text(file, cells[c], 0);
             fputc(',', file);
         }
-        csv_number(file, row->value, "NA");
+        if (row->below > 0)
+            fprintf(file, "<%d", row->below);
+        else
+            csv_number(file, row->value, "NA");
         fputc('\n', file);
     }
     return !ferror(file);
@@ -114,7 +117,14 @@ static int write_exclusions(FILE *file, const exclusion_log *log)
     return !ferror(file);
 }
 
-static void write_patients_header(FILE *file, const study *s, const dataset *d)
+/* The recorded dates (date.COLUMN), which a later run's --previous compares; never under a share
+ * template, which writes no patient date. */
+static int patients_have_dates(const dataset *d, int share)
+{
+    return d->date_day && !share;
+}
+
+static void write_patients_header(FILE *file, const study *s, const dataset *d, int share)
 {
     fputs("row,id", file);
     for (size_t e = 0; e < s->n_endpoints; e++) {
@@ -143,13 +153,17 @@ static void write_patients_header(FILE *file, const study *s, const dataset *d)
     }
     if (d->sessions)
         fputs(",sessions,crossover", file);
+    for (size_t k = 0; patients_have_dates(d, share) && k < d->n_dates; k++) {
+        fputc(',', file);
+        csv_header_name(file, "date.", d->date_column[k], "");
+    }
     fputc('\n', file);
 }
 
 /* Every missing value is NA (an empty field reads as "" in R for a text column). */
-static int write_patients(FILE *file, const study *s, const dataset *d)
+static int write_patients(FILE *file, const study *s, const dataset *d, int share)
 {
-    write_patients_header(file, s, d);
+    write_patients_header(file, s, d, share);
     for (size_t i = 0; i < d->n; i++) {
         fprintf(file, "%zu,", d->record[i]);
         csv_input_text(file, d->id[i]);
@@ -188,6 +202,15 @@ static int write_patients(FILE *file, const study *s, const dataset *d)
         }
         if (d->sessions)
             fprintf(file, ",%zu,%d", d->sessions[i], d->crossover[i]);
+        for (size_t k = 0; patients_have_dates(d, share) && k < d->n_dates; k++) {
+            char date[11];
+            if (d->date_day[k][i] == DATASET_NO_DAY) {
+                fputs(",NA", file);
+                continue;
+            }
+            text_format_date(d->date_day[k][i], date);
+            fprintf(file, ",%s", date);
+        }
         fputc('\n', file);
     }
     return !ferror(file);
@@ -223,6 +246,66 @@ static void write_manifest_procedures(FILE *file, const render_input *in)
             p->excluded);
 }
 
+/* A JSON string, or null. */
+static void json_string_or_null(FILE *file, const char *text)
+{
+    if (text)
+        json_string(file, text);
+    else
+        fputs("null", file);
+}
+
+/* A date YYYY-MM-DD, or null. */
+static void json_date(FILE *file, int has, long day)
+{
+    char date[11];
+    if (!has) {
+        fputs("null", file);
+        return;
+    }
+    text_format_date(day, date);
+    json_string(file, date);
+}
+
+/* The study file and what identifies the study, which a later run's --previous checks: its title
+ * (null without), whether it has an id column, and its endpoints. */
+static void write_manifest_study(FILE *file, const render_input *in)
+{
+    const study *s = in->study;
+    fputs("{\"path\": ", file);
+    json_string(file, s->path);
+    fputs(", \"sha256\": ", file);
+    json_string(file, in->study_sha256);
+    fputs(", \"title\": ", file);
+    json_string_or_null(file, s->title);
+    fputs(", \"id_column\": ", file);
+    json_string_or_null(file, s->id_column);
+    fputs(", \"endpoints\": [", file);
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        if (e)
+            fputs(", ", file);
+        json_string(file, s->endpoints[e].name);
+    }
+    fputs("]}", file);
+}
+
+/* The earlier set a run compared itself with (--previous), or null. */
+static void write_manifest_previous(FILE *file, const render_input *in)
+{
+    const change_set *c = in->changes;
+    if (!c) {
+        fputs("null", file);
+        return;
+    }
+    fputs("{\"path\": ", file);
+    json_string(file, c->previous_path);
+    fputs(", \"as_of\": ", file);
+    json_date(file, c->has_previous_as_of, c->previous_as_of);
+    fputs(", \"cutoff\": ", file);
+    json_date(file, c->has_cutoff && !in->template->share, c->cutoff);
+    fputs("}", file);
+}
+
 int files_write_manifest(FILE *file, const render_input *in)
 {
     fputs("{\n  \"version\": ", file);
@@ -239,11 +322,9 @@ int files_write_manifest(FILE *file, const render_input *in)
     json_string(file, in->input_path);
     fputs(", \"sha256\": ", file);
     json_string(file, in->input_sha256);
-    fputs("},\n  \"study\": {\"path\": ", file);
-    json_string(file, in->study->path);
-    fputs(", \"sha256\": ", file);
-    json_string(file, in->study_sha256);
-    fputs("},\n  \"template\": ", file);
+    fputs("},\n  \"study\": ", file);
+    write_manifest_study(file, in);
+    fputs(",\n  \"template\": ", file);
     if (in->template_path) {
         fputs("{\"path\": ", file);
         json_string(file, in->template_path);
@@ -256,15 +337,11 @@ int files_write_manifest(FILE *file, const render_input *in)
     fprintf(file, ",\n  \"rows_read\": %zu,\n  \"rows_analysed\": %zu,\n  \"rows_excluded\": %zu,\n",
             in->data->rows_read, in->data->n, dataset_rows_excluded(in->data));
     fputs("  \"as_of\": ", file);
-    if (in->has_as_of) {
-        char date[11];
-        text_format_date(in->as_of, date);
-        json_string(file, date);
-    } else {
-        fputs("null", file);
-    }
+    json_date(file, in->has_as_of, in->as_of);
     fputs(",\n  \"procedures\": ", file);
     write_manifest_procedures(file, in);
+    fprintf(file, ",\n  \"share\": %s,\n  \"previous\": ", in->template->share ? "true" : "false");
+    write_manifest_previous(file, in);
     fputs(",\n  \"unused_columns\": [", file);
     for (size_t i = 0; i < in->n_unused_columns; i++) {
         if (i)
@@ -303,7 +380,7 @@ int files_write_exclusions(FILE *file, const render_input *in)
 
 int files_write_patients(FILE *file, const render_input *in)
 {
-    return write_patients(file, in->study, in->data);
+    return write_patients(file, in->study, in->data, in->template->share);
 }
 
 /* 1, 0 or NA for a flag that may be unknown. */

@@ -35,7 +35,9 @@ void format_estimate_ci(char *out, size_t size, double estimate, double lower, d
     format_number(e, sizeof e, estimate, decimals);
     format_number(l, sizeof l, lower, decimals);
     format_number(u, sizeof u, upper, decimals);
-    snprintf(out, size, "%s (%s\xe2\x80\x93%s)", e, l, u);
+    /* "-4.2 (-10.8 to 2.4)": a dash between negative numbers would read as a minus. */
+    int negative = l[0] == '-' || u[0] == '-';
+    snprintf(out, size, "%s (%s%s%s)", e, l, negative ? " to " : "\xe2\x80\x93", u);
 }
 
 int format_count_hidden(const report_template *t, double count)

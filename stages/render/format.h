@@ -11,7 +11,8 @@ void format_number(char *out, size_t size, double value, int decimals);
 /* p-value: "<0.001" below 10^-decimals, else "0.023" (decimals digits); "NA" when missing. */
 void format_p(char *out, size_t size, double p, int decimals);
 
-/* "18.5 (12.0-25.1)"; a missing limit prints "NA" (e.g. "125.1 (80.2-NA)"). The dash is U+2013. */
+/* "18.5 (12.0-25.1)"; a missing limit prints "NA" (e.g. "125.1 (80.2-NA)"). The dash is U+2013; with
+ * a negative limit the limits are joined by " to ": "-4.2 (-10.8 to 2.4)". */
 void format_estimate_ci(char *out, size_t size, double estimate, double lower, double upper, int decimals);
 
 /* Whether a count must be hidden under the template (share: 1 to min_count - 1). */

@@ -7,6 +7,7 @@
 
 #include "common/keys.h"
 #include "format.h"
+#include "narrative_round2.h"
 
 /* A growing paragraph in a fixed buffer: appends stop quietly at the end of the buffer. */
 typedef struct paragraph {
@@ -84,6 +85,8 @@ void narrative_methods(const render_input *in, char *out, size_t size)
         say(&p, ". Each model used the patients with complete data for its covariates.");
     }
     say_weighting(&p, in);
+    narrative_methods_round2(in, p.text + p.used, p.size - p.used);
+    p.used += strlen(p.text + p.used);
     say(&p, " Times are in %s (a month is 30.4375 days). Analyses were run with embolo %s, whose estimates "
             "reproduce R's survival package.", s->time_unit, in->version);
 }
@@ -201,4 +204,5 @@ void narrative_results(const render_input *in, char *out, size_t size)
     if (s->n_subgroups > 0)
         say_medians_by(&p, in, &s->variables[s->subgroups[0]]);
     say_treatment_effects(&p, in);
+    narrative_results_round2(in, p.text + p.used, p.size - p.used);
 }

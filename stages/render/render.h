@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <time.h>
+#include "common/changes.h"
 #include "common/dataset.h"
 #include "common/error.h"
 #include "common/outdir.h"
@@ -41,6 +42,8 @@ typedef struct render_input {
     const procedure_set *procedures;  /* NULL without a procedures file */
     const char *procedures_path;
     const char *procedures_sha256;
+    const change_set *changes;        /* --previous: what changed since that set (common/changes.h: the
+                                         lists; the counts are results' section `changes`); NULL without */
     int quiet;                        /* libraries' complaints about a file written are not shown */
     struct timespec render_start;     /* set by render_run: the manifest gives render's time so far */
     outdir *out;                      /* set by render_run: where the set's files are created (a writer

@@ -13,7 +13,12 @@ static const char *const section_names[SECTION_COUNT] = {
     [SECTION_FLOW] = "flow",           [SECTION_TABLE1] = "table1",        [SECTION_SUBGROUPS] = "subgroups",
     [SECTION_KM_FIGURES] = "km_figures", [SECTION_COX] = "cox",            [SECTION_PROPENSITY] = "propensity",
     [SECTION_MODEL_CHECKS] = "model_checks", [SECTION_METHODS] = "methods", [SECTION_RESULTS_TEXT] = "results_text",
-    [SECTION_AUDIT] = "audit",         [SECTION_BENCHMARKS] = "benchmarks", [SECTION_CIF_FIGURES] = "cif_figures",
+    [SECTION_AUDIT] = "audit",         [SECTION_BENCHMARKS] = "benchmarks",
+    [SECTION_SAFETY] = "safety",       [SECTION_AUDIT_SAFETY] = "audit_safety", [SECTION_MAJOR_AES] = "major_aes",
+    [SECTION_CHANGES] = "changes",
+    [SECTION_RMST] = "rmst",           [SECTION_CIF] = "cif",              [SECTION_MULTICENTRE] = "multicentre",
+    [SECTION_FINEGRAY] = "finegray",   [SECTION_SUBGROUP_EFFECTS] = "subgroup_effects",
+    [SECTION_CIF_FIGURES] = "cif_figures",
     [SECTION_SUBGROUP_FOREST] = "subgroup_forest", [SECTION_CUSUM] = "cusum", [SECTION_FUNNEL] = "funnel",
     [SECTION_VOLUME] = "volume",
 };
@@ -30,17 +35,24 @@ static const char *const sheet_names[SHEET_COUNT] = {
     [SHEET_BALANCE] = "balance", [SHEET_KM_CURVES] = "km_curves", [SHEET_EXCLUSIONS] = "exclusions",
     [SHEET_PATIENTS] = "patients", [SHEET_DICTIONARY] = "dictionary", [SHEET_METHODS] = "methods",
     [SHEET_AUDIT] = "audit", [SHEET_BENCHMARKS] = "benchmarks",
+    [SHEET_PROCEDURES] = "procedures", [SHEET_SAFETY] = "safety",
+    [SHEET_CHANGES] = "changes",
+    [SHEET_RMST] = "rmst", [SHEET_CIF] = "cif", [SHEET_MULTICENTRE] = "multicentre", [SHEET_FINEGRAY] = "finegray",
+    [SHEET_SUBGROUP_EFFECTS] = "subgroup_effects",
 };
 
 static void template_set_defaults(report_template *t)
 {
     /* The order of templates/manuscript.ini. */
     static const report_section sections[] = {SECTION_METHODS, SECTION_RESULTS_TEXT, SECTION_FLOW, SECTION_TABLE1,
-                                              SECTION_SUBGROUPS, SECTION_KM_FIGURES, SECTION_CIF_FIGURES, SECTION_COX,
-                                              SECTION_SUBGROUP_FOREST, SECTION_PROPENSITY, SECTION_MODEL_CHECKS};
+                                              SECTION_SAFETY, SECTION_SUBGROUPS, SECTION_RMST, SECTION_KM_FIGURES,
+                                              SECTION_CIF_FIGURES, SECTION_CIF, SECTION_COX, SECTION_MULTICENTRE,
+                                              SECTION_FINEGRAY, SECTION_SUBGROUP_EFFECTS, SECTION_SUBGROUP_FOREST,
+                                              SECTION_PROPENSITY, SECTION_MODEL_CHECKS};
     static const workbook_sheet sheets[] = {SHEET_SUMMARY, SHEET_METHODS, SHEET_TABLE1, SHEET_SUBGROUPS,
-                                            SHEET_COX, SHEET_KM_CURVES, SHEET_BALANCE, SHEET_EXCLUSIONS,
-                                            SHEET_PATIENTS, SHEET_DICTIONARY};
+                                            SHEET_RMST, SHEET_CIF, SHEET_COX, SHEET_MULTICENTRE, SHEET_FINEGRAY,
+                                            SHEET_SUBGROUP_EFFECTS, SHEET_KM_CURVES, SHEET_BALANCE,
+                                            SHEET_EXCLUSIONS, SHEET_PATIENTS, SHEET_PROCEDURES, SHEET_DICTIONARY};
     t->n_sections = sizeof sections / sizeof sections[0];
     memcpy(t->sections, sections, sizeof sections);
     t->n_sheets = sizeof sheets / sizeof sheets[0];
@@ -458,6 +470,20 @@ static void take_figures(ini_doc *doc, report_template *t)
         take_sizes(doc, t);
 }
 
+/* previous = DIR: an earlier output set to compare with, relative to the template's folder. */
+static void take_previous(ini_doc *doc, report_template *t)
+{
+    ini_entry *e = ini_doc_find(doc, "template", "previous");
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    if (value && !value[0])
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "previous needs the directory of an earlier output set");
+    else if (!value || !(t->previous = text_path_beside(t->path ? t->path : "", value)))
+        ini_doc_fail(doc, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+    free(value);
+}
+
 static void template_build(ini_doc *doc, report_template *t)
 {
     int indices[(int)SHEET_COUNT + (int)SECTION_COUNT];
@@ -483,6 +509,7 @@ static void template_build(ini_doc *doc, report_template *t)
     take_yes_no_rows(doc, t);
     take_integer(doc, "template", "min_count", 1, 100, &t->min_count);
     take_period(doc, t);
+    take_previous(doc, t);
     take_integer(doc, "format", "decimals", 0, 6, &t->decimals);
     take_integer(doc, "format", "hr_decimals", 0, 6, &t->hr_decimals);
     take_integer(doc, "format", "p_decimals", 1, 6, &t->p_decimals);
@@ -495,6 +522,8 @@ static void template_build(ini_doc *doc, report_template *t)
         take_thresholds(doc, t);
     if (doc->error == EMBOLO_OK && t->share)
         t->n_sheets = template_without_sheet(t->sheets, t->n_sheets, SHEET_PATIENTS);
+    if (doc->error == EMBOLO_OK && t->share)
+        t->n_sheets = template_without_sheet(t->sheets, t->n_sheets, SHEET_PROCEDURES);
 }
 
 embolo_error template_parse(const char *text, size_t length, const char *path, report_template **out,
@@ -578,6 +607,7 @@ void template_free(report_template *t)
     free(t->name);
     free(t->title);
     free(t->subtitle);
+    free(t->previous);
     for (size_t i = 0; i < t->n_benchmarks; i++) {
         free(t->benchmarks[i].endpoint);
         free(t->benchmarks[i].variable);

@@ -20,6 +20,17 @@ typedef enum report_section {
     SECTION_RESULTS_TEXT,  /* results paragraph */
     SECTION_AUDIT,         /* audit period: procedures and events in the period and to date */
     SECTION_BENCHMARKS,    /* medians by grade beside published benchmarks */
+    SECTION_SAFETY,        /* procedures: sessions per patient, AEs and outcomes by modality */
+    SECTION_AUDIT_SAFETY,  /* procedures: the month and the 12 months against the thresholds */
+    SECTION_MAJOR_AES,     /* procedures: the major AEs of the month (not under share) */
+    SECTION_CHANGES,       /* "Since the last report": what changed since --previous DIR (left out without) */
+    /* Round 2, each shown when the study asks for it (nothing otherwise): */
+    SECTION_RMST,          /* restricted mean survival time ([analysis] rmst_tau) */
+    SECTION_CIF,           /* cumulative incidence at the landmarks (an endpoint with a competing event) */
+    SECTION_MULTICENTRE,   /* log-rank and the multivariable model by centre ([analysis] centre) */
+    SECTION_FINEGRAY,      /* Fine-Gray beside cause-specific Cox models (a competing event) */
+    SECTION_SUBGROUP_EFFECTS, /* the treatment's HR within subgroups ([analysis] forest) */
+    /* Issue 16's figures: */
     SECTION_CIF_FIGURES,   /* cumulative-incidence figures of the endpoints with a competing event */
     SECTION_SUBGROUP_FOREST, /* the treatment's hazard ratio per subgroup level ([analysis] forest) */
     SECTION_CUSUM,         /* the CUSUM chart of major AEs (with procedures) */
@@ -41,6 +52,15 @@ typedef enum workbook_sheet {
     SHEET_METHODS,         /* the methods and results paragraphs as text */
     SHEET_AUDIT,
     SHEET_BENCHMARKS,
+    SHEET_PROCEDURES,      /* the included procedures (not under share) */
+    SHEET_SAFETY,          /* the procedures' tables: sessions, safety, audit, CUSUM, funnel */
+    SHEET_CHANGES,         /* "Changes": every change since --previous DIR (left out without) */
+    /* Round 2, as the sections of the same names: */
+    SHEET_RMST,
+    SHEET_CIF,
+    SHEET_MULTICENTRE,
+    SHEET_FINEGRAY,
+    SHEET_SUBGROUP_EFFECTS,
     SHEET_COUNT
 } workbook_sheet;
 
@@ -113,6 +133,8 @@ typedef struct report_template {
     int docx;                   /* write tables.docx with the report (default: yes, but no under share) */
     int yes_no_both;            /* Table 1 shows both levels of a yes/no variable (default: one row) */
     int min_count;              /* with share: counts below this (and >0) are suppressed (5) */
+    char *previous;             /* [template] previous: an earlier output set to compare with (resolved
+                                   against the template's folder; --previous wins); NULL: none */
     int has_period;             /* audit: reporting period */
     int period_year, period_month;
     template_benchmark benchmarks[TEMPLATE_MAX_BENCHMARKS];
