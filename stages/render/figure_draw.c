@@ -280,7 +280,8 @@ static void rows_layout(draw_doc *d, const figure_panel *p, panel_layout *l, dou
         l->font *= 0.92;
     double axis = 2.2 * l->font + 12.0;
     double room = top - (p->title ? 1.6 * font : 0.0) - headings - 2.0 - (l->cell.y + axis);
-    double row = fmin(room / (double)p->n_rows, 1.9 * l->font);
+    /* Rows as far apart as the figure's font would have them, even when the labels' font is smaller. */
+    double row = fmin(room / (double)p->n_rows, 1.9 * font);
     if (row < 1.2 * l->font) {
         l->font = fmax(row / 1.2, 3.5);
         rows_horizontal(d, p, l, l->font);

@@ -31,6 +31,12 @@ static double nice_step(double span, double ticks)
             return m * power;
 }
 
+/* A step for an axis of counts: a nice step of at least 1, so no two labels read the same. */
+static double count_step(double span, double ticks)
+{
+    return fmax(1.0, nice_step(span, ticks));
+}
+
 static double nice_ceil(double value, double step)
 {
     return ceil(value / step - 1e-9) * step;
@@ -140,7 +146,7 @@ static int cusum_panel(figure *f, const build_context *b, size_t k, figure_panel
     if (!series || !limit)
         return 0;
     double top = fmax(h, build_value(b, KEY_CUSUM, "", "", variable, level, "s_max"));
-    double y_step = nice_step(top * 1.1, 5), x_step = nice_step(n, 8);
+    double y_step = nice_step(top * 1.1, 5), x_step = count_step(n, 8);
     series[0] = (figure_series){.kind = SERIES_LINE, .label = "C\xe2\x82\x9c", .pen = draw_series_pen(0, 1.0),
                                 .n = path->n, .x = path->x, .y = path->y};
     series[0].pen.dash = DRAW_DASH_SOLID;
@@ -268,9 +274,11 @@ static int funnel_panel(figure *f, const build_context *b, const char *window, c
     *line = (figure_line){.at = theta, .from = NAN, .to = NAN, .pen = draw_series_pen(0, 0.8),
                           .label = figure_text(f, "\xce\xb8 = %.1f%%", 100.0 * theta)};
     line->pen.dash = DRAW_DASH_SOLID;
-    double top = fmin(1.0, fmax(highest * 1.15, theta * 3.0)), y_step = nice_step(top, 5), x_step = nice_step(largest, 6);
+    /* At least 0-10%: a window without a major AE (theta 0) still has an axis to read. */
+    double top = fmin(1.0, fmax(0.1, fmax(highest * 1.15, theta * 3.0))), y_step = nice_step(top, 5);
+    double x_step = count_step(largest, 6);
     *p = (figure_panel){.title = title,
-                        .x = {.min = 0.0, .max = nice_ceil(largest, x_step), .step = x_step, .decimals = 0,
+                        .x = {.min = 0.0, .max = nice_ceil(1.04 * largest, x_step), .step = x_step, .decimals = 0,
                               .title = "Procedures with a known grade"},
                         .y = {.min = 0.0, .max = fmin(1.0, nice_ceil(top, y_step)), .step = y_step, .percent = 1,
                               .title = "Major AE rate"},
@@ -428,7 +436,7 @@ void figure_build_volume(const build_context *b, figure_list *out)
             volume_hidden(f, b, stats, months, &series[n_series++]);
         for (size_t g = 0; g < groups && g < n_series; g++)
             legend[g] = (draw_legend_item){.label = series[g].label, .pen = series[g].pen, .filled = 1, .alpha = 0.8};
-        double step = nice_step(fmax(highest, 1.0) * 1.05, 5);
+        double step = count_step(fmax(highest, 1.0) * 1.05, 5);
         *p = (figure_panel){.y = {.min = 0.0, .max = nice_ceil(fmax(highest, 1.0) * 1.05, step), .step = step,
                                   .decimals = 0, .title = "Procedures"},
                             .series = series, .n_series = n_series};
