@@ -5,7 +5,8 @@
  * recorded, TIFF LZW, SVG as XML with its text, EPS bounding box, qpdf, pdfinfo, embedded fonts) and
  * compares one PNG per kind with its golden (tests/fixtures/figures/golden/, within a per-pixel
  * tolerance); the numbers at risk of a Kaplan-Meier figure (PDF text and SVG text) are counted again
- * from patients.csv, its medians and tests are those of results.csv; a second run gives the same bytes.
+ * from patients.csv, its medians and tests are those of results.csv; the curve figures' plots align;
+ * a second run gives the same bytes; under share the procedures' figures name no operator or date.
  * The pipeline runs in this process, so valgrind checks the drawing (the other programs are skipped
  * under valgrind). To renew the goldens after a deliberate change of the drawing:
  * /usr/bin/python3 tests/fixtures/figures/check_figures.py OUT/figures --golden tests/fixtures/figures/golden --update */
@@ -278,6 +279,44 @@ static void test_tests_named(void **state)
     free(text);
 }
 
+/* The x position of the text element holding exactly text in an SVG (NAN if none). */
+static double svg_text_x(const char *svg, const char *text)
+{
+    char needle[128];
+    snprintf(needle, sizeof needle, ">%s</text>", text);
+    const char *at = strstr(svg, needle);
+    while (at && at > svg && strncmp(at, "<text x=\"", 9))
+        at--;
+    return at && at > svg ? strtod(at + 9, NULL) : NAN;
+}
+
+/* Every Kaplan-Meier and cumulative-incidence figure has its plot at the same x origin and width:
+ * the x axis title, centred under the plot, starts at the same x in each (whatever its legend and
+ * risk-table labels). */
+static void test_plots_aligned(void **state)
+{
+    const fixture *f = *state;
+    double first = NAN;
+    size_t curves = 0;
+    for (size_t r = 1; r < f->index.n; r++) {
+        char path[300];
+        if (strcmp(csv_get(&f->index, r, 8), "svg"))
+            continue;
+        snprintf(path, sizeof path, "%s/figures/%s", f->dir, csv_get(&f->index, r, 0));
+        char *svg = test_file_read(path, NULL);
+        assert_non_null(svg);
+        double x = svg_text_x(svg, "Time (months)");
+        free(svg);
+        if (isnan(x))
+            continue;
+        first = curves++ ? first : x;
+        if (fabs(x - first) > 0.005)
+            print_error("%s: the x axis title at %g, the first figure's at %g\n", path, x, first);
+        assert_true(fabs(x - first) <= 0.005);
+    }
+    assert_int_equal(curves, 3 * 6 + 6);  /* 3 endpoints' KM figures (all, 4 variables, weighted), 6 CIF */
+}
+
 /* A second run of the same inputs writes the same bytes in every figure file. */
 static void test_reruns_identical(void **state)
 {
@@ -341,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_files_and_goldens),
         cmocka_unit_test(test_km_numbers),
         cmocka_unit_test(test_tests_named),
+        cmocka_unit_test(test_plots_aligned),
         cmocka_unit_test(test_reruns_identical),
         cmocka_unit_test(test_share_hides_operators_and_dates),
     };
