@@ -373,6 +373,24 @@ static void test_share_hides_operators_and_dates(void **state)
     remove_tree(dir);
 }
 
+/* A forest plot too narrow for its columns of numbers leaves the last ones out and says so in its
+ * title; the plot keeps its hazard ratio axis. */
+static void test_narrow_forest_says_what_it_leaves_out(void **state)
+{
+    (void)state;
+    char dir[64], command[300];
+    run_template(dir, sizeof dir, FIGURES_FIXTURES "narrow.ini");
+    if (!test_under_valgrind()) {
+        snprintf(command, sizeof command, "pdftotext '%s/figures/01-hpfs-forest.pdf' - 2>/dev/null | tr '\\n' ' '", dir);
+        char *text = output_of(command);
+        expect_text(text, "(too narrow for some of its columns: see the tables)", "the 84 mm forest");
+        expect_text(text, "Hazard ratio (log scale)", "the 84 mm forest");
+        expect_text(text, "Multivariable", "the 84 mm forest");
+        free(text);
+    }
+    remove_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +401,7 @@ int main(void)
         cmocka_unit_test(test_plots_aligned),
         cmocka_unit_test(test_reruns_identical),
         cmocka_unit_test(test_share_hides_operators_and_dates),
+        cmocka_unit_test(test_narrow_forest_says_what_it_leaves_out),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,6 +13,7 @@
 #define MAX_PLACED 24
 #define MAX_COLUMNS 8
 #define TITLE_MAX 1200
+#define TITLE_LINES 4  /* a title with the notes moved into it */
 
 /* Where a panel's parts go. */
 typedef struct panel_layout {
@@ -23,6 +24,7 @@ typedef struct panel_layout {
     double ticks[MAX_TICKS];
     size_t n_ticks;
     double column_x[MAX_COLUMNS];
+    size_t n_columns;         /* the columns shown: the last left out where the width cannot hold them */
     draw_box placed[MAX_PLACED];  /* page boxes taken by annotations and the inside legend */
     size_t n_placed;
     double note_x[MAX_PLACED], note_y[MAX_PLACED];
@@ -255,14 +257,14 @@ static double rows_horizontal(draw_doc *d, const figure_panel *p, panel_layout *
 {
     double gap = 1.2 * font, x = l->cell.x + row_label_width(d, p, font) + gap, columns = 0.0;
     double widths[MAX_COLUMNS];
-    for (size_t c = 0; c < p->n_columns && c < MAX_COLUMNS; c++) {
+    for (size_t c = 0; c < l->n_columns; c++) {
         widths[c] = column_width(d, p, c, font);
         columns += widths[c] + gap;
     }
     l->plot.area.x = x;
     l->plot.area.w = l->cell.x + l->cell.w - x - columns - 0.5 * font;
     double at = l->plot.area.x + l->plot.area.w + gap;
-    for (size_t c = 0; c < p->n_columns && c < MAX_COLUMNS; c++) {
+    for (size_t c = 0; c < l->n_columns; c++) {
         l->column_x[c] = at;
         at += widths[c] + gap;
     }
@@ -274,10 +276,15 @@ static void rows_layout(draw_doc *d, const figure_panel *p, panel_layout *l, dou
     double top = l->cell.y + l->cell.h, headings = 0.0;
     for (size_t c = 0; c < p->n_columns; c++)
         headings = max_of(headings, p->columns[c].heading[1] ? 2.6 * font : p->columns[c].heading[0] ? 1.4 * font : 0);
-    l->font = font;
-    /* A smaller font where the labels and columns leave the plot too little width. */
-    while (rows_horizontal(d, p, l, l->font) < 0.3 * l->cell.w && l->font > 0.65 * font)
-        l->font *= 0.92;
+    /* A smaller font where the labels and columns leave the plot too little width; where even the
+     * smallest leaves it less than a quarter, the last columns are left out (the tables hold them). */
+    for (l->n_columns = p->n_columns < MAX_COLUMNS ? p->n_columns : MAX_COLUMNS;; l->n_columns--) {
+        l->font = font;
+        while (rows_horizontal(d, p, l, l->font) < 0.3 * l->cell.w && l->font > 0.65 * font)
+            l->font *= 0.92;
+        if (l->plot.area.w >= 0.25 * l->cell.w || l->n_columns == 0)
+            break;
+    }
     double axis = 2.2 * l->font + 12.0;
     double room = top - (p->title ? 1.6 * font : 0.0) - headings - 2.0 - (l->cell.y + axis);
     /* Rows as far apart as the figure's font would have them, even when the labels' font is smaller. */
@@ -401,13 +408,14 @@ static int legend_inside(draw_doc *d, const figure *f, figure_layout *fl)
 }
 
 /* Lays the figure out in box with the title text given; the panels' notes are placed (those that find
- * no room are appended to title). A legend asked inside goes on top when the plot has no free spot. */
+ * no room are appended to title, as is a word on the columns a narrow figure leaves out). A legend
+ * asked inside goes on top when the plot has no free spot. */
 static void figure_layout_make(draw_doc *d, const figure *f, figure_layout *fl, draw_box box,
                                const figure_style *style, const char *title)
 {
     fl->font = style->font;
     snprintf(fl->title, sizeof fl->title, "%s", title);
-    fl->title_h = text_block(d, fl->title, 0, 0, box.w, DRAW_BOLD, fl->font + 1.0, 3, 1) + 0.4 * fl->font;
+    fl->title_h = text_block(d, fl->title, 0, 0, box.w, DRAW_BOLD, fl->font + 1.0, TITLE_LINES, 1) + 0.4 * fl->font;
     fl->note_h = f->note ? text_block(d, f->note, 0, 0, box.w, DRAW_REGULAR, 0.85 * fl->font, 6, 1) + 0.5 * fl->font : 0.0;
     draw_box area = {box.x, box.y + fl->note_h, box.w, box.h - fl->title_h - fl->note_h};
     panels_layout(d, f, fl, area, style);
@@ -421,8 +429,14 @@ static void figure_layout_make(draw_doc *d, const figure *f, figure_layout *fl, 
         area.h -= fl->legend_h;
         panels_layout(d, f, fl, area, style);
     }
-    for (size_t i = 0; i < f->n_panels; i++)
+    for (size_t i = 0; i < f->n_panels; i++) {
         panel_place_notes(d, &f->panels[i], &fl->panels[i], fl->title, sizeof fl->title);
+        if (panel_has_rows(&f->panels[i]) && fl->panels[i].n_columns < f->panels[i].n_columns) {
+            size_t used = strlen(fl->title);
+            snprintf(fl->title + used, sizeof fl->title - used, " (too narrow for %s: see the tables)",
+                     fl->panels[i].n_columns ? "some of its columns" : "its columns");
+        }
+    }
 }
 
 /* ---- the elements ---- */
@@ -579,11 +593,11 @@ static void draw_rows(draw_doc *d, const figure_panel *p, const panel_layout *l)
         double y = draw_plot_y(&l->plot, (double)(p->n_rows - r) - 0.5) - 0.35 * font;
         draw_text(d, l->cell.x + row->indent * font, y, row->label, row->bold ? DRAW_BOLD : DRAW_REGULAR, font,
                   DRAW_LEFT);
-        for (size_t c = 0; c < p->n_columns && c < MAX_COLUMNS; c++)
+        for (size_t c = 0; c < l->n_columns; c++)
             if (p->columns[c].cells[r])
                 draw_text(d, l->column_x[c], y, p->columns[c].cells[r], DRAW_REGULAR, font, DRAW_LEFT);
     }
-    for (size_t c = 0; c < p->n_columns && c < MAX_COLUMNS; c++)
+    for (size_t c = 0; c < l->n_columns; c++)
         for (size_t line = 0; line < 2; line++) {
             const figure_column *col = &p->columns[c];
             size_t lines = col->heading[1] ? 2 : 1;
@@ -731,7 +745,7 @@ void figure_measure(draw_doc *d, const figure *f, double font, double *left, dou
 
 static void draw_title(draw_doc *d, const figure_layout *fl, draw_box box)
 {
-    text_block(d, fl->title, box.x, box.y + box.h - (fl->font + 1.0), box.w, DRAW_BOLD, fl->font + 1.0, 3, 0);
+    text_block(d, fl->title, box.x, box.y + box.h - (fl->font + 1.0), box.w, DRAW_BOLD, fl->font + 1.0, TITLE_LINES, 0);
 }
 
 void figure_draw(draw_doc *d, const figure *f, draw_box box, const figure_style *style)
@@ -751,7 +765,7 @@ void figure_draw(draw_doc *d, const figure *f, draw_box box, const figure_style 
         return;
     }
     figure_layout_make(d, &view, &fl, box, style, caption);
-    double lines = text_block(d, fl.title, 0, 0, box.w, DRAW_BOLD, fl.font + 1.0, 3, 1) + 0.4 * fl.font;
+    double lines = text_block(d, fl.title, 0, 0, box.w, DRAW_BOLD, fl.font + 1.0, TITLE_LINES, 1) + 0.4 * fl.font;
     if (lines > fl.title_h + 0.5) {
         /* A note moved to the title made it longer: lay out again below the longer title. */
         figure_layout_make(d, &view, &fl, (draw_box){box.x, box.y, box.w, box.h - (lines - fl.title_h)}, style, caption);

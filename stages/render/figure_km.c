@@ -179,14 +179,29 @@ static double x_end_of(const build_context *b, const curve_group *g)
     return last > 0 ? last : 1.0;
 }
 
-/* The x ticks: multiples of the curves' step (where their numbers at risk are exact), at most MAX_TICKS. */
-static size_t x_ticks(const build_context *b, const curve_group *g, double x_max, double *ticks, double *step)
+/* How many x ticks fit the figure's width: the wider of the tick labels and the numbers at risk under
+ * them, at about 0.64 of the font size a digit, with a gap of a font size between neighbours. */
+static size_t ticks_that_fit(const figure *f, const curve_group *g, double x_max)
+{
+    char label[32];
+    size_t largest = 0;
+    for (size_t k = 0; k < g->n; k++)
+        largest = g->curves[k]->n > largest ? g->curves[k]->n : largest;
+    int chars = snprintf(label, sizeof label, "%g", x_max), count = snprintf(label, sizeof label, "%zu", largest);
+    double width_pt = f->width_mm * 72.0 / 25.4, per_tick = ((chars > count ? chars : count) * 0.64 + 1.2) * f->font_pt;
+    double fit = floor(0.8 * width_pt / per_tick);
+    return fit < 2 ? 2 : fit > MAX_TICKS ? MAX_TICKS : (size_t)fit;
+}
+
+/* The x ticks: multiples of the curves' step (where their numbers at risk are exact), as many as fit. */
+static size_t x_ticks(const build_context *b, const curve_group *g, double x_max, size_t fit, double *ticks,
+                      double *step)
 {
     double base = g->curves[0]->tick_step > 0 ? g->curves[0]->tick_step : axis_tick_step(x_max, b->s->time_unit);
-    double every = ceil(x_max / base / MAX_TICKS - 1e-9);
+    double every = ceil(x_max / base / (double)(fit - 1) - 1e-9);
     *step = base * (every > 1 ? every : 1);
     size_t n = 0;
-    for (double t = 0; n < MAX_TICKS && t <= x_max * (1 + 1e-9); t = (double)++n * *step)
+    for (double t = 0; n < fit && t <= x_max * (1 + 1e-9); t = (double)++n * *step)
         ticks[n] = t;
     return n;
 }
@@ -208,7 +223,7 @@ static void curve_axes(figure *f, const build_context *b, const curve_group *g, 
                        size_t *n_ticks)
 {
     double x_max = x_end_of(b, g), step;
-    *n_ticks = x_ticks(b, g, x_max, ticks, &step);
+    *n_ticks = x_ticks(b, g, x_max, ticks_that_fit(f, g, x_max), ticks, &step);
     p->x = (figure_axis){.min = 0.0, .max = x_max, .step = step, .decimals = -1,
                          .title = figure_text(f, "Time (%s)", b->s->time_unit ? b->s->time_unit : "")};
     if (g->spec->incidence) {
