@@ -5,17 +5,17 @@ BUILD ?= build
 OPT ?= -O2 -g
 SANITIZE ?=
 WARNINGS := -std=c11 -Wall -Wextra -Wpedantic -Werror
-CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Istages -Ipipeline
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Istages -Ipipeline -I/usr/include/freetype2
 CFLAGS += $(WARNINGS) $(OPT) $(SANITIZE)
 LDFLAGS += $(SANITIZE)
-LIBS := -lxlsxwriter -lhpdf -lminizip -lcrypto -lcsv -linih -lcjson -lgsl -lgslcblas -lm -pthread
+LIBS := -lxlsxwriter -lhpdf -lcairo -lfreetype -lpng16 -ltiff -lminizip -lcrypto -lcsv -linih -lcjson -lgsl -lgslcblas -lm -pthread
 TEST_LIBS := -lcmocka
 
 # Debian 12 packages: to build and run, and to test.
 RUN_PACKAGES := gcc make libc6-dev libgsl-dev libcsv-dev libinih-dev libxlsxwriter-dev libhpdf-dev \
-                libminizip-dev libssl-dev libcjson-dev fonts-dejavu-core
+                libminizip-dev libssl-dev libcjson-dev libcairo2-dev libfreetype-dev libpng-dev libtiff-dev fonts-dejavu-core
 TEST_PACKAGES := libcmocka-dev clang libclang-rt-14-dev valgrind python3 poppler-utils qpdf gnumeric \
-                 python3-docx libreoffice-writer-nogui
+                 python3-docx python3-pil libreoffice-writer-nogui
 
 LIB_SOURCES := $(sort $(wildcard stages/*/*.c) $(filter-out pipeline/main.c,$(wildcard pipeline/*.c)))
 LIB_OBJECTS := $(LIB_SOURCES:%.c=$(BUILD)/obj/%.o)

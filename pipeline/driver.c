@@ -535,6 +535,7 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
             return err;
         stage_end(ctx, "weight", ctx->data->n);
         stage_begin(ctx);
+        ctx->results->curve_tick_step = ctx->template->x_step;
         err = model_run(ctx->study, ctx->data, ctx->results, message, message_size);
         if (err != EMBOLO_OK)
             return err;

@@ -20,7 +20,7 @@
 #include "testutil.h"
 #include "e2eutil.h"
 
-#define MAX_SNAPSHOT 32
+#define MAX_SNAPSHOT 256
 
 static void test_lung_results(void **state)
 {
@@ -192,22 +192,39 @@ static int name_compare(const void *a, const void *b)
     return strcmp(a, b);
 }
 
-/* Every file of dir, hidden ones included, sorted by name. */
-static void snapshot_take(const char *dir, snapshot *shot)
+/* The names of the files of dir (below prefix, "" or "figures/"), a subdirectory's files as
+ * "NAME/FILE". */
+static void snapshot_names(const char *dir, const char *prefix, snapshot *shot)
 {
-    DIR *d = opendir(dir);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, prefix);
+    DIR *d = opendir(path);
     struct dirent *entry;
     assert_non_null(d);
-    shot->n = 0;
     while ((entry = readdir(d))) {
+        struct stat info;
+        char name[256], full[4400];
         if (!strcmp(entry->d_name, ".") || !strcmp(entry->d_name, ".."))
             continue;
-        if (shot->n == MAX_SNAPSHOT)
-            break;
-        snprintf(shot->names[shot->n++], sizeof shot->names[0], "%s", entry->d_name);
+        snprintf(name, sizeof name, "%.40s%.200s", prefix, entry->d_name);
+        snprintf(full, sizeof full, "%s/%s", dir, name);
+        if (stat(full, &info) == 0 && S_ISDIR(info.st_mode) && !prefix[0]) {
+            char sub[300];
+            snprintf(sub, sizeof sub, "%.250s/", name);
+            snapshot_names(dir, sub, shot);
+            continue;
+        }
+        assert_true(shot->n < MAX_SNAPSHOT);
+        memcpy(shot->names[shot->n++], name, sizeof name);
     }
     closedir(d);
-    assert_true(shot->n < MAX_SNAPSHOT);
+}
+
+/* Every file of dir and of its subdirectories (figures/), hidden ones included, sorted by name. */
+static void snapshot_take(const char *dir, snapshot *shot)
+{
+    shot->n = 0;
+    snapshot_names(dir, "", shot);
     qsort(shot->names, shot->n, sizeof shot->names[0], name_compare);
     for (size_t i = 0; i < shot->n; i++) {
         char path[4096];

@@ -18,6 +18,7 @@
 
 #define STUDY "tests/fixtures/data/net_sample_155.study.ini"
 #define INPUT "tests/fixtures/data/net_sample_155.csv"
+#define TEMPLATE "tests/fixtures/templates/faults.ini"
 
 typedef struct scratch {
     char dir[64];
@@ -52,7 +53,8 @@ static int scratch_teardown(void **state)
 /* `embolo run` into s->out; as_of tells the runs apart (an output replaced by a failed run would differ). */
 static int run_once(const scratch *s, const char *as_of, const char *const *env, long file_size_limit)
 {
-    const char *args[] = {"run", "--study", STUDY, "--input", INPUT, "--out", s->out, "--quiet", "--as-of", as_of, NULL};
+    const char *args[] = {"run", "--study", STUDY, "--input", INPUT, "--template", TEMPLATE, "--out", s->out, "--quiet",
+                          "--as-of", as_of, NULL};
     test_spawn_options o = {.env = env, .preload = env != NULL, .stderr_path = s->err,
                             .file_size_limit = file_size_limit};
     return test_run_embolo(args, &o);
@@ -80,7 +82,7 @@ static void check_each_failure(void **state, const char *variable, int min_failu
     int last = test_under_valgrind() ? 1 : 16;
     assert_int_equal(run_once(s, "2012-12-31", NULL, 0), 0);
     test_set_take(s->out, &before);
-    assert_int_equal(before.n, 7);
+    assert_int_equal(before.n, 8);
     int failures = 0, code = 73;
     for (int nth = 1; nth <= last && code != 0; nth++) {
         char setting[64];
@@ -102,16 +104,18 @@ static void check_each_failure(void **state, const char *variable, int min_failu
     assert_true(failures >= min_failures);
 }
 
-/* The four text files and the three documents are created: seven failures. */
+/* The four text files, the three documents, the three figure files and figures/index.csv are created:
+ * eleven failures (figures/ itself is made, not opened). */
 static void test_each_output_creation_fails_in_turn(void **state)
 {
-    check_each_failure(state, "EMBOLO_FAULT_OPEN", 7, "No space left on device");
+    check_each_failure(state, "EMBOLO_FAULT_OPEN", 11, "No space left on device");
 }
 
-/* Four text files, three documents and the set's directory are flushed to the disk before publishing. */
+/* Four text files, three documents, four files of figures/ and the set's directory are flushed to the
+ * disk before publishing. */
 static void test_each_flush_to_disk_fails_in_turn(void **state)
 {
-    check_each_failure(state, "EMBOLO_FAULT_FSYNC", 8, "Input/output error");
+    check_each_failure(state, "EMBOLO_FAULT_FSYNC", 12, "Input/output error");
 }
 
 /* One rename publishes the set. */
@@ -179,13 +183,13 @@ static void test_publish_without_rename_exchange(void **state)
     test_set first, second;
     assert_int_equal(run_once(s, "2012-12-31", env, 0), 0);
     test_set_take(s->out, &first);
-    assert_int_equal(first.n, 7);
+    assert_int_equal(first.n, 8);
     assert_int_equal(run_once(s, "2030-01-01", env, 0), 0);
     test_set_take(s->out, &second);
-    assert_int_equal(second.n, 7);
+    assert_int_equal(second.n, 8);
     /* The second run's set replaced the first's (another cut-off, other results). */
-    assert_string_equal(first.names[4], "results.csv");
-    assert_true(first.sizes[4] != second.sizes[4] || memcmp(first.contents[4], second.contents[4], first.sizes[4]));
+    assert_string_equal(first.names[5], "results.csv");
+    assert_true(first.sizes[5] != second.sizes[5] || memcmp(first.contents[5], second.contents[5], first.sizes[5]));
     assert_true(test_dir_holds_only(s->dir, only_out));
     test_set_free(&first);
     test_set_free(&second);

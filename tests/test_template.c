@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/text.h"
+#include "render/draw.h"
 #include "render/template.h"
 
 static report_template *parse_ok(const char *text)
@@ -255,6 +256,59 @@ static void test_round2_sections_and_sheets(void **state)
     template_free(share);
 }
 
+/* [figures] (issue 16): the defaults (pdf and png, 300 dpi, 9 pt, legend on top), every key read, a
+ * size for every kind and one for a kind (which wins, wherever it is), and each bad value refused
+ * with the line. The figure sections by name, in manuscript.ini and audit.ini. */
+static void test_figures_keys(void **state)
+{
+    (void)state;
+    report_template *t = NULL;
+    assert_int_equal(template_default(&t), EMBOLO_OK);
+    assert_int_equal(t->figure_formats, 1u << DRAW_FORMAT_PDF | 1u << DRAW_FORMAT_PNG);
+    assert_int_equal(t->dpi, 300);
+    assert_true(t->font_pt == 9.0 && t->legend == FIGURE_LEGEND_TOP && t->risk_table && t->censor_marks);
+    assert_true(t->width_mm[FIGURE_KIND_KM] == 0.0 && t->height_mm[FIGURE_KIND_KM] == 0.0);
+    template_free(t);
+    t = parse_ok("[figures]\nwidth_mm.km = 84\nformats = SVG, tiff, eps\ndpi = 1200\nfont_pt = 7.5\nlegend = inside\n"
+                 "width_mm = 120\nheight_mm.forest = 200\nx_step = 6\nx_max = 60\nrisk_table = no\n"
+                 "censor_marks = no\nci_bands = yes\n");
+    assert_int_equal(t->figure_formats, 1u << DRAW_FORMAT_SVG | 1u << DRAW_FORMAT_TIFF | 1u << DRAW_FORMAT_EPS);
+    assert_int_equal(t->dpi, 1200);
+    assert_true(t->font_pt == 7.5 && t->legend == FIGURE_LEGEND_INSIDE && t->x_step == 6.0 && t->x_max == 60.0);
+    assert_true(!t->risk_table && !t->censor_marks && t->ci_bands);
+    assert_true(t->width_mm[FIGURE_KIND_KM] == 84.0 && t->width_mm[FIGURE_KIND_CUSUM] == 120.0);
+    assert_true(t->height_mm[FIGURE_KIND_FOREST] == 200.0 && t->height_mm[FIGURE_KIND_KM] == 0.0);
+    template_free(t);
+    t = parse_ok("[figures]\nformats = none\n");
+    assert_int_equal(t->figure_formats, 0);
+    template_free(t);
+    expect_rejected("[figures]\nformats = pdf, gif\n", "t.ini:2: unknown figure format 'gif'");
+    expect_rejected("[figures]\nformats = png, PNG\n", "t.ini:2: 'PNG' is listed twice");
+    expect_rejected("[figures]\nformats = pdf, none\n", "t.ini:2: unknown figure format 'none'");
+    expect_rejected("[figures]\ndpi = 300.5\n", "t.ini:2: dpi must be");
+    expect_rejected("[figures]\ndpi = 10\n", "t.ini:2: dpi must be");
+    expect_rejected("[figures]\n\nfont_pt = 2\n", "t.ini:3: font_pt must be a number from 4 to 24");
+    expect_rejected("[figures]\nlegend = left\n", "t.ini:2: legend must be top, inside or none");
+    expect_rejected("[figures]\nwidth_mm.pie = 80\n", "t.ini:2: unknown figure kind 'pie'");
+    expect_rejected("[figures]\nheight_mm = 5\n", "t.ini:2: height_mm must be a number of millimetres");
+    expect_rejected("[figures]\nx_step = -1\n", "t.ini:2: x_step must be a number >= 0");
+    expect_rejected("[figures]\nshape = round\n", "t.ini:2");
+    t = parse_ok("[template]\nsections = cif_figures, subgroup_forest, cusum, funnel, volume\n");
+    const report_section figures[] = {SECTION_CIF_FIGURES, SECTION_SUBGROUP_FOREST, SECTION_CUSUM, SECTION_FUNNEL,
+                                      SECTION_VOLUME};
+    assert_int_equal(t->n_sections, 5);
+    assert_memory_equal(t->sections, figures, sizeof figures);
+    template_free(t);
+    char message[512];
+    assert_int_equal(template_read("templates/manuscript.ini", &t, message, sizeof message), EMBOLO_OK);
+    assert_true(template_has_section(t, SECTION_CIF_FIGURES) && template_has_section(t, SECTION_SUBGROUP_FOREST));
+    template_free(t);
+    assert_int_equal(template_read("templates/audit.ini", &t, message, sizeof message), EMBOLO_OK);
+    for (size_t k = 2; k < 5; k++)
+        assert_true(template_has_section(t, figures[k]));
+    template_free(t);
+}
+
 static void test_missing_template_file(void **state)
 {
     (void)state;
@@ -298,6 +352,7 @@ int main(void)
         cmocka_unit_test(test_whole_numbers_are_checked_before_the_cast),
         cmocka_unit_test(test_shipped_templates_parse),
         cmocka_unit_test(test_round2_sections_and_sheets),
+        cmocka_unit_test(test_figures_keys),
         cmocka_unit_test(test_missing_template_file),
         cmocka_unit_test(test_previous_is_beside_the_template),
     };

@@ -108,6 +108,14 @@ int outdir_valid_name(const char *name)
     return 1;
 }
 
+void outdir_display_name(const outdir *d, const char *name, char *out, size_t size)
+{
+    size_t length = strlen(d->display);
+    while (length > 1 && d->display[length - 1] == '/')
+        length--;
+    snprintf(out, size, "%.*s/%s", (int)length, d->display, name);
+}
+
 static void display_fail(const outdir *d, const char *name, const char *what, int error, char *message,
                          size_t message_size)
 {

@@ -43,6 +43,9 @@ const char *outdir_name(const outdir *d, size_t index);
  * names DISPLAY/NAME instead. */
 void outdir_rename_in_message(const outdir *d, const char *name, char *message, size_t message_size);
 
+/* The name messages give NAME: "DISPLAY/NAME" (DISPLAY without its trailing '/'). */
+void outdir_display_name(const outdir *d, const char *name, char *out, size_t size);
+
 /* Refuses every later creation (the set is being discarded); reserved files stay open until freed. */
 void outdir_stop(outdir *d);
 

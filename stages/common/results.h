@@ -35,6 +35,8 @@ typedef struct results {
     curve_set *curves;  /* Kaplan-Meier curves for drawing; NULL until the model stage adds one */
     series_set *series; /* other figures' data (CUSUM paths, funnel limits); NULL until one is added */
     curve_set *cif_curves; /* cumulative-incidence curves (keys of the cif lines); NULL until one is added */
+    double curve_tick_step; /* the curves' x-axis tick step, where their numbers at risk are counted (a
+                               template's x_step, set before the model stage); 0: the data's natural step */
     size_t *slots;      /* lookup index kept by results_add: open addressing, line + 1 (0: empty) */
     size_t slot_mask;
 } results;

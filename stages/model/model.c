@@ -71,8 +71,9 @@ static embolo_error keep_curve(model_context *ctx, const char *model, const char
                          .n_event = curve->n_event_unweighted};
     if (!ctx->out->curves && !(ctx->out->curves = curve_set_new()))
         return EMBOLO_ERROR_NOMEM;
+    double step = ctx->out->curve_tick_step > 0 ? ctx->out->curve_tick_step : axis_tick_step(max_time, ctx->s->time_unit);
     return curve_set_add(ctx->out->curves, ctx->endpoint->name, model, variable, level, curve->n, curve->events,
-                         &steps, max_time, axis_tick_step(max_time, ctx->s->time_unit));
+                         &steps, max_time, step);
 }
 
 static embolo_error fit_and_report_km(model_context *ctx, const char *model, const char *variable, const char *level,
@@ -690,6 +691,8 @@ embolo_error model_run(const study *s, const dataset *data, results *out, char *
         for (size_t k = 0; k < count; k++) {
             jobs[k] = (endpoint_job){.s = s, .data = data, .endpoint = first + k, .out = results_new()};
             jobs[k].err = jobs[k].out ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
+            if (jobs[k].out)
+                jobs[k].out->curve_tick_step = out->curve_tick_step;
             /* The last job of a batch runs on this thread; a thread that cannot start runs here too. */
             if (jobs[k].err == EMBOLO_OK && k + 1 < count)
                 started[k] = pthread_create(&threads[k], NULL, endpoint_job_run, &jobs[k]) == 0;

@@ -292,8 +292,9 @@ static embolo_error keep_cif_curve(model_context *ctx, const char *model, const 
                          .upper = curve->upper, .n_risk = curve->n_risk, .n_event = curve->n_event, .incidence = 1};
     if (!ctx->out->cif_curves && !(ctx->out->cif_curves = curve_set_new()))
         return EMBOLO_ERROR_NOMEM;
+    double step = ctx->out->curve_tick_step > 0 ? ctx->out->curve_tick_step : axis_tick_step(max_time, ctx->s->time_unit);
     return curve_set_add(ctx->out->cif_curves, ctx->endpoint->name, model, variable, level, curve->n, curve->events,
-                         &steps, max_time, axis_tick_step(max_time, ctx->s->time_unit));
+                         &steps, max_time, step);
 }
 
 static embolo_error report_cif(model_context *ctx, const char *model, const char *variable, const char *level,

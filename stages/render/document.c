@@ -80,7 +80,7 @@ int document_table_is_note(const table *t)
 /* ---- blocks ---- */
 
 /* A block: text (copied), a table or a figure. */
-static void doc_add(document *d, doc_block_kind kind, const char *text, table *t, doc_figure figure, size_t index)
+static void doc_add(document *d, doc_block_kind kind, const char *text, table *t, const figure *f)
 {
     void *items = d->blocks;
     const char *copy = text ? doc_string(d, text) : NULL;
@@ -88,22 +88,40 @@ static void doc_add(document *d, doc_block_kind kind, const char *text, table *t
         !doc_grow(d, &items, d->n_blocks, &d->blocks_capacity, sizeof *d->blocks))
         return;
     d->blocks = items;
-    d->blocks[d->n_blocks++] = (doc_block){kind, copy, t, figure, index};
+    d->blocks[d->n_blocks++] = (doc_block){kind, copy, t, f};
 }
 
 static void doc_text(document *d, doc_block_kind kind, const char *text)
 {
-    doc_add(d, kind, text, NULL, FIGURE_FLOW, 0);
+    doc_add(d, kind, text, NULL, NULL);
 }
 
 static void doc_put_table(document *d, build_table_kind kind, size_t index)
 {
-    doc_add(d, DOC_TABLE, NULL, doc_table(d, kind, index), FIGURE_FLOW, 0);
+    doc_add(d, DOC_TABLE, NULL, doc_table(d, kind, index), NULL);
 }
 
-static void doc_figure_add(document *d, doc_figure figure, size_t index)
+/* The figures built since the list had first of them: numbered in order and placed as blocks. */
+static size_t doc_put_figures(document *d, size_t first)
 {
-    doc_add(d, DOC_FIGURE, NULL, NULL, figure, index);
+    if (d->figures.error != EMBOLO_OK)
+        doc_fail(d, d->figures.error);
+    for (size_t i = first; i < d->figures.n && d->error == EMBOLO_OK; i++) {
+        d->figures.items[i]->number = i + 1;
+        doc_add(d, DOC_FIGURE, NULL, NULL, d->figures.items[i]);
+    }
+    return d->figures.n - first;
+}
+
+/* A section of figures only, with its heading only when it has some. */
+static void doc_figure_section(document *d, const char *title,
+                               void (*build)(const build_context *b, figure_list *out))
+{
+    size_t first = d->figures.n;
+    build(&d->build, &d->figures);
+    if (d->figures.n > first)
+        doc_text(d, DOC_SECTION, title);
+    doc_put_figures(d, first);
 }
 
 /* ---- the report's sections ---- */
@@ -142,7 +160,9 @@ static int has_unmatched(const document *d)
 static void section_flow(document *d)
 {
     doc_text(d, DOC_SECTION, "Cohort flow");
-    doc_figure_add(d, FIGURE_FLOW, 0);
+    size_t first = d->figures.n;
+    figure_build_flow(&d->build, &d->figures);
+    doc_put_figures(d, first);
     doc_put_table(d, BUILD_FLOW_REASONS, 0);
     if (has_unmatched(d))
         doc_put_table(d, BUILD_UNMATCHED, 0);
@@ -175,8 +195,36 @@ static void section_subgroups(document *d)
 
 static void section_km_figures(document *d)
 {
+    size_t first = d->figures.n;
     doc_text(d, DOC_SECTION, "Kaplan-Meier curves");
-    doc_figure_add(d, FIGURE_KM, 0);
+    figure_build_km(&d->build, &d->figures);
+    if (doc_put_figures(d, first) == 0)
+        doc_text(d, DOC_NOTE, "No Kaplan-Meier curve was estimated in this run.");
+}
+
+static void section_cif_figures(document *d)
+{
+    doc_figure_section(d, "Cumulative incidence with competing events", figure_build_cif);
+}
+
+static void section_subgroup_forest(document *d)
+{
+    doc_figure_section(d, "Treatment effect by subgroup", figure_build_subgroup_forest);
+}
+
+static void section_cusum(document *d)
+{
+    doc_figure_section(d, "CUSUM of major adverse events", figure_build_cusum);
+}
+
+static void section_funnel(document *d)
+{
+    doc_figure_section(d, "Major adverse events by operator", figure_build_funnel);
+}
+
+static void section_volume(document *d)
+{
+    doc_figure_section(d, "Procedure volume", figure_build_volume);
 }
 
 /* Whether an endpoint has a Cox model. */
@@ -196,7 +244,9 @@ static void section_cox(document *d)
         any = 1;
         doc_put_table(d, BUILD_COX, e);
         doc_put_table(d, BUILD_COX_FIT, e);
-        doc_figure_add(d, FIGURE_FOREST, e);
+        size_t first = d->figures.n;
+        figure_build_forest(&d->build, e, &d->figures);
+        doc_put_figures(d, first);
     }
     if (!any)
         doc_text(d, DOC_NOTE, "No Cox model was fitted in this run.");
@@ -240,9 +290,10 @@ static void section_propensity(document *d)
     }
     doc_put_table(d, BUILD_WEIGHTS, 0);
     doc_put_table(d, BUILD_BALANCE, 0);
-    if (d->build.s->n_ps_covariates > 0)
-        doc_figure_add(d, FIGURE_LOVE, 0);
-    doc_figure_add(d, FIGURE_PROPENSITY, 0);
+    size_t first = d->figures.n;
+    figure_build_love(&d->build, &d->figures);
+    figure_build_propensity(&d->build, &d->figures);
+    doc_put_figures(d, first);
 }
 
 static void section_model_checks(document *d)
@@ -449,6 +500,11 @@ static void doc_sections(document *d)
         [SECTION_MULTICENTRE] = section_multicentre,
         [SECTION_FINEGRAY] = section_finegray,
         [SECTION_SUBGROUP_EFFECTS] = section_subgroup_effects,
+        [SECTION_CIF_FIGURES] = section_cif_figures,
+        [SECTION_SUBGROUP_FOREST] = section_subgroup_forest,
+        [SECTION_CUSUM] = section_cusum,
+        [SECTION_FUNNEL] = section_funnel,
+        [SECTION_VOLUME] = section_volume,
     };
     const report_template *t = d->build.t;
     for (size_t i = 0; i < t->n_sections && d->error == EMBOLO_OK; i++)
@@ -769,6 +825,7 @@ void document_free(document *d)
         table_free(d->tables[i].table);
     for (size_t i = 0; i < d->n_sheets; i++)
         free(d->sheets[i].tables);
+    figure_list_free(&d->figures);
     free(d->tables);
     free(d->sheets);
     free(d->blocks);

@@ -1,12 +1,14 @@
 /* The document model: what the run's documents show, in the template's order, built once before
  * any writer runs. The report's sections are a list of blocks (headings, paragraphs, tables,
  * figures) that the PDF writer draws and the Word writer takes the tables of; the workbook's sheets
- * are lists of the same tables. Writers only read the document. Internal to the render stage. */
+ * are lists of the same tables; the figure files are the report's figures. Writers only read the
+ * document. Internal to the render stage. */
 #ifndef EMBOLO_DOCUMENT_H
 #define EMBOLO_DOCUMENT_H
 
 #include <stddef.h>
 #include "build.h"
+#include "figure.h"
 #include "render.h"
 #include "table.h"
 
@@ -20,21 +22,11 @@ typedef enum doc_block_kind {
     DOC_FIGURE
 } doc_block_kind;
 
-/* The figures of the report, drawn by the PDF writer's figure code (figure.h). */
-typedef enum doc_figure {
-    FIGURE_FLOW,        /* the cohort flow diagram */
-    FIGURE_KM,          /* every Kaplan-Meier figure */
-    FIGURE_FOREST,      /* the multivariable hazard ratios of one endpoint (index) */
-    FIGURE_LOVE,        /* balance before and after weighting */
-    FIGURE_PROPENSITY   /* the propensity score distributions */
-} doc_figure;
-
 typedef struct doc_block {
     doc_block_kind kind;
-    const char *text;   /* owned by the document */
-    table *table;       /* DOC_TABLE: one of the document's tables */
-    doc_figure figure;  /* DOC_FIGURE */
-    size_t index;       /* the figure's endpoint */
+    const char *text;      /* owned by the document */
+    table *table;          /* DOC_TABLE: one of the document's tables */
+    const figure *figure;  /* DOC_FIGURE: one of the document's figures */
 } doc_block;
 
 typedef struct doc_sheet {
@@ -64,6 +56,7 @@ typedef struct document {
     size_t n_blocks, blocks_capacity;
     doc_sheet *sheets;
     size_t n_sheets, sheets_capacity;
+    figure_list figures;       /* every figure of the report, in order, numbered from 1 (the figure files) */
     doc_table_entry *tables;   /* every table, built once, owned */
     size_t n_tables, tables_capacity;
     table *strings;            /* a table holding the document's own strings */

@@ -1,11 +1,14 @@
-/* A small drawing layer over libharu for the report: A4 pages with page numbers, UTF-8 text in
- * embedded DejaVu fonts, tables that break across pages with repeated headers, figure slots, and
- * plots (axes, step curves, CI bands, marks, markers, legends) in data coordinates.
+/* A small drawing layer with two backends: the report's A4 pages on libharu (draw_open, draw_save:
+ * page numbers, bookmarks) and single-page pictures on cairo for the figure files (draw_picture: PDF,
+ * SVG, EPS, PNG and TIFF). UTF-8 text in the DejaVu fonts (embedded in PDF and EPS, outlined in SVG),
+ * tables that break across pages with repeated headers, figure slots, and plots (axes, step curves, CI
+ * bands, marks, markers, bars, legends) in data coordinates. Everything but the primitives is shared
+ * (draw.c, draw_table.c), and each backend measures text by the metrics it draws with.
  *
- * Errors: every libharu failure goes to a handler that records the first one in the document; an
- * allocation failure of the caller is recorded with draw_fail. Drawing after a failure does nothing
- * harmful, and draw_save reports the failure (EMBOLO_ERROR_OUTPUT or NOMEM, naming the file). The
- * output is deterministic: no /ID, the creation date is the one given, streams are compressed. */
+ * Errors: every library failure is recorded, the first one kept, in the document; an allocation
+ * failure of the caller is recorded with draw_fail. Drawing after a failure does nothing harmful, and
+ * draw_save / draw_picture report the failure (EMBOLO_ERROR_OUTPUT or NOMEM, naming the file). The
+ * output is deterministic: no /ID, no clock time, the creation date is the one given. */
 #ifndef EMBOLO_DRAW_H
 #define EMBOLO_DRAW_H
 
@@ -75,6 +78,10 @@ void draw_subheading(draw_doc *d, const char *text);
 void draw_paragraph(draw_doc *d, const char *text, draw_font font, double size, double indent);
 /* One line of text at a point: x is the left, centre or right of the text as align says. */
 void draw_text(draw_doc *d, double x, double y, const char *text, draw_font font, double size, draw_align align);
+/* The same for length bytes of text (a line of draw_wrap). */
+void draw_text_n(draw_doc *d, double x, double y, const char *text, size_t length, draw_font font, double size,
+                 draw_align align);
+double draw_width_n(draw_doc *d, const char *text, size_t length, draw_font font, double size);
 /* The same, turned 90 degrees anticlockwise and centred on (x, y) (vertical axis titles). */
 void draw_text_up(draw_doc *d, double x, double y, const char *text, draw_font font, double size);
 double draw_text_width(draw_doc *d, const char *text, draw_font font, double size);
@@ -119,6 +126,8 @@ typedef struct draw_axis {
     int log;               /* logarithmic scale (min > 0) */
     int decimals;          /* tick labels; -1: shortest (%g) */
     int percent;           /* tick labels as percentages of 1 */
+    int absolute;          /* tick labels of |value| (a mirrored axis) */
+    const char *const *labels;  /* with ticks: the label of each; NULL: from the values */
     const char *title;
 } draw_axis;
 
@@ -132,6 +141,10 @@ double draw_plot_x(const draw_plot *p, double x);
 double draw_plot_y(const draw_plot *p, double y);
 /* The ticks of an axis (explicit, or from step): writes up to max and returns the count. */
 size_t draw_axis_ticks(const draw_axis *axis, double *ticks, size_t max);
+
+/* The widest tick label of an axis, and the last one's width, at a font size (margins). */
+double draw_axis_label_width(draw_doc *d, const draw_axis *axis, double size);
+double draw_axis_last_label_width(draw_doc *d, const draw_axis *axis, double size);
 
 /* Axes on the left and bottom of the area, with ticks, tick labels and titles. */
 void draw_axes(draw_doc *d, const draw_plot *p);
@@ -170,6 +183,9 @@ void draw_segment(draw_doc *d, double x0, double y0, double x1, double y1, draw_
 void draw_arrow(draw_doc *d, double x0, double y0, double x1, double y1, draw_pen pen);
 /* A rectangle: stroked with pen, filled with fill_grey (1 white; negative: not filled). */
 void draw_rect(draw_doc *d, draw_box box, draw_pen pen, double fill_grey);
+/* A rectangle filled with the pen's colour at alpha (bars, histograms), outlined with the pen (solid)
+ * when outline. */
+void draw_bar(draw_doc *d, draw_box box, draw_pen pen, double alpha, int outline);
 /* A short line sample of a pen (legends and risk tables) from (x, y) to (x + w, y). */
 void draw_swatch(draw_doc *d, double x, double y, double w, draw_pen pen);
 
@@ -178,5 +194,52 @@ void draw_swatch(draw_doc *d, double x, double y, double w, draw_pen pen);
  * nothing is drawn. */
 double draw_legend(draw_doc *d, double x, double top, double width, const char *const *labels, const draw_pen *pens,
                    const draw_shape *shapes, size_t n, double size, int measure_only);
+
+/* The same with an item per entry: a line sample (and marker), or a filled box (bars, bands). */
+typedef struct draw_legend_item {
+    const char *label;
+    draw_pen pen;
+    int has_shape;
+    draw_shape shape;
+    int filled;       /* a box filled at alpha and outlined, instead of a line */
+    double alpha;
+    int marker_only;  /* the marker without a line (points) */
+} draw_legend_item;
+double draw_legend_items(draw_doc *d, double x, double top, double width, const draw_legend_item *items, size_t n,
+                         double size, int measure_only);
+
+/* ---- pictures: one page of any size on cairo (draw_cairo.c) ---- */
+
+typedef enum draw_format { DRAW_FORMAT_PDF, DRAW_FORMAT_PNG, DRAW_FORMAT_TIFF, DRAW_FORMAT_SVG, DRAW_FORMAT_EPS,
+                           DRAW_FORMAT_COUNT } draw_format;
+
+/* "pdf", "png", "tiff", "svg", "eps". */
+const char *draw_format_name(draw_format format);
+/* Whether the format is a raster image (PNG, TIFF). */
+int draw_format_is_raster(draw_format format);
+
+typedef struct draw_picture_info {
+    draw_format format;
+    double width, height;  /* points */
+    int dpi;               /* PNG and TIFF: pixels = round(points / 72 * dpi), the dpi recorded in the file */
+    const char *title;     /* PDF information, EPS and SVG title (UTF-8) */
+    const char *creator;   /* "embolo 0.1.0" */
+    long day;              /* the creation date, a day number; never the clock */
+    const char *font_dir;  /* NULL: the fonts-dejavu-core directory */
+} draw_picture_info;
+
+/* Draws the picture on its page (white, the whole page being its box, from (0, 0)). */
+typedef void (*draw_painter)(draw_doc *d, void *arg);
+
+/* A picture drawn by paint (once; for PNG and TIFF once per band of rows, drawing the same each time,
+ * so that a 1200 dpi image never lies in memory whole) and encoded: PDF 1.5 with the fonts embedded
+ * as subsets, SVG 1.1 with the glyphs as paths, EPS level 3, PNG (RGB, pHYs), TIFF (RGB, LZW,
+ * XResolution/YResolution per inch). *bytes (malloc'd, the caller frees) holds the file; the same
+ * drawing gives the same bytes. On failure message says what failed, naming name. */
+embolo_error draw_picture(const draw_picture_info *info, draw_painter paint, void *arg, const char *name,
+                          unsigned char **bytes, size_t *size, char *message, size_t message_size);
+
+/* A document to measure text with as draw_picture's pictures do (no page: drawing does nothing). */
+embolo_error draw_open_measure(const char *font_dir, draw_doc **out);
 
 #endif

@@ -1,207 +1,240 @@
-/* The propensity figures: the love plot (max |SMD| before and after weighting) and the distribution of
- * the propensity scores per treatment group. */
+/* The builders of the propensity figures: the love plot (max |SMD| of each covariate before and after
+ * weighting) and the distributions of the propensity scores by treatment received, with common bins:
+ * mirrored histograms for two groups (the second drawn downwards), semi-transparent filled ones laid
+ * over each other for more, so that overlap can be judged. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/keys.h"
 #include "figure.h"
-#include "format.h"
 
 #define PS_BINS 20
 #define PS_MAX_GROUPS 16
-#define PS_PANEL_HEIGHT 165.0
-#define LOVE_ROW 10.5
-#define LOVE_FONT 7.5
+#define LOVE_MAX_ROWS 256
 
 /* ---- the love plot ---- */
 
-/* A row of the balance table and love plot: a variable (level NULL: a factor's title row). */
-typedef struct ps_item {
+/* A row of the love plot: a variable (level NULL: a factor's title row, "": a numeric variable). */
+typedef struct love_item {
     const study_variable *var;
     const char *level;
-} ps_item;
+} love_item;
 
-static size_t ps_items(const pdf_context *ctx, ps_item *items, size_t max)
+static size_t love_items(const build_context *b, love_item *items, size_t max)
 {
     size_t n = 0;
-    for (size_t k = 0; k < ctx->s->n_ps_covariates && n < max; k++) {
-        const study_variable *v = &ctx->s->variables[ctx->s->ps_covariates[k]];
+    for (size_t k = 0; k < b->s->n_ps_covariates && n < max; k++) {
+        const study_variable *v = &b->s->variables[b->s->ps_covariates[k]];
         int factor = study_variable_is_factor(v);
-        items[n++] = (ps_item){v, factor ? NULL : ""};
+        items[n++] = (love_item){v, factor ? NULL : ""};
         for (size_t l = 0; factor && l < v->n_levels && n < max; l++)
-            items[n++] = (ps_item){v, v->levels[l]};
+            items[n++] = (love_item){v, v->levels[l]};
     }
     return n;
 }
 
-static double ps_smd(const pdf_context *ctx, const ps_item *item, int weighted)
+static double love_smd(const build_context *b, const love_item *item, int weighted)
 {
     if (!item->level)
         return NAN;
-    return build_value(&ctx->build, KEY_BALANCE, "", weighted ? KEY_WEIGHTED : KEY_UNWEIGHTED, item->var->name, item->level,
-                        KEY_STAT_MAX_ABS_SMD);
+    return build_value(b, KEY_BALANCE, "", weighted ? KEY_WEIGHTED : KEY_UNWEIGHTED, item->var->name, item->level,
+                       KEY_STAT_MAX_ABS_SMD);
 }
 
-static void ps_item_label(const ps_item *item, char *out, size_t size)
-{
-    if (item->level && item->level[0])
-        build_level(out, size, item->level);
-    else
-        build_copy(out, size, build_variable_label(item->var));
-}
-
-static double love_label_width(pdf_context *ctx, const ps_item *items, size_t n)
-{
-    double widest = 0.0;
-    for (size_t k = 0; k < n; k++) {
-        char label[160];
-        ps_item_label(&items[k], label, sizeof label);
-        double w = draw_text_width(ctx->doc, label, items[k].level ? DRAW_REGULAR : DRAW_BOLD, LOVE_FONT);
-        w += items[k].level && items[k].level[0] ? 9.0 : 0.0;
-        widest = w > widest ? w : widest;
-    }
-    return widest;
-}
-
-static void love_row(pdf_context *ctx, const draw_plot *p, const ps_item *item, double y, double label_x)
+static const char *love_label(figure *f, const love_item *item)
 {
     char label[160];
-    draw_pen before = draw_series_pen(1, 0.9), after = draw_series_pen(0, 0.9);
-    ps_item_label(item, label, sizeof label);
-    draw_text(ctx->doc, label_x + (item->level && item->level[0] ? 9.0 : 0.0), y - 0.35 * LOVE_FONT, label,
-              item->level ? DRAW_REGULAR : DRAW_BOLD, LOVE_FONT, DRAW_LEFT);
-    double b = ps_smd(ctx, item, 0), a = ps_smd(ctx, item, 1);
-    if (isfinite(b) && isfinite(a))
-        draw_segment(ctx->doc, draw_plot_x(p, b), y, draw_plot_x(p, a), y, draw_grey_pen(0.7, 0.6, DRAW_DASH_SOLID));
-    if (isfinite(b))
-        draw_marker(ctx->doc, draw_plot_x(p, b), y, DRAW_CIRCLE_OPEN, 4.5, before);
-    if (isfinite(a))
-        draw_marker(ctx->doc, draw_plot_x(p, a), y, DRAW_CIRCLE, 4.5, after);
+    if (item->level && item->level[0])
+        build_level(label, sizeof label, item->level);
+    else
+        build_copy(label, sizeof label, build_variable_label(item->var));
+    return figure_text(f, "%s", label);
 }
 
-static void love_plot(pdf_context *ctx, const ps_item *items, size_t n)
+/* The points of one series (before or after weighting) and the grey joins between them. */
+static void love_series(figure *f, const build_context *b, const love_item *items, size_t n, figure_series *out)
 {
-    const char *labels[2] = {"Unweighted", "Weighted (ATE)"};
-    draw_pen pens[2] = {draw_series_pen(1, 1.0), draw_series_pen(0, 1.0)};
-    double largest = 0.3;
+    double *y = figure_alloc(f, n, sizeof *y), *before = figure_alloc(f, n, sizeof *before);
+    double *after = figure_alloc(f, n, sizeof *after), *lo = figure_alloc(f, n, sizeof *lo);
+    double *hi = figure_alloc(f, n, sizeof *hi);
+    if (!y || !before || !after || !lo || !hi)
+        return;
     for (size_t k = 0; k < n; k++) {
-        double b = ps_smd(ctx, &items[k], 0), a = ps_smd(ctx, &items[k], 1);
-        largest = isfinite(b) && b > largest ? b : largest;
-        largest = isfinite(a) && a > largest ? a : largest;
+        y[k] = (double)(n - k) - 0.5;
+        before[k] = love_smd(b, &items[k], 0);
+        after[k] = love_smd(b, &items[k], 1);
+        lo[k] = isfinite(before[k]) && isfinite(after[k]) ? fmin(before[k], after[k]) : NAN;
+        hi[k] = isfinite(before[k]) && isfinite(after[k]) ? fmax(before[k], after[k]) : NAN;
     }
-    double axis = 3.0 * LOVE_FONT + 12.0;
-    draw_box box = draw_block(ctx->doc, 34.0 + (double)n * LOVE_ROW + axis);
-    double label_w = love_label_width(ctx, items, n);
-    draw_text(ctx->doc, box.x, box.y + box.h - 10.0, "Love plot: max |SMD| before and after weighting", DRAW_BOLD, 9.0,
-              DRAW_LEFT);
-    draw_plot p = {.font_size = LOVE_FONT};
-    p.area = (draw_box){box.x + label_w + 12.0, box.y + axis, box.w - label_w - 24.0, (double)n * LOVE_ROW};
-    p.x = (draw_axis){.min = 0.0, .max = ceil(largest * 10.0 - 1e-9) / 10.0, .step = 0.1, .decimals = 1,
-                      .title = "Largest absolute standardized mean difference over pairs of groups"};
-    p.y = (draw_axis){.min = 0.0, .max = (double)n};
-    const draw_shape shapes[2] = {DRAW_CIRCLE_OPEN, DRAW_CIRCLE};
-    pens[0].dash = DRAW_DASH_SOLID;
-    draw_legend(ctx->doc, p.area.x, box.y + box.h - 15.0, p.area.w, labels, pens, shapes, 2, LOVE_FONT, 0);
-    draw_line(ctx->doc, &p, 0.1, 0.0, 0.1, (double)n, draw_grey_pen(0.5, 0.6, DRAW_DASH_SHORT));
-    for (size_t k = 0; k < n; k++)
-        love_row(ctx, &p, &items[k], draw_plot_y(&p, (double)(n - k) - 0.5), box.x);
-    draw_x_axis(ctx->doc, &p);
-    draw_gap(ctx->doc, 8.0);
+    draw_pen unweighted = draw_series_pen(1, 0.9), weighted = draw_series_pen(0, 0.9);
+    unweighted.dash = weighted.dash = DRAW_DASH_SOLID;
+    out[0] = (figure_series){.kind = SERIES_INTERVALS, .pen = draw_grey_pen(0.7, 0.6, DRAW_DASH_SOLID), .n = n,
+                             .x = lo, .y = y, .lower = lo, .upper = hi, .marker = 0};
+    out[1] = (figure_series){.kind = SERIES_POINTS, .label = "Unweighted", .pen = unweighted, .n = n, .x = before,
+                             .y = y, .shape = DRAW_CIRCLE_OPEN, .marker = 0.6};
+    out[2] = (figure_series){.kind = SERIES_POINTS, .label = "Weighted (ATE)", .pen = weighted, .n = n, .x = after,
+                             .y = y, .shape = DRAW_CIRCLE, .marker = 0.6};
+}
+
+static double love_largest(const figure_series *s)
+{
+    double largest = 0.3;
+    for (size_t k = 0; k < s[1].n; k++) {
+        largest = isfinite(s[1].x[k]) ? fmax(largest, s[1].x[k]) : largest;
+        largest = isfinite(s[2].x[k]) ? fmax(largest, s[2].x[k]) : largest;
+    }
+    return largest;
+}
+
+void figure_build_love(const build_context *b, figure_list *out)
+{
+    love_item items[LOVE_MAX_ROWS];
+    size_t n = love_items(b, items, LOVE_MAX_ROWS);
+    if (n == 0)
+        return;
+    figure *f = figure_new(b->t, FIGURE_KIND_LOVE);
+    figure_panel *p = f ? figure_alloc(f, 1, sizeof *p) : NULL;
+    figure_row *rows = p ? figure_alloc(f, n, sizeof *rows) : NULL;
+    figure_series *series = rows ? figure_alloc(f, 3, sizeof *series) : NULL;
+    figure_line *line = series ? figure_alloc(f, 1, sizeof *line) : NULL;
+    draw_legend_item *legend = line ? figure_alloc(f, 2, sizeof *legend) : NULL;
+    if (legend) {
+        for (size_t k = 0; k < n; k++)
+            rows[k] = (figure_row){.label = love_label(f, &items[k]), .bold = !items[k].level,
+                                   .indent = items[k].level && items[k].level[0]};
+        love_series(f, b, items, n, series);
+    }
+    if (legend && series[2].x) {
+        double top = ceil(love_largest(series) * 10.0 - 1e-9) / 10.0;
+        *line = (figure_line){.vertical = 1, .at = 0.1, .from = NAN, .to = NAN,
+                              .pen = draw_grey_pen(0.5, 0.6, DRAW_DASH_SHORT)};
+        *p = (figure_panel){.x = {.min = 0.0, .max = top, .step = 0.1, .decimals = 1,
+                                  .title = "Largest absolute standardized mean difference over pairs of groups"},
+                            .series = series, .n_series = 3, .lines = line, .n_lines = 1, .rows = rows, .n_rows = n};
+        for (size_t s = 0; s < 2; s++)
+            legend[s] = (draw_legend_item){.label = series[s + 1].label, .pen = series[s + 1].pen, .has_shape = 1,
+                                           .shape = series[s + 1].shape};
+        f->title = "Love plot: max |SMD| before and after weighting";
+        f->what = "love";
+        f->panels = p;
+        f->n_panels = 1;
+        f->legend = legend;
+        f->n_legend = 2;
+        f->legend_place = f->legend_place == FIGURE_LEGEND_INSIDE ? FIGURE_LEGEND_TOP : f->legend_place;
+        figure_default_size(b->t, FIGURE_KIND_LOVE, n, &f->width_mm, &f->height_mm);
+    }
+    figure_list_add(out, f);
 }
 
 /* ---- propensity score distributions ---- */
 
-/* Share of each received group's patients in each bin of P(treatment = level | X). */
-static void ps_histograms(const pdf_context *ctx, size_t level, size_t groups, double share[][PS_BINS])
+/* Share of each received group's patients in each of the common bins of P(treatment = level | X). */
+static void ps_histograms(const build_context *b, size_t level, size_t groups, double share[][PS_BINS])
 {
-    const dataset *d = ctx->data;
-    const double *received = d->value[ctx->s->treatment];
+    const dataset *d = b->data;
+    const double *received = d->value[b->s->treatment];
     double total[PS_MAX_GROUPS] = {0};
     memset(share, 0, groups * sizeof share[0]);
     for (size_t i = 0; i < d->n; i++) {
         double p = d->ps[i * d->n_groups + level], g = received[i];
         if (!isfinite(p) || !(g >= 0) || g >= (double)groups)
             continue;
-        size_t bin = p >= 1.0 ? PS_BINS - 1 : (size_t)(p * PS_BINS);
+        size_t bin = p >= 1.0 ? PS_BINS - 1 : p <= 0.0 ? 0 : (size_t)(p * PS_BINS);
         share[(size_t)g][bin] += 1.0;
         total[(size_t)g] += 1.0;
     }
     for (size_t g = 0; g < groups; g++)
-        for (size_t b = 0; b < PS_BINS && total[g] > 0; b++)
-            share[g][b] /= total[g];
+        for (size_t k = 0; k < PS_BINS && total[g] > 0; k++)
+            share[g][k] /= total[g];
 }
 
-static void ps_panel(pdf_context *ctx, const study_variable *t, size_t level, size_t groups, draw_box box)
+/* One group's histogram: the bins' shares as filled bars and their outline as a step curve in the
+ * group's pen (its dash pattern tells the groups apart where the fills overlap), downwards for the
+ * second of two (mirrored). */
+static void ps_bars(figure *f, const double *share, size_t g, int mirrored, figure_series *bars,
+                    figure_series *outline)
 {
-    double share[PS_MAX_GROUPS][PS_BINS], x[PS_BINS + 2], y[PS_BINS + 2], top = 0.0;
-    char title[200];
-    ps_histograms(ctx, level, groups, share);
-    for (size_t g = 0; g < groups; g++)
-        for (size_t b = 0; b < PS_BINS; b++)
-            top = share[g][b] > top ? share[g][b] : top;
-    top = top > 0 ? ceil(top * 20.0 - 1e-9) / 20.0 : 0.1;
-    snprintf(title, sizeof title, "P(%.80s = %.80s | covariates)", build_variable_label(t), t->levels[level]);
-    draw_text(ctx->doc, box.x, box.y + box.h - 9.0, title, DRAW_BOLD, 8.0, DRAW_LEFT);
-    draw_plot p = {.font_size = 7.0};
-    p.area = (draw_box){box.x + 38.0, box.y + 30.0, box.w - 48.0, box.h - 48.0};
-    p.x = (draw_axis){.min = 0.0, .max = 1.0, .step = 0.2, .decimals = 1, .title = "Propensity score"};
-    p.y = (draw_axis){.min = 0.0, .max = top, .step = top <= 0.2 ? 0.05 : 0.1, .decimals = 2,
-                      .title = "Share of group"};
-    for (size_t g = 0; g < groups; g++) {
-        x[0] = x[1] = 0.0;
-        y[0] = 0.0;
-        for (size_t b = 0; b < PS_BINS; b++) {
-            x[b + 1] = (double)b / PS_BINS;
-            y[b + 1] = share[g][b];
-        }
-        x[PS_BINS + 1] = 1.0;
-        y[PS_BINS + 1] = 0.0;
-        draw_steps(ctx->doc, &p, x, y, PS_BINS + 2, 1.0, draw_series_pen(g, 1.2));
-    }
-    draw_axes(ctx->doc, &p);
-}
-
-static void ps_distributions(pdf_context *ctx, const study_variable *t)
-{
-    size_t groups = t->n_levels < PS_MAX_GROUPS ? t->n_levels : PS_MAX_GROUPS;
-    if (!ctx->data->ps || ctx->data->n_groups < groups)
+    double *left = figure_alloc(f, PS_BINS, sizeof *left), *right = figure_alloc(f, PS_BINS, sizeof *right);
+    double *top = figure_alloc(f, PS_BINS, sizeof *top), *base = figure_alloc(f, PS_BINS, sizeof *base);
+    double *x = figure_alloc(f, PS_BINS + 2, sizeof *x), *y = figure_alloc(f, PS_BINS + 2, sizeof *y);
+    if (!left || !right || !top || !base || !x || !y)
         return;
-    const char *labels[PS_MAX_GROUPS];
-    draw_pen pens[PS_MAX_GROUPS];
+    double sign = mirrored && g == 1 ? -1.0 : 1.0;
+    for (size_t k = 0; k < PS_BINS; k++) {
+        left[k] = x[k + 1] = (double)k / PS_BINS;
+        right[k] = (double)(k + 1) / PS_BINS;
+        top[k] = y[k + 1] = sign * share[k];
+    }
+    x[PS_BINS + 1] = 1.0;
+    draw_pen pen = draw_series_pen(g, 1.1);
+    *outline = (figure_series){.kind = SERIES_STEPS, .pen = pen, .n = PS_BINS + 2, .x = x, .y = y, .x_end = 1.0};
+    pen.dash = DRAW_DASH_SOLID;
+    *bars = (figure_series){.kind = SERIES_BARS, .pen = pen, .alpha = mirrored ? 0.45 : 0.22, .n = PS_BINS,
+                            .x = left, .y = top, .lower = base, .upper = right, .unframed = 1};
+}
+
+static void ps_panel(figure *f, const build_context *b, const study_variable *t, size_t level, size_t groups,
+                     figure_panel *p)
+{
+    double share[PS_MAX_GROUPS][PS_BINS], top = 0.0;
+    int mirrored = groups == 2;
+    figure_series *series = figure_alloc(f, 2 * groups, sizeof *series);
+    figure_line *zero = figure_alloc(f, 1, sizeof *zero);
+    if (!series || !zero)
+        return;
+    ps_histograms(b, level, groups, share);
     for (size_t g = 0; g < groups; g++) {
-        labels[g] = t->levels[g];
-        pens[g] = draw_series_pen(g, 1.2);
+        for (size_t k = 0; k < PS_BINS; k++)
+            top = fmax(top, share[g][k]);
+        ps_bars(f, share[g], g, mirrored, &series[g], &series[groups + g]);
     }
-    /* The panels stay together with their title and legend when they fit on one page. */
-    size_t rows = (groups + 1) / 2;
-    int together = 34.0 + (double)rows * PS_PANEL_HEIGHT <= draw_frame(ctx->doc).h;
-    draw_box head = draw_block(ctx->doc, 34.0 + (double)(together ? rows : 1) * PS_PANEL_HEIGHT);
-    draw_text(ctx->doc, head.x, head.y + head.h - 10.0, "Propensity score distributions by treatment received",
-              DRAW_BOLD, 9.0, DRAW_LEFT);
-    draw_legend(ctx->doc, head.x, head.y + head.h - 15.0, head.w, labels, pens, NULL, groups, 7.5, 0);
-    double w = (head.w - 14.0) / 2.0;
-    draw_box row = {head.x, head.y + head.h - 34.0 - PS_PANEL_HEIGHT, head.w, PS_PANEL_HEIGHT};
-    for (size_t level = 0; level < groups; level++) {
-        if (level > 0 && level % 2 == 0)
-            row = together ? (draw_box){row.x, row.y - PS_PANEL_HEIGHT, row.w, row.h}
-                           : draw_block(ctx->doc, PS_PANEL_HEIGHT);
-        ps_panel(ctx, t, level, groups, (draw_box){row.x + (double)(level % 2) * (w + 14.0), row.y, w, row.h});
-    }
-    figure_note(ctx, "Each panel shows one fitted probability among the patients of each treatment received "
-                     "(share of the group per bin of 0.05); overlapping distributions support the weighting.");
+    top = top > 0 ? ceil(top * 20.0 - 1e-9) / 20.0 : 0.1;
+    *zero = (figure_line){.at = 0.0, .from = NAN, .to = NAN, .pen = draw_grey_pen(0.3, 0.5, DRAW_DASH_SOLID)};
+    *p = (figure_panel){.title = figure_text(f, "P(%s = %s | covariates)", build_variable_label(t), t->levels[level]),
+                        .x = {.min = 0.0, .max = 1.0, .step = 0.2, .decimals = 1, .title = "Propensity score"},
+                        .y = {.min = mirrored ? -top : 0.0, .max = top, .step = top <= 0.2 ? 0.05 : 0.1,
+                              .decimals = 2, .title = "Share of group"},
+                        .series = series, .n_series = 2 * groups, .lines = zero, .n_lines = mirrored, .mirrored = mirrored};
 }
 
-void figure_love(pdf_context *ctx)
+void figure_build_propensity(const build_context *b, figure_list *out)
 {
-    ps_item items[256];
-    size_t n = ps_items(ctx, items, 256);
-    if (n > 0)
-        love_plot(ctx, items, n);
-}
-
-void figure_propensity(pdf_context *ctx)
-{
-    if (ctx->s->treatment >= 0)
-        ps_distributions(ctx, &ctx->s->variables[ctx->s->treatment]);
+    if (b->s->treatment < 0)
+        return;
+    const study_variable *t = &b->s->variables[b->s->treatment];
+    size_t groups = t->n_levels < PS_MAX_GROUPS ? t->n_levels : PS_MAX_GROUPS;
+    if (!b->data->ps || b->data->n_groups < groups || groups < 2)
+        return;
+    /* Two groups: P(second level) says all; more: one panel per level. */
+    size_t first = groups == 2 ? 1 : 0, n_panels = groups == 2 ? 1 : groups;
+    figure *f = figure_new(b->t, FIGURE_KIND_PROPENSITY);
+    figure_panel *panels = f ? figure_alloc(f, n_panels, sizeof *panels) : NULL;
+    draw_legend_item *legend = panels ? figure_alloc(f, groups, sizeof *legend) : NULL;
+    if (legend) {
+        for (size_t k = 0; k < n_panels; k++)
+            ps_panel(f, b, t, first + k, groups, &panels[k]);
+        for (size_t g = 0; g < groups; g++) {
+            char name[160];
+            build_level(name, sizeof name, t->levels[g]);
+            legend[g] = (draw_legend_item){.label = figure_text(f, "%s", name), .pen = draw_series_pen(g, 1.1),
+                                           .filled = 1, .alpha = groups == 2 ? 0.45 : 0.22};
+        }
+        f->title = "Propensity score distributions by treatment received";
+        f->what = "propensity";
+        f->panels = panels;
+        f->n_panels = n_panels;
+        f->columns = n_panels > 1 ? 2 : 1;
+        f->legend = legend;
+        f->n_legend = groups;
+        f->legend_place = f->legend_place == FIGURE_LEGEND_INSIDE ? FIGURE_LEGEND_TOP : f->legend_place;
+        f->note = groups == 2 ? "The fitted probability among the patients of each treatment received (share of the "
+                                "group per bin of 0.05; the second group downwards); overlapping distributions support "
+                                "the weighting."
+                              : "Each panel shows one fitted probability among the patients of each treatment received "
+                                "(share of the group per bin of 0.05, the groups' bars laid over each other); "
+                                "overlapping distributions support the weighting.";
+        figure_default_size(b->t, FIGURE_KIND_PROPENSITY, n_panels, &f->width_mm, &f->height_mm);
+    }
+    figure_list_add(out, f);
 }

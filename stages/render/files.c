@@ -40,6 +40,11 @@ static void csv_input_text(FILE *file, const char *text)
     csv_text(file, text, !text_parse_number(text, strlen(text), &number));
 }
 
+void files_csv_text(FILE *file, const char *text)
+{
+    csv_input_text(file, text);
+}
+
 static void csv_number(FILE *file, double value, const char *missing)
 {
     if (isnan(value) || isinf(value))

@@ -16,6 +16,9 @@ int files_has_records(const render_input *in);
 int files_write_procedures(FILE *file, const render_input *in);
 /* Whether procedures.csv is written: with a procedures file, and not under a share template. */
 int files_has_procedures(const render_input *in);
+/* A CSV cell of text, quoted, guarded as input text is (a leading =, +, -, @ gets a '). */
+void files_csv_text(FILE *file, const char *text);
+
 /* The manifest is the last file written: it gives render's time up to it. */
 int files_write_manifest(FILE *file, const render_input *in);
 

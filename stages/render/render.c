@@ -105,14 +105,17 @@ static embolo_error render_write_documents(const render_input *in, const documen
         used[i] = 1;
         jobs[i].err = outdir_reserve(out, documents[i].name, &jobs[i].path, jobs[i].message, sizeof jobs[i].message);
     }
-    /* The workbook (the longest) runs on a thread of its own, started first; the others run on this
-     * one (two cores), and so does one whose thread cannot start. */
+    /* The workbook (the longest) runs on a thread of its own, started first; the others and the figure
+     * files run on this one (two cores), and so does one whose thread cannot start. */
     for (size_t i = 0; i < N_DOCUMENTS; i++)
         if (used[i] && jobs[i].err == EMBOLO_OK && documents[i].own_thread)
             started[i] = pthread_create(&threads[i], NULL, document_job_run, &jobs[i]) == 0;
     for (size_t i = 0; i < N_DOCUMENTS; i++)
         if (used[i] && jobs[i].err == EMBOLO_OK && !started[i])
             document_job_run(&jobs[i]);
+    char figures_message[1024] = "";
+    embolo_error figures = in->template->n_sections > 0 ? figures_write(d, out, figures_message, sizeof figures_message)
+                                                        : EMBOLO_OK;
     for (size_t i = 0; i < N_DOCUMENTS; i++) {
         if (started[i])
             pthread_join(threads[i], NULL);
@@ -124,6 +127,10 @@ static embolo_error render_write_documents(const render_input *in, const documen
             err = jobs[i].err;
             snprintf(message, message_size, "%s", jobs[i].message);
         }
+    }
+    if (err == EMBOLO_OK && figures != EMBOLO_OK) {
+        err = figures;
+        snprintf(message, message_size, "%s", figures_message);
     }
     capture_end(&capture, err == EMBOLO_OK && !in->quiet);
     return err;

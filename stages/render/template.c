@@ -7,6 +7,7 @@
 
 #include "common/inifile.h"
 #include "common/text.h"
+#include "draw.h"
 
 static const char *const section_names[SECTION_COUNT] = {
     [SECTION_FLOW] = "flow",           [SECTION_TABLE1] = "table1",        [SECTION_SUBGROUPS] = "subgroups",
@@ -17,6 +18,16 @@ static const char *const section_names[SECTION_COUNT] = {
     [SECTION_CHANGES] = "changes",
     [SECTION_RMST] = "rmst",           [SECTION_CIF] = "cif",              [SECTION_MULTICENTRE] = "multicentre",
     [SECTION_FINEGRAY] = "finegray",   [SECTION_SUBGROUP_EFFECTS] = "subgroup_effects",
+    [SECTION_CIF_FIGURES] = "cif_figures",
+    [SECTION_SUBGROUP_FOREST] = "subgroup_forest", [SECTION_CUSUM] = "cusum", [SECTION_FUNNEL] = "funnel",
+    [SECTION_VOLUME] = "volume",
+};
+
+static const char *const figure_kind_names[FIGURE_KIND_COUNT] = {
+    [FIGURE_KIND_FLOW] = "flow", [FIGURE_KIND_KM] = "km", [FIGURE_KIND_CIF] = "cif", [FIGURE_KIND_FOREST] = "forest",
+    [FIGURE_KIND_SUBGROUP_FOREST] = "subgroup_forest", [FIGURE_KIND_LOVE] = "love",
+    [FIGURE_KIND_PROPENSITY] = "propensity", [FIGURE_KIND_CUSUM] = "cusum", [FIGURE_KIND_FUNNEL] = "funnel",
+    [FIGURE_KIND_VOLUME] = "volume",
 };
 
 static const char *const sheet_names[SHEET_COUNT] = {
@@ -35,8 +46,9 @@ static void template_set_defaults(report_template *t)
     /* The order of templates/manuscript.ini. */
     static const report_section sections[] = {SECTION_METHODS, SECTION_RESULTS_TEXT, SECTION_FLOW, SECTION_TABLE1,
                                               SECTION_SAFETY, SECTION_SUBGROUPS, SECTION_RMST, SECTION_KM_FIGURES,
-                                              SECTION_CIF, SECTION_COX, SECTION_MULTICENTRE, SECTION_FINEGRAY,
-                                              SECTION_SUBGROUP_EFFECTS, SECTION_PROPENSITY, SECTION_MODEL_CHECKS};
+                                              SECTION_CIF_FIGURES, SECTION_CIF, SECTION_COX, SECTION_MULTICENTRE,
+                                              SECTION_FINEGRAY, SECTION_SUBGROUP_EFFECTS, SECTION_SUBGROUP_FOREST,
+                                              SECTION_PROPENSITY, SECTION_MODEL_CHECKS};
     static const workbook_sheet sheets[] = {SHEET_SUMMARY, SHEET_METHODS, SHEET_TABLE1, SHEET_SUBGROUPS,
                                             SHEET_RMST, SHEET_CIF, SHEET_COX, SHEET_MULTICENTRE, SHEET_FINEGRAY,
                                             SHEET_SUBGROUP_EFFECTS, SHEET_KM_CURVES, SHEET_BALANCE,
@@ -51,6 +63,11 @@ static void template_set_defaults(report_template *t)
     t->ci_bands = 0;
     t->risk_table = 1;
     t->figures_per_page = 2;
+    t->censor_marks = 1;
+    t->legend = FIGURE_LEGEND_TOP;
+    t->figure_formats = 1u << DRAW_FORMAT_PDF | 1u << DRAW_FORMAT_PNG;
+    t->dpi = 300;
+    t->font_pt = 9.0;
     t->min_count = 5;
     t->patients_max_rows = TEMPLATE_PATIENTS_MAX_ROWS;
     t->docx = 1;
@@ -330,6 +347,129 @@ static void take_thresholds(ini_doc *doc, report_template *t)
                      overall[THRESHOLD_CUSUM_P1]);
 }
 
+/* ---- [figures] ---- */
+
+static void take_number(ini_doc *doc, const char *section, const char *key, double low, double high, double *out)
+{
+    ini_entry *e = ini_doc_find(doc, section, key);
+    double value;
+    if (!e)
+        return;
+    if (!text_parse_number(e->value, strlen(e->value), &value) || !(value >= low && value <= high))
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "%s must be a number from %g to %g", key, low, high);
+    else
+        *out = value;
+}
+
+/* formats = pdf, png, tiff, svg, eps (any of them, once each), or none. */
+static void take_formats(ini_doc *doc, report_template *t)
+{
+    ini_entry *e = ini_doc_find(doc, "figures", "formats");
+    char **items = NULL;
+    size_t count = 0;
+    unsigned formats = 0;
+    if (!e)
+        return;
+    if (ini_split_list(e->value, ',', &items, &count) != EMBOLO_OK) {
+        ini_doc_fail(doc, EMBOLO_ERROR_NOMEM, e->line, "out of memory");
+        return;
+    }
+    for (size_t i = 0; i < count && doc->error == EMBOLO_OK; i++) {
+        int format = -1;
+        for (int k = 0; k < DRAW_FORMAT_COUNT; k++)
+            format = text_equal_folded(items[i], draw_format_name((draw_format)k)) ? k : format;
+        if (text_equal_folded(items[i], "none") && count == 1)
+            continue;
+        if (format < 0)
+            ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "unknown figure format '%s' (known: pdf, png, tiff, svg, "
+                         "eps; or none alone)", items[i]);
+        else if (formats & 1u << format)
+            ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "'%s' is listed twice", items[i]);
+        formats |= format >= 0 ? 1u << format : 0;
+    }
+    if (doc->error == EMBOLO_OK && count == 0)
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "formats must list pdf, png, tiff, svg or eps (or be none)");
+    ini_strings_free(items, count);
+    if (doc->error == EMBOLO_OK)
+        t->figure_formats = formats;
+}
+
+/* legend = top | inside | none. */
+static void take_legend(ini_doc *doc, report_template *t)
+{
+    static const char *const names[] = {[FIGURE_LEGEND_TOP] = "top", [FIGURE_LEGEND_INSIDE] = "inside",
+                                        [FIGURE_LEGEND_NONE] = "none"};
+    ini_entry *e = ini_doc_find(doc, "figures", "legend");
+    char *value = e ? ini_trimmed_copy(e->value) : NULL;
+    if (!e)
+        return;
+    int index = value ? name_index(names, 3, value) : -1;
+    if (index < 0)
+        ini_doc_fail(doc, value ? EMBOLO_ERROR_TEMPLATE : EMBOLO_ERROR_NOMEM, e->line, "legend must be top, inside or none");
+    else
+        t->legend = (figure_legend)index;
+    free(value);
+}
+
+/* width_mm / height_mm: KEY for every kind of figure, KEY.KIND for one (which wins, wherever it is). */
+static void take_size(ini_doc *doc, report_template *t, ini_entry *e, int specific)
+{
+    const char *dot = strchr(e->key, '.');
+    int height = !strncmp(e->key, "height_mm", 9);
+    double value, high = height ? 1000.0 : 500.0;
+    if ((dot != NULL) != specific)
+        return;
+    e->used = 1;
+    int kind = dot ? name_index(figure_kind_names, FIGURE_KIND_COUNT, dot + 1) : -1;
+    if (dot && kind < 0) {
+        char known[256];
+        list_names(figure_kind_names, FIGURE_KIND_COUNT, known, sizeof known);
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "unknown figure kind '%s' (known: %s)", dot + 1, known);
+        return;
+    }
+    if (!text_parse_number(e->value, strlen(e->value), &value) || !(value >= 20.0 && value <= high)) {
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "%s must be a number of millimetres from 20 to %g", e->key,
+                     high);
+        return;
+    }
+    double *sizes = height ? t->height_mm : t->width_mm;
+    for (int k = 0; k < FIGURE_KIND_COUNT; k++)
+        if (kind < 0 || k == kind)
+            sizes[k] = value;
+}
+
+static void take_sizes(ini_doc *doc, report_template *t)
+{
+    for (int specific = 0; specific <= 1; specific++)
+        for (size_t i = 0; i < doc->n_entries && doc->error == EMBOLO_OK; i++) {
+            ini_entry *e = &doc->entries[i];
+            size_t base = strcspn(e->key, ".");
+            if (!strcmp(e->section, "figures") && ((base == 8 && !strncmp(e->key, "width_mm", 8)) ||
+                                                   (base == 9 && !strncmp(e->key, "height_mm", 9))))
+                take_size(doc, t, e, specific);
+        }
+}
+
+static void take_figures(ini_doc *doc, report_template *t)
+{
+    take_flag(doc, "figures", "ci_bands", &t->ci_bands);
+    take_flag(doc, "figures", "risk_table", &t->risk_table);
+    take_flag(doc, "figures", "censor_marks", &t->censor_marks);
+    take_integer(doc, "figures", "per_page", 1, 4, &t->figures_per_page);
+    ini_entry *e = ini_doc_find(doc, "figures", "x_max");
+    if (e && (!text_parse_number(e->value, strlen(e->value), &t->x_max) || !(t->x_max >= 0)))
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "x_max must be a number >= 0 (0: the data's longest time)");
+    e = ini_doc_find(doc, "figures", "x_step");
+    if (e && (!text_parse_number(e->value, strlen(e->value), &t->x_step) || !(t->x_step >= 0)))
+        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "x_step must be a number >= 0 (0: the data's natural step)");
+    take_formats(doc, t);
+    take_legend(doc, t);
+    take_integer(doc, "figures", "dpi", 72, 2400, &t->dpi);
+    take_number(doc, "figures", "font_pt", 4.0, 24.0, &t->font_pt);
+    if (doc->error == EMBOLO_OK)
+        take_sizes(doc, t);
+}
+
 /* previous = DIR: an earlier output set to compare with, relative to the template's folder. */
 static void take_previous(ini_doc *doc, report_template *t)
 {
@@ -373,12 +513,7 @@ static void template_build(ini_doc *doc, report_template *t)
     take_integer(doc, "format", "decimals", 0, 6, &t->decimals);
     take_integer(doc, "format", "hr_decimals", 0, 6, &t->hr_decimals);
     take_integer(doc, "format", "p_decimals", 1, 6, &t->p_decimals);
-    take_flag(doc, "figures", "ci_bands", &t->ci_bands);
-    take_flag(doc, "figures", "risk_table", &t->risk_table);
-    take_integer(doc, "figures", "per_page", 1, 4, &t->figures_per_page);
-    ini_entry *e = ini_doc_find(doc, "figures", "x_max");
-    if (e && (!text_parse_number(e->value, strlen(e->value), &t->x_max) || t->x_max < 0))
-        ini_doc_fail(doc, EMBOLO_ERROR_TEMPLATE, e->line, "x_max must be a number >= 0 (0: the data's longest time)");
+    take_figures(doc, t);
     int max_rows = (int)t->patients_max_rows;
     take_integer(doc, "workbook", "patients_max_rows", 0, 1048575, &max_rows);
     t->patients_max_rows = (size_t)max_rows;
@@ -530,6 +665,11 @@ int template_has_sheet(const report_template *t, workbook_sheet sheet)
         if (t->sheets[i] == sheet)
             return 1;
     return 0;
+}
+
+const char *template_figure_kind_name(figure_kind kind)
+{
+    return kind < FIGURE_KIND_COUNT ? figure_kind_names[kind] : "";
 }
 
 const char *template_section_name(report_section section)

@@ -30,6 +30,12 @@ typedef enum report_section {
     SECTION_MULTICENTRE,   /* log-rank and the multivariable model by centre ([analysis] centre) */
     SECTION_FINEGRAY,      /* Fine-Gray beside cause-specific Cox models (a competing event) */
     SECTION_SUBGROUP_EFFECTS, /* the treatment's HR within subgroups ([analysis] forest) */
+    /* Issue 16's figures: */
+    SECTION_CIF_FIGURES,   /* cumulative-incidence figures of the endpoints with a competing event */
+    SECTION_SUBGROUP_FOREST, /* the treatment's hazard ratio per subgroup level ([analysis] forest) */
+    SECTION_CUSUM,         /* the CUSUM chart of major AEs (with procedures) */
+    SECTION_FUNNEL,        /* the operators' funnel plot (with procedures) */
+    SECTION_VOLUME,        /* procedures per month, the last 24 months (with procedures) */
     SECTION_COUNT
 } report_section;
 
@@ -57,6 +63,24 @@ typedef enum workbook_sheet {
     SHEET_SUBGROUP_EFFECTS,
     SHEET_COUNT
 } workbook_sheet;
+
+/* The kinds of figure, each with its own default size ([figures] width_mm.KIND, height_mm.KIND). */
+typedef enum figure_kind {
+    FIGURE_KIND_FLOW,
+    FIGURE_KIND_KM,
+    FIGURE_KIND_CIF,
+    FIGURE_KIND_FOREST,
+    FIGURE_KIND_SUBGROUP_FOREST,
+    FIGURE_KIND_LOVE,
+    FIGURE_KIND_PROPENSITY,
+    FIGURE_KIND_CUSUM,
+    FIGURE_KIND_FUNNEL,
+    FIGURE_KIND_VOLUME,
+    FIGURE_KIND_COUNT
+} figure_kind;
+
+/* Where a figure's legend goes. */
+typedef enum figure_legend { FIGURE_LEGEND_TOP, FIGURE_LEGEND_INSIDE, FIGURE_LEGEND_NONE } figure_legend;
 
 #define TEMPLATE_MAX_BENCHMARKS 16
 #define TEMPLATE_MAX_THRESHOLDS 64
@@ -95,6 +119,14 @@ typedef struct report_template {
     int risk_table;             /* number-at-risk table under KM figures */
     int figures_per_page;       /* KM figures per page: 1, 2 or 4 */
     double x_max;               /* KM x axis end in the time unit; 0: the data's longest time */
+    double x_step;              /* KM x axis tick step in the time unit; 0: the data's natural step */
+    int censor_marks;           /* censor ticks on KM curves */
+    figure_legend legend;       /* top (default), inside the plot, none */
+    unsigned figure_formats;    /* figure files: bit k for draw_format k (draw.h); default PDF and PNG; 0: none */
+    int dpi;                    /* PNG and TIFF resolution: 300 */
+    double font_pt;             /* figures' font size: 9 */
+    double width_mm[FIGURE_KIND_COUNT];   /* figure file sizes; 0: the kind's default */
+    double height_mm[FIGURE_KIND_COUNT];
     size_t patients_max_rows;   /* workbook Patients sheet: above this, a note instead (the sheet
                                    costs seconds per 100,000 rows; patients.csv has every row) */
     int share;                  /* safe to send: no ids, dates or free text; counts 1-4 shown "<5" */
@@ -140,6 +172,9 @@ long template_period_end(const report_template *t);
 
 /* The name of a section as templates write it ("km_figures"). */
 const char *template_section_name(report_section section);
+
+/* The name of a figure kind as templates write it ("km", "subgroup_forest"). */
+const char *template_figure_kind_name(figure_kind kind);
 
 /* Whether the template shows this section / sheet. */
 int template_has_section(const report_template *t, report_section section);

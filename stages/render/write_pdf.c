@@ -1,6 +1,7 @@
 /* The PDF report: the title page with provenance and contents, then the document's blocks in order,
- * drawn with the drawing layer (draw.h): sections on new pages (landscape when a table is too wide
- * for portrait), paragraphs, tables with their footnotes, and the figures (figure.h). */
+ * drawn with the drawing layer (draw.h) on libharu pages: sections on new pages (landscape when a
+ * table is too wide for portrait), paragraphs, tables with their footnotes, and the document's figures
+ * drawn from their models (figure_draw: the same drawing as the figure files, on the report's page). */
 #include "writers.h"
 
 #include <stdio.h>
@@ -15,29 +16,26 @@
 #define MAX_SECTIONS 64
 
 typedef struct pdf_writer {
-    pdf_context ctx;
     const document *d;
+    draw_doc *doc;
+    double plot_left, plot_right;   /* the figures in slots that align: their plots' common margins */
     size_t section_number;
     char section_titles[MAX_SECTIONS][128];
     size_t section_pages[MAX_SECTIONS];
 } pdf_writer;
 
-/* ---- helpers the figures share ---- */
+/* ---- helpers ---- */
 
-void figure_note(pdf_context *ctx, const char *text)
+/* A small-print paragraph. */
+static void pdf_note(pdf_writer *w, const char *text)
 {
-    draw_paragraph(ctx->doc, text, DRAW_REGULAR, 7.5, 0.0);
-    draw_gap(ctx->doc, 4.0);
+    draw_paragraph(w->doc, text, DRAW_REGULAR, 7.5, 0.0);
+    draw_gap(w->doc, 4.0);
 }
 
-void figure_count(const pdf_context *ctx, char *out, size_t size, double count)
+static void pdf_count(const pdf_writer *w, char *out, size_t size, double count)
 {
-    format_count(out, size, ctx->t, count);
-}
-
-void figure_number(const pdf_context *ctx, char *out, size_t size, double value)
-{
-    format_number(out, size, value, ctx->t->decimals);
+    format_count(out, size, w->d->build.t, count);
 }
 
 /* ---- tables ---- */
@@ -47,10 +45,10 @@ static void block_table(pdf_writer *w, size_t i)
     table *t = w->d->blocks[i].table;
     if (document_table_is_note(t)) {
         for (size_t r = 0; r < t->n_rows; r++)
-            figure_note(&w->ctx, t->rows[r].label);
+            pdf_note(w, t->rows[r].label);
         return;
     }
-    draw_table(w->ctx.doc, t);
+    draw_table(w->doc, t);
 }
 
 /* ---- sections ---- */
@@ -61,42 +59,80 @@ static int section_is_wide(pdf_writer *w, size_t first)
     int wide = 0;
     for (size_t i = first + 1; i < w->d->n_blocks && w->d->blocks[i].kind != DOC_SECTION; i++)
         if (w->d->blocks[i].kind == DOC_TABLE && !document_table_is_note(w->d->blocks[i].table))
-            wide |= draw_table_width(w->ctx.doc, w->d->blocks[i].table) > 1.1 * draw_frame_width(0);
+            wide |= draw_table_width(w->doc, w->d->blocks[i].table) > 1.1 * draw_frame_width(0);
     return wide;
 }
 
 static void section_start(pdf_writer *w, size_t i)
 {
     char heading[160];
-    draw_new_page(w->ctx.doc, section_is_wide(w, i));
+    draw_new_page(w->doc, section_is_wide(w, i));
     size_t k = w->section_number++;
     snprintf(heading, sizeof heading, "%zu  %.140s", k + 1, w->d->blocks[i].text);
     if (k < MAX_SECTIONS) {
         build_copy(w->section_titles[k], sizeof w->section_titles[k], heading);
-        w->section_pages[k] = draw_page_count(w->ctx.doc);
+        w->section_pages[k] = draw_page_count(w->doc);
     }
-    draw_heading(w->ctx.doc, heading);
+    draw_heading(w->doc, heading);
+}
+
+/* ---- figures ---- */
+
+#define POINTS_PER_MM (72.0 / 25.4)
+
+/* The width of the report's figure slots. */
+static double slot_width(const pdf_writer *w)
+{
+    double frame = draw_frame_width(0);
+    return w->d->build.t->figures_per_page >= 4 ? (frame - 14.0) / 2 : frame;
+}
+
+/* The font of a figure drawn width wide: its own, smaller in a box much narrower than the figure. */
+static double report_font(const figure *f, double width)
+{
+    double scale = width / (f->width_mm * POINTS_PER_MM);
+    scale = scale > 1.0 ? 1.0 : scale < 0.72 ? 0.72 : scale;
+    return f->font_pt * scale;
+}
+
+/* The margins the plots of the slot figures that align share: the largest any of them needs. */
+static void figures_align(pdf_writer *w)
+{
+    const figure_list *list = &w->d->figures;
+    for (size_t i = 0; i < list->n; i++) {
+        const figure *f = list->items[i];
+        double left, right;
+        if (!f->align || !f->slot)
+            continue;
+        figure_measure(w->doc, f, report_font(f, slot_width(w)), &left, &right);
+        w->plot_left = left > w->plot_left ? left : w->plot_left;
+        w->plot_right = right > w->plot_right ? right : w->plot_right;
+    }
 }
 
 static void block_figure(pdf_writer *w, const doc_block *b)
 {
-    switch (b->figure) {
-    case FIGURE_FLOW:
-        figure_flow(&w->ctx);
-        break;
-    case FIGURE_KM:
-        figure_km(&w->ctx);
-        break;
-    case FIGURE_FOREST:
-        figure_forest(&w->ctx, b->index);
-        break;
-    case FIGURE_LOVE:
-        figure_love(&w->ctx);
-        break;
-    case FIGURE_PROPENSITY:
-        figure_propensity(&w->ctx);
-        break;
+    const figure *f = b->figure;
+    draw_doc *doc = w->doc;
+    draw_box box;
+    figure_style style = {0};
+    if (f->slot) {
+        box = draw_slot(doc, (size_t)w->d->build.t->figures_per_page);
+        style.font = report_font(f, box.w);
+        if (f->align) {
+            style.plot_left = w->plot_left;
+            style.plot_right = w->plot_right;
+        }
+    } else {
+        double width = draw_frame(doc).w;
+        style.font = report_font(f, width);
+        double height = figure_height(doc, f, width, style.font), most = draw_frame(doc).h;
+        box = draw_block(doc, height < most ? height : most);
+        box.w = width;
     }
+    figure_draw(doc, f, box, &style);
+    if (!f->slot)
+        draw_gap(doc, 10.0);
 }
 
 static void block_draw(pdf_writer *w, size_t i)
@@ -108,18 +144,18 @@ static void block_draw(pdf_writer *w, size_t i)
         section_start(w, i);
         break;
     case DOC_SUBHEADING:
-        draw_subheading(w->ctx.doc, b->text);
+        draw_subheading(w->doc, b->text);
         break;
     case DOC_PARAGRAPH:
-        draw_paragraph(w->ctx.doc, b->text, DRAW_REGULAR, 10.0, 0.0);
-        draw_gap(w->ctx.doc, 6.0);
+        draw_paragraph(w->doc, b->text, DRAW_REGULAR, 10.0, 0.0);
+        draw_gap(w->doc, 6.0);
         break;
     case DOC_NOTE:
-        figure_note(&w->ctx, b->text);
+        pdf_note(w, b->text);
         break;
     case DOC_BULLET:
         snprintf(text, sizeof text, "\xe2\x80\xa2 %.2000s", b->text);
-        draw_paragraph(w->ctx.doc, text, DRAW_REGULAR, 8.5, 6.0);
+        draw_paragraph(w->doc, text, DRAW_REGULAR, 8.5, 6.0);
         break;
     case DOC_TABLE:
         block_table(w, i);
@@ -138,7 +174,7 @@ static void title_line(pdf_writer *w, const char *label, const char *value)
     const char *starts[8];
     size_t lengths[8];
     char line[512];
-    draw_doc *doc = w->ctx.doc;
+    draw_doc *doc = w->doc;
     double width = draw_frame(doc).w - TITLE_LABEL_WIDTH;
     size_t n = draw_wrap(doc, value, DRAW_REGULAR, 9.0, width, starts, lengths, 8);
     for (size_t i = 0; i < (n ? n : 1); i++) {
@@ -153,17 +189,17 @@ static void title_line(pdf_writer *w, const char *label, const char *value)
 static void title_counts(pdf_writer *w)
 {
     char read[32], analysed[32], excluded[32], text[160];
-    const dataset *data = w->ctx.data;
-    figure_count(&w->ctx, read, sizeof read, (double)data->rows_read);
-    figure_count(&w->ctx, analysed, sizeof analysed, (double)data->n);
-    figure_count(&w->ctx, excluded, sizeof excluded, (double)build_rows_excluded(&w->ctx.build));
+    const dataset *data = w->d->build.data;
+    pdf_count(w, read, sizeof read, (double)data->rows_read);
+    pdf_count(w, analysed, sizeof analysed, (double)data->n);
+    pdf_count(w, excluded, sizeof excluded, (double)build_rows_excluded(&w->d->build));
     snprintf(text, sizeof text, "%s read, %s analysed, %s excluded", read, analysed, excluded);
     title_line(w, "Records", text);
 }
 
 static void title_provenance(pdf_writer *w)
 {
-    const render_input *in = w->ctx.in;
+    const render_input *in = w->d->build.in;
     char text[600], date[11];
     if (in->has_as_of)
         text_format_date(in->as_of, date);
@@ -188,7 +224,7 @@ static void title_provenance(pdf_writer *w)
 /* Draws the title page; returns the cursor where the contents go. */
 static double title_page(pdf_writer *w)
 {
-    draw_doc *doc = w->ctx.doc;
+    draw_doc *doc = w->doc;
     draw_new_page(doc, 0);
     draw_gap(doc, 60.0);
     draw_paragraph(doc, w->d->title, DRAW_BOLD, 20.0, 0.0);
@@ -204,7 +240,7 @@ static double title_page(pdf_writer *w)
 /* The contents, once the sections' pages are known. */
 static void title_contents(pdf_writer *w, double cursor)
 {
-    draw_doc *doc = w->ctx.doc;
+    draw_doc *doc = w->doc;
     draw_return_to_page(doc, 0, cursor);
     for (size_t k = 0; k < w->section_number && k < MAX_SECTIONS; k++) {
         char page[16];
@@ -219,7 +255,7 @@ static void title_contents(pdf_writer *w, double cursor)
 
 static void pdf_writer_free(pdf_writer *w)
 {
-    draw_free(w->ctx.doc);
+    draw_free(w->doc);
     free(w);
 }
 
@@ -232,20 +268,19 @@ embolo_error pdf_write(const document *d, const char *path, char *message, size_
     if (!w)
         goto cleanup;
     w->d = d;
-    w->ctx = (pdf_context){.in = in, .s = in->study, .data = in->data, .r = in->results, .t = in->template,
-                           .build = d->build};
     snprintf(creator, sizeof creator, "embolo %s", in->version ? in->version : "");
     draw_info info = {.title = d->title, .creator = creator, .footer = d->footer, .day = d->day};
-    err = draw_open(&info, &w->ctx.doc);
+    err = draw_open(&info, &w->doc);
     if (err != EMBOLO_OK)
         goto cleanup;
+    figures_align(w);
     double contents = title_page(w);
-    for (size_t i = 0; i < d->n_blocks && !draw_failed(w->ctx.doc); i++)
+    for (size_t i = 0; i < d->n_blocks && !draw_failed(w->doc); i++)
         block_draw(w, i);
     title_contents(w, contents);
-    err = draw_save(w->ctx.doc, path, message, message_size);
+    err = draw_save(w->doc, path, message, message_size);
 cleanup:
-    if (err == EMBOLO_ERROR_NOMEM && (!w || !w->ctx.doc))
+    if (err == EMBOLO_ERROR_NOMEM && (!w || !w->doc))
         snprintf(message, message_size, "%s: cannot draw the report: %s", path, embolo_error_message(err));
     if (w)
         pdf_writer_free(w);

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include "common/error.h"
+#include "common/outdir.h"
 #include "document.h"
 
 /* report.pdf via libharu (write_pdf.c): the title page, then the blocks in order. */
@@ -17,5 +18,9 @@ embolo_error xlsx_write(const document *d, const char *path, char *message, size
 
 /* tables.docx (write_docx.c): the tables of the blocks in order, as Word tables, zipped by minizip. */
 embolo_error docx_write(const document *d, const char *path, char *message, size_t message_size);
+
+/* figures/ (write_figures.c): each of the document's figures in each format the template gives, and
+ * figures/index.csv; nothing when the template gives no format or the document has no figure. */
+embolo_error figures_write(const document *d, outdir *out, char *message, size_t message_size);
 
 #endif
