@@ -157,51 +157,65 @@ cleanup:
     return err;
 }
 
-static int column_is_constant(const double *x, size_t n, size_t p, size_t j)
+/* Which columns are constant and which lie within {-1, 0, 1}, in one pass over the rows (row-major:
+ * a column at a time would stride through the whole design once per column). */
+static void columns_classify(const double *x, size_t n, size_t p, unsigned char *constant, unsigned char *unit)
 {
-    int constant = 1;
-    for (size_t i = 1; i < n && constant; i++)
-        constant = x[i * p + j] == x[j];
-    return constant;
-}
-
-static int column_is_unit(const double *x, size_t n, size_t p, size_t j)
-{
-    int unit = 1;
-    for (size_t i = 0; i < n && unit; i++) {
-        double v = x[i * p + j];
-        unit = v == 0.0 || v == 1.0 || v == -1.0;
+    for (size_t j = 0; j < p; j++) {
+        constant[j] = 1;
+        unit[j] = 1;
     }
-    return unit;
+    for (size_t i = 0; i < n; i++) {
+        const double *xr = x + i * p;
+        for (size_t j = 0; j < p; j++) {
+            double v = xr[j];
+            constant[j] &= (unsigned char)(v == x[j]);
+            unit[j] &= (unsigned char)(v == 0.0 || v == 1.0 || v == -1.0);
+        }
+    }
 }
 
 /* R's coxfit6: subtract the weighted mean, scale by the inverse weighted mean absolute deviation;
  * columns within {-1, 0, 1} are left alone (coxph's nocenter). A constant column becomes exactly 0
- * so that its information is exactly 0 and it is dropped as singular. */
-static void design_standardize(cox_work *w, const double *x)
+ * so that its information is exactly 0 and it is dropped as singular. Every sum runs over the rows
+ * in order, column by column, as a walk down each column would; the walks go along the rows. */
+static embolo_error design_standardize(cox_work *w, const double *x)
 {
     size_t n = w->n, p = w->p;
     double total = 0.0;
+    unsigned char *constant = malloc(p ? 2 * p : 1);
+    if (constant == NULL)
+        return EMBOLO_ERROR_NOMEM;
+    unsigned char *unit = constant + p;
     for (size_t i = 0; i < n; i++)
         total += cox_weight(w, i);
+    columns_classify(x, n, p, constant, unit);
     for (size_t j = 0; j < p; j++) {
-        int constant = column_is_constant(x, n, p, j);
-        double mean = 0.0, spread = 0.0, scale = 1.0;
-        if (constant) {
-            mean = x[j];
-        } else if (!column_is_unit(x, n, p, j)) {
-            for (size_t i = 0; i < n; i++)
-                mean += cox_weight(w, i) * x[i * p + j];
-            mean /= total;
-            for (size_t i = 0; i < n; i++)
-                spread += cox_weight(w, i) * fabs(x[i * p + j] - mean);
-            scale = spread > 0.0 ? total / spread : 1.0;
-        }
-        w->mean[j] = mean;
-        w->scale[j] = scale;
-        for (size_t i = 0; i < n; i++)
-            w->x[i * p + j] = constant ? 0.0 : (x[i * p + j] - mean) * scale;
+        w->mean[j] = constant[j] ? x[j] : 0.0;
+        w->scale[j] = 0.0;
     }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            if (!constant[j] && !unit[j])
+                w->mean[j] += cox_weight(w, i) * x[i * p + j];
+    for (size_t j = 0; j < p; j++)
+        if (!constant[j] && !unit[j])
+            w->mean[j] /= total;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            if (!constant[j] && !unit[j])
+                w->scale[j] += cox_weight(w, i) * fabs(x[i * p + j] - w->mean[j]);
+    for (size_t j = 0; j < p; j++) {
+        if (constant[j] || unit[j])
+            w->scale[j] = 1.0;
+        else
+            w->scale[j] = w->scale[j] > 0.0 ? total / w->scale[j] : 1.0;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            w->x[i * p + j] = constant[j] ? 0.0 : (x[i * p + j] - w->mean[j]) * w->scale[j];
+    free(constant);
+    return EMBOLO_OK;
 }
 
 static int same_stratum(const cox_work *w, size_t i, size_t j)
@@ -961,7 +975,9 @@ embolo_error cox_fit_grouped(const double *time, const int *status, const double
     }
     for (size_t i = 0; i < n; i++)
         r->events += status[i] != 0;
-    design_standardize(&w, x);
+    err = design_standardize(&w, x);
+    if (err != EMBOLO_OK)
+        goto cleanup;
     newton_run(&w, &o, r);
     estimates_store(&w, r);
     if (o.max_iter > 1)
