@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/numtext.h"
 #include "common/text.h"
 
 /* ---- CSV cells ---- */
@@ -42,7 +43,7 @@ static void csv_number(FILE *file, double value, const char *missing)
     if (isnan(value) || isinf(value))
         fputs(missing, file);
     else
-        fprintf(file, "%.12g", value == 0 ? 0.0 : value);
+        fputs(numtext_g12(value == 0 ? 0.0 : value, (char[NUMTEXT_SIZE]){0}), file);
 }
 
 /* A name the study file defines (an endpoint, variable or level, a column): guarded like input text,
