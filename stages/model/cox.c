@@ -50,6 +50,8 @@ typedef struct cox_work {
     double *inv;     /* [p*p] inverse information (scaled units) */
     double *mat;     /* [p*p] scratch */
     double *mat2;    /* [p*p] scratch */
+    size_t *nonzero; /* [p] the non-zero columns of one row */
+    double *scaled;  /* [p] r x of those columns */
 } cox_work;
 
 /* One group of rows lo..hi-1 sharing a time, with its hazard increments. */
@@ -124,6 +126,8 @@ static void cox_work_free(cox_work *w)
     free(w->inv);
     free(w->mat);
     free(w->mat2);
+    free(w->nonzero);
+    free(w->scaled);
 }
 
 /* The p-vectors share one block, carved up here (mean owns it). */
@@ -145,8 +149,11 @@ static embolo_error cox_work_alloc(cox_work *w)
     w->inv = doubles_alloc(p * p);
     w->mat = doubles_alloc(p * p);
     w->mat2 = doubles_alloc(p * p);
+    w->nonzero = calloc(p > 0 ? p : 1, sizeof *w->nonzero);
+    w->scaled = doubles_alloc(p);
     if (w->x == NULL || w->risk == NULL || w->mean == NULL || w->imat == NULL || w->fac == NULL
-        || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL) {
+        || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL
+        || w->nonzero == NULL || w->scaled == NULL) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
@@ -263,6 +270,50 @@ static void row_add(double *a, double *c, const double *xr, double r, size_t p)
     }
 }
 
+/* The columns of a row that are not zero (0.0 or -0.0), ascending, into nonzero; returns their count. */
+static size_t row_nonzero(const double *xr, size_t p, size_t *nonzero)
+{
+    size_t m = 0;
+    for (size_t j = 0; j < p; j++)
+        if (xr[j] != 0.0)
+            nonzero[m++] = j;
+    return m;
+}
+
+/* row_add over the row's non-zero columns only (m of them in w->nonzero), with the same result bit for
+ * bit: a term of a zero column is a signed zero when every product is finite, and adding a signed
+ * zero leaves a sum that started at +0.0 as it is (round to nearest never makes -0.0 of it). When a
+ * product is not finite (r x overflowing, where 0 * inf is NaN) the full row_add runs instead. */
+static void row_add_sparse(cox_work *w, double *a, double *c, const double *xr, double r, size_t m)
+{
+    size_t p = w->p;
+    const size_t *nz = w->nonzero;
+    int finite = isfinite(r);
+    for (size_t s = 0; s < m && finite; s++) {
+        w->scaled[s] = r * xr[nz[s]];
+        finite = isfinite(w->scaled[s]);
+    }
+    if (!finite) {
+        row_add(a, c, xr, r, p);
+        return;
+    }
+    for (size_t s = 0; s < m; s++) {
+        size_t i = nz[s];
+        double rx = w->scaled[s];
+        a[i] += rx;
+        for (size_t t = 0; t <= s; t++)
+            c[i * p + nz[t]] += rx * xr[nz[t]];
+    }
+}
+
+static int values_finite(const double *v, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
 /* Adds one share of the deaths' terms to the risk set and the contribution of that share (weight
  * wt) to the information. */
 static void information_add(cox_work *w, double share, double denom, double wt)
@@ -297,6 +348,8 @@ static double loglik_eval(cox_work *w, const double *beta)
     sums_clear(w->a, p);
     sums_clear(w->imat, p * p);
     sums_clear(w->c, p * p);
+    /* With a finite beta every term of a zero column is a signed zero (see row_add_sparse). */
+    int sparse = values_finite(beta, p);
     for (size_t hi = n, lo; hi > 0; hi = lo) {
         if (stratum_ends(w, hi)) {
             denom = 0.0;
@@ -311,9 +364,15 @@ static double loglik_eval(cox_work *w, const double *beta)
         for (size_t k = lo; k < hi; k++) {
             const double *xr = w->x + k * p;
             double z = 0.0, wk = cox_weight(w, k);
-            for (size_t j = 0; j < p; j++)
-                z += beta[j] * xr[j];
+            size_t m = sparse ? row_nonzero(xr, p, w->nonzero) : 0;
+            if (sparse)
+                for (size_t s = 0; s < m; s++)
+                    z += beta[w->nonzero[s]] * xr[w->nonzero[s]];
+            else
+                for (size_t j = 0; j < p; j++)
+                    z += beta[j] * xr[j];
             double r = exp(z) * wk;
+            double *a = w->a, *c = w->c;
             if (w->status[k]) {
                 deaths++;
                 dead_weight += wk;
@@ -321,11 +380,15 @@ static double loglik_eval(cox_work *w, const double *beta)
                 loglik += wk * z;
                 for (size_t j = 0; j < p; j++)
                     w->u[j] += wk * xr[j];
-                row_add(w->a2, w->c2, xr, r, p);
+                a = w->a2;
+                c = w->c2;
             } else {
                 denom += r;
-                row_add(w->a, w->c, xr, r, p);
             }
+            if (sparse)
+                row_add_sparse(w, a, c, xr, r, m);
+            else
+                row_add(a, c, xr, r, p);
         }
         if (deaths == 0)
             continue;
