@@ -274,9 +274,11 @@ static void row_add(double *a, double *c, const double *xr, double r, size_t p)
 static size_t row_nonzero(const double *xr, size_t p, size_t *nonzero)
 {
     size_t m = 0;
-    for (size_t j = 0; j < p; j++)
-        if (xr[j] != 0.0)
-            nonzero[m++] = j;
+    /* Without a branch: which entries are zero follows no pattern a branch predictor could learn. */
+    for (size_t j = 0; j < p; j++) {
+        nonzero[m] = j;
+        m += xr[j] != 0.0;
+    }
     return m;
 }
 
