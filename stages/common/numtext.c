@@ -1,7 +1,9 @@
 /* "%.12g" without printf. A double a > 0 scaled by an exact power of ten into [1e11, 1e12) in long
  * double arithmetic carries one rounding (relative 2^-64 on x86's 64-bit mantissa): the integer
  * nearest the exact product is the one nearest the computed product unless the latter lies within the
- * error of a half. Those and everything out of the exact powers' range go to snprintf. */
+ * error of a half. Those and everything out of the exact powers' range go to snprintf. Whether long
+ * double really carries its mantissa is checked at run time (valgrind computes x87 arithmetic in
+ * double precision): where it does not, the margin and the powers are those of double. */
 #include "numtext.h"
 
 #include <float.h>
@@ -13,10 +15,23 @@
 #define SIGNIFICANT 12
 #define DIGITS_LOW 100000000000ULL    /* 1e11 */
 #define DIGITS_HIGH 1000000000000ULL  /* 1e12 */
-/* 10^k is exact in long double while 5^k fits its mantissa: k <= 27 with 64 bits, 22 with 53. */
-#define POW10_MAX (LDBL_MANT_DIG >= 64 ? 27 : 22)
-/* Well above the scaled product's error, 1e12 * LDBL_EPSILON / 2. */
-#define TIE_MARGIN (1e12L * LDBL_EPSILON * 8.0L)
+/* 10^k is exact while 5^k fits the mantissa: k <= 27 with 64 bits, 22 with double's 53. */
+#define POW10_MAX_EXTENDED 27
+#define POW10_MAX_DOUBLE 22
+
+/* The precision the scaling can count on: 64 bits or more when long double arithmetic has them. */
+typedef struct scaling {
+    int pow10_max;
+    long double tie_margin;  /* well above the scaled product's error, 1e12 * epsilon / 2 */
+} scaling;
+
+static scaling scaling_of_machine(void)
+{
+    volatile long double one = 1.0L, epsilon = LDBL_EPSILON;
+    if (LDBL_MANT_DIG >= 64 && one + epsilon != one)
+        return (scaling){POW10_MAX_EXTENDED, 1e12L * LDBL_EPSILON * 8.0L};
+    return (scaling){POW10_MAX_DOUBLE, 1e12L * DBL_EPSILON * 8.0L};
+}
 
 static char *numtext_fallback(double value, char *out)
 {
@@ -37,10 +52,11 @@ static long double pow10_exact(int k)
  * decimal exponent of its first digit; 0 when they cannot be told for certain here. */
 static int digits_of(double a, uint64_t *digits, int *exponent)
 {
+    scaling precision = scaling_of_machine();
     int e = (int)floor(log10(a));
     for (int attempt = 0; attempt < 2; attempt++) {
         int k = SIGNIFICANT - 1 - e;
-        if (k > POW10_MAX || -k > POW10_MAX)
+        if (k > precision.pow10_max || -k > precision.pow10_max)
             return 0;
         long double s = k >= 0 ? (long double)a * pow10_exact(k) : (long double)a / pow10_exact(-k);
         if (s >= (long double)DIGITS_HIGH) {
@@ -52,7 +68,7 @@ static int digits_of(double a, uint64_t *digits, int *exponent)
             continue;
         }
         long double whole = floorl(s), fraction = s - whole;
-        if (fabsl(fraction - 0.5L) < TIE_MARGIN)
+        if (fabsl(fraction - 0.5L) < precision.tie_margin)
             return 0;
         uint64_t d = (uint64_t)whole + (fraction > 0.5L);
         if (d == DIGITS_HIGH) {

@@ -172,7 +172,7 @@ static void columns_classify(const double *x, size_t n, size_t p, unsigned char 
         constant[j] = 1;
         unit[j] = 1;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && p > 0; i++) {
         const double *xr = x + i * p;
         for (size_t j = 0; j < p; j++) {
             double v = xr[j];
