@@ -3,6 +3,10 @@
 # the tests, and not a reference for them (tests/fixtures/data holds R's reference results).
 #
 #   Rscript bench/bench.R COHORT.csv OUTDIR      # writes OUTDIR/results_R.csv and OUTDIR/patients_R.csv
+#   BENCH_R_OUTPUTS=1 Rscript bench/bench.R ...   # also the outputs a full analysis writes: figures_R.pdf
+#                                                 # (Kaplan-Meier curves, base graphics) and, with the
+#                                                 # openxlsx package, tables_R.xlsx (results, patients,
+#                                                 # KM curves sheets)
 #
 # results_R.csv has embolo's layout (section,endpoint,model,variable,level,stat,value: the contract
 # shared/spec/results-csv.md) and the stats of the contract that R gives (not table1); bench/compare_r.py
@@ -63,6 +67,7 @@ ps_covariates <- c("age", "sex", "primary_site", "grade", "burden", "extrahepati
 # a subgroup: the variable and its level), so that bench/compare_r.py compares key by key with
 # embolo's results.csv. Values are written with %.12g, as embolo writes them.
 results <- list()
+km_fits <- list()
 # values: a named vector (the names are the stats).
 add <- function(section, endpoint, model, variable, level, values, stat = names(values)) {
     if (length(values) == 0) return(invisible())
@@ -242,7 +247,9 @@ for (endpoint in c("hpfs", "os")) {
         setNames(summary(reverse)$table[c("median", "0.95LCL", "0.95UCL")], c("median", "median_lower", "median_upper")))
     km_results(survfit(Surv(time, event) ~ 1), d, endpoint, "unweighted", "all")
     for (v in subgroups) {
-        km_results(survfit(formula_of(endpoint, v), data = d), d, endpoint, "unweighted", v)
+        fit <- survfit(formula_of(endpoint, v), data = d)
+        km_fits[[paste(endpoint, v)]] <- fit
+        km_results(fit, d, endpoint, "unweighted", v)
         lr <- survdiff(formula_of(endpoint, v), data = d)
         df <- sum(lr$exp > 0) - 1
         add("logrank", endpoint, "", v, "", c(chisq = lr$chisq, df = df,
@@ -274,3 +281,22 @@ write.csv(out, file.path(out_dir, "results_R.csv"), row.names = FALSE)
 patients <- d[, c("patient_id", "hpfs_time", "hpfs_event", "os_time", "os_event", univariate, "w", "w_stabilized")]
 patients <- cbind(patients[ps_rows, ], ps)
 write.csv(patients, file.path(out_dir, "patients_R.csv"), row.names = FALSE)
+
+# ---- the report's figures and the workbook, as a full analysis writes them (BENCH_R_OUTPUTS=1) ----
+if (Sys.getenv("BENCH_R_OUTPUTS") == "1") {
+    curves <- list()
+    pdf(file.path(out_dir, "figures_R.pdf"), width = 8, height = 6)
+    for (name in names(km_fits)) {
+        fit <- km_fits[[name]]
+        plot(fit, conf.int = FALSE, mark.time = TRUE, col = seq_along(fit$strata), main = name,
+             xlab = "Months", ylab = "Survival")
+        steps <- summary(fit, censored = TRUE)
+        curves[[name]] <- data.frame(curve = name, strata = as.character(steps$strata), time = steps$time,
+                                     n_risk = steps$n.risk, n_event = steps$n.event, surv = steps$surv,
+                                     lower = steps$lower, upper = steps$upper)
+    }
+    invisible(dev.off())
+    if (requireNamespace("openxlsx", quietly = TRUE))
+        openxlsx::write.xlsx(list(Results = out, Patients = patients, KM_curves = do.call(rbind, curves)),
+                             file.path(out_dir, "tables_R.xlsx"))
+}

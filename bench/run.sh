@@ -22,14 +22,19 @@
 # Exit status: non-zero when an embolo run fails (at once) or, after the table is written, when a line
 # of R's results disagrees with embolo's or cannot be compared.
 #
-# Settings (environment): BENCH_SIZES ("155 10000 100000 1000000"), BENCH_SEED (1), BUILD (build),
+# R's run at each size is its full analysis (BENCH_R_OUTPUTS=1: also the Kaplan-Meier figures and, with
+# openxlsx, the workbook) except at n = 30,000, where it is the statistics alone (survival + nnet, no
+# outputs), as issue 17's goals compare. A first table gives those goals beside each size.
+#
+# Settings (environment): BENCH_SIZES ("155 10000 30000 100000 1000000"; 10000000 is one more goal, some
+# minutes and GBs), BENCH_SEED (1), BUILD (build),
 # BENCH_R_MAX_N (100000; 0 skips R), BENCH_R_TIMEOUT (seconds per R run, 1800), BENCH_RUNS_SMALL (5),
 # BENCH_RUNS_LARGE (3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 BUILD=${BUILD:-build}
-SIZES=${BENCH_SIZES:-"155 10000 100000 1000000"}
+SIZES=${BENCH_SIZES:-"155 10000 30000 100000 1000000"}
 SEED=${BENCH_SEED:-1}
 R_MAX_N=${BENCH_R_MAX_N:-100000}
 R_TIMEOUT=${BENCH_R_TIMEOUT:-1800}
@@ -49,10 +54,14 @@ mkdir -p "$DIR"
 BIN=$DIR/embolo
 cp "$BUILD/embolo" "$BIN"
 
+have_openxlsx="no"
 have_r=0
 if command -v Rscript >/dev/null 2>&1 &&
     Rscript -e 'suppressPackageStartupMessages({library(survival); library(nnet)})' >/dev/null 2>&1; then
     have_r=1
+    if Rscript -e 'quit(status = !requireNamespace("openxlsx", quietly = TRUE))' >/dev/null 2>&1; then
+        have_openxlsx="yes"
+    fi
 fi
 
 # measure OUT_PREFIX CMD...: runs CMD once under /usr/bin/time -v; sets wall_us and rss_kb. Fails (with
@@ -94,6 +103,46 @@ stages_of() {
             END { if (NR) printf ", rest %.0f", wall / 1000 - sum }' || true
 }
 
+# goal_of N: issue 17's goal at this size ("ratio MIN" against R, or "absolute SECONDS MB"), empty if none.
+goal_of() {
+    case $1 in
+    155) echo "absolute 0.1 -" ;;
+    10000) echo "ratio 25" ;;
+    30000) echo "ratio 50" ;;
+    100000) echo "ratio 50" ;;
+    1000000) echo "absolute 8 500" ;;
+    10000000) echo "absolute 90 4096" ;;
+    esac
+}
+
+# r_mode_of N: "statistics" (R's survival + nnet alone) at n = 30,000, else "full" (with its outputs).
+r_mode_of() {
+    if [ "$1" = 30000 ]; then echo statistics; else echo full; fi
+}
+
+# goal_row N WALL_S RSS_MB R_S RATIO AGREE: the line of the goals table, with whether the goal is met.
+goal_row() {
+    local n=$1 wall=$2 rss=$3 r_s=$4 ratio=$5 agree=$6 goal met text
+    goal=$(goal_of "$n")
+    case $goal in
+    ratio*)
+        text=">= ${goal#ratio }x R's $(r_mode_of "$n") analysis"
+        met=$(awk -v r="$ratio" -v g="${goal#ratio }" 'BEGIN { if (r == "-" || r == "") print "not measured"; else print (r + 0 >= g + 0 ? "yes" : "no") }')
+        ;;
+    absolute*)
+        set -- $goal
+        text="< $2 s"
+        if [ "$3" != - ]; then text="$text, < $3 MB"; fi
+        met=$(awk -v w="$wall" -v m="$rss" -v gw="$2" -v gm="$3" 'BEGIN { print (w + 0 < gw + 0 && (gm == "-" || m + 0 < gm + 0) ? "yes" : "no") }')
+        ;;
+    *)
+        text="-"
+        met="-"
+        ;;
+    esac
+    echo "| $n | $wall | $rss | $r_s | $ratio | $agree | $text | $met |"
+}
+
 # compare_with_r N OUT: checks OUT/results.csv against R's results for the same cohort with
 # bench/compare_r.py (report in $DIR/R_compare_N.txt, also printed); sets agree (the table's cell) and
 # adds to disagree when a line differs or the comparison cannot be made.
@@ -125,6 +174,7 @@ cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || 
 load=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 
 rows=()
+goal_rows=()
 disagree=()
 for n in $SIZES; do
     cohort=$DIR/net_${n}_seed${SEED}.csv
@@ -157,8 +207,11 @@ for n in $SIZES; do
     else
         r_runs=1
         if [ "$n" -le 10000 ]; then r_runs=$runs; fi
-        echo "bench: n = $n: Rscript bench/bench.R x $r_runs" >&2
-        if series "$r_runs" "$DIR/R_$n" timeout "$R_TIMEOUT" Rscript bench/bench.R "$cohort" "$DIR/R_out_$n"; then
+        r_outputs=0
+        if [ "$(r_mode_of "$n")" = full ]; then r_outputs=1; fi
+        echo "bench: n = $n: Rscript bench/bench.R ($(r_mode_of "$n") analysis) x $r_runs" >&2
+        if series "$r_runs" "$DIR/R_$n" env BENCH_R_OUTPUTS=$r_outputs timeout "$R_TIMEOUT" Rscript bench/bench.R \
+            "$cohort" "$DIR/R_out_$n"; then
             r_s=$median_s
             r_mb=$max_rss_mb
             ratio=$(awk -v r="$r_s" -v c="$c_s" 'BEGIN { printf "%.1f", r / c }')
@@ -168,6 +221,7 @@ for n in $SIZES; do
         fi
     fi
     rows+=("| $n | $c_s | $c_mb | $runs | $p_rows | $p_s | $p_mb | $added | $r_s | $r_mb | $ratio | $agree | $stages |")
+    goal_rows+=("$(goal_row "$n" "$c_s" "$c_mb" "$r_s" "$ratio" "$agree")")
 done
 
 {
@@ -178,6 +232,18 @@ done
     echo "R: Rscript bench/bench.R (survival, nnet), the same analysis on the same file; ratio = R wall / embolo wall."
     echo "Agrees with R: lines of R's results_R.csv that embolo's results.csv matches (bench/compare_r.py: relative"
     echo "1e-6, 1e-5 where propensity weights enter; counts and medians exactly; NA = NA) / lines compared."
+    echo
+    echo "## Goals (issue 17)"
+    echo
+    echo "R: its full analysis (statistics, Kaplan-Meier figures, workbook when openxlsx is installed) except at"
+    echo "n = 30,000, its statistics alone (survival + nnet, no outputs). Ratio = R wall / embolo wall. R's openxlsx"
+    echo "installed: $have_openxlsx (without it R's full analysis writes no workbook)."
+    echo
+    echo "| n | embolo wall (s) | embolo peak RSS (MB) | R wall (s) | R / embolo | agrees with R | goal | met |"
+    echo "|---:|---:|---:|---:|---:|---:|---|---|"
+    printf '%s\n' "${goal_rows[@]}"
+    echo
+    echo "## All runs"
     echo
     echo "With procedures: the same run with the cohort's procedures (simulate --procedures-out) and the safety audit."
     echo

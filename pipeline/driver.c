@@ -247,6 +247,9 @@ static embolo_error run_clean(run_context *ctx, char *message, size_t message_si
                                         message, message_size);
     else
         err = clean_run(ctx->study, ctx->columns, ctx->table, &options, &ctx->data, &ctx->log, message, message_size);
+    /* The cleaned dataset holds what later stages read: the raw text is released. */
+    ingest_table_release_records(ctx->table);
+    ingest_table_release_records(ctx->procedure_table);
     if (err == EMBOLO_OK)
         err = clean_warn(ctx->study, ctx->data, ctx->log, ctx->results);
     if (err != EMBOLO_OK)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/inifile.h"
 #include "common/text.h"
 #include "common/textmap.h"
 
@@ -121,8 +122,13 @@ void clean_columns_free(clean_columns *columns)
     free(columns);
 }
 
+/* The study's own string is found by its address first (columns_add keeps one name per column, so
+ * the address match is the only match); other spellings by folded comparison. */
 static size_t column_index(const clean_columns *c, const char *name)
 {
+    for (size_t i = 0; i < c->n; i++)
+        if (c->names[i] == name)
+            return i;
     for (size_t i = 0; i < c->n; i++)
         if (text_equal_folded(c->names[i], name))
             return i;
@@ -213,6 +219,7 @@ typedef struct clean_context {
     value_tally unmatched;
     size_t *variable_column;   /* [n_variables] index among columns: found once, not per cell */
     size_t *date_column;       /* [data->n_dates] likewise */
+    char ***level_text;        /* [n_variables][n_levels] each level normalized once (NULL: does not normalize) */
     size_t row_excluded;
 } clean_context;
 
@@ -313,10 +320,49 @@ static embolo_error log_line(clean_context *ctx, size_t record, const char *id, 
                              c ? c->length : 0, clean_code_message(code));
 }
 
-/* Matches a categorical value to a level (by name or alias); -1 if none. */
-static int match_level(const study_variable *v, const char *normalized)
+/* Matches a categorical value to a level (by name or alias); -1 if none: study_match_level with the
+ * levels normalized once. */
+static int match_level(const clean_context *ctx, const study_variable *v, const char *normalized)
 {
-    return study_match_level(v, normalized);
+    char **levels = ctx->level_text[v - ctx->s->variables];
+    for (size_t i = 0; i < v->n_levels; i++)
+        if (levels[i] && strcmp(levels[i], normalized) == 0)
+            return (int)i;
+    for (size_t i = 0; i < v->n_aliases; i++)
+        if (strcmp(v->aliases[i].text, normalized) == 0)
+            return (int)v->aliases[i].level;
+    return -1;
+}
+
+static void level_texts_free(const study *s, char ***level_text)
+{
+    for (size_t v = 0; level_text && v < s->n_variables; v++) {
+        for (size_t l = 0; level_text[v] && l < s->variables[v].n_levels; l++)
+            free(level_text[v][l]);
+        free(level_text[v]);
+    }
+    free(level_text);
+}
+
+/* Every variable's levels normalized as study_match_level normalizes them. */
+static embolo_error level_texts_make(const study *s, char ****out)
+{
+    char ***level_text = calloc(s->n_variables ? s->n_variables : 1, sizeof *level_text);
+    *out = level_text;
+    if (!level_text)
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t v = 0; v < s->n_variables; v++) {
+        const study_variable *var = &s->variables[v];
+        if (!(level_text[v] = calloc(var->n_levels ? var->n_levels : 1, sizeof *level_text[v])))
+            return EMBOLO_ERROR_NOMEM;
+        for (size_t l = 0; l < var->n_levels; l++) {
+            char text[INI_MAX_LINE + 1];
+            if (text_normalize(var->levels[l], strlen(var->levels[l]), text, sizeof text) &&
+                !(level_text[v][l] = text_copy(text)))
+                return EMBOLO_ERROR_NOMEM;
+        }
+    }
+    return EMBOLO_OK;
 }
 
 typedef enum value_state { VALUE_OK, VALUE_MISSING, VALUE_INVALID } value_state;
@@ -328,7 +374,7 @@ static value_state variable_parse(const clean_context *ctx, const study_variable
 {
     *number_out = NAN;
     if (v->type == VARIABLE_CATEGORICAL) {
-        int level = c->valid_text ? match_level(v, c->normalized) : -1;
+        int level = c->valid_text ? match_level(ctx, v, c->normalized) : -1;
         if (level >= 0) {
             *out = level;
             return VALUE_OK;
@@ -546,7 +592,7 @@ static const char *row_check(clean_context *ctx, size_t record, const char **col
         const study_variable *t = &s->variables[s->treatment];
         cell_read(ctx, record, t->column, c);
         *column = t->column;
-        int level = c->valid_text ? match_level(t, c->normalized) : -1;
+        int level = c->valid_text ? match_level(ctx, t, c->normalized) : -1;
         if (level < 0 && cell_is_missing(ctx, c))
             return "E_MISSING_TREATMENT";
         if (level < 0)
@@ -718,7 +764,7 @@ embolo_error clean_run(const study *s, const clean_columns *columns, const inges
     ctx.log = exclusion_log_new();
     ctx.variable_column = malloc((s->n_variables ? s->n_variables : 1) * sizeof *ctx.variable_column);
     if (!ctx.log || !ctx.variable_column || text_map_init(&ctx.ids, n_records) != EMBOLO_OK ||
-        dataset_new(s, n_records, &ctx.data) != EMBOLO_OK) {
+        dataset_new(s, n_records, &ctx.data) != EMBOLO_OK || level_texts_make(s, &ctx.level_text) != EMBOLO_OK) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
@@ -751,6 +797,7 @@ cleanup:
     text_map_free(&ctx.ids);
     free(ctx.variable_column);
     free(ctx.date_column);
+    level_texts_free(s, ctx.level_text);
     value_tally_free(&ctx.unmatched);
     dataset_free(ctx.data);
     exclusion_log_free(ctx.log);

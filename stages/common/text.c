@@ -62,6 +62,18 @@ int text_normalize(const char *value, size_t length, char *out, size_t out_size)
             i++;
             continue;
         }
+        /* ASCII, most of every file, without a library call: tolower in the C locale (embolo sets
+         * no other) lower-cases A-Z only. */
+        if (s[i] < 0x80) {
+            if (used + 2 + (size_t)pending_space > out_size)
+                return 0;
+            if (pending_space)
+                out[used++] = ' ';
+            pending_space = 0;
+            out[used++] = (char)(s[i] >= 'A' && s[i] <= 'Z' ? s[i] + ('a' - 'A') : s[i]);
+            i++;
+            continue;
+        }
         size_t seq = utf8_sequence_length(s + i, end - i);
         if (seq == 0)
             return 0;

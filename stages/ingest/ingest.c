@@ -555,6 +555,24 @@ void ingest_table_free(ingest_table *table)
     free(table);
 }
 
+void ingest_table_release_records(ingest_table *table)
+{
+    if (!table)
+        return;
+    free(table->offsets);
+    free(table->lengths);
+    free(table->malformed);
+    free(table->text);
+    table->offsets = NULL;
+    table->lengths = NULL;
+    table->malformed = NULL;
+    table->text = NULL;
+    table->n_records = 0;
+    table->record_capacity = 0;
+    table->text_used = 0;
+    table->text_capacity = 0;
+}
+
 size_t ingest_record_count(const ingest_table *table)
 {
     return table->n_records;

@@ -61,6 +61,10 @@ int ingest_column_present(const ingest_table *table, size_t column);
  * from the index procedure this way (procedures.md), so that every later rule applies to it. */
 embolo_error ingest_set_value(ingest_table *table, size_t record, size_t column, const char *text, size_t length);
 
+/* Frees the records' cells and text once they are read (cleaning done): the header, the unused
+ * columns and the present columns stay; the table then has no record. NULL-safe. */
+void ingest_table_release_records(ingest_table *table);
+
 size_t ingest_record_count(const ingest_table *table);
 
 /* 1 if the record's field count differs from the header's (E_MALFORMED_ROW). */

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct score_index {
     double score;
@@ -92,28 +93,77 @@ static int score_index_compare(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* 1-based ranks of the scores, equal scores sharing a rank; *n_ranks: the number of distinct ones. */
+/* The distinct scores seen so far, in an open-addressing table of their bits (0.0 and -0.0 one key). */
+typedef struct score_table {
+    size_t mask;
+    size_t *slot;      /* [mask + 1] index + 1 into distinct, 0 empty */
+    double *distinct;  /* in order of first appearance */
+    size_t n_distinct;
+} score_table;
+
+static uint64_t score_key(double score)
+{
+    uint64_t bits;
+    if (score == 0.0)
+        score = 0.0;
+    memcpy(&bits, &score, sizeof bits);
+    bits ^= bits >> 33;
+    bits *= UINT64_C(0xff51afd7ed558ccd);
+    bits ^= bits >> 33;
+    return bits;
+}
+
+/* Index of score among the distinct ones, added when new. */
+static size_t score_table_find(score_table *t, double score)
+{
+    size_t at = (size_t)score_key(score) & t->mask;
+    while (t->slot[at] != 0) {
+        if (t->distinct[t->slot[at] - 1] == score)
+            return t->slot[at] - 1;
+        at = (at + 1) & t->mask;
+    }
+    t->distinct[t->n_distinct++] = score;
+    t->slot[at] = t->n_distinct;
+    return t->n_distinct - 1;
+}
+
+/* 1-based ranks of the scores, equal scores sharing a rank; *n_ranks: the number of distinct ones.
+ * The distinct scores are found with a hash table and only they are sorted (a risk score of
+ * categorical covariates takes few values). */
 static embolo_error ranks_compute(const double *score, size_t n, size_t *rank, size_t *n_ranks)
 {
-    embolo_error err = EMBOLO_OK;
-    score_index *sorted = malloc(n * sizeof *sorted);
-    if (!sorted) {
-        err = EMBOLO_ERROR_NOMEM;
+    embolo_error err = EMBOLO_ERROR_NOMEM;
+    score_table t = {0};
+    size_t cap = 2;
+    while (cap < 2 * n)
+        cap *= 2;
+    t.mask = cap - 1;
+    t.slot = calloc(cap, sizeof *t.slot);
+    t.distinct = malloc((n ? n : 1) * sizeof *t.distinct);
+    score_index *sorted = NULL;
+    size_t *rank_of = NULL;
+    if (!t.slot || !t.distinct)
         goto cleanup;
-    }
-    for (size_t i = 0; i < n; i++) {
-        sorted[i].score = score[i];
-        sorted[i].index = i;
-    }
-    qsort(sorted, n, sizeof *sorted, score_index_compare);
-    *n_ranks = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i == 0 || sorted[i].score != sorted[i - 1].score)
-            (*n_ranks)++;
-        rank[sorted[i].index] = *n_ranks;
-    }
+    for (size_t i = 0; i < n; i++)
+        rank[i] = score_table_find(&t, score[i]);
+    sorted = malloc((t.n_distinct ? t.n_distinct : 1) * sizeof *sorted);
+    rank_of = malloc((t.n_distinct ? t.n_distinct : 1) * sizeof *rank_of);
+    if (!sorted || !rank_of)
+        goto cleanup;
+    for (size_t d = 0; d < t.n_distinct; d++)
+        sorted[d] = (score_index){t.distinct[d], d};
+    qsort(sorted, t.n_distinct, sizeof *sorted, score_index_compare);
+    for (size_t d = 0; d < t.n_distinct; d++)
+        rank_of[sorted[d].index] = d + 1;
+    for (size_t i = 0; i < n; i++)
+        rank[i] = rank_of[rank[i]];
+    *n_ranks = t.n_distinct;
+    err = EMBOLO_OK;
 cleanup:
+    free(t.slot);
+    free(t.distinct);
     free(sorted);
+    free(rank_of);
     return err;
 }
 

@@ -50,6 +50,8 @@ typedef struct cox_work {
     double *inv;     /* [p*p] inverse information (scaled units) */
     double *mat;     /* [p*p] scratch */
     double *mat2;    /* [p*p] scratch */
+    size_t *nonzero; /* [p] the non-zero columns of one row */
+    double *scaled;  /* [p] r x of those columns */
 } cox_work;
 
 /* One group of rows lo..hi-1 sharing a time, with its hazard increments. */
@@ -124,6 +126,8 @@ static void cox_work_free(cox_work *w)
     free(w->inv);
     free(w->mat);
     free(w->mat2);
+    free(w->nonzero);
+    free(w->scaled);
 }
 
 /* The p-vectors share one block, carved up here (mean owns it). */
@@ -145,8 +149,11 @@ static embolo_error cox_work_alloc(cox_work *w)
     w->inv = doubles_alloc(p * p);
     w->mat = doubles_alloc(p * p);
     w->mat2 = doubles_alloc(p * p);
+    w->nonzero = calloc(p > 0 ? p : 1, sizeof *w->nonzero);
+    w->scaled = doubles_alloc(p);
     if (w->x == NULL || w->risk == NULL || w->mean == NULL || w->imat == NULL || w->fac == NULL
-        || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL) {
+        || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL
+        || w->nonzero == NULL || w->scaled == NULL) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
@@ -157,51 +164,65 @@ cleanup:
     return err;
 }
 
-static int column_is_constant(const double *x, size_t n, size_t p, size_t j)
+/* Which columns are constant and which lie within {-1, 0, 1}, in one pass over the rows (row-major:
+ * a column at a time would stride through the whole design once per column). */
+static void columns_classify(const double *x, size_t n, size_t p, unsigned char *constant, unsigned char *unit)
 {
-    int constant = 1;
-    for (size_t i = 1; i < n && constant; i++)
-        constant = x[i * p + j] == x[j];
-    return constant;
-}
-
-static int column_is_unit(const double *x, size_t n, size_t p, size_t j)
-{
-    int unit = 1;
-    for (size_t i = 0; i < n && unit; i++) {
-        double v = x[i * p + j];
-        unit = v == 0.0 || v == 1.0 || v == -1.0;
+    for (size_t j = 0; j < p; j++) {
+        constant[j] = 1;
+        unit[j] = 1;
     }
-    return unit;
+    for (size_t i = 0; i < n && p > 0; i++) {
+        const double *xr = x + i * p;
+        for (size_t j = 0; j < p; j++) {
+            double v = xr[j];
+            constant[j] &= (unsigned char)(v == x[j]);
+            unit[j] &= (unsigned char)(v == 0.0 || v == 1.0 || v == -1.0);
+        }
+    }
 }
 
 /* R's coxfit6: subtract the weighted mean, scale by the inverse weighted mean absolute deviation;
  * columns within {-1, 0, 1} are left alone (coxph's nocenter). A constant column becomes exactly 0
- * so that its information is exactly 0 and it is dropped as singular. */
-static void design_standardize(cox_work *w, const double *x)
+ * so that its information is exactly 0 and it is dropped as singular. Every sum runs over the rows
+ * in order, column by column, as a walk down each column would; the walks go along the rows. */
+static embolo_error design_standardize(cox_work *w, const double *x)
 {
     size_t n = w->n, p = w->p;
     double total = 0.0;
+    unsigned char *constant = malloc(p ? 2 * p : 1);
+    if (constant == NULL)
+        return EMBOLO_ERROR_NOMEM;
+    unsigned char *unit = constant + p;
     for (size_t i = 0; i < n; i++)
         total += cox_weight(w, i);
+    columns_classify(x, n, p, constant, unit);
     for (size_t j = 0; j < p; j++) {
-        int constant = column_is_constant(x, n, p, j);
-        double mean = 0.0, spread = 0.0, scale = 1.0;
-        if (constant) {
-            mean = x[j];
-        } else if (!column_is_unit(x, n, p, j)) {
-            for (size_t i = 0; i < n; i++)
-                mean += cox_weight(w, i) * x[i * p + j];
-            mean /= total;
-            for (size_t i = 0; i < n; i++)
-                spread += cox_weight(w, i) * fabs(x[i * p + j] - mean);
-            scale = spread > 0.0 ? total / spread : 1.0;
-        }
-        w->mean[j] = mean;
-        w->scale[j] = scale;
-        for (size_t i = 0; i < n; i++)
-            w->x[i * p + j] = constant ? 0.0 : (x[i * p + j] - mean) * scale;
+        w->mean[j] = constant[j] ? x[j] : 0.0;
+        w->scale[j] = 0.0;
     }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            if (!constant[j] && !unit[j])
+                w->mean[j] += cox_weight(w, i) * x[i * p + j];
+    for (size_t j = 0; j < p; j++)
+        if (!constant[j] && !unit[j])
+            w->mean[j] /= total;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            if (!constant[j] && !unit[j])
+                w->scale[j] += cox_weight(w, i) * fabs(x[i * p + j] - w->mean[j]);
+    for (size_t j = 0; j < p; j++) {
+        if (constant[j] || unit[j])
+            w->scale[j] = 1.0;
+        else
+            w->scale[j] = w->scale[j] > 0.0 ? total / w->scale[j] : 1.0;
+    }
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            w->x[i * p + j] = constant[j] ? 0.0 : (x[i * p + j] - w->mean[j]) * w->scale[j];
+    free(constant);
+    return EMBOLO_OK;
 }
 
 static int same_stratum(const cox_work *w, size_t i, size_t j)
@@ -249,6 +270,52 @@ static void row_add(double *a, double *c, const double *xr, double r, size_t p)
     }
 }
 
+/* The columns of a row that are not zero (0.0 or -0.0), ascending, into nonzero; returns their count. */
+static size_t row_nonzero(const double *xr, size_t p, size_t *nonzero)
+{
+    size_t m = 0;
+    /* Without a branch: which entries are zero follows no pattern a branch predictor could learn. */
+    for (size_t j = 0; j < p; j++) {
+        nonzero[m] = j;
+        m += xr[j] != 0.0;
+    }
+    return m;
+}
+
+/* row_add over the row's non-zero columns only (m of them in w->nonzero), with the same result bit for
+ * bit: a term of a zero column is a signed zero when every product is finite, and adding a signed
+ * zero leaves a sum that started at +0.0 as it is (round to nearest never makes -0.0 of it). When a
+ * product is not finite (r x overflowing, where 0 * inf is NaN) the full row_add runs instead. */
+static void row_add_sparse(cox_work *w, double *a, double *c, const double *xr, double r, size_t m)
+{
+    size_t p = w->p;
+    const size_t *nz = w->nonzero;
+    int finite = isfinite(r);
+    for (size_t s = 0; s < m && finite; s++) {
+        w->scaled[s] = r * xr[nz[s]];
+        finite = isfinite(w->scaled[s]);
+    }
+    if (!finite) {
+        row_add(a, c, xr, r, p);
+        return;
+    }
+    for (size_t s = 0; s < m; s++) {
+        size_t i = nz[s];
+        double rx = w->scaled[s];
+        a[i] += rx;
+        for (size_t t = 0; t <= s; t++)
+            c[i * p + nz[t]] += rx * xr[nz[t]];
+    }
+}
+
+static int values_finite(const double *v, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
 /* Adds one share of the deaths' terms to the risk set and the contribution of that share (weight
  * wt) to the information. */
 static void information_add(cox_work *w, double share, double denom, double wt)
@@ -283,6 +350,8 @@ static double loglik_eval(cox_work *w, const double *beta)
     sums_clear(w->a, p);
     sums_clear(w->imat, p * p);
     sums_clear(w->c, p * p);
+    /* With a finite beta every term of a zero column is a signed zero (see row_add_sparse). */
+    int sparse = values_finite(beta, p);
     for (size_t hi = n, lo; hi > 0; hi = lo) {
         if (stratum_ends(w, hi)) {
             denom = 0.0;
@@ -297,9 +366,15 @@ static double loglik_eval(cox_work *w, const double *beta)
         for (size_t k = lo; k < hi; k++) {
             const double *xr = w->x + k * p;
             double z = 0.0, wk = cox_weight(w, k);
-            for (size_t j = 0; j < p; j++)
-                z += beta[j] * xr[j];
+            size_t m = sparse ? row_nonzero(xr, p, w->nonzero) : 0;
+            if (sparse)
+                for (size_t s = 0; s < m; s++)
+                    z += beta[w->nonzero[s]] * xr[w->nonzero[s]];
+            else
+                for (size_t j = 0; j < p; j++)
+                    z += beta[j] * xr[j];
             double r = exp(z) * wk;
+            double *a = w->a, *c = w->c;
             if (w->status[k]) {
                 deaths++;
                 dead_weight += wk;
@@ -307,11 +382,15 @@ static double loglik_eval(cox_work *w, const double *beta)
                 loglik += wk * z;
                 for (size_t j = 0; j < p; j++)
                     w->u[j] += wk * xr[j];
-                row_add(w->a2, w->c2, xr, r, p);
+                a = w->a2;
+                c = w->c2;
             } else {
                 denom += r;
-                row_add(w->a, w->c, xr, r, p);
             }
+            if (sparse)
+                row_add_sparse(w, a, c, xr, r, m);
+            else
+                row_add(a, c, xr, r, p);
         }
         if (deaths == 0)
             continue;
@@ -961,7 +1040,9 @@ embolo_error cox_fit_grouped(const double *time, const int *status, const double
     }
     for (size_t i = 0; i < n; i++)
         r->events += status[i] != 0;
-    design_standardize(&w, x);
+    err = design_standardize(&w, x);
+    if (err != EMBOLO_OK)
+        goto cleanup;
     newton_run(&w, &o, r);
     estimates_store(&w, r);
     if (o.max_iter > 1)

@@ -35,12 +35,45 @@ static void times_merge_near_ties(double *time, size_t n)
     }
 }
 
+/* Allocates the arrays of rows for n rows (at least one element each) and the gathered values of
+ * n_values variables (and the weight when weighted); r->n stays 0. */
+static embolo_error endpoint_rows_alloc(endpoint_rows *r, size_t n, size_t n_values, int weighted)
+{
+    size_t cap = n ? n : 1;
+    r->row = malloc(cap * sizeof *r->row);
+    r->time = malloc(cap * sizeof *r->time);
+    r->status = malloc(cap * sizeof *r->status);
+    r->cause = malloc(cap * sizeof *r->cause);
+    r->value = calloc(n_values ? n_values : 1, sizeof *r->value);
+    r->weight = weighted ? malloc(cap * sizeof *r->weight) : NULL;
+    if (!r->row || !r->time || !r->status || !r->cause || !r->value || (weighted && !r->weight))
+        return EMBOLO_ERROR_NOMEM;
+    r->n_values = n_values;
+    for (size_t v = 0; v < n_values; v++)
+        if (!(r->value[v] = malloc(cap * sizeof *r->value[v])))
+            return EMBOLO_ERROR_NOMEM;
+    return EMBOLO_OK;
+}
+
+/* Gathers every variable's value and the weight of the rows r->row[0..r->n) from data. */
+static void endpoint_rows_gather(endpoint_rows *r, const dataset *data)
+{
+    for (size_t v = 0; v < r->n_values; v++) {
+        const double *value = data->value[v];
+        for (size_t k = 0; k < r->n; k++)
+            r->value[v][k] = value[r->row[k]];
+    }
+    if (r->weight)
+        for (size_t k = 0; k < r->n; k++)
+            r->weight[k] = data->weight[r->row[k]];
+}
+
 embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out)
 {
     embolo_error err = EMBOLO_ERROR_NOMEM;
     endpoint_rows *r = calloc(1, sizeof *r);
     size_t cap = data->n ? data->n : 1, n = 0;
-    double *all_times = malloc(cap * sizeof *all_times);
+    double *all_times = calloc(cap, sizeof *all_times);
     size_t *candidates = malloc(cap * sizeof *candidates);
     size_t *order = malloc(cap * sizeof *order);
     *out = NULL;
@@ -53,11 +86,8 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
         all_times[n] = data->time[endpoint][i];
         n++;
     }
-    r->row = malloc((n ? n : 1) * sizeof *r->row);
-    r->time = malloc((n ? n : 1) * sizeof *r->time);
-    r->status = malloc((n ? n : 1) * sizeof *r->status);
-    r->cause = malloc((n ? n : 1) * sizeof *r->cause);
-    if (!r->row || !r->time || !r->status || !r->cause)
+    err = endpoint_rows_alloc(r, n, data->study->n_variables, data->weight != NULL);
+    if (err != EMBOLO_OK)
         goto cleanup;
     /* One sort per endpoint; every estimator takes its rows in this order. */
     gsl_sort_index(order, all_times, 1, n);
@@ -70,6 +100,7 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
     }
     times_merge_near_ties(r->time, n);
     r->n = n;
+    endpoint_rows_gather(r, data);
     *out = r;
     r = NULL;
     err = EMBOLO_OK;
@@ -89,53 +120,65 @@ void endpoint_rows_free(endpoint_rows *rows)
     free(rows->time);
     free(rows->status);
     free(rows->cause);
+    for (size_t v = 0; rows->value && v < rows->n_values; v++)
+        free(rows->value[v]);
+    free(rows->value);
+    free(rows->weight);
     free(rows);
+}
+
+/* Copies row k of from to the end of to. */
+static void endpoint_rows_push(endpoint_rows *to, const endpoint_rows *from, size_t k)
+{
+    size_t m = to->n++;
+    to->row[m] = from->row[k];
+    to->time[m] = from->time[k];
+    to->status[m] = from->status[k];
+    to->cause[m] = from->cause[k];
+    for (size_t v = 0; v < to->n_values; v++)
+        to->value[v][m] = from->value[v][k];
+    if (to->weight)
+        to->weight[m] = from->weight[k];
 }
 
 embolo_error endpoint_rows_subset(const endpoint_rows *rows, const dataset *data, size_t variable, int level,
                                   endpoint_rows **out)
 {
     endpoint_rows *r = calloc(1, sizeof *r);
-    size_t cap = rows->n ? rows->n : 1;
+    embolo_error err = r ? endpoint_rows_alloc(r, rows->n, rows->n_values, rows->weight != NULL)
+                         : EMBOLO_ERROR_NOMEM;
     *out = NULL;
-    if (!r)
-        return EMBOLO_ERROR_NOMEM;
-    r->row = malloc(cap * sizeof *r->row);
-    r->time = malloc(cap * sizeof *r->time);
-    r->status = malloc(cap * sizeof *r->status);
-    r->cause = malloc(cap * sizeof *r->cause);
-    if (!r->row || !r->time || !r->status || !r->cause) {
+    (void)data;
+    if (err != EMBOLO_OK) {
         endpoint_rows_free(r);
-        return EMBOLO_ERROR_NOMEM;
+        return err;
     }
     for (size_t k = 0; k < rows->n; k++) {
-        double value = data->value[variable][rows->row[k]];
+        double value = rows->value[variable][k];
         if (isnan(value) || (level >= 0 && value != (double)level))
             continue;
-        r->row[r->n] = rows->row[k];
-        r->time[r->n] = rows->time[k];
-        r->status[r->n] = rows->status[k];
-        r->cause[r->n] = rows->cause[k];
-        r->n++;
+        endpoint_rows_push(r, rows, k);
     }
     *out = r;
     return EMBOLO_OK;
 }
 
-static int row_complete(const dataset *data, size_t row, const size_t *variables, size_t n_variables, int weighted)
+static int row_complete(const endpoint_rows *rows, size_t k, const size_t *variables, size_t n_variables,
+                        int weighted)
 {
-    if (weighted && (!data->weight || isnan(data->weight[row])))
+    if (weighted && (!rows->weight || isnan(rows->weight[k])))
         return 0;
     for (size_t v = 0; v < n_variables; v++)
-        if (isnan(data->value[variables[v]][row]))
+        if (isnan(rows->value[variables[v]][k]))
             return 0;
     return 1;
 }
 
 /* Chooses the columns: numeric variables one each, factors one per present non-reference level
- * (the declared reference, or the first present level when the reference has no row). */
-static embolo_error design_choose_columns(design *d, const dataset *data, const size_t *variables,
-                                          size_t n_variables)
+ * (the declared reference, or the first present level when the reference has no row). position[i]:
+ * the design row i's index in rows. */
+static embolo_error design_choose_columns(design *d, const dataset *data, const endpoint_rows *rows,
+                                          const size_t *position, const size_t *variables, size_t n_variables)
 {
     const study *s = data->study;
     size_t capacity = 0;
@@ -147,6 +190,7 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
         return EMBOLO_ERROR_NOMEM;
     for (size_t v = 0; v < n_variables; v++) {
         const study_variable *var = &s->variables[variables[v]];
+        const double *value = rows->value[variables[v]];
         d->reference[v] = -1;
         if (!study_variable_is_factor(var)) {
             d->columns[d->p++] = (design_column){variables[v], -1, v};
@@ -156,7 +200,7 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
         if (!counts)
             return EMBOLO_ERROR_NOMEM;
         for (size_t i = 0; i < d->n; i++)
-            counts[(size_t)data->value[variables[v]][d->row[i]]]++;
+            counts[(size_t)value[position[i]]]++;
         size_t reference = var->reference;
         if (counts[reference] == 0)
             for (size_t l = var->n_levels; l-- > 0;)
@@ -172,15 +216,29 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
     return EMBOLO_OK;
 }
 
+/* Fills x from the gathered values of the chosen columns. */
+static void design_fill(design *d, const endpoint_rows *rows, const size_t *position)
+{
+    for (size_t j = 0; j < d->p; j++) {
+        const double *value = rows->value[d->columns[j].variable];
+        int level = d->columns[j].level;
+        for (size_t i = 0; i < d->n; i++) {
+            double v = value[position[i]];
+            d->x[i * d->p + j] = level < 0 ? v : (double)(v == level);
+        }
+    }
+}
+
 embolo_error design_new(const dataset *data, const endpoint_rows *rows, const size_t *variables,
                         size_t n_variables, int weighted, design **out)
 {
     embolo_error err = EMBOLO_ERROR_NOMEM;
     design *d = calloc(1, sizeof *d);
     size_t cap = rows->n ? rows->n : 1;
+    size_t *position = malloc(cap * sizeof *position);
     *out = NULL;
-    if (!d)
-        return err;
+    if (!d || !position)
+        goto cleanup;
     d->time = malloc(cap * sizeof *d->time);
     d->status = malloc(cap * sizeof *d->status);
     d->cause = malloc(cap * sizeof *d->cause);
@@ -189,35 +247,32 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
     if (!d->time || !d->status || !d->cause || !d->row || (weighted && !d->weight))
         goto cleanup;
     for (size_t k = 0; k < rows->n; k++) {
-        size_t i = rows->row[k];
-        if (!row_complete(data, i, variables, n_variables, weighted))
+        if (!row_complete(rows, k, variables, n_variables, weighted))
             continue;
+        position[d->n] = k;
         d->time[d->n] = rows->time[k];
         d->status[d->n] = rows->status[k];
         d->cause[d->n] = rows->cause[k];
-        d->row[d->n] = i;
+        d->row[d->n] = rows->row[k];
         if (weighted)
-            d->weight[d->n] = data->weight[i];
+            d->weight[d->n] = rows->weight[k];
         d->events += rows->status[k] == 1;
         d->n++;
     }
     d->dropped = rows->n - d->n;
-    err = design_choose_columns(d, data, variables, n_variables);
+    err = design_choose_columns(d, data, rows, position, variables, n_variables);
     if (err != EMBOLO_OK)
         goto cleanup;
     err = EMBOLO_ERROR_NOMEM;
     d->x = malloc((d->n ? d->n : 1) * (d->p ? d->p : 1) * sizeof *d->x);
     if (!d->x)
         goto cleanup;
-    for (size_t i = 0; i < d->n; i++)
-        for (size_t j = 0; j < d->p; j++) {
-            double value = data->value[d->columns[j].variable][d->row[i]];
-            d->x[i * d->p + j] = d->columns[j].level < 0 ? value : (double)(value == d->columns[j].level);
-        }
+    design_fill(d, rows, position);
     *out = d;
     d = NULL;
     err = EMBOLO_OK;
 cleanup:
+    free(position);
     design_free(d);
     return err;
 }

@@ -19,6 +19,11 @@ typedef struct endpoint_rows {
     double *time;
     int *status;
     int *cause;
+    /* Each study variable's value (data->value) and the weight (data->weight, NULL without weights)
+     * gathered in this order once, so that every design over these rows reads them in sequence. */
+    size_t n_values;
+    double **value;  /* [n_values][n] */
+    double *weight;
 } endpoint_rows;
 
 embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out);

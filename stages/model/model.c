@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/cpus.h"
 #include "common/keys.h"
 #include "concordance.h"
 #include "evalue.h"
@@ -16,8 +17,8 @@
 #include "zph.h"
 
 #define MIN_EVENTS_PER_VARIABLE 10.0
-/* Endpoints modelled at once: the machines this runs on have two cores. */
-#define MODEL_THREADS 2
+/* At most this many endpoints are modelled at once (as many as the machine has processors). */
+#define MODEL_THREADS CPUS_MAX
 
 embolo_error model_add(model_context *ctx, const char *section, const char *model, const char *variable,
                        const char *level, const char *stat, double value)
@@ -677,16 +678,19 @@ static void *endpoint_job_run(void *arg)
     return NULL;
 }
 
-/* Runs the endpoints MODEL_THREADS at a time, each into its own results, and appends them in endpoint
- * order: the output is the same as a sequential run's. */
+/* Runs the endpoints as many at a time as the machine has processors (at most MODEL_THREADS), each
+ * into its own results, and appends them in endpoint order: the output is the same as a sequential
+ * run's. */
 embolo_error model_run(const study *s, const dataset *data, results *out, char *message, size_t message_size)
 {
     embolo_error err = EMBOLO_OK;
     endpoint_job jobs[MODEL_THREADS];
-    size_t failed = 0;
-    for (size_t first = 0; first < s->n_endpoints && err == EMBOLO_OK; first += MODEL_THREADS) {
-        size_t count = s->n_endpoints - first < MODEL_THREADS ? s->n_endpoints - first : MODEL_THREADS;
-        pthread_t threads[MODEL_THREADS];
+    pthread_t threads[MODEL_THREADS];
+    size_t failed = 0, batch = cpus_online();
+    if (batch > MODEL_THREADS)
+        batch = MODEL_THREADS;
+    for (size_t first = 0; first < s->n_endpoints && err == EMBOLO_OK; first += batch) {
+        size_t count = s->n_endpoints - first < batch ? s->n_endpoints - first : batch;
         int started[MODEL_THREADS] = {0};
         for (size_t k = 0; k < count; k++) {
             jobs[k] = (endpoint_job){.s = s, .data = data, .endpoint = first + k, .out = results_new()};

@@ -144,19 +144,24 @@ cleanup:
     return err;
 }
 
-/* Kept covariates centred on their (unweighted) means, and the risk weight * exp(x beta). */
+/* Kept covariates centred on their (unweighted) means, and the risk weight * exp(x beta). The means
+ * are summed row by row (each column's sum in row order, as a walk down the column would), the
+ * means in solve_u until the solves need it. */
 static void risk_compute(zph_workspace *ws, const double *x, size_t p_fit, const double *weight,
                          const double *coef)
 {
     size_t n = ws->n, p = ws->p;
-    for (size_t j = 0; j < p; j++) {
-        double mean = 0.0;
-        for (size_t i = 0; i < n; i++)
-            mean += x[i * p_fit + ws->column[j]];
-        mean /= (double)n;
-        for (size_t i = 0; i < n; i++)
-            ws->x[i * p + j] = x[i * p_fit + ws->column[j]] - mean;
-    }
+    double *mean = ws->solve_u;
+    for (size_t j = 0; j < p; j++)
+        mean[j] = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            mean[j] += x[i * p_fit + ws->column[j]];
+    for (size_t j = 0; j < p; j++)
+        mean[j] /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < p; j++)
+            ws->x[i * p + j] = x[i * p_fit + ws->column[j]] - mean[j];
     for (size_t i = 0; i < n; i++) {
         double eta = 0.0;
         for (size_t j = 0; j < p; j++)

@@ -10,6 +10,7 @@
 
 #include "build.h"
 #include "common/keys.h"
+#include "common/numtext.h"
 #include "common/text.h"
 #include "format.h"
 
@@ -50,7 +51,7 @@ static void csv_number(FILE *file, double value, const char *missing)
     if (isnan(value) || isinf(value))
         fputs(missing, file);
     else
-        fprintf(file, "%.12g", value == 0 ? 0.0 : value);
+        fputs(numtext_g12(value == 0 ? 0.0 : value, (char[NUMTEXT_SIZE]){0}), file);
 }
 
 /* A name the study file defines (an endpoint, variable or level, a column): guarded like input text,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/cpus.h"
 #include "document.h"
 #include "files.h"
 #include "writers.h"
@@ -85,12 +86,14 @@ static embolo_error render_write_documents(const render_input *in, const documen
     const struct {
         const char *name;
         path_writer write;
-        int enabled, own_thread;
+        int enabled;
+        size_t thread_from;  /* processors from which it runs on a thread of its own; 0 never */
     } documents[] = {
-        {"report.pdf", pdf_write, in->template->n_sections > 0, 0},
+        {"report.pdf", pdf_write, in->template->n_sections > 0, 3},
         {"tables.xlsx", xlsx_write, in->template->n_sheets > 0, 1},
         {"tables.docx", docx_write, in->template->n_sections > 0 && in->template->docx, 0},
     };
+    size_t cpus = cpus_online();
     enum { N_DOCUMENTS = sizeof documents / sizeof documents[0] };
     document_job jobs[N_DOCUMENTS];
     pthread_t threads[N_DOCUMENTS];
@@ -105,10 +108,11 @@ static embolo_error render_write_documents(const render_input *in, const documen
         used[i] = 1;
         jobs[i].err = outdir_reserve(out, documents[i].name, &jobs[i].path, jobs[i].message, sizeof jobs[i].message);
     }
-    /* The workbook (the longest) runs on a thread of its own, started first; the others and the figure
-     * files run on this one (two cores), and so does one whose thread cannot start. */
+    /* The workbook (the longest) runs on a thread of its own, started first, and from three processors
+     * the report too; the others and the figure files run on this one, and so does one whose thread
+     * cannot start. */
     for (size_t i = 0; i < N_DOCUMENTS; i++)
-        if (used[i] && jobs[i].err == EMBOLO_OK && documents[i].own_thread)
+        if (used[i] && jobs[i].err == EMBOLO_OK && documents[i].thread_from > 0 && cpus >= documents[i].thread_from)
             started[i] = pthread_create(&threads[i], NULL, document_job_run, &jobs[i]) == 0;
     for (size_t i = 0; i < N_DOCUMENTS; i++)
         if (used[i] && jobs[i].err == EMBOLO_OK && !started[i])

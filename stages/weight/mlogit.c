@@ -41,6 +41,8 @@ typedef struct mlogit_workspace {
     double *pair_weight;  /* [n_pairs] information weights of one row */
     double *outer;        /* [n_tri] upper triangle of x_i x_i^T */
     double *info_sum;     /* [n_pairs * n_tri] accumulated information blocks */
+    size_t *nonzero;      /* [p] the non-zero columns of one row */
+    size_t *tri_at;       /* [n_tri] where each non-zero product of one row goes in a triangle */
     gsl_vector *beta, *trial, *grad, *step, *scale;
     gsl_matrix *info;     /* information matrix, overwritten by its Cholesky factor */
     double loglik;
@@ -65,6 +67,8 @@ static void workspace_free(mlogit_workspace *ws)
     free(ws->pair_weight);
     free(ws->outer);
     free(ws->info_sum);
+    free(ws->nonzero);
+    free(ws->tri_at);
     gsl_vector_free(ws->beta);
     gsl_vector_free(ws->trial);
     gsl_vector_free(ws->grad);
@@ -100,13 +104,16 @@ static embolo_error workspace_alloc(const int *y, size_t k, const double *x, siz
     ws->pair_weight = malloc(ws->n_pairs * sizeof *ws->pair_weight);
     ws->outer = malloc(ws->n_tri * sizeof *ws->outer);
     ws->info_sum = malloc(ws->n_pairs * ws->n_tri * sizeof *ws->info_sum);
+    ws->nonzero = malloc(p * sizeof *ws->nonzero);
+    ws->tri_at = malloc(ws->n_tri * sizeof *ws->tri_at);
     ws->beta = gsl_vector_calloc(ws->m);
     ws->trial = gsl_vector_alloc(ws->m);
     ws->grad = gsl_vector_alloc(ws->m);
     ws->step = gsl_vector_alloc(ws->m);
     ws->scale = gsl_vector_alloc(ws->m);
     ws->info = gsl_matrix_alloc(ws->m, ws->m);
-    if (!ws->prob || !ws->pair_weight || !ws->outer || !ws->info_sum || !ws->beta || !ws->trial
+    if (!ws->prob || !ws->pair_weight || !ws->outer || !ws->info_sum || !ws->nonzero || !ws->tri_at
+        || !ws->beta || !ws->trial
         || !ws->grad || !ws->step || !ws->scale || !ws->info) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
@@ -161,12 +168,43 @@ static double loglik_compute(mlogit_workspace *ws, const gsl_vector *beta)
     return sum + carry;
 }
 
+/* The products x_r x_c (r <= c) of row xi's non-zero columns (with every_column, of all) into
+ * ws->outer, and their places in an upper triangle into ws->tri_at; returns their count. */
+static size_t row_products(mlogit_workspace *ws, const double *xi, int every_column)
+{
+    size_t p = ws->p, m = 0, count = 0;
+    for (size_t j = 0; j < p; j++) {
+        ws->nonzero[m] = j;
+        m += every_column || xi[j] != 0.0;
+    }
+    for (size_t s = 0; s < m; s++) {
+        size_t r = ws->nonzero[s], first = r * p - r * (r - 1) / 2 - r;
+        for (size_t u = s; u < m; u++) {
+            size_t c = ws->nonzero[u];
+            ws->tri_at[count] = first + c;
+            ws->outer[count++] = xi[r] * xi[c];
+        }
+    }
+    return count;
+}
+
+static int values_finite(const double *v, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (!isfinite(v[i]))
+            return 0;
+    return 1;
+}
+
 /* Adds row i's gradient and information terms (ws->prob holds its probabilities) and updates the
- * smallest probability. */
+ * smallest probability. The information visits the row's non-zero columns only: with finite
+ * weights and x the terms of a zero column are signed zeros, and a sum that starts at +0.0 stays as
+ * it is when one is added, so the sums are bit for bit those over every column (which are taken
+ * when something is not finite). */
 static void row_accumulate(mlogit_workspace *ws, size_t i)
 {
     const double *xi = ws->x + i * ws->p;
-    size_t p = ws->p, t = 0, q = 0;
+    size_t p = ws->p, q = 0;
     for (size_t g = 1; g < ws->k; g++) {
         double resid = (ws->y[i] == (int)g ? 1.0 : 0.0) - ws->prob[g];
         double *grad = ws->grad->data + (g - 1) * p;
@@ -178,14 +216,13 @@ static void row_accumulate(mlogit_workspace *ws, size_t i)
     for (size_t g = 0; g < ws->k; g++)
         if (ws->prob[g] < ws->min_prob)
             ws->min_prob = ws->prob[g];
-    for (size_t r = 0; r < p; r++)
-        for (size_t c = r; c < p; c++)
-            ws->outer[t++] = xi[r] * xi[c];
+    int every_column = !values_finite(ws->pair_weight, ws->n_pairs) || !values_finite(xi, p);
+    size_t count = row_products(ws, xi, every_column);
     for (q = 0; q < ws->n_pairs; q++) {
         double w = ws->pair_weight[q];
         double *block = ws->info_sum + q * ws->n_tri;
-        for (t = 0; t < ws->n_tri; t++)
-            block[t] += w * ws->outer[t];
+        for (size_t t = 0; t < count; t++)
+            block[ws->tri_at[t]] += w * ws->outer[t];
     }
 }
 
