@@ -238,7 +238,20 @@ typedef struct subgroup_context {
     const study_variable *treatment;
     size_t reference;           /* the treatment's reference level */
     int weighted;               /* weighted_subgroup lines exist */
+    size_t not_estimated;       /* comparisons of a level without hazard ratios */
 } subgroup_context;
+
+#define SUBGROUP_NOT_ESTIMATED "not estimated"
+
+/* A comparison's cell without a hazard ratio (a level with counts but no model) says so in words. */
+static void subgroup_mark_missing(subgroup_context *c, size_t column, size_t r)
+{
+    const char *text = c->t->cells[column][r];
+    if (text && !strcmp(text, "NA")) {
+        c->t->cells[column][r] = SUBGROUP_NOT_ESTIMATED;
+        c->not_estimated++;
+    }
+}
 
 /* The comparisons of a level (the treatment's non-reference levels): on the level's row itself for a
  * treatment of two levels, else a row each below it. Hidden counts (share) suppress the estimates. */
@@ -265,8 +278,11 @@ static void subgroup_comparisons(subgroup_context *c, size_t row, const char *un
             continue;
         }
         forest_estimate(c->f, c->b, c->t, 0, r, c->endpoint, unweighted, tr->name, tr->levels[l], SUB_UNWEIGHTED);
-        if (c->weighted)
+        subgroup_mark_missing(c, SUB_UNWEIGHTED, r);
+        if (c->weighted) {
             forest_estimate(c->f, c->b, c->t, 1, r, c->endpoint, weighted, tr->name, tr->levels[l], SUB_WEIGHTED);
+            subgroup_mark_missing(c, SUB_WEIGHTED, r);
+        }
     }
 }
 
@@ -353,8 +369,12 @@ static void subgroup_figure(const build_context *b, const study_endpoint *ep, fi
         build_level(ref, sizeof ref, tr->levels[c.reference]);
         f->title = figure_text(f, "%s: hazard ratio of %s by subgroup (reference %s)", build_endpoint_label(ep), label,
                                ref);
-        f->note = "Cox models of the treatment alone within each level; interaction p: likelihood-ratio test of "
-                  "treatment \xc3\x97 variable against treatment + variable.";
+        f->note = figure_text(f, "Cox models of the treatment alone within each level; interaction p: likelihood-ratio "
+                                 "test of treatment \xc3\x97 variable against treatment + variable.%s%s%s",
+                              c.not_estimated ? " Not estimated: the level has no event, lacks " : "",
+                              c.not_estimated ? ref : "",
+                              c.not_estimated ? ", holds one treatment group or a treatment group without an event."
+                                              : "");
         f->endpoint = ep->name;
         f->what = "subgroup-forest";
         figure_default_size(b->t, FIGURE_KIND_SUBGROUP_FOREST, t->n_rows + 2, &f->width_mm, &f->height_mm);
