@@ -90,10 +90,10 @@ valgrind: test-deps
 # libFuzzer harnesses (fuzz/): FUZZ_SECONDS per harness; fails on any crash, leak or sanitizer report.
 FUZZ_SECONDS ?= 60
 fuzz: test-deps
-	FUZZ_LIBS="$(LIBS)" fuzz/run.sh $(FUZZ_SECONDS)
+	FUZZ_LIBS="$(LIBS)" FUZZ_CPPFLAGS="$(CPPFLAGS)" fuzz/run.sh $(FUZZ_SECONDS)
 
 fuzz-short: test-deps
-	FUZZ_LIBS="$(LIBS)" fuzz/run.sh 10
+	FUZZ_LIBS="$(LIBS)" FUZZ_CPPFLAGS="$(CPPFLAGS)" fuzz/run.sh 10
 
 # Times `embolo run` on simulated cohorts of 155 to 1e6 patients, and R's same analysis where R with
 # survival and nnet is installed (R is never installed by make): bench/run.sh, table in build/bench/results.md.

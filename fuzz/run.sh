@@ -3,18 +3,19 @@
 # -fsanitize=fuzzer-no-link,address,undefined) and runs each for SECONDS (default 60) on a copy of
 # its seed corpus in build/fuzz/corpus/, so that the repository's corpus is not touched. Exits
 # non-zero on any crash, leak, timeout or sanitizer report; findings are in build/fuzz/artifacts/.
-#   fuzz/run.sh [SECONDS]        FUZZ_LIBS: libraries to link (the Makefile passes its LIBS)
+#   fuzz/run.sh [SECONDS]        FUZZ_LIBS: libraries to link, FUZZ_CPPFLAGS: preprocessor flags (the
+#                                Makefile passes its LIBS and CPPFLAGS)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
 case $seconds in '' | *[!0-9]*) echo "usage: fuzz/run.sh [SECONDS]" >&2; exit 64 ;; esac
 CC=${FUZZ_CC:-clang}
-LIBS=${FUZZ_LIBS:--lxlsxwriter -lhpdf -lminizip -lcrypto -lcsv -linih -lgsl -lgslcblas -lm}
+LIBS=${FUZZ_LIBS:--lxlsxwriter -lhpdf -lcairo -lfreetype -lpng16 -ltiff -lminizip -lcrypto -lcsv -linih -lcjson -lgsl -lgslcblas -lm -pthread}
 OUT=build/fuzz
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 CFLAGS="-std=c11 -Wall -Wextra -Wpedantic -Werror -O1 -g -fno-omit-frame-pointer $SAN"
-CPPFLAGS="-D_POSIX_C_SOURCE=200809L -Istages -Ipipeline"
+CPPFLAGS=${FUZZ_CPPFLAGS:-"-D_POSIX_C_SOURCE=200809L -Istages -Ipipeline -I/usr/include/freetype2"}
 HARNESSES="${FUZZ_HARNESSES:-fuzz_ingest_clean fuzz_study fuzz_procedures}"
 
 mkdir -p "$OUT/obj" "$OUT/artifacts"
