@@ -32,6 +32,8 @@ typedef struct cox_work {
     unsigned char *kind;  /* [p] COLUMN_AS_IS, COLUMN_ZERO or COLUMN_SCALED */
     size_t *slot;    /* [p] a scaled column's index in x */
     size_t q;
+    size_t *patched; /* [p] the columns not read as they are, n_patched of them */
+    size_t n_patched;
     int as_is;       /* every column as it is: rows are read from source directly */
     double *x;       /* [n*q] the scaled columns */
     double *row;     /* [p] one row assembled by cox_row */
@@ -141,6 +143,7 @@ static void cox_work_free(cox_work *w)
     free(w->scaled);
     free(w->kind);
     free(w->slot);
+    free(w->patched);
     free(w->row);
 }
 
@@ -166,8 +169,10 @@ static embolo_error cox_work_alloc(cox_work *w)
     w->scaled = doubles_alloc(p);
     w->kind = calloc(p > 0 ? p : 1, sizeof *w->kind);
     w->slot = calloc(p > 0 ? p : 1, sizeof *w->slot);
+    w->patched = calloc(p > 0 ? p : 1, sizeof *w->patched);
     w->row = doubles_alloc(p);
-    if (w->kind == NULL || w->slot == NULL || w->row == NULL || w->risk == NULL || w->mean == NULL || w->imat == NULL || w->fac == NULL
+    if (w->kind == NULL || w->slot == NULL || w->patched == NULL || w->row == NULL || w->risk == NULL
+        || w->mean == NULL || w->imat == NULL || w->fac == NULL
         || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL
         || w->nonzero == NULL || w->scaled == NULL) {
         err = EMBOLO_ERROR_NOMEM;
@@ -209,9 +214,11 @@ static void columns_place(cox_work *w, const double *x, const unsigned char *con
         if (w->kind[j] == COLUMN_SCALED)
             w->slot[j] = w->q++;
     }
-    w->as_is = 1;
+    w->n_patched = 0;
     for (size_t j = 0; j < p; j++)
-        w->as_is &= w->kind[j] == COLUMN_AS_IS;
+        if (w->kind[j] != COLUMN_AS_IS)
+            w->patched[w->n_patched++] = j;
+    w->as_is = w->n_patched == 0;
     if (w->q == 0)
         return;
     w->x = doubles_alloc(n * w->q);
@@ -271,8 +278,11 @@ static const double *cox_row(cox_work *w, size_t k)
     if (w->as_is)
         return source;
     const double *scaled = w->x + k * w->q;
-    for (size_t j = 0; j < p; j++)
-        w->row[j] = w->kind[j] == COLUMN_AS_IS ? source[j] : w->kind[j] == COLUMN_ZERO ? 0.0 : scaled[w->slot[j]];
+    memcpy(w->row, source, p * sizeof *w->row);
+    for (size_t s = 0; s < w->n_patched; s++) {
+        size_t j = w->patched[s];
+        w->row[j] = w->kind[j] == COLUMN_ZERO ? 0.0 : scaled[w->slot[j]];
+    }
     return w->row;
 }
 
