@@ -274,10 +274,10 @@ static embolo_error design_standardize(cox_work *w, const double *x)
 static const double *cox_row(cox_work *w, size_t k)
 {
     size_t p = w->p;
-    const double *source = w->source + k * p;
+    const double *source = p > 0 ? w->source + k * p : w->row;
     if (w->as_is)
         return source;
-    const double *scaled = w->x + k * w->q;
+    const double *scaled = w->q > 0 ? w->x + k * w->q : NULL;
     memcpy(w->row, source, p * sizeof *w->row);
     for (size_t s = 0; s < w->n_patched; s++) {
         size_t j = w->patched[s];
