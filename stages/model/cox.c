@@ -25,7 +25,18 @@ typedef struct cox_work {
     size_t n_clusters;
     double *cluster_sum;  /* [n_clusters*p] score residuals summed within cluster */
     cox_ties ties;
-    double *x;       /* [n*p] centred and scaled copy of the design */
+    const double *source; /* [n*p] the caller's design */
+    /* The centred and scaled design, as source except: a constant column is 0 and a column outside
+     * {-1, 0, 1} is (x - mean) * scale, kept in x (only those q columns: a column within {-1, 0, 1}
+     * is left as it is, so that a design of factors needs no copy). Rows are read by cox_row. */
+    unsigned char *kind;  /* [p] COLUMN_AS_IS, COLUMN_ZERO or COLUMN_SCALED */
+    size_t *slot;    /* [p] a scaled column's index in x */
+    size_t q;
+    size_t *patched; /* [p] the columns not read as they are, n_patched of them */
+    size_t n_patched;
+    int as_is;       /* every column as it is: rows are read from source directly */
+    double *x;       /* [n*q] the scaled columns */
+    double *row;     /* [p] one row assembled by cox_row */
     double *risk;    /* [n] exp(linear predictor) for the residual walks */
     double *mean;    /* [p] subtracted from each column */
     double *scale;   /* [p] each centred column is multiplied by it */
@@ -53,6 +64,8 @@ typedef struct cox_work {
     size_t *nonzero; /* [p] the non-zero columns of one row */
     double *scaled;  /* [p] r x of those columns */
 } cox_work;
+
+enum { COLUMN_AS_IS, COLUMN_ZERO, COLUMN_SCALED };
 
 /* One group of rows lo..hi-1 sharing a time, with its hazard increments. */
 typedef struct tie_group {
@@ -128,6 +141,10 @@ static void cox_work_free(cox_work *w)
     free(w->mat2);
     free(w->nonzero);
     free(w->scaled);
+    free(w->kind);
+    free(w->slot);
+    free(w->patched);
+    free(w->row);
 }
 
 /* The p-vectors share one block, carved up here (mean owns it). */
@@ -139,7 +156,6 @@ static embolo_error cox_work_alloc(cox_work *w)
                           &w->mbar, &w->g_total, &w->g_after, &w->vec, &w->res, &w->usum,
                           &w->dropped};
     size_t n_vectors = sizeof vectors / sizeof vectors[0];
-    w->x = doubles_alloc(n * p);
     w->risk = doubles_alloc(n);
     w->mean = doubles_alloc((n_vectors + 1) * p);
     w->imat = doubles_alloc(p * p);
@@ -151,7 +167,12 @@ static embolo_error cox_work_alloc(cox_work *w)
     w->mat2 = doubles_alloc(p * p);
     w->nonzero = calloc(p > 0 ? p : 1, sizeof *w->nonzero);
     w->scaled = doubles_alloc(p);
-    if (w->x == NULL || w->risk == NULL || w->mean == NULL || w->imat == NULL || w->fac == NULL
+    w->kind = calloc(p > 0 ? p : 1, sizeof *w->kind);
+    w->slot = calloc(p > 0 ? p : 1, sizeof *w->slot);
+    w->patched = calloc(p > 0 ? p : 1, sizeof *w->patched);
+    w->row = doubles_alloc(p);
+    if (w->kind == NULL || w->slot == NULL || w->patched == NULL || w->row == NULL || w->risk == NULL
+        || w->mean == NULL || w->imat == NULL || w->fac == NULL
         || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL
         || w->nonzero == NULL || w->scaled == NULL) {
         err = EMBOLO_ERROR_NOMEM;
@@ -180,6 +201,31 @@ static void columns_classify(const double *x, size_t n, size_t p, unsigned char 
             unit[j] &= (unsigned char)(v == 0.0 || v == 1.0 || v == -1.0);
         }
     }
+}
+
+/* Which column is read as it is, which is 0 and which is scaled (and stored in w->x, n x q). */
+static void columns_place(cox_work *w, const double *x, const unsigned char *constant, const unsigned char *unit)
+{
+    size_t n = w->n, p = w->p;
+    w->source = x;
+    w->q = 0;
+    for (size_t j = 0; j < p; j++) {
+        w->kind[j] = constant[j] ? COLUMN_ZERO : unit[j] ? COLUMN_AS_IS : COLUMN_SCALED;
+        if (w->kind[j] == COLUMN_SCALED)
+            w->slot[j] = w->q++;
+    }
+    w->n_patched = 0;
+    for (size_t j = 0; j < p; j++)
+        if (w->kind[j] != COLUMN_AS_IS)
+            w->patched[w->n_patched++] = j;
+    w->as_is = w->n_patched == 0;
+    if (w->q == 0)
+        return;
+    w->x = doubles_alloc(n * w->q);
+    for (size_t i = 0; i < n && w->x != NULL; i++)
+        for (size_t j = 0; j < p; j++)
+            if (w->kind[j] == COLUMN_SCALED)
+                w->x[i * w->q + w->slot[j]] = (x[i * p + j] - w->mean[j]) * w->scale[j];
 }
 
 /* R's coxfit6: subtract the weighted mean, scale by the inverse weighted mean absolute deviation;
@@ -218,11 +264,26 @@ static embolo_error design_standardize(cox_work *w, const double *x)
         else
             w->scale[j] = w->scale[j] > 0.0 ? total / w->scale[j] : 1.0;
     }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < p; j++)
-            w->x[i * p + j] = constant[j] ? 0.0 : (x[i * p + j] - w->mean[j]) * w->scale[j];
+    columns_place(w, x, constant, unit);
     free(constant);
-    return EMBOLO_OK;
+    return w->q > 0 && w->x == NULL ? EMBOLO_ERROR_NOMEM : EMBOLO_OK;
+}
+
+/* Row k of the centred and scaled design. A column within {-1, 0, 1} has mean 0 and scale 1, and
+ * (v - 0.0) * 1.0 is v bit for bit (-0.0 too): it is read from the caller's design as it is. */
+static const double *cox_row(cox_work *w, size_t k)
+{
+    size_t p = w->p;
+    const double *source = p > 0 ? w->source + k * p : w->row;
+    if (w->as_is)
+        return source;
+    const double *scaled = w->q > 0 ? w->x + k * w->q : NULL;
+    memcpy(w->row, source, p * sizeof *w->row);
+    for (size_t s = 0; s < w->n_patched; s++) {
+        size_t j = w->patched[s];
+        w->row[j] = w->kind[j] == COLUMN_ZERO ? 0.0 : scaled[w->slot[j]];
+    }
+    return w->row;
 }
 
 static int same_stratum(const cox_work *w, size_t i, size_t j)
@@ -364,7 +425,7 @@ static double loglik_eval(cox_work *w, const double *beta)
         sums_clear(w->a2, p);
         sums_clear(w->c2, p * p);
         for (size_t k = lo; k < hi; k++) {
-            const double *xr = w->x + k * p;
+            const double *xr = cox_row(w, k);
             double z = 0.0, wk = cox_weight(w, k);
             size_t m = sparse ? row_nonzero(xr, p, w->nonzero) : 0;
             if (sparse)
@@ -574,7 +635,7 @@ static void group_hazard(cox_work *w, tie_group *g, double *denom)
     g->deaths = 0;
     sums_clear(w->a2, p);
     for (size_t k = g->lo; k < g->hi; k++) {
-        const double *xr = w->x + k * p;
+        const double *xr = cox_row(w, k);
         double r = w->risk[k] * cox_weight(w, k);
         *denom += r;
         for (size_t j = 0; j < p; j++)
@@ -617,7 +678,7 @@ static void row_residual(cox_work *w, const tie_group *g, size_t k, double h_upt
                          const double *g_upto)
 {
     size_t p = w->p;
-    const double *xr = w->x + k * p;
+    const double *xr = cox_row(w, k);
     double r = w->risk[k], wk = cox_weight(w, k);
     if (w->status[k]) {
         double h = h_upto - g->h + g->h2;
@@ -746,8 +807,9 @@ static void risk_update(cox_work *w, const double *beta)
     size_t p = w->p;
     for (size_t k = 0; k < w->n; k++) {
         double z = 0.0;
+        const double *xr = beta != NULL ? cox_row(w, k) : NULL;
         for (size_t j = 0; j < p && beta != NULL; j++)
-            z += beta[j] * w->x[k * p + j];
+            z += beta[j] * xr[j];
         w->risk[k] = exp(z);
     }
 }
@@ -769,13 +831,14 @@ static void robust_compute(cox_work *w, const cox_options *o, cox_result *r)
     r->robust_score_chisq = quadratic_form(w->mat, w->u, p, o->toler_chol, w->fac, w->vec, NULL);
 }
 
-static double lp_largest(const cox_work *w)
+static double lp_largest(cox_work *w)
 {
     double largest = 0.0;
     for (size_t k = 0; k < w->n; k++) {
         double z = 0.0;
+        const double *xr = cox_row(w, k);
         for (size_t j = 0; j < w->p; j++)
-            z += w->beta[j] * w->x[k * w->p + j];
+            z += w->beta[j] * xr[j];
         largest = z > largest ? z : largest;
     }
     return largest;

@@ -229,23 +229,41 @@ static void design_fill(design *d, const endpoint_rows *rows, const size_t *posi
     }
 }
 
-embolo_error design_new(const dataset *data, const endpoint_rows *rows, const size_t *variables,
-                        size_t n_variables, int weighted, design **out)
+static size_t rows_complete(const endpoint_rows *rows, const size_t *variables, size_t n_variables, int weighted)
 {
-    embolo_error err = EMBOLO_ERROR_NOMEM;
-    design *d = calloc(1, sizeof *d);
+    size_t complete = 0;
+    for (size_t k = 0; k < rows->n; k++)
+        complete += (size_t)row_complete(rows, k, variables, n_variables, weighted);
+    return complete;
+}
+
+/* The design's rows when every endpoint row is complete: the rows' own arrays, read only (the design
+ * is freed before its rows), rather than copies of them. */
+static void design_borrow_rows(design *d, const endpoint_rows *rows, int weighted)
+{
+    d->borrowed = 1;
+    d->n = rows->n;
+    d->time = rows->time;
+    d->status = rows->status;
+    d->cause = rows->cause;
+    d->row = rows->row;
+    d->weight = weighted ? rows->weight : NULL;
+    for (size_t k = 0; k < rows->n; k++)
+        d->events += rows->status[k] == 1;
+}
+
+/* Copies the complete rows; position[i] is the design row i's index in rows. */
+static embolo_error design_copy_rows(design *d, const endpoint_rows *rows, const size_t *variables,
+                                     size_t n_variables, int weighted, size_t *position)
+{
     size_t cap = rows->n ? rows->n : 1;
-    size_t *position = malloc(cap * sizeof *position);
-    *out = NULL;
-    if (!d || !position)
-        goto cleanup;
     d->time = malloc(cap * sizeof *d->time);
     d->status = malloc(cap * sizeof *d->status);
     d->cause = malloc(cap * sizeof *d->cause);
     d->row = malloc(cap * sizeof *d->row);
     d->weight = weighted ? malloc(cap * sizeof *d->weight) : NULL;
     if (!d->time || !d->status || !d->cause || !d->row || (weighted && !d->weight))
-        goto cleanup;
+        return EMBOLO_ERROR_NOMEM;
     for (size_t k = 0; k < rows->n; k++) {
         if (!row_complete(rows, k, variables, n_variables, weighted))
             continue;
@@ -258,6 +276,28 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
             d->weight[d->n] = rows->weight[k];
         d->events += rows->status[k] == 1;
         d->n++;
+    }
+    return EMBOLO_OK;
+}
+
+embolo_error design_new(const dataset *data, const endpoint_rows *rows, const size_t *variables,
+                        size_t n_variables, int weighted, design **out)
+{
+    embolo_error err = EMBOLO_ERROR_NOMEM;
+    design *d = calloc(1, sizeof *d);
+    size_t cap = rows->n ? rows->n : 1;
+    size_t *position = malloc(cap * sizeof *position);
+    *out = NULL;
+    if (!d || !position)
+        goto cleanup;
+    if (rows_complete(rows, variables, n_variables, weighted) == rows->n) {
+        design_borrow_rows(d, rows, weighted);
+        for (size_t k = 0; k < rows->n; k++)
+            position[k] = k;
+    } else {
+        err = design_copy_rows(d, rows, variables, n_variables, weighted, position);
+        if (err != EMBOLO_OK)
+            goto cleanup;
     }
     d->dropped = rows->n - d->n;
     err = design_choose_columns(d, data, rows, position, variables, n_variables);
@@ -281,12 +321,14 @@ void design_free(design *d)
 {
     if (!d)
         return;
-    free(d->time);
-    free(d->status);
-    free(d->cause);
-    free(d->weight);
+    if (!d->borrowed) {
+        free(d->time);
+        free(d->status);
+        free(d->cause);
+        free(d->weight);
+        free(d->row);
+    }
     free(d->x);
-    free(d->row);
     free(d->columns);
     free(d->reference);
     free(d);

@@ -55,10 +55,13 @@ typedef struct design {
                            or the first level in `levels` order with a row when it has none); -1 otherwise */
     size_t events;
     size_t dropped;     /* endpoint rows left out as incomplete */
+    int borrowed;       /* time, status, cause, weight and row are the endpoint rows' own (every row
+                           complete), not copies: the design must be freed before its rows */
 } design;
 
 /* Builds the design of variables[0..n_variables) over rows; with weighted, only rows with a weight
- * are kept and their weights attached. A factor level with no row in the subset gets no column. */
+ * are kept and their weights attached. A factor level with no row in the subset gets no column.
+ * When every row is complete the design shares the rows' arrays: free it before rows. */
 embolo_error design_new(const dataset *data, const endpoint_rows *rows, const size_t *variables,
                         size_t n_variables, int weighted, design **out);
 void design_free(design *d);

@@ -24,7 +24,10 @@ typedef struct zph_workspace {
     size_t n;
     size_t p;           /* fitted coefficients kept (those not dropped as singular) */
     size_t *column;     /* [p] index of each kept coefficient in the fit */
-    double *x;          /* [n*p] kept covariates, centred on their means */
+    const double *x;    /* [n*p_fit] the fit's design */
+    size_t p_fit;
+    double *mean;       /* [p] each kept covariate's mean */
+    double *row;        /* [p] one row's kept covariates centred on their means (zph_row) */
     double *risk;       /* [n] weight * exp(linear predictor) */
     double *g;          /* [n] centred time transform */
     double *u;          /* [p] score of the added covariates g(t) x */
@@ -91,7 +94,8 @@ static embolo_error inputs_check(const double *time, const int *status, const do
 static void workspace_destroy(zph_workspace *ws)
 {
     free(ws->column);
-    free(ws->x);
+    free(ws->mean);
+    free(ws->row);
     free(ws->risk);
     free(ws->g);
     free(ws->u);
@@ -124,7 +128,8 @@ static embolo_error workspace_init(zph_workspace *ws, size_t n, size_t p_fit, co
         err = EMBOLO_ERROR_DATA;
         goto cleanup;
     }
-    ws->x = malloc(n * p * sizeof *ws->x);
+    ws->mean = malloc(p * sizeof *ws->mean);
+    ws->row = malloc(p * sizeof *ws->row);
     ws->risk = malloc(n * sizeof *ws->risk);
     ws->g = malloc(n * sizeof *ws->g);
     ws->u = calloc(p, sizeof *ws->u);
@@ -137,21 +142,33 @@ static embolo_error workspace_init(zph_workspace *ws, size_t n, size_t p_fit, co
     ws->solve_u = malloc(2 * p * sizeof *ws->solve_u);
     ws->solve_b = malloc(2 * p * sizeof *ws->solve_b);
     ws->index = malloc(2 * p * sizeof *ws->index);
-    if (!ws->x || !ws->risk || !ws->g || !ws->u || !ws->info || !ws->sum_x || !ws->sum_xx
+    if (!ws->mean || !ws->row || !ws->risk || !ws->g || !ws->u || !ws->info || !ws->sum_x || !ws->sum_xx
         || !ws->dead_x || !ws->dead_xx || !ws->solve_m || !ws->solve_u || !ws->solve_b || !ws->index)
         err = EMBOLO_ERROR_NOMEM;
 cleanup:
     return err;
 }
 
-/* Kept covariates centred on their (unweighted) means, and the risk weight * exp(x beta). The means
- * are summed row by row (each column's sum in row order, as a walk down the column would), the
- * means in solve_u until the solves need it. */
+/* Row i's kept covariates centred on their means, computed when read (the same values a centred
+ * copy of the design would hold, without its n x p). */
+static const double *zph_row(zph_workspace *ws, size_t i)
+{
+    const double *xi = ws->x + i * ws->p_fit;
+    for (size_t j = 0; j < ws->p; j++)
+        ws->row[j] = xi[ws->column[j]] - ws->mean[j];
+    return ws->row;
+}
+
+/* The kept covariates' (unweighted) means, and the risk weight * exp(x beta) of the centred
+ * covariates. The means are summed row by row (each column's sum in row order, as a walk down the
+ * column would). */
 static void risk_compute(zph_workspace *ws, const double *x, size_t p_fit, const double *weight,
                          const double *coef)
 {
     size_t n = ws->n, p = ws->p;
-    double *mean = ws->solve_u;
+    double *mean = ws->mean;
+    ws->x = x;
+    ws->p_fit = p_fit;
     for (size_t j = 0; j < p; j++)
         mean[j] = 0.0;
     for (size_t i = 0; i < n; i++)
@@ -159,13 +176,11 @@ static void risk_compute(zph_workspace *ws, const double *x, size_t p_fit, const
             mean[j] += x[i * p_fit + ws->column[j]];
     for (size_t j = 0; j < p; j++)
         mean[j] /= (double)n;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < p; j++)
-            ws->x[i * p + j] = x[i * p_fit + ws->column[j]] - mean[j];
     for (size_t i = 0; i < n; i++) {
         double eta = 0.0;
+        const double *xi = zph_row(ws, i);
         for (size_t j = 0; j < p; j++)
-            eta += ws->x[i * p + j] * coef[ws->column[j]];
+            eta += xi[j] * coef[ws->column[j]];
         ws->risk[i] = weight_of(weight, i) * exp(eta);
     }
 }
@@ -248,7 +263,7 @@ static void block_collect(zph_workspace *ws, event_block *b, const int *status,
     b->n_dead = 0;
     b->g = ws->g[first];
     for (size_t i = first; i < last; i++) {
-        const double *xi = ws->x + i * p;
+        const double *xi = zph_row(ws, i);
         if (!status[i]) {
             b->denom += ws->risk[i];
             row_add(ws->sum_x, ws->sum_xx, xi, ws->risk[i], p);
