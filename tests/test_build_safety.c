@@ -161,23 +161,6 @@ static int teardown(void **state)
 
 /* ---- a model as lines ---- */
 
-static void expect_rows(table *t, const char *const *lines, size_t n)
-{
-    char line[1024];
-    table_row scratch = {0};
-    assert_int_equal(table_error(t), EMBOLO_OK);
-    if (t->fill)
-        assert_int_equal(table_scratch_new(t, &scratch), EMBOLO_OK);
-    for (size_t r = 0; r < t->n_rows && r < n; r++) {
-        test_model_line(t, table_row_at(t, r, &scratch), line, sizeof line);
-        if (strcmp(line, lines[r]))
-            print_error("row %zu: '%s'\n     want '%s'\n", r, line, lines[r]);
-        assert_string_equal(line, lines[r]);
-    }
-    table_scratch_free(&scratch);
-    assert_int_equal(t->n_rows, n);
-}
-
 static table *expect_model(void **state, build_table_kind kind, const char *title, const char *const *lines,
                            size_t n)
 {
@@ -187,7 +170,7 @@ static table *expect_model(void **state, build_table_kind kind, const char *titl
     if (strcmp(t->title, title))
         print_error("title '%s'\n want '%s'\n", t->title, title);
     assert_string_equal(t->title, title);
-    expect_rows(t, lines, n);
+    test_expect_rows(t, lines, n);
     return t;
 }
 
@@ -361,7 +344,7 @@ static void test_share(void **state)
     assert_int_equal(t->n_footnotes, 2);
     table_free(t);
     t = build_table(&f->b, BUILD_AUDIT_SAFETY, 0);
-    expect_rows(t, LINES("H Major adverse events per procedure |  |  |  |  |  |  |  |  | ",
+    test_expect_rows(t, LINES("H Major adverse events per procedure |  |  |  |  |  |  |  |  | ",
                          "L All | 10.0% | <5 | <5 | " DASH " | " DASH " | <5 | <5 | " DASH " | " DASH,
                          "L A | 10.0% | <5 | <5 | " DASH " | " DASH " | <5 | <5 | " DASH " | " DASH,
                          "L B | 50.0% | 0 | <5 | " DASH " | " DASH " | 0 | <5 | " DASH " | " DASH,
@@ -386,7 +369,7 @@ static void test_share(void **state)
     t = build_table(&f->b, BUILD_CUSUM, 0);
     assert_string_equal(t->columns[9].header, "Signals at (procedure number)");
     /* The signals of a hidden cell are suppressed with its C values (results.csv: NA), even 0 signals. */
-    expect_rows(t, LINES("P All | 5.0% | 10.0% | 2.50 | <5 | <5 | " DASH " | " DASH " | " DASH " | " DASH,
+    test_expect_rows(t, LINES("P All | 5.0% | 10.0% | 2.50 | <5 | <5 | " DASH " | " DASH " | " DASH " | " DASH,
                          "P A | 5.0% | 10.0% | 2.50 | <5 | <5 | " DASH " | " DASH " | " DASH " | " DASH,
                          "P B | 5.0% | 10.0% | 2.50 | <5 | 0 | " DASH " | " DASH " | " DASH " | " DASH));
     table_free(t);
@@ -448,7 +431,7 @@ static void test_without_procedures(void **state)
     assert_string_equal(d->sheets[0].tables[0]->columns[1].header, "Procedures\nin the month");
     document_free(d);
     table *none = build_table(&f->b, BUILD_SAFETY, 0);
-    expect_rows(none, LINES("N No procedures file in this run."));
+    test_expect_rows(none, LINES("N No procedures file in this run."));
     table_free(none);
     template_free(t);
 }
