@@ -161,6 +161,35 @@ static void test_outdir_names(void **state)
     assert_false(outdir_valid_name("new\nline"));
 }
 
+/* A file written on another thread is created unlisted and takes its place in the list when outdir_list
+ * is called: the list's order is the order of listing, not of creation. Its name is taken meanwhile. */
+static void test_outdir_unlisted_file(void **state)
+{
+    scratch *s = *state;
+    char message[512], path[256];
+    FILE *file;
+    path_join(path, sizeof path, s->dir, "unlisted");
+    assert_int_equal(mkdir(path, 0700), 0);
+    int dir_fd = open(path, O_RDONLY | O_DIRECTORY);
+    assert_true(dir_fd >= 0);
+    outdir *d = outdir_new(dir_fd, path, "out");
+    assert_non_null(d);
+    assert_int_equal(outdir_open_unlisted(d, "patients.csv", &file, message, sizeof message), EMBOLO_OK);
+    fputs("row,id\n", file);
+    assert_int_equal(outdir_close(d, file, "patients.csv", 1, message, sizeof message), EMBOLO_OK);
+    assert_int_equal(outdir_count(d), 0);
+    assert_int_equal(outdir_open(d, "patients.csv", &file, message, sizeof message), EMBOLO_ERROR_OUTPUT);
+    write_file(d, "results.csv", "x");
+    assert_int_equal(outdir_list(d, "patients.csv", message, sizeof message), EMBOLO_OK);
+    assert_int_equal(outdir_count(d), 2);
+    assert_string_equal(outdir_name(d, 0), "results.csv");
+    assert_string_equal(outdir_name(d, 1), "patients.csv");
+    const char *files[] = {"patients.csv", "results.csv", NULL};
+    assert_true(test_dir_holds_only(path, files));
+    outdir_free(d);
+    close(dir_fd);
+}
+
 /* A set is published where nothing was, replaced by the next (files it no longer has go), and nothing
  * is left beside --out: no lock, no private directory. */
 static void test_publish_and_replace(void **state)
@@ -823,6 +852,7 @@ int main(void)
 #define OUTSET_TEST(f) cmocka_unit_test_setup_teardown(f, scratch_setup, scratch_teardown)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_outdir_names),
+        cmocka_unit_test_setup_teardown(test_outdir_unlisted_file, scratch_setup, scratch_teardown),
         OUTSET_TEST(test_publish_and_replace),
         OUTSET_TEST(test_refuses_what_it_did_not_write),
         OUTSET_TEST(test_abort_leaves_nothing),

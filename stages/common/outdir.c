@@ -156,10 +156,10 @@ static outdir_entry *entry_find(const outdir *d, const char *name)
     return NULL;
 }
 
-/* Creates NAME new and records it (with path, which it owns); the open descriptor, or -1 with the
+/* Creates NAME new and, when listed, records it (with path, which it owns); the open descriptor, or -1 with the
  * message written and *failure set. */
-static int create_file(outdir *d, const char *name, int keep, char *path, embolo_error *failure, char *message,
-                       size_t message_size)
+static int create_file(outdir *d, const char *name, int listed, int keep, char *path, embolo_error *failure,
+                       char *message, size_t message_size)
 {
     int fd = -1, error = 0;
     *failure = EMBOLO_OK;
@@ -176,7 +176,7 @@ static int create_file(outdir *d, const char *name, int keep, char *path, embolo
         fd = openat(d->dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     if (fd < 0 && !error)
         error = errno;
-    if (fd >= 0 && !entry_add(d, name, 0, keep ? fd : -1, path)) {
+    if (fd >= 0 && listed && !entry_add(d, name, 0, keep ? fd : -1, path)) {
         error = ENOMEM;
         close(fd);
         unlinkat(d->dir_fd, name, 0);
@@ -191,11 +191,12 @@ static int create_file(outdir *d, const char *name, int keep, char *path, embolo
     return fd;
 }
 
-embolo_error outdir_open(outdir *d, const char *name, FILE **file, char *message, size_t message_size)
+static embolo_error file_open(outdir *d, const char *name, int listed, FILE **file, char *message,
+                              size_t message_size)
 {
     embolo_error failure;
     *file = NULL;
-    int fd = create_file(d, name, 0, NULL, &failure, message, message_size);
+    int fd = create_file(d, name, listed, 0, NULL, &failure, message, message_size);
     if (fd < 0)
         return failure;
     *file = fdopen(fd, "wb");
@@ -206,6 +207,27 @@ embolo_error outdir_open(outdir *d, const char *name, FILE **file, char *message
         return EMBOLO_ERROR_OUTPUT;
     }
     return EMBOLO_OK;
+}
+
+embolo_error outdir_open(outdir *d, const char *name, FILE **file, char *message, size_t message_size)
+{
+    return file_open(d, name, 1, file, message, message_size);
+}
+
+embolo_error outdir_open_unlisted(outdir *d, const char *name, FILE **file, char *message, size_t message_size)
+{
+    return file_open(d, name, 0, file, message, message_size);
+}
+
+embolo_error outdir_list(outdir *d, const char *name, char *message, size_t message_size)
+{
+    pthread_mutex_lock(&d->mutex);
+    int listed = entry_add(d, name, 0, -1, NULL);
+    pthread_mutex_unlock(&d->mutex);
+    if (listed)
+        return EMBOLO_OK;
+    display_fail(d, name, "cannot list", ENOMEM, message, message_size);
+    return EMBOLO_ERROR_NOMEM;
 }
 
 embolo_error outdir_close(outdir *d, FILE *file, const char *name, int ok, char *message, size_t message_size)
@@ -246,7 +268,7 @@ embolo_error outdir_reserve(outdir *d, const char *name, const char **path, char
         display_fail(d, name, "cannot create", ENAMETOOLONG, message, message_size);
         return EMBOLO_ERROR_OUTPUT;
     }
-    if (create_file(d, name, 1, library, &failure, message, message_size) < 0)
+    if (create_file(d, name, 1, 1, library, &failure, message, message_size) < 0)
         return failure;
     *path = library;
     return EMBOLO_OK;

@@ -23,6 +23,13 @@ void outdir_free(outdir *d);
  * for writing. */
 embolo_error outdir_open(outdir *d, const char *name, FILE **file, char *message, size_t message_size);
 
+/* As outdir_open, but NAME is not listed until outdir_list: a file written on another thread takes its
+ * place in the list when its turn comes, so that the order of "files" does not depend on timing. */
+embolo_error outdir_open_unlisted(outdir *d, const char *name, FILE **file, char *message, size_t message_size);
+
+/* Lists NAME, created with outdir_open_unlisted (and closed with outdir_close). */
+embolo_error outdir_list(outdir *d, const char *name, char *message, size_t message_size);
+
 /* Flushes file (opened with outdir_open as NAME) to the disk and closes it; ok says whether the writer
  * itself succeeded. On failure the message is "DISPLAY/NAME: cannot write: REASON". */
 embolo_error outdir_close(outdir *d, FILE *file, const char *name, int ok, char *message, size_t message_size);

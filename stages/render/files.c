@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -190,19 +191,77 @@ static void write_patients_header(FILE *file, const study *s, const dataset *d, 
     fputc('\n', file);
 }
 
-/* Every missing value is NA (an empty field reads as "" in R for a text column). */
+static void level_cells_free(char ***cells, const study *s)
+{
+    for (size_t v = 0; cells && v < s->n_variables; v++) {
+        for (size_t l = 0; cells[v] && l < s->variables[v].n_levels; l++)
+            free(cells[v][l]);
+        free(cells[v]);
+    }
+    free(cells);
+}
+
+/* Each factor level's cell as csv_name writes it, made once for the whole file: [n_variables] arrays
+ * of [n_levels] strings (NULL for a numeric variable). NULL when out of memory. */
+static char ***level_cells_new(const study *s)
+{
+    char ***cells = calloc(s->n_variables ? s->n_variables : 1, sizeof *cells);
+    int ok = cells != NULL;
+    for (size_t v = 0; ok && v < s->n_variables; v++) {
+        const study_variable *var = &s->variables[v];
+        if (!study_variable_is_factor(var))
+            continue;
+        cells[v] = calloc(var->n_levels ? var->n_levels : 1, sizeof *cells[v]);
+        ok = cells[v] != NULL;
+        for (size_t l = 0; ok && l < var->n_levels; l++) {
+            size_t size = 0;
+            FILE *cell = open_memstream(&cells[v][l], &size);
+            ok = cell != NULL;
+            if (ok) {
+                csv_name(cell, var->levels[l]);
+                ok = !ferror(cell);
+                ok = fclose(cell) == 0 && ok;
+            }
+        }
+    }
+    if (ok)
+        return cells;
+    level_cells_free(cells, s);
+    return NULL;
+}
+
+/* A non-negative integer in decimal, as printf's %zu ("%d" of a non-negative int) writes it. */
+static void csv_count(FILE *file, size_t value)
+{
+    char digits[24];
+    size_t at = sizeof digits;
+    digits[--at] = '\0';
+    do {
+        digits[--at] = (char)('0' + value % 10);
+        value /= 10;
+    } while (value > 0);
+    fputs(digits + at, file);
+}
+
+/* Every missing value is NA (an empty field reads as "" in R for a text column). The level cells are
+ * made once (a level's text is the same on every line) and integers written without printf: at a
+ * million records this file is the longest part of rendering. */
 static int write_patients(FILE *file, const study *s, const dataset *d, int share)
 {
+    char ***cells = level_cells_new(s);
+    if (!cells)
+        return 0;
     write_patients_header(file, s, d, share);
     for (size_t i = 0; i < d->n; i++) {
-        fprintf(file, "%zu,", d->record[i]);
+        csv_count(file, d->record[i]);
+        fputc(',', file);
         csv_input_text(file, d->id[i]);
         for (size_t e = 0; e < s->n_endpoints; e++) {
             fputc(',', file);
             csv_number(file, d->time[e][i], "NA");
             fputc(',', file);
             if (d->event[e][i] >= 0)
-                fprintf(file, "%d", d->event[e][i]);
+                csv_count(file, (size_t)d->event[e][i]);
             else
                 fputs("NA", file);
         }
@@ -211,8 +270,8 @@ static int write_patients(FILE *file, const study *s, const dataset *d, int shar
             fputc(',', file);
             if (isnan(value))
                 fputs("NA", file);
-            else if (study_variable_is_factor(&s->variables[v]))
-                csv_name(file, s->variables[v].levels[(size_t)value]);
+            else if (cells[v])
+                fputs(cells[v][(size_t)value], file);
             else
                 csv_number(file, value, "NA");
             if (d->cut_number[v]) {
@@ -239,10 +298,12 @@ static int write_patients(FILE *file, const study *s, const dataset *d, int shar
                 continue;
             }
             text_format_date(d->date_day[k][i], date);
-            fprintf(file, ",%s", date);
+            fputc(',', file);
+            fputs(date, file);
         }
         fputc('\n', file);
     }
+    level_cells_free(cells, s);
     return !ferror(file);
 }
 

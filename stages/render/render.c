@@ -156,6 +156,56 @@ static embolo_error render_documents(const render_input *in, outdir *out, char *
     return err;
 }
 
+/* A plain-text file of the set. */
+typedef struct text_file {
+    const char *name;
+    file_writer write;
+    int enabled;
+    int record_level;  /* one line per record (exclusions, patients, procedures): written on a thread of
+                          its own while the documents are, unlisted until its turn (outdir_list) */
+    embolo_error err;
+    char message[1024];
+} text_file;
+
+static embolo_error text_file_write(const render_input *in, outdir *out, text_file *f, int listed)
+{
+    FILE *file;
+    f->err = listed ? outdir_open(out, f->name, &file, f->message, sizeof f->message)
+                    : outdir_open_unlisted(out, f->name, &file, f->message, sizeof f->message);
+    if (f->err == EMBOLO_OK) {
+        errno = 0;
+        int written = f->write(file, in);
+        f->err = outdir_close(out, file, f->name, written, f->message, sizeof f->message);
+    }
+    return f->err;
+}
+
+typedef struct record_files_job {
+    const render_input *in;
+    outdir *out;
+    text_file *files;
+    size_t n_files;
+} record_files_job;
+
+static void *record_files_run(void *arg)
+{
+    record_files_job *job = arg;
+    for (size_t i = 0; i < job->n_files; i++)
+        if (job->files[i].enabled && job->files[i].record_level)
+            text_file_write(job->in, job->out, &job->files[i], 0);
+    return NULL;
+}
+
+/* The record-level files, written on their thread: each listed in its turn, or its failure. */
+static embolo_error record_file_settle(outdir *out, text_file *f, char *message, size_t message_size)
+{
+    if (f->err == EMBOLO_OK)
+        f->err = outdir_list(out, f->name, f->message, sizeof f->message);
+    if (f->err != EMBOLO_OK)
+        snprintf(message, message_size, "%s", f->message);
+    return f->err;
+}
+
 embolo_error render_run(const render_input *given, outdir *out, char *message, size_t message_size)
 {
     render_input timed = *given;
@@ -163,30 +213,33 @@ embolo_error render_run(const render_input *given, outdir *out, char *message, s
     embolo_error err = EMBOLO_OK;
     timed.out = out;
     clock_gettime(CLOCK_MONOTONIC, &timed.render_start);
+    /* A file of the set: one line here (a subdirectory: outdir_mkdir before its files). */
+    text_file files[] = {
+        {.name = "results.csv", .write = files_write_results, .enabled = in->results != NULL},
+        {.name = "exclusions.csv", .write = files_write_exclusions, .enabled = files_has_records(in), .record_level = 1},
+        {.name = "patients.csv", .write = files_write_patients, .enabled = files_has_records(in), .record_level = 1},
+        {.name = "procedures.csv", .write = files_write_procedures, .enabled = files_has_procedures(in),
+         .record_level = 1},
+        {.name = "manifest.json", .write = files_write_manifest, .enabled = 1},
+    };
+    enum { N_FILES = sizeof files / sizeof files[0] };
+    record_files_job job = {.in = in, .out = out, .files = files, .n_files = N_FILES};
+    pthread_t thread;
+    int threaded = files_has_records(in) && pthread_create(&thread, NULL, record_files_run, &job) == 0;
     if (in->results)
         err = render_documents(in, out, message, message_size);
-    /* A file of the set: one line here (a subdirectory: outdir_mkdir before its files). */
-    const struct {
-        const char *name;
-        file_writer write;
-        int enabled;
-    } files[] = {
-        {"results.csv", files_write_results, in->results != NULL},
-        {"exclusions.csv", files_write_exclusions, files_has_records(in)},
-        {"patients.csv", files_write_patients, files_has_records(in)},
-        {"procedures.csv", files_write_procedures, files_has_procedures(in)},
-        {"manifest.json", files_write_manifest, 1},
-    };
-    for (size_t i = 0; i < sizeof files / sizeof files[0] && err == EMBOLO_OK; i++) {
-        FILE *file;
+    if (threaded)
+        pthread_join(thread, NULL);
+    for (size_t i = 0; i < N_FILES && err == EMBOLO_OK; i++) {
         if (!files[i].enabled)
             continue;
-        err = outdir_open(out, files[i].name, &file, message, message_size);
-        if (err == EMBOLO_OK) {
-            errno = 0;
-            int written = files[i].write(file, in);
-            err = outdir_close(out, file, files[i].name, written, message, message_size);
+        if (files[i].record_level && threaded) {
+            err = record_file_settle(out, &files[i], message, message_size);
+            continue;
         }
+        err = text_file_write(in, out, &files[i], 1);
+        if (err != EMBOLO_OK)
+            snprintf(message, message_size, "%s", files[i].message);
     }
     return err;
 }
