@@ -494,6 +494,29 @@ static size_t describe_strict_failure(const run_context *ctx, char *message, siz
     return total;
 }
 
+/* Weighting, then modelling; the model stage begins before weighting (the first endpoint's analyses
+ * that read no weight, on a thread of its own: model.h), so the manifest's "model" time counts only
+ * what is left of it when the weights are there. */
+static embolo_error run_weight_and_model(run_context *ctx, char *message, size_t message_size)
+{
+    model_session *session = NULL;
+    ctx->results->curve_tick_step = ctx->template->x_step;
+    stage_begin(ctx);
+    embolo_error err = model_begin(ctx->study, ctx->data, ctx->results->curve_tick_step, &session);
+    if (err != EMBOLO_OK) {
+        snprintf(message, message_size, "modelling failed: %s", embolo_error_message(err));
+        return err;
+    }
+    err = weight_run(ctx->study, ctx->data, ctx->results, message, message_size);
+    if (err == EMBOLO_OK) {
+        stage_end(ctx, "weight", ctx->data->n);
+        stage_begin(ctx);
+        err = model_finish(session, ctx->data, ctx->results, message, message_size);
+    }
+    model_session_free(session);
+    return err;
+}
+
 static embolo_error run_stages(run_context *ctx, char *message, size_t message_size)
 {
     const driver_options *o = ctx->options;
@@ -532,14 +555,7 @@ static embolo_error run_stages(run_context *ctx, char *message, size_t message_s
         return err == EMBOLO_OK ? EMBOLO_ERROR_DATA : err;
     }
     if (o->command == DRIVER_RUN) {
-        stage_begin(ctx);
-        err = weight_run(ctx->study, ctx->data, ctx->results, message, message_size);
-        if (err != EMBOLO_OK)
-            return err;
-        stage_end(ctx, "weight", ctx->data->n);
-        stage_begin(ctx);
-        ctx->results->curve_tick_step = ctx->template->x_step;
-        err = model_run(ctx->study, ctx->data, ctx->results, message, message_size);
+        err = run_weight_and_model(ctx, message, message_size);
         if (err != EMBOLO_OK)
             return err;
         err = run_audit(ctx);

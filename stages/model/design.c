@@ -112,6 +112,18 @@ cleanup:
     return err;
 }
 
+embolo_error endpoint_rows_gather_weight(endpoint_rows *rows, const dataset *data)
+{
+    if (rows->weight || !data->weight)
+        return EMBOLO_OK;
+    rows->weight = malloc((rows->n ? rows->n : 1) * sizeof *rows->weight);
+    if (!rows->weight)
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t k = 0; k < rows->n; k++)
+        rows->weight[k] = data->weight[rows->row[k]];
+    return EMBOLO_OK;
+}
+
 void endpoint_rows_free(endpoint_rows *rows)
 {
     if (!rows)

@@ -29,6 +29,10 @@ typedef struct endpoint_rows {
 embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out);
 void endpoint_rows_free(endpoint_rows *rows);
 
+/* Gathers data's weights into rows made before data had them (rows->weight NULL); nothing to do when
+ * rows have their weights or data has none. */
+embolo_error endpoint_rows_gather_weight(endpoint_rows *rows, const dataset *data);
+
 /* The rows (order kept) whose value of variable is level, or any non-missing value with level -1. */
 embolo_error endpoint_rows_subset(const endpoint_rows *rows, const dataset *data, size_t variable, int level,
                                   endpoint_rows **out);

@@ -1,13 +1,11 @@
 #include "model.h"
 
 #include <gsl/gsl_cdf.h>
-#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/cpus.h"
 #include "common/keys.h"
 #include "concordance.h"
 #include "evalue.h"
@@ -17,8 +15,6 @@
 #include "zph.h"
 
 #define MIN_EVENTS_PER_VARIABLE 10.0
-/* At most this many endpoints are modelled at once (as many as the machine has processors). */
-#define MODEL_THREADS CPUS_MAX
 
 embolo_error model_add(model_context *ctx, const char *section, const char *model, const char *variable,
                        const char *level, const char *stat, double value)
@@ -616,7 +612,7 @@ cleanup:
 
 /* ---- one endpoint ---- */
 
-static embolo_error model_endpoint(model_context *ctx)
+embolo_error model_endpoint_unweighted(model_context *ctx)
 {
     const study *s = ctx->s;
     embolo_error err = report_followup(ctx);
@@ -633,7 +629,14 @@ static embolo_error model_endpoint(model_context *ctx)
         err = run_cox(ctx, KEY_MULTIVARIABLE, s->multivariable, s->n_multivariable, 0, COX_TIES_EFRON, 1);
     if (s->n_multivariable > 0 && err == EMBOLO_OK)
         err = run_cox(ctx, KEY_MULTIVARIABLE_BRESLOW, s->multivariable, s->n_multivariable, 0, COX_TIES_BRESLOW, 0);
-    if (ctx->data->weight && s->treatment >= 0 && err == EMBOLO_OK) {
+    return err;
+}
+
+embolo_error model_endpoint_weighted(model_context *ctx)
+{
+    const study *s = ctx->s;
+    embolo_error err = EMBOLO_OK;
+    if (ctx->data->weight && s->treatment >= 0) {
         size_t treatment = (size_t)s->treatment;
         err = report_subgroup(ctx, treatment, 1);
         if (err == EMBOLO_OK)
@@ -645,78 +648,5 @@ static embolo_error model_endpoint(model_context *ctx)
         err = model_survival2_run(ctx);
     if (err == EMBOLO_OK)
         err = model_cox2_run(ctx);
-    return err;
-}
-
-/* Models one endpoint into its own results. */
-static embolo_error model_one_endpoint(const study *s, const dataset *data, size_t e, results *out)
-{
-    model_context ctx = {.s = s, .data = data, .out = out, .endpoint = &s->endpoints[e], .endpoint_index = e};
-    embolo_error err = endpoint_rows_new(data, e, &ctx.rows);
-    if (err != EMBOLO_OK)
-        return err;
-    if (ctx.rows->n == 0)
-        err = results_warn_about(out, (result_subject){.endpoint = ctx.endpoint->name}, "no analysable row");
-    else
-        err = model_endpoint(&ctx);
-    endpoint_rows_free(ctx.rows);
-    return err;
-}
-
-typedef struct endpoint_job {
-    const study *s;
-    const dataset *data;
-    size_t endpoint;
-    results *out;
-    embolo_error err;
-} endpoint_job;
-
-static void *endpoint_job_run(void *arg)
-{
-    endpoint_job *job = arg;
-    job->err = model_one_endpoint(job->s, job->data, job->endpoint, job->out);
-    return NULL;
-}
-
-/* Runs the endpoints as many at a time as the machine has processors (at most MODEL_THREADS), each
- * into its own results, and appends them in endpoint order: the output is the same as a sequential
- * run's. */
-embolo_error model_run(const study *s, const dataset *data, results *out, char *message, size_t message_size)
-{
-    embolo_error err = EMBOLO_OK;
-    endpoint_job jobs[MODEL_THREADS];
-    pthread_t threads[MODEL_THREADS];
-    size_t failed = 0, batch = cpus_online();
-    if (batch > MODEL_THREADS)
-        batch = MODEL_THREADS;
-    for (size_t first = 0; first < s->n_endpoints && err == EMBOLO_OK; first += batch) {
-        size_t count = s->n_endpoints - first < batch ? s->n_endpoints - first : batch;
-        int started[MODEL_THREADS] = {0};
-        for (size_t k = 0; k < count; k++) {
-            jobs[k] = (endpoint_job){.s = s, .data = data, .endpoint = first + k, .out = results_new()};
-            jobs[k].err = jobs[k].out ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
-            if (jobs[k].out)
-                jobs[k].out->curve_tick_step = out->curve_tick_step;
-            /* The last job of a batch runs on this thread; a thread that cannot start runs here too. */
-            if (jobs[k].err == EMBOLO_OK && k + 1 < count)
-                started[k] = pthread_create(&threads[k], NULL, endpoint_job_run, &jobs[k]) == 0;
-            if (!started[k] && jobs[k].err == EMBOLO_OK)
-                endpoint_job_run(&jobs[k]);
-        }
-        for (size_t k = 0; k < count; k++) {
-            if (started[k])
-                pthread_join(threads[k], NULL);
-            if (err == EMBOLO_OK && jobs[k].err != EMBOLO_OK) {
-                err = jobs[k].err;
-                failed = first + k;
-            }
-            if (err == EMBOLO_OK)
-                err = results_append(out, jobs[k].out);
-            results_free(jobs[k].out);
-        }
-    }
-    if (err != EMBOLO_OK)
-        snprintf(message, message_size, "modelling %s failed: %s", s->endpoints[failed].name,
-                 embolo_error_message(err));
     return err;
 }

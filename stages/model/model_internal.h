@@ -56,6 +56,12 @@ embolo_error model_cox_run(model_context *ctx, const cox_request *request);
  * on the coefficient's level (the share template hides a coefficient whose level has too few). */
 embolo_error model_report_level_counts(model_context *ctx, const char *model, const design *d);
 
+/* One endpoint's analyses in two parts, in the order of results.csv: those that read no weight
+ * (follow-up, Kaplan-Meier, subgroups, the unweighted Cox models), which can run while the weights are
+ * computed, then the weighted curves and models and the round-2 analyses. */
+embolo_error model_endpoint_unweighted(model_context *ctx);
+embolo_error model_endpoint_weighted(model_context *ctx);
+
 /* Round 2 (statistics-2.md): stratified log-rank, pairwise and trend log-rank, RMST, cumulative
  * incidence and Gray's test. */
 embolo_error model_survival2_run(model_context *ctx);
