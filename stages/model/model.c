@@ -610,43 +610,52 @@ cleanup:
     return err;
 }
 
-/* ---- one endpoint ---- */
+/* ---- one endpoint's steps (model_internal.h) ---- */
 
-embolo_error model_endpoint_unweighted(model_context *ctx)
-{
-    const study *s = ctx->s;
-    embolo_error err = report_followup(ctx);
-    if (err == EMBOLO_OK)
-        err = fit_and_report_km(ctx, KEY_UNWEIGHTED, KEY_ALL, "", ctx->rows->time, ctx->rows->status, NULL,
-                                ctx->rows->n);
-    for (size_t g = 0; g < s->n_subgroups && err == EMBOLO_OK; g++)
-        err = report_subgroup(ctx, s->subgroups[g], 0);
-    for (size_t u = 0; u < s->n_univariate && err == EMBOLO_OK; u++) {
-        char model[KEY_SIZE];
-        err = run_cox(ctx, key_univariate(model, s->variables[s->univariate[u]].name), &s->univariate[u], 1, 0, COX_TIES_EFRON, 0);
-    }
-    if (s->n_multivariable > 0 && err == EMBOLO_OK)
-        err = run_cox(ctx, KEY_MULTIVARIABLE, s->multivariable, s->n_multivariable, 0, COX_TIES_EFRON, 1);
-    if (s->n_multivariable > 0 && err == EMBOLO_OK)
-        err = run_cox(ctx, KEY_MULTIVARIABLE_BRESLOW, s->multivariable, s->n_multivariable, 0, COX_TIES_BRESLOW, 0);
-    return err;
-}
-
-embolo_error model_endpoint_weighted(model_context *ctx)
+embolo_error model_step_run(model_context *ctx, model_step step, size_t index)
 {
     const study *s = ctx->s;
     embolo_error err = EMBOLO_OK;
-    if (ctx->data->weight && s->treatment >= 0) {
-        size_t treatment = (size_t)s->treatment;
-        err = report_subgroup(ctx, treatment, 1);
+    char model[KEY_SIZE];
+    switch (step) {
+    case MODEL_STEP_CURVES:
+        err = report_followup(ctx);
         if (err == EMBOLO_OK)
-            err = run_cox(ctx, KEY_WEIGHTED_UNIVARIATE, &treatment, 1, 1, COX_TIES_EFRON, 0);
-        if (s->n_multivariable > 0 && err == EMBOLO_OK)
-            err = run_cox(ctx, KEY_WEIGHTED_MULTIVARIABLE, s->multivariable, s->n_multivariable, 1, COX_TIES_EFRON, 0);
-    }
-    if (err == EMBOLO_OK)
+            err = fit_and_report_km(ctx, KEY_UNWEIGHTED, KEY_ALL, "", ctx->rows->time, ctx->rows->status, NULL,
+                                    ctx->rows->n);
+        for (size_t g = 0; g < s->n_subgroups && err == EMBOLO_OK; g++)
+            err = report_subgroup(ctx, s->subgroups[g], 0);
+        break;
+    case MODEL_STEP_UNIVARIATE:
+        err = run_cox(ctx, key_univariate(model, s->variables[s->univariate[index]].name), &s->univariate[index], 1,
+                      0, COX_TIES_EFRON, 0);
+        break;
+    case MODEL_STEP_MULTIVARIABLE:
+        if (s->n_multivariable > 0)
+            err = run_cox(ctx, KEY_MULTIVARIABLE, s->multivariable, s->n_multivariable, 0, COX_TIES_EFRON, 1);
+        break;
+    case MODEL_STEP_BRESLOW:
+        if (s->n_multivariable > 0)
+            err = run_cox(ctx, KEY_MULTIVARIABLE_BRESLOW, s->multivariable, s->n_multivariable, 0, COX_TIES_BRESLOW,
+                          0);
+        break;
+    case MODEL_STEP_WEIGHTED:
+        if (ctx->data->weight && s->treatment >= 0) {
+            size_t treatment = (size_t)s->treatment;
+            err = report_subgroup(ctx, treatment, 1);
+            if (err == EMBOLO_OK)
+                err = run_cox(ctx, KEY_WEIGHTED_UNIVARIATE, &treatment, 1, 1, COX_TIES_EFRON, 0);
+            if (s->n_multivariable > 0 && err == EMBOLO_OK)
+                err = run_cox(ctx, KEY_WEIGHTED_MULTIVARIABLE, s->multivariable, s->n_multivariable, 1,
+                              COX_TIES_EFRON, 0);
+        }
+        break;
+    case MODEL_STEP_SURVIVAL2:
         err = model_survival2_run(ctx);
-    if (err == EMBOLO_OK)
+        break;
+    case MODEL_STEP_COX2:
         err = model_cox2_run(ctx);
+        break;
+    }
     return err;
 }

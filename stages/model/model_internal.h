@@ -56,11 +56,22 @@ embolo_error model_cox_run(model_context *ctx, const cox_request *request);
  * on the coefficient's level (the share template hides a coefficient whose level has too few). */
 embolo_error model_report_level_counts(model_context *ctx, const char *model, const design *d);
 
-/* One endpoint's analyses in two parts, in the order of results.csv: those that read no weight
- * (follow-up, Kaplan-Meier, subgroups, the unweighted Cox models), which can run while the weights are
- * computed, then the weighted curves and models and the round-2 analyses. */
-embolo_error model_endpoint_unweighted(model_context *ctx);
-embolo_error model_endpoint_weighted(model_context *ctx);
+/* One endpoint's analyses, as steps in the order of results.csv: the curves (follow-up, Kaplan-Meier
+ * overall and by subgroup), each univariate Cox model (index: of s->univariate), the multivariable
+ * Efron and Breslow models, which read no weight; then the weighted curves and models and the round-2
+ * analyses, which read the weights (ctx->data's, ctx->rows'). Each reads ctx->rows and ctx->data only,
+ * so steps of one endpoint can run at once, each into its own results. */
+typedef enum model_step {
+    MODEL_STEP_CURVES,
+    MODEL_STEP_UNIVARIATE,
+    MODEL_STEP_MULTIVARIABLE,
+    MODEL_STEP_BRESLOW,
+    MODEL_STEP_WEIGHTED,
+    MODEL_STEP_SURVIVAL2,
+    MODEL_STEP_COX2
+} model_step;
+
+embolo_error model_step_run(model_context *ctx, model_step step, size_t index);
 
 /* Round 2 (statistics-2.md): stratified log-rank, pairwise and trend log-rank, RMST, cumulative
  * incidence and Gray's test. */
