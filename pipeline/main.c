@@ -1,4 +1,5 @@
 /* embolo's command line (outputs.md): run, check, simulate, --help, --version. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,11 @@
 #define DEFAULT_INPUT "inputs/net_sample_155.csv"
 #define DEFAULT_OUT "outputs"
 #define DEFAULT_TEMPLATE "templates/manuscript.ini"
+/* Blocks of this size and more are mapped on their own and given back to the system when freed. glibc
+ * otherwise raises the threshold to the largest block freed, so that a large cohort's per-fit arrays
+ * (8 MB each at 1,000,000 rows) stay in the threads' arenas after use: 800 MB instead of 630 MB at the
+ * peak of a 1,000,000-patient run, for about 1.5 s more of page faults. */
+#define MALLOC_MAP_THRESHOLD (4 * 1024 * 1024)
 
 static const char usage_text[] =
     "usage: embolo run [--study FILE] [--input CSV] [--procedures CSV] [--template FILE] [--out DIR]\n"
@@ -211,6 +217,8 @@ int main(int argc, char **argv)
 {
     driver_options options = {.study_path = DEFAULT_STUDY, .input_path = DEFAULT_INPUT, .out_dir = DEFAULT_OUT};
     char message[2048];
+    /* Advisory: should it fail, the run only holds more memory. */
+    (void)mallopt(M_MMAP_THRESHOLD, MALLOC_MAP_THRESHOLD);
     if (argc < 2) {
         fputs("embolo: no command (run, check or simulate; see embolo --help)\n", stderr);
         return 64;
