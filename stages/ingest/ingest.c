@@ -19,6 +19,7 @@
 #define INGEST_MAX_RECORDS 50000000u
 #define INGEST_MAX_TEXT ((size_t)4 * 1024 * 1024 * 1024)
 #define INGEST_MAX_INPUT ((size_t)4 * 1024 * 1024 * 1024)
+_Static_assert(INGEST_MAX_TEXT - 1 <= UINT32_MAX, "a cell's offset into the text fits in 32 bits");
 /* Bytes read and handed to libcsv at a time: the field limit is checked after each piece. */
 #define INGEST_CHUNK ((size_t)65536)
 
@@ -26,7 +27,7 @@ struct ingest_table {
     size_t n_wanted;
     size_t n_records;
     size_t record_capacity;
-    size_t *offsets;          /* [n_records * n_wanted] into text */
+    uint32_t *offsets;        /* [n_records * n_wanted] into text (at most INGEST_MAX_TEXT: 32 bits) */
     uint32_t *lengths;        /* [n_records * n_wanted] */
     unsigned char *malformed; /* [n_records] */
     char *text;
@@ -104,7 +105,7 @@ static int records_grow(ingest_reader *reader)
         return 0;
     }
     size_t cells = capacity * (t->n_wanted ? t->n_wanted : 1);
-    size_t *offsets = realloc(t->offsets, cells * sizeof *offsets);
+    uint32_t *offsets = realloc(t->offsets, cells * sizeof *offsets);
     if (offsets)
         t->offsets = offsets;
     uint32_t *lengths = realloc(t->lengths, cells * sizeof *lengths);
@@ -215,7 +216,7 @@ static void on_field(void *field, size_t length, void *data)
         size_t offset;
         if (!text_append(reader, field ? field : "", length, &offset))
             return;
-        t->offsets[cell] = offset;
+        t->offsets[cell] = (uint32_t)offset;
         t->lengths[cell] = (uint32_t)length;
     }
     reader->field_index++;
@@ -615,7 +616,7 @@ embolo_error ingest_set_value(ingest_table *table, size_t record, size_t column,
     embolo_error err = table_append_text(table, text, length, &offset);
     if (err != EMBOLO_OK)
         return err;
-    table->offsets[cell] = offset;
+    table->offsets[cell] = (uint32_t)offset;
     table->lengths[cell] = (uint32_t)length;
     return EMBOLO_OK;
 }
