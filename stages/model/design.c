@@ -1,6 +1,7 @@
 #include "design.h"
 
-#include <gsl/gsl_sort.h>
+#include "common/heapsort.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -72,29 +73,24 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
 {
     embolo_error err = EMBOLO_ERROR_NOMEM;
     endpoint_rows *r = calloc(1, sizeof *r);
-    size_t cap = data->n ? data->n : 1, n = 0;
-    double *all_times = calloc(cap, sizeof *all_times);
-    size_t *candidates = malloc(cap * sizeof *candidates);
-    size_t *order = malloc(cap * sizeof *order);
+    size_t n = 0;
+    heapsort_pair *by_time = malloc((data->n ? data->n : 1) * sizeof *by_time);
     *out = NULL;
-    if (!r || !all_times || !candidates || !order)
+    if (!r || !by_time)
         goto cleanup;
-    for (size_t i = 0; i < data->n; i++) {
-        if (data->event[endpoint][i] < 0)
-            continue;
-        candidates[n] = i;
-        all_times[n] = data->time[endpoint][i];
-        n++;
-    }
+    for (size_t i = 0; i < data->n; i++)
+        if (data->event[endpoint][i] >= 0)
+            by_time[n++] = (heapsort_pair){data->time[endpoint][i], i};
     err = endpoint_rows_alloc(r, n, data->study->n_variables, data->weight != NULL);
     if (err != EMBOLO_OK)
         goto cleanup;
-    /* One sort per endpoint; every estimator takes its rows in this order. */
-    gsl_sort_index(order, all_times, 1, n);
+    /* One sort per endpoint; every estimator takes its rows in this order. GSL's heapsort (the order
+     * of tied times, which the sums follow), on pairs of time and row. */
+    heapsort_pairs(by_time, n);
     for (size_t k = 0; k < n; k++) {
-        size_t i = candidates[order[k]];
+        size_t i = by_time[k].index;
         r->row[k] = i;
-        r->time[k] = data->time[endpoint][i];
+        r->time[k] = by_time[k].key;
         r->cause[k] = data->event[endpoint][i];
         r->status[k] = r->cause[k] == 1;
     }
@@ -106,9 +102,7 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
     err = EMBOLO_OK;
 cleanup:
     endpoint_rows_free(r);
-    free(all_times);
-    free(candidates);
-    free(order);
+    free(by_time);
     return err;
 }
 
@@ -216,15 +210,66 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
     return EMBOLO_OK;
 }
 
-/* Fills x from the gathered values of the chosen columns. */
-static void design_fill(design *d, const endpoint_rows *rows, const size_t *position)
+/* Fills x from the gathered values of the chosen columns, row by row (x is row-major): each column's
+ * values and level looked up once, a factor's contrast without a branch. position NULL: design row i
+ * is rows' row i. */
+static embolo_error design_fill(design *d, const endpoint_rows *rows, const size_t *position)
 {
-    for (size_t j = 0; j < d->p; j++) {
-        const double *value = rows->value[d->columns[j].variable];
-        int level = d->columns[j].level;
-        for (size_t i = 0; i < d->n; i++) {
-            double v = value[position[i]];
-            d->x[i * d->p + j] = level < 0 ? v : (double)(v == level);
+    size_t p = d->p;
+    const double **value = malloc((p ? p : 1) * sizeof *value);
+    double *level = malloc((p ? p : 1) * sizeof *level);
+    unsigned char *numeric = malloc(p ? p : 1);
+    double *x = d->x;
+    if (!value || !level || !numeric) {
+        free((void *)value);
+        free(level);
+        free(numeric);
+        return EMBOLO_ERROR_NOMEM;
+    }
+    for (size_t j = 0; j < p; j++) {
+        value[j] = rows->value[d->columns[j].variable];
+        level[j] = (double)d->columns[j].level;
+        numeric[j] = d->columns[j].level < 0;
+    }
+    for (size_t i = 0; i < d->n; i++, x += p) {
+        size_t k = position ? position[i] : i;
+        for (size_t j = 0; j < p; j++) {
+            double v = value[j][k], contrast = (double)(v == level[j]);
+            x[j] = numeric[j] ? v : contrast;
+        }
+    }
+    free((void *)value);
+    free(level);
+    free(numeric);
+    return EMBOLO_OK;
+}
+
+void design_values(const design *d, size_t variable, double *out)
+{
+    const endpoint_rows *rows = d->rows;
+    const double *value = rows->value[variable];
+    if (d->borrowed) {
+        for (size_t i = 0; i < d->n; i++)
+            out[i] = value[i];
+        return;
+    }
+    /* The design's rows are some of rows' in the same order, each dataset row once. */
+    for (size_t k = 0, i = 0; i < d->n; k++)
+        if (rows->row[k] == d->row[i])
+            out[i++] = value[k];
+}
+
+void design_level_counts(const design *d, size_t *rows, size_t *events)
+{
+    const double *x = d->x;
+    for (size_t j = 0; j < d->p; j++)
+        rows[j] = events[j] = 0;
+    for (size_t i = 0; i < d->n; i++, x += d->p) {
+        size_t event = d->status[i] == 1;
+        for (size_t j = 0; j < d->p; j++) {
+            size_t present = x[j] != 0.0;
+            rows[j] += present;
+            events[j] += present & event;
         }
     }
 }
@@ -290,6 +335,7 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
     *out = NULL;
     if (!d || !position)
         goto cleanup;
+    d->rows = rows;
     if (rows_complete(rows, variables, n_variables, weighted) == rows->n) {
         design_borrow_rows(d, rows, weighted);
         for (size_t k = 0; k < rows->n; k++)
@@ -307,7 +353,9 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
     d->x = malloc((d->n ? d->n : 1) * (d->p ? d->p : 1) * sizeof *d->x);
     if (!d->x)
         goto cleanup;
-    design_fill(d, rows, position);
+    err = design_fill(d, rows, d->borrowed ? NULL : position);
+    if (err != EMBOLO_OK)
+        goto cleanup;
     *out = d;
     d = NULL;
     err = EMBOLO_OK;

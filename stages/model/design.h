@@ -57,6 +57,7 @@ typedef struct design {
     size_t dropped;     /* endpoint rows left out as incomplete */
     int borrowed;       /* time, status, cause, weight and row are the endpoint rows' own (every row
                            complete), not copies: the design must be freed before its rows */
+    const endpoint_rows *rows;  /* the rows it was built from (design_values reads them) */
 } design;
 
 /* Builds the design of variables[0..n_variables) over rows; with weighted, only rows with a weight
@@ -65,5 +66,13 @@ typedef struct design {
 embolo_error design_new(const dataset *data, const endpoint_rows *rows, const size_t *variables,
                         size_t n_variables, int weighted, design **out);
 void design_free(design *d);
+
+/* The value of variable (any study variable) in each design row into out[0..d->n), read in sequence
+ * from the gathered values of the rows the design was built from (still there), not from the dataset. */
+void design_values(const design *d, size_t variable, double *out);
+
+/* The rows with a non-zero x in each column (a factor level's rows) into rows[0..p) and the events
+ * among them (status 1) into events[0..p): one pass over the rows. */
+void design_level_counts(const design *d, size_t *rows, size_t *events);
 
 #endif
