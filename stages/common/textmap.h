@@ -9,10 +9,19 @@
 
 #define TEXT_MAP_NONE SIZE_MAX
 
+typedef struct text_map_block text_map_block;
+
+/* One slot: a probe reads one place (key NULL: empty). */
+typedef struct text_map_slot {
+    const char *key;
+    uint64_t hash;    /* compared before the key: most probes skip the string compare */
+    size_t value;
+} text_map_slot;
+
 typedef struct text_map {
-    char **keys;
-    size_t *values;
+    text_map_slot *slots;
     size_t capacity, used;
+    text_map_block *blocks;  /* where the keys' copies are kept */
 } text_map;
 
 /* The hash the map uses (FNV-1a, 64 bits), for other open-addressing tables of texts. */
