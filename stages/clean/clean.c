@@ -207,6 +207,10 @@ static embolo_error value_tally_reserve(value_tally *tally, size_t n)
 
 /* ---- one record ---- */
 
+/* Column names whose index a record's cleaning remembers (the endpoints' date, time and status
+ * columns and the id: a name of another endpoint is another string, found by folded comparison). */
+#define CLEAN_FOUND_COLUMNS 64
+
 typedef struct clean_context {
     const study *s;
     const clean_columns *columns;
@@ -223,6 +227,9 @@ typedef struct clean_context {
     size_t *date_record;       /* [columns->n] 1 + the record whose valid date in the column is date_day's, or 0:
                                   a date column that several endpoints and patients.csv read is parsed once */
     long *date_day;            /* [columns->n] */
+    const char *found_name[CLEAN_FOUND_COLUMNS];  /* column names looked up, by address (the study's strings) */
+    size_t found_index[CLEAN_FOUND_COLUMNS];      /* and their column_index */
+    size_t n_found;
     unsigned char na_first[256];  /* 1 for the first byte of a missing-value token ('\0' for ""): a value
                                      whose first byte is none of them is not missing, without a compare */
     size_t row_excluded;
@@ -243,15 +250,46 @@ static void cell_read_at(const clean_context *ctx, size_t record, size_t column,
     out->absent = out->length == 0 && !ingest_column_present(ctx->table, column);
 }
 
-static void cell_read(const clean_context *ctx, size_t record, const char *column, cell *out)
+/* column_index of a study string, remembered by its address. */
+static size_t context_column_index(clean_context *ctx, const char *name)
 {
-    cell_read_at(ctx, record, column_index(ctx->columns, column), out);
+    for (size_t k = 0; k < ctx->n_found; k++)
+        if (ctx->found_name[k] == name)
+            return ctx->found_index[k];
+    size_t index = column_index(ctx->columns, name);
+    if (ctx->n_found < CLEAN_FOUND_COLUMNS) {
+        ctx->found_name[ctx->n_found] = name;
+        ctx->found_index[ctx->n_found++] = index;
+    }
+    return index;
 }
 
+static void cell_read(clean_context *ctx, size_t record, const char *column, cell *out)
+{
+    cell_read_at(ctx, record, context_column_index(ctx, column), out);
+}
+
+/* strcmp(a, b) == 0 for the short texts of a cell, without a library call. */
+static int text_same(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+/* study_is_missing, with the first byte looked up first. */
 static int cell_is_missing(const clean_context *ctx, const cell *c)
 {
-    return c->absent || (c->valid_text && ctx->na_first[(unsigned char)c->normalized[0]] &&
-                         study_is_missing(ctx->s, c->normalized));
+    if (c->absent)
+        return 1;
+    if (!c->valid_text || !ctx->na_first[(unsigned char)c->normalized[0]])
+        return 0;
+    for (size_t i = 0; i < ctx->s->n_na_values; i++)
+        if (text_same(c->normalized, ctx->s->na_values[i]))
+            return 1;
+    return 0;
 }
 
 #define UNMATCHED_MAX_BYTES 200
@@ -308,14 +346,14 @@ static embolo_error tally_unmatched(clean_context *ctx, size_t variable, const c
 }
 
 /* The display form of an identifier: trimmed, inner spaces kept. */
-static void id_text(const clean_context *ctx, size_t record, char *out, size_t size)
+static void id_text(clean_context *ctx, size_t record, char *out, size_t size)
 {
     if (!ctx->s->id_column) {
         snprintf(out, size, "%zu", record + 1);
         return;
     }
     size_t length;
-    const char *bytes = ingest_value(ctx->table, record, column_index(ctx->columns, ctx->s->id_column), &length);
+    const char *bytes = ingest_value(ctx->table, record, context_column_index(ctx, ctx->s->id_column), &length);
     text_display(bytes, length, out, size);
 }
 
@@ -331,12 +369,11 @@ static embolo_error log_line(clean_context *ctx, size_t record, const char *id, 
 static int match_level(const clean_context *ctx, const study_variable *v, const char *normalized)
 {
     char **levels = ctx->level_text[v - ctx->s->variables];
-    /* The first bytes compared inline: most texts differ there. */
     for (size_t i = 0; i < v->n_levels; i++)
-        if (levels[i] && levels[i][0] == normalized[0] && strcmp(levels[i], normalized) == 0)
+        if (levels[i] && text_same(levels[i], normalized))
             return (int)i;
     for (size_t i = 0; i < v->n_aliases; i++)
-        if (v->aliases[i].text[0] == normalized[0] && strcmp(v->aliases[i].text, normalized) == 0)
+        if (text_same(v->aliases[i].text, normalized))
             return (int)v->aliases[i].level;
     return -1;
 }
@@ -442,7 +479,7 @@ static date_state date_read_at(clean_context *ctx, size_t record, size_t index, 
 /* date_read_at by column name; a valid date is noted as a date the analysis reads. */
 static date_state date_read(clean_context *ctx, size_t record, const char *column, cell *c, long *day)
 {
-    date_state state = date_read_at(ctx, record, column_index(ctx->columns, column), c, day);
+    date_state state = date_read_at(ctx, record, context_column_index(ctx, column), c, day);
     if (state == DATE_OK)
         note_date(ctx, *day);
     return state;
@@ -548,7 +585,7 @@ static int endpoint_from_dates(clean_context *ctx, size_t record, const study_en
 static int in_list(char **items, size_t n, const char *normalized)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(items[i], normalized) == 0)
+        if (text_same(items[i], normalized))
             return 1;
     return 0;
 }

@@ -11,16 +11,19 @@
 
 typedef struct text_map_block text_map_block;
 
-/* One slot: a probe reads one place (key NULL: empty). */
-typedef struct text_map_slot {
+typedef struct text_map_entry {
     const char *key;
-    uint64_t hash;    /* compared before the key: most probes skip the string compare */
+    uint64_t hash;
     size_t value;
-} text_map_slot;
+} text_map_entry;
 
+/* The slots are small (a probe stays in a table a quarter of the entries' size, mostly in cache):
+ * each is 0 (empty) or the high 32 bits of its key's hash above 1 + the index of its entry, so that a
+ * probe compares the key only when those bits match. The entries are in insertion order. */
 typedef struct text_map {
-    text_map_slot *slots;
-    size_t capacity, used;
+    uint64_t *slots;
+    text_map_entry *entries;
+    size_t capacity, used, entries_capacity;
     text_map_block *blocks;  /* where the keys' copies are kept */
 } text_map;
 
