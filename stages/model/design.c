@@ -170,7 +170,7 @@ static int row_complete(const endpoint_rows *rows, size_t k, const size_t *varia
 
 /* Chooses the columns: numeric variables one each, factors one per present non-reference level
  * (the declared reference, or the first present level when the reference has no row). position[i]:
- * the design row i's index in rows. */
+ * the design row i's index in rows (NULL: i). */
 static embolo_error design_choose_columns(design *d, const dataset *data, const endpoint_rows *rows,
                                           const size_t *position, const size_t *variables, size_t n_variables)
 {
@@ -194,7 +194,7 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
         if (!counts)
             return EMBOLO_ERROR_NOMEM;
         for (size_t i = 0; i < d->n; i++)
-            counts[(size_t)value[position[i]]]++;
+            counts[(size_t)value[position ? position[i] : i]]++;
         size_t reference = var->reference;
         if (counts[reference] == 0)
             for (size_t l = var->n_levels; l-- > 0;)
@@ -330,17 +330,16 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
 {
     embolo_error err = EMBOLO_ERROR_NOMEM;
     design *d = calloc(1, sizeof *d);
-    size_t cap = rows->n ? rows->n : 1;
-    size_t *position = malloc(cap * sizeof *position);
+    size_t *position = NULL;
     *out = NULL;
-    if (!d || !position)
+    if (!d)
         goto cleanup;
     d->rows = rows;
     if (rows_complete(rows, variables, n_variables, weighted) == rows->n) {
         design_borrow_rows(d, rows, weighted);
-        for (size_t k = 0; k < rows->n; k++)
-            position[k] = k;
     } else {
+        if (!(position = malloc((rows->n ? rows->n : 1) * sizeof *position)))
+            goto cleanup;
         err = design_copy_rows(d, rows, variables, n_variables, weighted, position);
         if (err != EMBOLO_OK)
             goto cleanup;
@@ -353,7 +352,7 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
     d->x = malloc((d->n ? d->n : 1) * (d->p ? d->p : 1) * sizeof *d->x);
     if (!d->x)
         goto cleanup;
-    err = design_fill(d, rows, d->borrowed ? NULL : position);
+    err = design_fill(d, rows, position);
     if (err != EMBOLO_OK)
         goto cleanup;
     *out = d;

@@ -278,15 +278,24 @@ static embolo_error report_model_stats(model_context *ctx, const char *model, co
     }
     double lr = 2.0 * (fit->loglik - fit->loglik_null), concordance = NAN, concordance_se = NAN;
     double *lp = malloc((d->n ? d->n : 1) * sizeof *lp);
-    if (!lp)
+    size_t *estimated = malloc((d->p ? d->p : 1) * sizeof *estimated), m = 0;
+    if (!lp || !estimated) {
+        free(lp);
+        free(estimated);
         return EMBOLO_ERROR_NOMEM;
+    }
+    /* The coefficients that enter, found once; each row's sum over them in column order. */
+    for (size_t j = 0; j < d->p; j++)
+        if (isfinite(fit->coef[j]) && !cox_coef_singular(fit, j))
+            estimated[m++] = j;
     for (size_t i = 0; i < d->n; i++) {
+        const double *x = d->x + i * d->p;
         double sum = 0;
-        for (size_t j = 0; j < d->p; j++)
-            if (isfinite(fit->coef[j]) && !cox_coef_singular(fit, j))
-                sum += fit->coef[j] * d->x[i * d->p + j];
+        for (size_t u = 0; u < m; u++)
+            sum += fit->coef[estimated[u]] * x[estimated[u]];
         lp[i] = sum;
     }
+    free(estimated);
     if (err == EMBOLO_OK && d->n > 0)
         err = concordance_compute_stratified(d->time, d->status, NULL, lp, strata, d->n, &concordance,
                                              &concordance_se);
