@@ -36,23 +36,32 @@ static void times_merge_near_ties(double *time, size_t n)
     }
 }
 
-/* Allocates the arrays of rows for n rows (at least one element each) and the gathered values of
- * n_values variables (and the weight when weighted); r->n stays 0. */
-static embolo_error endpoint_rows_alloc(endpoint_rows *r, size_t n, size_t n_values, int weighted)
+/* A factor whose level indices fit endpoint_rows.code. */
+static int variable_is_coded(const study *s, size_t v)
 {
-    size_t cap = n ? n : 1;
+    return study_variable_is_factor(&s->variables[v]) && s->variables[v].n_levels < ROWS_NO_CODE;
+}
+
+/* Allocates the arrays of rows for n rows (at least one element each) and the gathered values of
+ * s's variables (and the weight when weighted); r->n stays 0. */
+static embolo_error endpoint_rows_alloc(endpoint_rows *r, size_t n, const study *s, int weighted)
+{
+    size_t cap = n ? n : 1, n_values = s->n_variables;
     r->row = malloc(cap * sizeof *r->row);
     r->time = malloc(cap * sizeof *r->time);
     r->status = malloc(cap * sizeof *r->status);
     r->cause = malloc(cap * sizeof *r->cause);
     r->value = calloc(n_values ? n_values : 1, sizeof *r->value);
+    r->code = calloc(n_values ? n_values : 1, sizeof *r->code);
     r->weight = weighted ? malloc(cap * sizeof *r->weight) : NULL;
-    if (!r->row || !r->time || !r->status || !r->cause || !r->value || (weighted && !r->weight))
+    if (!r->row || !r->time || !r->status || !r->cause || !r->value || !r->code || (weighted && !r->weight))
         return EMBOLO_ERROR_NOMEM;
     r->n_values = n_values;
-    for (size_t v = 0; v < n_values; v++)
-        if (!(r->value[v] = malloc(cap * sizeof *r->value[v])))
+    for (size_t v = 0; v < n_values; v++) {
+        int coded = variable_is_coded(s, v);
+        if (coded ? !(r->code[v] = malloc(cap * sizeof *r->code[v])) : !(r->value[v] = malloc(cap * sizeof *r->value[v])))
             return EMBOLO_ERROR_NOMEM;
+    }
     return EMBOLO_OK;
 }
 
@@ -61,6 +70,13 @@ static void endpoint_rows_gather(endpoint_rows *r, const dataset *data)
 {
     for (size_t v = 0; v < r->n_values; v++) {
         const double *value = data->value[v];
+        if (r->code[v]) {
+            for (size_t k = 0; k < r->n; k++) {
+                double level = value[r->row[k]];
+                r->code[v][k] = isnan(level) ? ROWS_NO_CODE : (uint16_t)level;
+            }
+            continue;
+        }
         for (size_t k = 0; k < r->n; k++)
             r->value[v][k] = value[r->row[k]];
     }
@@ -81,7 +97,7 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
     for (size_t i = 0; i < data->n; i++)
         if (data->event[endpoint][i] >= 0)
             by_time[n++] = (heapsort_pair){data->time[endpoint][i], i};
-    err = endpoint_rows_alloc(r, n, data->study->n_variables, data->weight != NULL);
+    err = endpoint_rows_alloc(r, n, data->study, data->weight != NULL);
     if (err != EMBOLO_OK)
         goto cleanup;
     /* One sort per endpoint; every estimator takes its rows in this order. GSL's heapsort (the order
@@ -116,7 +132,10 @@ void endpoint_rows_free(endpoint_rows *rows)
     free(rows->cause);
     for (size_t v = 0; rows->value && v < rows->n_values; v++)
         free(rows->value[v]);
+    for (size_t v = 0; rows->code && v < rows->n_values; v++)
+        free(rows->code[v]);
     free(rows->value);
+    free(rows->code);
     free(rows->weight);
     free(rows);
 }
@@ -129,8 +148,12 @@ static void endpoint_rows_push(endpoint_rows *to, const endpoint_rows *from, siz
     to->time[m] = from->time[k];
     to->status[m] = from->status[k];
     to->cause[m] = from->cause[k];
-    for (size_t v = 0; v < to->n_values; v++)
-        to->value[v][m] = from->value[v][k];
+    for (size_t v = 0; v < to->n_values; v++) {
+        if (to->code[v])
+            to->code[v][m] = from->code[v][k];
+        else
+            to->value[v][m] = from->value[v][k];
+    }
     if (to->weight)
         to->weight[m] = from->weight[k];
 }
@@ -139,16 +162,14 @@ embolo_error endpoint_rows_subset(const endpoint_rows *rows, const dataset *data
                                   endpoint_rows **out)
 {
     endpoint_rows *r = calloc(1, sizeof *r);
-    embolo_error err = r ? endpoint_rows_alloc(r, rows->n, rows->n_values, rows->weight != NULL)
-                         : EMBOLO_ERROR_NOMEM;
+    embolo_error err = r ? endpoint_rows_alloc(r, rows->n, data->study, rows->weight != NULL) : EMBOLO_ERROR_NOMEM;
     *out = NULL;
-    (void)data;
     if (err != EMBOLO_OK) {
         endpoint_rows_free(r);
         return err;
     }
     for (size_t k = 0; k < rows->n; k++) {
-        double value = rows->value[variable][k];
+        double value = endpoint_rows_value(rows, variable, k);
         if (isnan(value) || (level >= 0 && value != (double)level))
             continue;
         endpoint_rows_push(r, rows, k);
@@ -163,7 +184,7 @@ static int row_complete(const endpoint_rows *rows, size_t k, const size_t *varia
     if (weighted && (!rows->weight || isnan(rows->weight[k])))
         return 0;
     for (size_t v = 0; v < n_variables; v++)
-        if (isnan(rows->value[variables[v]][k]))
+        if (isnan(endpoint_rows_value(rows, variables[v], k)))
             return 0;
     return 1;
 }
@@ -184,7 +205,6 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
         return EMBOLO_ERROR_NOMEM;
     for (size_t v = 0; v < n_variables; v++) {
         const study_variable *var = &s->variables[variables[v]];
-        const double *value = rows->value[variables[v]];
         d->reference[v] = -1;
         if (!study_variable_is_factor(var)) {
             d->columns[d->p++] = (design_column){variables[v], -1, v};
@@ -194,7 +214,7 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
         if (!counts)
             return EMBOLO_ERROR_NOMEM;
         for (size_t i = 0; i < d->n; i++)
-            counts[(size_t)value[position ? position[i] : i]]++;
+            counts[(size_t)endpoint_rows_value(rows, variables[v], position ? position[i] : i)]++;
         size_t reference = var->reference;
         if (counts[reference] == 0)
             for (size_t l = var->n_levels; l-- > 0;)
@@ -217,46 +237,47 @@ static embolo_error design_fill(design *d, const endpoint_rows *rows, const size
 {
     size_t p = d->p;
     const double **value = malloc((p ? p : 1) * sizeof *value);
+    const uint16_t **code = malloc((p ? p : 1) * sizeof *code);
     double *level = malloc((p ? p : 1) * sizeof *level);
-    unsigned char *numeric = malloc(p ? p : 1);
     double *x = d->x;
-    if (!value || !level || !numeric) {
-        free((void *)value);
-        free(level);
-        free(numeric);
-        return EMBOLO_ERROR_NOMEM;
-    }
+    embolo_error err = EMBOLO_ERROR_NOMEM;
+    if (!value || !code || !level)
+        goto cleanup;
     for (size_t j = 0; j < p; j++) {
         value[j] = rows->value[d->columns[j].variable];
+        code[j] = rows->code[d->columns[j].variable];
         level[j] = (double)d->columns[j].level;
-        numeric[j] = d->columns[j].level < 0;
     }
+    /* A contrast is (double)(value == level), the same bits from a code as from its value. */
     for (size_t i = 0; i < d->n; i++, x += p) {
         size_t k = position ? position[i] : i;
         for (size_t j = 0; j < p; j++) {
-            double v = value[j][k], contrast = (double)(v == level[j]);
-            x[j] = numeric[j] ? v : contrast;
+            if (code[j])
+                x[j] = (double)((double)code[j][k] == level[j]);
+            else
+                x[j] = d->columns[j].level < 0 ? value[j][k] : (double)(value[j][k] == level[j]);
         }
     }
+    err = EMBOLO_OK;
+cleanup:
     free((void *)value);
+    free((void *)code);
     free(level);
-    free(numeric);
-    return EMBOLO_OK;
+    return err;
 }
 
 void design_values(const design *d, size_t variable, double *out)
 {
     const endpoint_rows *rows = d->rows;
-    const double *value = rows->value[variable];
     if (d->borrowed) {
         for (size_t i = 0; i < d->n; i++)
-            out[i] = value[i];
+            out[i] = endpoint_rows_value(rows, variable, i);
         return;
     }
     /* The design's rows are some of rows' in the same order, each dataset row once. */
     for (size_t k = 0, i = 0; i < d->n; k++)
         if (rows->row[k] == d->row[i])
-            out[i++] = value[k];
+            out[i++] = endpoint_rows_value(rows, variable, k);
 }
 
 void design_level_counts(const design *d, size_t *rows, size_t *events)

@@ -4,7 +4,9 @@
 #ifndef EMBOLO_DESIGN_H
 #define EMBOLO_DESIGN_H
 
+#include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "common/dataset.h"
 #include "common/error.h"
 #include "common/study.h"
@@ -20,11 +22,24 @@ typedef struct endpoint_rows {
     int *status;
     int *cause;
     /* Each study variable's value (data->value) and the weight (data->weight, NULL without weights)
-     * gathered in this order once, so that every design over these rows reads them in sequence. */
+     * gathered in this order once, so that every design over these rows reads them in sequence. A
+     * factor's level index takes 2 bytes rather than a double's 8 (endpoint_rows_value reads either). */
     size_t n_values;
-    double **value;  /* [n_values][n] */
+    double **value;  /* [n_values][n]: a numeric variable's values (NAN: missing); NULL for a coded one */
+    uint16_t **code; /* [n_values][n]: a factor's level index (ROWS_NO_CODE: missing); NULL for the others */
     double *weight;
 } endpoint_rows;
+
+/* A missing factor value in endpoint_rows.code; a factor with more levels keeps its values in value. */
+#define ROWS_NO_CODE UINT16_MAX
+
+/* Variable v's value in row k: the number, a factor's level index, NAN when missing. */
+static inline double endpoint_rows_value(const endpoint_rows *r, size_t v, size_t k)
+{
+    if (!r->code[v])
+        return r->value[v][k];
+    return r->code[v][k] == ROWS_NO_CODE ? NAN : (double)r->code[v][k];
+}
 
 embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out);
 void endpoint_rows_free(endpoint_rows *rows);
