@@ -809,10 +809,9 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
     if (err != EMBOLO_OK)
         return err;
     record_dates(ctx, record, row);
-    size_t id_length = strlen(id);
-    if (!(ctx->data->id[row] = malloc(id_length + 1)))
-        return EMBOLO_ERROR_NOMEM;
-    memcpy(ctx->data->id[row], id, id_length + 1);
+    err = dataset_set_id(ctx->data, row, id, strlen(id));
+    if (err != EMBOLO_OK)
+        return err;
     ctx->data->record[row] = record + 1;
     ctx->data->n++;
     return EMBOLO_OK;

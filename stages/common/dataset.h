@@ -54,12 +54,16 @@ typedef struct endpoint_tally {
     size_t censor_values;   /* time/status form: records whose status is one of censor_values */
 } endpoint_tally;
 
+/* Blocks of text the dataset owns (its ids), one allocation per block rather than per string. */
+typedef struct dataset_text_block dataset_text_block;
+
 typedef struct dataset {
     const study *study;
     size_t rows_read;
     size_t n;              /* rows not excluded at row scope */
     size_t *record;        /* [n] record number, from 1 */
-    char **id;             /* [n] */
+    char **id;             /* [n]: into id_text (dataset_set_id) */
+    dataset_text_block *id_text;
     double **time;         /* [n_endpoints][n] in the study's time unit; NAN if the endpoint excluded it */
     int **event;           /* [n_endpoints][n] 1 event, 0 censored, -1 excluded */
     long **start_day;      /* [n_endpoints][n] day number of the start date; DATASET_NO_DAY for a */
@@ -90,6 +94,9 @@ typedef struct dataset {
 
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out);
 void dataset_free(dataset *data);
+
+/* Sets row's id to a copy of length bytes of id and a NUL, kept in the dataset's blocks of text. */
+embolo_error dataset_set_id(dataset *data, size_t row, const char *id, size_t length);
 
 /* Records excluded as a whole: rows read = analysed (n) + excluded. */
 size_t dataset_rows_excluded(const dataset *data);
