@@ -749,7 +749,7 @@ static void record_dates(clean_context *ctx, size_t record, size_t row)
         cell c;
         long day;
         int valid = date_read_at(ctx, record, ctx->date_column[k], &c, &day) == DATE_OK;
-        ctx->data->date_day[k][row] = valid ? day : DATASET_NO_DAY;
+        ctx->data->date_day[k][row] = (int32_t)(valid ? day : DATASET_NO_DAY);
     }
 }
 
@@ -797,8 +797,8 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
         ctx->data->time[e][row] = o->code ? NAN : o->time;
         ctx->data->event[e][row] = o->code ? -1 : o->event;
         int dated = !o->code && s->endpoints[e].form == ENDPOINT_DATES;
-        ctx->data->start_day[e][row] = dated ? o->start_day : DATASET_NO_DAY;
-        ctx->data->end_day[e][row] = dated ? o->end_day : DATASET_NO_DAY;
+        ctx->data->start_day[e][row] = (int32_t)(dated ? o->start_day : DATASET_NO_DAY);
+        ctx->data->end_day[e][row] = (int32_t)(dated ? o->end_day : DATASET_NO_DAY);
         ctx->data->tally[e].analysed += !o->code;
         ctx->data->tally[e].events += !o->code && o->event == 1;
         if (o->code)
