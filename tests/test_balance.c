@@ -124,6 +124,24 @@ static void test_zero_sd(void **state)
     assert_true(balance_max_abs_smd(x, group, NULL, 0, 2) == 0.0);
 }
 
+/* balance_max_abs_smd_both gives the two separate calls' values, bit for bit; NAN without data. */
+static void test_both_in_one_pass(void **state)
+{
+    (void)state;
+    const double x[] = {1.25, 2, 0.1, 4, 3, 6.5, -2, 0.3};
+    const int group[] = {0, 0, 1, 1, 0, 1, 2, 2};
+    const double w[] = {1.5, 1, 0.7, 2, 2, 1, 3.25, 0.9};
+    double unweighted, weighted, separate;
+    balance_max_abs_smd_both(x, group, w, 8, 3, &unweighted, &weighted);
+    separate = balance_max_abs_smd(x, group, NULL, 8, 3);
+    assert_memory_equal(&unweighted, &separate, sizeof separate);
+    separate = balance_max_abs_smd(x, group, w, 8, 3);
+    assert_memory_equal(&weighted, &separate, sizeof separate);
+    assert_true(weighted != unweighted);
+    balance_max_abs_smd_both(NULL, group, w, 8, 3, &unweighted, &weighted);
+    assert_true(isnan(unweighted) && isnan(weighted));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +150,7 @@ int main(void)
         cmocka_unit_test(test_two_groups),
         cmocka_unit_test(test_groups_largest_pair),
         cmocka_unit_test(test_zero_sd),
+        cmocka_unit_test(test_both_in_one_pass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,7 +74,7 @@ static void fixture_data(fixture *f)
     assert_non_null(f->data->crossover);
     for (size_t i = 0; i < 3; i++) {
         f->data->record[i] = i + 1;
-        assert_non_null(f->data->id[i] = text_copy(ids[i]));
+        assert_int_equal(dataset_set_id(f->data, i, ids[i], strlen(ids[i])), EMBOLO_OK);
     }
     f->data->sessions[0] = 2;
     f->data->sessions[1] = f->data->sessions[2] = 1;

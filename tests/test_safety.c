@@ -68,7 +68,7 @@ static int setup(void **state)
     assert_non_null(f->data->crossover);
     for (size_t i = 0; i < 3; i++) {
         f->data->record[i] = i + 1;
-        f->data->id[i] = text_copy("P");
+        assert_int_equal(dataset_set_id(f->data, i, "P", 1), EMBOLO_OK);
         assert_non_null(f->data->id[i]);
     }
     f->data->sessions[0] = 2;

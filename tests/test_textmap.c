@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "common/textmap.h"
 
@@ -49,11 +51,43 @@ static void test_grows(void **state)
     text_map_free(&map);
 }
 
+/* Keys longer than a block of key copies, and every key inserted again after the table grew: the
+ * first value stays, nothing is added. */
+static void test_long_keys_and_reinsert(void **state)
+{
+    (void)state;
+    text_map map;
+    size_t stored;
+    char *long_key = malloc(70001);
+    char key[32];
+    assert_non_null(long_key);
+    memset(long_key, 'x', 70000);
+    long_key[70000] = '\0';
+    assert_int_equal(text_map_init(&map, 2), EMBOLO_OK);
+    assert_int_equal(text_map_insert(&map, long_key, 1, NULL), EMBOLO_OK);
+    for (size_t i = 0; i < 3000; i++) {
+        snprintf(key, sizeof key, "k%zu", i);
+        assert_int_equal(text_map_insert(&map, key, i + 10, NULL), EMBOLO_OK);
+    }
+    for (size_t i = 0; i < 3000; i++) {
+        snprintf(key, sizeof key, "k%zu", i);
+        assert_int_equal(text_map_insert(&map, key, 99999, &stored), EMBOLO_OK);
+        assert_int_equal(stored, i + 10);
+    }
+    assert_int_equal(map.used, 3001);
+    assert_int_equal(text_map_find(&map, long_key), 1);
+    long_key[69999] = 'y';
+    assert_int_equal(text_map_find(&map, long_key), TEXT_MAP_NONE);
+    text_map_free(&map);
+    free(long_key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_value_is_kept),
         cmocka_unit_test(test_grows),
+        cmocka_unit_test(test_long_keys_and_reinsert),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -207,6 +207,10 @@ static embolo_error value_tally_reserve(value_tally *tally, size_t n)
 
 /* ---- one record ---- */
 
+/* Column names whose index a record's cleaning remembers (the endpoints' date, time and status
+ * columns and the id: a name of another endpoint is another string, found by folded comparison). */
+#define CLEAN_FOUND_COLUMNS 64
+
 typedef struct clean_context {
     const study *s;
     const clean_columns *columns;
@@ -220,6 +224,14 @@ typedef struct clean_context {
     size_t *variable_column;   /* [n_variables] index among columns: found once, not per cell */
     size_t *date_column;       /* [data->n_dates] likewise */
     char ***level_text;        /* [n_variables][n_levels] each level normalized once (NULL: does not normalize) */
+    size_t *date_record;       /* [columns->n] 1 + the record whose valid date in the column is date_day's, or 0:
+                                  a date column that several endpoints and patients.csv read is parsed once */
+    long *date_day;            /* [columns->n] */
+    const char *found_name[CLEAN_FOUND_COLUMNS];  /* column names looked up, by address (the study's strings) */
+    size_t found_index[CLEAN_FOUND_COLUMNS];      /* and their column_index */
+    size_t n_found;
+    unsigned char na_first[256];  /* 1 for the first byte of a missing-value token ('\0' for ""): a value
+                                     whose first byte is none of them is not missing, without a compare */
     size_t row_excluded;
 } clean_context;
 
@@ -238,14 +250,46 @@ static void cell_read_at(const clean_context *ctx, size_t record, size_t column,
     out->absent = out->length == 0 && !ingest_column_present(ctx->table, column);
 }
 
-static void cell_read(const clean_context *ctx, size_t record, const char *column, cell *out)
+/* column_index of a study string, remembered by its address. */
+static size_t context_column_index(clean_context *ctx, const char *name)
 {
-    cell_read_at(ctx, record, column_index(ctx->columns, column), out);
+    for (size_t k = 0; k < ctx->n_found; k++)
+        if (ctx->found_name[k] == name)
+            return ctx->found_index[k];
+    size_t index = column_index(ctx->columns, name);
+    if (ctx->n_found < CLEAN_FOUND_COLUMNS) {
+        ctx->found_name[ctx->n_found] = name;
+        ctx->found_index[ctx->n_found++] = index;
+    }
+    return index;
 }
 
+static void cell_read(clean_context *ctx, size_t record, const char *column, cell *out)
+{
+    cell_read_at(ctx, record, context_column_index(ctx, column), out);
+}
+
+/* strcmp(a, b) == 0 for the short texts of a cell, without a library call. */
+static int text_same(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
+
+/* study_is_missing, with the first byte looked up first. */
 static int cell_is_missing(const clean_context *ctx, const cell *c)
 {
-    return c->absent || (c->valid_text && study_is_missing(ctx->s, c->normalized));
+    if (c->absent)
+        return 1;
+    if (!c->valid_text || !ctx->na_first[(unsigned char)c->normalized[0]])
+        return 0;
+    for (size_t i = 0; i < ctx->s->n_na_values; i++)
+        if (text_same(c->normalized, ctx->s->na_values[i]))
+            return 1;
+    return 0;
 }
 
 #define UNMATCHED_MAX_BYTES 200
@@ -302,14 +346,14 @@ static embolo_error tally_unmatched(clean_context *ctx, size_t variable, const c
 }
 
 /* The display form of an identifier: trimmed, inner spaces kept. */
-static void id_text(const clean_context *ctx, size_t record, char *out, size_t size)
+static void id_text(clean_context *ctx, size_t record, char *out, size_t size)
 {
     if (!ctx->s->id_column) {
         snprintf(out, size, "%zu", record + 1);
         return;
     }
     size_t length;
-    const char *bytes = ingest_value(ctx->table, record, column_index(ctx->columns, ctx->s->id_column), &length);
+    const char *bytes = ingest_value(ctx->table, record, context_column_index(ctx, ctx->s->id_column), &length);
     text_display(bytes, length, out, size);
 }
 
@@ -326,10 +370,10 @@ static int match_level(const clean_context *ctx, const study_variable *v, const 
 {
     char **levels = ctx->level_text[v - ctx->s->variables];
     for (size_t i = 0; i < v->n_levels; i++)
-        if (levels[i] && strcmp(levels[i], normalized) == 0)
+        if (levels[i] && text_same(levels[i], normalized))
             return (int)i;
     for (size_t i = 0; i < v->n_aliases; i++)
-        if (strcmp(v->aliases[i].text, normalized) == 0)
+        if (text_same(v->aliases[i].text, normalized))
             return (int)v->aliases[i].level;
     return -1;
 }
@@ -384,7 +428,7 @@ static value_state variable_parse(const clean_context *ctx, const study_variable
     if (cell_is_missing(ctx, c))
         return VALUE_MISSING;
     double number;
-    if (!c->valid_text || !text_parse_number(c->bytes, c->length, &number))
+    if (!c->valid_text || !text_parse_number_normalized(c->normalized, &number))
         return VALUE_INVALID;
     if ((v->has_min && number < v->min) || (v->has_max && number > v->max))
         return VALUE_INVALID;
@@ -413,15 +457,32 @@ static void note_date(clean_context *ctx, long day)
 
 typedef enum date_state { DATE_OK, DATE_MISSING, DATE_BAD } date_state;
 
-static date_state date_read(clean_context *ctx, size_t record, const char *column, cell *c, long *day)
+/* The date in column index of record. c holds the cell unless the column's date was read for this
+ * record before and was valid (DATE_OK without reading the cell again): who needs the cell of a valid
+ * date reads it. */
+static date_state date_read_at(clean_context *ctx, size_t record, size_t index, cell *c, long *day)
 {
-    cell_read(ctx, record, column, c);
+    if (ctx->date_record[index] == record + 1) {
+        *day = ctx->date_day[index];
+        return DATE_OK;
+    }
+    cell_read_at(ctx, record, index, c);
     if (cell_is_missing(ctx, c))
         return DATE_MISSING;
-    if (!c->valid_text || !text_parse_date(c->bytes, c->length, ctx->s->date_format, day))
+    if (!c->valid_text || !text_parse_date_normalized(c->normalized, ctx->s->date_format, day))
         return DATE_BAD;
-    note_date(ctx, *day);
+    ctx->date_record[index] = record + 1;
+    ctx->date_day[index] = *day;
     return DATE_OK;
+}
+
+/* date_read_at by column name; a valid date is noted as a date the analysis reads. */
+static date_state date_read(clean_context *ctx, size_t record, const char *column, cell *c, long *day)
+{
+    date_state state = date_read_at(ctx, record, context_column_index(ctx, column), c, day);
+    if (state == DATE_OK)
+        note_date(ctx, *day);
+    return state;
 }
 
 /* Records the fault; returns 0 so that callers can `return outcome_fail(...)`. */
@@ -430,6 +491,16 @@ static int outcome_fail(endpoint_outcome *o, const char *code, const char *colum
     o->code = code;
     o->column = column;
     o->bad = *c;
+    return 0;
+}
+
+/* outcome_fail for a valid date at fault (its cell read again: date_read may not have read it). */
+static int outcome_fail_date(clean_context *ctx, size_t record, endpoint_outcome *o, const char *code,
+                             const char *column)
+{
+    o->code = code;
+    o->column = column;
+    cell_read(ctx, record, column, &o->bad);
     return 0;
 }
 
@@ -447,7 +518,7 @@ static int earliest_date(clean_context *ctx, size_t record, char **columns, size
         if (state == DATE_BAD)
             return outcome_fail(o, "E_BAD_DATE", columns[k], &c);
         if (day < start)
-            return outcome_fail(o, "E_EVENT_BEFORE_START", columns[k], &c);
+            return outcome_fail_date(ctx, record, o, "E_EVENT_BEFORE_START", columns[k]);
         if (ctx->has_as_of && day > ctx->as_of) {
             *later = 1;
             continue;
@@ -502,7 +573,7 @@ static int endpoint_from_dates(clean_context *ctx, size_t record, const study_en
     if (state == DATE_BAD)
         return outcome_fail(o, "E_BAD_DATE", ep->censor_date, &c);
     if (censor < start)
-        return outcome_fail(o, "E_CENSOR_BEFORE_START", ep->censor_date, &c);
+        return outcome_fail_date(ctx, record, o, "E_CENSOR_BEFORE_START", ep->censor_date);
     if (ctx->has_as_of && censor > ctx->as_of)
         censor = ctx->as_of;
     o->end_day = censor;
@@ -514,7 +585,7 @@ static int endpoint_from_dates(clean_context *ctx, size_t record, const study_en
 static int in_list(char **items, size_t n, const char *normalized)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(items[i], normalized) == 0)
+        if (text_same(items[i], normalized))
             return 1;
     return 0;
 }
@@ -537,7 +608,7 @@ static int endpoint_from_time(clean_context *ctx, size_t record, size_t endpoint
     tally->censor_values += is_censored;
     cell_read(ctx, record, ep->time, &time_cell);
     if (cell_is_missing(ctx, &time_cell) || !time_cell.valid_text ||
-        !text_parse_number(time_cell.bytes, time_cell.length, &time) || time < 0)
+        !text_parse_number_normalized(time_cell.normalized, &time) || time < 0)
         return outcome_fail(o, "E_BAD_TIME", ep->time, &time_cell);
     o->time = ep->time_scale > 0 ? time * ep->time_scale / ctx->s->days_per_unit : time;
     if (time == 0)
@@ -576,12 +647,15 @@ static const char *row_check(clean_context *ctx, size_t record, const char **col
         if (ep->form != ENDPOINT_DATES)
             continue;
         if (date_read(ctx, record, ep->start, c, &start) == DATE_OK && start > ctx->as_of) {
+            cell_read(ctx, record, ep->start, c);
             *column = ep->start;
             return "E_START_AFTER_AS_OF";
         }
     }
     if (s->id_column) {
-        cell_read(ctx, record, s->id_column, c);
+        /* c still holds the id unless the dates above were read into it. */
+        if (ctx->has_as_of)
+            cell_read(ctx, record, s->id_column, c);
         *column = s->id_column;
         if (cell_is_missing(ctx, c))
             return "E_MISSING_ID";
@@ -674,10 +748,8 @@ static void record_dates(clean_context *ctx, size_t record, size_t row)
     for (size_t k = 0; k < ctx->data->n_dates; k++) {
         cell c;
         long day;
-        cell_read_at(ctx, record, ctx->date_column[k], &c);
-        int valid = !cell_is_missing(ctx, &c) && c.valid_text &&
-                    text_parse_date(c.bytes, c.length, ctx->s->date_format, &day);
-        ctx->data->date_day[k][row] = valid ? day : DATASET_NO_DAY;
+        int valid = date_read_at(ctx, record, ctx->date_column[k], &c, &day) == DATE_OK;
+        ctx->data->date_day[k][row] = (int32_t)(valid ? day : DATASET_NO_DAY);
     }
 }
 
@@ -725,8 +797,8 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
         ctx->data->time[e][row] = o->code ? NAN : o->time;
         ctx->data->event[e][row] = o->code ? -1 : o->event;
         int dated = !o->code && s->endpoints[e].form == ENDPOINT_DATES;
-        ctx->data->start_day[e][row] = dated ? o->start_day : DATASET_NO_DAY;
-        ctx->data->end_day[e][row] = dated ? o->end_day : DATASET_NO_DAY;
+        ctx->data->start_day[e][row] = (int32_t)(dated ? o->start_day : DATASET_NO_DAY);
+        ctx->data->end_day[e][row] = (int32_t)(dated ? o->end_day : DATASET_NO_DAY);
         ctx->data->tally[e].analysed += !o->code;
         ctx->data->tally[e].events += !o->code && o->event == 1;
         if (o->code)
@@ -737,10 +809,9 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
     if (err != EMBOLO_OK)
         return err;
     record_dates(ctx, record, row);
-    size_t id_length = strlen(id);
-    if (!(ctx->data->id[row] = malloc(id_length + 1)))
-        return EMBOLO_ERROR_NOMEM;
-    memcpy(ctx->data->id[row], id, id_length + 1);
+    err = dataset_set_id(ctx->data, row, id, strlen(id));
+    if (err != EMBOLO_OK)
+        return err;
     ctx->data->record[row] = record + 1;
     ctx->data->n++;
     return EMBOLO_OK;
@@ -763,13 +834,17 @@ embolo_error clean_run(const study *s, const clean_columns *columns, const inges
     ctx.as_of = options && options->has_as_of ? options->as_of : s->as_of;
     ctx.log = exclusion_log_new();
     ctx.variable_column = malloc((s->n_variables ? s->n_variables : 1) * sizeof *ctx.variable_column);
-    if (!ctx.log || !ctx.variable_column || text_map_init(&ctx.ids, n_records) != EMBOLO_OK ||
+    ctx.date_record = calloc(columns->n ? columns->n : 1, sizeof *ctx.date_record);
+    ctx.date_day = malloc((columns->n ? columns->n : 1) * sizeof *ctx.date_day);
+    if (!ctx.log || !ctx.variable_column || !ctx.date_record || !ctx.date_day || text_map_init(&ctx.ids, n_records) != EMBOLO_OK ||
         dataset_new(s, n_records, &ctx.data) != EMBOLO_OK || level_texts_make(s, &ctx.level_text) != EMBOLO_OK) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
     for (size_t v = 0; v < s->n_variables; v++)
         ctx.variable_column[v] = column_index(columns, s->variables[v].column);
+    for (size_t k = 0; k < s->n_na_values; k++)
+        ctx.na_first[(unsigned char)s->na_values[k][0]] = 1;
     if (!(ctx.date_column = malloc((ctx.data->n_dates ? ctx.data->n_dates : 1) * sizeof *ctx.date_column))) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
@@ -797,6 +872,8 @@ cleanup:
     text_map_free(&ctx.ids);
     free(ctx.variable_column);
     free(ctx.date_column);
+    free(ctx.date_record);
+    free(ctx.date_day);
     level_texts_free(s, ctx.level_text);
     value_tally_free(&ctx.unmatched);
     dataset_free(ctx.data);

@@ -136,6 +136,51 @@ static int dataset_new_dates(dataset *d, const study *s, size_t cap)
     return 1;
 }
 
+/* Text blocks of this size; a longer string gets a block of its own. */
+#define DATASET_TEXT_BLOCK ((size_t)1 << 20)
+
+struct dataset_text_block {
+    dataset_text_block *next;
+    size_t used, size;
+    char text[];
+};
+
+/* Room for size bytes: the first block when it has it, else a new block (the first one, or after it
+ * for a string longer than a block, so that the first keeps filling). */
+static dataset_text_block *text_block_with_room(dataset *d, size_t size)
+{
+    dataset_text_block *first = d->id_text;
+    if (first && first->size - first->used >= size)
+        return first;
+    int own = size > DATASET_TEXT_BLOCK;
+    dataset_text_block *b = malloc(sizeof *b + (own ? size : DATASET_TEXT_BLOCK));
+    if (!b)
+        return NULL;
+    b->used = 0;
+    b->size = own ? size : DATASET_TEXT_BLOCK;
+    if (own && first) {
+        b->next = first->next;
+        first->next = b;
+    } else {
+        b->next = first;
+        d->id_text = b;
+    }
+    return b;
+}
+
+embolo_error dataset_set_id(dataset *d, size_t row, const char *id, size_t length)
+{
+    dataset_text_block *b = text_block_with_room(d, length + 1);
+    if (!b)
+        return EMBOLO_ERROR_NOMEM;
+    char *copy = b->text + b->used;
+    memcpy(copy, id, length);
+    copy[length] = '\0';
+    b->used += length + 1;
+    d->id[row] = copy;
+    return EMBOLO_OK;
+}
+
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
 {
     dataset *d = calloc(1, sizeof *d);
@@ -187,9 +232,10 @@ void dataset_free(dataset *d)
     if (!d)
         return;
     const study *s = d->study;
-    if (d->id)
-        for (size_t i = 0; i < d->n; i++)
-            free(d->id[i]);
+    for (dataset_text_block *b = d->id_text, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
     free(d->id);
     free(d->record);
     for (size_t e = 0; d->time && e < s->n_endpoints; e++)

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "error.h"
 #include "study.h"
 
@@ -44,7 +45,8 @@ embolo_error exclusion_log_add(exclusion_log *log, size_t row, const char *id, c
 embolo_error exclusion_log_add_unmatched(exclusion_log *log, size_t variable, const char *value, size_t length,
                                          size_t *index);
 
-#define DATASET_NO_DAY LONG_MIN
+/* A day number (text_days_from_civil) that is not there; every valid one fits 32 bits (years of four digits). */
+#define DATASET_NO_DAY ((long)INT32_MIN)
 
 /* What cleaning saw of one endpoint, for the warnings and the report. */
 typedef struct endpoint_tally {
@@ -54,16 +56,20 @@ typedef struct endpoint_tally {
     size_t censor_values;   /* time/status form: records whose status is one of censor_values */
 } endpoint_tally;
 
+/* Blocks of text the dataset owns (its ids), one allocation per block rather than per string. */
+typedef struct dataset_text_block dataset_text_block;
+
 typedef struct dataset {
     const study *study;
     size_t rows_read;
     size_t n;              /* rows not excluded at row scope */
     size_t *record;        /* [n] record number, from 1 */
-    char **id;             /* [n] */
+    char **id;             /* [n]: into id_text (dataset_set_id) */
+    dataset_text_block *id_text;
     double **time;         /* [n_endpoints][n] in the study's time unit; NAN if the endpoint excluded it */
     int **event;           /* [n_endpoints][n] 1 event, 0 censored, -1 excluded */
-    long **start_day;      /* [n_endpoints][n] day number of the start date; DATASET_NO_DAY for a */
-    long **end_day;        /* time/status endpoint or an excluded row; end = event or censoring day */
+    int32_t **start_day;   /* [n_endpoints][n] day number of the start date; DATASET_NO_DAY for a */
+    int32_t **end_day;     /* time/status endpoint or an excluded row; end = event or censoring day */
     double **value;        /* [n_variables][n] number, or level index of a factor; NAN if missing */
     double **cut_number;   /* [n_variables]: for a cut variable [n] the number before the cut (NAN if missing
                               or invalid), NULL for the others */
@@ -85,11 +91,14 @@ typedef struct dataset {
      * ignores. */
     size_t n_dates;
     const char **date_column;  /* [n_dates]: the study's strings */
-    long **date_day;           /* [n_dates][n]: day number; DATASET_NO_DAY when missing or not a valid date */
+    int32_t **date_day;        /* [n_dates][n]: day number; DATASET_NO_DAY when missing or not a valid date */
 } dataset;
 
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out);
 void dataset_free(dataset *data);
+
+/* Sets row's id to a copy of length bytes of id and a NUL, kept in the dataset's blocks of text. */
+embolo_error dataset_set_id(dataset *data, size_t row, const char *id, size_t length);
 
 /* Records excluded as a whole: rows read = analysed (n) + excluded. */
 size_t dataset_rows_excluded(const dataset *data);

@@ -132,19 +132,28 @@ static int is_decimal_syntax(const char *s)
     return s[i] == '\0';
 }
 
-int text_parse_number(const char *value, size_t length, double *out)
+/* The buffers text_parse_number and text_parse_date normalize into: a longer value does not parse. */
+#define NUMBER_TEXT_SIZE 128
+#define DATE_TEXT_SIZE 64
+
+int text_parse_number_normalized(const char *normalized, double *out)
 {
-    char buffer[128];
-    if (!text_normalize(value, length, buffer, sizeof buffer) || !is_decimal_syntax(buffer))
+    if (strlen(normalized) >= NUMBER_TEXT_SIZE || !is_decimal_syntax(normalized))
         return 0;
     errno = 0;
-    double parsed = strtod(buffer, NULL);
+    double parsed = strtod(normalized, NULL);
     if (errno == ERANGE && fabs(parsed) > 1.0)
         return 0;
     if (!isfinite(parsed))
         return 0;
     *out = parsed;
     return 1;
+}
+
+int text_parse_number(const char *value, size_t length, double *out)
+{
+    char buffer[NUMBER_TEXT_SIZE];
+    return text_normalize(value, length, buffer, sizeof buffer) && text_parse_number_normalized(buffer, out);
 }
 
 static int is_leap_year(int year)
@@ -221,15 +230,14 @@ static int parse_slashed(const char *s, int *first, int *second, int *year)
            *s++ == '/' && read_digits(&s, 4, 4, year) && *s == '\0';
 }
 
-int text_parse_date(const char *value, size_t length, date_format format, long *day_number)
+int text_parse_date_normalized(const char *normalized, date_format format, long *day_number)
 {
-    char buffer[64];
     int year = 0, month = 0, day = 0;
-    if (!text_normalize(value, length, buffer, sizeof buffer))
+    if (strlen(normalized) >= DATE_TEXT_SIZE)
         return 0;
-    if (!parse_iso(buffer, &year, &month, &day)) {
+    if (!parse_iso(normalized, &year, &month, &day)) {
         int first, second;
-        if (format == DATE_FORMAT_ISO || !parse_slashed(buffer, &first, &second, &year))
+        if (format == DATE_FORMAT_ISO || !parse_slashed(normalized, &first, &second, &year))
             return 0;
         month = format == DATE_FORMAT_MDY ? first : second;
         day = format == DATE_FORMAT_MDY ? second : first;
@@ -238,6 +246,13 @@ int text_parse_date(const char *value, size_t length, date_format format, long *
         return 0;
     *day_number = text_days_from_civil(year, month, day);
     return 1;
+}
+
+int text_parse_date(const char *value, size_t length, date_format format, long *day_number)
+{
+    char buffer[DATE_TEXT_SIZE];
+    return text_normalize(value, length, buffer, sizeof buffer) &&
+           text_parse_date_normalized(buffer, format, day_number);
 }
 
 char *text_copy(const char *s)

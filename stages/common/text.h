@@ -18,12 +18,18 @@ int text_equal_folded(const char *a, const char *b);
  * overflow and trailing garbage. Returns 1 on success. */
 int text_parse_number(const char *value, size_t length, double *out);
 
+/* text_parse_number of a value whose text_normalize form is already at hand: the same result. */
+int text_parse_number_normalized(const char *normalized, double *out);
+
 typedef enum date_format { DATE_FORMAT_ISO, DATE_FORMAT_MDY, DATE_FORMAT_DMY } date_format;
 
 /* Parses a calendar date: ISO YYYY-MM-DD always, and M/D/YYYY or D/M/YYYY for MDY / DMY; years
  * 0001 to 9999. On success stores the day number (days since 1970-01-01) and returns 1; returns 0
  * for a date that does not exist (2010-02-30, month 13, 0000-00-00) or does not parse. */
 int text_parse_date(const char *value, size_t length, date_format format, long *day_number);
+
+/* text_parse_date of a value whose text_normalize form is already at hand: the same result. */
+int text_parse_date_normalized(const char *normalized, date_format format, long *day_number);
 
 /* Formats a day number as YYYY-MM-DD into out (at least 11 bytes). */
 void text_format_date(long day_number, char out[11]);

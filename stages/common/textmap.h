@@ -9,10 +9,22 @@
 
 #define TEXT_MAP_NONE SIZE_MAX
 
+typedef struct text_map_block text_map_block;
+
+typedef struct text_map_entry {
+    const char *key;
+    uint64_t hash;
+    size_t value;
+} text_map_entry;
+
+/* The slots are small (a probe stays in a table a quarter of the entries' size, mostly in cache):
+ * each is 0 (empty) or the high 32 bits of its key's hash above 1 + the index of its entry, so that a
+ * probe compares the key only when those bits match. The entries are in insertion order. */
 typedef struct text_map {
-    char **keys;
-    size_t *values;
-    size_t capacity, used;
+    uint64_t *slots;
+    text_map_entry *entries;
+    size_t capacity, used, entries_capacity;
+    text_map_block *blocks;  /* where the keys' copies are kept */
 } text_map;
 
 /* The hash the map uses (FNV-1a, 64 bits), for other open-addressing tables of texts. */

@@ -1,6 +1,7 @@
 #include "design.h"
 
-#include <gsl/gsl_sort.h>
+#include "common/heapsort.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -35,23 +36,32 @@ static void times_merge_near_ties(double *time, size_t n)
     }
 }
 
-/* Allocates the arrays of rows for n rows (at least one element each) and the gathered values of
- * n_values variables (and the weight when weighted); r->n stays 0. */
-static embolo_error endpoint_rows_alloc(endpoint_rows *r, size_t n, size_t n_values, int weighted)
+/* A factor whose level indices fit endpoint_rows.code. */
+static int variable_is_coded(const study *s, size_t v)
 {
-    size_t cap = n ? n : 1;
+    return study_variable_is_factor(&s->variables[v]) && s->variables[v].n_levels < ROWS_NO_CODE;
+}
+
+/* Allocates the arrays of rows for n rows (at least one element each) and the gathered values of
+ * s's variables (and the weight when weighted); r->n stays 0. */
+static embolo_error endpoint_rows_alloc(endpoint_rows *r, size_t n, const study *s, int weighted)
+{
+    size_t cap = n ? n : 1, n_values = s->n_variables;
     r->row = malloc(cap * sizeof *r->row);
     r->time = malloc(cap * sizeof *r->time);
     r->status = malloc(cap * sizeof *r->status);
     r->cause = malloc(cap * sizeof *r->cause);
     r->value = calloc(n_values ? n_values : 1, sizeof *r->value);
+    r->code = calloc(n_values ? n_values : 1, sizeof *r->code);
     r->weight = weighted ? malloc(cap * sizeof *r->weight) : NULL;
-    if (!r->row || !r->time || !r->status || !r->cause || !r->value || (weighted && !r->weight))
+    if (!r->row || !r->time || !r->status || !r->cause || !r->value || !r->code || (weighted && !r->weight))
         return EMBOLO_ERROR_NOMEM;
     r->n_values = n_values;
-    for (size_t v = 0; v < n_values; v++)
-        if (!(r->value[v] = malloc(cap * sizeof *r->value[v])))
+    for (size_t v = 0; v < n_values; v++) {
+        int coded = variable_is_coded(s, v);
+        if (coded ? !(r->code[v] = malloc(cap * sizeof *r->code[v])) : !(r->value[v] = malloc(cap * sizeof *r->value[v])))
             return EMBOLO_ERROR_NOMEM;
+    }
     return EMBOLO_OK;
 }
 
@@ -60,6 +70,13 @@ static void endpoint_rows_gather(endpoint_rows *r, const dataset *data)
 {
     for (size_t v = 0; v < r->n_values; v++) {
         const double *value = data->value[v];
+        if (r->code[v]) {
+            for (size_t k = 0; k < r->n; k++) {
+                double level = value[r->row[k]];
+                r->code[v][k] = isnan(level) ? ROWS_NO_CODE : (uint16_t)level;
+            }
+            continue;
+        }
         for (size_t k = 0; k < r->n; k++)
             r->value[v][k] = value[r->row[k]];
     }
@@ -72,29 +89,24 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
 {
     embolo_error err = EMBOLO_ERROR_NOMEM;
     endpoint_rows *r = calloc(1, sizeof *r);
-    size_t cap = data->n ? data->n : 1, n = 0;
-    double *all_times = calloc(cap, sizeof *all_times);
-    size_t *candidates = malloc(cap * sizeof *candidates);
-    size_t *order = malloc(cap * sizeof *order);
+    size_t n = 0;
+    heapsort_pair *by_time = malloc((data->n ? data->n : 1) * sizeof *by_time);
     *out = NULL;
-    if (!r || !all_times || !candidates || !order)
+    if (!r || !by_time)
         goto cleanup;
-    for (size_t i = 0; i < data->n; i++) {
-        if (data->event[endpoint][i] < 0)
-            continue;
-        candidates[n] = i;
-        all_times[n] = data->time[endpoint][i];
-        n++;
-    }
-    err = endpoint_rows_alloc(r, n, data->study->n_variables, data->weight != NULL);
+    for (size_t i = 0; i < data->n; i++)
+        if (data->event[endpoint][i] >= 0)
+            by_time[n++] = (heapsort_pair){data->time[endpoint][i], i};
+    err = endpoint_rows_alloc(r, n, data->study, data->weight != NULL);
     if (err != EMBOLO_OK)
         goto cleanup;
-    /* One sort per endpoint; every estimator takes its rows in this order. */
-    gsl_sort_index(order, all_times, 1, n);
+    /* One sort per endpoint; every estimator takes its rows in this order. GSL's heapsort (the order
+     * of tied times, which the sums follow), on pairs of time and row. */
+    heapsort_pairs(by_time, n);
     for (size_t k = 0; k < n; k++) {
-        size_t i = candidates[order[k]];
+        size_t i = by_time[k].index;
         r->row[k] = i;
-        r->time[k] = data->time[endpoint][i];
+        r->time[k] = by_time[k].key;
         r->cause[k] = data->event[endpoint][i];
         r->status[k] = r->cause[k] == 1;
     }
@@ -106,9 +118,7 @@ embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_ro
     err = EMBOLO_OK;
 cleanup:
     endpoint_rows_free(r);
-    free(all_times);
-    free(candidates);
-    free(order);
+    free(by_time);
     return err;
 }
 
@@ -134,7 +144,10 @@ void endpoint_rows_free(endpoint_rows *rows)
     free(rows->cause);
     for (size_t v = 0; rows->value && v < rows->n_values; v++)
         free(rows->value[v]);
+    for (size_t v = 0; rows->code && v < rows->n_values; v++)
+        free(rows->code[v]);
     free(rows->value);
+    free(rows->code);
     free(rows->weight);
     free(rows);
 }
@@ -147,8 +160,12 @@ static void endpoint_rows_push(endpoint_rows *to, const endpoint_rows *from, siz
     to->time[m] = from->time[k];
     to->status[m] = from->status[k];
     to->cause[m] = from->cause[k];
-    for (size_t v = 0; v < to->n_values; v++)
-        to->value[v][m] = from->value[v][k];
+    for (size_t v = 0; v < to->n_values; v++) {
+        if (to->code[v])
+            to->code[v][m] = from->code[v][k];
+        else
+            to->value[v][m] = from->value[v][k];
+    }
     if (to->weight)
         to->weight[m] = from->weight[k];
 }
@@ -157,16 +174,14 @@ embolo_error endpoint_rows_subset(const endpoint_rows *rows, const dataset *data
                                   endpoint_rows **out)
 {
     endpoint_rows *r = calloc(1, sizeof *r);
-    embolo_error err = r ? endpoint_rows_alloc(r, rows->n, rows->n_values, rows->weight != NULL)
-                         : EMBOLO_ERROR_NOMEM;
+    embolo_error err = r ? endpoint_rows_alloc(r, rows->n, data->study, rows->weight != NULL) : EMBOLO_ERROR_NOMEM;
     *out = NULL;
-    (void)data;
     if (err != EMBOLO_OK) {
         endpoint_rows_free(r);
         return err;
     }
     for (size_t k = 0; k < rows->n; k++) {
-        double value = rows->value[variable][k];
+        double value = endpoint_rows_value(rows, variable, k);
         if (isnan(value) || (level >= 0 && value != (double)level))
             continue;
         endpoint_rows_push(r, rows, k);
@@ -181,14 +196,14 @@ static int row_complete(const endpoint_rows *rows, size_t k, const size_t *varia
     if (weighted && (!rows->weight || isnan(rows->weight[k])))
         return 0;
     for (size_t v = 0; v < n_variables; v++)
-        if (isnan(rows->value[variables[v]][k]))
+        if (isnan(endpoint_rows_value(rows, variables[v], k)))
             return 0;
     return 1;
 }
 
 /* Chooses the columns: numeric variables one each, factors one per present non-reference level
  * (the declared reference, or the first present level when the reference has no row). position[i]:
- * the design row i's index in rows. */
+ * the design row i's index in rows (NULL: i). */
 static embolo_error design_choose_columns(design *d, const dataset *data, const endpoint_rows *rows,
                                           const size_t *position, const size_t *variables, size_t n_variables)
 {
@@ -202,7 +217,6 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
         return EMBOLO_ERROR_NOMEM;
     for (size_t v = 0; v < n_variables; v++) {
         const study_variable *var = &s->variables[variables[v]];
-        const double *value = rows->value[variables[v]];
         d->reference[v] = -1;
         if (!study_variable_is_factor(var)) {
             d->columns[d->p++] = (design_column){variables[v], -1, v};
@@ -212,7 +226,7 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
         if (!counts)
             return EMBOLO_ERROR_NOMEM;
         for (size_t i = 0; i < d->n; i++)
-            counts[(size_t)value[position[i]]]++;
+            counts[(size_t)endpoint_rows_value(rows, variables[v], position ? position[i] : i)]++;
         size_t reference = var->reference;
         if (counts[reference] == 0)
             for (size_t l = var->n_levels; l-- > 0;)
@@ -228,15 +242,67 @@ static embolo_error design_choose_columns(design *d, const dataset *data, const 
     return EMBOLO_OK;
 }
 
-/* Fills x from the gathered values of the chosen columns. */
-static void design_fill(design *d, const endpoint_rows *rows, const size_t *position)
+/* Fills x from the gathered values of the chosen columns, row by row (x is row-major): each column's
+ * values and level looked up once, a factor's contrast without a branch. position NULL: design row i
+ * is rows' row i. */
+static embolo_error design_fill(design *d, const endpoint_rows *rows, const size_t *position)
 {
-    for (size_t j = 0; j < d->p; j++) {
-        const double *value = rows->value[d->columns[j].variable];
-        int level = d->columns[j].level;
-        for (size_t i = 0; i < d->n; i++) {
-            double v = value[position[i]];
-            d->x[i * d->p + j] = level < 0 ? v : (double)(v == level);
+    size_t p = d->p;
+    const double **value = malloc((p ? p : 1) * sizeof *value);
+    const uint16_t **code = malloc((p ? p : 1) * sizeof *code);
+    double *level = malloc((p ? p : 1) * sizeof *level);
+    double *x = d->x;
+    embolo_error err = EMBOLO_ERROR_NOMEM;
+    if (!value || !code || !level)
+        goto cleanup;
+    for (size_t j = 0; j < p; j++) {
+        value[j] = rows->value[d->columns[j].variable];
+        code[j] = rows->code[d->columns[j].variable];
+        level[j] = (double)d->columns[j].level;
+    }
+    /* A contrast is (double)(value == level), the same bits from a code as from its value. */
+    for (size_t i = 0; i < d->n; i++, x += p) {
+        size_t k = position ? position[i] : i;
+        for (size_t j = 0; j < p; j++) {
+            if (code[j])
+                x[j] = (double)((double)code[j][k] == level[j]);
+            else
+                x[j] = d->columns[j].level < 0 ? value[j][k] : (double)(value[j][k] == level[j]);
+        }
+    }
+    err = EMBOLO_OK;
+cleanup:
+    free((void *)value);
+    free((void *)code);
+    free(level);
+    return err;
+}
+
+void design_values(const design *d, size_t variable, double *out)
+{
+    const endpoint_rows *rows = d->rows;
+    if (d->borrowed) {
+        for (size_t i = 0; i < d->n; i++)
+            out[i] = endpoint_rows_value(rows, variable, i);
+        return;
+    }
+    /* The design's rows are some of rows' in the same order, each dataset row once. */
+    for (size_t k = 0, i = 0; i < d->n; k++)
+        if (rows->row[k] == d->row[i])
+            out[i++] = endpoint_rows_value(rows, variable, k);
+}
+
+void design_level_counts(const design *d, size_t *rows, size_t *events)
+{
+    const double *x = d->x;
+    for (size_t j = 0; j < d->p; j++)
+        rows[j] = events[j] = 0;
+    for (size_t i = 0; i < d->n; i++, x += d->p) {
+        size_t event = d->status[i] == 1;
+        for (size_t j = 0; j < d->p; j++) {
+            size_t present = x[j] != 0.0;
+            rows[j] += present;
+            events[j] += present & event;
         }
     }
 }
@@ -297,16 +363,16 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
 {
     embolo_error err = EMBOLO_ERROR_NOMEM;
     design *d = calloc(1, sizeof *d);
-    size_t cap = rows->n ? rows->n : 1;
-    size_t *position = malloc(cap * sizeof *position);
+    size_t *position = NULL;
     *out = NULL;
-    if (!d || !position)
+    if (!d)
         goto cleanup;
+    d->rows = rows;
     if (rows_complete(rows, variables, n_variables, weighted) == rows->n) {
         design_borrow_rows(d, rows, weighted);
-        for (size_t k = 0; k < rows->n; k++)
-            position[k] = k;
     } else {
+        if (!(position = malloc((rows->n ? rows->n : 1) * sizeof *position)))
+            goto cleanup;
         err = design_copy_rows(d, rows, variables, n_variables, weighted, position);
         if (err != EMBOLO_OK)
             goto cleanup;
@@ -319,7 +385,9 @@ embolo_error design_new(const dataset *data, const endpoint_rows *rows, const si
     d->x = malloc((d->n ? d->n : 1) * (d->p ? d->p : 1) * sizeof *d->x);
     if (!d->x)
         goto cleanup;
-    design_fill(d, rows, position);
+    err = design_fill(d, rows, position);
+    if (err != EMBOLO_OK)
+        goto cleanup;
     *out = d;
     d = NULL;
     err = EMBOLO_OK;

@@ -4,7 +4,9 @@
 #ifndef EMBOLO_DESIGN_H
 #define EMBOLO_DESIGN_H
 
+#include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "common/dataset.h"
 #include "common/error.h"
 #include "common/study.h"
@@ -20,11 +22,24 @@ typedef struct endpoint_rows {
     int *status;
     int *cause;
     /* Each study variable's value (data->value) and the weight (data->weight, NULL without weights)
-     * gathered in this order once, so that every design over these rows reads them in sequence. */
+     * gathered in this order once, so that every design over these rows reads them in sequence. A
+     * factor's level index takes 2 bytes rather than a double's 8 (endpoint_rows_value reads either). */
     size_t n_values;
-    double **value;  /* [n_values][n] */
+    double **value;  /* [n_values][n]: a numeric variable's values (NAN: missing); NULL for a coded one */
+    uint16_t **code; /* [n_values][n]: a factor's level index (ROWS_NO_CODE: missing); NULL for the others */
     double *weight;
 } endpoint_rows;
+
+/* A missing factor value in endpoint_rows.code; a factor with more levels keeps its values in value. */
+#define ROWS_NO_CODE UINT16_MAX
+
+/* Variable v's value in row k: the number, a factor's level index, NAN when missing. */
+static inline double endpoint_rows_value(const endpoint_rows *r, size_t v, size_t k)
+{
+    if (!r->code[v])
+        return r->value[v][k];
+    return r->code[v][k] == ROWS_NO_CODE ? NAN : (double)r->code[v][k];
+}
 
 embolo_error endpoint_rows_new(const dataset *data, size_t endpoint, endpoint_rows **out);
 void endpoint_rows_free(endpoint_rows *rows);
@@ -61,6 +76,7 @@ typedef struct design {
     size_t dropped;     /* endpoint rows left out as incomplete */
     int borrowed;       /* time, status, cause, weight and row are the endpoint rows' own (every row
                            complete), not copies: the design must be freed before its rows */
+    const endpoint_rows *rows;  /* the rows it was built from (design_values reads them) */
 } design;
 
 /* Builds the design of variables[0..n_variables) over rows; with weighted, only rows with a weight
@@ -69,5 +85,13 @@ typedef struct design {
 embolo_error design_new(const dataset *data, const endpoint_rows *rows, const size_t *variables,
                         size_t n_variables, int weighted, design **out);
 void design_free(design *d);
+
+/* The value of variable (any study variable) in each design row into out[0..d->n), read in sequence
+ * from the gathered values of the rows the design was built from (still there), not from the dataset. */
+void design_values(const design *d, size_t variable, double *out);
+
+/* The rows with a non-zero x in each column (a factor level's rows) into rows[0..p) and the events
+ * among them (status 1) into events[0..p): one pass over the rows. */
+void design_level_counts(const design *d, size_t *rows, size_t *events);
 
 #endif

@@ -134,8 +134,9 @@ static embolo_error report_subgroup(model_context *ctx, size_t variable, int wei
     if (!group || !time || !status || !weight)
         goto cleanup;
     err = EMBOLO_OK;
+    design_values(d, variable, time);  /* time as scratch: filled per level below */
     for (size_t i = 0; i < d->n; i++)
-        group[i] = (int)ctx->data->value[variable][d->row[i]];
+        group[i] = (int)time[i];
     for (size_t l = 0; l < var->n_levels && err == EMBOLO_OK; l++) {
         size_t m = 0;
         for (size_t i = 0; i < d->n; i++) {
@@ -227,22 +228,21 @@ static embolo_error report_coefficient(model_context *ctx, const cox_request *re
 embolo_error model_report_level_counts(model_context *ctx, const char *model, const design *d)
 {
     embolo_error err = EMBOLO_OK;
+    size_t *rows = malloc((d->p ? 2 * d->p : 1) * sizeof *rows), *events = rows + d->p;
+    if (!rows)
+        return EMBOLO_ERROR_NOMEM;
+    design_level_counts(d, rows, events);
     for (size_t j = 0; j < d->p && err == EMBOLO_OK; j++) {
         const design_column *c = &d->columns[j];
-        size_t n = 0, events = 0;
         if (c->level < 0)
             continue;
-        for (size_t i = 0; i < d->n; i++)
-            if (d->x[i * d->p + j] != 0.0) {
-                n++;
-                events += d->status[i] == 1;
-            }
-        err =
-            add(ctx, KEY_COX, model, ctx->s->variables[c->variable].name, column_level(ctx, c), KEY_STAT_N, (double)n);
+        err = add(ctx, KEY_COX, model, ctx->s->variables[c->variable].name, column_level(ctx, c), KEY_STAT_N,
+                  (double)rows[j]);
         if (err == EMBOLO_OK)
             err = add(ctx, KEY_COX, model, ctx->s->variables[c->variable].name, column_level(ctx, c), KEY_STAT_EVENTS,
-                      (double)events);
+                      (double)events[j]);
     }
+    free(rows);
     return err;
 }
 
@@ -274,15 +274,24 @@ static embolo_error report_model_stats(model_context *ctx, const char *model, co
     }
     double lr = 2.0 * (fit->loglik - fit->loglik_null), concordance = NAN, concordance_se = NAN;
     double *lp = malloc((d->n ? d->n : 1) * sizeof *lp);
-    if (!lp)
+    size_t *estimated = malloc((d->p ? d->p : 1) * sizeof *estimated), m = 0;
+    if (!lp || !estimated) {
+        free(lp);
+        free(estimated);
         return EMBOLO_ERROR_NOMEM;
+    }
+    /* The coefficients that enter, found once; each row's sum over them in column order. */
+    for (size_t j = 0; j < d->p; j++)
+        if (isfinite(fit->coef[j]) && !cox_coef_singular(fit, j))
+            estimated[m++] = j;
     for (size_t i = 0; i < d->n; i++) {
+        const double *x = d->x + i * d->p;
         double sum = 0;
-        for (size_t j = 0; j < d->p; j++)
-            if (isfinite(fit->coef[j]) && !cox_coef_singular(fit, j))
-                sum += fit->coef[j] * d->x[i * d->p + j];
+        for (size_t u = 0; u < m; u++)
+            sum += fit->coef[estimated[u]] * x[estimated[u]];
         lp[i] = sum;
     }
+    free(estimated);
     if (err == EMBOLO_OK && d->n > 0)
         err = concordance_compute_stratified(d->time, d->status, NULL, lp, strata, d->n, &concordance,
                                              &concordance_se);
@@ -445,41 +454,51 @@ static embolo_error group_codes(const model_context *ctx, const design *d, int v
     const study_variable *v = &ctx->s->variables[variable];
     int *codes = malloc((d->n ? d->n : 1) * sizeof *codes);
     size_t *seen = calloc(v->n_levels ? v->n_levels : 1, sizeof *seen);
+    double *value = malloc((d->n ? d->n : 1) * sizeof *value);
     *out = NULL;
     *n_distinct = 0;
-    if (!codes || !seen) {
+    if (!codes || !seen || !value) {
         free(codes);
         free(seen);
+        free(value);
         return EMBOLO_ERROR_NOMEM;
     }
+    design_values(d, (size_t)variable, value);
     for (size_t i = 0; i < d->n; i++) {
-        codes[i] = (int)ctx->data->value[variable][d->row[i]];
+        codes[i] = (int)value[i];
         *n_distinct += seen[codes[i]]++ == 0;
     }
     free(seen);
+    free(value);
     *out = codes;
     return EMBOLO_OK;
 }
 
 /* The forest's no-model rules (statistics-2.md, 6): no event, the treatment's reference level
  * absent, fewer than 2 treatment levels, or a treatment level without an event. */
-static int forest_model_possible(const model_context *ctx, const design *d)
+static embolo_error forest_model_possible(const model_context *ctx, const design *d, int *possible)
 {
     const study_variable *t = &ctx->s->variables[ctx->s->treatment];
-    size_t treatment = (size_t)ctx->s->treatment, present = 0;
-    int possible = d->events > 0;
-    for (size_t l = 0; l < t->n_levels && possible; l++) {
+    size_t present = 0;
+    double *treatment = malloc((d->n ? d->n : 1) * sizeof *treatment);
+    if (!treatment)
+        return EMBOLO_ERROR_NOMEM;
+    design_values(d, (size_t)ctx->s->treatment, treatment);
+    *possible = d->events > 0;
+    for (size_t l = 0; l < t->n_levels && *possible; l++) {
         size_t rows = 0, events = 0;
         for (size_t i = 0; i < d->n; i++)
-            if (ctx->data->value[treatment][d->row[i]] == (double)l) {
+            if (treatment[i] == (double)l) {
                 rows++;
                 events += d->status[i] == 1;
             }
         present += rows > 0;
         if ((l == t->reference && rows == 0) || (rows > 0 && events == 0))
-            possible = 0;
+            *possible = 0;
     }
-    return possible && present >= 2;
+    *possible = *possible && present >= 2;
+    free(treatment);
+    return EMBOLO_OK;
 }
 
 static embolo_error report_counts_only(model_context *ctx, const char *model, const design *d)
@@ -542,8 +561,12 @@ static embolo_error run_cox_design(model_context *ctx, const cox_request *reques
     int *strata = NULL, *cluster = NULL;
     size_t n_strata = 0, n_clusters = 0;
     embolo_error err = EMBOLO_OK;
-    if (request->forest && !forest_model_possible(ctx, d))
-        return report_counts_only(ctx, model, d);
+    if (request->forest) {
+        int possible;
+        err = forest_model_possible(ctx, d, &possible);
+        if (err != EMBOLO_OK || !possible)
+            return err != EMBOLO_OK ? err : report_counts_only(ctx, model, d);
+    }
     if (d->n == 0 || d->p == 0) {
         err = request->forest ? report_counts_only(ctx, model, d)
                               : results_warn_about(ctx->out, about, "no Cox model (%s)",

@@ -141,18 +141,18 @@ static embolo_error run_forest(model_context *ctx)
 }
 
 /* crr has no maximum when a factor level present in the complete cases has no event. */
-static int finegray_levels_have_events(const design *d)
+static embolo_error finegray_levels_have_events(const design *d, int *have)
 {
-    for (size_t j = 0; j < d->p; j++) {
-        if (d->columns[j].level < 0)
-            continue;
-        size_t events = 0;
-        for (size_t i = 0; i < d->n; i++)
-            events += d->x[i * d->p + j] != 0.0 && d->cause[i] == 1;
-        if (events == 0)
-            return 0;
-    }
-    return 1;
+    size_t *rows = malloc((d->p ? 2 * d->p : 1) * sizeof *rows), *events = rows + d->p;
+    if (!rows)
+        return EMBOLO_ERROR_NOMEM;
+    design_level_counts(d, rows, events);
+    *have = 1;
+    for (size_t j = 0; j < d->p; j++)
+        if (d->columns[j].level >= 0 && events[j] == 0)
+            *have = 0;
+    free(rows);
+    return EMBOLO_OK;
 }
 
 static embolo_error finegray_coefficients(model_context *ctx, const char *model, const design *d,
@@ -226,7 +226,10 @@ static embolo_error run_finegray(model_context *ctx, const char *model, const si
         return err;
     for (size_t i = 0; i < d->n; i++)
         competing += d->cause[i] == 2;
-    if (d->n > 0 && d->p > 0 && d->events > 0 && finegray_levels_have_events(d))
+    int levels_have_events = 0;
+    if (d->n > 0 && d->p > 0 && d->events > 0)
+        err = finegray_levels_have_events(d, &levels_have_events);
+    if (err == EMBOLO_OK && levels_have_events)
         err = finegray_fit(d->time, d->cause, d->x, d->n, d->p, &fit);
     if (err == EMBOLO_OK && (!fit || !fit->converged))
         err = results_warn_about(ctx->out, (result_subject){.endpoint = ctx->endpoint->name, .model = model},

@@ -52,8 +52,9 @@ static embolo_error factor_rows_make(const model_context *ctx, const endpoint_ro
     f->weight = malloc(cap * sizeof *f->weight);
     if (!f->group || !f->time || !f->status || !f->cause || !f->weight)
         return EMBOLO_ERROR_NOMEM;
+    design_values(f->d, variable, f->time);  /* f->time as scratch: factor_rows_take fills it */
     for (size_t i = 0; i < f->d->n; i++)
-        f->group[i] = (int)ctx->data->value[variable][f->d->row[i]];
+        f->group[i] = (int)f->time[i];
     return EMBOLO_OK;
 }
 
@@ -111,8 +112,9 @@ static embolo_error report_stratified_logrank(model_context *ctx, size_t variabl
         err = EMBOLO_ERROR_NOMEM;
     if (err != EMBOLO_OK)
         goto cleanup;
+    design_values(f.d, (size_t)ctx->s->centre, f.time);  /* f.time as scratch, as in factor_rows_make */
     for (size_t i = 0; i < f.d->n; i++)
-        strata[i] = (int)ctx->data->value[ctx->s->centre][f.d->row[i]];
+        strata[i] = (int)f.time[i];
     err = logrank_table_compute(f.d->time, f.d->status, f.group, strata, f.d->n, (int)v->n_levels, &table);
     if (err == EMBOLO_OK)
         err = logrank_table_test(&table, &test);

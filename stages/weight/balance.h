@@ -12,4 +12,8 @@
 double balance_max_abs_smd(const double *x, const int *group, const double *weight, size_t n,
                            size_t k);
 
+/* balance_max_abs_smd without and with weight from one pass over the rows (the same values). */
+void balance_max_abs_smd_both(const double *x, const int *group, const double *weight, size_t n, size_t k,
+                              double *unweighted, double *weighted);
+
 #endif

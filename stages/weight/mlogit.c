@@ -37,11 +37,13 @@ typedef struct mlogit_workspace {
     size_t m;             /* number of coefficients, (k-1)*p */
     size_t n_pairs;       /* group pairs 1 <= g <= h <= k-1 */
     size_t n_tri;         /* entries of an upper triangle of a p x p matrix */
-    double *prob;         /* [k] probabilities of one row */
+    double *fitted;       /* [n * k] each row's probabilities at the last coefficients evaluated */
+    int fitted_at_beta;   /* fitted holds them at ws->beta (not at a rejected trial step) */
     double *pair_weight;  /* [n_pairs] information weights of one row */
     double *outer;        /* [n_tri] upper triangle of x_i x_i^T */
     double *info_sum;     /* [n_pairs * n_tri] accumulated information blocks */
     size_t *nonzero;      /* [p] the non-zero columns of one row */
+    size_t *every;        /* [p] 0 .. p-1: every column */
     size_t *tri_at;       /* [n_tri] where each non-zero product of one row goes in a triangle */
     gsl_vector *beta, *trial, *grad, *step, *scale;
     gsl_matrix *info;     /* information matrix, overwritten by its Cholesky factor */
@@ -63,11 +65,11 @@ static void workspace_free(mlogit_workspace *ws)
 {
     if (!ws)
         return;
-    free(ws->prob);
     free(ws->pair_weight);
     free(ws->outer);
     free(ws->info_sum);
     free(ws->nonzero);
+    free(ws->every);
     free(ws->tri_at);
     gsl_vector_free(ws->beta);
     gsl_vector_free(ws->trial);
@@ -79,7 +81,7 @@ static void workspace_free(mlogit_workspace *ws)
 }
 
 static embolo_error workspace_alloc(const int *y, size_t k, const double *x, size_t n, size_t p,
-                                    mlogit_workspace **out)
+                                    double *fitted, mlogit_workspace **out)
 {
     embolo_error err = EMBOLO_OK;
     mlogit_workspace *ws = calloc(1, sizeof *ws);
@@ -100,11 +102,12 @@ static embolo_error workspace_alloc(const int *y, size_t k, const double *x, siz
         err = EMBOLO_ERROR_TOO_LARGE;
         goto cleanup;
     }
-    ws->prob = malloc(k * sizeof *ws->prob);
+    ws->fitted = fitted;
     ws->pair_weight = malloc(ws->n_pairs * sizeof *ws->pair_weight);
     ws->outer = malloc(ws->n_tri * sizeof *ws->outer);
     ws->info_sum = malloc(ws->n_pairs * ws->n_tri * sizeof *ws->info_sum);
     ws->nonzero = malloc(p * sizeof *ws->nonzero);
+    ws->every = malloc(p * sizeof *ws->every);
     ws->tri_at = malloc(ws->n_tri * sizeof *ws->tri_at);
     ws->beta = gsl_vector_calloc(ws->m);
     ws->trial = gsl_vector_alloc(ws->m);
@@ -112,12 +115,14 @@ static embolo_error workspace_alloc(const int *y, size_t k, const double *x, siz
     ws->step = gsl_vector_alloc(ws->m);
     ws->scale = gsl_vector_alloc(ws->m);
     ws->info = gsl_matrix_alloc(ws->m, ws->m);
-    if (!ws->prob || !ws->pair_weight || !ws->outer || !ws->info_sum || !ws->nonzero || !ws->tri_at
+    if (!ws->pair_weight || !ws->outer || !ws->info_sum || !ws->nonzero || !ws->every || !ws->tri_at
         || !ws->beta || !ws->trial
         || !ws->grad || !ws->step || !ws->scale || !ws->info) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
+    for (size_t j = 0; j < p; j++)
+        ws->every[j] = j;
     *out = ws;
     ws = NULL;
 cleanup:
@@ -125,27 +130,44 @@ cleanup:
     return err;
 }
 
-/* Fills ws->prob for row i under coefficients beta; returns log P(y = y_i | x_i). */
-static double row_probabilities(mlogit_workspace *ws, const gsl_vector *beta, size_t i)
+/* The non-zero columns of row xi into nonzero; returns their count. */
+static size_t row_nonzero(const double *xi, size_t p, size_t *nonzero)
 {
-    const double *xi = ws->x + i * ws->p;
+    size_t m = 0;
+    for (size_t j = 0; j < p; j++) {
+        nonzero[m] = j;
+        m += xi[j] != 0.0;
+    }
+    return m;
+}
+
+/* Fills prob[0..k) for row xi under coefficients beta, its linear predictors summed over the columns
+ * cols[0..m) (the non-zero ones, or every one); returns log P(y = observed | x_i). A linear
+ * predictor's sum starts at +0.0, and with finite x and beta a zero column's term is a signed zero
+ * that leaves it as it is: the sums are bit for bit those over every column. */
+static double row_probabilities(const mlogit_workspace *ws, const double *beta, const double *xi,
+                                const size_t *cols, size_t m, int observed, double *prob)
+{
     double max = 0.0, sum = 0.0, log_sum;
-    ws->prob[0] = 0.0;
+    prob[0] = 0.0;
     for (size_t g = 1; g < ws->k; g++) {
-        const double *b = beta->data + (g - 1) * ws->p;
+        const double *b = beta + (g - 1) * ws->p;
         double eta = 0.0;
-        for (size_t j = 0; j < ws->p; j++)
-            eta += xi[j] * b[j];
-        ws->prob[g] = eta;
+        for (size_t u = 0; u < m; u++)
+            eta += xi[cols[u]] * b[cols[u]];
+        prob[g] = eta;
         if (eta > max)
             max = eta;
     }
-    for (size_t g = 0; g < ws->k; g++)
-        sum += exp(ws->prob[g] - max);
+    /* exp(+-0) is 1 exactly: the group at the maximum needs no call. */
+    for (size_t g = 0; g < ws->k; g++) {
+        double shifted = prob[g] - max;
+        sum += shifted == 0.0 ? 1.0 : exp(shifted);
+    }
     log_sum = max + log(sum);
-    double log_observed = ws->prob[ws->y[i]] - log_sum;
+    double log_observed = prob[observed] - log_sum;
     for (size_t g = 0; g < ws->k; g++)
-        ws->prob[g] = exp(ws->prob[g] - log_sum);
+        prob[g] = exp(prob[g] - log_sum);
     return log_observed;
 }
 
@@ -160,27 +182,15 @@ static void sum_add(double *sum, double *carry, double term)
     *sum = t;
 }
 
-static double loglik_compute(mlogit_workspace *ws, const gsl_vector *beta)
+/* The products x_r x_c (r <= c) of row xi's columns cols[0..m) into ws->outer, and their places in
+ * an upper triangle into ws->tri_at; returns their count. */
+static size_t row_products(mlogit_workspace *ws, const double *xi, const size_t *cols, size_t m)
 {
-    double sum = 0.0, carry = 0.0;
-    for (size_t i = 0; i < ws->n; i++)
-        sum_add(&sum, &carry, row_probabilities(ws, beta, i));
-    return sum + carry;
-}
-
-/* The products x_r x_c (r <= c) of row xi's non-zero columns (with every_column, of all) into
- * ws->outer, and their places in an upper triangle into ws->tri_at; returns their count. */
-static size_t row_products(mlogit_workspace *ws, const double *xi, int every_column)
-{
-    size_t p = ws->p, m = 0, count = 0;
-    for (size_t j = 0; j < p; j++) {
-        ws->nonzero[m] = j;
-        m += every_column || xi[j] != 0.0;
-    }
+    size_t p = ws->p, count = 0;
     for (size_t s = 0; s < m; s++) {
-        size_t r = ws->nonzero[s], first = r * p - r * (r - 1) / 2 - r;
+        size_t r = cols[s], first = r * p - r * (r - 1) / 2 - r;
         for (size_t u = s; u < m; u++) {
-            size_t c = ws->nonzero[u];
+            size_t c = cols[u];
             ws->tri_at[count] = first + c;
             ws->outer[count++] = xi[r] * xi[c];
         }
@@ -196,28 +206,33 @@ static int values_finite(const double *v, size_t count)
     return 1;
 }
 
-/* Adds row i's gradient and information terms (ws->prob holds its probabilities) and updates the
- * smallest probability. The information visits the row's non-zero columns only: with finite
- * weights and x the terms of a zero column are signed zeros, and a sum that starts at +0.0 stays as
- * it is when one is added, so the sums are bit for bit those over every column (which are taken
- * when something is not finite). */
-static void row_accumulate(mlogit_workspace *ws, size_t i)
+/* Adds the gradient and information terms of row xi (observed group y, probabilities prob, non-zero
+ * columns nonzero[0..m)) and updates the smallest probability. Both visit the row's non-zero columns
+ * only: with finite weights and x the terms of a zero column are signed zeros, and a sum that starts
+ * at +0.0 stays as it is when one is added, so the sums are bit for bit those over every column
+ * (which are taken when a weight is not finite; x is). */
+static void row_accumulate(mlogit_workspace *ws, const double *xi, int y, const double *prob, const size_t *nonzero,
+                           size_t m)
 {
-    const double *xi = ws->x + i * ws->p;
     size_t p = ws->p, q = 0;
-    for (size_t g = 1; g < ws->k; g++) {
-        double resid = (ws->y[i] == (int)g ? 1.0 : 0.0) - ws->prob[g];
-        double *grad = ws->grad->data + (g - 1) * p;
-        for (size_t j = 0; j < p; j++)
-            grad[j] += resid * xi[j];
+    for (size_t g = 1; g < ws->k; g++)
         for (size_t h = g; h < ws->k; h++)
-            ws->pair_weight[q++] = ws->prob[g] * ((g == h ? 1.0 : 0.0) - ws->prob[h]);
-    }
+            ws->pair_weight[q++] = prob[g] * ((g == h ? 1.0 : 0.0) - prob[h]);
     for (size_t g = 0; g < ws->k; g++)
-        if (ws->prob[g] < ws->min_prob)
-            ws->min_prob = ws->prob[g];
-    int every_column = !values_finite(ws->pair_weight, ws->n_pairs) || !values_finite(xi, p);
-    size_t count = row_products(ws, xi, every_column);
+        if (prob[g] < ws->min_prob)
+            ws->min_prob = prob[g];
+    const size_t *cols = nonzero;
+    if (!values_finite(ws->pair_weight, ws->n_pairs)) {
+        cols = ws->every;
+        m = p;
+    }
+    for (size_t g = 1; g < ws->k; g++) {
+        double resid = (y == (int)g ? 1.0 : 0.0) - prob[g];
+        double *grad = ws->grad->data + (g - 1) * p;
+        for (size_t u = 0; u < m; u++)
+            grad[cols[u]] += resid * xi[cols[u]];
+    }
+    size_t count = row_products(ws, xi, cols, m);
     for (q = 0; q < ws->n_pairs; q++) {
         double w = ws->pair_weight[q];
         double *block = ws->info_sum + q * ws->n_tri;
@@ -246,16 +261,23 @@ static void info_assemble(mlogit_workspace *ws)
     }
 }
 
-/* Log-likelihood, gradient and information at ws->beta. */
-static void derivatives_compute(mlogit_workspace *ws)
+/* Log-likelihood, gradient, information and smallest probability at beta, each row's probabilities
+ * into ws->fitted: one pass over the rows, their non-zero columns found once for all of it. */
+static void derivatives_compute(mlogit_workspace *ws, const gsl_vector *beta)
 {
     double sum = 0.0, carry = 0.0;
+    int beta_finite = values_finite(beta->data, ws->m);
     gsl_vector_set_zero(ws->grad);
     memset(ws->info_sum, 0, ws->n_pairs * ws->n_tri * sizeof *ws->info_sum);
     ws->min_prob = 1.0;
     for (size_t i = 0; i < ws->n; i++) {
-        sum_add(&sum, &carry, row_probabilities(ws, ws->beta, i));
-        row_accumulate(ws, i);
+        const double *xi = ws->x + i * ws->p;
+        double *prob = ws->fitted + i * ws->k;
+        size_t m = row_nonzero(xi, ws->p, ws->nonzero);
+        sum_add(&sum, &carry,
+                row_probabilities(ws, beta->data, xi, beta_finite ? ws->nonzero : ws->every, beta_finite ? m : ws->p,
+                                  ws->y[i], prob));
+        row_accumulate(ws, xi, ws->y[i], prob, ws->nonzero, m);
     }
     ws->loglik = sum + carry;
     info_assemble(ws);
@@ -292,21 +314,28 @@ static double step_eta_change(const mlogit_workspace *ws)
 }
 
 /* Moves ws->beta along ws->step, halving the step until the log-likelihood does not fall (up to
- * rounding). Returns 0 and sets *full when the whole step was taken; nonzero if no length worked. */
+ * rounding); the derivatives of each trial are computed with its log-likelihood, so that those of the
+ * step taken are at hand. Returns 0 and sets *full when the whole step was taken; nonzero if no
+ * length worked (ws->loglik and ws->min_prob then are beta's again, ws->fitted not). */
 static int step_take(mlogit_workspace *ws, int *full)
 {
     int status = 1;
-    double t = 1.0;
+    double t = 1.0, loglik = ws->loglik, min_prob = ws->min_prob;
     double lowest = ws->loglik - MLOGIT_ROUND_TOL * (fabs(ws->loglik) + 1.0);
     for (int h = 0; h <= MLOGIT_MAX_HALVINGS && status; h++, t *= 0.5) {
         gsl_vector_memcpy(ws->trial, ws->beta);
         gsl_blas_daxpy(t, ws->step, ws->trial);
-        double ll = loglik_compute(ws, ws->trial);
-        if (isfinite(ll) && ll >= lowest) {
+        derivatives_compute(ws, ws->trial);
+        if (isfinite(ws->loglik) && ws->loglik >= lowest) {
             gsl_vector_memcpy(ws->beta, ws->trial);
             *full = h == 0;
             status = 0;
         }
+    }
+    if (status) {
+        ws->loglik = loglik;
+        ws->min_prob = min_prob;
+        ws->fitted_at_beta = 0;
     }
     return status;
 }
@@ -328,7 +357,8 @@ static mlogit_stop newton_run(mlogit_workspace *ws, int *iterations)
 {
     mlogit_stop stop = MLOGIT_STOP_RUNNING;
     int it = 0, flat = 0;
-    derivatives_compute(ws);
+    derivatives_compute(ws, ws->beta);
+    ws->fitted_at_beta = 1;
     while (stop == MLOGIT_STOP_RUNNING) {
         int full = 0;
         double previous = ws->loglik;
@@ -342,7 +372,6 @@ static mlogit_stop newton_run(mlogit_workspace *ws, int *iterations)
             stop = MLOGIT_STOP_STUCK;
         } else if (stop == MLOGIT_STOP_RUNNING) {
             it++;
-            derivatives_compute(ws);
             flat = full && fabs(ws->loglik - previous) < MLOGIT_REL_TOL * (fabs(ws->loglik) + 0.1);
         }
     }
@@ -350,14 +379,12 @@ static mlogit_stop newton_run(mlogit_workspace *ws, int *iterations)
     return stop;
 }
 
-/* Fills the fitted probabilities. */
-static void fitted_fill(mlogit_workspace *ws, double *fitted)
+/* Fills ws->fitted with the probabilities at ws->beta. */
+static void fitted_fill(mlogit_workspace *ws)
 {
-    for (size_t i = 0; i < ws->n; i++) {
-        row_probabilities(ws, ws->beta, i);
-        for (size_t g = 0; g < ws->k; g++)
-            fitted[i * ws->k + g] = ws->prob[g];
-    }
+    for (size_t i = 0; i < ws->n; i++)
+        row_probabilities(ws, ws->beta->data, ws->x + i * ws->p, ws->every, ws->p, ws->y[i], ws->fitted + i * ws->k);
+    ws->fitted_at_beta = 1;
 }
 
 static embolo_error arguments_check(const int *y, size_t k, const double *x, size_t n, size_t p)
@@ -418,15 +445,16 @@ embolo_error mlogit_fit(const int *y, size_t k, const double *x, size_t n, size_
     err = arguments_check(y, k, x, n, p);
     if (err != EMBOLO_OK)
         goto cleanup;
-    err = workspace_alloc(y, k, x, n, p, &ws);
+    err = result_alloc(n, p, k, &result);
     if (err != EMBOLO_OK)
         goto cleanup;
-    err = result_alloc(n, p, k, &result);
+    err = workspace_alloc(y, k, x, n, p, result->fitted, &ws);
     if (err != EMBOLO_OK)
         goto cleanup;
     stop = newton_run(ws, &result->iterations);
     memcpy(result->coef, ws->beta->data, ws->m * sizeof *result->coef);
-    fitted_fill(ws, result->fitted);
+    if (!ws->fitted_at_beta)
+        fitted_fill(ws);
     result->loglik = ws->loglik;
     result->converged = stop == MLOGIT_STOP_CONVERGED;
     result->separated = stop == MLOGIT_STOP_DIVERGED

@@ -272,8 +272,8 @@ static embolo_error report_groups(const study *s, const ps_design *d, const doub
 static embolo_error report_balance_line(const study *s, const ps_design *d, const double *x, const double *w,
                                         size_t variable, const char *level, results *out)
 {
-    double before = balance_max_abs_smd(x, d->group, NULL, d->n, d->k);
-    double after = balance_max_abs_smd(x, d->group, w, d->n, d->k);
+    double before, after;
+    balance_max_abs_smd_both(x, d->group, w, d->n, d->k, &before, &after);
     const char *name = s->variables[variable].name;
     embolo_error err = results_add(out, KEY_BALANCE, "", KEY_UNWEIGHTED, name, level, KEY_STAT_MAX_ABS_SMD, before);
     if (err == EMBOLO_OK)

@@ -1,0 +1,34 @@
+#include "heapsort.h"
+
+/* Sifts the pair at k down the heap pairs[0..last]: GSL's index downheap, comparing the pairs' keys
+ * where it compares data[p[j]] (`!(a < b)` stops on NaN as there). */
+static void heapsort_sift_down(heapsort_pair *pairs, size_t last, size_t k)
+{
+    const heapsort_pair moving = pairs[k];
+    while (k <= last / 2) {
+        size_t j = 2 * k;
+        if (j < last && pairs[j].key < pairs[j + 1].key)
+            j++;
+        if (!(moving.key < pairs[j].key))
+            break;
+        pairs[k] = pairs[j];
+        k = j;
+    }
+    pairs[k] = moving;
+}
+
+void heapsort_pairs(heapsort_pair *pairs, size_t n)
+{
+    if (n == 0)
+        return;
+    size_t last = n - 1;
+    for (size_t k = last / 2 + 1; k-- > 0;)
+        heapsort_sift_down(pairs, last, k);
+    while (last > 0) {
+        heapsort_pair top = pairs[0];
+        pairs[0] = pairs[last];
+        pairs[last] = top;
+        last--;
+        heapsort_sift_down(pairs, last, 0);
+    }
+}
