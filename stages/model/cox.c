@@ -61,8 +61,18 @@ typedef struct cox_work {
     double *inv;     /* [p*p] inverse information (scaled units) */
     double *mat;     /* [p*p] scratch */
     double *mat2;    /* [p*p] scratch */
-    size_t *nonzero; /* [p] the non-zero columns of one row */
-    double *scaled;  /* [p] r x of those columns */
+    double *scaled;  /* [p] r x of one row's pattern columns */
+    /* Each row's sparse form, found once per fit (see patterns_build): rows with the same values in
+     * the columns read as they are share a pattern, the list of the columns that may be non-zero
+     * (every scaled column, the as-is columns of value 1 or -1) with those values. NULL: no patterns
+     * (every row is walked in full). */
+    uint32_t *pattern_of;  /* [n] each row's pattern */
+    size_t n_patterns;
+    size_t *pattern_first; /* [n_patterns + 1] a pattern's entries in pattern_col and pattern_value */
+    size_t *pattern_col;   /* the columns, ascending */
+    double *pattern_value; /* an as-is column's value (a scaled column's is the row's own) */
+    size_t *pattern_slot;  /* [n_patterns * q] where each scaled column sits in its pattern's list */
+    double *packed;        /* [p] one row's values in its pattern's columns */
 } cox_work;
 
 enum { COLUMN_AS_IS, COLUMN_ZERO, COLUMN_SCALED };
@@ -139,12 +149,17 @@ static void cox_work_free(cox_work *w)
     free(w->inv);
     free(w->mat);
     free(w->mat2);
-    free(w->nonzero);
     free(w->scaled);
     free(w->kind);
     free(w->slot);
     free(w->patched);
     free(w->row);
+    free(w->pattern_of);
+    free(w->pattern_first);
+    free(w->pattern_col);
+    free(w->pattern_value);
+    free(w->pattern_slot);
+    free(w->packed);
 }
 
 /* The p-vectors share one block, carved up here (mean owns it). */
@@ -165,16 +180,16 @@ static embolo_error cox_work_alloc(cox_work *w)
     w->inv = doubles_alloc(p * p);
     w->mat = doubles_alloc(p * p);
     w->mat2 = doubles_alloc(p * p);
-    w->nonzero = calloc(p > 0 ? p : 1, sizeof *w->nonzero);
     w->scaled = doubles_alloc(p);
     w->kind = calloc(p > 0 ? p : 1, sizeof *w->kind);
     w->slot = calloc(p > 0 ? p : 1, sizeof *w->slot);
     w->patched = calloc(p > 0 ? p : 1, sizeof *w->patched);
     w->row = doubles_alloc(p);
-    if (w->kind == NULL || w->slot == NULL || w->patched == NULL || w->row == NULL || w->risk == NULL
+    w->packed = doubles_alloc(p);
+    if (w->packed == NULL || w->kind == NULL || w->slot == NULL || w->patched == NULL || w->row == NULL || w->risk == NULL
         || w->mean == NULL || w->imat == NULL || w->fac == NULL
         || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL
-        || w->nonzero == NULL || w->scaled == NULL) {
+        || w->scaled == NULL) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
@@ -286,6 +301,169 @@ static const double *cox_row(cox_work *w, size_t k)
     return w->row;
 }
 
+/* A row's code in column j, its pattern's key: 0 a column read as 0 (a constant column, an as-is 0.0
+ * or -0.0), 1 an as-is 1, 2 an as-is -1, 3 a scaled column. */
+static unsigned char column_code(const cox_work *w, size_t k, size_t j)
+{
+    double v = w->kind[j] == COLUMN_AS_IS ? w->source[k * w->p + j] : 0.0;
+    if (w->kind[j] == COLUMN_SCALED)
+        return 3;
+    return v == 1.0 ? 1 : v == -1.0 ? 2 : 0;
+}
+
+/* The distinct keys seen so far (p codes each), in an open-addressing table that grows. */
+typedef struct pattern_table {
+    size_t p;
+    size_t mask;
+    uint32_t *slot;      /* [mask + 1] pattern + 1, 0 empty */
+    unsigned char *keys; /* [cap * p] */
+    size_t n;
+    size_t cap;
+} pattern_table;
+
+static size_t key_hash(const unsigned char *key, size_t p)
+{
+    uint64_t h = UINT64_C(1469598103934665603);
+    for (size_t j = 0; j < p; j++) {
+        h ^= key[j];
+        h *= UINT64_C(1099511628211);
+    }
+    return (size_t)(h ^ (h >> 29));
+}
+
+static void pattern_place(pattern_table *t, uint32_t id)
+{
+    size_t at = key_hash(t->keys + (size_t)id * t->p, t->p) & t->mask;
+    while (t->slot[at] != 0)
+        at = (at + 1) & t->mask;
+    t->slot[at] = id + 1;
+}
+
+/* Room for one more key: the key store and the slots (kept at most half full) doubled as needed. */
+static embolo_error pattern_table_reserve(pattern_table *t)
+{
+    if (t->n == t->cap) {
+        unsigned char *keys = realloc(t->keys, 2 * t->cap * (t->p ? t->p : 1));
+        if (keys == NULL)
+            return EMBOLO_ERROR_NOMEM;
+        t->keys = keys;
+        t->cap *= 2;
+    }
+    if (2 * (t->n + 1) <= t->mask + 1)
+        return EMBOLO_OK;
+    uint32_t *slot = calloc(2 * (t->mask + 1), sizeof *slot);
+    if (slot == NULL)
+        return EMBOLO_ERROR_NOMEM;
+    free(t->slot);
+    t->slot = slot;
+    t->mask = 2 * t->mask + 1;
+    for (size_t id = 0; id < t->n; id++)
+        pattern_place(t, (uint32_t)id);
+    return EMBOLO_OK;
+}
+
+/* The pattern of key, added when new. */
+static embolo_error pattern_find(pattern_table *t, const unsigned char *key, uint32_t *id)
+{
+    size_t at = key_hash(key, t->p) & t->mask;
+    for (; t->slot[at] != 0; at = (at + 1) & t->mask) {
+        if (memcmp(t->keys + (size_t)(t->slot[at] - 1) * t->p, key, t->p) == 0) {
+            *id = t->slot[at] - 1;
+            return EMBOLO_OK;
+        }
+    }
+    embolo_error err = pattern_table_reserve(t);
+    if (err != EMBOLO_OK)
+        return err;
+    memcpy(t->keys + t->n * t->p, key, t->p);
+    *id = (uint32_t)t->n++;
+    pattern_place(t, *id);
+    return EMBOLO_OK;
+}
+
+/* Each pattern's columns and values from its key; a scaled column's place in pattern_slot. */
+static embolo_error patterns_store(cox_work *w, const pattern_table *t)
+{
+    size_t p = w->p, total = 0;
+    for (size_t e = 0; e < t->n * p; e++)
+        total += t->keys[e] != 0;
+    w->n_patterns = t->n;
+    w->pattern_first = malloc((t->n + 1) * sizeof *w->pattern_first);
+    w->pattern_col = malloc((total ? total : 1) * sizeof *w->pattern_col);
+    w->pattern_value = doubles_alloc(total);
+    size_t n_slots = t->n * w->q;
+    w->pattern_slot = malloc((n_slots > 0 ? n_slots : 1) * sizeof *w->pattern_slot);
+    if (!w->pattern_first || !w->pattern_col || !w->pattern_value || !w->pattern_slot)
+        return EMBOLO_ERROR_NOMEM;
+    size_t at = 0;
+    for (size_t id = 0; id < t->n; id++) {
+        const unsigned char *key = t->keys + id * p;
+        w->pattern_first[id] = at;
+        for (size_t j = 0; j < p; j++) {
+            if (key[j] == 0)
+                continue;
+            if (key[j] == 3)
+                w->pattern_slot[id * w->q + w->slot[j]] = at - w->pattern_first[id];
+            w->pattern_col[at] = j;
+            w->pattern_value[at++] = key[j] == 1 ? 1.0 : key[j] == 2 ? -1.0 : 0.0;
+        }
+    }
+    w->pattern_first[t->n] = at;
+    return EMBOLO_OK;
+}
+
+/* Finds each row's pattern: the columns whose terms can be other than signed zeros (a scaled column
+ * whatever its value, an as-is column of value 1 or -1) with the as-is values. Rows are read once per
+ * fit here instead of once per walk. Without patterns (more rows than a pattern index holds) the
+ * walks read every row in full. */
+static embolo_error patterns_build(cox_work *w)
+{
+    embolo_error err = EMBOLO_OK;
+    size_t n = w->n, p = w->p;
+    pattern_table t = {p, 63, NULL, NULL, 0, 64};
+    unsigned char *key = malloc(p ? p : 1);
+    if (n >= UINT32_MAX)
+        goto cleanup;
+    w->pattern_of = malloc(n * sizeof *w->pattern_of);
+    t.slot = calloc(t.mask + 1, sizeof *t.slot);
+    t.keys = malloc(t.cap * (p ? p : 1));
+    if (key == NULL || w->pattern_of == NULL || t.slot == NULL || t.keys == NULL) {
+        err = EMBOLO_ERROR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t k = 0; k < n && err == EMBOLO_OK; k++) {
+        for (size_t j = 0; j < p; j++)
+            key[j] = column_code(w, k, j);
+        err = pattern_find(&t, key, &w->pattern_of[k]);
+    }
+    if (err == EMBOLO_OK)
+        err = patterns_store(w, &t);
+
+cleanup:
+    free(key);
+    free(t.slot);
+    free(t.keys);
+    return err;
+}
+
+/* Row k's values in the columns of its pattern (*cols, *m of them): the pattern's own values when
+ * there is no scaled column, else those with the row's scaled values put in. */
+static const double *row_packed(cox_work *w, size_t k, const size_t **cols, size_t *m)
+{
+    uint32_t id = w->pattern_of[k];
+    size_t first = w->pattern_first[id];
+    *m = w->pattern_first[id + 1] - first;
+    *cols = w->pattern_col + first;
+    if (w->q == 0)
+        return w->pattern_value + first;
+    const size_t *at = w->pattern_slot + (size_t)id * w->q;
+    const double *scaled = w->x + k * w->q;
+    memcpy(w->packed, w->pattern_value + first, *m * sizeof *w->packed);
+    for (size_t t = 0; t < w->q; t++)
+        w->packed[at[t]] = scaled[t];
+    return w->packed;
+}
+
 static int same_stratum(const cox_work *w, size_t i, size_t j)
 {
     return w->strata == NULL || w->strata[i] == w->strata[j];
@@ -331,41 +509,30 @@ static void row_add(double *a, double *c, const double *xr, double r, size_t p)
     }
 }
 
-/* The columns of a row that are not zero (0.0 or -0.0), ascending, into nonzero; returns their count. */
-static size_t row_nonzero(const double *xr, size_t p, size_t *nonzero)
-{
-    size_t m = 0;
-    /* Without a branch: which entries are zero follows no pattern a branch predictor could learn. */
-    for (size_t j = 0; j < p; j++) {
-        nonzero[m] = j;
-        m += xr[j] != 0.0;
-    }
-    return m;
-}
-
-/* row_add over the row's non-zero columns only (m of them in w->nonzero), with the same result bit for
- * bit: a term of a zero column is a signed zero when every product is finite, and adding a signed
- * zero leaves a sum that started at +0.0 as it is (round to nearest never makes -0.0 of it). When a
- * product is not finite (r x overflowing, where 0 * inf is NaN) the full row_add runs instead. */
-static void row_add_sparse(cox_work *w, double *a, double *c, const double *xr, double r, size_t m)
+/* row_add over the columns of row k's pattern only (m of them, cols, values xv), with the same result
+ * bit for bit: a term of another column is a signed zero when every product is finite, and adding a
+ * signed zero leaves a sum that started at +0.0 as it is (round to nearest never makes -0.0 of it).
+ * When a product is not finite (r x overflowing, where 0 * inf is NaN) the full row_add runs instead. */
+static void row_add_sparse(cox_work *w, double *a, double *c, size_t k, const size_t *cols,
+                           const double *xv, double r, size_t m)
 {
     size_t p = w->p;
-    const size_t *nz = w->nonzero;
     int finite = isfinite(r);
     for (size_t s = 0; s < m && finite; s++) {
-        w->scaled[s] = r * xr[nz[s]];
+        w->scaled[s] = r * xv[s];
         finite = isfinite(w->scaled[s]);
     }
     if (!finite) {
-        row_add(a, c, xr, r, p);
+        row_add(a, c, cox_row(w, k), r, p);
         return;
     }
     for (size_t s = 0; s < m; s++) {
-        size_t i = nz[s];
+        size_t i = cols[s];
         double rx = w->scaled[s];
+        double *ci = c + i * p;
         a[i] += rx;
         for (size_t t = 0; t <= s; t++)
-            c[i * p + nz[t]] += rx * xr[nz[t]];
+            ci[cols[t]] += rx * xv[t];
     }
 }
 
@@ -411,8 +578,9 @@ static double loglik_eval(cox_work *w, const double *beta)
     sums_clear(w->a, p);
     sums_clear(w->imat, p * p);
     sums_clear(w->c, p * p);
-    /* With a finite beta every term of a zero column is a signed zero (see row_add_sparse). */
-    int sparse = values_finite(beta, p);
+    /* With a finite beta every term of a column outside a row's pattern is a signed zero (see
+     * row_add_sparse), the score's terms too (a finite weight times 0). */
+    int sparse = w->pattern_of != NULL && values_finite(beta, p);
     for (size_t hi = n, lo; hi > 0; hi = lo) {
         if (stratum_ends(w, hi)) {
             denom = 0.0;
@@ -425,15 +593,19 @@ static double loglik_eval(cox_work *w, const double *beta)
         sums_clear(w->a2, p);
         sums_clear(w->c2, p * p);
         for (size_t k = lo; k < hi; k++) {
-            const double *xr = cox_row(w, k);
+            const double *xr = NULL, *xv = NULL;
+            const size_t *cols = NULL;
             double z = 0.0, wk = cox_weight(w, k);
-            size_t m = sparse ? row_nonzero(xr, p, w->nonzero) : 0;
-            if (sparse)
+            size_t m = 0;
+            if (sparse) {
+                xv = row_packed(w, k, &cols, &m);
                 for (size_t s = 0; s < m; s++)
-                    z += beta[w->nonzero[s]] * xr[w->nonzero[s]];
-            else
+                    z += beta[cols[s]] * xv[s];
+            } else {
+                xr = cox_row(w, k);
                 for (size_t j = 0; j < p; j++)
                     z += beta[j] * xr[j];
+            }
             double r = exp(z) * wk;
             double *a = w->a, *c = w->c;
             if (w->status[k]) {
@@ -441,15 +613,19 @@ static double loglik_eval(cox_work *w, const double *beta)
                 dead_weight += wk;
                 dead_risk += r;
                 loglik += wk * z;
-                for (size_t j = 0; j < p; j++)
-                    w->u[j] += wk * xr[j];
+                if (sparse)
+                    for (size_t s = 0; s < m; s++)
+                        w->u[cols[s]] += wk * xv[s];
+                else
+                    for (size_t j = 0; j < p; j++)
+                        w->u[j] += wk * xr[j];
                 a = w->a2;
                 c = w->c2;
             } else {
                 denom += r;
             }
             if (sparse)
-                row_add_sparse(w, a, c, xr, r, m);
+                row_add_sparse(w, a, c, k, cols, xv, r, m);
             else
                 row_add(a, c, xr, r, p);
         }
@@ -626,6 +802,27 @@ static void newton_run(cox_work *w, const cox_options *o, cox_result *r)
     chol_invert(w->fac, p, w->inv, w->vec);
 }
 
+/* Adds r x of row k to a and, when a2 is not NULL, to a2: over its pattern's columns when r is
+ * finite (the other terms are signed zeros, see row_add_sparse). */
+static void risk_sums_add(cox_work *w, size_t k, double r, double *a2)
+{
+    size_t p = w->p, m = 0;
+    const size_t *cols = NULL;
+    if (w->pattern_of == NULL || !isfinite(r)) {
+        const double *xr = cox_row(w, k);
+        for (size_t j = 0; j < p; j++)
+            w->a[j] += r * xr[j];
+        for (size_t j = 0; j < p && a2 != NULL; j++)
+            a2[j] += r * xr[j];
+        return;
+    }
+    const double *xv = row_packed(w, k, &cols, &m);
+    for (size_t s = 0; s < m; s++)
+        w->a[cols[s]] += r * xv[s];
+    for (size_t s = 0; s < m && a2 != NULL; s++)
+        a2[cols[s]] += r * xv[s];
+}
+
 /* Adds the rows of one tie group to the running risk-set sums (denom, a) and computes the group's
  * hazard increments: h and hm over the risk set, h2, g2 and mbar as its own deaths see them. */
 static void group_hazard(cox_work *w, tie_group *g, double *denom)
@@ -635,18 +832,14 @@ static void group_hazard(cox_work *w, tie_group *g, double *denom)
     g->deaths = 0;
     sums_clear(w->a2, p);
     for (size_t k = g->lo; k < g->hi; k++) {
-        const double *xr = cox_row(w, k);
         double r = w->risk[k] * cox_weight(w, k);
         *denom += r;
-        for (size_t j = 0; j < p; j++)
-            w->a[j] += r * xr[j];
         if (w->status[k]) {
             g->deaths++;
             dead_weight += cox_weight(w, k);
             dead_risk += r;
-            for (size_t j = 0; j < p; j++)
-                w->a2[j] += r * xr[j];
         }
+        risk_sums_add(w, k, r, w->status[k] ? w->a2 : NULL);
     }
     g->h = 0.0;
     g->h2 = 0.0;
@@ -1104,6 +1297,8 @@ embolo_error cox_fit_grouped(const double *time, const int *status, const double
     for (size_t i = 0; i < n; i++)
         r->events += status[i] != 0;
     err = design_standardize(&w, x);
+    if (err == EMBOLO_OK)
+        err = patterns_build(&w);
     if (err != EMBOLO_OK)
         goto cleanup;
     newton_run(&w, &o, r);
