@@ -54,6 +54,7 @@ typedef struct cox_work {
     double *res;     /* [p] one row's weighted score residual */
     double *usum;    /* [p] sum of the weighted score residuals */
     double *dropped; /* [p] 1 for a column the final factorization found singular */
+    double *dmean;   /* [p] the risk set's mean at one death's share (information_add) */
     double *imat;    /* [p*p] information */
     double *fac;     /* [p*p] its LDL' factor */
     double *c;       /* [p*p] risk-weighted sum of x x' over the risk set */
@@ -169,7 +170,7 @@ static embolo_error cox_work_alloc(cox_work *w)
     size_t n = w->n, p = w->p;
     double **vectors[] = {&w->scale, &w->beta, &w->next, &w->u, &w->a, &w->a2, &w->hm, &w->g2,
                           &w->mbar, &w->g_total, &w->g_after, &w->vec, &w->res, &w->usum,
-                          &w->dropped};
+                          &w->dropped, &w->dmean};
     size_t n_vectors = sizeof vectors / sizeof vectors[0];
     w->risk = doubles_alloc(n);
     w->mean = doubles_alloc((n_vectors + 1) * p);
@@ -544,18 +545,47 @@ static int values_finite(const double *v, size_t count)
     return 1;
 }
 
+/* Two doubles operated on lane by lane: each lane is the scalar operation (the same rounding), two at a
+ * time where the processor has them (SSE2's packed division). */
+typedef double cox_pair __attribute__((vector_size(2 * sizeof(double))));
+
+static cox_pair pair_load(const double *v)
+{
+    cox_pair x;
+    memcpy(&x, v, sizeof x);
+    return x;
+}
+
+static void pair_store(double *v, cox_pair x)
+{
+    memcpy(v, &x, sizeof x);
+}
+
 /* Adds one share of the deaths' terms to the risk set and the contribution of that share (weight
- * wt) to the information. */
+ * wt) to the information: a and u first (a row of the information reads a up to its own column,
+ * all updated by then either way), then the lower triangle two columns at a time. */
 static void information_add(cox_work *w, double share, double denom, double wt)
 {
     size_t p = w->p;
+    const cox_pair share2 = {share, share}, denom2 = {denom, denom}, wt2 = {wt, wt};
     for (size_t i = 0; i < p; i++) {
         w->a[i] += w->a2[i] * share;
-        double mean = w->a[i] / denom;
-        w->u[i] -= wt * mean;
-        for (size_t j = 0; j <= i; j++) {
-            w->c[i * p + j] += w->c2[i * p + j] * share;
-            w->imat[i * p + j] += wt * (w->c[i * p + j] - mean * w->a[j]) / denom;
+        w->dmean[i] = w->a[i] / denom;
+        w->u[i] -= wt * w->dmean[i];
+    }
+    for (size_t i = 0; i < p; i++) {
+        double mean = w->dmean[i], *c = w->c + i * p, *im = w->imat + i * p;
+        const double *c2 = w->c2 + i * p, *a = w->a;
+        const cox_pair mean2 = {mean, mean};
+        size_t j = 0;
+        for (; j + 1 <= i; j += 2) {
+            cox_pair cj = pair_load(c + j) + pair_load(c2 + j) * share2;
+            pair_store(c + j, cj);
+            pair_store(im + j, pair_load(im + j) + wt2 * (cj - mean2 * pair_load(a + j)) / denom2);
+        }
+        if (j == i) {
+            c[j] += c2[j] * share;
+            im[j] += wt * (c[j] - mean * a[j]) / denom;
         }
     }
 }
