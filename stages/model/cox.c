@@ -14,6 +14,16 @@
 /* Without convergence R calls a coefficient possibly infinite when a linear predictor passes it. */
 #define COX_LP_LIMIT 500.0
 
+/* exp(z) of recently seen z, by the bits of z: exp is a pure function, so a remembered value is the
+ * same bits as a new call (a design of factors has few distinct linear predictors). */
+#define COX_EXP_CACHE 4096
+#define COX_EXP_CACHE_BITS 12
+
+typedef struct exp_entry {
+    uint64_t bits;
+    double value;
+} exp_entry;
+
 typedef struct cox_work {
     size_t n;
     size_t p;
@@ -74,6 +84,7 @@ typedef struct cox_work {
     double *pattern_value; /* an as-is column's value (a scaled column's is the row's own) */
     size_t *pattern_slot;  /* [n_patterns * q] where each scaled column sits in its pattern's list */
     double *packed;        /* [p] one row's values in its pattern's columns */
+    exp_entry *exp_cache;  /* [COX_EXP_CACHE] exp of recent linear predictors */
 } cox_work;
 
 enum { COLUMN_AS_IS, COLUMN_ZERO, COLUMN_SCALED };
@@ -161,6 +172,7 @@ static void cox_work_free(cox_work *w)
     free(w->pattern_value);
     free(w->pattern_slot);
     free(w->packed);
+    free(w->exp_cache);
 }
 
 /* The p-vectors share one block, carved up here (mean owns it). */
@@ -187,7 +199,8 @@ static embolo_error cox_work_alloc(cox_work *w)
     w->patched = calloc(p > 0 ? p : 1, sizeof *w->patched);
     w->row = doubles_alloc(p);
     w->packed = doubles_alloc(p);
-    if (w->packed == NULL || w->kind == NULL || w->slot == NULL || w->patched == NULL || w->row == NULL || w->risk == NULL
+    w->exp_cache = malloc(COX_EXP_CACHE * sizeof *w->exp_cache);
+    if (w->exp_cache == NULL || w->packed == NULL || w->kind == NULL || w->slot == NULL || w->patched == NULL || w->row == NULL || w->risk == NULL
         || w->mean == NULL || w->imat == NULL || w->fac == NULL
         || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL
         || w->scaled == NULL) {
@@ -196,6 +209,8 @@ static embolo_error cox_work_alloc(cox_work *w)
     }
     for (size_t k = 0; k < n_vectors; k++)
         *vectors[k] = w->mean + (k + 1) * p;
+    for (size_t k = 0; k < COX_EXP_CACHE; k++)
+        w->exp_cache[k] = (exp_entry){0, exp(0.0)};
 
 cleanup:
     return err;
@@ -598,6 +613,19 @@ static void matrix_mirror(double *m, size_t p)
     }
 }
 
+/* exp(z) through the cache (every entry starts as +0.0 with its exp). */
+static double exp_cached(cox_work *w, double z)
+{
+    uint64_t bits;
+    memcpy(&bits, &z, sizeof bits);
+    exp_entry *e = &w->exp_cache[(bits * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - COX_EXP_CACHE_BITS)];
+    if (e->bits != bits) {
+        e->bits = bits;
+        e->value = exp(z);
+    }
+    return e->value;
+}
+
 /* Log partial likelihood at beta (scaled units); leaves the score in u and the information in imat.
  * Walks the tie groups from the last time backwards as coxfit6 does. */
 static double loglik_eval(cox_work *w, const double *beta)
@@ -636,7 +664,7 @@ static double loglik_eval(cox_work *w, const double *beta)
                 for (size_t j = 0; j < p; j++)
                     z += beta[j] * xr[j];
             }
-            double r = exp(z) * wk;
+            double r = exp_cached(w, z) * wk;
             double *a = w->a, *c = w->c;
             if (w->status[k]) {
                 deaths++;
@@ -1024,16 +1052,25 @@ static void sandwich(const double *v, const double *b, double *out, double *tmp,
     }
 }
 
-/* Risk scores exp(x beta); beta NULL for beta = 0. */
+/* Risk scores exp(x beta); beta NULL for beta = 0. A finite beta's terms outside a row's pattern
+ * are signed zeros (see row_add_sparse). */
 static void risk_update(cox_work *w, const double *beta)
 {
-    size_t p = w->p;
+    size_t p = w->p, m = 0;
+    int sparse = beta != NULL && w->pattern_of != NULL && values_finite(beta, p);
     for (size_t k = 0; k < w->n; k++) {
         double z = 0.0;
-        const double *xr = beta != NULL ? cox_row(w, k) : NULL;
-        for (size_t j = 0; j < p && beta != NULL; j++)
-            z += beta[j] * xr[j];
-        w->risk[k] = exp(z);
+        const size_t *cols = NULL;
+        if (sparse) {
+            const double *xv = row_packed(w, k, &cols, &m);
+            for (size_t s = 0; s < m; s++)
+                z += beta[cols[s]] * xv[s];
+        } else if (beta != NULL) {
+            const double *xr = cox_row(w, k);
+            for (size_t j = 0; j < p; j++)
+                z += beta[j] * xr[j];
+        }
+        w->risk[k] = exp_cached(w, z);
     }
 }
 
