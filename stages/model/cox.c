@@ -81,9 +81,8 @@ typedef struct cox_work {
     size_t n_patterns;
     size_t *pattern_first; /* [n_patterns + 1] a pattern's entries in pattern_col and pattern_value */
     size_t *pattern_col;   /* the columns, ascending */
-    double *pattern_value; /* an as-is column's value (a scaled column's is the row's own) */
+    double *pattern_value; /* an as-is column's value (a scaled column's: the last row's, see row_packed) */
     size_t *pattern_slot;  /* [n_patterns * q] where each scaled column sits in its pattern's list */
-    double *packed;        /* [p] one row's values in its pattern's columns */
     exp_entry *exp_cache;  /* [COX_EXP_CACHE] exp of recent linear predictors */
 } cox_work;
 
@@ -171,7 +170,6 @@ static void cox_work_free(cox_work *w)
     free(w->pattern_col);
     free(w->pattern_value);
     free(w->pattern_slot);
-    free(w->packed);
     free(w->exp_cache);
 }
 
@@ -198,9 +196,8 @@ static embolo_error cox_work_alloc(cox_work *w)
     w->slot = calloc(p > 0 ? p : 1, sizeof *w->slot);
     w->patched = calloc(p > 0 ? p : 1, sizeof *w->patched);
     w->row = doubles_alloc(p);
-    w->packed = doubles_alloc(p);
     w->exp_cache = malloc(COX_EXP_CACHE * sizeof *w->exp_cache);
-    if (w->exp_cache == NULL || w->packed == NULL || w->kind == NULL || w->slot == NULL || w->patched == NULL || w->row == NULL || w->risk == NULL
+    if (w->exp_cache == NULL || w->kind == NULL || w->slot == NULL || w->patched == NULL || w->row == NULL || w->risk == NULL
         || w->mean == NULL || w->imat == NULL || w->fac == NULL
         || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL
         || w->scaled == NULL) {
@@ -234,8 +231,10 @@ static void columns_classify(const double *x, size_t n, size_t p, unsigned char 
     }
 }
 
-/* Which column is read as it is, which is 0 and which is scaled (and stored in w->x, n x q). */
-static void columns_place(cox_work *w, const double *x, const unsigned char *constant, const unsigned char *unit)
+/* Which column is read as it is, which is 0 and which is scaled (and stored in w->x, n x q: the
+ * columns centred[0..q), slot t the t-th of them). */
+static void columns_place(cox_work *w, const double *x, const unsigned char *constant, const unsigned char *unit,
+                          const size_t *centred)
 {
     size_t n = w->n, p = w->p;
     w->source = x;
@@ -254,9 +253,8 @@ static void columns_place(cox_work *w, const double *x, const unsigned char *con
         return;
     w->x = doubles_alloc(n * w->q);
     for (size_t i = 0; i < n && w->x != NULL; i++)
-        for (size_t j = 0; j < p; j++)
-            if (w->kind[j] == COLUMN_SCALED)
-                w->x[i * w->q + w->slot[j]] = (x[i * p + j] - w->mean[j]) * w->scale[j];
+        for (size_t t = 0; t < w->q; t++)
+            w->x[i * w->q + t] = (x[i * p + centred[t]] - w->mean[centred[t]]) * w->scale[centred[t]];
 }
 
 /* R's coxfit6: subtract the weighted mean, scale by the inverse weighted mean absolute deviation;
@@ -265,11 +263,15 @@ static void columns_place(cox_work *w, const double *x, const unsigned char *con
  * in order, column by column, as a walk down each column would; the walks go along the rows. */
 static embolo_error design_standardize(cox_work *w, const double *x)
 {
-    size_t n = w->n, p = w->p;
+    size_t n = w->n, p = w->p, n_centred = 0;
     double total = 0.0;
     unsigned char *constant = malloc(p ? 2 * p : 1);
-    if (constant == NULL)
+    size_t *centred = malloc((p ? p : 1) * sizeof *centred); /* the columns centred and scaled */
+    if (constant == NULL || centred == NULL) {
+        free(constant);
+        free(centred);
         return EMBOLO_ERROR_NOMEM;
+    }
     unsigned char *unit = constant + p;
     for (size_t i = 0; i < n; i++)
         total += cox_weight(w, i);
@@ -277,26 +279,26 @@ static embolo_error design_standardize(cox_work *w, const double *x)
     for (size_t j = 0; j < p; j++) {
         w->mean[j] = constant[j] ? x[j] : 0.0;
         w->scale[j] = 0.0;
+        if (!constant[j] && !unit[j])
+            centred[n_centred++] = j;
     }
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < p; j++)
-            if (!constant[j] && !unit[j])
-                w->mean[j] += cox_weight(w, i) * x[i * p + j];
-    for (size_t j = 0; j < p; j++)
-        if (!constant[j] && !unit[j])
-            w->mean[j] /= total;
+        for (size_t t = 0; t < n_centred; t++)
+            w->mean[centred[t]] += cox_weight(w, i) * x[i * p + centred[t]];
+    for (size_t t = 0; t < n_centred; t++)
+        w->mean[centred[t]] /= total;
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < p; j++)
-            if (!constant[j] && !unit[j])
-                w->scale[j] += cox_weight(w, i) * fabs(x[i * p + j] - w->mean[j]);
+        for (size_t t = 0; t < n_centred; t++)
+            w->scale[centred[t]] += cox_weight(w, i) * fabs(x[i * p + centred[t]] - w->mean[centred[t]]);
     for (size_t j = 0; j < p; j++) {
         if (constant[j] || unit[j])
             w->scale[j] = 1.0;
         else
             w->scale[j] = w->scale[j] > 0.0 ? total / w->scale[j] : 1.0;
     }
-    columns_place(w, x, constant, unit);
+    columns_place(w, x, constant, unit, centred);
     free(constant);
+    free(centred);
     return w->q > 0 && w->x == NULL ? EMBOLO_ERROR_NOMEM : EMBOLO_OK;
 }
 
@@ -317,39 +319,38 @@ static const double *cox_row(cox_work *w, size_t k)
     return w->row;
 }
 
-/* A row's code in column j, its pattern's key: 0 a column read as 0 (a constant column, an as-is 0.0
- * or -0.0), 1 an as-is 1, 2 an as-is -1, 3 a scaled column. */
-static unsigned char column_code(const cox_work *w, size_t k, size_t j)
+/* A pattern's key: 2 bits a column, 32 columns a word: 0 a column read as 0 (a constant column, an
+ * as-is 0.0 or -0.0), 1 an as-is 1, 2 an as-is -1, 3 a scaled column. */
+#define KEY_COLUMNS 32
+
+static unsigned key_code(const uint64_t *key, size_t j)
 {
-    double v = w->kind[j] == COLUMN_AS_IS ? w->source[k * w->p + j] : 0.0;
-    if (w->kind[j] == COLUMN_SCALED)
-        return 3;
-    return v == 1.0 ? 1 : v == -1.0 ? 2 : 0;
+    return (unsigned)(key[j / KEY_COLUMNS] >> (2 * (j % KEY_COLUMNS))) & 3u;
 }
 
-/* The distinct keys seen so far (p codes each), in an open-addressing table that grows. */
+/* The distinct keys seen so far (words each), in an open-addressing table that grows. */
 typedef struct pattern_table {
-    size_t p;
+    size_t words;
     size_t mask;
-    uint32_t *slot;      /* [mask + 1] pattern + 1, 0 empty */
-    unsigned char *keys; /* [cap * p] */
+    uint32_t *slot;  /* [mask + 1] pattern + 1, 0 empty */
+    uint64_t *keys;  /* [cap * words] */
     size_t n;
     size_t cap;
 } pattern_table;
 
-static size_t key_hash(const unsigned char *key, size_t p)
+static size_t key_hash(const uint64_t *key, size_t words)
 {
-    uint64_t h = UINT64_C(1469598103934665603);
-    for (size_t j = 0; j < p; j++) {
-        h ^= key[j];
-        h *= UINT64_C(1099511628211);
+    uint64_t h = UINT64_C(0x9e3779b97f4a7c15);
+    for (size_t j = 0; j < words; j++) {
+        h = (h ^ key[j]) * UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 32;
     }
-    return (size_t)(h ^ (h >> 29));
+    return (size_t)h;
 }
 
 static void pattern_place(pattern_table *t, uint32_t id)
 {
-    size_t at = key_hash(t->keys + (size_t)id * t->p, t->p) & t->mask;
+    size_t at = key_hash(t->keys + (size_t)id * t->words, t->words) & t->mask;
     while (t->slot[at] != 0)
         at = (at + 1) & t->mask;
     t->slot[at] = id + 1;
@@ -359,7 +360,7 @@ static void pattern_place(pattern_table *t, uint32_t id)
 static embolo_error pattern_table_reserve(pattern_table *t)
 {
     if (t->n == t->cap) {
-        unsigned char *keys = realloc(t->keys, 2 * t->cap * (t->p ? t->p : 1));
+        uint64_t *keys = realloc(t->keys, 2 * t->cap * t->words * sizeof *keys);
         if (keys == NULL)
             return EMBOLO_ERROR_NOMEM;
         t->keys = keys;
@@ -379,11 +380,15 @@ static embolo_error pattern_table_reserve(pattern_table *t)
 }
 
 /* The pattern of key, added when new. */
-static embolo_error pattern_find(pattern_table *t, const unsigned char *key, uint32_t *id)
+static embolo_error pattern_find(pattern_table *t, const uint64_t *key, uint32_t *id)
 {
-    size_t at = key_hash(key, t->p) & t->mask;
+    size_t at = key_hash(key, t->words) & t->mask;
     for (; t->slot[at] != 0; at = (at + 1) & t->mask) {
-        if (memcmp(t->keys + (size_t)(t->slot[at] - 1) * t->p, key, t->p) == 0) {
+        const uint64_t *seen = t->keys + (size_t)(t->slot[at] - 1) * t->words;
+        size_t j = 0;
+        while (j < t->words && seen[j] == key[j])
+            j++;
+        if (j == t->words) {
             *id = t->slot[at] - 1;
             return EMBOLO_OK;
         }
@@ -391,7 +396,7 @@ static embolo_error pattern_find(pattern_table *t, const unsigned char *key, uin
     embolo_error err = pattern_table_reserve(t);
     if (err != EMBOLO_OK)
         return err;
-    memcpy(t->keys + t->n * t->p, key, t->p);
+    memcpy(t->keys + t->n * t->words, key, t->words * sizeof *key);
     *id = (uint32_t)t->n++;
     pattern_place(t, *id);
     return EMBOLO_OK;
@@ -401,8 +406,9 @@ static embolo_error pattern_find(pattern_table *t, const unsigned char *key, uin
 static embolo_error patterns_store(cox_work *w, const pattern_table *t)
 {
     size_t p = w->p, total = 0;
-    for (size_t e = 0; e < t->n * p; e++)
-        total += t->keys[e] != 0;
+    for (size_t id = 0; id < t->n; id++)
+        for (size_t j = 0; j < p; j++)
+            total += key_code(t->keys + id * t->words, j) != 0;
     w->n_patterns = t->n;
     w->pattern_first = malloc((t->n + 1) * sizeof *w->pattern_first);
     w->pattern_col = malloc((total ? total : 1) * sizeof *w->pattern_col);
@@ -413,19 +419,33 @@ static embolo_error patterns_store(cox_work *w, const pattern_table *t)
         return EMBOLO_ERROR_NOMEM;
     size_t at = 0;
     for (size_t id = 0; id < t->n; id++) {
-        const unsigned char *key = t->keys + id * p;
+        const uint64_t *key = t->keys + id * t->words;
         w->pattern_first[id] = at;
         for (size_t j = 0; j < p; j++) {
-            if (key[j] == 0)
+            unsigned code = key_code(key, j);
+            if (code == 0)
                 continue;
-            if (key[j] == 3)
+            if (code == 3)
                 w->pattern_slot[id * w->q + w->slot[j]] = at - w->pattern_first[id];
             w->pattern_col[at] = j;
-            w->pattern_value[at++] = key[j] == 1 ? 1.0 : key[j] == 2 ? -1.0 : 0.0;
+            w->pattern_value[at++] = code == 1 ? 1.0 : code == 2 ? -1.0 : 0.0;
         }
     }
     w->pattern_first[t->n] = at;
     return EMBOLO_OK;
+}
+
+/* Row k's key into key: the scaled columns' codes (base) with the as-is columns' (as_is[0..n_as_is)). */
+static void row_key(const cox_work *w, size_t k, const uint64_t *base, const size_t *as_is, size_t n_as_is,
+                    uint64_t *key, size_t words)
+{
+    const double *xr = w->source + k * w->p;
+    memcpy(key, base, words * sizeof *key);
+    for (size_t t = 0; t < n_as_is; t++) {
+        size_t j = as_is[t];
+        uint64_t code = (uint64_t)(xr[j] == 1.0) | (uint64_t)(xr[j] == -1.0) << 1;
+        key[j / KEY_COLUMNS] |= code << (2 * (j % KEY_COLUMNS));
+    }
 }
 
 /* Finds each row's pattern: the columns whose terms can be other than signed zeros (a scaled column
@@ -435,21 +455,27 @@ static embolo_error patterns_store(cox_work *w, const pattern_table *t)
 static embolo_error patterns_build(cox_work *w)
 {
     embolo_error err = EMBOLO_OK;
-    size_t n = w->n, p = w->p;
-    pattern_table t = {p, 63, NULL, NULL, 0, 64};
-    unsigned char *key = malloc(p ? p : 1);
+    size_t n = w->n, p = w->p, words = p / KEY_COLUMNS + 1, n_as_is = 0;
+    pattern_table t = {words, 63, NULL, NULL, 0, 64};
+    uint64_t *key = calloc(2 * words, sizeof *key), *base = key + words;
+    size_t *as_is = malloc((p ? p : 1) * sizeof *as_is);
     if (n >= UINT32_MAX)
         goto cleanup;
     w->pattern_of = malloc(n * sizeof *w->pattern_of);
     t.slot = calloc(t.mask + 1, sizeof *t.slot);
-    t.keys = malloc(t.cap * (p ? p : 1));
-    if (key == NULL || w->pattern_of == NULL || t.slot == NULL || t.keys == NULL) {
+    t.keys = malloc(t.cap * words * sizeof *t.keys);
+    if (key == NULL || as_is == NULL || w->pattern_of == NULL || t.slot == NULL || t.keys == NULL) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
+    for (size_t j = 0; j < p; j++) {
+        if (w->kind[j] == COLUMN_SCALED)
+            base[j / KEY_COLUMNS] |= UINT64_C(3) << (2 * (j % KEY_COLUMNS));
+        if (w->kind[j] == COLUMN_AS_IS)
+            as_is[n_as_is++] = j;
+    }
     for (size_t k = 0; k < n && err == EMBOLO_OK; k++) {
-        for (size_t j = 0; j < p; j++)
-            key[j] = column_code(w, k, j);
+        row_key(w, k, base, as_is, n_as_is, key, words);
         err = pattern_find(&t, key, &w->pattern_of[k]);
     }
     if (err == EMBOLO_OK)
@@ -457,27 +483,26 @@ static embolo_error patterns_build(cox_work *w)
 
 cleanup:
     free(key);
+    free(as_is);
     free(t.slot);
     free(t.keys);
     return err;
 }
 
-/* Row k's values in the columns of its pattern (*cols, *m of them): the pattern's own values when
- * there is no scaled column, else those with the row's scaled values put in. */
-static const double *row_packed(cox_work *w, size_t k, const size_t **cols, size_t *m)
+/* Row k's values in the columns of its pattern (*cols, *m of them): the pattern's values, with the
+ * row's scaled values put in their places (the pattern's store is the fit's own scratch). */
+static inline const double *row_packed(cox_work *w, size_t k, const size_t **cols, size_t *m)
 {
     uint32_t id = w->pattern_of[k];
     size_t first = w->pattern_first[id];
-    *m = w->pattern_first[id + 1] - first;
-    *cols = w->pattern_col + first;
-    if (w->q == 0)
-        return w->pattern_value + first;
+    double *values = w->pattern_value + first;
     const size_t *at = w->pattern_slot + (size_t)id * w->q;
     const double *scaled = w->x + k * w->q;
-    memcpy(w->packed, w->pattern_value + first, *m * sizeof *w->packed);
+    *m = w->pattern_first[id + 1] - first;
+    *cols = w->pattern_col + first;
     for (size_t t = 0; t < w->q; t++)
-        w->packed[at[t]] = scaled[t];
-    return w->packed;
+        values[at[t]] = scaled[t];
+    return values;
 }
 
 static int same_stratum(const cox_work *w, size_t i, size_t j)
