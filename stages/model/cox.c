@@ -906,6 +906,28 @@ static void risk_sums_add(cox_work *w, size_t k, double r, double *a2)
         a2[cols[s]] += r * xv[s];
 }
 
+/* One Efron term's means (the deaths' share down taken out, over part) into hm, g2 and mbar: two
+ * columns at a time, lane by lane the scalar operations. */
+static void hazard_terms_add(cox_work *w, double down, double part, double hk, double d)
+{
+    size_t p = w->p, j = 0;
+    double hk_kept = hk * (1.0 - down);
+    const cox_pair down2 = {down, down}, part2 = {part, part}, hk2 = {hk, hk};
+    const cox_pair kept2 = {hk_kept, hk_kept}, d2 = {d, d};
+    for (; j + 2 <= p; j += 2) {
+        cox_pair mean = (pair_load(w->a + j) - down2 * pair_load(w->a2 + j)) / part2;
+        pair_store(w->hm + j, pair_load(w->hm + j) + hk2 * mean);
+        pair_store(w->g2 + j, pair_load(w->g2 + j) + kept2 * mean);
+        pair_store(w->mbar + j, pair_load(w->mbar + j) + mean / d2);
+    }
+    for (; j < p; j++) {
+        double mean = (w->a[j] - down * w->a2[j]) / part;
+        w->hm[j] += hk * mean;
+        w->g2[j] += hk_kept * mean;
+        w->mbar[j] += mean / d;
+    }
+}
+
 /* Adds the rows of one tie group to the running risk-set sums (denom, a) and computes the group's
  * hazard increments: h and hm over the risk set, h2, g2 and mbar as its own deaths see them. */
 static void group_hazard(cox_work *w, tie_group *g, double *denom)
@@ -939,12 +961,7 @@ static void group_hazard(cox_work *w, tie_group *g, double *denom)
         double hk = dead_weight / d / part;
         g->h += hk;
         g->h2 += hk * (1.0 - down);
-        for (size_t j = 0; j < p; j++) {
-            double mean = (w->a[j] - down * w->a2[j]) / part;
-            w->hm[j] += hk * mean;
-            w->g2[j] += hk * (1.0 - down) * mean;
-            w->mbar[j] += mean / d;
-        }
+        hazard_terms_add(w, down, part, hk, d);
     }
 }
 
@@ -968,11 +985,17 @@ static void row_residual(cox_work *w, const tie_group *g, size_t k, double h_upt
     }
 }
 
+/* Adds v v' (lower triangle), two columns at a time. */
 static void crossprod_add(double *cross, const double *v, size_t p)
 {
     for (size_t i = 0; i < p; i++) {
-        for (size_t j = 0; j <= i; j++)
-            cross[i * p + j] += v[i] * v[j];
+        double *row = cross + i * p;
+        const cox_pair vi = {v[i], v[i]};
+        size_t j = 0;
+        for (; j + 1 <= i; j += 2)
+            pair_store(row + j, pair_load(row + j) + vi * pair_load(v + j));
+        if (j == i)
+            row[j] += v[i] * v[j];
     }
 }
 
