@@ -83,6 +83,8 @@ typedef struct cox_work {
     size_t *pattern_col;   /* the columns, ascending */
     double *pattern_value; /* an as-is column's value (a scaled column's: the last row's, see row_packed) */
     size_t *pattern_slot;  /* [n_patterns * q] where each scaled column sits in its pattern's list */
+    double *pattern_z;     /* [n_patterns] a pattern's linear predictor (no scaled columns) */
+    double *pattern_exp;   /* [n_patterns] its exp */
     exp_entry *exp_cache;  /* [COX_EXP_CACHE] exp of recent linear predictors */
 } cox_work;
 
@@ -170,6 +172,8 @@ static void cox_work_free(cox_work *w)
     free(w->pattern_col);
     free(w->pattern_value);
     free(w->pattern_slot);
+    free(w->pattern_z);
+    free(w->pattern_exp);
     free(w->exp_cache);
 }
 
@@ -415,7 +419,10 @@ static embolo_error patterns_store(cox_work *w, const pattern_table *t)
     w->pattern_value = doubles_alloc(total);
     size_t n_slots = t->n * w->q;
     w->pattern_slot = malloc((n_slots > 0 ? n_slots : 1) * sizeof *w->pattern_slot);
-    if (!w->pattern_first || !w->pattern_col || !w->pattern_value || !w->pattern_slot)
+    w->pattern_z = doubles_alloc(t->n);
+    w->pattern_exp = doubles_alloc(t->n);
+    if (!w->pattern_first || !w->pattern_col || !w->pattern_value || !w->pattern_slot || !w->pattern_z
+        || !w->pattern_exp)
         return EMBOLO_ERROR_NOMEM;
     size_t at = 0;
     for (size_t id = 0; id < t->n; id++) {
@@ -651,6 +658,19 @@ static double exp_cached(cox_work *w, double z)
     return e->value;
 }
 
+/* Each pattern's linear predictor and its exp at beta (a design without scaled columns: the values
+ * are the pattern's own), summed over the pattern's columns in order as a row's is. */
+static void patterns_score(cox_work *w, const double *beta)
+{
+    for (size_t id = 0; id < w->n_patterns; id++) {
+        double z = 0.0;
+        for (size_t e = w->pattern_first[id]; e < w->pattern_first[id + 1]; e++)
+            z += beta[w->pattern_col[e]] * w->pattern_value[e];
+        w->pattern_z[id] = z;
+        w->pattern_exp[id] = exp_cached(w, z);
+    }
+}
+
 /* Log partial likelihood at beta (scaled units); leaves the score in u and the information in imat.
  * Walks the tie groups from the last time backwards as coxfit6 does. */
 static double loglik_eval(cox_work *w, const double *beta)
@@ -664,6 +684,10 @@ static double loglik_eval(cox_work *w, const double *beta)
     /* With a finite beta every term of a column outside a row's pattern is a signed zero (see
      * row_add_sparse), the score's terms too (a finite weight times 0). */
     int sparse = w->pattern_of != NULL && values_finite(beta, p);
+    /* Without scaled columns a row's linear predictor is its pattern's (the same sum). */
+    int by_pattern = sparse && w->q == 0 && w->n_patterns <= n / 4;
+    if (by_pattern)
+        patterns_score(w, beta);
     for (size_t hi = n, lo; hi > 0; hi = lo) {
         if (stratum_ends(w, hi)) {
             denom = 0.0;
@@ -680,16 +704,22 @@ static double loglik_eval(cox_work *w, const double *beta)
             const size_t *cols = NULL;
             double z = 0.0, wk = cox_weight(w, k);
             size_t m = 0;
-            if (sparse) {
+            double r;
+            if (by_pattern) {
+                xv = row_packed(w, k, &cols, &m);
+                z = w->pattern_z[w->pattern_of[k]];
+                r = w->pattern_exp[w->pattern_of[k]] * wk;
+            } else if (sparse) {
                 xv = row_packed(w, k, &cols, &m);
                 for (size_t s = 0; s < m; s++)
                     z += beta[cols[s]] * xv[s];
+                r = exp_cached(w, z) * wk;
             } else {
                 xr = cox_row(w, k);
                 for (size_t j = 0; j < p; j++)
                     z += beta[j] * xr[j];
+                r = exp_cached(w, z) * wk;
             }
-            double r = exp_cached(w, z) * wk;
             double *a = w->a, *c = w->c;
             if (w->status[k]) {
                 deaths++;
