@@ -190,6 +190,29 @@ static void test_brute_force(void **state)
     }
 }
 
+/* Many distinct scores (the table of distinct scores grows several times), 0.0 and -0.0 among them
+ * (one score): the same pairs as the direct count. */
+static void test_many_scores(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    static double time[N], x[N], unit[N];
+    static int status[N];
+    unsigned long seed = 777;
+    for (size_t i = 0; i < N; i++) {
+        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+        time[i] = (double)(i / 2);
+        status[i] = (int)((seed >> 33) % 2);
+        x[i] = i % 10 == 0 ? (i % 20 == 0 ? 0.0 : -0.0) : (double)((seed >> 35) % 100000) / 7.0 - 5000.0;
+        unit[i] = 1.0;
+    }
+    double c = 0.0, se = 0.0, c_ref = 0.0, se_ref = 0.0;
+    brute_force(time, status, unit, x, N, &c_ref, &se_ref);
+    assert_int_equal(concordance_compute(time, status, NULL, x, N, &c, &se), EMBOLO_OK);
+    assert_close(c, c_ref, 1e-12);
+    assert_close(se, se_ref, 1e-10);
+}
+
 static void test_invalid(void **state)
 {
     (void)state;
@@ -230,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_perfect_reversed_tied),
         cmocka_unit_test(test_time_ties),
         cmocka_unit_test(test_brute_force),
+        cmocka_unit_test(test_many_scores),
         cmocka_unit_test(test_invalid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

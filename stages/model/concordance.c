@@ -93,12 +93,15 @@ static int score_index_compare(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The distinct scores seen so far, in an open-addressing table of their bits (0.0 and -0.0 one key). */
+/* The distinct scores seen so far, in an open-addressing table of their bits (0.0 and -0.0 one key),
+ * kept at most half full: it grows with the distinct scores, so that a score of few values (a
+ * model of factors) is looked up in a table that stays in cache. */
 typedef struct score_table {
     size_t mask;
     size_t *slot;      /* [mask + 1] index + 1 into distinct, 0 empty */
-    double *distinct;  /* in order of first appearance */
+    double *distinct;  /* [cap] in order of first appearance */
     size_t n_distinct;
+    size_t cap;
 } score_table;
 
 static uint64_t score_key(double score)
@@ -113,18 +116,54 @@ static uint64_t score_key(double score)
     return bits;
 }
 
-/* Index of score among the distinct ones, added when new. */
-static size_t score_table_find(score_table *t, double score)
+static void score_table_place(score_table *t, size_t d)
+{
+    size_t at = (size_t)score_key(t->distinct[d]) & t->mask;
+    while (t->slot[at] != 0)
+        at = (at + 1) & t->mask;
+    t->slot[at] = d + 1;
+}
+
+/* Room for one more distinct score: the store and the slots doubled as needed. */
+static embolo_error score_table_reserve(score_table *t)
+{
+    if (t->n_distinct == t->cap) {
+        double *distinct = realloc(t->distinct, 2 * t->cap * sizeof *distinct);
+        if (distinct == NULL)
+            return EMBOLO_ERROR_NOMEM;
+        t->distinct = distinct;
+        t->cap *= 2;
+    }
+    if (2 * (t->n_distinct + 1) <= t->mask + 1)
+        return EMBOLO_OK;
+    size_t *slot = calloc(2 * (t->mask + 1), sizeof *slot);
+    if (slot == NULL)
+        return EMBOLO_ERROR_NOMEM;
+    free(t->slot);
+    t->slot = slot;
+    t->mask = 2 * t->mask + 1;
+    for (size_t d = 0; d < t->n_distinct; d++)
+        score_table_place(t, d);
+    return EMBOLO_OK;
+}
+
+/* Index of score among the distinct ones into *index, added when new. */
+static embolo_error score_table_find(score_table *t, double score, size_t *index)
 {
     size_t at = (size_t)score_key(score) & t->mask;
-    while (t->slot[at] != 0) {
-        if (t->distinct[t->slot[at] - 1] == score)
-            return t->slot[at] - 1;
-        at = (at + 1) & t->mask;
+    for (; t->slot[at] != 0; at = (at + 1) & t->mask) {
+        if (t->distinct[t->slot[at] - 1] == score) {
+            *index = t->slot[at] - 1;
+            return EMBOLO_OK;
+        }
     }
-    t->distinct[t->n_distinct++] = score;
-    t->slot[at] = t->n_distinct;
-    return t->n_distinct - 1;
+    embolo_error err = score_table_reserve(t);
+    if (err != EMBOLO_OK)
+        return err;
+    t->distinct[t->n_distinct] = score;
+    *index = t->n_distinct++;
+    score_table_place(t, *index);
+    return EMBOLO_OK;
 }
 
 /* 1-based ranks of the scores, equal scores sharing a rank; *n_ranks: the number of distinct ones.
@@ -133,19 +172,19 @@ static size_t score_table_find(score_table *t, double score)
 static embolo_error ranks_compute(const double *score, size_t n, size_t *rank, size_t *n_ranks)
 {
     embolo_error err = EMBOLO_ERROR_NOMEM;
-    score_table t = {0};
-    size_t cap = 2;
-    while (cap < 2 * n)
-        cap *= 2;
-    t.mask = cap - 1;
-    t.slot = calloc(cap, sizeof *t.slot);
-    t.distinct = malloc((n ? n : 1) * sizeof *t.distinct);
+    score_table t = {63, NULL, NULL, 0, 32};
+    t.slot = calloc(t.mask + 1, sizeof *t.slot);
+    t.distinct = malloc(t.cap * sizeof *t.distinct);
     score_index *sorted = NULL;
     size_t *rank_of = NULL;
     if (!t.slot || !t.distinct)
         goto cleanup;
-    for (size_t i = 0; i < n; i++)
-        rank[i] = score_table_find(&t, score[i]);
+    for (size_t i = 0; i < n; i++) {
+        err = score_table_find(&t, score[i], &rank[i]);
+        if (err != EMBOLO_OK)
+            goto cleanup;
+    }
+    err = EMBOLO_ERROR_NOMEM;
     sorted = malloc((t.n_distinct ? t.n_distinct : 1) * sizeof *sorted);
     rank_of = malloc((t.n_distinct ? t.n_distinct : 1) * sizeof *rank_of);
     if (!sorted || !rank_of)

@@ -14,6 +14,16 @@
 /* Without convergence R calls a coefficient possibly infinite when a linear predictor passes it. */
 #define COX_LP_LIMIT 500.0
 
+/* exp(z) of recently seen z, by the bits of z: exp is a pure function, so a remembered value is the
+ * same bits as a new call (a design of factors has few distinct linear predictors). */
+#define COX_EXP_CACHE 4096
+#define COX_EXP_CACHE_BITS 12
+
+typedef struct exp_entry {
+    uint64_t bits;
+    double value;
+} exp_entry;
+
 typedef struct cox_work {
     size_t n;
     size_t p;
@@ -54,6 +64,7 @@ typedef struct cox_work {
     double *res;     /* [p] one row's weighted score residual */
     double *usum;    /* [p] sum of the weighted score residuals */
     double *dropped; /* [p] 1 for a column the final factorization found singular */
+    double *dmean;   /* [p] the risk set's mean at one death's share (information_add) */
     double *imat;    /* [p*p] information */
     double *fac;     /* [p*p] its LDL' factor */
     double *c;       /* [p*p] risk-weighted sum of x x' over the risk set */
@@ -61,8 +72,20 @@ typedef struct cox_work {
     double *inv;     /* [p*p] inverse information (scaled units) */
     double *mat;     /* [p*p] scratch */
     double *mat2;    /* [p*p] scratch */
-    size_t *nonzero; /* [p] the non-zero columns of one row */
-    double *scaled;  /* [p] r x of those columns */
+    double *scaled;  /* [p] r x of one row's pattern columns */
+    /* Each row's sparse form, found once per fit (see patterns_build): rows with the same values in
+     * the columns read as they are share a pattern, the list of the columns that may be non-zero
+     * (every scaled column, the as-is columns of value 1 or -1) with those values. NULL: no patterns
+     * (every row is walked in full). */
+    uint32_t *pattern_of;  /* [n] each row's pattern */
+    size_t n_patterns;
+    size_t *pattern_first; /* [n_patterns + 1] a pattern's entries in pattern_col and pattern_value */
+    size_t *pattern_col;   /* the columns, ascending */
+    double *pattern_value; /* an as-is column's value (a scaled column's: the last row's, see row_packed) */
+    size_t *pattern_slot;  /* [n_patterns * q] where each scaled column sits in its pattern's list */
+    double *pattern_z;     /* [n_patterns] a pattern's linear predictor (no scaled columns) */
+    double *pattern_exp;   /* [n_patterns] its exp */
+    exp_entry *exp_cache;  /* [COX_EXP_CACHE] exp of recent linear predictors */
 } cox_work;
 
 enum { COLUMN_AS_IS, COLUMN_ZERO, COLUMN_SCALED };
@@ -139,12 +162,19 @@ static void cox_work_free(cox_work *w)
     free(w->inv);
     free(w->mat);
     free(w->mat2);
-    free(w->nonzero);
     free(w->scaled);
     free(w->kind);
     free(w->slot);
     free(w->patched);
     free(w->row);
+    free(w->pattern_of);
+    free(w->pattern_first);
+    free(w->pattern_col);
+    free(w->pattern_value);
+    free(w->pattern_slot);
+    free(w->pattern_z);
+    free(w->pattern_exp);
+    free(w->exp_cache);
 }
 
 /* The p-vectors share one block, carved up here (mean owns it). */
@@ -154,7 +184,7 @@ static embolo_error cox_work_alloc(cox_work *w)
     size_t n = w->n, p = w->p;
     double **vectors[] = {&w->scale, &w->beta, &w->next, &w->u, &w->a, &w->a2, &w->hm, &w->g2,
                           &w->mbar, &w->g_total, &w->g_after, &w->vec, &w->res, &w->usum,
-                          &w->dropped};
+                          &w->dropped, &w->dmean};
     size_t n_vectors = sizeof vectors / sizeof vectors[0];
     w->risk = doubles_alloc(n);
     w->mean = doubles_alloc((n_vectors + 1) * p);
@@ -165,21 +195,23 @@ static embolo_error cox_work_alloc(cox_work *w)
     w->inv = doubles_alloc(p * p);
     w->mat = doubles_alloc(p * p);
     w->mat2 = doubles_alloc(p * p);
-    w->nonzero = calloc(p > 0 ? p : 1, sizeof *w->nonzero);
     w->scaled = doubles_alloc(p);
     w->kind = calloc(p > 0 ? p : 1, sizeof *w->kind);
     w->slot = calloc(p > 0 ? p : 1, sizeof *w->slot);
     w->patched = calloc(p > 0 ? p : 1, sizeof *w->patched);
     w->row = doubles_alloc(p);
-    if (w->kind == NULL || w->slot == NULL || w->patched == NULL || w->row == NULL || w->risk == NULL
+    w->exp_cache = malloc(COX_EXP_CACHE * sizeof *w->exp_cache);
+    if (w->exp_cache == NULL || w->kind == NULL || w->slot == NULL || w->patched == NULL || w->row == NULL || w->risk == NULL
         || w->mean == NULL || w->imat == NULL || w->fac == NULL
         || w->c == NULL || w->c2 == NULL || w->inv == NULL || w->mat == NULL || w->mat2 == NULL
-        || w->nonzero == NULL || w->scaled == NULL) {
+        || w->scaled == NULL) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
     }
     for (size_t k = 0; k < n_vectors; k++)
         *vectors[k] = w->mean + (k + 1) * p;
+    for (size_t k = 0; k < COX_EXP_CACHE; k++)
+        w->exp_cache[k] = (exp_entry){0, exp(0.0)};
 
 cleanup:
     return err;
@@ -203,8 +235,10 @@ static void columns_classify(const double *x, size_t n, size_t p, unsigned char 
     }
 }
 
-/* Which column is read as it is, which is 0 and which is scaled (and stored in w->x, n x q). */
-static void columns_place(cox_work *w, const double *x, const unsigned char *constant, const unsigned char *unit)
+/* Which column is read as it is, which is 0 and which is scaled (and stored in w->x, n x q: the
+ * columns centred[0..q), slot t the t-th of them). */
+static void columns_place(cox_work *w, const double *x, const unsigned char *constant, const unsigned char *unit,
+                          const size_t *centred)
 {
     size_t n = w->n, p = w->p;
     w->source = x;
@@ -223,9 +257,8 @@ static void columns_place(cox_work *w, const double *x, const unsigned char *con
         return;
     w->x = doubles_alloc(n * w->q);
     for (size_t i = 0; i < n && w->x != NULL; i++)
-        for (size_t j = 0; j < p; j++)
-            if (w->kind[j] == COLUMN_SCALED)
-                w->x[i * w->q + w->slot[j]] = (x[i * p + j] - w->mean[j]) * w->scale[j];
+        for (size_t t = 0; t < w->q; t++)
+            w->x[i * w->q + t] = (x[i * p + centred[t]] - w->mean[centred[t]]) * w->scale[centred[t]];
 }
 
 /* R's coxfit6: subtract the weighted mean, scale by the inverse weighted mean absolute deviation;
@@ -234,11 +267,15 @@ static void columns_place(cox_work *w, const double *x, const unsigned char *con
  * in order, column by column, as a walk down each column would; the walks go along the rows. */
 static embolo_error design_standardize(cox_work *w, const double *x)
 {
-    size_t n = w->n, p = w->p;
+    size_t n = w->n, p = w->p, n_centred = 0;
     double total = 0.0;
     unsigned char *constant = malloc(p ? 2 * p : 1);
-    if (constant == NULL)
+    size_t *centred = malloc((p ? p : 1) * sizeof *centred); /* the columns centred and scaled */
+    if (constant == NULL || centred == NULL) {
+        free(constant);
+        free(centred);
         return EMBOLO_ERROR_NOMEM;
+    }
     unsigned char *unit = constant + p;
     for (size_t i = 0; i < n; i++)
         total += cox_weight(w, i);
@@ -246,26 +283,26 @@ static embolo_error design_standardize(cox_work *w, const double *x)
     for (size_t j = 0; j < p; j++) {
         w->mean[j] = constant[j] ? x[j] : 0.0;
         w->scale[j] = 0.0;
+        if (!constant[j] && !unit[j])
+            centred[n_centred++] = j;
     }
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < p; j++)
-            if (!constant[j] && !unit[j])
-                w->mean[j] += cox_weight(w, i) * x[i * p + j];
-    for (size_t j = 0; j < p; j++)
-        if (!constant[j] && !unit[j])
-            w->mean[j] /= total;
+        for (size_t t = 0; t < n_centred; t++)
+            w->mean[centred[t]] += cox_weight(w, i) * x[i * p + centred[t]];
+    for (size_t t = 0; t < n_centred; t++)
+        w->mean[centred[t]] /= total;
     for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < p; j++)
-            if (!constant[j] && !unit[j])
-                w->scale[j] += cox_weight(w, i) * fabs(x[i * p + j] - w->mean[j]);
+        for (size_t t = 0; t < n_centred; t++)
+            w->scale[centred[t]] += cox_weight(w, i) * fabs(x[i * p + centred[t]] - w->mean[centred[t]]);
     for (size_t j = 0; j < p; j++) {
         if (constant[j] || unit[j])
             w->scale[j] = 1.0;
         else
             w->scale[j] = w->scale[j] > 0.0 ? total / w->scale[j] : 1.0;
     }
-    columns_place(w, x, constant, unit);
+    columns_place(w, x, constant, unit, centred);
     free(constant);
+    free(centred);
     return w->q > 0 && w->x == NULL ? EMBOLO_ERROR_NOMEM : EMBOLO_OK;
 }
 
@@ -284,6 +321,195 @@ static const double *cox_row(cox_work *w, size_t k)
         w->row[j] = w->kind[j] == COLUMN_ZERO ? 0.0 : scaled[w->slot[j]];
     }
     return w->row;
+}
+
+/* A pattern's key: 2 bits a column, 32 columns a word: 0 a column read as 0 (a constant column, an
+ * as-is 0.0 or -0.0), 1 an as-is 1, 2 an as-is -1, 3 a scaled column. */
+#define KEY_COLUMNS 32
+
+static unsigned key_code(const uint64_t *key, size_t j)
+{
+    return (unsigned)(key[j / KEY_COLUMNS] >> (2 * (j % KEY_COLUMNS))) & 3u;
+}
+
+/* The distinct keys seen so far (words each), in an open-addressing table that grows. */
+typedef struct pattern_table {
+    size_t words;
+    size_t mask;
+    uint32_t *slot;  /* [mask + 1] pattern + 1, 0 empty */
+    uint64_t *keys;  /* [cap * words] */
+    size_t n;
+    size_t cap;
+} pattern_table;
+
+static size_t key_hash(const uint64_t *key, size_t words)
+{
+    uint64_t h = UINT64_C(0x9e3779b97f4a7c15);
+    for (size_t j = 0; j < words; j++) {
+        h = (h ^ key[j]) * UINT64_C(0xff51afd7ed558ccd);
+        h ^= h >> 32;
+    }
+    return (size_t)h;
+}
+
+static void pattern_place(pattern_table *t, uint32_t id)
+{
+    size_t at = key_hash(t->keys + (size_t)id * t->words, t->words) & t->mask;
+    while (t->slot[at] != 0)
+        at = (at + 1) & t->mask;
+    t->slot[at] = id + 1;
+}
+
+/* Room for one more key: the key store and the slots (kept at most half full) doubled as needed. */
+static embolo_error pattern_table_reserve(pattern_table *t)
+{
+    if (t->n == t->cap) {
+        uint64_t *keys = realloc(t->keys, 2 * t->cap * t->words * sizeof *keys);
+        if (keys == NULL)
+            return EMBOLO_ERROR_NOMEM;
+        t->keys = keys;
+        t->cap *= 2;
+    }
+    if (2 * (t->n + 1) <= t->mask + 1)
+        return EMBOLO_OK;
+    uint32_t *slot = calloc(2 * (t->mask + 1), sizeof *slot);
+    if (slot == NULL)
+        return EMBOLO_ERROR_NOMEM;
+    free(t->slot);
+    t->slot = slot;
+    t->mask = 2 * t->mask + 1;
+    for (size_t id = 0; id < t->n; id++)
+        pattern_place(t, (uint32_t)id);
+    return EMBOLO_OK;
+}
+
+/* The pattern of key, added when new. */
+static embolo_error pattern_find(pattern_table *t, const uint64_t *key, uint32_t *id)
+{
+    size_t at = key_hash(key, t->words) & t->mask;
+    for (; t->slot[at] != 0; at = (at + 1) & t->mask) {
+        const uint64_t *seen = t->keys + (size_t)(t->slot[at] - 1) * t->words;
+        size_t j = 0;
+        while (j < t->words && seen[j] == key[j])
+            j++;
+        if (j == t->words) {
+            *id = t->slot[at] - 1;
+            return EMBOLO_OK;
+        }
+    }
+    embolo_error err = pattern_table_reserve(t);
+    if (err != EMBOLO_OK)
+        return err;
+    memcpy(t->keys + t->n * t->words, key, t->words * sizeof *key);
+    *id = (uint32_t)t->n++;
+    pattern_place(t, *id);
+    return EMBOLO_OK;
+}
+
+/* Each pattern's columns and values from its key; a scaled column's place in pattern_slot. */
+static embolo_error patterns_store(cox_work *w, const pattern_table *t)
+{
+    size_t p = w->p, total = 0;
+    for (size_t id = 0; id < t->n; id++)
+        for (size_t j = 0; j < p; j++)
+            total += key_code(t->keys + id * t->words, j) != 0;
+    w->n_patterns = t->n;
+    w->pattern_first = malloc((t->n + 1) * sizeof *w->pattern_first);
+    w->pattern_col = malloc((total ? total : 1) * sizeof *w->pattern_col);
+    w->pattern_value = doubles_alloc(total);
+    size_t n_slots = t->n * w->q;
+    w->pattern_slot = malloc((n_slots > 0 ? n_slots : 1) * sizeof *w->pattern_slot);
+    w->pattern_z = doubles_alloc(t->n);
+    w->pattern_exp = doubles_alloc(t->n);
+    if (!w->pattern_first || !w->pattern_col || !w->pattern_value || !w->pattern_slot || !w->pattern_z
+        || !w->pattern_exp)
+        return EMBOLO_ERROR_NOMEM;
+    size_t at = 0;
+    for (size_t id = 0; id < t->n; id++) {
+        const uint64_t *key = t->keys + id * t->words;
+        w->pattern_first[id] = at;
+        for (size_t j = 0; j < p; j++) {
+            unsigned code = key_code(key, j);
+            if (code == 0)
+                continue;
+            if (code == 3)
+                w->pattern_slot[id * w->q + w->slot[j]] = at - w->pattern_first[id];
+            w->pattern_col[at] = j;
+            w->pattern_value[at++] = code == 1 ? 1.0 : code == 2 ? -1.0 : 0.0;
+        }
+    }
+    w->pattern_first[t->n] = at;
+    return EMBOLO_OK;
+}
+
+/* Row k's key into key: the scaled columns' codes (base) with the as-is columns' (as_is[0..n_as_is)). */
+static void row_key(const cox_work *w, size_t k, const uint64_t *base, const size_t *as_is, size_t n_as_is,
+                    uint64_t *key, size_t words)
+{
+    const double *xr = w->source + k * w->p;
+    memcpy(key, base, words * sizeof *key);
+    for (size_t t = 0; t < n_as_is; t++) {
+        size_t j = as_is[t];
+        uint64_t code = (uint64_t)(xr[j] == 1.0) | (uint64_t)(xr[j] == -1.0) << 1;
+        key[j / KEY_COLUMNS] |= code << (2 * (j % KEY_COLUMNS));
+    }
+}
+
+/* Finds each row's pattern: the columns whose terms can be other than signed zeros (a scaled column
+ * whatever its value, an as-is column of value 1 or -1) with the as-is values. Rows are read once per
+ * fit here instead of once per walk. Without patterns (more rows than a pattern index holds) the
+ * walks read every row in full. */
+static embolo_error patterns_build(cox_work *w)
+{
+    embolo_error err = EMBOLO_OK;
+    size_t n = w->n, p = w->p, words = p / KEY_COLUMNS + 1, n_as_is = 0;
+    pattern_table t = {words, 63, NULL, NULL, 0, 64};
+    uint64_t *key = calloc(2 * words, sizeof *key), *base = key + words;
+    size_t *as_is = malloc((p ? p : 1) * sizeof *as_is);
+    if (n >= UINT32_MAX)
+        goto cleanup;
+    w->pattern_of = malloc(n * sizeof *w->pattern_of);
+    t.slot = calloc(t.mask + 1, sizeof *t.slot);
+    t.keys = malloc(t.cap * words * sizeof *t.keys);
+    if (key == NULL || as_is == NULL || w->pattern_of == NULL || t.slot == NULL || t.keys == NULL) {
+        err = EMBOLO_ERROR_NOMEM;
+        goto cleanup;
+    }
+    for (size_t j = 0; j < p; j++) {
+        if (w->kind[j] == COLUMN_SCALED)
+            base[j / KEY_COLUMNS] |= UINT64_C(3) << (2 * (j % KEY_COLUMNS));
+        if (w->kind[j] == COLUMN_AS_IS)
+            as_is[n_as_is++] = j;
+    }
+    for (size_t k = 0; k < n && err == EMBOLO_OK; k++) {
+        row_key(w, k, base, as_is, n_as_is, key, words);
+        err = pattern_find(&t, key, &w->pattern_of[k]);
+    }
+    if (err == EMBOLO_OK)
+        err = patterns_store(w, &t);
+
+cleanup:
+    free(key);
+    free(as_is);
+    free(t.slot);
+    free(t.keys);
+    return err;
+}
+
+/* Row k's values in the columns of its pattern (*cols, *m of them): the pattern's values, with the
+ * row's scaled values put in their places (the pattern's store is the fit's own scratch). */
+static inline const double *row_packed(cox_work *w, size_t k, const size_t **cols, size_t *m)
+{
+    uint32_t id = w->pattern_of[k];
+    size_t first = w->pattern_first[id];
+    double *values = w->pattern_value + first;
+    const size_t *at = w->pattern_slot + (size_t)id * w->q;
+    const double *scaled = w->x + k * w->q;
+    *m = w->pattern_first[id + 1] - first;
+    *cols = w->pattern_col + first;
+    for (size_t t = 0; t < w->q; t++)
+        values[at[t]] = scaled[t];
+    return values;
 }
 
 static int same_stratum(const cox_work *w, size_t i, size_t j)
@@ -331,41 +557,30 @@ static void row_add(double *a, double *c, const double *xr, double r, size_t p)
     }
 }
 
-/* The columns of a row that are not zero (0.0 or -0.0), ascending, into nonzero; returns their count. */
-static size_t row_nonzero(const double *xr, size_t p, size_t *nonzero)
-{
-    size_t m = 0;
-    /* Without a branch: which entries are zero follows no pattern a branch predictor could learn. */
-    for (size_t j = 0; j < p; j++) {
-        nonzero[m] = j;
-        m += xr[j] != 0.0;
-    }
-    return m;
-}
-
-/* row_add over the row's non-zero columns only (m of them in w->nonzero), with the same result bit for
- * bit: a term of a zero column is a signed zero when every product is finite, and adding a signed
- * zero leaves a sum that started at +0.0 as it is (round to nearest never makes -0.0 of it). When a
- * product is not finite (r x overflowing, where 0 * inf is NaN) the full row_add runs instead. */
-static void row_add_sparse(cox_work *w, double *a, double *c, const double *xr, double r, size_t m)
+/* row_add over the columns of row k's pattern only (m of them, cols, values xv), with the same result
+ * bit for bit: a term of another column is a signed zero when every product is finite, and adding a
+ * signed zero leaves a sum that started at +0.0 as it is (round to nearest never makes -0.0 of it).
+ * When a product is not finite (r x overflowing, where 0 * inf is NaN) the full row_add runs instead. */
+static void row_add_sparse(cox_work *w, double *a, double *c, size_t k, const size_t *cols,
+                           const double *xv, double r, size_t m)
 {
     size_t p = w->p;
-    const size_t *nz = w->nonzero;
     int finite = isfinite(r);
     for (size_t s = 0; s < m && finite; s++) {
-        w->scaled[s] = r * xr[nz[s]];
+        w->scaled[s] = r * xv[s];
         finite = isfinite(w->scaled[s]);
     }
     if (!finite) {
-        row_add(a, c, xr, r, p);
+        row_add(a, c, cox_row(w, k), r, p);
         return;
     }
     for (size_t s = 0; s < m; s++) {
-        size_t i = nz[s];
+        size_t i = cols[s];
         double rx = w->scaled[s];
+        double *ci = c + i * p;
         a[i] += rx;
         for (size_t t = 0; t <= s; t++)
-            c[i * p + nz[t]] += rx * xr[nz[t]];
+            ci[cols[t]] += rx * xv[t];
     }
 }
 
@@ -377,18 +592,47 @@ static int values_finite(const double *v, size_t count)
     return 1;
 }
 
+/* Two doubles operated on lane by lane: each lane is the scalar operation (the same rounding), two at a
+ * time where the processor has them (SSE2's packed division). */
+typedef double cox_pair __attribute__((vector_size(2 * sizeof(double))));
+
+static cox_pair pair_load(const double *v)
+{
+    cox_pair x;
+    memcpy(&x, v, sizeof x);
+    return x;
+}
+
+static void pair_store(double *v, cox_pair x)
+{
+    memcpy(v, &x, sizeof x);
+}
+
 /* Adds one share of the deaths' terms to the risk set and the contribution of that share (weight
- * wt) to the information. */
+ * wt) to the information: a and u first (a row of the information reads a up to its own column,
+ * all updated by then either way), then the lower triangle two columns at a time. */
 static void information_add(cox_work *w, double share, double denom, double wt)
 {
     size_t p = w->p;
+    const cox_pair share2 = {share, share}, denom2 = {denom, denom}, wt2 = {wt, wt};
     for (size_t i = 0; i < p; i++) {
         w->a[i] += w->a2[i] * share;
-        double mean = w->a[i] / denom;
-        w->u[i] -= wt * mean;
-        for (size_t j = 0; j <= i; j++) {
-            w->c[i * p + j] += w->c2[i * p + j] * share;
-            w->imat[i * p + j] += wt * (w->c[i * p + j] - mean * w->a[j]) / denom;
+        w->dmean[i] = w->a[i] / denom;
+        w->u[i] -= wt * w->dmean[i];
+    }
+    for (size_t i = 0; i < p; i++) {
+        double mean = w->dmean[i], *c = w->c + i * p, *im = w->imat + i * p;
+        const double *c2 = w->c2 + i * p, *a = w->a;
+        const cox_pair mean2 = {mean, mean};
+        size_t j = 0;
+        for (; j + 1 <= i; j += 2) {
+            cox_pair cj = pair_load(c + j) + pair_load(c2 + j) * share2;
+            pair_store(c + j, cj);
+            pair_store(im + j, pair_load(im + j) + wt2 * (cj - mean2 * pair_load(a + j)) / denom2);
+        }
+        if (j == i) {
+            c[j] += c2[j] * share;
+            im[j] += wt * (c[j] - mean * a[j]) / denom;
         }
     }
 }
@@ -398,6 +642,32 @@ static void matrix_mirror(double *m, size_t p)
     for (size_t i = 0; i < p; i++) {
         for (size_t j = 0; j < i; j++)
             m[j * p + i] = m[i * p + j];
+    }
+}
+
+/* exp(z) through the cache (every entry starts as +0.0 with its exp). */
+static double exp_cached(cox_work *w, double z)
+{
+    uint64_t bits;
+    memcpy(&bits, &z, sizeof bits);
+    exp_entry *e = &w->exp_cache[(bits * UINT64_C(0x9e3779b97f4a7c15)) >> (64 - COX_EXP_CACHE_BITS)];
+    if (e->bits != bits) {
+        e->bits = bits;
+        e->value = exp(z);
+    }
+    return e->value;
+}
+
+/* Each pattern's linear predictor and its exp at beta (a design without scaled columns: the values
+ * are the pattern's own), summed over the pattern's columns in order as a row's is. */
+static void patterns_score(cox_work *w, const double *beta)
+{
+    for (size_t id = 0; id < w->n_patterns; id++) {
+        double z = 0.0;
+        for (size_t e = w->pattern_first[id]; e < w->pattern_first[id + 1]; e++)
+            z += beta[w->pattern_col[e]] * w->pattern_value[e];
+        w->pattern_z[id] = z;
+        w->pattern_exp[id] = exp_cached(w, z);
     }
 }
 
@@ -411,8 +681,13 @@ static double loglik_eval(cox_work *w, const double *beta)
     sums_clear(w->a, p);
     sums_clear(w->imat, p * p);
     sums_clear(w->c, p * p);
-    /* With a finite beta every term of a zero column is a signed zero (see row_add_sparse). */
-    int sparse = values_finite(beta, p);
+    /* With a finite beta every term of a column outside a row's pattern is a signed zero (see
+     * row_add_sparse), the score's terms too (a finite weight times 0). */
+    int sparse = w->pattern_of != NULL && values_finite(beta, p);
+    /* Without scaled columns a row's linear predictor is its pattern's (the same sum). */
+    int by_pattern = sparse && w->q == 0 && w->n_patterns <= n / 4;
+    if (by_pattern)
+        patterns_score(w, beta);
     for (size_t hi = n, lo; hi > 0; hi = lo) {
         if (stratum_ends(w, hi)) {
             denom = 0.0;
@@ -425,31 +700,45 @@ static double loglik_eval(cox_work *w, const double *beta)
         sums_clear(w->a2, p);
         sums_clear(w->c2, p * p);
         for (size_t k = lo; k < hi; k++) {
-            const double *xr = cox_row(w, k);
+            const double *xr = NULL, *xv = NULL;
+            const size_t *cols = NULL;
             double z = 0.0, wk = cox_weight(w, k);
-            size_t m = sparse ? row_nonzero(xr, p, w->nonzero) : 0;
-            if (sparse)
+            size_t m = 0;
+            double r;
+            if (by_pattern) {
+                xv = row_packed(w, k, &cols, &m);
+                z = w->pattern_z[w->pattern_of[k]];
+                r = w->pattern_exp[w->pattern_of[k]] * wk;
+            } else if (sparse) {
+                xv = row_packed(w, k, &cols, &m);
                 for (size_t s = 0; s < m; s++)
-                    z += beta[w->nonzero[s]] * xr[w->nonzero[s]];
-            else
+                    z += beta[cols[s]] * xv[s];
+                r = exp_cached(w, z) * wk;
+            } else {
+                xr = cox_row(w, k);
                 for (size_t j = 0; j < p; j++)
                     z += beta[j] * xr[j];
-            double r = exp(z) * wk;
+                r = exp_cached(w, z) * wk;
+            }
             double *a = w->a, *c = w->c;
             if (w->status[k]) {
                 deaths++;
                 dead_weight += wk;
                 dead_risk += r;
                 loglik += wk * z;
-                for (size_t j = 0; j < p; j++)
-                    w->u[j] += wk * xr[j];
+                if (sparse)
+                    for (size_t s = 0; s < m; s++)
+                        w->u[cols[s]] += wk * xv[s];
+                else
+                    for (size_t j = 0; j < p; j++)
+                        w->u[j] += wk * xr[j];
                 a = w->a2;
                 c = w->c2;
             } else {
                 denom += r;
             }
             if (sparse)
-                row_add_sparse(w, a, c, xr, r, m);
+                row_add_sparse(w, a, c, k, cols, xv, r, m);
             else
                 row_add(a, c, xr, r, p);
         }
@@ -626,6 +915,49 @@ static void newton_run(cox_work *w, const cox_options *o, cox_result *r)
     chol_invert(w->fac, p, w->inv, w->vec);
 }
 
+/* Adds r x of row k to a and, when a2 is not NULL, to a2: over its pattern's columns when r is
+ * finite (the other terms are signed zeros, see row_add_sparse). */
+static void risk_sums_add(cox_work *w, size_t k, double r, double *a2)
+{
+    size_t p = w->p, m = 0;
+    const size_t *cols = NULL;
+    if (w->pattern_of == NULL || !isfinite(r)) {
+        const double *xr = cox_row(w, k);
+        for (size_t j = 0; j < p; j++)
+            w->a[j] += r * xr[j];
+        for (size_t j = 0; j < p && a2 != NULL; j++)
+            a2[j] += r * xr[j];
+        return;
+    }
+    const double *xv = row_packed(w, k, &cols, &m);
+    for (size_t s = 0; s < m; s++)
+        w->a[cols[s]] += r * xv[s];
+    for (size_t s = 0; s < m && a2 != NULL; s++)
+        a2[cols[s]] += r * xv[s];
+}
+
+/* One Efron term's means (the deaths' share down taken out, over part) into hm, g2 and mbar: two
+ * columns at a time, lane by lane the scalar operations. */
+static void hazard_terms_add(cox_work *w, double down, double part, double hk, double d)
+{
+    size_t p = w->p, j = 0;
+    double hk_kept = hk * (1.0 - down);
+    const cox_pair down2 = {down, down}, part2 = {part, part}, hk2 = {hk, hk};
+    const cox_pair kept2 = {hk_kept, hk_kept}, d2 = {d, d};
+    for (; j + 2 <= p; j += 2) {
+        cox_pair mean = (pair_load(w->a + j) - down2 * pair_load(w->a2 + j)) / part2;
+        pair_store(w->hm + j, pair_load(w->hm + j) + hk2 * mean);
+        pair_store(w->g2 + j, pair_load(w->g2 + j) + kept2 * mean);
+        pair_store(w->mbar + j, pair_load(w->mbar + j) + mean / d2);
+    }
+    for (; j < p; j++) {
+        double mean = (w->a[j] - down * w->a2[j]) / part;
+        w->hm[j] += hk * mean;
+        w->g2[j] += hk_kept * mean;
+        w->mbar[j] += mean / d;
+    }
+}
+
 /* Adds the rows of one tie group to the running risk-set sums (denom, a) and computes the group's
  * hazard increments: h and hm over the risk set, h2, g2 and mbar as its own deaths see them. */
 static void group_hazard(cox_work *w, tie_group *g, double *denom)
@@ -635,18 +967,14 @@ static void group_hazard(cox_work *w, tie_group *g, double *denom)
     g->deaths = 0;
     sums_clear(w->a2, p);
     for (size_t k = g->lo; k < g->hi; k++) {
-        const double *xr = cox_row(w, k);
         double r = w->risk[k] * cox_weight(w, k);
         *denom += r;
-        for (size_t j = 0; j < p; j++)
-            w->a[j] += r * xr[j];
         if (w->status[k]) {
             g->deaths++;
             dead_weight += cox_weight(w, k);
             dead_risk += r;
-            for (size_t j = 0; j < p; j++)
-                w->a2[j] += r * xr[j];
         }
+        risk_sums_add(w, k, r, w->status[k] ? w->a2 : NULL);
     }
     g->h = 0.0;
     g->h2 = 0.0;
@@ -663,12 +991,7 @@ static void group_hazard(cox_work *w, tie_group *g, double *denom)
         double hk = dead_weight / d / part;
         g->h += hk;
         g->h2 += hk * (1.0 - down);
-        for (size_t j = 0; j < p; j++) {
-            double mean = (w->a[j] - down * w->a2[j]) / part;
-            w->hm[j] += hk * mean;
-            w->g2[j] += hk * (1.0 - down) * mean;
-            w->mbar[j] += mean / d;
-        }
+        hazard_terms_add(w, down, part, hk, d);
     }
 }
 
@@ -692,11 +1015,17 @@ static void row_residual(cox_work *w, const tie_group *g, size_t k, double h_upt
     }
 }
 
+/* Adds v v' (lower triangle), two columns at a time. */
 static void crossprod_add(double *cross, const double *v, size_t p)
 {
     for (size_t i = 0; i < p; i++) {
-        for (size_t j = 0; j <= i; j++)
-            cross[i * p + j] += v[i] * v[j];
+        double *row = cross + i * p;
+        const cox_pair vi = {v[i], v[i]};
+        size_t j = 0;
+        for (; j + 1 <= i; j += 2)
+            pair_store(row + j, pair_load(row + j) + vi * pair_load(v + j));
+        if (j == i)
+            row[j] += v[i] * v[j];
     }
 }
 
@@ -801,16 +1130,25 @@ static void sandwich(const double *v, const double *b, double *out, double *tmp,
     }
 }
 
-/* Risk scores exp(x beta); beta NULL for beta = 0. */
+/* Risk scores exp(x beta); beta NULL for beta = 0. A finite beta's terms outside a row's pattern
+ * are signed zeros (see row_add_sparse). */
 static void risk_update(cox_work *w, const double *beta)
 {
-    size_t p = w->p;
+    size_t p = w->p, m = 0;
+    int sparse = beta != NULL && w->pattern_of != NULL && values_finite(beta, p);
     for (size_t k = 0; k < w->n; k++) {
         double z = 0.0;
-        const double *xr = beta != NULL ? cox_row(w, k) : NULL;
-        for (size_t j = 0; j < p && beta != NULL; j++)
-            z += beta[j] * xr[j];
-        w->risk[k] = exp(z);
+        const size_t *cols = NULL;
+        if (sparse) {
+            const double *xv = row_packed(w, k, &cols, &m);
+            for (size_t s = 0; s < m; s++)
+                z += beta[cols[s]] * xv[s];
+        } else if (beta != NULL) {
+            const double *xr = cox_row(w, k);
+            for (size_t j = 0; j < p; j++)
+                z += beta[j] * xr[j];
+        }
+        w->risk[k] = exp_cached(w, z);
     }
 }
 
@@ -1104,6 +1442,8 @@ embolo_error cox_fit_grouped(const double *time, const int *status, const double
     for (size_t i = 0; i < n; i++)
         r->events += status[i] != 0;
     err = design_standardize(&w, x);
+    if (err == EMBOLO_OK)
+        err = patterns_build(&w);
     if (err != EMBOLO_OK)
         goto cleanup;
     newton_run(&w, &o, r);
