@@ -542,6 +542,26 @@ static embolo_error run_cox(model_context *ctx, const char *model, const size_t 
     return model_cox_run(ctx, &request);
 }
 
+/* The multivariable model with Efron's ties (and cox.zph), then with Breslow's, on one design. */
+static embolo_error run_multivariable(model_context *ctx)
+{
+    const study *s = ctx->s;
+    design *d = NULL;
+    cox_request efron = cox_request_default(KEY_MULTIVARIABLE, s->multivariable, s->n_multivariable);
+    cox_request breslow = efron;
+    efron.with_zph = 1;
+    efron.with_evalues = 1;
+    breslow.model = KEY_MULTIVARIABLE_BRESLOW;
+    breslow.ties = COX_TIES_BRESLOW;
+    embolo_error err = design_new(ctx->data, ctx->rows, s->multivariable, s->n_multivariable, 0, &d);
+    if (err == EMBOLO_OK)
+        err = run_cox_design(ctx, &efron, d);
+    if (err == EMBOLO_OK)
+        err = run_cox_design(ctx, &breslow, d);
+    design_free(d);
+    return err;
+}
+
 cox_request cox_request_default(const char *model, const size_t *variables, size_t n_variables)
 {
     cox_request request = {.model = model, .variables = variables, .n_variables = n_variables,
@@ -655,12 +675,7 @@ embolo_error model_step_run(model_context *ctx, model_step step, size_t index)
         break;
     case MODEL_STEP_MULTIVARIABLE:
         if (s->n_multivariable > 0)
-            err = run_cox(ctx, KEY_MULTIVARIABLE, s->multivariable, s->n_multivariable, 0, COX_TIES_EFRON, 1);
-        break;
-    case MODEL_STEP_BRESLOW:
-        if (s->n_multivariable > 0)
-            err = run_cox(ctx, KEY_MULTIVARIABLE_BRESLOW, s->multivariable, s->n_multivariable, 0, COX_TIES_BRESLOW,
-                          0);
+            err = run_multivariable(ctx);
         break;
     case MODEL_STEP_WEIGHTED:
         if (ctx->data->weight && s->treatment >= 0) {

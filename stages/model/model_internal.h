@@ -64,8 +64,7 @@ embolo_error model_report_level_counts(model_context *ctx, const char *model, co
 typedef enum model_step {
     MODEL_STEP_CURVES,
     MODEL_STEP_UNIVARIATE,
-    MODEL_STEP_MULTIVARIABLE,
-    MODEL_STEP_BRESLOW,
+    MODEL_STEP_MULTIVARIABLE,  /* Efron's and Breslow's, on one design */
     MODEL_STEP_WEIGHTED,
     MODEL_STEP_SURVIVAL2,
     MODEL_STEP_COX2

@@ -177,19 +177,19 @@ static void session_settle(model_session *m, const dataset *data)
 static embolo_error tasks_make(model_session *m)
 {
     const study *s = m->s;
-    size_t per_endpoint = s->n_univariate + 6;
+    size_t per_endpoint = s->n_univariate + 5;
     m->tasks = calloc(s->n_endpoints * per_endpoint + 1, sizeof *m->tasks);
     m->endpoints = calloc(s->n_endpoints + 1, sizeof *m->endpoints);
     if (!m->tasks || !m->endpoints)
         return EMBOLO_ERROR_NOMEM;
     for (size_t e = 0; e < s->n_endpoints; e++) {
-        model_step steps[] = {MODEL_STEP_CURVES, MODEL_STEP_MULTIVARIABLE, MODEL_STEP_BRESLOW, MODEL_STEP_WEIGHTED,
-                              MODEL_STEP_SURVIVAL2, MODEL_STEP_COX2};
+        model_step steps[] = {MODEL_STEP_CURVES, MODEL_STEP_MULTIVARIABLE, MODEL_STEP_WEIGHTED, MODEL_STEP_SURVIVAL2,
+                              MODEL_STEP_COX2};
         for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
             size_t repeat = k == 1 ? s->n_univariate : 0;
             for (size_t u = 0; u < repeat; u++)
                 m->tasks[m->n_tasks++] = (model_task){.endpoint = e, .step = MODEL_STEP_UNIVARIATE, .index = u};
-            m->tasks[m->n_tasks++] = (model_task){.endpoint = e, .step = steps[k], .weighted = k >= 3};
+            m->tasks[m->n_tasks++] = (model_task){.endpoint = e, .step = steps[k], .weighted = k >= 2};
         }
         m->endpoints[e].steps_left = per_endpoint;
     }
