@@ -53,7 +53,9 @@ static long double pow10_exact(int k)
 static int digits_of(double a, uint64_t *digits, int *exponent)
 {
     scaling precision = scaling_of_machine();
-    int e = (int)floor(log10(a));
+    /* floor(log10(a)) or one less: a's binary exponent times log10(2); a wrong guess costs an
+     * attempt, two wrong ones the fallback. */
+    int e = (int)floor((double)ilogb(a) * 0.30102999566398120);
     for (int attempt = 0; attempt < 2; attempt++) {
         int k = SIGNIFICANT - 1 - e;
         if (k > precision.pow10_max || -k > precision.pow10_max)
