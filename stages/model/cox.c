@@ -446,8 +446,10 @@ static embolo_error patterns_store(cox_work *w, const pattern_table *t)
 static void row_key(const cox_work *w, size_t k, const uint64_t *base, const size_t *as_is, size_t n_as_is,
                     uint64_t *key, size_t words)
 {
-    const double *xr = w->source + k * w->p;
     memcpy(key, base, words * sizeof *key);
+    if (n_as_is == 0)
+        return;
+    const double *xr = w->source + k * w->p;
     for (size_t t = 0; t < n_as_is; t++) {
         size_t j = as_is[t];
         uint64_t code = (uint64_t)(xr[j] == 1.0) | (uint64_t)(xr[j] == -1.0) << 1;
@@ -503,10 +505,12 @@ static inline const double *row_packed(cox_work *w, size_t k, const size_t **col
     uint32_t id = w->pattern_of[k];
     size_t first = w->pattern_first[id];
     double *values = w->pattern_value + first;
-    const size_t *at = w->pattern_slot + (size_t)id * w->q;
-    const double *scaled = w->x + k * w->q;
     *m = w->pattern_first[id + 1] - first;
     *cols = w->pattern_col + first;
+    if (w->q == 0)
+        return values;
+    const size_t *at = w->pattern_slot + (size_t)id * w->q;
+    const double *scaled = w->x + k * w->q;
     for (size_t t = 0; t < w->q; t++)
         values[at[t]] = scaled[t];
     return values;
