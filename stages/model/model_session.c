@@ -240,7 +240,6 @@ embolo_error model_begin(const study *s, const dataset *data, double curve_tick_
     *out = NULL;
     if (!m)
         return EMBOLO_ERROR_NOMEM;
-    m->s = s;
     if (pthread_mutex_init(&m->mutex, NULL) != 0) {
         free(m);
         return EMBOLO_ERROR_NOMEM;
