@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/memory.h"
 typedef struct score_index {
     double score;
     size_t index;
@@ -236,8 +237,8 @@ static embolo_error workspace_init(concordance_workspace *ws, const double *risk
     ws->n = n;
     ws->concordant = ws->discordant = ws->tied = 0.0;
     ws->rank = malloc((n ? n : 1) * sizeof *ws->rank);
-    ws->diff = calloc(n ? n : 1, sizeof *ws->diff);
-    ws->total = calloc(n ? n : 1, sizeof *ws->total);
+    ws->diff = memory_zeroed(n, sizeof *ws->diff);
+    ws->total = memory_zeroed(n, sizeof *ws->total);
     if (!ws->rank || !ws->diff || !ws->total) {
         err = EMBOLO_ERROR_NOMEM;
         goto cleanup;
