@@ -125,7 +125,7 @@ static int setup(void **state)
         f.d->time[0][i] = (double)i;
         f.d->event[0][i] = i < 30;
         for (size_t v = 0; v < f.s->n_variables; v++)
-            f.d->value[v][i] = v == 0 ? 60.0 : (double)(i % 2);
+            dataset_set_value(f.d, v, i, v == 0 ? 60.0 : (double)(i % 2));
     }
     assert_non_null(f.log = exclusion_log_new());
     assert_non_null(f.r = results_new());

@@ -384,20 +384,20 @@ static void test_invalid_and_missing_values(void **state)
     assert_string_equal(value_line(&c, 1, "status")->value, "maybe");
     assert_null(value_line(&c, 1, "burden"));
     assert_int_equal(lines_of_row(&c, 1), 3);
-    assert_true(isnan(c.data->value[age][0]));
-    assert_true(isnan(c.data->value[grade][0]));
-    assert_true(isnan(c.data->value[status][0]));
-    assert_close(c.data->value[burden][0], 0, 0);
+    assert_true(isnan(dataset_value(c.data, age, 0)));
+    assert_true(isnan(dataset_value(c.data, grade, 0)));
+    assert_true(isnan(dataset_value(c.data, status, 0)));
+    assert_close(dataset_value(c.data, burden, 0), 0, 0);
     /* Missing values are counted but not logged. */
     assert_int_equal(lines_of_row(&c, 2), 0);
-    assert_true(isnan(c.data->value[age][1]) && isnan(c.data->value[burden][1]));
-    assert_true(isnan(c.data->value[grade][1]) && isnan(c.data->value[status][1]));
+    assert_true(isnan(dataset_value(c.data, age, 1)) && isnan(dataset_value(c.data, burden, 1)));
+    assert_true(isnan(dataset_value(c.data, grade, 1)) && isnan(dataset_value(c.data, status, 1)));
     for (size_t row = 3; row <= 5; row++) {
         assert_non_null(value_line(&c, row, "age"));
         assert_non_null(value_line(&c, row, "burden"));
         assert_int_equal(lines_of_row(&c, row), 2);
-        assert_true(isnan(c.data->value[age][row - 1]));
-        assert_true(isnan(c.data->value[burden][row - 1]));
+        assert_true(isnan(dataset_value(c.data, age, row - 1)));
+        assert_true(isnan(dataset_value(c.data, burden, row - 1)));
     }
     assert_string_equal(value_line(&c, 3, "age")->value, "6\xFF");
     assert_string_equal(value_line(&c, 5, "age")->value, "6,2");
@@ -585,11 +585,11 @@ static void test_synonyms_case_and_cut(void **state)
     static const double statuses[] = {0, 1, 2, 2};    /* the level "unknown" wins over the token */
     static const double modalities[] = {1, 1, 2, 0};
     for (size_t i = 0; i < 4; i++) {
-        assert_close(c.data->value[age][i], ages[i], 0);
-        assert_close(c.data->value[burden][i], burdens[i], 0);
-        assert_close(c.data->value[grade][i], grades[i], 0);
-        assert_close(c.data->value[status][i], statuses[i], 0);
-        assert_close(c.data->value[modality][i], modalities[i], 0);
+        assert_close(dataset_value(c.data, age, i), ages[i], 0);
+        assert_close(dataset_value(c.data, burden, i), burdens[i], 0);
+        assert_close(dataset_value(c.data, grade, i), grades[i], 0);
+        assert_close(dataset_value(c.data, status, i), statuses[i], 0);
+        assert_close(dataset_value(c.data, modality, i), modalities[i], 0);
     }
     assert_non_null(value_line(&c, 2, "age"));
     assert_int_equal(c.log->n, 1);

@@ -207,8 +207,8 @@ static void test_fill_from_the_index_procedure(void **state)
     long day;
     assert_true(text_parse_date("2010-02-01", 10, DATE_FORMAT_ISO, &day));
     assert_int_equal(r.data->start_day[0][p2], day);
-    assert_true(r.data->value[1][p2] == 2.0); /* TAE */
-    assert_true(r.data->value[1][p9] == 1.0); /* TARE: the lower record of the index day */
+    assert_true(dataset_value(r.data, 1, p2) == 2.0); /* TAE */
+    assert_true(dataset_value(r.data, 1, p9) == 1.0); /* TARE: the lower record of the index day */
     assert_int_equal(r.procedures->start_from_index, 2);
     assert_int_equal(r.procedures->treatment_from_index, 2);
     assert_int_equal(procedure_at(&r, 6)->session, 1);
@@ -282,7 +282,7 @@ static void test_index_mismatch_lines(void **state)
     long day;
     assert_true(text_parse_date("2010-06-01", 10, DATE_FORMAT_ISO, &day));
     assert_int_equal(r.data->start_day[0][row_of(&r, 7)], day);
-    assert_true(r.data->value[1][row_of(&r, 7)] == 2.0);
+    assert_true(dataset_value(r.data, 1, row_of(&r, 7)) == 2.0);
     run_free(&r);
 }
 
@@ -299,8 +299,8 @@ static void test_patient_file_without_the_columns(void **state)
                "P2,2011-01-01,Y90,1,,yes,2,\n");
     assert_int_equal(r.data->n, 2);
     assert_string_equal(code_of(&r, "row", 3, NULL), "E_MISSING_TREATMENT");
-    assert_true(r.data->value[1][row_of(&r, 1)] == 0.0);
-    assert_true(r.data->value[1][row_of(&r, 2)] == 1.0);
+    assert_true(dataset_value(r.data, 1, row_of(&r, 1)) == 0.0);
+    assert_true(dataset_value(r.data, 1, row_of(&r, 2)) == 1.0);
     long day;
     assert_true(text_parse_date("2010-01-01", 10, DATE_FORMAT_ISO, &day));
     assert_int_equal(r.data->start_day[0][row_of(&r, 1)], day);

@@ -39,7 +39,8 @@ static void cohort_build(cohort *c, const char *study_text, size_t n, const doub
     c->s = test_study_parse(study_text);
     assert_int_equal(dataset_new(c->s, n, &c->d), EMBOLO_OK);
     for (size_t v = 0; v < c->s->n_variables; v++)
-        memcpy(c->d->value[v], columns[v], n * sizeof *columns[v]);
+        for (size_t i = 0; i < n; i++)
+            dataset_set_value(c->d, v, i, columns[v][i]);
     c->d->n = n;
     c->r = results_new();
     assert_non_null(c->r);
@@ -294,7 +295,7 @@ static void test_bad_level_index(void **state)
     cohort_free(&c);
 
     static const double arm2[] = {0, 1, 1};
-    static const double g[] = {0, 0.5, 1};
+    static const double g[] = {0, 2, 1};
     const double *columns2[] = {arm2, g};
     cohort_build(&c, STUDY_HEAD TREATMENT "[variable.g]\ntype = categorical\nlevels = p, q\n"
                  "[treatment]\nvariable = arm\nps_covariates = g\n", 3, columns2);

@@ -1307,7 +1307,7 @@ static tiny *tiny_new(size_t n)
         t->data->record[i] = i + 1;
         t->data->time[0][i] = 1.0;
         t->data->event[0][i] = 1;
-        t->data->value[0][i] = 60.0;
+        dataset_set_value(t->data, 0, i, 60.0);
     }
     t->data->n = t->data->rows_read = n;
     assert_non_null(t->log = exclusion_log_new());

@@ -460,4 +460,19 @@ static inline void test_assert_one_line(const char *path, const char *const *nee
     assert_true(one);
 }
 
+/* ---- Studies ---- */
+
+#include <string.h>
+#include "common/study.h"
+
+/* The index of the study's variable called name; fails the test when there is none. */
+static inline size_t test_variable_named(const study *s, const char *name)
+{
+    for (size_t v = 0; v < s->n_variables; v++)
+        if (!strcmp(s->variables[v].name, name))
+            return v;
+    fail_msg("no variable %s", name);
+    return 0;
+}
+
 #endif

@@ -725,7 +725,7 @@ static embolo_error record_variables(clean_context *ctx, size_t record, size_t r
         char message[512];
         cell_read_at(ctx, record, ctx->variable_column[v], &c);
         value_state state = variable_parse(ctx, &s->variables[v], &c, &value, &number);
-        ctx->data->value[v][row] = state == VALUE_OK ? value : NAN;
+        dataset_set_value(ctx->data, v, row, state == VALUE_OK ? value : NAN);
         if (ctx->data->cut_number[v])
             ctx->data->cut_number[v][row] = state == VALUE_OK ? number : NAN;
         if (state != VALUE_OK)

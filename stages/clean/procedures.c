@@ -575,7 +575,7 @@ static embolo_error check_index_procedures(procedure_run *run)
         const procedure_state *index = &run->records[p->index];
         if (!p->filled_start && p->start_day != DATASET_NO_DAY && p->start_day != index->day)
             err = log_index(run, r, "W_INDEX_DATE_MISMATCH", run->start_column, index);
-        double level = d->value[treatment][p->row];
+        double level = dataset_value(d, treatment, p->row);
         if (err == EMBOLO_OK && !p->filled_treatment && !isnan(level) && (int)level != index->level)
             err = log_index(run, r, "W_INDEX_MODALITY_MISMATCH", run->treatment_column, index);
     }

@@ -181,6 +181,11 @@ embolo_error dataset_set_id(dataset *d, size_t row, const char *id, size_t lengt
     return EMBOLO_OK;
 }
 
+int dataset_variable_is_coded(const study *s, size_t v)
+{
+    return study_variable_is_factor(&s->variables[v]) && s->variables[v].n_levels < DATASET_NO_CODE;
+}
+
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
 {
     dataset *d = calloc(1, sizeof *d);
@@ -196,10 +201,11 @@ embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
     d->start_day = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->start_day);
     d->end_day = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->end_day);
     d->value = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->value);
+    d->code = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->code);
     d->missing = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->missing);
     d->tally = calloc(s->n_endpoints ? s->n_endpoints : 1, sizeof *d->tally);
     d->cut_number = calloc(s->n_variables ? s->n_variables : 1, sizeof *d->cut_number);
-    if (!d->record || !d->id || !d->time || !d->event || !d->start_day || !d->end_day || !d->value || !d->missing ||
+    if (!d->record || !d->id || !d->time || !d->event || !d->start_day || !d->end_day || !d->value || !d->code || !d->missing ||
         !d->tally || !d->cut_number)
         goto fail;
     for (size_t e = 0; e < s->n_endpoints; e++) {
@@ -213,7 +219,8 @@ embolo_error dataset_new(const study *s, size_t capacity, dataset **out)
     if (!dataset_new_dates(d, s, cap))
         goto fail;
     for (size_t v = 0; v < s->n_variables; v++) {
-        if (!(d->value[v] = malloc(cap * sizeof **d->value)))
+        if (dataset_variable_is_coded(s, v) ? !(d->code[v] = malloc(cap * sizeof **d->code))
+                                             : !(d->value[v] = malloc(cap * sizeof **d->value)))
             goto fail;
         if (s->variables[v].has_cut && !(d->cut_number[v] = malloc(cap * sizeof **d->cut_number)))
             goto fail;
@@ -250,12 +257,15 @@ void dataset_free(dataset *d)
     free(d->end_day);
     for (size_t v = 0; d->value && v < s->n_variables; v++)
         free(d->value[v]);
+    for (size_t v = 0; d->code && v < s->n_variables; v++)
+        free(d->code[v]);
     for (size_t v = 0; d->cut_number && v < s->n_variables; v++)
         free(d->cut_number[v]);
     free(d->cut_number);
     free(d->time);
     free(d->event);
     free(d->value);
+    free(d->code);
     free(d->missing);
     free(d->tally);
     free(d->ps);

@@ -2,6 +2,7 @@
 #ifndef EMBOLO_DATASET_H
 #define EMBOLO_DATASET_H
 
+#include <math.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -70,7 +71,10 @@ typedef struct dataset {
     int **event;           /* [n_endpoints][n] 1 event, 0 censored, -1 excluded */
     int32_t **start_day;   /* [n_endpoints][n] day number of the start date; DATASET_NO_DAY for a */
     int32_t **end_day;     /* time/status endpoint or an excluded row; end = event or censoring day */
-    double **value;        /* [n_variables][n] number, or level index of a factor; NAN if missing */
+    /* A variable's values: read them with dataset_value, write them with dataset_set_value. */
+    double **value;        /* [n_variables]: [n] a number (NAN if missing); NULL for a coded factor */
+    uint16_t **code;       /* [n_variables]: [n] a coded factor's level index (DATASET_NO_CODE if missing),
+                              2 bytes a row rather than a double's 8; NULL for the other variables */
     double **cut_number;   /* [n_variables]: for a cut variable [n] the number before the cut (NAN if missing
                               or invalid), NULL for the others */
     size_t *missing;       /* [n_variables] missing or invalid values among the n rows */
@@ -93,6 +97,32 @@ typedef struct dataset {
     const char **date_column;  /* [n_dates]: the study's strings */
     int32_t **date_day;        /* [n_dates][n]: day number; DATASET_NO_DAY when missing or not a valid date */
 } dataset;
+
+/* A missing value of a coded factor in dataset.code. */
+#define DATASET_NO_CODE UINT16_MAX
+
+/* 1 when variable v's values are kept as level indices in dataset.code: a factor with fewer levels
+ * than DATASET_NO_CODE (every study's factor in practice). */
+int dataset_variable_is_coded(const study *s, size_t v);
+
+/* Variable v's value in row i: the number, a factor's level index, NAN when missing. */
+static inline double dataset_value(const dataset *d, size_t v, size_t i)
+{
+    if (!d->code[v])
+        return d->value[v][i];
+    return d->code[v][i] == DATASET_NO_CODE ? NAN : (double)d->code[v][i];
+}
+
+/* Sets it. A coded factor keeps a level index (cleaning gives no other); anything else it is given,
+ * NAN included, reads back as missing. */
+static inline void dataset_set_value(dataset *d, size_t v, size_t i, double value)
+{
+    if (!d->code[v])
+        d->value[v][i] = value;
+    else
+        d->code[v][i] = value >= 0.0 && value < (double)DATASET_NO_CODE && value == floor(value) ? (uint16_t)value
+                                                                                              : DATASET_NO_CODE;
+}
 
 embolo_error dataset_new(const study *s, size_t capacity, dataset **out);
 void dataset_free(dataset *data);

@@ -285,7 +285,7 @@ static embolo_error merge(compare_context *ctx, const record_list *prev, const r
 static void current_value_text(const compare_current *cur, size_t v, size_t row, int number, char *out, size_t size)
 {
     const study_variable *variable = &cur->study->variables[v];
-    double value = number ? cur->data->cut_number[v][row] : cur->data->value[v][row];
+    double value = number ? cur->data->cut_number[v][row] : dataset_value(cur->data, v, row);
     if (!number && !isnan(value) && study_variable_is_factor(variable))
         snprintf(out, size, "%s", variable->levels[(size_t)value]);
     else

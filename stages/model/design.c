@@ -37,10 +37,6 @@ static void times_merge_near_ties(double *time, size_t n)
 }
 
 /* A factor whose level indices fit endpoint_rows.code. */
-static int variable_is_coded(const study *s, size_t v)
-{
-    return study_variable_is_factor(&s->variables[v]) && s->variables[v].n_levels < ROWS_NO_CODE;
-}
 
 /* Allocates the arrays of rows for n rows (at least one element each) and the gathered values of
  * s's variables (and the weight when weighted); r->n stays 0. */
@@ -58,7 +54,7 @@ static embolo_error endpoint_rows_alloc(endpoint_rows *r, size_t n, const study 
         return EMBOLO_ERROR_NOMEM;
     r->n_values = n_values;
     for (size_t v = 0; v < n_values; v++) {
-        int coded = variable_is_coded(s, v);
+        int coded = dataset_variable_is_coded(s, v);
         if (coded ? !(r->code[v] = malloc(cap * sizeof *r->code[v])) : !(r->value[v] = malloc(cap * sizeof *r->value[v])))
             return EMBOLO_ERROR_NOMEM;
     }
@@ -69,14 +65,13 @@ static embolo_error endpoint_rows_alloc(endpoint_rows *r, size_t n, const study 
 static void endpoint_rows_gather(endpoint_rows *r, const dataset *data)
 {
     for (size_t v = 0; v < r->n_values; v++) {
-        const double *value = data->value[v];
         if (r->code[v]) {
-            for (size_t k = 0; k < r->n; k++) {
-                double level = value[r->row[k]];
-                r->code[v][k] = isnan(level) ? ROWS_NO_CODE : (uint16_t)level;
-            }
+            const uint16_t *code = data->code[v];
+            for (size_t k = 0; k < r->n; k++)
+                r->code[v][k] = code[r->row[k]];
             continue;
         }
+        const double *value = data->value[v];
         for (size_t k = 0; k < r->n; k++)
             r->value[v][k] = value[r->row[k]];
     }

@@ -31,7 +31,7 @@ typedef struct endpoint_rows {
 } endpoint_rows;
 
 /* A missing factor value in endpoint_rows.code; a factor with more levels keeps its values in value. */
-#define ROWS_NO_CODE UINT16_MAX
+#define ROWS_NO_CODE DATASET_NO_CODE
 
 /* Variable v's value in row k: the number, a factor's level index, NAN when missing. */
 static inline double endpoint_rows_value(const endpoint_rows *r, size_t v, size_t k)

@@ -85,9 +85,9 @@ static embolo_error t1_buckets(t1_work *w)
     memset(w->rows, 0, (w->k + 2) * sizeof *w->rows);
     for (size_t i = 0; i < d->n; i++) {
         size_t b = w->k;
-        if (w->k > 0 && !isnan(d->value[w->s->treatment][i])
-            && !t1_level(d->value[w->s->treatment][i], w->k, &b)) {
-            t1_say(w, w->s->variables[w->s->treatment].name, i, d->value[w->s->treatment][i], w->k);
+        double received = w->k > 0 ? dataset_value(d, w->s->treatment, i) : NAN;
+        if (w->k > 0 && !isnan(received) && !t1_level(received, w->k, &b)) {
+            t1_say(w, w->s->variables[w->s->treatment].name, i, received, w->k);
             return EMBOLO_ERROR_INVALID_ARGUMENT;
         }
         w->bucket[i] = b;
@@ -365,18 +365,18 @@ static embolo_error t1_add_levels(t1_work *w, size_t column, const study_variabl
 static embolo_error t1_factor(t1_work *w, size_t v)
 {
     const study_variable *var = &w->s->variables[v];
-    const double *x = w->data->value[v];
     size_t columns = w->k + 2, L = w->max_levels;
     memset(w->missing, 0, columns * sizeof *w->missing);
     memset(w->count, 0, columns * L * sizeof *w->count);
     for (size_t i = 0; i < w->data->n; i++) {
         size_t level;
-        if (isnan(x[i])) {
+        double x = dataset_value(w->data, v, i);
+        if (isnan(x)) {
             w->missing[w->bucket[i]]++;
-        } else if (t1_level(x[i], var->n_levels, &level)) {
+        } else if (t1_level(x, var->n_levels, &level)) {
             w->count[w->bucket[i] * L + level]++;
         } else {
-            t1_say(w, var->name, i, x[i], var->n_levels);
+            t1_say(w, var->name, i, x, var->n_levels);
             return EMBOLO_ERROR_INVALID_ARGUMENT;
         }
     }

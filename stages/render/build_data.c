@@ -116,7 +116,7 @@ static void patients_fill(const void *source, size_t i, table *t, table_row *row
             patients_number(row, c + 1, CELL_GENERAL, 0, d->event[e][i]);
     }
     for (size_t v = 0; v < b->s->n_variables; v++, c++) {
-        double value = d->value[v][i];
+        double value = dataset_value(d, v, i);
         if (isnan(value))
             continue;
         if (study_variable_is_factor(&b->s->variables[v]))

@@ -133,11 +133,10 @@ void figure_build_love(const build_context *b, figure_list *out)
 static void ps_histograms(const build_context *b, size_t level, size_t groups, double share[][PS_BINS])
 {
     const dataset *d = b->data;
-    const double *received = d->value[b->s->treatment];
     double total[PS_MAX_GROUPS] = {0};
     memset(share, 0, groups * sizeof share[0]);
     for (size_t i = 0; i < d->n; i++) {
-        double p = d->ps[i * d->n_groups + level], g = received[i];
+        double p = d->ps[i * d->n_groups + level], g = dataset_value(d, b->s->treatment, i);
         if (!isfinite(p) || !(g >= 0) || g >= (double)groups)
             continue;
         size_t bin = p >= 1.0 ? PS_BINS - 1 : p <= 0.0 ? 0 : (size_t)(p * PS_BINS);

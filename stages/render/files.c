@@ -266,7 +266,7 @@ static int write_patients(FILE *file, const study *s, const dataset *d, int shar
                 fputs("NA", file);
         }
         for (size_t v = 0; v < s->n_variables; v++) {
-            double value = d->value[v][i];
+            double value = dataset_value(d, v, i);
             fputc(',', file);
             if (isnan(value))
                 fputs("NA", file);

@@ -39,10 +39,10 @@ static void ps_design_free(ps_design *d)
 
 static int row_has_ps_data(const study *s, const dataset *data, size_t i)
 {
-    if (isnan(data->value[s->treatment][i]))
+    if (isnan(dataset_value(data, s->treatment, i)))
         return 0;
     for (size_t c = 0; c < s->n_ps_covariates; c++)
-        if (isnan(data->value[s->ps_covariates[c]][i]))
+        if (isnan(dataset_value(data, s->ps_covariates[c], i)))
             return 0;
     return 1;
 }
@@ -55,7 +55,7 @@ static size_t *level_group_counts(const study *s, const dataset *data, const ps_
     if (!counts)
         return NULL;
     for (size_t i = 0; i < d->n; i++)
-        counts[(size_t)data->value[variable][d->row[i]] * d->k + (size_t)d->group[i]]++;
+        counts[(size_t)dataset_value(data, variable, d->row[i]) * d->k + (size_t)d->group[i]]++;
     return counts;
 }
 
@@ -72,7 +72,7 @@ static embolo_error ps_design_groups(const study *s, const dataset *data, ps_des
     for (size_t l = 0; l < n_levels; l++)
         group_of_level[l] = -1;
     for (size_t i = 0; i < d->n; i++)
-        group_of_level[(size_t)data->value[s->treatment][d->row[i]]] = 0;
+        group_of_level[(size_t)dataset_value(data, s->treatment, d->row[i])] = 0;
     d->k = 0;
     for (size_t l = 0; l < n_levels; l++)
         if (group_of_level[l] == 0) {
@@ -80,7 +80,7 @@ static embolo_error ps_design_groups(const study *s, const dataset *data, ps_des
             d->level[d->k++] = l;
         }
     for (size_t i = 0; i < d->n; i++)
-        d->group[i] = group_of_level[(size_t)data->value[s->treatment][d->row[i]]];
+        d->group[i] = group_of_level[(size_t)dataset_value(data, s->treatment, d->row[i])];
     free(group_of_level);
     return EMBOLO_OK;
 }
@@ -147,7 +147,7 @@ static embolo_error ps_design_new(const study *s, const dataset *data, ps_design
     }
     for (size_t i = 0; i < d->n; i++)
         for (size_t j = 0; j < d->p; j++) {
-            double value = j == 0 ? 1.0 : data->value[d->column_variable[j]][d->row[i]];
+            double value = j == 0 ? 1.0 : dataset_value(data, d->column_variable[j], d->row[i]);
             d->x[i * d->p + j] = j == 0 || d->column_level[j] < 0 ? value : (double)(value == d->column_level[j]);
         }
     *out = d;
@@ -296,14 +296,14 @@ static embolo_error report_balance(const study *s, const dataset *data, const ps
         const study_variable *v = &s->variables[variable];
         if (!study_variable_is_factor(v)) {
             for (size_t i = 0; i < d->n; i++)
-                x[i] = data->value[variable][d->row[i]];
+                x[i] = dataset_value(data, variable, d->row[i]);
             err = report_balance_line(s, d, x, w, variable, "", out);
             continue;
         }
         for (size_t l = 0; l < v->n_levels && err == EMBOLO_OK; l++) {
             size_t present = 0;
             for (size_t i = 0; i < d->n; i++) {
-                x[i] = data->value[variable][d->row[i]] == (double)l;
+                x[i] = dataset_value(data, variable, d->row[i]) == (double)l;
                 present += x[i] > 0;
             }
             if (present > 0)
