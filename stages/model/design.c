@@ -396,6 +396,12 @@ void design_free(design *d)
 {
     if (!d)
         return;
+    if (d->view) {
+        if (!d->borrowed)
+            free(d->weight);
+        free(d);
+        return;
+    }
     if (!d->borrowed) {
         free(d->time);
         free(d->status);
@@ -407,4 +413,104 @@ void design_free(design *d)
     free(d->columns);
     free(d->reference);
     free(d);
+}
+
+/* ---- the shared multivariable design ---- */
+
+embolo_error design_share_init(design_share *share)
+{
+    share->d = NULL;
+    share->users = 0;
+    return pthread_mutex_init(&share->mutex, NULL) == 0 ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
+}
+
+void design_share_destroy(design_share *share)
+{
+    design_free(share->d);
+    share->d = NULL;
+    pthread_mutex_destroy(&share->mutex);
+}
+
+embolo_error design_share_take(design_share *share, const dataset *data, const endpoint_rows *rows,
+                               const size_t *variables, size_t n_variables, design **out)
+{
+    embolo_error err = EMBOLO_OK;
+    pthread_mutex_lock(&share->mutex);
+    if (!share->d)
+        err = design_new(data, rows, variables, n_variables, 0, &share->d);
+    if (err == EMBOLO_OK)
+        share->users++;
+    *out = share->d;
+    pthread_mutex_unlock(&share->mutex);
+    return err;
+}
+
+/* The view's weights: the rows' own array when the design borrows the rows (the same order), else the
+ * design rows' weights copied from data (the values weighted_rows gathered); NULL weights when a row has
+ * none. */
+static embolo_error view_weights(design *view, const dataset *data, const endpoint_rows *weighted_rows)
+{
+    if (view->borrowed) {
+        view->weight = weighted_rows->weight;
+        for (size_t i = 0; i < view->n && view->weight; i++)
+            if (isnan(view->weight[i]))
+                view->weight = NULL;
+        return EMBOLO_OK;
+    }
+    double *weight = malloc((view->n ? view->n : 1) * sizeof *weight);
+    if (!weight)
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t i = 0; i < view->n; i++) {
+        weight[i] = data->weight[view->row[i]];
+        if (isnan(weight[i])) {
+            free(weight);
+            return EMBOLO_OK;
+        }
+    }
+    view->weight = weight;
+    return EMBOLO_OK;
+}
+
+embolo_error design_share_view(design_share *share, const dataset *data, const endpoint_rows *weighted_rows,
+                               design **out)
+{
+    embolo_error err = EMBOLO_OK;
+    *out = NULL;
+    if (!data->weight || !weighted_rows->weight)
+        return EMBOLO_OK;
+    pthread_mutex_lock(&share->mutex);
+    if (share->d) {
+        design *view = malloc(sizeof *view);
+        if (view) {
+            *view = *share->d;
+            view->view = 1;
+            view->weight = NULL;
+            view->rows = weighted_rows;
+            err = view_weights(view, data, weighted_rows);
+        } else {
+            err = EMBOLO_ERROR_NOMEM;
+        }
+        if (view && view->weight) {
+            share->users++;
+            *out = view;
+        } else {
+            free(view);
+        }
+    }
+    pthread_mutex_unlock(&share->mutex);
+    return err;
+}
+
+void design_share_give(design_share *share, design *d)
+{
+    if (!d)
+        return;
+    if (d->view)
+        design_free(d);
+    pthread_mutex_lock(&share->mutex);
+    if (share->users > 0 && --share->users == 0) {
+        design_free(share->d);
+        share->d = NULL;
+    }
+    pthread_mutex_unlock(&share->mutex);
 }

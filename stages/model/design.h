@@ -5,6 +5,7 @@
 #define EMBOLO_DESIGN_H
 
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "common/dataset.h"
@@ -76,6 +77,8 @@ typedef struct design {
     size_t dropped;     /* endpoint rows left out as incomplete */
     int borrowed;       /* time, status, cause, weight and row are the endpoint rows' own (every row
                            complete), not copies: the design must be freed before its rows */
+    int view;           /* a weighted view of a shared design (design_share): all but its weights are
+                           the shared design's */
     const endpoint_rows *rows;  /* the rows it was built from (design_values reads them) */
 } design;
 
@@ -85,6 +88,33 @@ typedef struct design {
 embolo_error design_new(const dataset *data, const endpoint_rows *rows, const size_t *variables,
                         size_t n_variables, int weighted, design **out);
 void design_free(design *d);
+
+/* One endpoint's unweighted multivariable design, shared with its weighted multivariable model while
+ * both are fitted (one n x p matrix instead of two): when every row of the design has a weight, the
+ * weighted model's design (design_new with weighted) has the same rows, columns and values, so a view
+ * with the weights attached is that design bit for bit. Users take it with design_share_take or
+ * design_share_view and give it back with design_share_give; the last one frees it. */
+typedef struct design_share {
+    pthread_mutex_t mutex;
+    design *d;          /* NULL before the first take and after the last give */
+    size_t users;
+} design_share;
+
+embolo_error design_share_init(design_share *share);
+void design_share_destroy(design_share *share);
+
+/* The design of variables over rows (unweighted), made by the first taker. */
+embolo_error design_share_take(design_share *share, const dataset *data, const endpoint_rows *rows,
+                               const size_t *variables, size_t n_variables, design **out);
+
+/* A view of the shared design with the weights of data (which weighted_rows, the same rows with their
+ * weights, gathered), when the design is there and every one of its rows has a weight; else *out is
+ * NULL and the caller makes its own design. */
+embolo_error design_share_view(design_share *share, const dataset *data, const endpoint_rows *weighted_rows,
+                               design **out);
+
+/* Gives back what design_share_take or design_share_view gave (NULL: nothing). */
+void design_share_give(design_share *share, design *d);
 
 /* The value of variable (any study variable) in each design row into out[0..d->n), read in sequence
  * from the gathered values of the rows the design was built from (still there), not from the dataset. */

@@ -521,12 +521,17 @@ embolo_error model_cox_run(model_context *ctx, const cox_request *request)
         err = endpoint_rows_subset(all, ctx->data, (size_t)group, -1, &subset);
         ctx->rows = subset;
     }
-    if (err == EMBOLO_OK)
+    if (err == EMBOLO_OK && group < 0 && request->weighted && request->multivariable && ctx->multivariable)
+        err = design_share_view(ctx->multivariable, ctx->data, ctx->rows, &d);
+    if (err == EMBOLO_OK && !d)
         err = design_new(ctx->data, ctx->rows, request->variables, request->n_variables, request->weighted, &d);
     ctx->rows = all;
     if (err == EMBOLO_OK)
         err = run_cox_design(ctx, request, d);
-    design_free(d);
+    if (d && d->view)
+        design_share_give(ctx->multivariable, d);
+    else
+        design_free(d);
     endpoint_rows_free(subset);
     return err;
 }
@@ -539,6 +544,7 @@ static embolo_error run_cox(model_context *ctx, const char *model, const size_t 
     request.ties = ties;
     request.with_zph = with_zph;
     request.with_evalues = with_zph || strcmp(model, KEY_WEIGHTED_MULTIVARIABLE) == 0;
+    request.multivariable = strcmp(model, KEY_WEIGHTED_MULTIVARIABLE) == 0;
     return model_cox_run(ctx, &request);
 }
 
@@ -553,12 +559,18 @@ static embolo_error run_multivariable(model_context *ctx)
     efron.with_evalues = 1;
     breslow.model = KEY_MULTIVARIABLE_BRESLOW;
     breslow.ties = COX_TIES_BRESLOW;
-    embolo_error err = design_new(ctx->data, ctx->rows, s->multivariable, s->n_multivariable, 0, &d);
+    embolo_error err = ctx->multivariable
+                           ? design_share_take(ctx->multivariable, ctx->data, ctx->rows, s->multivariable,
+                                               s->n_multivariable, &d)
+                           : design_new(ctx->data, ctx->rows, s->multivariable, s->n_multivariable, 0, &d);
     if (err == EMBOLO_OK)
         err = run_cox_design(ctx, &efron, d);
     if (err == EMBOLO_OK)
         err = run_cox_design(ctx, &breslow, d);
-    design_free(d);
+    if (ctx->multivariable)
+        design_share_give(ctx->multivariable, d);
+    else
+        design_free(d);
     return err;
 }
 

@@ -22,6 +22,8 @@ typedef struct model_context {
     const study_endpoint *endpoint;
     size_t endpoint_index;
     endpoint_rows *rows;
+    design_share *multivariable;  /* the endpoint's multivariable design, shared by its unweighted and
+                                     weighted models; NULL: each makes its own */
 } model_context;
 
 /* Adds one line of this endpoint. */
@@ -44,6 +46,7 @@ typedef struct cox_request {
     int cluster;                 /* variable of cluster =, -1 none (likewise) */
     int estimated_only;          /* wald_global over a factor's estimated coefficients only */
     int forest;                  /* the forest's no-model rules: only n and events, no warnings */
+    int multivariable;           /* the study's multivariable list: may use ctx->multivariable's design */
 } cox_request;
 
 /* Efron, unweighted, no strata or clusters. */

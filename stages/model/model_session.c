@@ -37,6 +37,7 @@ typedef struct endpoint_state {
     embolo_error weighted_err;
     endpoint_rows weighted;    /* rows' arrays with the weights gathered (weighted.weight is its own) */
     size_t steps_left;         /* the rows are freed when it reaches 0 */
+    design_share multivariable;
 } endpoint_state;
 
 struct model_session {
@@ -97,7 +98,7 @@ static embolo_error task_model(model_session *m, model_task *t, const dataset *d
 {
     const study *s = m->s;
     model_context ctx = {.s = s, .data = &m->before, .out = t->out, .endpoint = &s->endpoints[t->endpoint],
-                         .endpoint_index = t->endpoint};
+                         .endpoint_index = t->endpoint, .multivariable = &m->endpoints[t->endpoint].multivariable};
     embolo_error err = endpoint_rows_get(m, t->endpoint, &ctx.rows);
     if (err == EMBOLO_OK && t->weighted) {
         ctx.data = data;
@@ -205,6 +206,7 @@ static void session_destroy(model_session *m)
         results_free(m->tasks[i].out);
     for (size_t e = 0; e < m->n_endpoints_ready; e++) {
         endpoint_state_release(&m->endpoints[e]);
+        design_share_destroy(&m->endpoints[e].multivariable);
         pthread_mutex_destroy(&m->endpoints[e].mutex);
     }
     free(m->tasks);
@@ -226,10 +228,14 @@ static embolo_error session_init(model_session *m, const study *s, const dataset
     for (size_t i = 0; err == EMBOLO_OK && i < m->n_tasks; i++)
         m->tasks[i].out->curve_tick_step = curve_tick_step;
     for (size_t e = 0; err == EMBOLO_OK && e < s->n_endpoints; e++) {
-        if (pthread_mutex_init(&m->endpoints[e].mutex, NULL) != 0)
+        if (pthread_mutex_init(&m->endpoints[e].mutex, NULL) != 0) {
             err = EMBOLO_ERROR_NOMEM;
-        else
+        } else if (design_share_init(&m->endpoints[e].multivariable) != EMBOLO_OK) {
+            pthread_mutex_destroy(&m->endpoints[e].mutex);
+            err = EMBOLO_ERROR_NOMEM;
+        } else {
             m->n_endpoints_ready++;
+        }
     }
     return err;
 }
