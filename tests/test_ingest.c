@@ -191,6 +191,69 @@ static void test_unterminated_quote_at_end(void **state)
     ingest_table_free(table);
 }
 
+/* The reader is fed 64 KiB at a time and follows the quotes of each piece (a piece without a quote
+ * character in a few steps): a quoted field open across pieces, one closed in a later piece, and a
+ * closing quote as a piece's last byte. */
+#define PIECE 65536
+static char *records_of(size_t *length, const char *head, size_t filler, const char *tail, size_t plain)
+{
+    size_t head_length = strlen(head), tail_length = strlen(tail);
+    char *csv = malloc(head_length + filler + tail_length + plain * 8 + 1);
+    assert_non_null(csv);
+    memcpy(csv, head, head_length);
+    memset(csv + head_length, 'z', filler);
+    memcpy(csv + head_length + filler, tail, tail_length);
+    size_t at = head_length + filler + tail_length;
+    for (size_t r = 0; r < plain; r++)
+        at += (size_t)sprintf(csv + at, "%05zu,y\n", r % 100000);
+    *length = at;
+    return csv;
+}
+
+static void test_quotes_across_pieces(void **state)
+{
+    (void)state;
+    size_t length;
+    /* Open to the end, over three pieces with no quote character. */
+    char *csv = records_of(&length, "id,x\n1,ok\n2,\"open ", 3 * PIECE, "\n", 0);
+    ingest_table *table = read_id_x(csv, length);
+    assert_int_equal(ingest_record_count(table), 2);
+    assert_true(ingest_record_malformed(table, 1));
+    ingest_table_free(table);
+    free(csv);
+    /* Closed two pieces later, then plain records for two more pieces. */
+    csv = records_of(&length, "id,x\n1,\"long ", 2 * PIECE, "\"\n", 2 * PIECE / 8);
+    table = read_id_x(csv, length);
+    assert_int_equal(ingest_record_count(table), 1 + 2 * PIECE / 8);
+    for (size_t r = 0; r < ingest_record_count(table); r++)
+        assert_false(ingest_record_malformed(table, r));
+    ingest_table_free(table);
+    free(csv);
+    /* The closing quote is a piece's last byte; the next piece starts with the end of the record. */
+    static const char head[] = "id,x\n1,\"";
+    csv = records_of(&length, head, PIECE - strlen(head) - 1, "\"\n", PIECE / 8);
+    assert_int_equal(csv[PIECE - 1], '"');
+    table = read_id_x(csv, length);
+    assert_int_equal(ingest_record_count(table), 1 + PIECE / 8);
+    for (size_t r = 0; r < ingest_record_count(table); r++)
+        assert_false(ingest_record_malformed(table, r));
+    assert_text_value(table, PIECE / 8, 0, "08191");
+    ingest_table_free(table);
+    free(csv);
+    /* A record's last field opens a quote in a piece of plain records: the last record is malformed. */
+    csv = records_of(&length, "id,x\n", 0, "", PIECE / 8);
+    csv = realloc(csv, length + 16);
+    assert_non_null(csv);
+    memcpy(csv + length, "9,\"x\n", 6);
+    length += 6;
+    table = read_id_x(csv, length);
+    assert_int_equal(ingest_record_count(table), PIECE / 8 + 1);
+    assert_false(ingest_record_malformed(table, PIECE / 8 - 1));
+    assert_true(ingest_record_malformed(table, PIECE / 8));
+    ingest_table_free(table);
+    free(csv);
+}
+
 /* KNOWN BUG (reported; fails until stages/ingest/ingest.c is fixed): libcsv, not strict, keeps a
  * quoted field open when text follows its closing quote ("a"b) and when white space comes before the
  * opening quote ( "open); mark_open_quote() does not see either, so the records that follow vanish
@@ -540,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_quoted_commas_quotes_and_newlines),
         cmocka_unit_test(test_field_count_mismatch_is_malformed),
         cmocka_unit_test(test_unterminated_quote_at_end),
+        cmocka_unit_test(test_quotes_across_pieces),
         cmocka_unit_test(test_text_after_closing_quote_drops_no_record),
         cmocka_unit_test(test_open_quote_after_space_is_malformed),
         cmocka_unit_test(test_header_only_and_empty),

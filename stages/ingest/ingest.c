@@ -313,18 +313,61 @@ static embolo_error reader_finish(ingest_reader *reader, struct csv_parser *pars
  * (so `"a"b` swallows the following lines). */
 typedef enum quote_state { FIELD_START, UNQUOTED, QUOTED, QUOTE_SEEN } quote_state;
 
+static int ends_field(char c, char delimiter)
+{
+    return c == delimiter || c == '\n' || c == '\r';
+}
+
 static quote_state quote_step(quote_state state, char c, char delimiter)
 {
-    int ends_field = c == delimiter || c == '\n' || c == '\r', space = (c == ' ' || c == '\t') && c != delimiter;
+    int end = ends_field(c, delimiter), space = (c == ' ' || c == '\t') && c != delimiter;
     switch (state) {
     case FIELD_START:
-        return c == '"' ? QUOTED : ends_field || space ? FIELD_START : UNQUOTED;
+        return c == '"' ? QUOTED : end || space ? FIELD_START : UNQUOTED;
     case UNQUOTED:
-        return ends_field ? FIELD_START : UNQUOTED;
+        return end ? FIELD_START : UNQUOTED;
     case QUOTED:
         return c == '"' ? QUOTE_SEEN : QUOTED;
     case QUOTE_SEEN:
-        return ends_field ? FIELD_START : space ? QUOTE_SEEN : QUOTED;
+        return end ? FIELD_START : space ? QUOTE_SEEN : QUOTED;
+    }
+    return state;
+}
+
+/* quote_step over n bytes with no quote character: such bytes cannot open a quoted field, and each end
+ * of field among them leaves FIELD_START (from any state but QUOTED), so only the bytes after the last
+ * one are stepped through. */
+static quote_state quote_plain(quote_state state, const char *data, size_t n, char delimiter)
+{
+    size_t i = 0;
+    for (; i < n && state == QUOTE_SEEN; i++)
+        state = quote_step(state, data[i], delimiter);
+    if (state == QUOTED)
+        return QUOTED;
+    for (size_t k = n; k-- > i;)
+        if (ends_field(data[k], delimiter)) {
+            state = FIELD_START;
+            i = k + 1;
+            break;
+        }
+    for (; i < n; i++)
+        state = quote_step(state, data[i], delimiter);
+    return state;
+}
+
+/* quote_step over n bytes, a stretch between quote characters at a time (quote_step on every byte was
+ * 6% of a check run). */
+static quote_state quote_run(quote_state state, const char *data, size_t n, char delimiter)
+{
+    while (n > 0) {
+        const char *quote = memchr(data, '"', n);
+        size_t plain = quote ? (size_t)(quote - data) : n;
+        state = quote_plain(state, data, plain, delimiter);
+        if (!quote)
+            break;
+        state = quote_step(state, '"', delimiter);
+        data += plain + 1;
+        n -= plain + 1;
     }
     return state;
 }
@@ -379,8 +422,7 @@ static embolo_error stream_parse(ingest_stream *s, const char *data, size_t leng
     ingest_reader *reader = &s->reader;
     for (size_t done = 0; done < length && reader->error == EMBOLO_OK;) {
         size_t piece = length - done < INGEST_CHUNK ? length - done : INGEST_CHUNK;
-        for (size_t i = 0; i < piece; i++)
-            s->quote = quote_step(s->quote, data[done + i], reader->delimiter);
+        s->quote = quote_run(s->quote, data + done, piece, reader->delimiter);
         if (csv_parse(&s->parser, data + done, piece, on_field, on_record, reader) != piece) {
             int nomem = csv_error(&s->parser) == CSV_ENOMEM;
             reader_fail(reader, nomem ? EMBOLO_ERROR_NOMEM : EMBOLO_ERROR_DATA, "cannot parse the CSV: %s",
