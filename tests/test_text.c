@@ -77,6 +77,66 @@ static void test_normalize_respects_capacity(void **state)
     assert_int_equal(text_normalize("ab\xC3\xA9", 4, out, sizeof out), 0);
 }
 
+/* The plain ASCII cells (one pass) and all others (the full walk) against a reference written out
+ * here, on random cells of letters, digits, punctuation, spaces, controls, NULs and UTF-8 sequences. */
+static int reference_normalize(const char *value, size_t length, char *out, size_t out_size)
+{
+    size_t begin = 0, end = length, used = 0;
+    while (begin < end && strchr(" \t\r\n\v\f", value[begin]) && value[begin])
+        begin++;
+    while (end > begin && strchr(" \t\r\n\v\f", value[end - 1]) && value[end - 1])
+        end--;
+    for (size_t i = begin; i < end; i++) {
+        char c = value[i];
+        if (c == '\0')
+            return 0;
+        int space = strchr(" \t\r\n\v\f", c) != NULL;
+        if (space && used > 0 && out[used - 1] == ' ')
+            continue;
+        if (used + 2 > out_size)
+            return 0;
+        out[used++] = space ? ' ' : c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+    }
+    out[used] = '\0';
+    return 1;
+}
+
+static void test_normalize_matches_reference(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {"a", "Z", "G", "3", "-", ".", " ", "\t", "\r\n", "\x01", "~",
+                                         "\0", "\xC3\xA9", "\xE2\x89\xA4", "TACE", "2006-05-07", "x"};
+    static const size_t piece_length[] = {1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1, 2, 3, 4, 10, 1};
+    unsigned long seed = 12345;
+    for (int round = 0; round < 20000; round++) {
+        char value[64], got[32], want[32];
+        size_t length = 0;
+        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+        size_t count = (seed >> 33) % 7;
+        for (size_t k = 0; k < count; k++) {
+            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+            size_t at = (seed >> 33) % (sizeof pieces / sizeof pieces[0]);
+            /* Mostly plain pieces, as real cells are. */
+            if (round % 3 != 0 && (at >= 6 && at <= 13))
+                at = 0;
+            memcpy(value + length, pieces[at], piece_length[at]);
+            length += piece_length[at];
+        }
+        int multibyte = memchr(value, 0xC3, length) || memchr(value, 0xE2, length);
+        int ok = text_normalize(value, length, got, sizeof got);
+        if (multibyte) {
+            assert_true(ok == 0 || memchr(got, 0xC3, strlen(got)) || memchr(got, 0xE2, strlen(got)));
+            continue;
+        }
+        int want_ok = reference_normalize(value, length, want, sizeof want);
+        if (ok != want_ok)
+            print_error("round %d: '%.*s' got %d want %d\n", round, (int)length, value, ok, want_ok);
+        assert_int_equal(ok, want_ok);
+        if (ok)
+            assert_string_equal(got, want);
+    }
+}
+
 static void test_equal_folded(void **state)
 {
     (void)state;
@@ -297,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_normalize_trims_folds_and_lowercases),
         cmocka_unit_test(test_normalize_keeps_utf8_and_rejects_bad_bytes),
         cmocka_unit_test(test_normalize_respects_capacity),
+        cmocka_unit_test(test_normalize_matches_reference),
         cmocka_unit_test(test_equal_folded),
         cmocka_unit_test(test_number_accepts_decimals),
         cmocka_unit_test(test_number_negative_zero),

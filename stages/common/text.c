@@ -43,9 +43,27 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t remaining)
     return length;
 }
 
+/* Most cells are printable ASCII without a space (a level, a number, a date): lower-cased in one
+ * pass, as the full walk below would. 0 when the cell has another byte or does not fit: take the walk. */
+static int normalize_plain(const unsigned char *s, size_t length, char *out, size_t out_size)
+{
+    if (length >= out_size)
+        return 0;
+    for (size_t i = 0; i < length; i++) {
+        unsigned char c = s[i];
+        if (c <= ' ' || c >= 0x7F)
+            return 0;
+        out[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+    out[length] = '\0';
+    return 1;
+}
+
 int text_normalize(const char *value, size_t length, char *out, size_t out_size)
 {
     const unsigned char *s = (const unsigned char *)value;
+    if (normalize_plain(s, length, out, out_size))
+        return 1;
     size_t begin = 0, end = length, used = 0;
     int pending_space = 0;
     if (out_size == 0)
