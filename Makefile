@@ -39,7 +39,7 @@ $(BUILD)/libembolo.a: $(LIB_OBJECTS)
 $(BUILD)/embolo: $(BUILD)/obj/pipeline/main.o $(BUILD)/libembolo.a
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h tests/e2eutil.h tests/render_testutil.h tests/build_testutil.h tests/round2_fixture.h $(BUILD)/libembolo.a
+$(BUILD)/tests/%: tests/%.c tests/testutil.h tests/e2eutil.h tests/render_testutil.h tests/build_testutil.h tests/round2_fixture.h tests/sample_cohort.h $(BUILD)/libembolo.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests $< $(BUILD)/libembolo.a $(LDFLAGS) $(TEST_LIBS) $(LIBS) -o $@
 

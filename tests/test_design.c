@@ -18,17 +18,13 @@
 #include "testutil.h"
 #include "ingest/ingest.h"
 #include "model/design.h"
+#include "sample_cohort.h"
 #include "weight/weight.h"
 
-#define STUDY "tests/fixtures/data/net_sample_155.study.ini"
-#define INPUT "tests/fixtures/data/net_sample_155.csv"
-
 typedef struct cohort {
+    sample_cohort sample;
     study *s;
-    clean_columns *columns;
-    ingest_table *table;
     dataset *data;
-    exclusion_log *log;
     results *r;
     endpoint_rows *rows;      /* endpoint 0, before the weights */
     endpoint_rows weighted;   /* the same rows with the weights gathered */
@@ -40,12 +36,9 @@ static void cohort_read(cohort *c, size_t blanked)
 {
     char message[512];
     *c = (cohort){0};
-    assert_int_equal(study_read(STUDY, &c->s, message, sizeof message), EMBOLO_OK);
-    assert_int_equal(clean_columns_new(c->s, &c->columns), EMBOLO_OK);
-    assert_int_equal(ingest_read(INPUT, c->columns->names, c->columns->n, &c->table, message, sizeof message),
-                     EMBOLO_OK);
-    assert_int_equal(clean_run(c->s, c->columns, c->table, NULL, &c->data, &c->log, message, sizeof message),
-                     EMBOLO_OK);
+    sample_cohort_read(&c->sample);
+    c->s = c->sample.s;
+    c->data = c->sample.data;
     assert_non_null(c->r = results_new());
     assert_int_equal(weight_run(c->s, c->data, c->r, message, sizeof message), EMBOLO_OK);
     assert_non_null(c->data->weight);
@@ -66,11 +59,7 @@ static void cohort_free(cohort *c)
     free(c->weighted.weight);
     endpoint_rows_free(c->rows);
     results_free(c->r);
-    exclusion_log_free(c->log);
-    dataset_free(c->data);
-    ingest_table_free(c->table);
-    clean_columns_free(c->columns);
-    study_free(c->s);
+    sample_cohort_free(&c->sample);
 }
 
 static void expect_same_design(const design *a, const design *b)

@@ -17,40 +17,9 @@
 #include "common/study.h"
 #include "ingest/ingest.h"
 #include "model/model.h"
+#include "sample_cohort.h"
 #include "testutil.h"
 #include "weight/weight.h"
-
-#define STUDY "tests/fixtures/data/net_sample_155.study.ini"
-#define INPUT "tests/fixtures/data/net_sample_155.csv"
-
-typedef struct cohort {
-    study *s;
-    clean_columns *columns;
-    ingest_table *table;
-    dataset *data;
-    exclusion_log *log;
-} cohort;
-
-static void cohort_read(cohort *c)
-{
-    char message[512];
-    *c = (cohort){0};
-    assert_int_equal(study_read(STUDY, &c->s, message, sizeof message), EMBOLO_OK);
-    assert_int_equal(clean_columns_new(c->s, &c->columns), EMBOLO_OK);
-    assert_int_equal(ingest_read(INPUT, c->columns->names, c->columns->n, &c->table, message, sizeof message),
-                     EMBOLO_OK);
-    assert_int_equal(clean_run(c->s, c->columns, c->table, NULL, &c->data, &c->log, message, sizeof message),
-                     EMBOLO_OK);
-}
-
-static void cohort_free(cohort *c)
-{
-    exclusion_log_free(c->log);
-    dataset_free(c->data);
-    ingest_table_free(c->table);
-    clean_columns_free(c->columns);
-    study_free(c->s);
-}
 
 static int same_bits(double a, double b)
 {
@@ -91,13 +60,13 @@ static void expect_same_results(const results *a, const results *b)
 static results *sequential_run(void)
 {
     char message[512];
-    cohort c;
-    cohort_read(&c);
+    sample_cohort c;
+    sample_cohort_read(&c);
     results *r = results_new();
     assert_non_null(r);
     assert_int_equal(weight_run(c.s, c.data, r, message, sizeof message), EMBOLO_OK);
     assert_int_equal(model_run(c.s, c.data, r, message, sizeof message), EMBOLO_OK);
-    cohort_free(&c);
+    sample_cohort_free(&c);
     return r;
 }
 
@@ -106,8 +75,8 @@ static void test_begun_before_weighting(void **state)
     (void)state;
     char message[512];
     results *reference = sequential_run();
-    cohort c;
-    cohort_read(&c);
+    sample_cohort c;
+    sample_cohort_read(&c);
     results *r = results_new();
     model_session *session = NULL;
     assert_non_null(r);
@@ -120,15 +89,15 @@ static void test_begun_before_weighting(void **state)
     assert_true(r->n > 1000);
     results_free(r);
     results_free(reference);
-    cohort_free(&c);
+    sample_cohort_free(&c);
 }
 
 /* Weighting failed: the session is freed without model_finish, while its threads may still model. */
 static void test_stopped_before_finishing(void **state)
 {
     (void)state;
-    cohort c;
-    cohort_read(&c);
+    sample_cohort c;
+    sample_cohort_read(&c);
     for (int round = 0; round < 3; round++) {
         model_session *session = NULL;
         assert_int_equal(model_begin(c.s, c.data, 0.0, &session), EMBOLO_OK);
@@ -136,7 +105,7 @@ static void test_stopped_before_finishing(void **state)
         model_session_free(session);
     }
     model_session_free(NULL);
-    cohort_free(&c);
+    sample_cohort_free(&c);
 }
 
 int main(void)
