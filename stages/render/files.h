@@ -9,6 +9,9 @@
 int files_write_results(FILE *file, const render_input *in);
 int files_write_exclusions(FILE *file, const render_input *in);
 int files_write_patients(FILE *file, const render_input *in);
+/* The same with parallel 0 (one thread) or 1 (a second thread formats every other block of lines from
+ * 131,072 records): the same bytes either way. */
+int files_write_patients_with(FILE *file, const render_input *in, int parallel);
 /* Whether exclusions.csv and patients.csv are written: not under a share template (identifiers,
  * patients' dates, input text). */
 int files_has_records(const render_input *in);
