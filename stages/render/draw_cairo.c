@@ -752,10 +752,12 @@ static int encode_band(raster_encoder *e, int tiff, cairo_surface_t *surface, un
 
 /* Draws band of rows from y0 (pixels) and encodes it. */
 static int raster_band(draw_doc *d, const draw_picture_info *info, draw_painter paint, void *arg, raster_encoder *e,
-                       unsigned y0, unsigned rows, unsigned char *row)
+                       unsigned y0, unsigned rows, unsigned char *row, unsigned char *pixels)
 {
     double scale = info->dpi / 72.0;
-    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)e->width, (int)rows);
+    int stride = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, (int)e->width);
+    cairo_surface_t *surface = cairo_image_surface_create_for_data(pixels, CAIRO_FORMAT_RGB24, (int)e->width,
+                                                                   (int)rows, stride);
     cairo_t *cr = cairo_create(surface);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
@@ -772,6 +774,27 @@ static int raster_band(draw_doc *d, const draw_picture_info *info, draw_painter 
     return ok;
 }
 
+void draw_raster_memory_free(draw_raster_memory *m)
+{
+    if (!m)
+        return;
+    free(m->data);
+    m->data = NULL;
+    m->size = 0;
+}
+
+/* The pixels of a band of rows of width pixels (RGB24), from m; NULL when out of memory. */
+static unsigned char *raster_pixels(draw_raster_memory *m, unsigned width, unsigned rows)
+{
+    size_t need = (size_t)cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, (int)width) * rows;
+    if (m->size >= need)
+        return m->data;
+    draw_raster_memory_free(m);
+    m->data = malloc(need);
+    m->size = m->data ? need : 0;
+    return m->data;
+}
+
 /* A PNG or TIFF picture into out. */
 static embolo_error picture_raster(draw_doc *d, const draw_picture_info *info, draw_painter paint, void *arg,
                                    byte_buffer *out)
@@ -785,22 +808,25 @@ static embolo_error picture_raster(draw_doc *d, const draw_picture_info *info, d
     raster_encoder e = {.out = out, .width = (unsigned)w, .height = (unsigned)h, .dpi = info->dpi};
     unsigned band = BAND_BYTES / (4u * e.width), rows_done = 0;
     band = band < 1 ? 1 : band > e.height ? e.height : band;
-    unsigned char *row = malloc(3u * e.width);
-    int ok = row && (tiff ? tiff_begin(&e) : png_begin(&e));
+    draw_raster_memory own = {0}, *memory = info->raster_memory ? info->raster_memory : &own;
+    unsigned char *row = malloc(3u * e.width), *pixels = raster_pixels(memory, e.width, band);
+    int ok = row && pixels && (tiff ? tiff_begin(&e) : png_begin(&e));
     for (; ok && rows_done < e.height; rows_done += band) {
         unsigned rows = e.height - rows_done < band ? e.height - rows_done : band;
-        ok = raster_band(d, info, paint, arg, &e, rows_done, rows, row);
+        ok = raster_band(d, info, paint, arg, &e, rows_done, rows, row, pixels);
     }
     ok = ok && (tiff ? tiff_end(&e) : png_end(&e));
     encoder_free(&e);
     free(row);
+    draw_raster_memory_free(&own);
     if (ok && !out->failed)
         return EMBOLO_OK;
     if (draw_failed(d))
         return d->failure;
+    int no_memory = !row || !pixels || out->failed;
     snprintf(d->doing, sizeof d->doing, "encoding the image (%.120s)",
-             !row || out->failed ? "out of memory" : e.error[0] ? e.error : "unknown error");
-    return !row || out->failed ? EMBOLO_ERROR_NOMEM : EMBOLO_ERROR_OUTPUT;
+             no_memory ? "out of memory" : e.error[0] ? e.error : "unknown error");
+    return no_memory ? EMBOLO_ERROR_NOMEM : EMBOLO_ERROR_OUTPUT;
 }
 
 /* ---- pictures ---- */
