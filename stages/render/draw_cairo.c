@@ -377,8 +377,10 @@ embolo_error draw_open_measure(const char *font_dir, draw_doc **out)
     return cairo_doc_open(font_dir, out);
 }
 
-/* Draws the picture with cr: a white page, then the painter; the page is the whole picture. */
-static void paint_page(draw_doc *d, cairo_t *cr, double width, double height, draw_painter paint, void *arg)
+/* Draws the picture with cr: a white page (unless the surface is white already: a raster band, where
+ * white over white changes no pixel), then the painter; the page is the whole picture. */
+static void paint_page(draw_doc *d, cairo_t *cr, double width, double height, int on_white, draw_painter paint,
+                       void *arg)
 {
     cairo_doc *c = cairo_of(d);
     c->cr = cr;
@@ -390,11 +392,13 @@ static void paint_page(draw_doc *d, cairo_t *cr, double width, double height, dr
     d->width = width;
     d->height = height;
     d->cursor = height;
-    cairo_save(cr);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_rectangle(cr, 0, 0, width, height);
-    cairo_fill(cr);
-    cairo_restore(cr);
+    if (!on_white) {
+        cairo_save(cr);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_rectangle(cr, 0, 0, width, height);
+        cairo_fill(cr);
+        cairo_restore(cr);
+    }
     paint(d, arg);
     while (c->depth > 0)
         cairo_pop(d);
@@ -510,7 +514,7 @@ static embolo_error picture_vector(draw_doc *d, const draw_picture_info *info, d
     cairo_surface_t *surface = vector_surface(info, &raw);
     cairo_t *cr = cairo_create(surface);
     cairo_of(d)->svg_text = info->format == DRAW_FORMAT_SVG ? &text : NULL;
-    paint_page(d, cr, info->width, info->height, paint, arg);
+    paint_page(d, cr, info->width, info->height, 0, paint, arg);
     cairo_of(d)->svg_text = NULL;
     cairo_destroy(cr);
     cairo_surface_finish(surface);
@@ -763,7 +767,7 @@ static int raster_band(draw_doc *d, const draw_picture_info *info, draw_painter 
     cairo_paint(cr);
     cairo_translate(cr, 0, -(double)y0);
     cairo_scale(cr, scale, scale);
-    paint_page(d, cr, info->width, info->height, paint, arg);
+    paint_page(d, cr, info->width, info->height, 1, paint, arg);
     cairo_destroy(cr);
     cairo_surface_flush(surface);
     int ok = cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS && !draw_failed(d) &&
