@@ -138,7 +138,8 @@ static embolo_error render_write_documents(const render_input *in, const documen
     for (size_t i = 0; i < N_DOCUMENTS; i++) {
         jobs[i].figures = cpus > 1 && wanted[i] ? figures_drawn : NULL;
         started[i] = wanted[i] && pthread_create(&threads[i], NULL, document_job_run, &jobs[i]) == 0;
-        jobs[i].figures = started[i] ? jobs[i].figures : NULL;
+        if (!started[i])
+            jobs[i].figures = NULL;
     }
     for (size_t i = 0; i < N_DOCUMENTS; i++)
         if (used[i] && jobs[i].err == EMBOLO_OK && !started[i])

@@ -113,15 +113,17 @@ typedef struct figure_drawn {
     size_t size[DRAW_FORMAT_COUNT];
     double width, height;
     int failed_format;        /* DRAW_FORMAT_COUNT: none failed */
+    int complete;             /* drawn (or failed): its files can be written */
     embolo_error err;
     char message[1024];
 } figure_drawn;
 
 /* The figure files being drawn: every thread that helps takes the figures in order from next (under
  * lock) and draws each into its slot; after a failure no later figure is taken (the first failure in
- * figure order is the one reported, and every figure before it is drawn). drawing counts the figures
- * taken and not yet drawn; finish waits for none. Only figures_finish touches the outdir's files; the
- * helpers only read the document. */
+ * figure order is the one reported, and every figure before it is drawn). figures_finish writes each
+ * figure's files as soon as it is complete, drawing while the next is not; drawing counts the figures
+ * taken and not yet complete. Only figures_finish touches the outdir's files; the helpers only read
+ * the document. */
 struct figures_work {
     const document *d;
     outdir *out;
@@ -131,7 +133,7 @@ struct figures_work {
     embolo_error setup;       /* the measuring document failed: nothing is drawn */
     char setup_message[256];
     pthread_mutex_t lock;
-    pthread_cond_t drawn_all;  /* signalled when drawing falls to 0 */
+    pthread_cond_t drawn_one;  /* signalled when a figure is complete */
     int cond_ready;
     size_t next, drawing;
     int stopped;
@@ -189,8 +191,9 @@ static void figures_done(figures_work *w, size_t i)
 {
     pthread_mutex_lock(&w->lock);
     w->stopped = w->stopped || w->drawn[i].err != EMBOLO_OK;
-    if (--w->drawing == 0)
-        pthread_cond_broadcast(&w->drawn_all);
+    w->drawn[i].complete = 1;
+    w->drawing--;
+    pthread_cond_broadcast(&w->drawn_one);
     pthread_mutex_unlock(&w->lock);
 }
 
@@ -248,7 +251,7 @@ void figures_free(figures_work *w)
             free(w->drawn[i].bytes[k]);
     free(w->drawn);
     if (w->cond_ready)
-        pthread_cond_destroy(&w->drawn_all);
+        pthread_cond_destroy(&w->drawn_one);
     pthread_mutex_destroy(&w->lock);
     free(w);
 }
@@ -267,7 +270,7 @@ embolo_error figures_begin(const document *d, outdir *out, size_t workers, figur
     }
     w->d = d;
     w->out = out;
-    w->cond_ready = pthread_cond_init(&w->drawn_all, NULL) == 0;
+    w->cond_ready = pthread_cond_init(&w->drawn_one, NULL) == 0;
     w->drawn = calloc(d->figures.n, sizeof *w->drawn);
     if (!w->drawn || !w->cond_ready) {
         figures_free(w);
@@ -313,11 +316,52 @@ static embolo_error figure_files_write(figures_work *w, size_t i, FILE *index, c
     return err;
 }
 
-/* Every figure's files in figure order, and the index. */
+/* Whether figure i is complete; with wait, once it is. */
+static int figures_complete(figures_work *w, size_t i, int wait)
+{
+    pthread_mutex_lock(&w->lock);
+    while (wait && !w->drawn[i].complete)
+        pthread_cond_wait(&w->drawn_one, &w->lock);
+    int complete = w->drawn[i].complete;
+    pthread_mutex_unlock(&w->lock);
+    return complete;
+}
+
+/* Draws figures (taking them in order) until figure i is complete; when none is left to take, the
+ * others being drawn (i among them), waits for it. */
+static void figures_draw_until(figures_work *w, size_t i, draw_raster_memory *memory)
+{
+    size_t taken;
+    while (!figures_complete(w, i, 0)) {
+        if (!figures_take(w, &taken)) {
+            figures_complete(w, i, 1);
+            return;
+        }
+        figure_draw_files(w, taken, memory);
+        figures_done(w, taken);
+    }
+}
+
+/* No figure is taken any more; waits for those being drawn and for the threads of its own. */
+static void figures_stop(figures_work *w)
+{
+    pthread_mutex_lock(&w->lock);
+    w->stopped = 1;
+    while (w->drawing > 0)
+        pthread_cond_wait(&w->drawn_one, &w->lock);
+    pthread_mutex_unlock(&w->lock);
+    for (size_t t = 0; t < w->n_threads; t++)
+        pthread_join(w->threads[t], NULL);
+    w->n_threads = 0;
+}
+
+/* Every figure's files in figure order as each is complete (this thread drawing meanwhile), and the
+ * index. */
 static embolo_error figures_files_write(figures_work *w, char *message, size_t message_size)
 {
     static const char index_name[] = "figures/index.csv";
     FILE *index;
+    draw_raster_memory memory = {0};
     embolo_error err = outdir_mkdir(w->out, "figures", message, message_size);
     if (err == EMBOLO_OK && w->setup != EMBOLO_OK) {
         err = w->setup;
@@ -328,8 +372,15 @@ static embolo_error figures_files_write(figures_work *w, char *message, size_t m
     if (err != EMBOLO_OK)
         return err;
     index_header(index);
-    for (size_t i = 0; i < w->d->figures.n && err == EMBOLO_OK; i++)
+    for (size_t i = 0; i < w->d->figures.n && err == EMBOLO_OK; i++) {
+        figures_draw_until(w, i, &memory);
         err = figure_files_write(w, i, index, message, message_size);
+        for (int k = 0; k < DRAW_FORMAT_COUNT; k++) {
+            free(w->drawn[i].bytes[k]);
+            w->drawn[i].bytes[k] = NULL;
+        }
+    }
+    draw_raster_memory_free(&memory);
     errno = 0;
     embolo_error closed = outdir_close(w->out, index, index_name, err == EMBOLO_OK && !ferror(index), message,
                                        err == EMBOLO_OK ? message_size : 0);
@@ -340,15 +391,9 @@ embolo_error figures_finish(figures_work *w, char *message, size_t message_size)
 {
     if (!w)
         return EMBOLO_OK;
-    figures_help(w);
-    pthread_mutex_lock(&w->lock);
-    while (w->drawing > 0)
-        pthread_cond_wait(&w->drawn_all, &w->lock);
-    pthread_mutex_unlock(&w->lock);
-    for (size_t t = 0; t < w->n_threads; t++)
-        pthread_join(w->threads[t], NULL);
-    w->n_threads = 0;
-    return figures_files_write(w, message, message_size);
+    embolo_error err = figures_files_write(w, message, message_size);
+    figures_stop(w);
+    return err;
 }
 
 embolo_error figures_write_threads(const document *d, outdir *out, size_t threads, char *message,

@@ -26,9 +26,10 @@ embolo_error figures_write(const document *d, outdir *out, char *message, size_t
 /* figures_write in steps, so that the figures are drawn while other documents are written: begin
  * measures the figures and starts workers threads (at most FIGURES_MAX_THREADS) that draw them in
  * memory, taking them in order; any thread may help (figures_help: draws figures until none is left
- * to take); finish helps on its caller's thread, waits for every figure to be drawn, then writes the
- * files and figures/index.csv in figure order (the same bytes as one thread). The first failure in
- * figure order is the one reported. free (after the last figures_help has returned) frees work.
+ * to take); finish writes the files and figures/index.csv in figure order on its caller's thread (the
+ * same bytes as one thread), each figure's as soon as it is drawn, drawing on that thread too while
+ * the next is not, and returns when no figure is being drawn. The first failure in figure order is the
+ * one reported. free (after the last figures_help has returned) frees work.
  * begin fails only when out of memory; *work is NULL when there is nothing to draw (the others do
  * nothing then). */
 #define FIGURES_MAX_THREADS 8
