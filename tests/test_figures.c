@@ -21,12 +21,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <gsl/gsl_cdf.h>
 
 #include "testutil.h"
 #include "e2eutil.h"
 #include "common/text.h"
 #include "driver.h"
+#include "render/figure.h"
+#include "render/writers.h"
 
 #define FIGURES_FIXTURES "tests/fixtures/figures/"
 #define CHECK_FIGURES "/usr/bin/python3 " FIGURES_FIXTURES "check_figures.py"
@@ -391,6 +395,144 @@ static void test_narrow_forest_says_what_it_leaves_out(void **state)
     remove_tree(dir);
 }
 
+/* ---- the figures drawn in parallel (figures_write_threads) on a hand-made document ---- */
+
+typedef struct hand {
+    study *s;
+    dataset *data;
+    results *r;
+    report_template *t;
+    render_input in;
+    document d;
+} hand;
+
+static const char *hand_study = "[study]\ntitle = Hand\ntime_unit = months\n"
+                                "[endpoint.os]\ntime = t\nstatus = s\nevent_values = 1\ncensor_values = 0\n";
+
+/* A figure of one panel with a line through points, number from 1; width_mm 0: the kind's. */
+static figure *hand_figure(const report_template *t, size_t number, double width_mm)
+{
+    static const double x[] = {0, 2, 5, 9}, y[] = {1, 0.8, 0.55, 0.3};
+    figure *f = figure_new(t, FIGURE_KIND_KM);
+    assert_non_null(f);
+    figure_panel *panel = figure_alloc(f, 1, sizeof *panel);
+    figure_series *series = figure_alloc(f, 1, sizeof *series);
+    assert_non_null(panel);
+    assert_non_null(series);
+    *series = (figure_series){.kind = SERIES_LINE, .label = "Line", .pen = {.width = 1, .r = 0.2}, .n = 4,
+                              .x = figure_values(f, x, 4), .y = figure_values(f, y, 4)};
+    panel->x = (figure_axis){.min = 0, .max = 10, .step = 2, .title = "Months"};
+    panel->y = (figure_axis){.min = 0, .max = 1, .step = 0.2, .decimals = 1, .title = "Survival"};
+    panel->series = series;
+    panel->n_series = 1;
+    f->panels = panel;
+    f->n_panels = 1;
+    f->number = number;
+    f->title = figure_text(f, "Hand figure %zu", number);
+    f->what = figure_text(f, "hand-%zu", number);
+    f->width_mm = width_mm > 0 ? width_mm : f->width_mm;
+    assert_int_equal(f->error, EMBOLO_OK);
+    return f;
+}
+
+static int hand_setup(void **state)
+{
+    static hand h;
+    char message[256];
+    memset(&h, 0, sizeof h);
+    assert_int_equal(study_parse(hand_study, strlen(hand_study), "hand.ini", &h.s, message, sizeof message),
+                     EMBOLO_OK);
+    assert_int_equal(dataset_new(h.s, 1, &h.data), EMBOLO_OK);
+    assert_non_null(h.r = results_new());
+    assert_int_equal(template_default(&h.t), EMBOLO_OK);
+    h.t->figure_formats = 1u << DRAW_FORMAT_PDF | 1u << DRAW_FORMAT_PNG | 1u << DRAW_FORMAT_SVG;
+    h.t->dpi = 72;
+    h.in = (render_input){.version = "9.9", .study = h.s, .data = h.data, .results = h.r, .template = h.t};
+    build_context_init(&h.d.build, &h.in);
+    *state = &h;
+    return 0;
+}
+
+static int hand_teardown(void **state)
+{
+    hand *h = *state;
+    figure_list_free(&h->d.figures);
+    dataset_free(h->data);
+    results_free(h->r);
+    template_free(h->t);
+    study_free(h->s);
+    return 0;
+}
+
+/* Writes the hand document's figures with threads drawing into a new directory (dir); the error. */
+static embolo_error hand_write(hand *h, size_t threads, char *dir, size_t size, char *message, size_t message_size)
+{
+    snprintf(dir, size, "/tmp/test_figures_hand.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY);
+    assert_true(dir_fd >= 0);
+    outdir *out = outdir_new(dir_fd, dir, "out");
+    assert_non_null(out);
+    embolo_error err = figures_write_threads(&h->d, out, threads, message, message_size);
+    outdir_free(out);
+    close(dir_fd);
+    return err;
+}
+
+static void hand_figures(hand *h, const double *widths_mm, size_t n)
+{
+    figure_list_free(&h->d.figures);
+    memset(&h->d.figures, 0, sizeof h->d.figures);
+    for (size_t i = 0; i < n; i++)
+        figure_list_add(&h->d.figures, hand_figure(h->t, i + 1, widths_mm[i]));
+    assert_int_equal(h->d.figures.error, EMBOLO_OK);
+}
+
+/* Nine figures drawn on one thread and on 2, 3 and 8: the same files, byte for byte, and the same
+ * index. */
+static void test_parallel_same_files(void **state)
+{
+    hand *h = *state;
+    static const double widths[] = {0, 120, 0, 90, 0, 150, 0, 100, 0};
+    static test_set one, many;
+    char dir[64], other[64], path[128], message[512] = "";
+    hand_figures(h, widths, sizeof widths / sizeof widths[0]);
+    assert_int_equal(hand_write(h, 1, dir, sizeof dir, message, sizeof message), EMBOLO_OK);
+    snprintf(path, sizeof path, "%s/figures", dir);
+    assert_true(test_set_take(path, &one));
+    assert_int_equal(one.n, 9 * 3 + 1);
+    for (size_t threads = 2; threads <= 8; threads += threads < 3 ? 1 : 5) {
+        if (hand_write(h, threads, other, sizeof other, message, sizeof message) != EMBOLO_OK)
+            print_error("%zu threads: %s\n", threads, message);
+        snprintf(path, sizeof path, "%s/figures", other);
+        assert_true(test_set_take(path, &many));
+        assert_true(test_set_compare(&one, &many, NULL, 0));
+        test_set_free(&many);
+        remove_tree(other);
+    }
+    test_set_free(&one);
+    remove_tree(dir);
+}
+
+/* Figures 3 and 5 of six cannot be drawn as PNG (too wide for a raster image): on any number of
+ * threads the failure reported is figure 3's, naming its file. */
+static void test_parallel_first_failure(void **state)
+{
+    hand *h = *state;
+    static const double widths[] = {0, 0, 30000, 0, 30000, 0};
+    char dir[64];
+    hand_figures(h, widths, sizeof widths / sizeof widths[0]);
+    for (size_t threads = 1; threads <= 4; threads++) {
+        char message[512] = "";
+        assert_int_equal(hand_write(h, threads, dir, sizeof dir, message, sizeof message),
+                         EMBOLO_ERROR_INVALID_ARGUMENT);
+        if (!strstr(message, "out/figures/03-hand-3.png: the figure failed while sizing the image"))
+            print_error("%zu threads: %s\n", threads, message);
+        assert_non_null(strstr(message, "out/figures/03-hand-3.png: the figure failed while sizing the image"));
+        remove_tree(dir);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +544,8 @@ int main(void)
         cmocka_unit_test(test_reruns_identical),
         cmocka_unit_test(test_share_hides_operators_and_dates),
         cmocka_unit_test(test_narrow_forest_says_what_it_leaves_out),
+        cmocka_unit_test_setup_teardown(test_parallel_same_files, hand_setup, hand_teardown),
+        cmocka_unit_test_setup_teardown(test_parallel_first_failure, hand_setup, hand_teardown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

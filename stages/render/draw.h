@@ -226,7 +226,17 @@ typedef struct draw_picture_info {
     const char *creator;   /* "embolo 0.1.0" */
     long day;              /* the creation date, a day number; never the clock */
     const char *font_dir;  /* NULL: the fonts-dejavu-core directory */
+    struct draw_raster_memory *raster_memory;  /* PNG and TIFF: the bands' pixels (NULL: the picture's own) */
 } draw_picture_info;
+
+/* Memory for the bands of raster pictures that a caller drawing many (one per thread) lends each:
+ * grown as a picture needs, reused by the next, so a band is not mapped and cleared anew each time.
+ * Start it zeroed; draw_raster_memory_free when done. */
+typedef struct draw_raster_memory {
+    unsigned char *data;
+    size_t size;
+} draw_raster_memory;
+void draw_raster_memory_free(draw_raster_memory *m);
 
 /* Draws the picture on its page (white, the whole page being its box, from (0, 0)). */
 typedef void (*draw_painter)(draw_doc *d, void *arg);

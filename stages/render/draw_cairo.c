@@ -377,8 +377,10 @@ embolo_error draw_open_measure(const char *font_dir, draw_doc **out)
     return cairo_doc_open(font_dir, out);
 }
 
-/* Draws the picture with cr: a white page, then the painter; the page is the whole picture. */
-static void paint_page(draw_doc *d, cairo_t *cr, double width, double height, draw_painter paint, void *arg)
+/* Draws the picture with cr: a white page (unless the surface is white already: a raster band, where
+ * white over white changes no pixel), then the painter; the page is the whole picture. */
+static void paint_page(draw_doc *d, cairo_t *cr, double width, double height, int on_white, draw_painter paint,
+                       void *arg)
 {
     cairo_doc *c = cairo_of(d);
     c->cr = cr;
@@ -390,11 +392,13 @@ static void paint_page(draw_doc *d, cairo_t *cr, double width, double height, dr
     d->width = width;
     d->height = height;
     d->cursor = height;
-    cairo_save(cr);
-    cairo_set_source_rgb(cr, 1, 1, 1);
-    cairo_rectangle(cr, 0, 0, width, height);
-    cairo_fill(cr);
-    cairo_restore(cr);
+    if (!on_white) {
+        cairo_save(cr);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_rectangle(cr, 0, 0, width, height);
+        cairo_fill(cr);
+        cairo_restore(cr);
+    }
     paint(d, arg);
     while (c->depth > 0)
         cairo_pop(d);
@@ -510,7 +514,7 @@ static embolo_error picture_vector(draw_doc *d, const draw_picture_info *info, d
     cairo_surface_t *surface = vector_surface(info, &raw);
     cairo_t *cr = cairo_create(surface);
     cairo_of(d)->svg_text = info->format == DRAW_FORMAT_SVG ? &text : NULL;
-    paint_page(d, cr, info->width, info->height, paint, arg);
+    paint_page(d, cr, info->width, info->height, 0, paint, arg);
     cairo_of(d)->svg_text = NULL;
     cairo_destroy(cr);
     cairo_surface_finish(surface);
@@ -752,16 +756,18 @@ static int encode_band(raster_encoder *e, int tiff, cairo_surface_t *surface, un
 
 /* Draws band of rows from y0 (pixels) and encodes it. */
 static int raster_band(draw_doc *d, const draw_picture_info *info, draw_painter paint, void *arg, raster_encoder *e,
-                       unsigned y0, unsigned rows, unsigned char *row)
+                       unsigned y0, unsigned rows, unsigned char *row, unsigned char *pixels)
 {
     double scale = info->dpi / 72.0;
-    cairo_surface_t *surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)e->width, (int)rows);
+    int stride = cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, (int)e->width);
+    cairo_surface_t *surface = cairo_image_surface_create_for_data(pixels, CAIRO_FORMAT_RGB24, (int)e->width,
+                                                                   (int)rows, stride);
     cairo_t *cr = cairo_create(surface);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     cairo_translate(cr, 0, -(double)y0);
     cairo_scale(cr, scale, scale);
-    paint_page(d, cr, info->width, info->height, paint, arg);
+    paint_page(d, cr, info->width, info->height, 1, paint, arg);
     cairo_destroy(cr);
     cairo_surface_flush(surface);
     int ok = cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS && !draw_failed(d) &&
@@ -770,6 +776,27 @@ static int raster_band(draw_doc *d, const draw_picture_info *info, draw_painter 
         snprintf(e->error, sizeof e->error, "cairo: %s", cairo_status_to_string(cairo_surface_status(surface)));
     cairo_surface_destroy(surface);
     return ok;
+}
+
+void draw_raster_memory_free(draw_raster_memory *m)
+{
+    if (!m)
+        return;
+    free(m->data);
+    m->data = NULL;
+    m->size = 0;
+}
+
+/* The pixels of a band of rows of width pixels (RGB24), from m; NULL when out of memory. */
+static unsigned char *raster_pixels(draw_raster_memory *m, unsigned width, unsigned rows)
+{
+    size_t need = (size_t)cairo_format_stride_for_width(CAIRO_FORMAT_RGB24, (int)width) * rows;
+    if (m->size >= need)
+        return m->data;
+    draw_raster_memory_free(m);
+    m->data = malloc(need);
+    m->size = m->data ? need : 0;
+    return m->data;
 }
 
 /* A PNG or TIFF picture into out. */
@@ -785,22 +812,25 @@ static embolo_error picture_raster(draw_doc *d, const draw_picture_info *info, d
     raster_encoder e = {.out = out, .width = (unsigned)w, .height = (unsigned)h, .dpi = info->dpi};
     unsigned band = BAND_BYTES / (4u * e.width), rows_done = 0;
     band = band < 1 ? 1 : band > e.height ? e.height : band;
-    unsigned char *row = malloc(3u * e.width);
-    int ok = row && (tiff ? tiff_begin(&e) : png_begin(&e));
+    draw_raster_memory own = {0}, *memory = info->raster_memory ? info->raster_memory : &own;
+    unsigned char *row = malloc(3u * e.width), *pixels = raster_pixels(memory, e.width, band);
+    int ok = row && pixels && (tiff ? tiff_begin(&e) : png_begin(&e));
     for (; ok && rows_done < e.height; rows_done += band) {
         unsigned rows = e.height - rows_done < band ? e.height - rows_done : band;
-        ok = raster_band(d, info, paint, arg, &e, rows_done, rows, row);
+        ok = raster_band(d, info, paint, arg, &e, rows_done, rows, row, pixels);
     }
     ok = ok && (tiff ? tiff_end(&e) : png_end(&e));
     encoder_free(&e);
     free(row);
+    draw_raster_memory_free(&own);
     if (ok && !out->failed)
         return EMBOLO_OK;
     if (draw_failed(d))
         return d->failure;
+    int no_memory = !row || !pixels || out->failed;
     snprintf(d->doing, sizeof d->doing, "encoding the image (%.120s)",
-             !row || out->failed ? "out of memory" : e.error[0] ? e.error : "unknown error");
-    return !row || out->failed ? EMBOLO_ERROR_NOMEM : EMBOLO_ERROR_OUTPUT;
+             no_memory ? "out of memory" : e.error[0] ? e.error : "unknown error");
+    return no_memory ? EMBOLO_ERROR_NOMEM : EMBOLO_ERROR_OUTPUT;
 }
 
 /* ---- pictures ---- */

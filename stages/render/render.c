@@ -62,11 +62,13 @@ static void capture_end(stderr_capture *c, int show)
 }
 
 /* One document written on its own thread: the report, the workbook and the Word tables, each drawn
- * from the one document model by a writer that opens the path itself. */
+ * from the one document model by a writer that opens the path itself. A document's thread then helps
+ * draw the figure files (figures, NULL: none). */
 typedef struct document_job {
     const document *d;
     path_writer write;
     const char *path;
+    figures_work *figures;
     embolo_error err;
     char message[1024];
 } document_job;
@@ -75,7 +77,15 @@ static void *document_job_run(void *arg)
 {
     document_job *job = arg;
     job->err = job->write(job->d, job->path, job->message, sizeof job->message);
+    figures_help(job->figures);
     return NULL;
+}
+
+/* The figure files' own threads: the processors left beside this thread and the documents' threads
+ * (which help when their document is written). */
+static size_t figure_workers(size_t cpus, size_t document_threads)
+{
+    return cpus > 1 + document_threads ? cpus - 1 - document_threads : 0;
 }
 
 /* The report, the workbook and the Word tables, written at the same time (they only read the document
@@ -97,7 +107,7 @@ static embolo_error render_write_documents(const render_input *in, const documen
     enum { N_DOCUMENTS = sizeof documents / sizeof documents[0] };
     document_job jobs[N_DOCUMENTS];
     pthread_t threads[N_DOCUMENTS];
-    int started[N_DOCUMENTS] = {0}, used[N_DOCUMENTS] = {0};
+    int started[N_DOCUMENTS] = {0}, used[N_DOCUMENTS] = {0}, wanted[N_DOCUMENTS] = {0};
     embolo_error err = EMBOLO_OK;
     stderr_capture capture;
     capture_begin(&capture);
@@ -109,17 +119,33 @@ static embolo_error render_write_documents(const render_input *in, const documen
         jobs[i].err = outdir_reserve(out, documents[i].name, &jobs[i].path, jobs[i].message, sizeof jobs[i].message);
     }
     /* The workbook (the longest) runs on a thread of its own, started first, and from three processors
-     * the report too; the others and the figure files run on this one, and so does one whose thread
-     * cannot start. */
-    for (size_t i = 0; i < N_DOCUMENTS; i++)
-        if (used[i] && jobs[i].err == EMBOLO_OK && documents[i].thread_from > 0 && cpus >= documents[i].thread_from)
-            started[i] = pthread_create(&threads[i], NULL, document_job_run, &jobs[i]) == 0;
+     * the report too; the others run on this one, and so does one whose thread cannot start. The
+     * figure files are drawn meanwhile on the processors left, by the documents' threads when they are
+     * done, and by this one when its documents are; it writes them. */
+    size_t document_threads = 0;
+    for (size_t i = 0; i < N_DOCUMENTS; i++) {
+        wanted[i] = used[i] && jobs[i].err == EMBOLO_OK && documents[i].thread_from > 0 &&
+                    cpus >= documents[i].thread_from;
+        document_threads += (size_t)wanted[i];
+    }
+    char figures_message[1024] = "";
+    figures_work *figures_drawn = NULL;
+    embolo_error figures = in->template->n_sections > 0
+                               ? figures_begin(d, out, figure_workers(cpus, document_threads), &figures_drawn)
+                               : EMBOLO_OK;
+    if (figures != EMBOLO_OK)
+        snprintf(figures_message, sizeof figures_message, "figures: %s", embolo_error_message(figures));
+    for (size_t i = 0; i < N_DOCUMENTS; i++) {
+        jobs[i].figures = cpus > 1 && wanted[i] ? figures_drawn : NULL;
+        started[i] = wanted[i] && pthread_create(&threads[i], NULL, document_job_run, &jobs[i]) == 0;
+        if (!started[i])
+            jobs[i].figures = NULL;
+    }
     for (size_t i = 0; i < N_DOCUMENTS; i++)
         if (used[i] && jobs[i].err == EMBOLO_OK && !started[i])
             document_job_run(&jobs[i]);
-    char figures_message[1024] = "";
-    embolo_error figures = in->template->n_sections > 0 ? figures_write(d, out, figures_message, sizeof figures_message)
-                                                        : EMBOLO_OK;
+    if (figures == EMBOLO_OK)
+        figures = figures_finish(figures_drawn, figures_message, sizeof figures_message);
     for (size_t i = 0; i < N_DOCUMENTS; i++) {
         if (started[i])
             pthread_join(threads[i], NULL);
@@ -132,6 +158,7 @@ static embolo_error render_write_documents(const render_input *in, const documen
             snprintf(message, message_size, "%s", jobs[i].message);
         }
     }
+    figures_free(figures_drawn);
     if (err == EMBOLO_OK && figures != EMBOLO_OK) {
         err = figures;
         snprintf(message, message_size, "%s", figures_message);
