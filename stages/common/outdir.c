@@ -1,3 +1,5 @@
+/* sync_file_range (Linux) */
+#define _GNU_SOURCE
 #include "outdir.h"
 
 #include <errno.h>
@@ -228,6 +230,13 @@ embolo_error outdir_list(outdir *d, const char *name, char *message, size_t mess
         return EMBOLO_OK;
     display_fail(d, name, "cannot list", ENOMEM, message, message_size);
     return EMBOLO_ERROR_NOMEM;
+}
+
+void outdir_writeback(FILE *file)
+{
+    int fd = fileno(file);
+    if (fd >= 0 && fflush(file) == 0)
+        (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 embolo_error outdir_close(outdir *d, FILE *file, const char *name, int ok, char *message, size_t message_size)

@@ -27,6 +27,11 @@ embolo_error outdir_open(outdir *d, const char *name, FILE **file, char *message
  * place in the list when its turn comes, so that the order of "files" does not depend on timing. */
 embolo_error outdir_open_unlisted(outdir *d, const char *name, FILE **file, char *message, size_t message_size);
 
+/* Starts the writing back of what a long file holds so far (its data goes to disk while the rest is
+ * made, and outdir_close's fsync has less to wait for): only a hint, its failure is not reported; a
+ * failed flush leaves the stream's error for outdir_close. */
+void outdir_writeback(FILE *file);
+
 /* Lists NAME, created with outdir_open_unlisted (and closed with outdir_close). */
 embolo_error outdir_list(outdir *d, const char *name, char *message, size_t message_size);
 

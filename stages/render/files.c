@@ -398,6 +398,8 @@ static void patients_rows_write_parallel(FILE *file, patients_writer *w)
             patients_block_take(file, w, block);
         else
             patients_rows_write(file, w->s, w->d, w->cells, w->share, block * PATIENTS_BLOCK, block_end(w, block));
+        if (block % 2 == 1)
+            outdir_writeback(file);
     }
     if (started) {
         pthread_mutex_lock(&w->mutex);
