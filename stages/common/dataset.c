@@ -65,6 +65,24 @@ embolo_error exclusion_log_add(exclusion_log *log, size_t row, const char *id, c
     return EMBOLO_OK;
 }
 
+embolo_error exclusion_log_append(exclusion_log *dst, exclusion_log *src)
+{
+    if (src->n == 0)
+        return EMBOLO_OK;
+    if (dst->capacity - dst->n < src->n) {
+        size_t capacity = dst->n + src->n;
+        exclusion *grown = realloc(dst->items, capacity * sizeof *grown);
+        if (!grown)
+            return EMBOLO_ERROR_NOMEM;
+        dst->items = grown;
+        dst->capacity = capacity;
+    }
+    memcpy(dst->items + dst->n, src->items, src->n * sizeof *src->items);
+    dst->n += src->n;
+    src->n = 0;
+    return EMBOLO_OK;
+}
+
 embolo_error exclusion_log_add_unmatched(exclusion_log *log, size_t variable, const char *value, size_t length,
                                          size_t *index)
 {
@@ -283,4 +301,93 @@ void dataset_free(dataset *d)
 size_t dataset_rows_excluded(const dataset *data)
 {
     return data->rows_read - data->n;
+}
+
+/* *array ([old] elements of size bytes) grown to n elements, src's m appended at old; NULL stays NULL. */
+static int rows_append(void *array, size_t size, size_t old, const void *src, size_t m)
+{
+    void **p = array;
+    if (!*p || m == 0)
+        return 1;
+    void *grown = realloc(*p, (old + m) * size);
+    if (!grown)
+        return 0;
+    memcpy((char *)grown + old * size, src, m * size);
+    *p = grown;
+    return 1;
+}
+
+/* 1 when dst and src have the same optional per-row arrays. */
+static int dataset_same_shape(const dataset *dst, const dataset *src)
+{
+    if (dst->study != src->study || dst->n_dates != src->n_dates || dst->n_groups != src->n_groups ||
+        !dst->ps != !src->ps || !dst->weight != !src->weight || !dst->weight_stabilized != !src->weight_stabilized ||
+        !dst->sessions != !src->sessions || !dst->crossover != !src->crossover)
+        return 0;
+    for (size_t v = 0; v < dst->study->n_variables; v++)
+        if (!dst->value[v] != !src->value[v] || !dst->code[v] != !src->code[v] ||
+            !dst->cut_number[v] != !src->cut_number[v])
+            return 0;
+    return 1;
+}
+
+static int dataset_append_columns(dataset *d, const dataset *src)
+{
+    const study *s = d->study;
+    size_t n = d->n, m = src->n;
+    int ok = rows_append(&d->record, sizeof *d->record, n, src->record, m) &&
+             rows_append(&d->ps, d->n_groups * sizeof *d->ps, n, src->ps, m) &&
+             rows_append(&d->weight, sizeof *d->weight, n, src->weight, m) &&
+             rows_append(&d->weight_stabilized, sizeof *d->weight_stabilized, n, src->weight_stabilized, m) &&
+             rows_append(&d->sessions, sizeof *d->sessions, n, src->sessions, m) &&
+             rows_append(&d->crossover, sizeof *d->crossover, n, src->crossover, m);
+    for (size_t e = 0; ok && e < s->n_endpoints; e++)
+        ok = rows_append(&d->time[e], sizeof **d->time, n, src->time[e], m) &&
+             rows_append(&d->event[e], sizeof **d->event, n, src->event[e], m) &&
+             rows_append(&d->start_day[e], sizeof **d->start_day, n, src->start_day[e], m) &&
+             rows_append(&d->end_day[e], sizeof **d->end_day, n, src->end_day[e], m);
+    for (size_t v = 0; ok && v < s->n_variables; v++)
+        ok = rows_append(&d->value[v], sizeof **d->value, n, src->value[v], m) &&
+             rows_append(&d->code[v], sizeof **d->code, n, src->code[v], m) &&
+             rows_append(&d->cut_number[v], sizeof **d->cut_number, n, src->cut_number[v], m);
+    for (size_t k = 0; ok && k < d->n_dates; k++)
+        ok = rows_append(&d->date_day[k], sizeof **d->date_day, n, src->date_day[k], m);
+    return ok;
+}
+
+static void dataset_append_counts(dataset *d, const dataset *src)
+{
+    const study *s = d->study;
+    d->rows_read += src->rows_read;
+    for (size_t v = 0; v < s->n_variables; v++)
+        d->missing[v] += src->missing[v];
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        d->tally[e].analysed += src->tally[e].analysed;
+        d->tally[e].events += src->tally[e].events;
+        d->tally[e].event_values += src->tally[e].event_values;
+        d->tally[e].censor_values += src->tally[e].censor_values;
+    }
+    if (src->has_newest_date && (!d->has_newest_date || src->newest_date > d->newest_date)) {
+        d->newest_date = src->newest_date;
+        d->has_newest_date = 1;
+    }
+}
+
+embolo_error dataset_append(dataset *d, const dataset *src)
+{
+    size_t n = d->n, m = src->n;
+    if (!dataset_same_shape(d, src))
+        return EMBOLO_ERROR_INVALID_ARGUMENT;
+    char **ids = m ? realloc(d->id, (n + m) * sizeof *ids) : d->id;
+    if (!ids)
+        return EMBOLO_ERROR_NOMEM;
+    d->id = ids;
+    if (!dataset_append_columns(d, src))
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t i = 0; i < m; i++)
+        if (dataset_set_id(d, n + i, src->id[i], strlen(src->id[i])) != EMBOLO_OK)
+            return EMBOLO_ERROR_NOMEM;
+    d->n = n + m;
+    dataset_append_counts(d, src);
+    return EMBOLO_OK;
 }

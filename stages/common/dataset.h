@@ -42,6 +42,10 @@ embolo_error exclusion_log_add(exclusion_log *log, size_t row, const char *id, c
                                const char *code, const char *column, const char *value, size_t value_length,
                                const char *message);
 
+/* Moves src's lines to the end of dst's, in their order (src keeps none; its unmatched values stay:
+ * the caller merges them, by what makes two values the same). */
+embolo_error exclusion_log_append(exclusion_log *dst, exclusion_log *src);
+
 /* Appends an unmatched value with count 0 (value: length bytes, copied); its index in *index. */
 embolo_error exclusion_log_add_unmatched(exclusion_log *log, size_t variable, const char *value, size_t length,
                                          size_t *index);
@@ -129,6 +133,11 @@ void dataset_free(dataset *data);
 
 /* Sets row's id to a copy of length bytes of id and a NUL, kept in the dataset's blocks of text. */
 embolo_error dataset_set_id(dataset *data, size_t row, const char *id, size_t length);
+
+/* Appends src's rows after dst's (same study): every per-row array, the ids copied into dst's text;
+ * rows_read, missing and the tallies summed; the newest date the later of the two. A per-row array
+ * that one has and the other lacks (weights, sessions) is EMBOLO_ERROR_INVALID_ARGUMENT, dst unchanged. */
+embolo_error dataset_append(dataset *dst, const dataset *src);
 
 /* Records excluded as a whole: rows read = analysed (n) + excluded. */
 size_t dataset_rows_excluded(const dataset *data);
