@@ -940,18 +940,27 @@ static embolo_error ids_scan(clean_context *ctx, size_t begin, size_t end, unsig
     return EMBOLO_OK;
 }
 
-/* One of the two ranges of a split run. */
+/* One of the two ranges of a split run, on a cache line of its own (the other thread's part is not
+ * written where this one reads). */
 typedef struct clean_part {
-    clean_context ctx;
+    _Alignas(64) clean_context ctx;
+    const study *s;
+    const clean_columns *columns;
+    const ingest_table *table;
+    const clean_options *options;
     size_t begin, end;
     unsigned char *duplicate;   /* [records], shared: each part writes its range's */
     embolo_error err;
 } clean_part;
 
+/* The part's context made on its own thread, so that what each thread writes for every record (its
+ * tallies, date caches, counts) is in memory of its own, then its ids mapped. */
 static void *part_scan_ids(void *arg)
 {
     clean_part *part = arg;
-    part->err = ids_scan(&part->ctx, part->begin, part->end, part->duplicate);
+    part->err = context_init(&part->ctx, part->s, part->columns, part->table, part->options, part->end - part->begin);
+    if (part->err == EMBOLO_OK)
+        part->err = ids_scan(&part->ctx, part->begin, part->end, part->duplicate);
     return NULL;
 }
 
@@ -981,17 +990,17 @@ static embolo_error parts_run(clean_part *parts, void *(*work)(void *))
 static embolo_error clean_split(const study *s, const clean_columns *columns, const ingest_table *table,
                                 const clean_options *options, size_t n_records, clean_context *out)
 {
-    clean_part parts[2] = {{.begin = 0, .end = n_records / 2}, {.begin = n_records / 2, .end = n_records}};
+    clean_part parts[2];
     unsigned char *duplicate = calloc(n_records, 1);
     embolo_error err = duplicate ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
-    for (size_t k = 0; k < 2 && err == EMBOLO_OK; k++) {
-        err = context_init(&parts[k].ctx, s, columns, table, options, parts[k].end - parts[k].begin);
-        parts[k].duplicate = duplicate;
-        parts[k].ctx.duplicate = duplicate;
-    }
-    parts[1].ctx.earlier_ids = &parts[0].ctx.ids;
+    for (size_t k = 0; k < 2; k++)
+        parts[k] = (clean_part){.ctx = {.s = s}, .s = s, .columns = columns, .table = table, .options = options,
+                                .begin = k ? n_records / 2 : 0, .end = k ? n_records : n_records / 2,
+                                .duplicate = duplicate};
     if (err == EMBOLO_OK)
         err = parts_run(parts, part_scan_ids);
+    parts[0].ctx.duplicate = parts[1].ctx.duplicate = duplicate;
+    parts[1].ctx.earlier_ids = &parts[0].ctx.ids;
     if (err == EMBOLO_OK)
         err = parts_run(parts, part_clean);
     if (err == EMBOLO_OK)
