@@ -936,6 +936,13 @@ static void test_recorded_dates(void **state)
  * again across the halves and within each (in another case too), the first record of an id excluded
  * (start after the as-of date, missing treatment), malformed rows, missing ids, unknown treatments
  * whose values recur in both halves, invalid values, bad dates and every endpoint code. */
+/* Empties text unless keep. */
+static void keep_if(char *text, int keep)
+{
+    if (!keep)
+        text[0] = '\0';
+}
+
 static int split_record(size_t i, size_t n, char *out, size_t size)
 {
     static const char *const treatments[] = {"TACE", "tare", "Y90", "TAE", "bland embolization", "", "chemo",
@@ -944,11 +951,18 @@ static int split_record(size_t i, size_t n, char *out, size_t size)
     static const char *const statuses[] = {"yes", "no", "unknown", "maybe", "x?y", "x\xFFy", ""};
     size_t k = i % 50000;  /* record i + 50000 has record i's id */
     char id[32], start[16], prog[16], death[16], last[16];
-    snprintf(id, sizeof id, i % 101 == 7 ? "" : i % 53 == 0 ? "p%zu" : "P%zu", i % 89 == 1 ? k + 3 : k);
-    snprintf(start, sizeof start, i % 97 == 5 ? "2030-01-01" : i % 61 == 0 ? "" : "2010-%02zu-01", 1 + i % 12);
-    snprintf(prog, sizeof prog, i % 5 == 0 ? "2011-%02zu-15" : i % 29 == 0 ? "2009-01-01" : "", 1 + i % 12);
-    snprintf(death, sizeof death, i % 7 == 0 ? "2012-%02zu-28" : i % 37 == 0 ? "2012-02-30" : "", 1 + i % 12);
-    snprintf(last, sizeof last, i % 31 == 0 ? "" : i % 43 == 0 ? "2009-06-01" : "2013-%02zu-01", 1 + i % 12);
+    snprintf(id, sizeof id, "%s%zu", i % 53 == 0 ? "p" : "P", i % 89 == 1 ? k + 3 : k);
+    snprintf(start, sizeof start, "2010-%02zu-01", 1 + i % 12);
+    snprintf(prog, sizeof prog, i % 5 == 0 ? "2011-%02zu-15" : "2009-01-%02zu", 1 + i % 12);
+    snprintf(death, sizeof death, "2012-%02zu-%02d", i % 7 == 0 ? 1 + i % 12 : 2, i % 7 == 0 ? 28 : 30);
+    snprintf(last, sizeof last, i % 43 == 0 ? "2009-06-%02zu" : "2013-%02zu-01", 1 + i % 12);
+    keep_if(id, i % 101 != 7);
+    keep_if(start, i % 61 != 0);
+    keep_if(prog, i % 5 == 0 || i % 29 == 0);
+    keep_if(death, i % 7 == 0 || i % 37 == 0);
+    keep_if(last, i % 31 != 0);
+    if (i % 97 == 5)
+        snprintf(start, sizeof start, "2030-01-01");
     if (i % 211 == 3)
         return snprintf(out, size, "%s,%s,%s\n", id, start, last);
     return snprintf(out, size, "%s,%s,%s,%s,%s,%s,%.1f,%s,%s,%s,n%zu\n", id, start, prog, death, last,
