@@ -1,6 +1,6 @@
 /* The dataset's ids: copies kept in blocks of text, each still intact after many more and after one
  * longer than a block. Its values: a factor's as 2-byte level indices, a number's as a double.
- * dataset_append and exclusion_log_append. */
+ * Windows on a dataset's rows (dataset_window_new, dataset_window_join) and exclusion_log_append. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -119,36 +119,26 @@ static void fill_row(dataset *d, size_t i, size_t base)
         d->date_day[k][i] = (int32_t)(base + i + k);
 }
 
-static dataset *filled(const study *s, size_t n, size_t base)
+/* n rows from base into d (a dataset or a window) with its counts. */
+static void fill(dataset *d, size_t n, size_t base)
 {
-    dataset *d = NULL;
-    assert_int_equal(dataset_new(s, n, &d), EMBOLO_OK);
+    const study *s = d->study;
     for (size_t i = 0; i < n; i++)
         fill_row(d, i, base);
-    d->n = d->rows_read = n;
-    d->rows_read += 2;
+    d->n = n;
+    d->rows_read = n + 2;
     for (size_t v = 0; v < s->n_variables; v++)
         d->missing[v] = base + v;
     for (size_t e = 0; e < s->n_endpoints; e++)
         d->tally[e] = (endpoint_tally){.analysed = base + 1, .events = base + 2, .event_values = 3, .censor_values = 4};
     d->has_newest_date = 1;
     d->newest_date = 20000 - (long)base;
-    return d;
 }
 
-/* dataset_append: the rows of both in order, every per-row array, the counts summed, the newest date
- * the later; arrays that one has and the other lacks refused. */
-static void test_append(void **state)
+static void assert_rows_equal(const dataset *a, const dataset *want, size_t n)
 {
-    (void)state;
-    char message[512];
-    study *s = NULL;
-    assert_int_equal(study_read(STUDY, &s, message, sizeof message), EMBOLO_OK);
-    dataset *a = filled(s, 5, 0), *b = filled(s, 3, 5), *want = filled(s, 8, 0);
-    assert_int_equal(dataset_append(a, b), EMBOLO_OK);
-    assert_int_equal(a->n, 8);
-    assert_int_equal(a->rows_read, 7 + 5);
-    for (size_t i = 0; i < 8; i++) {
+    const study *s = a->study;
+    for (size_t i = 0; i < n; i++) {
         assert_string_equal(a->id[i], want->id[i]);
         assert_int_equal(a->record[i], want->record[i]);
         for (size_t e = 0; e < s->n_endpoints; e++) {
@@ -165,26 +155,57 @@ static void test_append(void **state)
         for (size_t k = 0; k < a->n_dates; k++)
             assert_int_equal(a->date_day[k][i], want->date_day[k][i]);
     }
-    assert_true(a->n_dates > 0);
+}
+
+/* A window filled apart from its dataset's first rows, then joined: the rows of both in order, every
+ * per-row array, the ids' text kept, the counts summed, the newest date the later; a window whose
+ * offset the dataset's rows pass refused, and one on a dataset with weights. */
+static void test_window(void **state)
+{
+    (void)state;
+    char message[512];
+    study *s = NULL;
+    dataset *whole = NULL, *window = NULL, *want = NULL;
+    assert_int_equal(study_read(STUDY, &s, message, sizeof message), EMBOLO_OK);
+    assert_int_equal(dataset_new(s, 12, &whole), EMBOLO_OK);
+    assert_int_equal(dataset_new(s, 8, &want), EMBOLO_OK);
+    assert_int_equal(dataset_window_new(whole, 6, &window), EMBOLO_OK);
+    fill(whole, 5, 0);
+    fill(window, 3, 5);
+    fill(want, 8, 0);
+    assert_int_equal(window->rows_read, 5);
+    assert_int_equal(whole->record[6], 6);
+    assert_int_equal(dataset_window_join(whole, window), EMBOLO_OK);
+    assert_int_equal(window->n, 0);
+    dataset_free(window);
+    assert_int_equal(whole->n, 8);
+    assert_int_equal(whole->rows_read, 7 + 5);
+    assert_true(whole->n_dates > 0);
+    assert_rows_equal(whole, want, 8);
     for (size_t v = 0; v < s->n_variables; v++)
-        assert_int_equal(a->missing[v], 5 + 2 * v);
+        assert_int_equal(whole->missing[v], 5 + 2 * v);
     for (size_t e = 0; e < s->n_endpoints; e++) {
-        assert_int_equal(a->tally[e].analysed, 1 + 6);
-        assert_int_equal(a->tally[e].events, 2 + 7);
-        assert_int_equal(a->tally[e].event_values, 6);
-        assert_int_equal(a->tally[e].censor_values, 8);
+        assert_int_equal(whole->tally[e].analysed, 1 + 6);
+        assert_int_equal(whole->tally[e].events, 2 + 7);
+        assert_int_equal(whole->tally[e].event_values, 6);
+        assert_int_equal(whole->tally[e].censor_values, 8);
     }
-    assert_int_equal(a->newest_date, 20000);
-    b->newest_date = 20001;
-    b->n = 0;
-    assert_int_equal(dataset_append(a, b), EMBOLO_OK);
-    assert_int_equal(a->n, 8);
-    assert_int_equal(a->newest_date, 20001);
-    assert_non_null(b->weight = calloc(3, sizeof *b->weight));
-    assert_int_equal(dataset_append(a, b), EMBOLO_ERROR_INVALID_ARGUMENT);
-    assert_int_equal(a->n, 8);
-    dataset_free(a);
-    dataset_free(b);
+    assert_int_equal(whole->newest_date, 20000);
+    assert_int_equal(dataset_window_new(whole, 9, &window), EMBOLO_OK);
+    window->has_newest_date = 1;
+    window->newest_date = 20001;
+    assert_int_equal(dataset_window_join(whole, window), EMBOLO_OK);
+    assert_int_equal(whole->newest_date, 20001);
+    dataset_free(window);
+    assert_int_equal(dataset_window_new(whole, 7, &window), EMBOLO_OK);
+    assert_int_equal(dataset_window_join(whole, window), EMBOLO_ERROR_INVALID_ARGUMENT);
+    dataset_free(window);
+    assert_int_equal(whole->n, 8);
+    assert_rows_equal(whole, want, 8);
+    assert_non_null(whole->weight = calloc(12, sizeof *whole->weight));
+    assert_int_equal(dataset_window_new(whole, 9, &window), EMBOLO_ERROR_INVALID_ARGUMENT);
+    assert_null(window);
+    dataset_free(whole);
     dataset_free(want);
     study_free(s);
 }
@@ -223,7 +244,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids_in_blocks),
         cmocka_unit_test(test_values_coded),
-        cmocka_unit_test(test_append),
+        cmocka_unit_test(test_window),
         cmocka_unit_test(test_log_append),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -885,11 +885,13 @@ static void context_free(clean_context *ctx)
     exclusion_log_free(ctx->log);
 }
 
-/* A context for cleaning n_records records (its dataset, log, id map and per-column scratch). */
+/* A context for cleaning n_records records (its log, id map and per-column scratch) into data, which
+ * it then owns (NULL: a dataset of its own). */
 static embolo_error context_init(clean_context *ctx, const study *s, const clean_columns *columns,
-                                 const ingest_table *table, const clean_options *options, size_t n_records)
+                                 const ingest_table *table, const clean_options *options, size_t n_records,
+                                 dataset *data)
 {
-    *ctx = (clean_context){.s = s, .columns = columns, .table = table};
+    *ctx = (clean_context){.s = s, .columns = columns, .table = table, .data = data};
     ctx->has_as_of = options && options->has_as_of ? 1 : s->has_as_of;
     ctx->as_of = options && options->has_as_of ? options->as_of : s->as_of;
     ctx->log = exclusion_log_new();
@@ -897,7 +899,7 @@ static embolo_error context_init(clean_context *ctx, const study *s, const clean
     ctx->date_record = calloc(columns->n ? columns->n : 1, sizeof *ctx->date_record);
     ctx->date_day = malloc((columns->n ? columns->n : 1) * sizeof *ctx->date_day);
     if (!ctx->log || !ctx->variable_column || !ctx->date_record || !ctx->date_day ||
-        text_map_init(&ctx->ids, n_records) != EMBOLO_OK || dataset_new(s, n_records, &ctx->data) != EMBOLO_OK ||
+        text_map_init(&ctx->ids, n_records) != EMBOLO_OK || (!ctx->data && dataset_new(s, n_records, &ctx->data) != EMBOLO_OK) ||
         level_texts_make(s, &ctx->level_text) != EMBOLO_OK)
         return EMBOLO_ERROR_NOMEM;
     for (size_t v = 0; v < s->n_variables; v++)
@@ -948,17 +950,23 @@ typedef struct clean_part {
     const clean_columns *columns;
     const ingest_table *table;
     const clean_options *options;
+    dataset *whole;             /* the first part's dataset, with room for every record: the second's is a window on it */
     size_t begin, end;
     unsigned char *duplicate;   /* [records], shared: each part writes its range's */
     embolo_error err;
 } clean_part;
 
 /* The part's context made on its own thread, so that what each thread writes for every record (its
- * tallies, date caches, counts) is in memory of its own, then its ids mapped. */
+ * tallies, date caches, counts) is in memory of its own, then its ids mapped. The first part cleans
+ * into the whole dataset, the second into a window on its rows from the second's first record. */
 static void *part_scan_ids(void *arg)
 {
     clean_part *part = arg;
-    part->err = context_init(&part->ctx, part->s, part->columns, part->table, part->options, part->end - part->begin);
+    dataset *data = part->whole;
+    part->err = part->begin ? dataset_window_new(part->whole, part->begin, &data) : EMBOLO_OK;
+    if (part->err == EMBOLO_OK)
+        part->err = context_init(&part->ctx, part->s, part->columns, part->table, part->options,
+                                 part->end - part->begin, data);
     if (part->err == EMBOLO_OK)
         part->err = ids_scan(&part->ctx, part->begin, part->end, part->duplicate);
     return NULL;
@@ -985,26 +993,30 @@ static embolo_error parts_run(clean_part *parts, void *(*work)(void *))
 }
 
 /* The two halves at once: the ids of each half mapped, then each half cleaned into its own context
- * (a record's id a duplicate when its half has it earlier or the first half has it at all), then the
- * second half's rows, log lines, unmatched values and counts appended to the first's. */
+ * (a record's id a duplicate when its half has it earlier or the first half has it at all; the second
+ * half's rows where the dataset has room for them after the first half's), then the second half's
+ * rows moved to follow the first's and its log lines, unmatched values and counts appended. */
 static embolo_error clean_split(const study *s, const clean_columns *columns, const ingest_table *table,
                                 const clean_options *options, size_t n_records, clean_context *out)
 {
     clean_part parts[2];
     unsigned char *duplicate = calloc(n_records, 1);
-    embolo_error err = duplicate ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
+    dataset *whole = NULL;
+    embolo_error err = duplicate && dataset_new(s, n_records, &whole) == EMBOLO_OK ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
     for (size_t k = 0; k < 2; k++)
         parts[k] = (clean_part){.ctx = {.s = s}, .s = s, .columns = columns, .table = table, .options = options,
-                                .begin = k ? n_records / 2 : 0, .end = k ? n_records : n_records / 2,
+                                .whole = whole, .begin = k ? n_records / 2 : 0, .end = k ? n_records : n_records / 2,
                                 .duplicate = duplicate};
     if (err == EMBOLO_OK)
         err = parts_run(parts, part_scan_ids);
+    else
+        dataset_free(whole);
     parts[0].ctx.duplicate = parts[1].ctx.duplicate = duplicate;
     parts[1].ctx.earlier_ids = &parts[0].ctx.ids;
     if (err == EMBOLO_OK)
         err = parts_run(parts, part_clean);
     if (err == EMBOLO_OK)
-        err = dataset_append(parts[0].ctx.data, parts[1].ctx.data);
+        err = dataset_window_join(parts[0].ctx.data, parts[1].ctx.data);
     if (err == EMBOLO_OK)
         err = exclusion_log_append(parts[0].ctx.log, parts[1].ctx.log);
     if (err == EMBOLO_OK)
@@ -1033,7 +1045,7 @@ embolo_error clean_run(const study *s, const clean_columns *columns, const inges
     if (threads >= 2 && n_records >= CLEAN_SPLIT_MIN_RECORDS) {
         err = clean_split(s, columns, table, options, n_records, &ctx);
     } else {
-        err = context_init(&ctx, s, columns, table, options, n_records);
+        err = context_init(&ctx, s, columns, table, options, n_records, NULL);
         if (err == EMBOLO_OK)
             err = clean_records(&ctx, 0, n_records);
     }

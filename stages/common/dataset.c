@@ -252,10 +252,34 @@ fail:
     return EMBOLO_ERROR_NOMEM;
 }
 
+/* A window's own parts: not the rows, which are its whole's. */
+static void window_free(dataset *w)
+{
+    for (dataset_text_block *b = w->id_text, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(w->time);
+    free(w->event);
+    free(w->start_day);
+    free(w->end_day);
+    free(w->tally);
+    free(w->value);
+    free(w->code);
+    free(w->cut_number);
+    free(w->missing);
+    free(w->date_day);
+    free(w);
+}
+
 void dataset_free(dataset *d)
 {
     if (!d)
         return;
+    if (d->window_of) {
+        window_free(d);
+        return;
+    }
     const study *s = d->study;
     for (dataset_text_block *b = d->id_text, *next; b; b = next) {
         next = b->next;
@@ -303,59 +327,88 @@ size_t dataset_rows_excluded(const dataset *data)
     return data->rows_read - data->n;
 }
 
-/* *array ([old] elements of size bytes) grown to n elements, src's m appended at old; NULL stays NULL. */
-static int rows_append(void *array, size_t size, size_t old, const void *src, size_t m)
+/* ---- windows ---- */
+
+embolo_error dataset_window_new(dataset *whole, size_t offset, dataset **out)
 {
-    void **p = array;
-    if (!*p || m == 0)
-        return 1;
-    void *grown = realloc(*p, (old + m) * size);
-    if (!grown)
-        return 0;
-    memcpy((char *)grown + old * size, src, m * size);
-    *p = grown;
-    return 1;
+    const study *s = whole->study;
+    size_t n_e = s->n_endpoints ? s->n_endpoints : 1, n_v = s->n_variables ? s->n_variables : 1;
+    dataset *w = calloc(1, sizeof *w);
+    *out = NULL;
+    if (whole->ps || whole->weight || whole->weight_stabilized || whole->sessions || whole->crossover) {
+        free(w);
+        return EMBOLO_ERROR_INVALID_ARGUMENT;
+    }
+    if (!w)
+        return EMBOLO_ERROR_NOMEM;
+    w->study = s;
+    w->window_of = whole;
+    w->window_offset = offset;
+    w->record = whole->record + offset;
+    w->id = whole->id + offset;
+    w->n_dates = whole->n_dates;
+    w->date_column = whole->date_column;
+    w->time = calloc(n_e, sizeof *w->time);
+    w->event = calloc(n_e, sizeof *w->event);
+    w->start_day = calloc(n_e, sizeof *w->start_day);
+    w->end_day = calloc(n_e, sizeof *w->end_day);
+    w->tally = calloc(n_e, sizeof *w->tally);
+    w->value = calloc(n_v, sizeof *w->value);
+    w->code = calloc(n_v, sizeof *w->code);
+    w->cut_number = calloc(n_v, sizeof *w->cut_number);
+    w->missing = calloc(n_v, sizeof *w->missing);
+    w->date_day = calloc(w->n_dates ? w->n_dates : 1, sizeof *w->date_day);
+    if (!w->time || !w->event || !w->start_day || !w->end_day || !w->tally || !w->value || !w->code ||
+        !w->cut_number || !w->missing || !w->date_day) {
+        dataset_free(w);
+        return EMBOLO_ERROR_NOMEM;
+    }
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        w->time[e] = whole->time[e] + offset;
+        w->event[e] = whole->event[e] + offset;
+        w->start_day[e] = whole->start_day[e] + offset;
+        w->end_day[e] = whole->end_day[e] + offset;
+    }
+    for (size_t v = 0; v < s->n_variables; v++) {
+        w->value[v] = whole->value[v] ? whole->value[v] + offset : NULL;
+        w->code[v] = whole->code[v] ? whole->code[v] + offset : NULL;
+        w->cut_number[v] = whole->cut_number[v] ? whole->cut_number[v] + offset : NULL;
+    }
+    for (size_t k = 0; k < w->n_dates; k++)
+        w->date_day[k] = whole->date_day[k] + offset;
+    *out = w;
+    return EMBOLO_OK;
 }
 
-/* 1 when dst and src have the same optional per-row arrays. */
-static int dataset_same_shape(const dataset *dst, const dataset *src)
+/* m elements of size bytes at from moved to to in array. */
+static void rows_move(void *array, size_t size, size_t to, size_t from, size_t m)
 {
-    if (dst->study != src->study || dst->n_dates != src->n_dates || dst->n_groups != src->n_groups ||
-        !dst->ps != !src->ps || !dst->weight != !src->weight || !dst->weight_stabilized != !src->weight_stabilized ||
-        !dst->sessions != !src->sessions || !dst->crossover != !src->crossover)
-        return 0;
-    for (size_t v = 0; v < dst->study->n_variables; v++)
-        if (!dst->value[v] != !src->value[v] || !dst->code[v] != !src->code[v] ||
-            !dst->cut_number[v] != !src->cut_number[v])
-            return 0;
-    return 1;
+    if (array && m > 0 && to != from)
+        memmove((char *)array + to * size, (char *)array + from * size, m * size);
 }
 
-static int dataset_append_columns(dataset *d, const dataset *src)
+static void window_move_rows(dataset *d, const dataset *w)
 {
     const study *s = d->study;
-    size_t n = d->n, m = src->n;
-    int ok = rows_append(&d->record, sizeof *d->record, n, src->record, m) &&
-             rows_append(&d->ps, d->n_groups * sizeof *d->ps, n, src->ps, m) &&
-             rows_append(&d->weight, sizeof *d->weight, n, src->weight, m) &&
-             rows_append(&d->weight_stabilized, sizeof *d->weight_stabilized, n, src->weight_stabilized, m) &&
-             rows_append(&d->sessions, sizeof *d->sessions, n, src->sessions, m) &&
-             rows_append(&d->crossover, sizeof *d->crossover, n, src->crossover, m);
-    for (size_t e = 0; ok && e < s->n_endpoints; e++)
-        ok = rows_append(&d->time[e], sizeof **d->time, n, src->time[e], m) &&
-             rows_append(&d->event[e], sizeof **d->event, n, src->event[e], m) &&
-             rows_append(&d->start_day[e], sizeof **d->start_day, n, src->start_day[e], m) &&
-             rows_append(&d->end_day[e], sizeof **d->end_day, n, src->end_day[e], m);
-    for (size_t v = 0; ok && v < s->n_variables; v++)
-        ok = rows_append(&d->value[v], sizeof **d->value, n, src->value[v], m) &&
-             rows_append(&d->code[v], sizeof **d->code, n, src->code[v], m) &&
-             rows_append(&d->cut_number[v], sizeof **d->cut_number, n, src->cut_number[v], m);
-    for (size_t k = 0; ok && k < d->n_dates; k++)
-        ok = rows_append(&d->date_day[k], sizeof **d->date_day, n, src->date_day[k], m);
-    return ok;
+    size_t to = d->n, from = w->window_offset, m = w->n;
+    rows_move(d->record, sizeof *d->record, to, from, m);
+    rows_move(d->id, sizeof *d->id, to, from, m);
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        rows_move(d->time[e], sizeof **d->time, to, from, m);
+        rows_move(d->event[e], sizeof **d->event, to, from, m);
+        rows_move(d->start_day[e], sizeof **d->start_day, to, from, m);
+        rows_move(d->end_day[e], sizeof **d->end_day, to, from, m);
+    }
+    for (size_t v = 0; v < s->n_variables; v++) {
+        rows_move(d->value[v], sizeof **d->value, to, from, m);
+        rows_move(d->code[v], sizeof **d->code, to, from, m);
+        rows_move(d->cut_number[v], sizeof **d->cut_number, to, from, m);
+    }
+    for (size_t k = 0; k < d->n_dates; k++)
+        rows_move(d->date_day[k], sizeof **d->date_day, to, from, m);
 }
 
-static void dataset_append_counts(dataset *d, const dataset *src)
+static void counts_add(dataset *d, const dataset *src)
 {
     const study *s = d->study;
     d->rows_read += src->rows_read;
@@ -373,21 +426,24 @@ static void dataset_append_counts(dataset *d, const dataset *src)
     }
 }
 
-embolo_error dataset_append(dataset *d, const dataset *src)
+embolo_error dataset_window_join(dataset *whole, dataset *window)
 {
-    size_t n = d->n, m = src->n;
-    if (!dataset_same_shape(d, src))
+    if (window->window_of != whole || whole->n > window->window_offset)
         return EMBOLO_ERROR_INVALID_ARGUMENT;
-    char **ids = m ? realloc(d->id, (n + m) * sizeof *ids) : d->id;
-    if (!ids)
-        return EMBOLO_ERROR_NOMEM;
-    d->id = ids;
-    if (!dataset_append_columns(d, src))
-        return EMBOLO_ERROR_NOMEM;
-    for (size_t i = 0; i < m; i++)
-        if (dataset_set_id(d, n + i, src->id[i], strlen(src->id[i])) != EMBOLO_OK)
-            return EMBOLO_ERROR_NOMEM;
-    d->n = n + m;
-    dataset_append_counts(d, src);
+    window_move_rows(whole, window);
+    /* The window's blocks of text after whole's first, which keeps filling. */
+    dataset_text_block *last = window->id_text;
+    while (last && last->next)
+        last = last->next;
+    if (last && whole->id_text) {
+        last->next = whole->id_text->next;
+        whole->id_text->next = window->id_text;
+    } else if (last) {
+        whole->id_text = window->id_text;
+    }
+    window->id_text = NULL;
+    whole->n += window->n;
+    window->n = 0;
+    counts_add(whole, window);
     return EMBOLO_OK;
 }
