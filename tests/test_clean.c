@@ -9,6 +9,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clean/clean.h"
@@ -87,11 +88,12 @@ static void cleaned_free(cleaned *c)
     memset(c, 0, sizeof *c);
 }
 
-/* Cleans csv (length bytes) under study_text; as_of = NULL: none beyond the study's. Checks the
- * invariants every run must keep. */
-static void clean_bytes(cleaned *c, const char *study_text, const char *csv, size_t length, const char *as_of)
+/* Cleans csv (length bytes) under study_text on threads threads (0: the machine's); as_of = NULL:
+ * none beyond the study's. Checks the invariants every run must keep. */
+static void clean_bytes_on(cleaned *c, const char *study_text, const char *csv, size_t length, const char *as_of,
+                           size_t threads)
 {
-    clean_options options = {0};
+    clean_options options = {.threads = threads};
     char message[512];
     memset(c, 0, sizeof *c);
     c->study = test_study_parse(study_text);
@@ -122,10 +124,13 @@ static void clean_bytes(cleaned *c, const char *study_text, const char *csv, siz
         else
             assert_string_equal(a->message, clean_code_message(a->code));
         assert_true((strcmp(a->scope, "value") == 0) == (strcmp(a->code, "W_INVALID_VALUE") == 0));
+        /* The lines are in record order: those of a's record follow it. */
+        if (i + 1 < c->log->n)
+            assert_true(a->row <= c->log->items[i + 1].row);
         for (size_t k = i + 1; k < c->log->n; k++) {
             const exclusion *b = &c->log->items[k];
             if (a->row != b->row)
-                continue;
+                break;
             if (strcmp(a->scope, "value") == 0 && strcmp(b->scope, "value") == 0)
                 assert_string_not_equal(a->column, b->column);
             else
@@ -134,6 +139,11 @@ static void clean_bytes(cleaned *c, const char *study_text, const char *csv, siz
             assert_string_not_equal(b->scope, "row");
         }
     }
+}
+
+static void clean_bytes(cleaned *c, const char *study_text, const char *csv, size_t length, const char *as_of)
+{
+    clean_bytes_on(c, study_text, csv, length, as_of, 0);
 }
 
 static void clean_text(cleaned *c, const char *study_text, const char *csv, const char *as_of)
@@ -919,6 +929,151 @@ static void test_recorded_dates(void **state)
     cleaned_free(&c);
 }
 
+
+/* ---- two threads ---- */
+
+/* Record i (from 0) of a cohort of n in net_header's columns, with every kind of verdict: ids seen
+ * again across the halves and within each (in another case too), the first record of an id excluded
+ * (start after the as-of date, missing treatment), malformed rows, missing ids, unknown treatments
+ * whose values recur in both halves, invalid values, bad dates and every endpoint code. */
+/* Empties text unless keep. */
+static void keep_if(char *text, int keep)
+{
+    if (!keep)
+        text[0] = '\0';
+}
+
+static int split_record(size_t i, size_t n, char *out, size_t size)
+{
+    static const char *const treatments[] = {"TACE", "tare", "Y90", "TAE", "bland embolization", "", "chemo",
+                                             "Chemo", "PRRT", "TACE ", "CHEMO"};
+    static const char *const grades[] = {"G1", "2", "G3", "grade 1", "G4", "", "NA", "g9"};
+    static const char *const statuses[] = {"yes", "no", "unknown", "maybe", "x?y", "x\xFFy", ""};
+    size_t k = i % 50000;  /* record i + 50000 has record i's id */
+    char id[32], start[16], prog[16], death[16], last[16];
+    snprintf(id, sizeof id, "%s%zu", i % 53 == 0 ? "p" : "P", i % 89 == 1 ? k + 3 : k);
+    snprintf(start, sizeof start, "2010-%02zu-01", 1 + i % 12);
+    snprintf(prog, sizeof prog, i % 5 == 0 ? "2011-%02zu-15" : "2009-01-%02zu", 1 + i % 12);
+    snprintf(death, sizeof death, "2012-%02zu-%02d", i % 7 == 0 ? 1 + i % 12 : 2, i % 7 == 0 ? 28 : 30);
+    snprintf(last, sizeof last, i % 43 == 0 ? "2009-06-%02zu" : "2013-%02zu-01", 1 + i % 12);
+    keep_if(id, i % 101 != 7);
+    keep_if(start, i % 61 != 0);
+    keep_if(prog, i % 5 == 0 || i % 29 == 0);
+    keep_if(death, i % 7 == 0 || i % 37 == 0);
+    keep_if(last, i % 31 != 0);
+    if (i % 97 == 5)
+        snprintf(start, sizeof start, "2030-01-01");
+    if (i % 211 == 3)
+        return snprintf(out, size, "%s,%s,%s\n", id, start, last);
+    return snprintf(out, size, "%s,%s,%s,%s,%s,%s,%.1f,%s,%s,%s,n%zu\n", id, start, prog, death, last,
+                    i % 23 == 0 ? "150" : i % 41 == 0 ? "abc" : "61", (double)(i % 1000) / 10.0,
+                    grades[i % 8], statuses[(i / 3) % 7], treatments[(i / 7 + (i > n / 2 ? 3 : 0)) % 11], i);
+}
+
+static char *split_cohort(size_t n, size_t *length)
+{
+    size_t size = sizeof net_header + n * 160, used = strlen(net_header);
+    char *csv = malloc(size);
+    assert_non_null(csv);
+    memcpy(csv, net_header, used);
+    for (size_t i = 0; i < n; i++) {
+        int written = split_record(i, n, csv + used, size - used);
+        assert_true(written > 0 && (size_t)written < size - used);
+        used += (size_t)written;
+    }
+    *length = used;
+    return csv;
+}
+
+static void assert_same_rows(const dataset *a, const dataset *b)
+{
+    const study *s = a->study;
+    size_t n = a->n;
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->rows_read, b->rows_read);
+    assert_memory_equal(a->record, b->record, n * sizeof *a->record);
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(a->id[i], b->id[i]);
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        assert_memory_equal(a->time[e], b->time[e], n * sizeof **a->time);
+        assert_memory_equal(a->event[e], b->event[e], n * sizeof **a->event);
+        assert_memory_equal(a->start_day[e], b->start_day[e], n * sizeof **a->start_day);
+        assert_memory_equal(a->end_day[e], b->end_day[e], n * sizeof **a->end_day);
+        assert_memory_equal(&a->tally[e], &b->tally[e], sizeof a->tally[e]);
+    }
+    for (size_t v = 0; v < s->n_variables; v++) {
+        assert_int_equal(a->missing[v], b->missing[v]);
+        assert_true(!a->code[v] == !b->code[v] && !a->value[v] == !b->value[v]);
+        if (a->code[v])
+            assert_memory_equal(a->code[v], b->code[v], n * sizeof **a->code);
+        else
+            assert_memory_equal(a->value[v], b->value[v], n * sizeof **a->value);
+        assert_true(!a->cut_number[v] == !b->cut_number[v]);
+        if (a->cut_number[v])
+            assert_memory_equal(a->cut_number[v], b->cut_number[v], n * sizeof **a->cut_number);
+    }
+    assert_int_equal(a->n_dates, b->n_dates);
+    for (size_t k = 0; k < a->n_dates; k++)
+        assert_memory_equal(a->date_day[k], b->date_day[k], n * sizeof **a->date_day);
+    assert_int_equal(a->has_newest_date, b->has_newest_date);
+    assert_int_equal(a->newest_date, b->newest_date);
+}
+
+static void assert_same_log(const exclusion_log *a, const exclusion_log *b)
+{
+    assert_int_equal(a->n, b->n);
+    for (size_t i = 0; i < a->n; i++) {
+        const exclusion *x = &a->items[i], *y = &b->items[i];
+        assert_int_equal(x->row, y->row);
+        assert_string_equal(x->id, y->id);
+        assert_string_equal(x->scope, y->scope);
+        assert_string_equal(x->code, y->code);
+        assert_string_equal(x->column, y->column);
+        assert_string_equal(x->value, y->value);
+        assert_string_equal(x->message, y->message);
+    }
+    assert_int_equal(a->n_unmatched, b->n_unmatched);
+    for (size_t i = 0; i < a->n_unmatched; i++) {
+        assert_int_equal(a->unmatched[i].variable, b->unmatched[i].variable);
+        assert_string_equal(a->unmatched[i].value, b->unmatched[i].value);
+        assert_int_equal(a->unmatched[i].count, b->unmatched[i].count);
+    }
+}
+
+/* The lines of code in records (from 1) of the first half (half 0) or the second (half 1). */
+static size_t lines_in_half(const exclusion_log *log, const char *code, size_t n, int half)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < log->n; i++)
+        count += strcmp(log->items[i].code, code) == 0 && (log->items[i].row > n / 2) == half;
+    return count;
+}
+
+/* A cohort large enough to be split cleaned on one thread and on two: the same rows, values, log
+ * lines and unmatched values, field by field, with every kind of verdict in both halves. */
+static void test_two_threads_as_one(void **state)
+{
+    (void)state;
+    size_t n = CLEAN_SPLIT_MIN_RECORDS + 4321, length;
+    char *csv = split_cohort(n, &length);
+    cleaned one, two;
+    clean_bytes_on(&one, net_study, csv, length, "2020-01-01", 1);
+    clean_bytes_on(&two, net_study, csv, length, "2020-01-01", 2);
+    static const char *const codes[] = {"E_DUPLICATE_ID", "E_START_AFTER_AS_OF", "E_MALFORMED_ROW", "E_MISSING_ID",
+                                        "E_UNKNOWN_TREATMENT", "E_MISSING_TREATMENT", "W_INVALID_VALUE", "E_BAD_DATE",
+                                        "E_EVENT_BEFORE_START", "E_NO_FOLLOWUP", "E_MISSING_START"};
+    for (size_t k = 0; k < sizeof codes / sizeof codes[0]; k++)
+        for (int half = 0; half < 2; half++)
+            assert_true(lines_in_half(one.log, codes[k], n, half) > 0);
+    assert_true(one.data->n > n / 4);
+    assert_true(one.log->n_unmatched >= 6);
+    assert_same_rows(one.data, two.data);
+    assert_same_log(one.log, two.log);
+    cleaned_free(&one);
+    cleaned_free(&two);
+    free(csv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -943,6 +1098,7 @@ int main(void)
         cmocka_unit_test(test_columns_of_a_study),
         cmocka_unit_test(test_code_messages),
         cmocka_unit_test(test_recorded_dates),
+        cmocka_unit_test(test_two_threads_as_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pthread.h>
+
+#include "common/cpus.h"
 #include "common/inifile.h"
 #include "common/text.h"
 #include "common/textmap.h"
@@ -233,6 +236,11 @@ typedef struct clean_context {
     unsigned char na_first[256];  /* 1 for the first byte of a missing-value token ('\0' for ""): a value
                                      whose first byte is none of them is not missing, without a compare */
     size_t row_excluded;
+    /* With the records split in two ranges (clean_split): 1 for a record whose id an earlier record of
+     * its range has (ids_scan), and the ids of the range before (NULL for the first). Without a split
+     * duplicate is NULL and the ids are inserted as the records are cleaned. */
+    const unsigned char *duplicate;
+    const text_map *earlier_ids;
 } clean_context;
 
 typedef struct cell {
@@ -317,21 +325,18 @@ static size_t display_value(const char *bytes, size_t length, int valid_text, ch
     return length;
 }
 
-/* Counts one record's value of a categorical variable that matched no level. */
-static embolo_error tally_unmatched(clean_context *ctx, size_t variable, const cell *c)
+/* Counts `count` records of an unmatched value under key (shown: its display form) in ctx's tally
+ * and log->unmatched, a new key after the others. */
+static embolo_error unmatched_count(clean_context *ctx, size_t variable, const char *key, const char *shown,
+                                    size_t length, size_t count)
 {
-    char shown[UNMATCHED_MAX_BYTES + 1], key[CLEAN_MAX_TEXT + 32];
-    size_t length = display_value(c->bytes, c->length, c->valid_text, shown);
-    /* Values compare as cleaning matches them: normalized; one that is not text by its shown bytes. */
-    snprintf(key, sizeof key, "%zu\x1f%s%s", variable, c->valid_text ? "" : "\x01",
-             c->valid_text ? c->normalized : shown);
     size_t n = ctx->unmatched.n, index;
     embolo_error err = value_tally_reserve(&ctx->unmatched, n);
     if (err != EMBOLO_OK)
         return err;
     size_t slot = value_tally_find(&ctx->unmatched, ctx->unmatched.keys, key);
     if (ctx->unmatched.slots[slot]) {
-        ctx->log->unmatched[ctx->unmatched.slots[slot] - 1].count++;
+        ctx->log->unmatched[ctx->unmatched.slots[slot] - 1].count += count;
         return EMBOLO_OK;
     }
     if (!(ctx->unmatched.keys[n] = text_copy(key)))
@@ -341,8 +346,31 @@ static embolo_error tally_unmatched(clean_context *ctx, size_t variable, const c
     if (err != EMBOLO_OK)
         return err;
     ctx->unmatched.slots[slot] = index + 1;
-    ctx->log->unmatched[index].count = 1;
+    ctx->log->unmatched[index].count = count;
     return EMBOLO_OK;
+}
+
+/* Counts one record's value of a categorical variable that matched no level. */
+static embolo_error tally_unmatched(clean_context *ctx, size_t variable, const cell *c)
+{
+    char shown[UNMATCHED_MAX_BYTES + 1], key[CLEAN_MAX_TEXT + 32];
+    size_t length = display_value(c->bytes, c->length, c->valid_text, shown);
+    /* Values compare as cleaning matches them: normalized; one that is not text by its shown bytes. */
+    snprintf(key, sizeof key, "%zu\x1f%s%s", variable, c->valid_text ? "" : "\x01",
+             c->valid_text ? c->normalized : shown);
+    return unmatched_count(ctx, variable, key, shown, length, 1);
+}
+
+/* later's unmatched values counted in first's: in first's order, then later's new ones in theirs (the
+ * order of first appearance when later's records follow first's). later's keys are its log's values'. */
+static embolo_error unmatched_merge(clean_context *first, const clean_context *later)
+{
+    embolo_error err = EMBOLO_OK;
+    for (size_t i = 0; i < later->log->n_unmatched && err == EMBOLO_OK; i++) {
+        const unmatched_value *u = &later->log->unmatched[i];
+        err = unmatched_count(first, u->variable, later->unmatched.keys[i], u->value, strlen(u->value), u->count);
+    }
+    return err;
 }
 
 /* The display form of an identifier: trimmed, inner spaces kept. */
@@ -638,6 +666,17 @@ static int endpoint_from_time(clean_context *ctx, size_t record, size_t endpoint
     return 1;
 }
 
+/* 1 when an earlier record has the (valid, present) id normalized: the first keeps it. */
+static int id_seen(clean_context *ctx, size_t record, const char *normalized, embolo_error *err)
+{
+    if (ctx->duplicate)
+        return ctx->duplicate[record] ||
+               (ctx->earlier_ids && text_map_find(ctx->earlier_ids, normalized) != TEXT_MAP_NONE);
+    size_t kept;
+    *err = text_map_insert(&ctx->ids, normalized, record, &kept);
+    return kept != record;
+}
+
 /* Row-scope checks before the endpoints; returns the code or NULL. */
 static const char *row_check(clean_context *ctx, size_t record, const char **column, cell *c,
                              embolo_error *err)
@@ -650,9 +689,7 @@ static const char *row_check(clean_context *ctx, size_t record, const char **col
     if (s->id_column) {
         cell_read(ctx, record, s->id_column, c);
         if (!cell_is_missing(ctx, c) && c->valid_text) {
-            size_t kept;
-            *err = text_map_insert(&ctx->ids, c->normalized, record, &kept);
-            duplicate = kept != record;
+            duplicate = id_seen(ctx, record, c->normalized, err);
             if (*err != EMBOLO_OK)
                 return NULL;
         }
@@ -833,43 +870,185 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
     return EMBOLO_OK;
 }
 
+/* ---- the run ---- */
+
+static void context_free(clean_context *ctx)
+{
+    text_map_free(&ctx->ids);
+    free(ctx->variable_column);
+    free(ctx->date_column);
+    free(ctx->date_record);
+    free(ctx->date_day);
+    level_texts_free(ctx->s, ctx->level_text);
+    value_tally_free(&ctx->unmatched);
+    dataset_free(ctx->data);
+    exclusion_log_free(ctx->log);
+}
+
+/* A context for cleaning n_records records (its log, id map and per-column scratch) into data, which
+ * it then owns (NULL: a dataset of its own). */
+static embolo_error context_init(clean_context *ctx, const study *s, const clean_columns *columns,
+                                 const ingest_table *table, const clean_options *options, size_t n_records,
+                                 dataset *data)
+{
+    *ctx = (clean_context){.s = s, .columns = columns, .table = table, .data = data};
+    ctx->has_as_of = options && options->has_as_of ? 1 : s->has_as_of;
+    ctx->as_of = options && options->has_as_of ? options->as_of : s->as_of;
+    ctx->log = exclusion_log_new();
+    ctx->variable_column = malloc((s->n_variables ? s->n_variables : 1) * sizeof *ctx->variable_column);
+    ctx->date_record = calloc(columns->n ? columns->n : 1, sizeof *ctx->date_record);
+    ctx->date_day = malloc((columns->n ? columns->n : 1) * sizeof *ctx->date_day);
+    if (!ctx->log || !ctx->variable_column || !ctx->date_record || !ctx->date_day ||
+        text_map_init(&ctx->ids, n_records) != EMBOLO_OK || (!ctx->data && dataset_new(s, n_records, &ctx->data) != EMBOLO_OK) ||
+        level_texts_make(s, &ctx->level_text) != EMBOLO_OK)
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t v = 0; v < s->n_variables; v++)
+        ctx->variable_column[v] = column_index(columns, s->variables[v].column);
+    for (size_t k = 0; k < s->n_na_values; k++)
+        ctx->na_first[(unsigned char)s->na_values[k][0]] = 1;
+    if (!(ctx->date_column = malloc((ctx->data->n_dates ? ctx->data->n_dates : 1) * sizeof *ctx->date_column)))
+        return EMBOLO_ERROR_NOMEM;
+    for (size_t k = 0; k < ctx->data->n_dates; k++)
+        ctx->date_column[k] = column_index(columns, ctx->data->date_column[k]);
+    ctx->data->rows_read = n_records;
+    return EMBOLO_OK;
+}
+
+static embolo_error clean_records(clean_context *ctx, size_t begin, size_t end)
+{
+    embolo_error err = EMBOLO_OK;
+    for (size_t r = begin; r < end && err == EMBOLO_OK; r++)
+        err = clean_record(ctx, r);
+    return err;
+}
+
+/* The id map of records [begin, end) as row_check builds it (every record not malformed with a valid,
+ * present id, whatever else excludes it), and duplicate[r] = 1 for a record whose id one before it in
+ * the range has. */
+static embolo_error ids_scan(clean_context *ctx, size_t begin, size_t end, unsigned char *duplicate)
+{
+    for (size_t r = begin; ctx->s->id_column && r < end; r++) {
+        cell c;
+        size_t kept;
+        if (ingest_record_malformed(ctx->table, r))
+            continue;
+        cell_read(ctx, r, ctx->s->id_column, &c);
+        if (cell_is_missing(ctx, &c) || !c.valid_text)
+            continue;
+        if (text_map_insert(&ctx->ids, c.normalized, r, &kept) != EMBOLO_OK)
+            return EMBOLO_ERROR_NOMEM;
+        duplicate[r] = kept != r;
+    }
+    return EMBOLO_OK;
+}
+
+/* One of the two ranges of a split run, on a cache line of its own (the other thread's part is not
+ * written where this one reads). */
+typedef struct clean_part {
+    _Alignas(64) clean_context ctx;
+    const study *s;
+    const clean_columns *columns;
+    const ingest_table *table;
+    const clean_options *options;
+    dataset *whole;             /* the first part's dataset, with room for every record: the second's is a window on it */
+    size_t begin, end;
+    unsigned char *duplicate;   /* [records], shared: each part writes its range's */
+    embolo_error err;
+} clean_part;
+
+/* The part's context made on its own thread, so that what each thread writes for every record (its
+ * tallies, date caches, counts) is in memory of its own, then its ids mapped. The first part cleans
+ * into the whole dataset, the second into a window on its rows from the second's first record. */
+static void *part_scan_ids(void *arg)
+{
+    clean_part *part = arg;
+    dataset *data = part->whole;
+    part->err = part->begin ? dataset_window_new(part->whole, part->begin, &data) : EMBOLO_OK;
+    if (part->err == EMBOLO_OK)
+        part->err = context_init(&part->ctx, part->s, part->columns, part->table, part->options,
+                                 part->end - part->begin, data);
+    if (part->err == EMBOLO_OK)
+        part->err = ids_scan(&part->ctx, part->begin, part->end, part->duplicate);
+    return NULL;
+}
+
+static void *part_clean(void *arg)
+{
+    clean_part *part = arg;
+    part->err = clean_records(&part->ctx, part->begin, part->end);
+    return NULL;
+}
+
+/* work on parts[1] on a thread of its own (on this one if none can be started) and on parts[0] here. */
+static embolo_error parts_run(clean_part *parts, void *(*work)(void *))
+{
+    pthread_t thread;
+    int started = pthread_create(&thread, NULL, work, &parts[1]) == 0;
+    work(&parts[0]);
+    if (started)
+        pthread_join(thread, NULL);
+    else
+        work(&parts[1]);
+    return parts[0].err != EMBOLO_OK ? parts[0].err : parts[1].err;
+}
+
+/* The two halves at once: the ids of each half mapped, then each half cleaned into its own context
+ * (a record's id a duplicate when its half has it earlier or the first half has it at all; the second
+ * half's rows where the dataset has room for them after the first half's), then the second half's
+ * rows moved to follow the first's and its log lines, unmatched values and counts appended. */
+static embolo_error clean_split(const study *s, const clean_columns *columns, const ingest_table *table,
+                                const clean_options *options, size_t n_records, clean_context *out)
+{
+    clean_part parts[2];
+    unsigned char *duplicate = calloc(n_records, 1);
+    dataset *whole = NULL;
+    embolo_error err = duplicate && dataset_new(s, n_records, &whole) == EMBOLO_OK ? EMBOLO_OK : EMBOLO_ERROR_NOMEM;
+    for (size_t k = 0; k < 2; k++)
+        parts[k] = (clean_part){.ctx = {.s = s}, .s = s, .columns = columns, .table = table, .options = options,
+                                .whole = whole, .begin = k ? n_records / 2 : 0, .end = k ? n_records : n_records / 2,
+                                .duplicate = duplicate};
+    if (err == EMBOLO_OK)
+        err = parts_run(parts, part_scan_ids);
+    else
+        dataset_free(whole);
+    parts[0].ctx.duplicate = parts[1].ctx.duplicate = duplicate;
+    parts[1].ctx.earlier_ids = &parts[0].ctx.ids;
+    if (err == EMBOLO_OK)
+        err = parts_run(parts, part_clean);
+    if (err == EMBOLO_OK)
+        err = dataset_window_join(parts[0].ctx.data, parts[1].ctx.data);
+    if (err == EMBOLO_OK)
+        err = exclusion_log_append(parts[0].ctx.log, parts[1].ctx.log);
+    if (err == EMBOLO_OK)
+        err = unmatched_merge(&parts[0].ctx, &parts[1].ctx);
+    parts[0].ctx.row_excluded += parts[1].ctx.row_excluded;
+    *out = parts[0].ctx;
+    context_free(&parts[1].ctx);
+    free(duplicate);
+    return err;
+}
+
 embolo_error clean_run(const study *s, const clean_columns *columns, const ingest_table *table,
                        const clean_options *options, dataset **data, exclusion_log **log,
                        char *message, size_t message_size)
 {
     embolo_error err = EMBOLO_OK;
     size_t n_records = ingest_record_count(table);
-    clean_context ctx = {.s = s, .columns = columns, .table = table};
+    size_t threads = options && options->threads ? options->threads : cpus_online();
+    clean_context ctx = {.s = s};
     *data = NULL;
     *log = NULL;
     if (s->n_endpoints > 64) {
         snprintf(message, message_size, "%s: more than 64 endpoints", s->path);
         return EMBOLO_ERROR_STUDY;
     }
-    ctx.has_as_of = options && options->has_as_of ? 1 : s->has_as_of;
-    ctx.as_of = options && options->has_as_of ? options->as_of : s->as_of;
-    ctx.log = exclusion_log_new();
-    ctx.variable_column = malloc((s->n_variables ? s->n_variables : 1) * sizeof *ctx.variable_column);
-    ctx.date_record = calloc(columns->n ? columns->n : 1, sizeof *ctx.date_record);
-    ctx.date_day = malloc((columns->n ? columns->n : 1) * sizeof *ctx.date_day);
-    if (!ctx.log || !ctx.variable_column || !ctx.date_record || !ctx.date_day || text_map_init(&ctx.ids, n_records) != EMBOLO_OK ||
-        dataset_new(s, n_records, &ctx.data) != EMBOLO_OK || level_texts_make(s, &ctx.level_text) != EMBOLO_OK) {
-        err = EMBOLO_ERROR_NOMEM;
-        goto cleanup;
+    if (threads >= 2 && n_records >= CLEAN_SPLIT_MIN_RECORDS) {
+        err = clean_split(s, columns, table, options, n_records, &ctx);
+    } else {
+        err = context_init(&ctx, s, columns, table, options, n_records, NULL);
+        if (err == EMBOLO_OK)
+            err = clean_records(&ctx, 0, n_records);
     }
-    for (size_t v = 0; v < s->n_variables; v++)
-        ctx.variable_column[v] = column_index(columns, s->variables[v].column);
-    for (size_t k = 0; k < s->n_na_values; k++)
-        ctx.na_first[(unsigned char)s->na_values[k][0]] = 1;
-    if (!(ctx.date_column = malloc((ctx.data->n_dates ? ctx.data->n_dates : 1) * sizeof *ctx.date_column))) {
-        err = EMBOLO_ERROR_NOMEM;
-        goto cleanup;
-    }
-    for (size_t k = 0; k < ctx.data->n_dates; k++)
-        ctx.date_column[k] = column_index(columns, ctx.data->date_column[k]);
-    ctx.data->rows_read = n_records;
-    for (size_t r = 0; r < n_records && err == EMBOLO_OK; r++)
-        err = clean_record(&ctx, r);
     if (err != EMBOLO_OK)
         goto cleanup;
     if (ctx.data->n + ctx.row_excluded != n_records) {
@@ -885,15 +1064,7 @@ embolo_error clean_run(const study *s, const clean_columns *columns, const inges
 cleanup:
     if (err == EMBOLO_ERROR_NOMEM)
         snprintf(message, message_size, "out of memory while cleaning the data");
-    text_map_free(&ctx.ids);
-    free(ctx.variable_column);
-    free(ctx.date_column);
-    free(ctx.date_record);
-    free(ctx.date_day);
-    level_texts_free(s, ctx.level_text);
-    value_tally_free(&ctx.unmatched);
-    dataset_free(ctx.data);
-    exclusion_log_free(ctx.log);
+    context_free(&ctx);
     return err;
 }
 

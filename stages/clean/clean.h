@@ -31,7 +31,13 @@ embolo_error clean_procedure_columns_new(const study *s, clean_columns **out);
 typedef struct clean_options {
     int has_as_of;   /* overrides the study's as_of */
     long as_of;      /* day number */
+    size_t threads;  /* threads clean_run may use; 0: as many as cpus_online() (options NULL: likewise) */
 } clean_options;
+
+/* With two threads or more, a table of at least this many records is cleaned in two contiguous
+ * halves at once and the halves' rows, log lines and counts joined in record order: the result is the
+ * same, byte for byte, as cleaning on one thread. */
+#define CLEAN_SPLIT_MIN_RECORDS ((size_t)65536)
 
 /* Cleans every record of table (read with the names of columns). On success *data holds the rows
  * not excluded at row scope and *log one line per exclusion or invalid value; the stage checks that

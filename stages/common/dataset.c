@@ -65,6 +65,24 @@ embolo_error exclusion_log_add(exclusion_log *log, size_t row, const char *id, c
     return EMBOLO_OK;
 }
 
+embolo_error exclusion_log_append(exclusion_log *dst, exclusion_log *src)
+{
+    if (src->n == 0)
+        return EMBOLO_OK;
+    if (dst->capacity - dst->n < src->n) {
+        size_t capacity = dst->n + src->n;
+        exclusion *grown = realloc(dst->items, capacity * sizeof *grown);
+        if (!grown)
+            return EMBOLO_ERROR_NOMEM;
+        dst->items = grown;
+        dst->capacity = capacity;
+    }
+    memcpy(dst->items + dst->n, src->items, src->n * sizeof *src->items);
+    dst->n += src->n;
+    src->n = 0;
+    return EMBOLO_OK;
+}
+
 embolo_error exclusion_log_add_unmatched(exclusion_log *log, size_t variable, const char *value, size_t length,
                                          size_t *index)
 {
@@ -234,10 +252,34 @@ fail:
     return EMBOLO_ERROR_NOMEM;
 }
 
+/* A window's own parts: not the rows, which are its whole's. */
+static void window_free(dataset *w)
+{
+    for (dataset_text_block *b = w->id_text, *next; b; b = next) {
+        next = b->next;
+        free(b);
+    }
+    free(w->time);
+    free(w->event);
+    free(w->start_day);
+    free(w->end_day);
+    free(w->tally);
+    free(w->value);
+    free(w->code);
+    free(w->cut_number);
+    free(w->missing);
+    free(w->date_day);
+    free(w);
+}
+
 void dataset_free(dataset *d)
 {
     if (!d)
         return;
+    if (d->window_of) {
+        window_free(d);
+        return;
+    }
     const study *s = d->study;
     for (dataset_text_block *b = d->id_text, *next; b; b = next) {
         next = b->next;
@@ -283,4 +325,125 @@ void dataset_free(dataset *d)
 size_t dataset_rows_excluded(const dataset *data)
 {
     return data->rows_read - data->n;
+}
+
+/* ---- windows ---- */
+
+embolo_error dataset_window_new(dataset *whole, size_t offset, dataset **out)
+{
+    const study *s = whole->study;
+    size_t n_e = s->n_endpoints ? s->n_endpoints : 1, n_v = s->n_variables ? s->n_variables : 1;
+    dataset *w = calloc(1, sizeof *w);
+    *out = NULL;
+    if (whole->ps || whole->weight || whole->weight_stabilized || whole->sessions || whole->crossover) {
+        free(w);
+        return EMBOLO_ERROR_INVALID_ARGUMENT;
+    }
+    if (!w)
+        return EMBOLO_ERROR_NOMEM;
+    w->study = s;
+    w->window_of = whole;
+    w->window_offset = offset;
+    w->record = whole->record + offset;
+    w->id = whole->id + offset;
+    w->n_dates = whole->n_dates;
+    w->date_column = whole->date_column;
+    w->time = calloc(n_e, sizeof *w->time);
+    w->event = calloc(n_e, sizeof *w->event);
+    w->start_day = calloc(n_e, sizeof *w->start_day);
+    w->end_day = calloc(n_e, sizeof *w->end_day);
+    w->tally = calloc(n_e, sizeof *w->tally);
+    w->value = calloc(n_v, sizeof *w->value);
+    w->code = calloc(n_v, sizeof *w->code);
+    w->cut_number = calloc(n_v, sizeof *w->cut_number);
+    w->missing = calloc(n_v, sizeof *w->missing);
+    w->date_day = calloc(w->n_dates ? w->n_dates : 1, sizeof *w->date_day);
+    if (!w->time || !w->event || !w->start_day || !w->end_day || !w->tally || !w->value || !w->code ||
+        !w->cut_number || !w->missing || !w->date_day) {
+        dataset_free(w);
+        return EMBOLO_ERROR_NOMEM;
+    }
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        w->time[e] = whole->time[e] + offset;
+        w->event[e] = whole->event[e] + offset;
+        w->start_day[e] = whole->start_day[e] + offset;
+        w->end_day[e] = whole->end_day[e] + offset;
+    }
+    for (size_t v = 0; v < s->n_variables; v++) {
+        w->value[v] = whole->value[v] ? whole->value[v] + offset : NULL;
+        w->code[v] = whole->code[v] ? whole->code[v] + offset : NULL;
+        w->cut_number[v] = whole->cut_number[v] ? whole->cut_number[v] + offset : NULL;
+    }
+    for (size_t k = 0; k < w->n_dates; k++)
+        w->date_day[k] = whole->date_day[k] + offset;
+    *out = w;
+    return EMBOLO_OK;
+}
+
+/* m elements of size bytes at from moved to to in array. */
+static void rows_move(void *array, size_t size, size_t to, size_t from, size_t m)
+{
+    if (array && m > 0 && to != from)
+        memmove((char *)array + to * size, (char *)array + from * size, m * size);
+}
+
+static void window_move_rows(dataset *d, const dataset *w)
+{
+    const study *s = d->study;
+    size_t to = d->n, from = w->window_offset, m = w->n;
+    rows_move(d->record, sizeof *d->record, to, from, m);
+    rows_move(d->id, sizeof *d->id, to, from, m);
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        rows_move(d->time[e], sizeof **d->time, to, from, m);
+        rows_move(d->event[e], sizeof **d->event, to, from, m);
+        rows_move(d->start_day[e], sizeof **d->start_day, to, from, m);
+        rows_move(d->end_day[e], sizeof **d->end_day, to, from, m);
+    }
+    for (size_t v = 0; v < s->n_variables; v++) {
+        rows_move(d->value[v], sizeof **d->value, to, from, m);
+        rows_move(d->code[v], sizeof **d->code, to, from, m);
+        rows_move(d->cut_number[v], sizeof **d->cut_number, to, from, m);
+    }
+    for (size_t k = 0; k < d->n_dates; k++)
+        rows_move(d->date_day[k], sizeof **d->date_day, to, from, m);
+}
+
+static void counts_add(dataset *d, const dataset *src)
+{
+    const study *s = d->study;
+    d->rows_read += src->rows_read;
+    for (size_t v = 0; v < s->n_variables; v++)
+        d->missing[v] += src->missing[v];
+    for (size_t e = 0; e < s->n_endpoints; e++) {
+        d->tally[e].analysed += src->tally[e].analysed;
+        d->tally[e].events += src->tally[e].events;
+        d->tally[e].event_values += src->tally[e].event_values;
+        d->tally[e].censor_values += src->tally[e].censor_values;
+    }
+    if (src->has_newest_date && (!d->has_newest_date || src->newest_date > d->newest_date)) {
+        d->newest_date = src->newest_date;
+        d->has_newest_date = 1;
+    }
+}
+
+embolo_error dataset_window_join(dataset *whole, dataset *window)
+{
+    if (window->window_of != whole || whole->n > window->window_offset)
+        return EMBOLO_ERROR_INVALID_ARGUMENT;
+    window_move_rows(whole, window);
+    /* The window's blocks of text after whole's first, which keeps filling. */
+    dataset_text_block *last = window->id_text;
+    while (last && last->next)
+        last = last->next;
+    if (last && whole->id_text) {
+        last->next = whole->id_text->next;
+        whole->id_text->next = window->id_text;
+    } else if (last) {
+        whole->id_text = window->id_text;
+    }
+    window->id_text = NULL;
+    whole->n += window->n;
+    window->n = 0;
+    counts_add(whole, window);
+    return EMBOLO_OK;
 }

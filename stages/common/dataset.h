@@ -42,6 +42,10 @@ embolo_error exclusion_log_add(exclusion_log *log, size_t row, const char *id, c
                                const char *code, const char *column, const char *value, size_t value_length,
                                const char *message);
 
+/* Moves src's lines to the end of dst's, in their order (src keeps none; its unmatched values stay:
+ * the caller merges them, by what makes two values the same). */
+embolo_error exclusion_log_append(exclusion_log *dst, exclusion_log *src);
+
 /* Appends an unmatched value with count 0 (value: length bytes, copied); its index in *index. */
 embolo_error exclusion_log_add_unmatched(exclusion_log *log, size_t variable, const char *value, size_t length,
                                          size_t *index);
@@ -96,6 +100,8 @@ typedef struct dataset {
     size_t n_dates;
     const char **date_column;  /* [n_dates]: the study's strings */
     int32_t **date_day;        /* [n_dates][n]: day number; DATASET_NO_DAY when missing or not a valid date */
+    struct dataset *window_of; /* a window (dataset_window_new): the dataset whose rows it holds; else NULL */
+    size_t window_offset;      /* and where they start in it */
 } dataset;
 
 /* A missing value of a coded factor in dataset.code. */
@@ -129,6 +135,18 @@ void dataset_free(dataset *data);
 
 /* Sets row's id to a copy of length bytes of id and a NUL, kept in the dataset's blocks of text. */
 embolo_error dataset_set_id(dataset *data, size_t row, const char *id, size_t length);
+
+/* A window on whole's rows from offset (whole made with room for them): row i of the window is whole's
+ * row offset + i, its per-row arrays whole's; its counts (n, rows_read, missing, tally, newest date) and
+ * its ids' text are its own, so that one thread can fill it while another fills whole's first rows.
+ * whole must have no weights or sessions (EMBOLO_ERROR_INVALID_ARGUMENT). dataset_free frees only the
+ * window's own parts. */
+embolo_error dataset_window_new(dataset *whole, size_t offset, dataset **out);
+
+/* Moves the window's rows to follow whole's n rows (whole->n must not pass the window's offset:
+ * EMBOLO_ERROR_INVALID_ARGUMENT), its ids' text to whole; rows_read, missing and the tallies summed,
+ * the newest date the later of the two. The window is left without rows, for dataset_free. */
+embolo_error dataset_window_join(dataset *whole, dataset *window);
 
 /* Records excluded as a whole: rows read = analysed (n) + excluded. */
 size_t dataset_rows_excluded(const dataset *data);
