@@ -101,10 +101,51 @@ static void test_patients_in_parallel_same_bytes(void **state)
     study_free(s);
 }
 
+/* Cells as the CSV rules write them: a quote doubled, a number id bare of any guard, a formula-like id
+ * guarded, missing values NA, an exact-integer time and a fraction at 12 digits. */
+static void test_patients_cells(void **state)
+{
+    (void)state;
+    char message[512];
+    study *s = NULL;
+    dataset *d = NULL;
+    report_template *t = NULL;
+    static const char *const ids[] = {"a\"b", "123", "-x"};
+    assert_int_equal(study_read(STUDY, &s, message, sizeof message), EMBOLO_OK);
+    assert_int_equal(dataset_new(s, 3, &d), EMBOLO_OK);
+    assert_int_equal(template_default(&t), EMBOLO_OK);
+    d->n = d->rows_read = 3;
+    for (size_t i = 0; i < 3; i++) {
+        d->record[i] = 10 * i + 7;
+        assert_int_equal(dataset_set_id(d, i, ids[i], strlen(ids[i])), EMBOLO_OK);
+        for (size_t e = 0; e < s->n_endpoints; e++) {
+            d->time[e][i] = i == 0 ? 12.0 : i == 1 ? 1.0 / 3.0 : NAN;
+            d->event[e][i] = i == 2 ? -1 : (int)i;
+        }
+        for (size_t v = 0; v < s->n_variables; v++)
+            dataset_set_value(d, v, i, NAN);
+        for (size_t k = 0; k < d->n_dates; k++)
+            d->date_day[k][i] = i == 1 ? (int32_t)k : DATASET_NO_DAY;
+    }
+    render_input in = {.study = s, .data = d, .template = t};
+    size_t size = 0;
+    char *text = patients_text(&in, 0, &size);
+    assert_non_null(strstr(text, "\n7,\"a\"\"b\",12,0,"));
+    assert_non_null(strstr(text, "\n17,\"123\",0.333333333333,1,"));
+    assert_non_null(strstr(text, "\n27,\"'-x\",NA,NA,"));
+    assert_non_null(strstr(text, ",NA,NA,NA,NA,NA,NA,NA,NA,NA,NA,1970-01-01,1970-01-02,1970-01-03,1970-01-04\n"));
+    assert_int_equal(text[size - 1], '\n');
+    free(text);
+    template_free(t);
+    dataset_free(d);
+    study_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_patients_in_parallel_same_bytes),
+        cmocka_unit_test(test_patients_cells),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

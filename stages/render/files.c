@@ -19,11 +19,24 @@
 
 /* ---- CSV cells ---- */
 
+/* Input text that a spreadsheet would read as a formula gets a leading apostrophe. */
+static int csv_guard_needed(const char *text, int from_input)
+{
+    return from_input && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
+                          text[0] == '\t' || text[0] == '\r');
+}
+
+/* Text that is a number is written as it is; other input text is guarded. */
+static int csv_is_input_number(const char *text)
+{
+    double number;
+    return text_parse_number(text, strlen(text), &number);
+}
+
 static void csv_text(FILE *file, const char *text, int from_input)
 {
     fputc('"', file);
-    if (from_input && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@' ||
-                       text[0] == '\t' || text[0] == '\r'))
+    if (csv_guard_needed(text, from_input))
         fputc('\'', file);
     /* Runs without a quote in one write; each quote doubled. */
     for (const char *c = text;;) {
@@ -40,8 +53,7 @@ static void csv_text(FILE *file, const char *text, int from_input)
 /* Text from the input that is a number is written as it is; other text is guarded. */
 static void csv_input_text(FILE *file, const char *text)
 {
-    double number;
-    csv_text(file, text, !text_parse_number(text, strlen(text), &number));
+    csv_text(file, text, !csv_is_input_number(text));
 }
 
 void files_csv_text(FILE *file, const char *text)
@@ -232,77 +244,188 @@ static char ***level_cells_new(const study *s)
     return NULL;
 }
 
+/* The lines of patients.csv are formatted into memory, not through stdio a character at a time
+ * (a locked call per cell was a fifth of rendering at a million records): row_text grows as needed
+ * and keeps its failure, so a block is either all there or known to be missing. */
+typedef struct row_text {
+    char *data;
+    size_t used;
+    size_t capacity;
+    int failed;
+} row_text;
+
+/* Room for `extra` more bytes; 0 (and failed set) when there is none. */
+static int row_text_reserve(row_text *t, size_t extra)
+{
+    if (t->failed)
+        return 0;
+    if (extra <= t->capacity - t->used)
+        return 1;
+    size_t capacity = t->capacity ? t->capacity : 4096;
+    while (capacity - t->used < extra) {
+        if (capacity > SIZE_MAX / 2) {
+            t->failed = 1;
+            return 0;
+        }
+        capacity *= 2;
+    }
+    char *grown = realloc(t->data, capacity);
+    if (!grown) {
+        t->failed = 1;
+        return 0;
+    }
+    t->data = grown;
+    t->capacity = capacity;
+    return 1;
+}
+
+static void row_text_add(row_text *t, const char *bytes, size_t length)
+{
+    if (row_text_reserve(t, length)) {
+        memcpy(t->data + t->used, bytes, length);
+        t->used += length;
+    }
+}
+
+static void row_text_char(row_text *t, char c)
+{
+    if (row_text_reserve(t, 1))
+        t->data[t->used++] = c;
+}
+
+static void row_text_string(row_text *t, const char *text)
+{
+    row_text_add(t, text, strlen(text));
+}
+
+/* Writes the text so far to file and empties t: 0 when t had failed or the write did. */
+static int row_text_flush(row_text *t, FILE *file)
+{
+    int ok = !t->failed && fwrite(t->data, 1, t->used, file) == t->used;
+    t->used = 0;
+    return ok;
+}
+
 /* A non-negative integer in decimal, as printf's %zu ("%d" of a non-negative int) writes it. */
-static void csv_count(FILE *file, size_t value)
+static void row_text_count(row_text *t, size_t value)
 {
     char digits[24];
     size_t at = sizeof digits;
-    digits[--at] = '\0';
     do {
         digits[--at] = (char)('0' + value % 10);
         value /= 10;
     } while (value > 0);
-    fputs(digits + at, file);
+    row_text_add(t, digits + at, sizeof digits - at);
+}
+
+/* csv_text's cell: quoted, each quote doubled, guarded when from_input. */
+static void row_text_cell(row_text *t, const char *text, int from_input)
+{
+    row_text_char(t, '"');
+    if (csv_guard_needed(text, from_input))
+        row_text_char(t, '\'');
+    for (const char *c = text;;) {
+        size_t run = strcspn(c, "\"");
+        row_text_add(t, c, run);
+        if (!c[run])
+            break;
+        row_text_add(t, "\"\"", 2);
+        c += run + 1;
+    }
+    row_text_char(t, '"');
+}
+
+/* csv_number's cell. */
+static void row_text_number(row_text *t, double value, const char *missing)
+{
+    if (isnan(value) || isinf(value)) {
+        row_text_string(t, missing);
+        return;
+    }
+    if (row_text_reserve(t, NUMTEXT_SIZE)) {
+        numtext_g12(value == 0 ? 0.0 : value, t->data + t->used);
+        t->used += strlen(t->data + t->used);
+    }
 }
 
 /* Every missing value is NA (an empty field reads as "" in R for a text column). The level cells are
  * made once (a level's text is the same on every line) and integers written without printf: at a
  * million records this file is the longest part of rendering. */
-/* The patients' lines first..last-1. */
-static void patients_rows_write(FILE *file, const study *s, const dataset *d, char ***cells, int share, size_t first,
-                                size_t last)
+/* The patients' lines first..last-1, appended to t. */
+static void patients_rows_format(row_text *t, const study *s, const dataset *d, char ***cells, int share,
+                                 size_t first, size_t last)
 {
     for (size_t i = first; i < last; i++) {
-        csv_count(file, d->record[i]);
-        fputc(',', file);
-        csv_input_text(file, d->id[i]);
+        row_text_count(t, d->record[i]);
+        row_text_char(t, ',');
+        row_text_cell(t, d->id[i], !csv_is_input_number(d->id[i]));
         for (size_t e = 0; e < s->n_endpoints; e++) {
-            fputc(',', file);
-            csv_number(file, d->time[e][i], "NA");
-            fputc(',', file);
+            row_text_char(t, ',');
+            row_text_number(t, d->time[e][i], "NA");
+            row_text_char(t, ',');
             if (d->event[e][i] >= 0)
-                csv_count(file, (size_t)d->event[e][i]);
+                row_text_count(t, (size_t)d->event[e][i]);
             else
-                fputs("NA", file);
+                row_text_add(t, "NA", 2);
         }
         for (size_t v = 0; v < s->n_variables; v++) {
             double value = dataset_value(d, v, i);
-            fputc(',', file);
+            row_text_char(t, ',');
             if (isnan(value))
-                fputs("NA", file);
+                row_text_add(t, "NA", 2);
             else if (cells[v])
-                fputs(cells[v][(size_t)value], file);
+                row_text_string(t, cells[v][(size_t)value]);
             else
-                csv_number(file, value, "NA");
+                row_text_number(t, value, "NA");
             if (d->cut_number[v]) {
-                fputc(',', file);
-                csv_number(file, d->cut_number[v][i], "NA");
+                row_text_char(t, ',');
+                row_text_number(t, d->cut_number[v][i], "NA");
             }
         }
         if (d->weight && s->treatment >= 0) {
             for (size_t g = 0; g < d->n_groups; g++) {
-                fputc(',', file);
-                csv_number(file, d->ps[i * d->n_groups + g], "NA");
+                row_text_char(t, ',');
+                row_text_number(t, d->ps[i * d->n_groups + g], "NA");
             }
-            fputc(',', file);
-            csv_number(file, d->weight[i], "NA");
-            fputc(',', file);
-            csv_number(file, d->weight_stabilized[i], "NA");
+            row_text_char(t, ',');
+            row_text_number(t, d->weight[i], "NA");
+            row_text_char(t, ',');
+            row_text_number(t, d->weight_stabilized[i], "NA");
         }
-        if (d->sessions)
-            fprintf(file, ",%zu,%d", d->sessions[i], d->crossover[i]);
+        if (d->sessions) {
+            row_text_char(t, ',');
+            row_text_count(t, d->sessions[i]);
+            row_text_char(t, ',');
+            row_text_count(t, d->crossover[i]);
+        }
         for (size_t k = 0; patients_have_dates(d, share) && k < d->n_dates; k++) {
             char date[11];
             if (d->date_day[k][i] == DATASET_NO_DAY) {
-                fputs(",NA", file);
+                row_text_add(t, ",NA", 3);
                 continue;
             }
             text_format_date(d->date_day[k][i], date);
-            fputc(',', file);
-            fputs(date, file);
+            row_text_char(t, ',');
+            row_text_string(t, date);
         }
-        fputc('\n', file);
+        row_text_char(t, '\n');
     }
+}
+
+/* Lines first..last-1 into file, formatted a few thousand at a time: 0 when out of memory or a
+ * write failed. */
+#define PATIENTS_FLUSH_ROWS ((size_t)4096)
+
+static int patients_rows_write(FILE *file, row_text *t, const study *s, const dataset *d, char ***cells, int share,
+                               size_t first, size_t last)
+{
+    int ok = 1;
+    for (size_t at = first; at < last && ok; at += PATIENTS_FLUSH_ROWS) {
+        size_t end = last - at < PATIENTS_FLUSH_ROWS ? last : at + PATIENTS_FLUSH_ROWS;
+        patients_rows_format(t, s, d, cells, share, at, end);
+        ok = row_text_flush(t, file);
+    }
+    return ok;
 }
 
 /* The lines are written a block at a time; with a second processor, a thread of its own formats every
@@ -337,27 +460,20 @@ static void *patients_blocks_run(void *arg)
     patients_writer *w = arg;
     size_t n_blocks = (w->d->n + PATIENTS_BLOCK - 1) / PATIENTS_BLOCK;
     for (size_t block = 1; block < n_blocks; block += 2) {
-        char *text = NULL;
-        size_t size = 0;
-        FILE *memory = open_memstream(&text, &size);
-        int ok = memory != NULL;
-        if (ok) {
-            patients_rows_write(memory, w->s, w->d, w->cells, w->share, block * PATIENTS_BLOCK, block_end(w, block));
-            ok = !ferror(memory);
-            ok = fclose(memory) == 0 && ok;
-        }
+        row_text text = {0};
+        patients_rows_format(&text, w->s, w->d, w->cells, w->share, block * PATIENTS_BLOCK, block_end(w, block));
         pthread_mutex_lock(&w->mutex);
         while (w->text && !w->stop)
             pthread_cond_wait(&w->changed, &w->mutex);
-        if (!ok || w->stop) {
-            w->failed = !ok;
+        if (text.failed || w->stop) {
+            w->failed = text.failed;
             pthread_cond_broadcast(&w->changed);
             pthread_mutex_unlock(&w->mutex);
-            free(text);
+            free(text.data);
             return NULL;
         }
-        w->text = text;
-        w->size = size;
+        w->text = text.data;
+        w->size = text.used;
         pthread_cond_broadcast(&w->changed);
         pthread_mutex_unlock(&w->mutex);
     }
@@ -365,7 +481,7 @@ static void *patients_blocks_run(void *arg)
 }
 
 /* Odd block `block`: the thread's text copied when it made it, else the lines written here. */
-static void patients_block_take(FILE *file, patients_writer *w, size_t block)
+static int patients_block_take(FILE *file, row_text *t, patients_writer *w, size_t block)
 {
     pthread_mutex_lock(&w->mutex);
     while (!w->text && !w->failed)
@@ -375,17 +491,18 @@ static void patients_block_take(FILE *file, patients_writer *w, size_t block)
     w->text = NULL;
     pthread_cond_broadcast(&w->changed);
     pthread_mutex_unlock(&w->mutex);
-    if (text)
-        fwrite(text, 1, size, file);
-    else
-        patients_rows_write(file, w->s, w->d, w->cells, w->share, block * PATIENTS_BLOCK, block_end(w, block));
+    int ok = text ? fwrite(text, 1, size, file) == size
+                  : patients_rows_write(file, t, w->s, w->d, w->cells, w->share, block * PATIENTS_BLOCK,
+                                        block_end(w, block));
     free(text);
+    return ok;
 }
 
-static void patients_rows_write_parallel(FILE *file, patients_writer *w)
+static int patients_rows_write_parallel(FILE *file, row_text *t, patients_writer *w)
 {
     pthread_t thread;
     size_t n_blocks = (w->d->n + PATIENTS_BLOCK - 1) / PATIENTS_BLOCK;
+    int ok = 1;
     int started = pthread_mutex_init(&w->mutex, NULL) == 0;
     if (started && pthread_cond_init(&w->changed, NULL) != 0) {
         pthread_mutex_destroy(&w->mutex);
@@ -393,11 +510,12 @@ static void patients_rows_write_parallel(FILE *file, patients_writer *w)
     }
     int mutexed = started;
     started = started && pthread_create(&thread, NULL, patients_blocks_run, w) == 0;
-    for (size_t block = 0; block < n_blocks; block++) {
+    for (size_t block = 0; block < n_blocks && ok; block++) {
         if (started && block % 2 == 1)
-            patients_block_take(file, w, block);
+            ok = patients_block_take(file, t, w, block);
         else
-            patients_rows_write(file, w->s, w->d, w->cells, w->share, block * PATIENTS_BLOCK, block_end(w, block));
+            ok = patients_rows_write(file, t, w->s, w->d, w->cells, w->share, block * PATIENTS_BLOCK,
+                                     block_end(w, block));
         if (block % 2 == 1)
             outdir_writeback(file);
     }
@@ -413,22 +531,26 @@ static void patients_rows_write_parallel(FILE *file, patients_writer *w)
         pthread_cond_destroy(&w->changed);
         pthread_mutex_destroy(&w->mutex);
     }
+    return ok;
 }
 
 static int write_patients(FILE *file, const study *s, const dataset *d, int share, int parallel)
 {
     char ***cells = level_cells_new(s);
-    if (!cells)
-        return 0;
-    write_patients_header(file, s, d, share);
-    if (parallel && d->n >= PATIENTS_PARALLEL_FROM) {
-        patients_writer w = {.s = s, .d = d, .cells = cells, .share = share};
-        patients_rows_write_parallel(file, &w);
-    } else {
-        patients_rows_write(file, s, d, cells, share, 0, d->n);
+    row_text text = {0};
+    int ok = cells != NULL;
+    if (ok) {
+        write_patients_header(file, s, d, share);
+        if (parallel && d->n >= PATIENTS_PARALLEL_FROM) {
+            patients_writer w = {.s = s, .d = d, .cells = cells, .share = share};
+            ok = patients_rows_write_parallel(file, &text, &w);
+        } else {
+            ok = patients_rows_write(file, &text, s, d, cells, share, 0, d->n);
+        }
     }
+    free(text.data);
     level_cells_free(cells, s);
-    return !ferror(file);
+    return ok && !ferror(file);
 }
 
 static void json_string(FILE *file, const char *text)
