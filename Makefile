@@ -2,7 +2,7 @@
 
 CC ?= cc
 BUILD ?= build
-OPT ?= -O2 -g
+OPT ?= -O3 -g
 SANITIZE ?=
 WARNINGS := -std=c11 -Wall -Wextra -Wpedantic -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Istages -Ipipeline -I/usr/include/freetype2

@@ -633,8 +633,8 @@ static inline void expect_failure(const scratch *s, const char *const *args, int
     size_t length = strlen(err);
     if (code != want_code || lines != 1 || length == 0 || err[length - 1] != '\n' || !strstr(err, fragment) ||
         (fragment2 && !strstr(err, fragment2)))
-        print_error("%s %s: exit %d (want %d), stderr [%s] (want one line with '%s'%s%s)\n", args[0], args[1], code,
-                    want_code, err, fragment, fragment2 ? " and " : "", fragment2 ? fragment2 : "");
+        print_error("%s %s: exit %d (want %d), stderr [%s] (want one line with '%s'%s%s)\n", args[0], args[1] ? args[1] : "",
+                    code, want_code, err, fragment, fragment2 ? " and " : "", fragment2 ? fragment2 : "");
     assert_int_equal(code, want_code);
     assert_int_equal(lines, 1);
     assert_true(length > 0 && err[length - 1] == '\n');

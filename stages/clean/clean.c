@@ -820,9 +820,10 @@ static embolo_error clean_record(clean_context *ctx, size_t record)
     if (err != EMBOLO_OK)
         return err;
     if (code) {
+        int unknown_treatment = strcmp(code, "E_UNKNOWN_TREATMENT") == 0;
         ctx->row_excluded++;
         err = log_line(ctx, record, id, "row", code, column, column ? &c : NULL);
-        if (err == EMBOLO_OK && strcmp(code, "E_UNKNOWN_TREATMENT") == 0)
+        if (err == EMBOLO_OK && unknown_treatment)
             err = tally_unmatched(ctx, (size_t)s->treatment, &c);
         return err;
     }
