@@ -427,6 +427,29 @@ static void test_invalid_input(void **state)
     assert_true(isnan(cox_wald_block(NULL, 0, 1)));
 }
 
+/* A value that is not finite is refused wherever it sits: in a pair of columns or the odd last one,
+ * in the first row or the last (the design is checked two values at a time). */
+static void test_not_finite_anywhere(void **state)
+{
+    (void)state;
+    enum { N = 5, P = 3 };
+    double time[N] = {1, 2, 3, 4, 5};
+    int status[N] = {1, 0, 1, 1, 0};
+    double x[N * P] = {0, 1, 2.5, 1, 0, 3.5, 0, 0, 1.5, 1, 1, 4.5, 0, 1, 0.5};
+    const double bad[] = {NAN, INFINITY, -INFINITY};
+    cox_result *fit = NULL;
+    assert_int_equal(cox_fit(time, status, NULL, x, N, P, NULL, &fit), EMBOLO_OK);
+    cox_result_free(fit);
+    for (size_t at = 0; at < N * P; at++) {
+        double kept = x[at];
+        x[at] = bad[at % 3];
+        fit = NULL;
+        assert_int_equal(cox_fit(time, status, NULL, x, N, P, NULL, &fit), EMBOLO_ERROR_INVALID_ARGUMENT);
+        assert_null(fit);
+        x[at] = kept;
+    }
+}
+
 /* R's coxscore2 as written (quadratic): unweighted score residuals at the risk scores exp(lp). */
 static void score_residuals_direct(const double *time, const int *status, const double *w,
                                    const double *x, const double *lp, size_t n, size_t p,
@@ -627,6 +650,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strata),
+        cmocka_unit_test(test_not_finite_anywhere),
         cmocka_unit_test(test_cluster),
         cmocka_unit_test(test_strata_aliased),
         cmocka_unit_test(test_r_reference),

@@ -116,6 +116,41 @@ static double *doubles_alloc(size_t count)
     return calloc(count > 0 ? count : 1, sizeof(double));
 }
 
+/* Two doubles operated on lane by lane: each lane is the scalar operation (the same rounding), two at a
+ * time where the processor has them (SSE2's packed division). */
+typedef double cox_pair __attribute__((vector_size(2 * sizeof(double))));
+
+static cox_pair pair_load(const double *v)
+{
+    cox_pair x;
+    memcpy(&x, v, sizeof x);
+    return x;
+}
+
+static void pair_store(double *v, cox_pair x)
+{
+    memcpy(v, &x, sizeof x);
+}
+
+/* A lane's comparison result: all ones (true) or zero. */
+typedef long long cox_mask __attribute__((vector_size(2 * sizeof(long long))));
+
+/* 1 when every value is finite: v - v is +0.0 for a finite v, NaN for an infinite or NaN one. */
+static int values_finite(const double *v, size_t count)
+{
+    const cox_pair zero = {0.0, 0.0};
+    cox_mask all = {-1, -1};
+    size_t i = 0;
+    for (; i + 2 <= count; i += 2) {
+        cox_pair x = pair_load(v + i);
+        all &= (x - x) == zero;
+    }
+    int finite = all[0] != 0 && all[1] != 0;
+    for (; i < count; i++)
+        finite &= isfinite(v[i]) != 0;
+    return finite;
+}
+
 static embolo_error cox_input_check(const double *time, const int *status, const double *weight,
                                     const double *x, size_t n, size_t p)
 {
@@ -139,11 +174,9 @@ static embolo_error cox_input_check(const double *time, const int *status, const
             err = EMBOLO_ERROR_INVALID_ARGUMENT;
         else if (weight != NULL && !(isfinite(weight[i]) && weight[i] > 0.0))
             err = EMBOLO_ERROR_INVALID_ARGUMENT;
-        for (size_t j = 0; j < p && err == EMBOLO_OK; j++) {
-            if (!isfinite(x[i * p + j]))
-                err = EMBOLO_ERROR_INVALID_ARGUMENT;
-        }
     }
+    if (err == EMBOLO_OK && p > 0 && !values_finite(x, n * p))
+        err = EMBOLO_ERROR_INVALID_ARGUMENT;
 
 cleanup:
     return err;
@@ -218,20 +251,43 @@ cleanup:
 }
 
 /* Which columns are constant and which lie within {-1, 0, 1}, in one pass over the rows (row-major:
- * a column at a time would stride through the whole design once per column). */
+ * a column at a time would stride through the whole design once per column): two columns at a time
+ * for the first CLASSIFY_PAIRS pairs, the others one at a time. */
+#define CLASSIFY_PAIRS 16
+
 static void columns_classify(const double *x, size_t n, size_t p, unsigned char *constant, unsigned char *unit)
 {
+    const cox_pair zero = {0.0, 0.0}, one = {1.0, 1.0};
+    const cox_mask magnitude_bits = {INT64_MAX, INT64_MAX};
+    cox_pair first[CLASSIFY_PAIRS];
+    cox_mask differs[CLASSIFY_PAIRS], outside[CLASSIFY_PAIRS];
+    size_t pairs = p / 2 < CLASSIFY_PAIRS ? p / 2 : CLASSIFY_PAIRS, paired = 2 * pairs;
     for (size_t j = 0; j < p; j++) {
         constant[j] = 1;
         unit[j] = 1;
     }
+    for (size_t t = 0; t < pairs; t++) {
+        first[t] = pair_load(x + 2 * t);
+        differs[t] = outside[t] = (cox_mask){0, 0};
+    }
     for (size_t i = 0; i < n && p > 0; i++) {
         const double *xr = x + i * p;
-        for (size_t j = 0; j < p; j++) {
+        for (size_t t = 0; t < pairs; t++) {
+            cox_pair v = pair_load(xr + 2 * t);
+            differs[t] |= v != first[t];
+            /* |v| (v - 1) is 0 exactly when |v| is 0 or 1 (never by underflow or overflow). */
+            cox_pair a = (cox_pair)((cox_mask)v & magnitude_bits);
+            outside[t] |= a * (a - one) != zero;
+        }
+        for (size_t j = paired; j < p; j++) {
             double v = xr[j];
             constant[j] &= (unsigned char)(v == x[j]);
             unit[j] &= (unsigned char)(v == 0.0 || v == 1.0 || v == -1.0);
         }
+    }
+    for (size_t j = 0; j < paired; j++) {
+        constant[j] = differs[j / 2][j % 2] == 0;
+        unit[j] = outside[j / 2][j % 2] == 0;
     }
 }
 
@@ -586,30 +642,6 @@ static void row_add_sparse(cox_work *w, double *a, double *c, size_t k, const si
         for (size_t t = 0; t <= s; t++)
             ci[cols[t]] += rx * xv[t];
     }
-}
-
-static int values_finite(const double *v, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        if (!isfinite(v[i]))
-            return 0;
-    return 1;
-}
-
-/* Two doubles operated on lane by lane: each lane is the scalar operation (the same rounding), two at a
- * time where the processor has them (SSE2's packed division). */
-typedef double cox_pair __attribute__((vector_size(2 * sizeof(double))));
-
-static cox_pair pair_load(const double *v)
-{
-    cox_pair x;
-    memcpy(&x, v, sizeof x);
-    return x;
-}
-
-static void pair_store(double *v, cox_pair x)
-{
-    memcpy(v, &x, sizeof x);
 }
 
 /* Adds one share of the deaths' terms to the risk set and the contribution of that share (weight
