@@ -1,5 +1,6 @@
 /* Ingest (stages/ingest/ingest.h): RFC 4180 CSV from memory and from a file — BOM, CRLF, quoting,
- * record numbering, malformed records, and the fatal errors (empty file, missing column). */
+ * record numbering, malformed records, and the fatal errors (empty file, missing column); a large file
+ * read on two threads against the same read on one. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -541,7 +542,334 @@ static void test_hash_of_the_bytes_read(void **state)
     assert_string_equal(got, want);
     assert_int_equal(ingest_record_count(table), 2);
     assert_text_value(table, 1, 1, "b\nc");
+    assert_int_equal(ingest_read_parts(table), 1);
     ingest_table_free(table);
+}
+
+/* ---- a large regular file read on two threads: the same as on one ---- */
+
+/* A CSV built in memory. */
+typedef struct csv_text {
+    char *bytes;
+    size_t length, capacity;
+} csv_text;
+
+static void csv_add(csv_text *c, const char *bytes, size_t length)
+{
+    if (!c->bytes || c->length + length > c->capacity) {
+        c->capacity = (c->length + length) * 2 + 1;
+        c->bytes = realloc(c->bytes, c->capacity);
+        assert_non_null(c->bytes);
+    }
+    memcpy(c->bytes + c->length, bytes, length);
+    c->length += length;
+}
+
+static void csv_add_text(csv_text *c, const char *text)
+{
+    csv_add(c, text, strlen(text));
+}
+
+/* n records of 20 bytes from number first: "<8 digits>,<8 digits>,y" and end (NULL: "\n"; the
+ * record is then 20 bytes). */
+static void csv_add_records(csv_text *c, size_t first, size_t n, const char *end)
+{
+    char record[64];
+    for (size_t r = first; r < first + n; r++) {
+        snprintf(record, sizeof record, "%08zu,%08zu,y%s", r % 100000000, (r * 7) % 100000000, end ? end : "\n");
+        csv_add_text(c, record);
+    }
+}
+
+static void csv_repeat(csv_text *c, char byte, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        csv_add(c, &byte, 1);
+}
+
+static const char *const id_x_y[] = {"id", "x", "y"};
+
+typedef struct read_result {
+    embolo_error err;
+    ingest_table *table;
+    char message[512];
+    char hex[65];
+} read_result;
+
+/* Fails unless two reads gave the same: error and message, or records, flags, values and hash. */
+static void assert_same_read(const read_result *a, const read_result *b)
+{
+    if (a->err != b->err || strcmp(a->message, b->message) != 0)
+        print_error("one thread: %d '%s', two: %d '%s'\n", a->err, a->message, b->err, b->message);
+    assert_int_equal(a->err, b->err);
+    assert_string_equal(a->message, b->message);
+    if (a->err != EMBOLO_OK) {
+        assert_null(a->table);
+        assert_null(b->table);
+        return;
+    }
+    assert_string_equal(a->hex, b->hex);
+    assert_int_equal(ingest_record_count(a->table), ingest_record_count(b->table));
+    assert_int_equal(ingest_unused_column_count(a->table), ingest_unused_column_count(b->table));
+    for (size_t u = 0; u < ingest_unused_column_count(a->table); u++)
+        assert_string_equal(ingest_unused_column(a->table, u), ingest_unused_column(b->table, u));
+    for (size_t r = 0; r < ingest_record_count(a->table); r++) {
+        assert_int_equal(ingest_record_malformed(a->table, r), ingest_record_malformed(b->table, r));
+        for (size_t c = 0; c < 3; c++) {
+            size_t length_a, length_b;
+            const char *value_a = ingest_value(a->table, r, c, &length_a);
+            const char *value_b = ingest_value(b->table, r, c, &length_b);
+            if (length_a != length_b || memcmp(value_a, value_b, length_a) != 0)
+                print_error("record %zu column %zu differs\n", r, c);
+            assert_int_equal(length_a, length_b);
+            assert_memory_equal(value_a, value_b, length_a);
+        }
+    }
+}
+
+/* Writes c to a file, reads it on one thread and on two (split whatever its size), and fails unless
+ * the reads agree and the hash is that of c, and (fragment not NULL) they fail with a message holding
+ * fragment; returns the two-thread read's parts (0 when it failed) and its table in *kept (NULL:
+ * freed). */
+static int read_split_and_compare(const csv_text *c, ingest_table **kept, const char *fragment)
+{
+    char path[] = "/tmp/embolo-test-ingest-XXXXXX", want[65];
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, c->bytes, c->length), (ssize_t)c->length);
+    assert_int_equal(close(fd), 0);
+    read_result one = {.err = EMBOLO_OK}, two = {.err = EMBOLO_OK};
+    ingest_options options_one = {.threads = 1, .split_min = 1}, options_two = {.threads = 2, .split_min = 1};
+    one.err = ingest_read_with(path, &options_one, id_x_y, 3, &one.table, one.hex, one.message, sizeof one.message);
+    two.err = ingest_read_with(path, &options_two, id_x_y, 3, &two.table, two.hex, two.message, sizeof two.message);
+    unlink(path);
+    assert_same_read(&one, &two);
+    if (fragment && !strstr(two.message, fragment))
+        print_error("'%s' lacks '%s'\n", two.message, fragment);
+    assert_true(!fragment || strstr(two.message, fragment));
+    assert_true(sha256_hex(c->bytes, c->length, want));
+    if (one.err == EMBOLO_OK) {
+        assert_string_equal(two.hex, want);
+        assert_int_equal(ingest_read_parts(one.table), 1);
+    }
+    int parts = two.table ? ingest_read_parts(two.table) : 0;
+    ingest_table_free(one.table);
+    if (kept)
+        *kept = two.table;
+    else
+        ingest_table_free(two.table);
+    return parts;
+}
+
+/* Plain records, with LF or CRLF line ends, a BOM, empty lines and blanks: joined at the split. */
+static void test_split_read_of_plain_records(void **state)
+{
+    (void)state;
+    static const char *const ends[] = {"\n", "\r\n", "\n\n", " \n", "\r\n\r\n \t\n"};
+    for (size_t e = 0; e < sizeof ends / sizeof *ends; e++)
+        for (int bom = 0; bom < 2; bom++) {
+            csv_text c = {0};
+            ingest_table *table;
+            csv_add_text(&c, bom ? "\xEF\xBB\xBFid,x,y,notes\r\n" : "id,x,y\n");
+            csv_add_records(&c, 0, 20000, ends[e]);
+            assert_int_equal(read_split_and_compare(&c, &table, NULL), 2);
+            assert_int_equal(ingest_record_count(table), 20000);
+            assert_ingest_value(table, 19999, 0, "00019999", 8);
+            assert_int_equal(ingest_record_malformed(table, 12345), bom);
+            ingest_table_free(table);
+            free(c.bytes);
+        }
+}
+
+/* A quoted field over several lines (LF, CRLF, escaped quotes) at every place around the split: where
+ * the guessed start falls inside it the parts are not joined, and either way the read is the same. */
+static void test_split_read_of_quoted_lines_across_the_split(void **state)
+{
+    (void)state;
+    size_t joined = 0, not_joined = 0, n = 10000;
+    csv_text field = {0};
+    csv_add_text(&field, "quoted,\"");
+    for (size_t line = 0; line < 40; line++)
+        csv_add_text(&field, line % 3 ? "a line of text, and \"\"quotes\"\"\n" : "a line ending in CR LF\r\n");
+    csv_add_text(&field, "\",last\n");
+    size_t split = (7 + n * 20 + field.length) * INGEST_SPLIT_PERCENT / 100;
+    for (size_t before = (split - field.length) / 20 - 2; before <= split / 20 + 2; before += 3) {
+        csv_text c = {0};
+        csv_add_text(&c, "id,x,y\n");
+        csv_add_records(&c, 0, before, NULL);
+        csv_add(&c, field.bytes, field.length);
+        csv_add_records(&c, before, n - before, NULL);
+        int parts = read_split_and_compare(&c, NULL, NULL);
+        joined += parts == 2;
+        not_joined += parts == 1;
+        free(c.bytes);
+    }
+    free(field.bytes);
+    assert_true(joined > 0);
+    assert_true(not_joined > 0);
+}
+
+/* Lone CRs, LF CR and CR LF at every place around the split. */
+static void test_split_read_of_line_ends_at_the_split(void **state)
+{
+    (void)state;
+    static const char cluster[] = "c1,1,y\rc2,2,y\n\rc3,3,y\r\n\r\nc4,4,y\n\n\r\r";
+    size_t n = 10000, joined = 0;
+    size_t split = (7 + n * 20 + LEN(cluster)) * INGEST_SPLIT_PERCENT / 100;
+    for (size_t shift = 0; shift < 60; shift++) {
+        csv_text c = {0};
+        csv_add_text(&c, "id,x,y\n");
+        csv_add_records(&c, 0, split / 20 - 2, NULL);
+        csv_repeat(&c, 'z', shift);
+        csv_add(&c, cluster, LEN(cluster));
+        csv_add_records(&c, split / 20 - 2, n - split / 20 + 2, NULL);
+        ingest_table *table;
+        joined += read_split_and_compare(&c, &table, NULL) == 2;
+        assert_int_equal(ingest_record_count(table), n + 4);
+        ingest_table_free(table);
+        free(c.bytes);
+    }
+    assert_true(joined > 0);
+}
+
+/* Short and long records after the split: malformed in the joined table as in one pass. */
+static void test_split_read_of_malformed_records(void **state)
+{
+    (void)state;
+    csv_text c = {0};
+    ingest_table *table;
+    csv_add_text(&c, "id,x,y\n");
+    csv_add_records(&c, 0, 10000, NULL);
+    csv_add_text(&c, "short,1\nlong,1,2,3\n\n   \none\n");
+    csv_add_records(&c, 10000, 100, NULL);
+    assert_int_equal(read_split_and_compare(&c, &table, NULL), 2);
+    assert_int_equal(ingest_record_count(table), 10103);
+    assert_false(ingest_record_malformed(table, 9999));
+    assert_true(ingest_record_malformed(table, 10000));
+    assert_true(ingest_record_malformed(table, 10001));
+    assert_true(ingest_record_malformed(table, 10002));
+    assert_false(ingest_record_malformed(table, 10003));
+    assert_ingest_value(table, 10001, 2, "2", 1);
+    ingest_table_free(table);
+    free(c.bytes);
+}
+
+/* A quote left open to the end of the file: opened after the split (joined), or before it (the rest
+ * is one field: not joined); the last record is malformed either way. */
+static void test_split_read_of_an_open_quote_at_the_end(void **state)
+{
+    (void)state;
+    for (int early = 0; early < 2; early++) {
+        csv_text c = {0};
+        ingest_table *table;
+        csv_add_text(&c, "id,x,y\n");
+        csv_add_records(&c, 0, early ? 3000 : 10000, NULL);
+        csv_add_text(&c, "open,1,\"never closed\n");
+        csv_add_records(&c, 0, early ? 7000 : 100, NULL);
+        assert_int_equal(read_split_and_compare(&c, &table, NULL), early ? 1 : 2);
+        assert_int_equal(ingest_record_count(table), early ? 3001 : 10001);
+        assert_true(ingest_record_malformed(table, ingest_record_count(table) - 1));
+        assert_false(ingest_record_malformed(table, ingest_record_count(table) - 2));
+        ingest_table_free(table);
+        free(c.bytes);
+    }
+}
+
+/* The 16 MiB field limit after the split: the same error, naming the same record, as in one pass; a
+ * quoted field of exactly 16 MiB is refused when its closing quote ends a 64 KiB piece of the read (the
+ * quote is still in libcsv's field then) and read otherwise, split or not. */
+static void test_split_read_stops_at_the_field_limit(void **state)
+{
+    (void)state;
+    size_t before = 900000;  /* 18 MB of records: the split is among them */
+    for (int variant = 0; variant < 3; variant++) {
+        csv_text c = {0};
+        ingest_table *table = NULL;
+        char fragment[64];
+        csv_add_text(&c, "id,x,y\n");
+        csv_add_records(&c, 0, before, NULL);
+        if (variant == 0) {
+            csv_add_text(&c, "big,1,");
+            csv_repeat(&c, 'a', (size_t)17 << 20);
+        } else {
+            /* "big" padded so that the closing quote is a piece's last byte (variant 1) or the next one's first. */
+            size_t quote_at = c.length + strlen("big,1,\"") + ((size_t)16 << 20);
+            size_t pad = (65535 - quote_at % 65536) + (size_t)(variant == 2);
+            csv_add_text(&c, "big");
+            csv_repeat(&c, 'g', pad);
+            csv_add_text(&c, ",1,\"");
+            csv_repeat(&c, 'a', (size_t)16 << 20);
+            assert_int_equal((c.length % 65536 == 65535), variant == 1);
+            csv_add_text(&c, "\"");
+        }
+        csv_add_text(&c, "\n");
+        csv_add_records(&c, before, 1000, NULL);
+        snprintf(fragment, sizeof fragment, "a field of record %zu is larger than 16 MiB", before + 1);
+        int parts = read_split_and_compare(&c, &table, variant < 2 ? fragment : NULL);
+        assert_int_equal(parts, variant < 2 ? 0 : 2);
+        if (variant == 2) {
+            size_t length;
+            ingest_value(table, before, 2, &length);
+            assert_int_equal(length, (size_t)16 << 20);
+            assert_int_equal(ingest_record_count(table), before + 1001);
+        }
+        ingest_table_free(table);
+        free(c.bytes);
+    }
+}
+
+/* Small files split at any size (the header, a header over the split, a missing column, an empty
+ * file): the same as in one pass. */
+static void test_split_read_of_small_files(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "id,x,y\n1,2,3\n4,5,6\n",
+        "\xEF\xBB\xBFid,x,y\r\n1,2,3\r\n4,5,6\r\n7,8,9",
+        "\"id\nwith a line end\",x,y\n1,2,3\n",
+        "id,\"x\",y\n1,\"2\n2\",3\n4,5,6\n7,8,9\n",
+        "id,x\n1,2\n3,4\n5,6\n",
+        "id;x;y\n1;2;3\n",
+        "id,x,y\n",
+        "id,x,y",
+        "\n\n\nid,x,y\n\n\n1,2,3\n\n\n\n4,5,6\n\n",
+        "\xEF\xBB",
+        "",
+    };
+    size_t joined = 0;
+    for (size_t f = 0; f < sizeof files / sizeof *files; f++) {
+        csv_text c = {0};
+        csv_add_text(&c, files[f]);
+        joined += read_split_and_compare(&c, NULL, NULL) == 2;
+        free(c.bytes);
+    }
+    assert_true(joined >= 3);
+}
+
+/* Two threads need a regular file of INGEST_SPLIT_MIN bytes or more (and not standard input or a
+ * FIFO, see test_hash_of_the_bytes_read). */
+static void test_split_read_needs_a_large_file(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/embolo-test-ingest-XXXXXX", message[512];
+    csv_text c = {0};
+    ingest_table *table = NULL;
+    csv_add_text(&c, "id,x,y\n");
+    csv_add_records(&c, 0, 10000, NULL);
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, c.bytes, c.length), (ssize_t)c.length);
+    assert_int_equal(close(fd), 0);
+    ingest_options options = {.threads = 2};
+    assert_int_equal(ingest_read_with(path, &options, id_x_y, 3, &table, NULL, message, sizeof message), EMBOLO_OK);
+    assert_int_equal(ingest_read_parts(table), 1);
+    ingest_table_free(table);
+    options.split_min = c.length;
+    assert_int_equal(ingest_read_with(path, &options, id_x_y, 3, &table, NULL, message, sizeof message), EMBOLO_OK);
+    assert_int_equal(ingest_read_parts(table), 2);
+    ingest_table_free(table);
+    unlink(path);
+    free(c.bytes);
 }
 
 #if defined(__has_feature)
@@ -616,6 +944,14 @@ int main(void)
         cmocka_unit_test(test_read_file),
         cmocka_unit_test(test_field_limit_stops_the_read),
         cmocka_unit_test(test_hash_of_the_bytes_read),
+        cmocka_unit_test(test_split_read_of_plain_records),
+        cmocka_unit_test(test_split_read_of_quoted_lines_across_the_split),
+        cmocka_unit_test(test_split_read_of_line_ends_at_the_split),
+        cmocka_unit_test(test_split_read_of_malformed_records),
+        cmocka_unit_test(test_split_read_of_an_open_quote_at_the_end),
+        cmocka_unit_test(test_split_read_stops_at_the_field_limit),
+        cmocka_unit_test(test_split_read_of_small_files),
+        cmocka_unit_test(test_split_read_needs_a_large_file),
         cmocka_unit_test(test_out_of_memory_is_named),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

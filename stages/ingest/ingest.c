@@ -3,13 +3,16 @@
 #include <csv.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/cpus.h"
 #include "common/sha256.h"
 #include "common/text.h"
 
@@ -22,6 +25,8 @@
 _Static_assert(INGEST_MAX_TEXT - 1 <= UINT32_MAX, "a cell's offset into the text fits in 32 bits");
 /* Bytes read and handed to libcsv at a time: the field limit is checked after each piece. */
 #define INGEST_CHUNK ((size_t)65536)
+/* The second part of a split read is read and kept in blocks of this size (aligned on it in the file). */
+#define INGEST_BLOCK ((size_t)1024 * 1024)
 
 struct ingest_table {
     size_t n_wanted;
@@ -38,6 +43,10 @@ struct ingest_table {
     unsigned char *present;   /* [n_wanted] 0 for an optional column the header lacks */
     char **unused;
     size_t n_unused;
+    /* A split read's second part: records from tail_first on are tail's (its cells and text its own,
+     * its header borrowed while it is read). No tail: tail_first is SIZE_MAX. */
+    struct ingest_table *tail;
+    size_t tail_first;
 };
 
 /* libcsv callback state. */
@@ -378,7 +387,17 @@ static embolo_error table_new(size_t n_wanted, ingest_table **out)
     if (!*out)
         return EMBOLO_ERROR_NOMEM;
     (*out)->n_wanted = n_wanted;
+    (*out)->tail_first = SIZE_MAX;
     return EMBOLO_OK;
+}
+
+/* The table holding record *record, and the record's index in it. */
+static ingest_table *table_segment(const ingest_table *table, size_t *record)
+{
+    if (*record < table->tail_first)
+        return (ingest_table *)table;
+    *record -= table->tail_first;
+    return table->tail;
 }
 
 /* The CSV fed to libcsv in pieces as it is read, so that the field limit stops the read: libcsv
@@ -417,7 +436,9 @@ static embolo_error stream_begin(ingest_stream *s, const char *path, const inges
     return err;
 }
 
-static embolo_error stream_parse(ingest_stream *s, const char *data, size_t length)
+/* check 0: the field limit is not checked after the pieces (a split read's first part ends where the
+ * one-pass read does not check it). */
+static embolo_error stream_parse(ingest_stream *s, const char *data, size_t length, int check)
 {
     ingest_reader *reader = &s->reader;
     for (size_t done = 0; done < length && reader->error == EMBOLO_OK;) {
@@ -428,7 +449,7 @@ static embolo_error stream_parse(ingest_stream *s, const char *data, size_t leng
             reader_fail(reader, nomem ? EMBOLO_ERROR_NOMEM : EMBOLO_ERROR_DATA, "cannot parse the CSV: %s",
                         csv_strerror(csv_error(&s->parser)));
         }
-        if (s->parser.entry_pos > INGEST_MAX_FIELD)
+        if (check && s->parser.entry_pos > INGEST_MAX_FIELD)
             reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "a field of record %zu is larger than 16 MiB",
                         reader->table->n_records + (reader->in_header ? 0 : 1));
         done += piece;
@@ -436,19 +457,19 @@ static embolo_error stream_parse(ingest_stream *s, const char *data, size_t leng
     return reader->error;
 }
 
-/* Feeds the next bytes of the file; a UTF-8 BOM at its start is skipped. */
-static embolo_error stream_feed(ingest_stream *s, const char *data, size_t length)
+/* Feeds the next bytes of the file; a UTF-8 BOM at its start is skipped. check: as stream_parse's. */
+static embolo_error stream_feed(ingest_stream *s, const char *data, size_t length, int check)
 {
     while (!s->head_done && length > 0) {
         s->head[s->n_head++] = (unsigned char)*data++;
         length--;
         if (s->n_head == 3) {
             s->head_done = 1;
-            if (memcmp(s->head, "\xEF\xBB\xBF", 3) != 0 && stream_parse(s, (const char *)s->head, 3) != EMBOLO_OK)
+            if (memcmp(s->head, "\xEF\xBB\xBF", 3) != 0 && stream_parse(s, (const char *)s->head, 3, 1) != EMBOLO_OK)
                 return s->reader.error;
         }
     }
-    return stream_parse(s, data, length);
+    return stream_parse(s, data, length, check);
 }
 
 /* Ends the file: the table in *out, or the first error. */
@@ -456,12 +477,15 @@ static embolo_error stream_end(ingest_stream *s, ingest_table **out)
 {
     ingest_reader *reader = &s->reader;
     if (!s->head_done && reader->error == EMBOLO_OK)
-        stream_parse(s, (const char *)s->head, s->n_head);
+        stream_parse(s, (const char *)s->head, s->n_head, 1);
     if (reader->error == EMBOLO_OK)
         reader_finish(reader, &s->parser);
     /* A quote still open at the end of the file makes the last record malformed. */
-    if (reader->error == EMBOLO_OK && s->quote == QUOTED && reader->table->n_records > 0)
-        reader->table->malformed[reader->table->n_records - 1] = 1;
+    if (reader->error == EMBOLO_OK && s->quote == QUOTED && reader->table->n_records > 0) {
+        size_t last = reader->table->n_records - 1;
+        ingest_table *segment = table_segment(reader->table, &last);
+        segment->malformed[last] = 1;
+    }
     if (reader->error == EMBOLO_OK) {
         *out = reader->table;
         reader->table = NULL;
@@ -482,7 +506,7 @@ embolo_error ingest_parse_with(const char *data, size_t length, const char *path
     ingest_stream stream;
     *out = NULL;
     if (stream_begin(&stream, path, options, wanted, n_wanted, message, message_size) == EMBOLO_OK)
-        stream_feed(&stream, data, length);
+        stream_feed(&stream, data, length, 1);
     return stream_end(&stream, out);
 }
 
@@ -500,34 +524,337 @@ embolo_error ingest_parse(const char *data, size_t length, const char *path, con
     return ingest_parse_with(data, length, path, NULL, wanted, n_wanted, out, message, message_size);
 }
 
-/* Reads fd to its end in pieces, hashing and parsing each. */
-static embolo_error stream_read(ingest_stream *s, int fd, sha256_state *hash)
+/* One piece of the input as it is read: counted against the input limit, hashed (hash NULL: not),
+ * parsed (check: as stream_parse's). */
+static void stream_take(ingest_stream *s, const char *data, size_t length, size_t *total, sha256_state *hash,
+                        int check)
+{
+    *total += length;
+    if (*total > INGEST_MAX_INPUT) {
+        reader_fail(&s->reader, EMBOLO_ERROR_TOO_LARGE, "the input file is larger than %zu GiB",
+                    INGEST_MAX_INPUT >> 30);
+        return;
+    }
+    if (hash)
+        sha256_update(hash, data, length);
+    stream_feed(s, data, length, check);
+}
+
+/* read(2) of up to length bytes, again when interrupted; a failure is the reader's error. */
+static ssize_t read_piece(ingest_reader *reader, int fd, char *buffer, size_t length)
+{
+    ssize_t got;
+    do
+        got = read(fd, buffer, length);
+    while (got < 0 && errno == EINTR);
+    if (got < 0)
+        reader_fail(reader, EMBOLO_ERROR_FILE_NOT_FOUND, "cannot read the input file: %s", strerror(errno));
+    return got;
+}
+
+/* Reads fd to its end in pieces, hashing and parsing each; total: the bytes taken before. */
+static embolo_error stream_read(ingest_stream *s, int fd, sha256_state *hash, size_t total)
 {
     ingest_reader *reader = &s->reader;
     char *buffer = malloc(INGEST_CHUNK);
-    size_t total = 0;
     if (!buffer)
         reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory");
     while (buffer && reader->error == EMBOLO_OK) {
-        ssize_t got = read(fd, buffer, INGEST_CHUNK);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            reader_fail(reader, EMBOLO_ERROR_FILE_NOT_FOUND, "cannot read the input file: %s", strerror(errno));
+        ssize_t got = read_piece(reader, fd, buffer, INGEST_CHUNK);
         if (got <= 0)
             break;
-        total += (size_t)got;
-        if (total > INGEST_MAX_INPUT)
-            reader_fail(reader, EMBOLO_ERROR_TOO_LARGE, "the input file is larger than %zu GiB",
-                        INGEST_MAX_INPUT >> 30);
-        else {
-            if (hash)
-                sha256_update(hash, buffer, (size_t)got);
-            stream_feed(s, buffer, (size_t)got);
-        }
+        stream_take(s, buffer, (size_t)got, &total, hash, 1);
     }
     free(buffer);
     return reader->error;
+}
+
+/* stream_take over bytes that follow the *total taken, in pieces that end where the one-pass read's
+ * of a regular file do (at multiples of INGEST_CHUNK), so that the field limit is checked at the same
+ * places. */
+static void stream_take_aligned(ingest_stream *s, const char *data, size_t length, size_t *total,
+                                sha256_state *hash)
+{
+    while (length > 0 && s->reader.error == EMBOLO_OK) {
+        size_t piece = INGEST_CHUNK - *total % INGEST_CHUNK;
+        if (piece > length)
+            piece = length;
+        stream_take(s, data, piece, total, hash, 1);
+        data += piece;
+        length -= piece;
+    }
+}
+
+/* Reads up to length bytes at offset, fewer only at the end of the file; -1 on a read error. */
+static ssize_t read_at(int fd, char *buffer, size_t length, size_t offset)
+{
+    size_t done = 0;
+    while (done < length) {
+        ssize_t got = pread(fd, buffer + done, length - done, (off_t)(offset + done));
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            break;
+        done += (size_t)got;
+    }
+    return (ssize_t)done;
+}
+
+/* Bytes of a split read's second part, kept in file order. */
+typedef struct ingest_block {
+    struct ingest_block *next;
+    size_t length;
+    char data[];
+} ingest_block;
+
+/* A split read's second part: the bytes from start to the end of the file, read and parsed on a
+ * thread of its own into a table of its own (the first part's header borrowed), and kept to be
+ * hashed after the first part's or, when the parts cannot be joined, parsed after it. */
+typedef struct ingest_part {
+    ingest_stream stream;
+    char message[512];
+    int fd;
+    size_t start;
+    pthread_t thread;
+    int tried, started;          /* part_start was called; the thread runs */
+    pthread_mutex_t lock;
+    pthread_cond_t grown;
+    ingest_block *first, *last;  /* guarded by lock */
+    int ended, stop;             /* guarded by lock: the thread is done; it is asked to stop */
+    int complete;                /* read and parsed to the end of the file with no error (set before ended) */
+} ingest_part;
+
+/* Reads and parses the part a block at a time, adding each block to the part, until the end of the
+ * file, an error or a stop. */
+static void *part_run(void *arg)
+{
+    ingest_part *p = arg;
+    ingest_reader *reader = &p->stream.reader;
+    size_t offset = p->start;
+    int more = 1, at_end = 0;
+    while (more) {
+        size_t want = INGEST_BLOCK - offset % INGEST_BLOCK;
+        ingest_block *block = malloc(sizeof *block + want);
+        ssize_t got = block ? read_at(p->fd, block->data, want, offset) : 0;
+        if (!block)
+            reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory");
+        else if (got < 0)
+            reader_fail(reader, EMBOLO_ERROR_FILE_NOT_FOUND, "cannot read the input file: %s", strerror(errno));
+        if (got > 0) {
+            block->next = NULL;
+            block->length = (size_t)got;
+            stream_take_aligned(&p->stream, block->data, block->length, &offset, NULL);
+        }
+        at_end = got >= 0 && (size_t)got < want;
+        more = !at_end && reader->error == EMBOLO_OK;
+        pthread_mutex_lock(&p->lock);
+        if (got > 0 && p->last)
+            p->last->next = block;
+        else if (got > 0)
+            p->first = block;
+        if (got > 0)
+            p->last = block;
+        else
+            free(block);
+        more = more && !p->stop;
+        pthread_cond_signal(&p->grown);
+        pthread_mutex_unlock(&p->lock);
+    }
+    if (at_end && reader->error == EMBOLO_OK)
+        reader_finish(reader, &p->stream.parser);
+    pthread_mutex_lock(&p->lock);
+    p->complete = at_end && reader->error == EMBOLO_OK;
+    p->ended = 1;
+    pthread_cond_signal(&p->grown);
+    pthread_mutex_unlock(&p->lock);
+    return NULL;
+}
+
+/* Starts the part's thread once the first part's header is read: its stream begins at a record, with
+ * that header's columns. */
+static void part_start(ingest_part *p, const ingest_stream *first)
+{
+    const ingest_reader *r = &first->reader;
+    ingest_options options = {.delimiter = r->delimiter};
+    p->tried = 1;
+    if (stream_begin(&p->stream, r->path, &options, r->wanted, r->table->n_wanted, p->message,
+                     sizeof p->message) != EMBOLO_OK)
+        return;
+    p->stream.head_done = 1;
+    p->stream.reader.in_header = 0;
+    p->stream.reader.table->n_header = r->table->n_header;
+    p->stream.reader.table->column_of_header = r->table->column_of_header;
+    p->started = pthread_create(&p->thread, NULL, part_run, p) == 0;
+}
+
+/* The part's blocks hashed as its thread adds them, until it ends; returns how many. */
+static size_t part_hash(ingest_part *p, sha256_state *hash)
+{
+    ingest_block *done = NULL;
+    size_t n = 0;
+    pthread_mutex_lock(&p->lock);
+    for (;;) {
+        ingest_block *next = done ? done->next : p->first;
+        if (!next && p->ended)
+            break;
+        if (!next) {
+            pthread_cond_wait(&p->grown, &p->lock);
+            continue;
+        }
+        pthread_mutex_unlock(&p->lock);
+        sha256_update(hash, next->data, next->length);
+        done = next;
+        n++;
+        pthread_mutex_lock(&p->lock);
+    }
+    pthread_mutex_unlock(&p->lock);
+    return n;
+}
+
+/* Ends the part's thread: at once (stop) or when it has read to the end of the file. */
+static void part_wait(ingest_part *p, int stop)
+{
+    if (!p->started)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stop = p->stop || stop;
+    pthread_mutex_unlock(&p->lock);
+    pthread_join(p->thread, NULL);
+    p->started = 0;
+}
+
+static void part_free(ingest_part *p)
+{
+    ingest_table *table = p->stream.reader.table;
+    while (p->first) {
+        ingest_block *next = p->first->next;
+        free(p->first);
+        p->first = next;
+    }
+    if (p->stream.parser_ready)
+        csv_free(&p->stream.parser);
+    if (table) {
+        table->column_of_header = NULL;
+        table->n_header = 0;
+    }
+    ingest_table_free(table);
+    p->stream.reader.table = NULL;
+}
+
+/* The first part parsed to exactly the start of a record, where the part's parse began. */
+static int stream_at_record_start(const ingest_stream *s)
+{
+    const struct csv_parser *p = &s->parser;
+    /* pstate 0 is libcsv's ROW_NOT_BEGUN: no field of a record seen yet. */
+    return s->reader.error == EMBOLO_OK && s->head_done && !s->reader.in_header && s->reader.field_index == 0 &&
+           s->quote == FIELD_START && p->pstate == 0 && !p->quoted && p->entry_pos == 0 && p->spaces == 0 &&
+           p->status == 0;
+}
+
+/* The part's records follow the first part's when the one table would hold them all within its
+ * limits; the part's table becomes the first's tail. */
+static int stream_join(ingest_stream *s, ingest_part *p)
+{
+    ingest_table *table = s->reader.table, *tail = p->stream.reader.table;
+    if (table->n_records + tail->n_records >= INGEST_MAX_RECORDS || table->text_used > INGEST_MAX_TEXT ||
+        tail->text_used > INGEST_MAX_TEXT - table->text_used)
+        return 0;
+    tail->column_of_header = NULL;
+    tail->n_header = 0;
+    table->tail = tail;
+    table->tail_first = table->n_records;
+    table->n_records += tail->n_records;
+    p->stream.reader.table = NULL;
+    s->quote = p->stream.quote;
+    return 1;
+}
+
+/* Reads fd up to the part's start (or the end of the file, or an error), starting the part's thread
+ * once the header is read; returns 1 when the start is reached. */
+static int stream_read_first(ingest_stream *s, int fd, sha256_state *hash, ingest_part *p, size_t *total)
+{
+    ingest_reader *reader = &s->reader;
+    char *buffer = malloc(INGEST_CHUNK);
+    if (!buffer)
+        reader_fail(reader, EMBOLO_ERROR_NOMEM, "out of memory");
+    while (buffer && *total < p->start && reader->error == EMBOLO_OK) {
+        if (!p->tried && !reader->in_header)
+            part_start(p, s);
+        size_t want = INGEST_CHUNK - *total % INGEST_CHUNK;
+        if (want > p->start - *total)
+            want = p->start - *total;
+        ssize_t got = read_piece(reader, fd, buffer, want);
+        if (got <= 0)
+            break;
+        size_t end = *total + (size_t)got;
+        /* The piece cut at the start: the one-pass read checks the field limit where the piece ends. */
+        stream_take(s, buffer, (size_t)got, total, hash, end != p->start || end % INGEST_CHUNK == 0);
+    }
+    free(buffer);
+    if (!p->tried && !reader->in_header && reader->error == EMBOLO_OK && *total == p->start)
+        part_start(p, s);
+    return *total == p->start && reader->error == EMBOLO_OK;
+}
+
+/* The part's kept bytes parsed after the first part's (its first `hashed` blocks already hashed), then
+ * the rest of fd: the one-pass read from the part's start. */
+static void stream_read_rest(ingest_stream *s, int fd, sha256_state *hash, const ingest_part *p, size_t hashed,
+                             size_t total)
+{
+    size_t k = 0;
+    for (const ingest_block *b = p->first; b && s->reader.error == EMBOLO_OK; b = b->next, k++)
+        stream_take_aligned(s, b->data, b->length, &total, k < hashed ? NULL : hash);
+    if (s->reader.error == EMBOLO_OK && lseek(fd, (off_t)total, SEEK_SET) < 0)
+        reader_fail(&s->reader, EMBOLO_ERROR_FILE_NOT_FOUND, "cannot read the input file: %s", strerror(errno));
+    if (s->reader.error == EMBOLO_OK)
+        stream_read(s, fd, hash, total);
+}
+
+/* The split read of a regular file whose second part starts at `start`. */
+static embolo_error stream_read_split(ingest_stream *s, int fd, sha256_state *hash, size_t start)
+{
+    ingest_part part = {.fd = fd, .start = start};
+    size_t total = 0, hashed = 0;
+    if (pthread_mutex_init(&part.lock, NULL) != 0)
+        return stream_read(s, fd, hash, 0);
+    if (pthread_cond_init(&part.grown, NULL) != 0) {
+        pthread_mutex_destroy(&part.lock);
+        return stream_read(s, fd, hash, 0);
+    }
+    int reached = stream_read_first(s, fd, hash, &part, &total);
+    int joinable = reached && part.started && stream_at_record_start(s);
+    if (joinable)
+        hashed = part_hash(&part, hash);
+    part_wait(&part, !joinable);
+    if (!(joinable && part.complete && stream_join(s, &part)) && reached)
+        stream_read_rest(s, fd, hash, &part, hashed, total);
+    part_free(&part);
+    pthread_cond_destroy(&part.grown);
+    pthread_mutex_destroy(&part.lock);
+    return s->reader.error;
+}
+
+/* Where a split read's second part starts: after the first line end at or after INGEST_SPLIT_PERCENT
+ * of the file, looked for in the INGEST_CHUNK bytes there; 0 (read in one pass) for standard input, a
+ * file that is not regular, or small, or too large, one thread, or no line end found. */
+static size_t split_start(int fd, int from_stdin, const ingest_options *options)
+{
+    struct stat status;
+    size_t threads = options && options->threads ? options->threads : cpus_online();
+    size_t split_min = options && options->split_min ? options->split_min : INGEST_SPLIT_MIN;
+    if (from_stdin || threads < 2 || fstat(fd, &status) != 0 || !S_ISREG(status.st_mode) || status.st_size <= 0 ||
+        (uintmax_t)status.st_size < split_min || (uintmax_t)status.st_size > INGEST_MAX_INPUT)
+        return 0;
+    size_t size = (size_t)status.st_size, target = size * INGEST_SPLIT_PERCENT / 100;
+    size_t window = size - target < INGEST_CHUNK ? size - target : INGEST_CHUNK;
+    char *bytes = malloc(window);
+    ssize_t got = bytes ? read_at(fd, bytes, window, target) : -1;
+    const char *line_end = got > 0 ? memchr(bytes, '\n', (size_t)got) : NULL;
+    size_t start = line_end ? target + (size_t)(line_end - bytes) + 1 : 0;
+    free(bytes);
+    return start < size ? start : 0;
 }
 
 embolo_error ingest_read_with(const char *path, const ingest_options *options, const char *const *wanted,
@@ -544,8 +871,12 @@ embolo_error ingest_read_with(const char *path, const ingest_options *options, c
         return EMBOLO_ERROR_FILE_NOT_FOUND;
     }
     int hashed = sha256_init(&hash);
-    if (stream_begin(&stream, path, options, wanted, n_wanted, message, message_size) == EMBOLO_OK)
-        stream_read(&stream, fd, &hash);
+    size_t split = split_start(fd, from_stdin, options);
+    int begun = stream_begin(&stream, path, options, wanted, n_wanted, message, message_size) == EMBOLO_OK;
+    if (begun && split)
+        stream_read_split(&stream, fd, &hash, split);
+    else if (begun)
+        stream_read(&stream, fd, &hash, 0);
     if (!from_stdin)
         close(fd);
     embolo_error err = stream_end(&stream, out);
@@ -595,7 +926,13 @@ void ingest_table_free(ingest_table *table)
     free(table->lengths);
     free(table->malformed);
     free(table->text);
+    ingest_table_free(table->tail);
     free(table);
+}
+
+int ingest_read_parts(const ingest_table *table)
+{
+    return table->tail ? 2 : 1;
 }
 
 void ingest_table_release_records(ingest_table *table)
@@ -610,6 +947,9 @@ void ingest_table_release_records(ingest_table *table)
     table->lengths = NULL;
     table->malformed = NULL;
     table->text = NULL;
+    ingest_table_free(table->tail);
+    table->tail = NULL;
+    table->tail_first = SIZE_MAX;
     table->n_records = 0;
     table->record_capacity = 0;
     table->text_used = 0;
@@ -623,11 +963,13 @@ size_t ingest_record_count(const ingest_table *table)
 
 int ingest_record_malformed(const ingest_table *table, size_t record)
 {
+    table = table_segment(table, &record);
     return table->malformed[record];
 }
 
 const char *ingest_value(const ingest_table *table, size_t record, size_t column, size_t *length)
 {
+    table = table_segment(table, &record);
     size_t cell = record * table->n_wanted + column;
     *length = table->lengths[cell];
     if (table->lengths[cell] == 0)
@@ -652,9 +994,14 @@ int ingest_column_present(const ingest_table *table, size_t column)
 
 embolo_error ingest_set_value(ingest_table *table, size_t record, size_t column, const char *text, size_t length)
 {
-    size_t offset, cell = record * table->n_wanted + column;
+    size_t offset, used = table->text_used + (table->tail ? table->tail->text_used : 0);
     if (length > INGEST_MAX_FIELD)
         return EMBOLO_ERROR_TOO_LARGE;
+    /* A split read's two texts within the bound of the one text that a read in one pass has. */
+    if (table->tail && used + length + 1 > INGEST_MAX_TEXT)
+        return EMBOLO_ERROR_TOO_LARGE;
+    table = table_segment(table, &record);
+    size_t cell = record * table->n_wanted + column;
     embolo_error err = table_append_text(table, text, length, &offset);
     if (err != EMBOLO_OK)
         return err;

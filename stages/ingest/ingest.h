@@ -34,7 +34,19 @@ embolo_error ingest_parse_delimited(const char *data, size_t length, const char 
 typedef struct ingest_options {
     char delimiter;
     const unsigned char *optional;
+    size_t threads;    /* threads the read may use; 0: as many as cpus_online() */
+    size_t split_min;  /* 0: INGEST_SPLIT_MIN (tests set it lower) */
 } ingest_options;
+
+/* A regular file (not standard input) of split_min bytes or more, read with two threads or more, is
+ * parsed in two parts at once: the first from its start on the calling thread, the second on a thread
+ * of its own from the first line end at or after INGEST_SPLIT_PERCENT of the file's size, its bytes
+ * kept to be hashed after the first part's. The parts are joined when the first part ends at the start
+ * of a record there and the second was read to the end of the file without an error or a limit;
+ * otherwise the second part's bytes are parsed after the first's as in one pass. Either way the table,
+ * the hash, the error and its message are those of the read on one thread. */
+#define INGEST_SPLIT_MIN ((size_t)8 << 20)
+#define INGEST_SPLIT_PERCENT 45
 
 /* The one entry point every file read goes through (the patient file and the procedures file):
  * reads the file once, streaming (path "-": standard input; a FIFO works), and gives the SHA-256 of
@@ -52,6 +64,9 @@ embolo_error ingest_parse_with(const char *data, size_t length, const char *path
                                size_t message_size);
 
 void ingest_table_free(ingest_table *table);
+
+/* 2 when the table's records were read in two parts on two threads and joined, else 1 (for tests). */
+int ingest_read_parts(const ingest_table *table);
 
 /* 0 when the optional wanted column `column` is absent from the header, else 1 (its cells read as
  * empty unless ingest_set_value filled them). */
