@@ -16,6 +16,7 @@
 #include "common/numtext.h"
 #include "common/text.h"
 #include "format.h"
+#include "textbuf.h"
 
 /* ---- CSV cells ---- */
 
@@ -33,21 +34,32 @@ static int csv_is_input_number(const char *text)
     return text_parse_number(text, strlen(text), &number);
 }
 
-static void csv_text(FILE *file, const char *text, int from_input)
+/* A text cell, quoted, each quote doubled, guarded when from_input: written as runs of bytes to
+ * `put`, which the small files send to stdio and patients.csv to its textbuf. */
+typedef void csv_put(void *sink, const char *bytes, size_t length);
+
+static void csv_cell_put(csv_put *put, void *sink, const char *text, int from_input)
 {
-    fputc('"', file);
-    if (csv_guard_needed(text, from_input))
-        fputc('\'', file);
-    /* Runs without a quote in one write; each quote doubled. */
+    put(sink, "\"'", csv_guard_needed(text, from_input) ? 2 : 1);
     for (const char *c = text;;) {
         size_t run = strcspn(c, "\"");
-        fwrite(c, 1, run, file);
+        put(sink, c, run);
         if (!c[run])
             break;
-        fputs("\"\"", file);
+        put(sink, "\"\"", 2);
         c += run + 1;
     }
-    fputc('"', file);
+    put(sink, "\"", 1);
+}
+
+static void file_put(void *sink, const char *bytes, size_t length)
+{
+    fwrite(bytes, 1, length, sink);
+}
+
+static void csv_text(FILE *file, const char *text, int from_input)
+{
+    csv_cell_put(file_put, file, text, from_input);
 }
 
 /* Text from the input that is a number is written as it is; other text is guarded. */
@@ -245,69 +257,17 @@ static char ***level_cells_new(const study *s)
 }
 
 /* The lines of patients.csv are formatted into memory, not through stdio a character at a time
- * (a locked call per cell was a fifth of rendering at a million records): row_text grows as needed
- * and keeps its failure, so a block is either all there or known to be missing. */
-typedef struct row_text {
-    char *data;
-    size_t used;
-    size_t capacity;
-    int failed;
-} row_text;
-
-/* Room for `extra` more bytes; 0 (and failed set) when there is none. */
-static int row_text_reserve(row_text *t, size_t extra)
+ * (a locked call per cell was a fifth of rendering at a million records); the textbuf keeps its
+ * failure, so a block is either all there or known to be missing. Writes the text so far to file and empties t: 0 when t had failed or the write did. */
+static int row_text_flush(textbuf *t, FILE *file)
 {
-    if (t->failed)
-        return 0;
-    if (extra <= t->capacity - t->used)
-        return 1;
-    size_t capacity = t->capacity ? t->capacity : 4096;
-    while (capacity - t->used < extra) {
-        if (capacity > SIZE_MAX / 2) {
-            t->failed = 1;
-            return 0;
-        }
-        capacity *= 2;
-    }
-    char *grown = realloc(t->data, capacity);
-    if (!grown) {
-        t->failed = 1;
-        return 0;
-    }
-    t->data = grown;
-    t->capacity = capacity;
-    return 1;
-}
-
-static void row_text_add(row_text *t, const char *bytes, size_t length)
-{
-    if (row_text_reserve(t, length)) {
-        memcpy(t->data + t->used, bytes, length);
-        t->used += length;
-    }
-}
-
-static void row_text_char(row_text *t, char c)
-{
-    if (row_text_reserve(t, 1))
-        t->data[t->used++] = c;
-}
-
-static void row_text_string(row_text *t, const char *text)
-{
-    row_text_add(t, text, strlen(text));
-}
-
-/* Writes the text so far to file and empties t: 0 when t had failed or the write did. */
-static int row_text_flush(row_text *t, FILE *file)
-{
-    int ok = !t->failed && fwrite(t->data, 1, t->used, file) == t->used;
-    t->used = 0;
+    int ok = !t->failed && fwrite(t->data, 1, t->n, file) == t->n;
+    t->n = 0;
     return ok;
 }
 
 /* A non-negative integer in decimal, as printf's %zu ("%d" of a non-negative int) writes it. */
-static void row_text_count(row_text *t, size_t value)
+static void row_text_count(textbuf *t, size_t value)
 {
     char digits[24];
     size_t at = sizeof digits;
@@ -315,36 +275,29 @@ static void row_text_count(row_text *t, size_t value)
         digits[--at] = (char)('0' + value % 10);
         value /= 10;
     } while (value > 0);
-    row_text_add(t, digits + at, sizeof digits - at);
+    textbuf_bytes(t, digits + at, sizeof digits - at);
 }
 
-/* csv_text's cell: quoted, each quote doubled, guarded when from_input. */
-static void row_text_cell(row_text *t, const char *text, int from_input)
+static void textbuf_put(void *sink, const char *bytes, size_t length)
 {
-    row_text_char(t, '"');
-    if (csv_guard_needed(text, from_input))
-        row_text_char(t, '\'');
-    for (const char *c = text;;) {
-        size_t run = strcspn(c, "\"");
-        row_text_add(t, c, run);
-        if (!c[run])
-            break;
-        row_text_add(t, "\"\"", 2);
-        c += run + 1;
-    }
-    row_text_char(t, '"');
+    textbuf_bytes(sink, bytes, length);
+}
+
+static void csv_cell(textbuf *t, const char *text, int from_input)
+{
+    csv_cell_put(textbuf_put, t, text, from_input);
 }
 
 /* csv_number's cell. */
-static void row_text_number(row_text *t, double value, const char *missing)
+static void row_text_number(textbuf *t, double value, const char *missing)
 {
     if (isnan(value) || isinf(value)) {
-        row_text_string(t, missing);
+        textbuf_string(t, missing);
         return;
     }
-    if (row_text_reserve(t, NUMTEXT_SIZE)) {
-        numtext_g12(value == 0 ? 0.0 : value, t->data + t->used);
-        t->used += strlen(t->data + t->used);
+    if (textbuf_reserve(t, NUMTEXT_SIZE)) {
+        numtext_g12(value == 0 ? 0.0 : value, t->data + t->n);
+        t->n += strlen(t->data + t->n);
     }
 }
 
@@ -352,63 +305,63 @@ static void row_text_number(row_text *t, double value, const char *missing)
  * made once (a level's text is the same on every line) and integers written without printf: at a
  * million records this file is the longest part of rendering. */
 /* The patients' lines first..last-1, appended to t. */
-static void patients_rows_format(row_text *t, const study *s, const dataset *d, char ***cells, int share,
+static void patients_rows_format(textbuf *t, const study *s, const dataset *d, char ***cells, int share,
                                  size_t first, size_t last)
 {
     for (size_t i = first; i < last; i++) {
         row_text_count(t, d->record[i]);
-        row_text_char(t, ',');
-        row_text_cell(t, d->id[i], !csv_is_input_number(d->id[i]));
+        textbuf_char(t, ',');
+        csv_cell(t, d->id[i], !csv_is_input_number(d->id[i]));
         for (size_t e = 0; e < s->n_endpoints; e++) {
-            row_text_char(t, ',');
+            textbuf_char(t, ',');
             row_text_number(t, d->time[e][i], "NA");
-            row_text_char(t, ',');
+            textbuf_char(t, ',');
             if (d->event[e][i] >= 0)
                 row_text_count(t, (size_t)d->event[e][i]);
             else
-                row_text_add(t, "NA", 2);
+                textbuf_bytes(t, "NA", 2);
         }
         for (size_t v = 0; v < s->n_variables; v++) {
             double value = dataset_value(d, v, i);
-            row_text_char(t, ',');
+            textbuf_char(t, ',');
             if (isnan(value))
-                row_text_add(t, "NA", 2);
+                textbuf_bytes(t, "NA", 2);
             else if (cells[v])
-                row_text_string(t, cells[v][(size_t)value]);
+                textbuf_string(t, cells[v][(size_t)value]);
             else
                 row_text_number(t, value, "NA");
             if (d->cut_number[v]) {
-                row_text_char(t, ',');
+                textbuf_char(t, ',');
                 row_text_number(t, d->cut_number[v][i], "NA");
             }
         }
         if (d->weight && s->treatment >= 0) {
             for (size_t g = 0; g < d->n_groups; g++) {
-                row_text_char(t, ',');
+                textbuf_char(t, ',');
                 row_text_number(t, d->ps[i * d->n_groups + g], "NA");
             }
-            row_text_char(t, ',');
+            textbuf_char(t, ',');
             row_text_number(t, d->weight[i], "NA");
-            row_text_char(t, ',');
+            textbuf_char(t, ',');
             row_text_number(t, d->weight_stabilized[i], "NA");
         }
         if (d->sessions) {
-            row_text_char(t, ',');
+            textbuf_char(t, ',');
             row_text_count(t, d->sessions[i]);
-            row_text_char(t, ',');
+            textbuf_char(t, ',');
             row_text_count(t, d->crossover[i]);
         }
         for (size_t k = 0; patients_have_dates(d, share) && k < d->n_dates; k++) {
             char date[11];
             if (d->date_day[k][i] == DATASET_NO_DAY) {
-                row_text_add(t, ",NA", 3);
+                textbuf_bytes(t, ",NA", 3);
                 continue;
             }
             text_format_date(d->date_day[k][i], date);
-            row_text_char(t, ',');
-            row_text_string(t, date);
+            textbuf_char(t, ',');
+            textbuf_string(t, date);
         }
-        row_text_char(t, '\n');
+        textbuf_char(t, '\n');
     }
 }
 
@@ -416,7 +369,7 @@ static void patients_rows_format(row_text *t, const study *s, const dataset *d, 
  * write failed. */
 #define PATIENTS_FLUSH_ROWS ((size_t)4096)
 
-static int patients_rows_write(FILE *file, row_text *t, const study *s, const dataset *d, char ***cells, int share,
+static int patients_rows_write(FILE *file, textbuf *t, const study *s, const dataset *d, char ***cells, int share,
                                size_t first, size_t last)
 {
     int ok = 1;
@@ -460,7 +413,7 @@ static void *patients_blocks_run(void *arg)
     patients_writer *w = arg;
     size_t n_blocks = (w->d->n + PATIENTS_BLOCK - 1) / PATIENTS_BLOCK;
     for (size_t block = 1; block < n_blocks; block += 2) {
-        row_text text = {0};
+        textbuf text = {0};
         patients_rows_format(&text, w->s, w->d, w->cells, w->share, block * PATIENTS_BLOCK, block_end(w, block));
         pthread_mutex_lock(&w->mutex);
         while (w->text && !w->stop)
@@ -473,7 +426,7 @@ static void *patients_blocks_run(void *arg)
             return NULL;
         }
         w->text = text.data;
-        w->size = text.used;
+        w->size = text.n;
         pthread_cond_broadcast(&w->changed);
         pthread_mutex_unlock(&w->mutex);
     }
@@ -481,7 +434,7 @@ static void *patients_blocks_run(void *arg)
 }
 
 /* Odd block `block`: the thread's text copied when it made it, else the lines written here. */
-static int patients_block_take(FILE *file, row_text *t, patients_writer *w, size_t block)
+static int patients_block_take(FILE *file, textbuf *t, patients_writer *w, size_t block)
 {
     pthread_mutex_lock(&w->mutex);
     while (!w->text && !w->failed)
@@ -498,7 +451,7 @@ static int patients_block_take(FILE *file, row_text *t, patients_writer *w, size
     return ok;
 }
 
-static int patients_rows_write_parallel(FILE *file, row_text *t, patients_writer *w)
+static int patients_rows_write_parallel(FILE *file, textbuf *t, patients_writer *w)
 {
     pthread_t thread;
     size_t n_blocks = (w->d->n + PATIENTS_BLOCK - 1) / PATIENTS_BLOCK;
@@ -537,7 +490,7 @@ static int patients_rows_write_parallel(FILE *file, row_text *t, patients_writer
 static int write_patients(FILE *file, const study *s, const dataset *d, int share, int parallel)
 {
     char ***cells = level_cells_new(s);
-    row_text text = {0};
+    textbuf text = {0};
     int ok = cells != NULL;
     if (ok) {
         write_patients_header(file, s, d, share);

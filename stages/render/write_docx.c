@@ -30,7 +30,7 @@
 
 typedef struct docx_writer {
     const document *d;
-    xml_buffer body;
+    textbuf body;
     int landscape;              /* of the section being written */
 } docx_writer;
 
@@ -145,7 +145,7 @@ static int section_has_tables(const document *d, size_t first)
     return 0;
 }
 
-static void section_properties(xml_buffer *b, int landscape)
+static void section_properties(textbuf *b, int landscape)
 {
     xml_printf(b, "<w:sectPr><w:pgSz w:w=\"%d\" w:h=\"%d\"%s/><w:pgMar w:top=\"%d\" w:right=\"%d\" w:bottom=\"%d\" "
                   "w:left=\"%d\" w:header=\"567\" w:footer=\"567\" w:gutter=\"0\"/></w:sectPr>",
@@ -158,23 +158,23 @@ static void orientation(docx_writer *w, int landscape)
 {
     if (landscape == w->landscape)
         return;
-    xml_raw(&w->body, "<w:p><w:pPr>");
+    textbuf_string(&w->body, "<w:p><w:pPr>");
     section_properties(&w->body, w->landscape);
-    xml_raw(&w->body, "</w:pPr></w:p>");
+    textbuf_string(&w->body, "</w:pPr></w:p>");
     w->landscape = landscape;
 }
 
 /* ---- paragraphs ---- */
 
-static void paragraph(xml_buffer *b, const char *style, const char *text)
+static void paragraph(textbuf *b, const char *style, const char *text)
 {
     xml_printf(b, "<w:p><w:pPr><w:pStyle w:val=\"%s\"/></w:pPr><w:r><w:t xml:space=\"preserve\">", style);
     xml_escaped(b, text);
-    xml_raw(b, "</w:t></w:r></w:p>");
+    textbuf_string(b, "</w:t></w:r></w:p>");
 }
 
 /* A run of text; '\n' breaks the line. */
-static void run(xml_buffer *b, const char *text, int bold, int italic)
+static void run(textbuf *b, const char *text, int bold, int italic)
 {
     xml_printf(b, "<w:r>%s%s%s%s<w:t xml:space=\"preserve\">", bold || italic ? "<w:rPr>" : "", bold ? "<w:b/>" : "",
                italic ? "<w:i/>" : "", bold || italic ? "</w:rPr>" : "");
@@ -185,10 +185,10 @@ static void run(xml_buffer *b, const char *text, int bold, int italic)
         xml_escaped(b, part);
         if (!line[length])
             break;
-        xml_raw(b, "</w:t><w:br/><w:t xml:space=\"preserve\">");
+        textbuf_string(b, "</w:t><w:br/><w:t xml:space=\"preserve\">");
         line += length + 1;
     }
-    xml_raw(b, "</w:t></w:r>");
+    textbuf_string(b, "</w:t></w:r>");
 }
 
 /* ---- tables ---- */
@@ -200,7 +200,7 @@ typedef struct cell_style {
     int left, bold, italic, indent, keep_next;
 } cell_style;
 
-static void cell(xml_buffer *b, const char *text, const cell_style *s)
+static void cell(textbuf *b, const char *text, const cell_style *s)
 {
     xml_printf(b, "<w:tc><w:tcPr><w:tcW w:w=\"%ld\" w:type=\"dxa\"/>", s->width);
     if (s->span > 1)
@@ -209,18 +209,18 @@ static void cell(xml_buffer *b, const char *text, const cell_style *s)
         xml_printf(b, "<w:tcBorders>%s%s</w:tcBorders>",
                    s->rule_above ? "<w:top w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>" : "",
                    s->rule_below ? "<w:bottom w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>" : "");
-    xml_raw(b, "<w:vAlign w:val=\"bottom\"/></w:tcPr><w:p><w:pPr><w:pStyle w:val=\"TableText\"/>");
+    textbuf_string(b, "<w:vAlign w:val=\"bottom\"/></w:tcPr><w:p><w:pPr><w:pStyle w:val=\"TableText\"/>");
     if (s->keep_next)
-        xml_raw(b, "<w:keepNext/>");
+        textbuf_string(b, "<w:keepNext/>");
     if (s->indent)
         xml_printf(b, "<w:ind w:left=\"%d\"/>", INDENT_TWIPS);
     xml_printf(b, "<w:jc w:val=\"%s\"/></w:pPr>", s->left ? "left" : "center");
     if (text[0])
         run(b, text, s->bold, s->italic);
-    xml_raw(b, "</w:p></w:tc>");
+    textbuf_string(b, "</w:p></w:tc>");
 }
 
-static void row_start(xml_buffer *b, int header)
+static void row_start(textbuf *b, int header)
 {
     xml_printf(b, "<w:tr><w:trPr><w:cantSplit/>%s</w:trPr>", header ? "<w:tblHeader/>" : "");
 }
@@ -234,7 +234,7 @@ static long span_width(const long *widths, size_t first, size_t count)
 }
 
 /* The spans' row: each span over its columns with a rule under it; the other columns empty. */
-static void header_spans(xml_buffer *b, const table *t, const long *widths)
+static void header_spans(textbuf *b, const table *t, const long *widths)
 {
     row_start(b, 1);
     for (size_t c = 0; c < t->n_columns;) {
@@ -248,17 +248,17 @@ static void header_spans(xml_buffer *b, const table *t, const long *widths)
         cell(b, span ? span->text : "", &s);
         c += count;
     }
-    xml_raw(b, "</w:tr>");
+    textbuf_string(b, "</w:tr>");
 }
 
-static void header_row(xml_buffer *b, const table *t, const long *widths)
+static void header_row(textbuf *b, const table *t, const long *widths)
 {
     row_start(b, 1);
     for (size_t c = 0; c < t->n_columns; c++) {
         cell_style s = {.width = widths[c], .span = 1, .rule_below = 1, .bold = 1, .left = c == 0, .keep_next = 1};
         cell(b, t->columns[c].header, &s);
     }
-    xml_raw(b, "</w:tr>");
+    textbuf_string(b, "</w:tr>");
 }
 
 /* Whether a table (its title, header and rows) fits on one page: its rows then keep with the next, so
@@ -270,7 +270,7 @@ static int table_fits_page(const table *t, int landscape)
     return (long)(t->n_rows + 4 + (t->n_spans > 0)) * ROW_TWIPS < height;
 }
 
-static void body_row(xml_buffer *b, const table *t, const long *widths, size_t r, int keep)
+static void body_row(textbuf *b, const table *t, const long *widths, size_t r, int keep)
 {
     const table_row *row = &t->rows[r];
     int last = r + 1 == t->n_rows, total = row->role == TABLE_ROW_TOTAL;
@@ -280,7 +280,7 @@ static void body_row(xml_buffer *b, const table *t, const long *widths, size_t r
         cell_style s = {.width = span_width(widths, 0, t->n_columns), .span = (int)t->n_columns, .left = 1,
                         .italic = 1, .keep_next = keep || last};
         cell(b, row->label, &s);
-        xml_raw(b, "</w:tr>");
+        textbuf_string(b, "</w:tr>");
         return;
     }
     for (size_t c = 0; c < t->n_columns; c++) {
@@ -296,7 +296,7 @@ static void body_row(xml_buffer *b, const table *t, const long *widths, size_t r
         table_cell_text(&row->cells[c], text, sizeof text);
         cell(b, text, &s);
     }
-    xml_raw(b, "</w:tr>");
+    textbuf_string(b, "</w:tr>");
 }
 
 /* Fits the widths to the page: a table wider than the text area gives up the width its columns do not
@@ -327,7 +327,7 @@ static long fit_widths(const table *t, long *widths, long natural, long area)
 
 static void table_write(docx_writer *w, const table *t)
 {
-    xml_buffer *b = &w->body;
+    textbuf *b = &w->body;
     long *widths = calloc(t->n_columns, sizeof *widths);
     if (!widths) {
         b->failed = 1;
@@ -344,14 +344,14 @@ static void table_write(docx_writer *w, const table *t)
                total, CELL_MARGIN, CELL_MARGIN);
     for (size_t c = 0; c < t->n_columns; c++)
         xml_printf(b, "<w:gridCol w:w=\"%ld\"/>", widths[c]);
-    xml_raw(b, "</w:tblGrid>");
+    textbuf_string(b, "</w:tblGrid>");
     if (t->n_spans)
         header_spans(b, t, widths);
     header_row(b, t, widths);
     int keep = table_fits_page(t, w->landscape);
     for (size_t r = 0; r < t->n_rows; r++)
         body_row(b, t, widths, r, keep);
-    xml_raw(b, "</w:tbl>");
+    textbuf_string(b, "</w:tbl>");
     for (size_t k = 0; k < t->n_footnotes; k++)
         paragraph(b, "TableNote", t->footnotes[k]);
     if (!t->n_footnotes)
@@ -381,20 +381,20 @@ static void body_write(docx_writer *w)
     }
 }
 
-static void document_part(docx_writer *w, xml_buffer *out)
+static void document_part(docx_writer *w, textbuf *out)
 {
     body_write(w);
-    xml_raw(out, XML_HEAD "<w:document xmlns:w=\"" W_NS "\" xmlns:r=\"" R_NS "\"><w:body>");
+    textbuf_string(out, XML_HEAD "<w:document xmlns:w=\"" W_NS "\" xmlns:r=\"" R_NS "\"><w:body>");
     if (w->body.data)
-        xml_raw(out, w->body.data);
+        textbuf_string(out, w->body.data);
     section_properties(out, w->landscape);
-    xml_raw(out, "</w:body></w:document>");
+    textbuf_string(out, "</w:body></w:document>");
     out->failed |= w->body.failed;
 }
 
 /* ---- the other parts ---- */
 
-static void styles_part(xml_buffer *b)
+static void styles_part(textbuf *b)
 {
     static const struct {
         const char *id, *name, *properties;
@@ -411,7 +411,7 @@ static void styles_part(xml_buffer *b)
         {"TableNote", "Table Note", "<w:pPr><w:spacing w:before=\"60\" w:after=\"60\"/></w:pPr>"
                                     "<w:rPr><w:sz w:val=\"16\"/></w:rPr>"},
     };
-    xml_raw(b, XML_HEAD "<w:styles xmlns:w=\"" W_NS "\"><w:docDefaults><w:rPrDefault><w:rPr>"
+    textbuf_string(b, XML_HEAD "<w:styles xmlns:w=\"" W_NS "\"><w:docDefaults><w:rPrDefault><w:rPr>"
                "<w:rFonts w:ascii=\"Arial\" w:hAnsi=\"Arial\" w:eastAsia=\"Arial\" w:cs=\"Arial\"/>"
                "<w:sz w:val=\"20\"/><w:szCs w:val=\"20\"/><w:lang w:val=\"en-GB\"/></w:rPr></w:rPrDefault>"
                "<w:pPrDefault><w:pPr><w:spacing w:after=\"0\" w:line=\"240\" w:lineRule=\"auto\"/></w:pPr>"
@@ -422,14 +422,14 @@ static void styles_part(xml_buffer *b)
                    i == 0 ? " w:default=\"1\"" : "", styles[i].id, styles[i].name,
                    i == 0 ? "" : "<w:basedOn w:val=\"Normal\"/>", i == 0 ? "" : "<w:next w:val=\"Normal\"/>",
                    styles[i].properties);
-    xml_raw(b, "</w:styles>");
+    textbuf_string(b, "</w:styles>");
 }
 
-static void core_part(const document *d, xml_buffer *b)
+static void core_part(const document *d, textbuf *b)
 {
     char date[11];
     text_format_date(d->day, date);
-    xml_raw(b, XML_HEAD "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/"
+    textbuf_string(b, XML_HEAD "<cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/"
                "core-properties\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/"
                "terms/\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:title>");
     xml_escaped(b, d->title);
@@ -439,12 +439,12 @@ static void core_part(const document *d, xml_buffer *b)
                date, date);
 }
 
-static void app_part(const document *d, xml_buffer *b)
+static void app_part(const document *d, textbuf *b)
 {
-    xml_raw(b, XML_HEAD "<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+    textbuf_string(b, XML_HEAD "<Properties xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/"
                "extended-properties\"><Application>embolo ");
     xml_escaped(b, d->build.in->version ? d->build.in->version : "");
-    xml_raw(b, "</Application></Properties>");
+    textbuf_string(b, "</Application></Properties>");
 }
 
 static const char content_types[] =
@@ -495,14 +495,14 @@ static int zip_part(zipFile zip, const char *name, const char *data, size_t leng
 }
 
 typedef struct docx_parts {
-    xml_buffer document, styles, core, app;
+    textbuf document, styles, core, app;
 } docx_parts;
 
 static int parts_make(const document *d, docx_parts *p)
 {
     docx_writer w = {.d = d};
     document_part(&w, &p->document);
-    xml_buffer_free(&w.body);
+    textbuf_free(&w.body);
     styles_part(&p->styles);
     core_part(d, &p->core);
     app_part(d, &p->app);
@@ -511,10 +511,10 @@ static int parts_make(const document *d, docx_parts *p)
 
 static void parts_free(docx_parts *p)
 {
-    xml_buffer_free(&p->document);
-    xml_buffer_free(&p->styles);
-    xml_buffer_free(&p->core);
-    xml_buffer_free(&p->app);
+    textbuf_free(&p->document);
+    textbuf_free(&p->styles);
+    textbuf_free(&p->core);
+    textbuf_free(&p->app);
 }
 
 static int package_write(zipFile zip, const docx_parts *p)
