@@ -4,9 +4,10 @@
 #
 #   Rscript bench/bench.R COHORT.csv OUTDIR      # writes OUTDIR/results_R.csv and OUTDIR/patients_R.csv
 #   BENCH_R_OUTPUTS=1 Rscript bench/bench.R ...   # also the outputs a full analysis writes: figures_R.pdf
-#                                                 # (Kaplan-Meier curves, base graphics) and, with the
-#                                                 # openxlsx package, tables_R.xlsx (results, patients,
-#                                                 # KM curves sheets)
+#                                                 # (the 12 Kaplan-Meier figures: survminer's ggsurvplot
+#                                                 # with the survminer package, else base graphics) and,
+#                                                 # with the openxlsx package, tables_R.xlsx (results,
+#                                                 # patients, KM curves sheets)
 #
 # results_R.csv has embolo's layout (section,endpoint,model,variable,level,stat,value: the contract
 # shared/spec/results-csv.md) and the stats of the contract that R gives (not table1); bench/compare_r.py
@@ -245,10 +246,12 @@ for (endpoint in c("hpfs", "os")) {
     reverse <- survfit(Surv(time, 1 - event) ~ 1)
     add("followup", endpoint, "reverse_km", "all", "",
         setNames(summary(reverse)$table[c("median", "0.95LCL", "0.95UCL")], c("median", "median_lower", "median_upper")))
-    km_results(survfit(Surv(time, event) ~ 1), d, endpoint, "unweighted", "all")
+    overall <- survfit(formula_of(endpoint, "1"), data = d)
+    km_fits[[paste(endpoint, "all")]] <- list(fit = overall, data = d)
+    km_results(overall, d, endpoint, "unweighted", "all")
     for (v in subgroups) {
         fit <- survfit(formula_of(endpoint, v), data = d)
-        km_fits[[paste(endpoint, v)]] <- fit
+        km_fits[[paste(endpoint, v)]] <- list(fit = fit, data = d)
         km_results(fit, d, endpoint, "unweighted", v)
         lr <- survdiff(formula_of(endpoint, v), data = d)
         df <- sum(lr$exp > 0) - 1
@@ -267,7 +270,9 @@ for (endpoint in c("hpfs", "os")) {
 
     # Weighted analyses on the rows with a weight.
     dw <- d[ps_rows, ]
-    km_results(survfit(formula_of(endpoint, "modality"), data = dw, weights = w), dw, endpoint, "weighted", "modality")
+    weighted <- survfit(formula_of(endpoint, "modality"), data = dw, weights = w)
+    km_fits[[paste(endpoint, "weighted modality")]] <- list(fit = weighted, data = dw)
+    km_results(weighted, dw, endpoint, "weighted", "modality")
     cox_results(coxph(formula_of(endpoint, "modality"), data = dw, weights = w, robust = TRUE), endpoint,
                 "weighted_univariate", "modality", weighted = TRUE)
     cox_results(coxph(formula_of(endpoint, multivariable), data = dw, weights = w, robust = TRUE), endpoint,
@@ -286,14 +291,22 @@ write.csv(patients, file.path(out_dir, "patients_R.csv"), row.names = FALSE)
 if (Sys.getenv("BENCH_R_OUTPUTS") == "1") {
     curves <- list()
     pdf(file.path(out_dir, "figures_R.pdf"), width = 8, height = 6)
+    # With survminer (the figures a survminer user makes: curves with censor marks, confidence bands
+    # and the number-at-risk table); else base graphics.
+    survminer <- requireNamespace("survminer", quietly = TRUE)
     for (name in names(km_fits)) {
-        fit <- km_fits[[name]]
-        plot(fit, conf.int = FALSE, mark.time = TRUE, col = seq_along(fit$strata), main = name,
-             xlab = "Months", ylab = "Survival")
+        fit <- km_fits[[name]]$fit
+        if (survminer) {
+            print(survminer::ggsurvplot(fit, data = km_fits[[name]]$data, conf.int = TRUE, censor = TRUE,
+                                        risk.table = TRUE, title = name, xlab = "Months"))
+        } else {
+            plot(fit, conf.int = FALSE, mark.time = TRUE, col = seq_along(fit$strata), main = name,
+                 xlab = "Months", ylab = "Survival")
+        }
         steps <- summary(fit, censored = TRUE)
-        curves[[name]] <- data.frame(curve = name, strata = as.character(steps$strata), time = steps$time,
-                                     n_risk = steps$n.risk, n_event = steps$n.event, surv = steps$surv,
-                                     lower = steps$lower, upper = steps$upper)
+        curves[[name]] <- data.frame(curve = name, strata = if (is.null(steps$strata)) "all" else as.character(steps$strata),
+                                     time = steps$time, n_risk = steps$n.risk, n_event = steps$n.event,
+                                     surv = steps$surv, lower = steps$lower, upper = steps$upper)
     }
     invisible(dev.off())
     if (requireNamespace("openxlsx", quietly = TRUE))

@@ -22,8 +22,8 @@
 # Exit status: non-zero when an embolo run fails (at once) or, after the table is written, when a line
 # of R's results disagrees with embolo's or cannot be compared.
 #
-# R's run at each size is its full analysis (BENCH_R_OUTPUTS=1: also the Kaplan-Meier figures and, with
-# openxlsx, the workbook) except at n = 30,000, where it is the statistics alone (survival + nnet, no
+# R's run at each size is its full analysis (BENCH_R_OUTPUTS=1: also the Kaplan-Meier figures, with
+# survminer's ggsurvplot where survminer is installed, and, with openxlsx, the workbook) except at n = 30,000, where it is the statistics alone (survival + nnet, no
 # outputs), as issue 17's goals compare. A first table gives those goals beside each size.
 #
 # Settings (environment): BENCH_SIZES ("155 10000 30000 100000 1000000"; 10000000 is one more goal, some
@@ -55,12 +55,16 @@ BIN=$DIR/embolo
 cp "$BUILD/embolo" "$BIN"
 
 have_openxlsx="no"
+have_survminer="no"
 have_r=0
 if command -v Rscript >/dev/null 2>&1 &&
     Rscript -e 'suppressPackageStartupMessages({library(survival); library(nnet)})' >/dev/null 2>&1; then
     have_r=1
     if Rscript -e 'quit(status = !requireNamespace("openxlsx", quietly = TRUE))' >/dev/null 2>&1; then
         have_openxlsx="yes"
+    fi
+    if Rscript -e 'quit(status = !requireNamespace("survminer", quietly = TRUE))' >/dev/null 2>&1; then
+        have_survminer="yes"
     fi
 fi
 
@@ -236,8 +240,10 @@ done
     echo "## Goals (issue 17)"
     echo
     echo "R: its full analysis (statistics, Kaplan-Meier figures, workbook when openxlsx is installed) except at"
-    echo "n = 30,000, its statistics alone (survival + nnet, no outputs). Ratio = R wall / embolo wall. R's openxlsx"
-    echo "installed: $have_openxlsx (without it R's full analysis writes no workbook)."
+    echo "n = 30,000, its statistics alone (survival + nnet, no outputs). Ratio = R wall / embolo wall."
+    echo "R's openxlsx installed: $have_openxlsx (without it R's full analysis writes no workbook); survminer"
+    echo "installed: $have_survminer (the figures with survminer's ggsurvplot, as issue 17's R analysis; without it"
+    echo "base graphics, which are lighter)."
     echo
     echo "| n | embolo wall (s) | embolo peak RSS (MB) | R wall (s) | R / embolo | agrees with R | goal | met |"
     echo "|---:|---:|---:|---:|---:|---:|---|---|"
