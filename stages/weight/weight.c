@@ -447,6 +447,10 @@ embolo_error weight_run(const study *s, dataset *data, results *out, char *messa
     if (err != EMBOLO_OK || separated)
         goto cleanup;
     err = mlogit_fit(d->group, d->k, d->x, d->n, d->p, &fit);
+    /* The design matrix (p doubles a row) is not read again: freed before the weights are made, the
+     * weight stage's highest use of memory. */
+    free(d->x);
+    d->x = NULL;
     if (err != EMBOLO_OK)
         goto cleanup;
     if (fit->separated)
