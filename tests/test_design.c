@@ -83,6 +83,27 @@ static void expect_same_design(const design *a, const design *b)
     assert_non_null(a->weight);
     assert_non_null(b->weight);
     assert_memory_equal(a->weight, b->weight, a->n * sizeof *a->weight);
+    assert_memory_equal(a->column_rows, b->column_rows, a->p * sizeof *a->column_rows);
+    assert_memory_equal(a->column_events, b->column_events, a->p * sizeof *a->column_events);
+}
+
+/* design_level_counts against a count over x and the status, row by row. */
+static void expect_level_counts(const design *d)
+{
+    size_t rows[64], events[64];
+    assert_true(d->p > 0 && d->p <= 64);
+    design_level_counts(d, rows, events);
+    for (size_t j = 0; j < d->p; j++) {
+        size_t expected_rows = 0, expected_events = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            expected_rows += d->x[i * d->p + j] != 0.0;
+            expected_events += d->x[i * d->p + j] != 0.0 && d->status[i] == 1;
+        }
+        assert_int_equal(rows[j], expected_rows);
+        assert_int_equal(events[j], expected_events);
+        assert_true(rows[j] > 0);
+        assert_true(events[j] <= rows[j]);
+    }
 }
 
 static void expect_view_is_weighted_design(cohort *c, const size_t *variables, size_t n_variables)
@@ -101,6 +122,8 @@ static void expect_view_is_weighted_design(cohort *c, const size_t *variables, s
     assert_ptr_equal(view->x, shared->x);
     assert_int_equal(design_new(c->data, &c->weighted, variables, n_variables, 1, &own), EMBOLO_OK);
     expect_same_design(view, own);
+    expect_level_counts(view);
+    expect_level_counts(own);
     design_free(own);
     design_share_give(&share, shared);
     assert_ptr_equal(share.d, shared);  /* the view still uses it */
@@ -134,6 +157,7 @@ static void test_view_of_a_design_with_dropped_rows(void **state)
     assert_int_equal(design_new(c.data, c.rows, variables, c.s->n_multivariable + 1, 0, &d), EMBOLO_OK);
     assert_int_equal(d->dropped, 10);
     assert_false(d->borrowed);
+    expect_level_counts(d);
     design_free(d);
     cohort_free(&c);
 }

@@ -248,21 +248,27 @@ static embolo_error design_fill(design *d, const endpoint_rows *rows, const size
     double *level = malloc((p ? p : 1) * sizeof *level);
     double *x = d->x;
     embolo_error err = EMBOLO_ERROR_NOMEM;
-    if (!value || !code || !level)
+    d->column_rows = calloc(p ? p : 1, sizeof *d->column_rows);
+    d->column_events = calloc(p ? p : 1, sizeof *d->column_events);
+    if (!value || !code || !level || !d->column_rows || !d->column_events)
         goto cleanup;
     for (size_t j = 0; j < p; j++) {
         value[j] = rows->value[d->columns[j].variable];
         code[j] = rows->code[d->columns[j].variable];
         level[j] = (double)d->columns[j].level;
     }
-    /* A contrast is (double)(value == level), the same bits from a code as from its value. */
+    /* A contrast is (double)(value == level), the same bits from a code as from its value. Each
+     * column's rows and events (design_level_counts) are counted on the way, not in another pass. */
     for (size_t i = 0; i < d->n; i++, x += p) {
-        size_t k = position ? position[i] : i;
+        size_t k = position ? position[i] : i, event = d->status[i] == 1;
         for (size_t j = 0; j < p; j++) {
             if (code[j])
                 x[j] = (double)((double)code[j][k] == level[j]);
             else
                 x[j] = d->columns[j].level < 0 ? value[j][k] : (double)(value[j][k] == level[j]);
+            size_t present = x[j] != 0.0;
+            d->column_rows[j] += present;
+            d->column_events[j] += present & event;
         }
     }
     err = EMBOLO_OK;
@@ -289,16 +295,9 @@ void design_values(const design *d, size_t variable, double *out)
 
 void design_level_counts(const design *d, size_t *rows, size_t *events)
 {
-    const double *x = d->x;
-    for (size_t j = 0; j < d->p; j++)
-        rows[j] = events[j] = 0;
-    for (size_t i = 0; i < d->n; i++, x += d->p) {
-        size_t event = d->status[i] == 1;
-        for (size_t j = 0; j < d->p; j++) {
-            size_t present = x[j] != 0.0;
-            rows[j] += present;
-            events[j] += present & event;
-        }
+    for (size_t j = 0; j < d->p; j++) {
+        rows[j] = d->column_rows[j];
+        events[j] = d->column_events[j];
     }
 }
 
@@ -410,6 +409,8 @@ void design_free(design *d)
         free(d->row);
     }
     free(d->x);
+    free(d->column_rows);
+    free(d->column_events);
     free(d->columns);
     free(d->reference);
     free(d);

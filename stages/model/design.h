@@ -68,6 +68,8 @@ typedef struct design {
     int *cause;         /* 0/1/2, as endpoint_rows */
     double *weight;     /* NULL when unweighted */
     double *x;          /* n x p row-major */
+    size_t *column_rows;    /* [p] rows whose value in the column is not 0, counted as x is filled */
+    size_t *column_events;  /* [p] those of them with status 1 */
     size_t *row;        /* dataset row of each */
     design_column *columns;
     size_t n_terms;
@@ -121,7 +123,7 @@ void design_share_give(design_share *share, design *d);
 void design_values(const design *d, size_t variable, double *out);
 
 /* The rows with a non-zero x in each column (a factor level's rows) into rows[0..p) and the events
- * among them (status 1) into events[0..p): one pass over the rows. */
+ * among them (status 1) into events[0..p), as counted when x was filled. */
 void design_level_counts(const design *d, size_t *rows, size_t *events);
 
 #endif

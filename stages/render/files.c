@@ -258,8 +258,10 @@ static char ***level_cells_new(const study *s)
 
 /* The lines of patients.csv are formatted into memory, not through stdio a character at a time
  * (a locked call per cell was a fifth of rendering at a million records); the textbuf keeps its
- * failure, so a block is either all there or known to be missing. Writes the text so far to file and empties t: 0 when t had failed or the write did. */
-static int row_text_flush(textbuf *t, FILE *file)
+ * failure, so a block is either all there or known to be missing. */
+
+/* Writes the lines so far to file and empties t: 0 when t had failed or the write did. */
+static int lines_flush(textbuf *t, FILE *file)
 {
     int ok = !t->failed && fwrite(t->data, 1, t->n, file) == t->n;
     t->n = 0;
@@ -267,7 +269,7 @@ static int row_text_flush(textbuf *t, FILE *file)
 }
 
 /* A non-negative integer in decimal, as printf's %zu ("%d" of a non-negative int) writes it. */
-static void row_text_count(textbuf *t, size_t value)
+static void cell_count(textbuf *t, size_t value)
 {
     char digits[24];
     size_t at = sizeof digits;
@@ -288,8 +290,8 @@ static void csv_cell(textbuf *t, const char *text, int from_input)
     csv_cell_put(textbuf_put, t, text, from_input);
 }
 
-/* csv_number's cell. */
-static void row_text_number(textbuf *t, double value, const char *missing)
+/* csv_number's cell, into memory. */
+static void cell_number(textbuf *t, double value, const char *missing)
 {
     if (isnan(value) || isinf(value)) {
         textbuf_string(t, missing);
@@ -309,15 +311,15 @@ static void patients_rows_format(textbuf *t, const study *s, const dataset *d, c
                                  size_t first, size_t last)
 {
     for (size_t i = first; i < last; i++) {
-        row_text_count(t, d->record[i]);
+        cell_count(t, d->record[i]);
         textbuf_char(t, ',');
         csv_cell(t, d->id[i], !csv_is_input_number(d->id[i]));
         for (size_t e = 0; e < s->n_endpoints; e++) {
             textbuf_char(t, ',');
-            row_text_number(t, d->time[e][i], "NA");
+            cell_number(t, d->time[e][i], "NA");
             textbuf_char(t, ',');
             if (d->event[e][i] >= 0)
-                row_text_count(t, (size_t)d->event[e][i]);
+                cell_count(t, (size_t)d->event[e][i]);
             else
                 textbuf_bytes(t, "NA", 2);
         }
@@ -329,27 +331,27 @@ static void patients_rows_format(textbuf *t, const study *s, const dataset *d, c
             else if (cells[v])
                 textbuf_string(t, cells[v][(size_t)value]);
             else
-                row_text_number(t, value, "NA");
+                cell_number(t, value, "NA");
             if (d->cut_number[v]) {
                 textbuf_char(t, ',');
-                row_text_number(t, d->cut_number[v][i], "NA");
+                cell_number(t, d->cut_number[v][i], "NA");
             }
         }
         if (d->weight && s->treatment >= 0) {
             for (size_t g = 0; g < d->n_groups; g++) {
                 textbuf_char(t, ',');
-                row_text_number(t, d->ps[i * d->n_groups + g], "NA");
+                cell_number(t, d->ps[i * d->n_groups + g], "NA");
             }
             textbuf_char(t, ',');
-            row_text_number(t, d->weight[i], "NA");
+            cell_number(t, d->weight[i], "NA");
             textbuf_char(t, ',');
-            row_text_number(t, d->weight_stabilized[i], "NA");
+            cell_number(t, d->weight_stabilized[i], "NA");
         }
         if (d->sessions) {
             textbuf_char(t, ',');
-            row_text_count(t, d->sessions[i]);
+            cell_count(t, d->sessions[i]);
             textbuf_char(t, ',');
-            row_text_count(t, d->crossover[i]);
+            cell_count(t, d->crossover[i]);
         }
         for (size_t k = 0; patients_have_dates(d, share) && k < d->n_dates; k++) {
             char date[11];
@@ -376,7 +378,7 @@ static int patients_rows_write(FILE *file, textbuf *t, const study *s, const dat
     for (size_t at = first; at < last && ok; at += PATIENTS_FLUSH_ROWS) {
         size_t end = last - at < PATIENTS_FLUSH_ROWS ? last : at + PATIENTS_FLUSH_ROWS;
         patients_rows_format(t, s, d, cells, share, at, end);
-        ok = row_text_flush(t, file);
+        ok = lines_flush(t, file);
     }
     return ok;
 }
