@@ -265,6 +265,8 @@ static int lines_flush(textbuf *t, FILE *file)
 {
     int ok = !t->failed && fwrite(t->data, 1, t->n, file) == t->n;
     t->n = 0;
+    if (t->data)
+        t->data[0] = '\0';
     return ok;
 }
 

@@ -1,7 +1,7 @@
 /* A growing buffer of bytes that keeps its failure: once an allocation fails, later appends do
- * nothing and `failed` says the text is incomplete. The Word parts, the lines of patients.csv and
- * the CSV cells are built in one. The bytes are always followed by a NUL. Internal to the render
- * stage. */
+ * nothing and `failed` says the text is incomplete. The Word parts and the lines of patients.csv
+ * are built in one. data is NULL until something is appended; from then on the n bytes are followed
+ * by a NUL. Internal to the render stage. */
 #ifndef EMBOLO_TEXTBUF_H
 #define EMBOLO_TEXTBUF_H
 
